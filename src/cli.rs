@@ -1,0 +1,100 @@
+//! Command-line definition (clap derive only; `config` turns it into a validated `Config`).
+
+use clap::{Args, Parser, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-ds_coverage",
+    bin_name = "kubectl ds-coverage",
+    version,
+    about = "Is every DaemonSet on every node where it should be, and only there? If not: where, and why.",
+    long_about = "Audits DaemonSet coverage: for every (DaemonSet, node) pair decides, exactly as the \
+DaemonSet controller does, whether a daemon pod belongs there, and shows which eligible nodes lack \
+their daemon, which daemon pods sit where they should not, and why.",
+    after_help = "Examples:\n  \
+# every DaemonSet in every namespace, from kubectl output saved earlier\n  \
+kubectl get nodes,daemonsets,pods,controllerrevisions -A -o json > cluster.json\n  \
+kubectl ds-coverage -A --from-file cluster.json\n\n  \
+# one DaemonSet, as JSON for jq\n  \
+kubectl ds-coverage -n logging fluent-bit --from-file cluster.json -o json | jq '.daemonSets[0].counts'\n\n\
+Exit codes: 0 report produced, 1 --check failed, 2 usage error, 3 cannot read the cluster or input."
+)]
+pub struct Cli {
+    /// DaemonSet names to audit (default: all in the namespace).
+    #[arg(value_name = "DAEMONSET")]
+    pub daemon_sets: Vec<String>,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// Namespace of the DaemonSets (default: the context's namespace; with --from-file, every
+    /// namespace in the files, as `kubectl get -f` does).
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Audit DaemonSets in all namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// Label selector on DaemonSets (`key=value,key2 in (a,b),!key3`).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// Audit only the nodes matching this label selector.
+    #[arg(long, value_name = "SELECTOR")]
+    pub node_selector: Option<String>,
+
+    /// Read cluster state from `kubectl get ... -o json|yaml` output instead of a cluster:
+    /// files, directories (recursively, e.g. `kubectl cluster-info dump --output-directory`),
+    /// or `-` for stdin. Repeatable.
+    #[arg(short = 'f', long = "from-file", value_name = "PATH")]
+    pub from_file: Vec<String>,
+
+    /// Evaluate ages and minReadySeconds as of this instant (RFC 3339), e.g. for a dump taken
+    /// days ago. Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+
+    /// Evaluate Lt/Gt tolerations, as clusters with the TaintTolerationComparisonOperators
+    /// feature gate (alpha in 1.35, off by default) do.
+    #[arg(long)]
+    pub toleration_comparison_operators: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+
+    /// Also report pairs where the DaemonSet wants no pod, with the reasons.
+    #[arg(long)]
+    pub include_ineligible: bool,
+
+    /// When to colour the output (json and yaml are never coloured). NO_COLOR is honoured.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One row per DaemonSet, with the nodes concerned under each imperfect row.
+    Table,
+    /// The report as JSON (schemaVersion 1).
+    Json,
+    /// The report as YAML.
+    Yaml,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}

@@ -1,0 +1,42 @@
+//! Thin entry point: parse arguments, run the library, print errors as one line, map exit codes.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use ds_coverage::cli::Cli;
+use ds_coverage::config::{Config, Env};
+use ds_coverage::error::{Error, Exit};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are successes; everything else clap rejects is a usage error.
+            let code = if e.use_stderr() { Exit::Usage } else { Exit::Ok };
+            let _ = e.print();
+            return code.into();
+        }
+    };
+    let env = Env {
+        now: jiff::Timestamp::now(),
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        stdout_is_terminal: std::io::stdout().is_terminal(),
+    };
+    let result = Config::from_cli(cli, &env).and_then(|config| {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let code = ds_coverage::run(&config, &mut std::io::stdin(), &mut out, &mut std::io::stderr())?;
+        out.flush()?;
+        Ok(code)
+    });
+    match result {
+        Ok(code) => code.into(),
+        // `kubectl ds-coverage | head` closing the pipe is not a failure.
+        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Ok.into(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit().into()
+        }
+    }
+}

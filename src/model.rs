@@ -1,0 +1,548 @@
+//! Slim Kubernetes object types: only the fields the audit reads.
+//!
+//! Decoding into these instead of full `k8s-openapi` types keeps memory low on large clusters
+//! (unknown fields are skipped while parsing) and lets one set of types serve files and the API.
+//! Field names follow the API's JSON exactly; `null` is accepted wherever the API may omit a value.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Deserializer};
+
+/// Deserialize `null` as the type's default (the API and some dumps write `null` for "unset").
+pub(crate) fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+pub type Labels = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ObjectMeta {
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub namespace: String,
+    #[serde(deserialize_with = "nullable")]
+    pub uid: String,
+    #[serde(deserialize_with = "nullable")]
+    pub resource_version: String,
+    pub generation: Option<i64>,
+    pub creation_timestamp: Option<Timestamp>,
+    pub deletion_timestamp: Option<Timestamp>,
+    #[serde(deserialize_with = "nullable")]
+    pub labels: Labels,
+    #[serde(deserialize_with = "nullable")]
+    pub annotations: Labels,
+    #[serde(deserialize_with = "nullable")]
+    pub owner_references: Vec<OwnerReference>,
+}
+
+impl ObjectMeta {
+    /// The owner reference with `controller: true`, as `metav1.GetControllerOf` finds it.
+    pub fn controller_ref(&self) -> Option<&OwnerReference> {
+        self.owner_references.iter().find(|r| r.controller)
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OwnerReference {
+    #[serde(deserialize_with = "nullable")]
+    pub api_version: String,
+    #[serde(deserialize_with = "nullable")]
+    pub kind: String,
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub uid: String,
+    #[serde(deserialize_with = "nullable")]
+    pub controller: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduling vocabulary shared by pods and DaemonSet templates
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Taint {
+    #[serde(deserialize_with = "nullable")]
+    pub key: String,
+    #[serde(deserialize_with = "nullable")]
+    pub value: String,
+    #[serde(deserialize_with = "nullable")]
+    pub effect: String,
+    pub time_added: Option<Timestamp>,
+}
+
+impl std::fmt::Display for Taint {
+    /// kubectl's notation: `key=value:Effect`, or `key:Effect` without a value.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.value.is_empty() {
+            write!(f, "{}:{}", self.key, self.effect)
+        } else {
+            write!(f, "{}={}:{}", self.key, self.value, self.effect)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Toleration {
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    pub key: String,
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    pub operator: String,
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    pub value: String,
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    pub effect: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub toleration_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NodeSelectorRequirement {
+    #[serde(deserialize_with = "nullable")]
+    pub key: String,
+    #[serde(deserialize_with = "nullable")]
+    pub operator: String,
+    #[serde(deserialize_with = "nullable")]
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NodeSelectorTerm {
+    #[serde(deserialize_with = "nullable")]
+    pub match_expressions: Vec<NodeSelectorRequirement>,
+    #[serde(deserialize_with = "nullable")]
+    pub match_fields: Vec<NodeSelectorRequirement>,
+}
+
+/// `requiredDuringSchedulingIgnoredDuringExecution`. Present-but-empty (`{}`) matches no node,
+/// which is why it is kept apart from "absent" (`Option::None` one level up).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NodeSelector {
+    #[serde(deserialize_with = "nullable")]
+    pub node_selector_terms: Vec<NodeSelectorTerm>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NodeAffinity {
+    pub required_during_scheduling_ignored_during_execution: Option<NodeSelector>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Affinity {
+    pub node_affinity: Option<NodeAffinity>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ResourceRequirements {
+    #[serde(deserialize_with = "nullable")]
+    pub requests: BTreeMap<String, Quantity>,
+}
+
+/// A resource quantity as written by the API (`"100m"`, `"1.5"`, `"512Mi"`; some dumps use numbers).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Quantity(pub String);
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            S(String),
+            I(i64),
+            F(f64),
+        }
+        Ok(Quantity(match Raw::deserialize(d)? {
+            Raw::S(s) => s,
+            Raw::I(i) => i.to_string(),
+            Raw::F(f) => f.to_string(),
+        }))
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Container {
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub image: String,
+    #[serde(deserialize_with = "nullable")]
+    pub resources: ResourceRequirements,
+}
+
+/// The part of a pod spec (or a DaemonSet's pod template spec) that placement and reports use.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodSpec {
+    #[serde(deserialize_with = "nullable")]
+    pub node_name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub node_selector: Labels,
+    pub affinity: Option<Affinity>,
+    #[serde(deserialize_with = "nullable")]
+    pub tolerations: Vec<Toleration>,
+    #[serde(deserialize_with = "nullable")]
+    pub host_network: bool,
+    #[serde(deserialize_with = "nullable")]
+    pub containers: Vec<Container>,
+    #[serde(deserialize_with = "nullable")]
+    pub init_containers: Vec<Container>,
+    #[serde(deserialize_with = "nullable")]
+    pub priority_class_name: String,
+}
+
+impl PodSpec {
+    /// The required node affinity, if the spec has one (`None` = no restriction).
+    pub fn required_node_affinity(&self) -> Option<&NodeSelector> {
+        self.affinity
+            .as_ref()?
+            .node_affinity
+            .as_ref()?
+            .required_during_scheduling_ignored_during_execution
+            .as_ref()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Label selectors (metav1.LabelSelector)
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LabelSelectorRequirement {
+    #[serde(deserialize_with = "nullable")]
+    pub key: String,
+    #[serde(deserialize_with = "nullable")]
+    pub operator: String,
+    #[serde(deserialize_with = "nullable")]
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LabelSelector {
+    #[serde(deserialize_with = "nullable")]
+    pub match_labels: Labels,
+    #[serde(deserialize_with = "nullable")]
+    pub match_expressions: Vec<LabelSelectorRequirement>,
+}
+
+impl LabelSelector {
+    /// `{}`: selects everything (the DaemonSet controller refuses to act on it).
+    pub fn is_empty(&self) -> bool {
+        self.match_labels.is_empty() && self.match_expressions.is_empty()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Node {
+    pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
+    pub spec: NodeSpec,
+    #[serde(deserialize_with = "nullable")]
+    pub status: NodeStatus,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NodeSpec {
+    #[serde(deserialize_with = "nullable")]
+    pub unschedulable: bool,
+    #[serde(deserialize_with = "nullable")]
+    pub taints: Vec<Taint>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NodeStatus {
+    #[serde(deserialize_with = "nullable")]
+    pub conditions: Vec<Condition>,
+    #[serde(deserialize_with = "nullable")]
+    pub allocatable: BTreeMap<String, Quantity>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Condition {
+    #[serde(rename = "type", deserialize_with = "nullable")]
+    pub type_: String,
+    #[serde(deserialize_with = "nullable")]
+    pub status: String,
+    #[serde(deserialize_with = "nullable")]
+    pub reason: String,
+    #[serde(deserialize_with = "nullable")]
+    pub message: String,
+    pub last_transition_time: Option<Timestamp>,
+}
+
+impl Node {
+    pub fn name(&self) -> &str {
+        &self.metadata.name
+    }
+
+    pub fn condition(&self, type_: &str) -> Option<&Condition> {
+        self.status.conditions.iter().find(|c| c.type_ == type_)
+    }
+
+    /// The node's own Ready condition is `True`.
+    pub fn is_ready(&self) -> bool {
+        self.condition("Ready").is_some_and(|c| c.status == "True")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pod
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Pod {
+    pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
+    pub spec: PodSpec,
+    #[serde(deserialize_with = "nullable")]
+    pub status: PodStatus,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodStatus {
+    #[serde(deserialize_with = "nullable")]
+    pub phase: String,
+    #[serde(deserialize_with = "nullable")]
+    pub reason: String,
+    #[serde(deserialize_with = "nullable")]
+    pub message: String,
+    #[serde(deserialize_with = "nullable")]
+    pub conditions: Vec<Condition>,
+    #[serde(deserialize_with = "nullable")]
+    pub container_statuses: Vec<ContainerStatus>,
+    #[serde(deserialize_with = "nullable")]
+    pub init_container_statuses: Vec<ContainerStatus>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContainerStatus {
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub ready: bool,
+    #[serde(deserialize_with = "nullable")]
+    pub restart_count: i64,
+    #[serde(deserialize_with = "nullable")]
+    pub state: ContainerState,
+    #[serde(deserialize_with = "nullable")]
+    pub last_state: ContainerState,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContainerState {
+    pub waiting: Option<StateDetail>,
+    pub running: Option<serde::de::IgnoredAny>,
+    pub terminated: Option<StateDetail>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StateDetail {
+    #[serde(deserialize_with = "nullable")]
+    pub reason: String,
+    #[serde(deserialize_with = "nullable")]
+    pub message: String,
+    pub exit_code: Option<i64>,
+}
+
+impl Pod {
+    pub fn name(&self) -> &str {
+        &self.metadata.name
+    }
+
+    pub fn condition(&self, type_: &str) -> Option<&Condition> {
+        self.status.conditions.iter().find(|c| c.type_ == type_)
+    }
+
+    /// `podutil.IsPodReady`: a `Ready` condition with status `True`. Phase and deletion are not
+    /// looked at, exactly as upstream.
+    pub fn is_ready(&self) -> bool {
+        self.condition("Ready").is_some_and(|c| c.status == "True")
+    }
+
+    /// `podutil.IsPodAvailable` (1.34+: the boundary is inclusive).
+    pub fn is_available(&self, min_ready_seconds: i64, now: Timestamp) -> bool {
+        if !self.is_ready() {
+            return false;
+        }
+        if min_ready_seconds <= 0 {
+            return true;
+        }
+        match self.condition("Ready").and_then(|c| c.last_transition_time) {
+            Some(t) => t.as_second().saturating_add(min_ready_seconds) <= now.as_second(),
+            None => false,
+        }
+    }
+
+    /// Phase Failed or Succeeded.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.status.phase.as_str(), "Failed" | "Succeeded")
+    }
+
+    pub fn is_terminating(&self) -> bool {
+        self.metadata.deletion_timestamp.is_some()
+    }
+
+    pub fn restarts(&self) -> i64 {
+        self.status.container_statuses.iter().map(|c| c.restart_count).sum()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// DaemonSet
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DaemonSet {
+    #[serde(deserialize_with = "nullable")]
+    pub api_version: String,
+    pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
+    pub spec: DaemonSetSpec,
+    pub status: Option<DaemonSetStatus>,
+    /// `spec.template` exactly as read, for comparing with ControllerRevision data (§11).
+    #[serde(skip)]
+    pub template_raw: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DaemonSetSpec {
+    /// `None` only in hand-written manifests of old API versions; see `DaemonSet::selector`.
+    pub selector: Option<LabelSelector>,
+    #[serde(deserialize_with = "nullable")]
+    pub template: PodTemplateSpec,
+    #[serde(deserialize_with = "nullable")]
+    pub update_strategy: UpdateStrategy,
+    #[serde(deserialize_with = "nullable")]
+    pub min_ready_seconds: i64,
+    /// `extensions/v1beta1` and `apps/v1beta2` expose the template generation as a field.
+    pub template_generation: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodTemplateSpec {
+    #[serde(deserialize_with = "nullable")]
+    pub metadata: TemplateMeta,
+    #[serde(deserialize_with = "nullable")]
+    pub spec: PodSpec,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TemplateMeta {
+    #[serde(deserialize_with = "nullable")]
+    pub labels: Labels,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UpdateStrategy {
+    #[serde(rename = "type", deserialize_with = "nullable")]
+    pub type_: String,
+    pub rolling_update: Option<RollingUpdate>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RollingUpdate {
+    pub max_unavailable: Option<serde_json::Value>,
+    pub max_surge: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DaemonSetStatus {
+    #[serde(deserialize_with = "nullable")]
+    pub desired_number_scheduled: i64,
+    #[serde(deserialize_with = "nullable")]
+    pub current_number_scheduled: i64,
+    #[serde(deserialize_with = "nullable")]
+    pub number_misscheduled: i64,
+    #[serde(deserialize_with = "nullable")]
+    pub number_ready: i64,
+    pub number_available: Option<i64>,
+    pub updated_number_scheduled: Option<i64>,
+    pub number_unavailable: Option<i64>,
+    pub observed_generation: Option<i64>,
+}
+
+impl DaemonSet {
+    pub fn name(&self) -> &str {
+        &self.metadata.name
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.metadata.namespace
+    }
+
+    /// The selector the controller uses. Old API versions (`extensions/v1beta1`) defaulted an
+    /// absent selector to the template's labels; the API server stores the defaulted value, so
+    /// only hand-written manifests can lack it.
+    pub fn selector(&self) -> LabelSelector {
+        self.spec.selector.clone().unwrap_or_else(|| LabelSelector {
+            match_labels: self.spec.template.metadata.labels.clone(),
+            match_expressions: Vec::new(),
+        })
+    }
+
+    /// `updateStrategy.type`, defaulted as the API server does (`RollingUpdate` for apps/v1,
+    /// `OnDelete` for extensions/v1beta1).
+    pub fn update_strategy(&self) -> &str {
+        match self.spec.update_strategy.type_.as_str() {
+            "" if self.api_version == "extensions/v1beta1" => "OnDelete",
+            "" => "RollingUpdate",
+            other => other,
+        }
+    }
+
+    /// `GetTemplateGeneration`: the `deprecated.daemonset.template.generation` annotation as
+    /// int64 (a parse error turns the generation path off). Old API versions served the same
+    /// number as `spec.templateGeneration` instead of the annotation.
+    pub fn template_generation(&self) -> Option<i64> {
+        match self.metadata.annotations.get("deprecated.daemonset.template.generation") {
+            Some(v) => v.parse().ok(),
+            None => self.spec.template_generation,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ControllerRevision
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ControllerRevision {
+    pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
+    pub revision: i64,
+    #[serde(deserialize_with = "nullable")]
+    pub data: serde_json::Value,
+}

@@ -1,0 +1,23 @@
+//! Renderers: each a function of (&Report, options, writer). None decides a verdict.
+
+pub mod table;
+
+use std::io::Write;
+
+use crate::cli::Format;
+use crate::config::RenderOptions;
+use crate::report::Report;
+
+pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std::io::Result<()> {
+    match opts.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, report)?;
+            writeln!(out)
+        }
+        Format::Yaml => {
+            let text = serde_saphyr::to_string(report).map_err(std::io::Error::other)?;
+            out.write_all(text.as_bytes())
+        }
+        Format::Table => table::render(report, opts, out),
+    }
+}

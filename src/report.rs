@@ -1,0 +1,312 @@
+//! The report: named, serializable types with stable camelCase field names (schemaVersion 1).
+//! Everything here is data; `coverage::compute` fills it and the renderers only read it.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::reason::Reason;
+
+pub const SCHEMA_VERSION: u32 = 1;
+pub const KIND: &str = "DaemonSetCoverageReport";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub schema_version: u32,
+    pub kind: String,
+    /// The instant the audit was evaluated at (`--as-of`, or the clock).
+    pub generated_at: Timestamp,
+    pub source: Source,
+    pub summary: Summary,
+    pub daemon_sets: Vec<DaemonSetReport>,
+    pub nodes: Vec<NodeReport>,
+    /// Pods the controller would adopt (selector matches, no controller) or release (owned, but
+    /// the labels no longer match).
+    pub orphans: Vec<OrphanReport>,
+    /// Report-wide notes (e.g. no ControllerRevisions in the input).
+    pub warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<crate::gate::GateReport>,
+}
+
+/// Where the objects came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Source {
+    Cluster { context: String, server: String },
+    File { paths: Vec<String> },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub daemon_sets: usize,
+    pub nodes: usize,
+    /// (DaemonSet, node) pairs audited: DaemonSets × nodes.
+    pub pairs: usize,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+/// One state per pair, counted. `coveragePercent` = ready / eligible (100 when none eligible).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    pub eligible: usize,
+    pub ready: usize,
+    pub not_ready: usize,
+    pub pending: usize,
+    pub failed: usize,
+    pub missing: usize,
+    pub misscheduled: usize,
+    pub outdated: usize,
+    pub coverage_percent: f64,
+}
+
+impl Counts {
+    pub fn add(&mut self, state: State, outdated: bool) {
+        match state {
+            State::Ready => self.ready += 1,
+            State::NotReady => self.not_ready += 1,
+            State::Pending => self.pending += 1,
+            State::Failed => self.failed += 1,
+            State::Missing => self.missing += 1,
+            State::Misscheduled => self.misscheduled += 1,
+            State::Ineligible => {}
+        }
+        if state.is_eligible() {
+            self.eligible += 1;
+            if outdated {
+                self.outdated += 1;
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: &Counts) {
+        self.eligible += other.eligible;
+        self.ready += other.ready;
+        self.not_ready += other.not_ready;
+        self.pending += other.pending;
+        self.failed += other.failed;
+        self.missing += other.missing;
+        self.misscheduled += other.misscheduled;
+        self.outdated += other.outdated;
+    }
+
+    /// Fill `coverage_percent` from the counts (two decimals, 100 when nothing is eligible).
+    pub fn finish(&mut self) {
+        self.coverage_percent = percent(self.ready, self.eligible);
+    }
+}
+
+pub fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        100.0
+    } else {
+        (part as f64 * 10000.0 / whole as f64).floor() / 100.0
+    }
+}
+
+/// The state of one (DaemonSet, node) pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum State {
+    Ready,
+    NotReady,
+    Pending,
+    Failed,
+    Missing,
+    Misscheduled,
+    Ineligible,
+}
+
+impl State {
+    pub const ALL: [State; 7] = [
+        State::Ready,
+        State::NotReady,
+        State::Pending,
+        State::Failed,
+        State::Missing,
+        State::Misscheduled,
+        State::Ineligible,
+    ];
+
+    /// shouldRun is true for this pair.
+    pub fn is_eligible(self) -> bool {
+        !matches!(self, State::Misscheduled | State::Ineligible)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Ready => "Ready",
+            State::NotReady => "NotReady",
+            State::Pending => "Pending",
+            State::Failed => "Failed",
+            State::Missing => "Missing",
+            State::Misscheduled => "Misscheduled",
+            State::Ineligible => "Ineligible",
+        }
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DaemonSetReport {
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+    pub update_strategy: String,
+    /// The current revision's `controller-revision-hash`, or null when it cannot be told.
+    pub current_revision: Option<String>,
+    pub placement: PlacementSummary,
+    pub counts: Counts,
+    pub computed_status: ComputedStatus,
+    /// The DaemonSet's own `.status` as read; null when the object has none (not applied yet).
+    pub controller_status: Option<ControllerStatus>,
+    /// computedStatus equals controllerStatus and observedGeneration is current. Null when the
+    /// comparison means nothing (nodes restricted by --node-selector, DaemonSet being deleted or
+    /// selecting everything, no status).
+    pub status_agrees: Option<bool>,
+    /// Every pair except Ineligible ones (those too with --include-ineligible), by node name.
+    pub nodes: Vec<PairReport>,
+    /// Nodes the DaemonSet does not want, grouped by reason (largest group first).
+    pub exclusions: Vec<Exclusion>,
+    /// Daemon pods whose node is not in the cluster.
+    pub pods_on_missing_nodes: Vec<PodOnMissingNode>,
+    pub warnings: Vec<String>,
+}
+
+/// The template's placement rules in short form.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlacementSummary {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_name: Option<String>,
+    pub node_selector: BTreeMap<String, String>,
+    /// One string per required node affinity term (terms are OR-ed, parts of a term AND-ed);
+    /// null when the template has no required node affinity.
+    pub required_node_affinity: Option<Vec<String>>,
+    /// The template's own tolerations, in kubectl-like notation.
+    pub tolerations: Vec<String>,
+    pub host_network: bool,
+}
+
+/// The seven numbers the controller writes to `.status`, computed by its rules (§10).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComputedStatus {
+    pub desired_number_scheduled: i64,
+    pub current_number_scheduled: i64,
+    pub number_misscheduled: i64,
+    pub number_ready: i64,
+    pub number_available: i64,
+    pub updated_number_scheduled: i64,
+    pub number_unavailable: i64,
+}
+
+/// The DaemonSet's `.status` as read (absent numbers read as 0, as the API omits zeros).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ControllerStatus {
+    #[serde(flatten)]
+    pub numbers: ComputedStatus,
+    pub observed_generation: Option<i64>,
+    pub generation: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PairReport {
+    pub node: String,
+    pub state: State,
+    /// shouldRun.
+    pub eligible: bool,
+    /// Misscheduled only: the controller will delete the pod (shouldContinueRunning is false).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_by_controller: Option<bool>,
+    /// The pod that speaks for the node is not on the current revision.
+    pub outdated: bool,
+    /// Extra live daemon pods on the node beyond the one the controller keeps.
+    pub duplicates: usize,
+    /// Some daemon pod on the node is being deleted.
+    pub terminating: bool,
+    pub reasons: Vec<Reason>,
+    /// Daemon pods on the node, the one the controller's status looks at first.
+    pub pods: Vec<PodReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodReport {
+    pub name: String,
+    pub uid: String,
+    pub phase: String,
+    pub ready: bool,
+    pub restarts: i64,
+    /// The pod's `controller-revision-hash` label.
+    pub revision: Option<String>,
+    pub created_at: Option<Timestamp>,
+    pub terminating: bool,
+    /// `owned` (controller ownerReference) or `adopted` (an orphan the controller would adopt).
+    pub claim: Claim,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Claim {
+    Owned,
+    Adopted,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exclusion {
+    pub reason: Reason,
+    pub count: usize,
+    pub nodes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodOnMissingNode {
+    pub pod: String,
+    pub node: String,
+    /// `spec.nodeName` is set (the pod GC removes it) or not (the DaemonSet controller deletes it).
+    pub bound: bool,
+    pub removed_by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeReport {
+    pub name: String,
+    pub ready: bool,
+    pub unschedulable: bool,
+    pub created_at: Option<Timestamp>,
+    pub labels: BTreeMap<String, String>,
+    pub taints: Vec<String>,
+    /// DaemonSets (`namespace/name`) that want this node and have no pod on it.
+    pub missing: Vec<String>,
+    /// DaemonSets with a pod here that the controller would not place.
+    pub misscheduled: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrphanReport {
+    pub namespace: String,
+    pub name: String,
+    pub node: Option<String>,
+    /// The DaemonSet whose selector matches (or whose ownerReference it carries).
+    pub daemon_set: String,
+    /// `adopt`: no controller, labels match. `release`: owned, labels no longer match.
+    pub action: String,
+    pub reason: String,
+}

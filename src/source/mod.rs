@@ -1,0 +1,3 @@
+//! Where a `Snapshot` comes from: files (`--from-file`) or a live cluster.
+
+pub mod file;
