@@ -77,6 +77,18 @@ pub struct OutputArgs {
     #[arg(long)]
     pub include_ineligible: bool,
 
+    /// Matrix rows: fold nodes by the value of this label (e.g. topology.kubernetes.io/zone).
+    #[arg(long, value_name = "LABEL")]
+    pub group_by: Option<String>,
+
+    /// Matrix: show every row, also on large clusters where fully covered rows are hidden.
+    #[arg(long)]
+    pub all_nodes: bool,
+
+    /// Don't print headers (and, in tables, the detail and summary lines), like kubectl.
+    #[arg(long)]
+    pub no_headers: bool,
+
     /// When to colour the output (json and yaml are never coloured). NO_COLOR is honoured.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
@@ -86,10 +98,21 @@ pub struct OutputArgs {
 pub enum Format {
     /// One row per DaemonSet, with the nodes concerned under each imperfect row.
     Table,
+    /// The table plus placement rules and the reasons nodes are excluded.
+    Wide,
+    /// Nodes × DaemonSets, one symbol per pair (see --group-by, --all-nodes).
+    Matrix,
     /// The report as JSON (schemaVersion 1).
     Json,
     /// The report as YAML.
     Yaml,
+}
+
+impl Format {
+    /// Meant for people (tables, matrix), as opposed to machine formats.
+    pub fn is_human(self) -> bool {
+        matches!(self, Format::Table | Format::Wide | Format::Matrix)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -26,6 +26,9 @@ pub enum Input {
 pub struct RenderOptions {
     pub format: Format,
     pub color: bool,
+    pub no_headers: bool,
+    pub group_by: Option<String>,
+    pub all_nodes: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -40,7 +43,9 @@ impl Config {
         let s = cli.scope;
         let now = match &s.as_of {
             Some(t) => t.parse::<Timestamp>().map_err(|e| {
-                Error::Usage(format!("invalid --as-of {t:?}: {e} (expected RFC 3339, e.g. 2026-11-20T12:00:00Z)"))
+                Error::Usage(format!(
+                    "invalid --as-of {t:?}: {e} (expected RFC 3339, e.g. 2026-11-20T12:00:00Z)"
+                ))
             })?,
             None => env.now,
         };
@@ -48,7 +53,8 @@ impl Config {
         let node_selector = parse_selector("--node-selector", s.node_selector.as_deref())?;
         if s.all_namespaces && !cli.daemon_sets.is_empty() {
             return Err(Error::Usage(
-                "a DaemonSet name cannot be combined with --all-namespaces; use -n NAMESPACE".into(),
+                "a DaemonSet name cannot be combined with --all-namespaces; use -n NAMESPACE"
+                    .into(),
             ));
         }
         let input = if s.from_file.is_empty() {
@@ -76,7 +82,21 @@ impl Config {
                 ColorWhen::Never => false,
                 ColorWhen::Auto => env.stdout_is_terminal && !env.no_color,
             };
-        Ok(Config { input, audit, render: RenderOptions { format: cli.output.output, color } })
+        if cli.output.group_by.is_some() && cli.output.output != Format::Matrix {
+            return Err(Error::Usage("--group-by applies to -o matrix".into()));
+        }
+        let render = RenderOptions {
+            format: cli.output.output,
+            color,
+            no_headers: cli.output.no_headers,
+            group_by: cli.output.group_by,
+            all_nodes: cli.output.all_nodes,
+        };
+        Ok(Config {
+            input,
+            audit,
+            render,
+        })
     }
 }
 

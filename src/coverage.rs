@@ -65,7 +65,11 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
     let mut nodes: Vec<&Node> = snap
         .nodes
         .iter()
-        .filter(|n| opts.node_selector.as_ref().is_none_or(|s| s.matches(&n.metadata.labels)))
+        .filter(|n| {
+            opts.node_selector
+                .as_ref()
+                .is_none_or(|s| s.matches(&n.metadata.labels))
+        })
         .collect();
     nodes.sort_by(|a, b| a.name().cmp(b.name()));
     let known_nodes: HashSet<&str> = snap.nodes.iter().map(|n| n.name()).collect();
@@ -158,17 +162,31 @@ fn nodes_key<'a>(nodes: &[&'a Node], name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-fn select_daemon_sets<'a>(snap: &'a Snapshot, opts: &Options) -> Result<Vec<&'a DaemonSet>, NotFound> {
+fn select_daemon_sets<'a>(
+    snap: &'a Snapshot,
+    opts: &Options,
+) -> Result<Vec<&'a DaemonSet>, NotFound> {
     let mut out: Vec<&DaemonSet> = snap
         .daemon_sets
         .iter()
-        .filter(|d| opts.namespace.as_deref().is_none_or(|ns| d.namespace() == ns))
-        .filter(|d| opts.selector.as_ref().is_none_or(|s| s.matches(&d.metadata.labels)))
+        .filter(|d| {
+            opts.namespace
+                .as_deref()
+                .is_none_or(|ns| d.namespace() == ns)
+        })
+        .filter(|d| {
+            opts.selector
+                .as_ref()
+                .is_none_or(|s| s.matches(&d.metadata.labels))
+        })
         .filter(|d| opts.names.is_empty() || opts.names.iter().any(|n| n == d.name()))
         .collect();
     for name in &opts.names {
         if !out.iter().any(|d| d.name() == name) {
-            return Err(NotFound { namespace: opts.namespace.clone(), name: name.clone() });
+            return Err(NotFound {
+                namespace: opts.namespace.clone(),
+                name: name.clone(),
+            });
         }
     }
     out.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
@@ -198,10 +216,16 @@ impl<'a> PodIndex<'a> {
         for p in pods {
             match p.metadata.controller_ref() {
                 Some(r) => by_controller.entry(r.uid.as_str()).or_default().push(p),
-                None => orphans_by_ns.entry(p.metadata.namespace.as_str()).or_default().push(p),
+                None => orphans_by_ns
+                    .entry(p.metadata.namespace.as_str())
+                    .or_default()
+                    .push(p),
             }
         }
-        PodIndex { by_controller, orphans_by_ns }
+        PodIndex {
+            by_controller,
+            orphans_by_ns,
+        }
     }
 }
 
@@ -251,13 +275,26 @@ fn audit_daemon_set(
     // DaemonSet is being deleted.
     let mut claimed: Vec<Claimed> = Vec::new();
     if let Some(sel) = &selector {
-        for p in index.by_controller.get(ds.metadata.uid.as_str()).into_iter().flatten() {
-            let Some(r) = p.metadata.controller_ref() else { continue };
-            if p.metadata.namespace != ds.namespace() || r.kind != "DaemonSet" || r.name != ds.name() {
+        for p in index
+            .by_controller
+            .get(ds.metadata.uid.as_str())
+            .into_iter()
+            .flatten()
+        {
+            let Some(r) = p.metadata.controller_ref() else {
+                continue;
+            };
+            if p.metadata.namespace != ds.namespace()
+                || r.kind != "DaemonSet"
+                || r.name != ds.name()
+            {
                 continue;
             }
             if sel.matches(&p.metadata.labels) {
-                claimed.push(Claimed { pod: p, claim: Claim::Owned });
+                claimed.push(Claimed {
+                    pod: p,
+                    claim: Claim::Owned,
+                });
             } else if !deleting {
                 orphans.push(OrphanReport {
                     namespace: p.metadata.namespace.clone(),
@@ -272,11 +309,19 @@ fn audit_daemon_set(
             }
         }
         if !selects_all && !deleting {
-            for p in index.orphans_by_ns.get(ds.namespace()).into_iter().flatten() {
+            for p in index
+                .orphans_by_ns
+                .get(ds.namespace())
+                .into_iter()
+                .flatten()
+            {
                 if p.is_terminating() || !sel.matches(&p.metadata.labels) {
                     continue;
                 }
-                claimed.push(Claimed { pod: p, claim: Claim::Adopted });
+                claimed.push(Claimed {
+                    pod: p,
+                    claim: Claim::Adopted,
+                });
                 orphans.push(OrphanReport {
                     namespace: p.metadata.namespace.clone(),
                     name: p.name().to_string(),
@@ -300,7 +345,10 @@ fn audit_daemon_set(
         let node = match target_node_name(c.pod) {
             Ok(n) => n,
             Err(why) => {
-                warnings.push(format!("pod {} is ignored by the controller: {why}", c.pod.name()));
+                warnings.push(format!(
+                    "pod {} is ignored by the controller: {why}",
+                    c.pod.name()
+                ));
                 continue;
             }
         };
@@ -315,7 +363,12 @@ fn audit_daemon_set(
                     pod: c.pod.name().to_string(),
                     node: node.to_string(),
                     bound,
-                    removed_by: if bound { "pod-gc" } else { "daemonset-controller" }.to_string(),
+                    removed_by: if bound {
+                        "pod-gc"
+                    } else {
+                        "daemonset-controller"
+                    }
+                    .to_string(),
                 });
             }
             continue;
@@ -333,7 +386,11 @@ fn audit_daemon_set(
         if revision.hash.is_none() && template_generation.is_none() {
             return None;
         }
-        Some(is_pod_updated(p, revision.hash.as_deref(), template_generation))
+        Some(is_pod_updated(
+            p,
+            revision.hash.as_deref(),
+            template_generation,
+        ))
     };
 
     let placement = Placement::compile(ds, ctx.opts.comparison_operators);
@@ -397,7 +454,10 @@ fn audit_daemon_set(
             ));
         }
         if outdated && let Some(p) = first {
-            reasons.push(Reason::new(Rule::Revision, outdated_message(p, revision.hash.as_deref(), template_generation)));
+            reasons.push(Reason::new(
+                Rule::Revision,
+                outdated_message(p, revision.hash.as_deref(), template_generation),
+            ));
         }
         pairs.push(PairReport {
             node: node.name().to_string(),
@@ -464,7 +524,11 @@ fn audit_daemon_set(
             nodes,
         })
         .collect();
-    exclusions.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.reason.message.cmp(&b.reason.message)));
+    exclusions.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.reason.message.cmp(&b.reason.message))
+    });
 
     DaemonSetReport {
         namespace: ds.namespace().to_string(),
@@ -513,16 +577,25 @@ pub fn target_node_name(pod: &Pod) -> Result<&str, String> {
 
 /// `podByCreationTimestampAndPhase` (§10.1): bound pods first, then the oldest, then by name.
 pub fn controller_order(a: &Pod, b: &Pod) -> std::cmp::Ordering {
-    let key = |p: &Pod| (p.spec.node_name.is_empty(), p.metadata.creation_timestamp.map(|t| t.as_second()));
+    let key = |p: &Pod| {
+        (
+            p.spec.node_name.is_empty(),
+            p.metadata.creation_timestamp.map(|t| t.as_second()),
+        )
+    };
     key(a).cmp(&key(b)).then_with(|| a.name().cmp(b.name()))
 }
 
 /// `util.IsPodUpdated` (§10.3).
 pub fn is_pod_updated(pod: &Pod, hash: Option<&str>, template_generation: Option<i64>) -> bool {
     let labels = &pod.metadata.labels;
-    let by_hash = hash.is_some_and(|h| !h.is_empty() && labels.get("controller-revision-hash").map(String::as_str) == Some(h));
+    let by_hash = hash.is_some_and(|h| {
+        !h.is_empty() && labels.get("controller-revision-hash").map(String::as_str) == Some(h)
+    });
     let by_generation = template_generation.is_some_and(|g| {
-        labels.get("pod-template-generation").is_some_and(|v| *v == g.to_string())
+        labels
+            .get("pod-template-generation")
+            .is_some_and(|v| *v == g.to_string())
     });
     by_hash || by_generation
 }
@@ -530,12 +603,20 @@ pub fn is_pod_updated(pod: &Pod, hash: Option<&str>, template_generation: Option
 fn outdated_message(p: &Pod, hash: Option<&str>, generation: Option<i64>) -> String {
     let labels = &p.metadata.labels;
     match (hash, labels.get("controller-revision-hash")) {
-        (Some(h), Some(have)) => format!("pod {} runs revision {have}, the current revision is {h}", p.name()),
+        (Some(h), Some(have)) => format!(
+            "pod {} runs revision {have}, the current revision is {h}",
+            p.name()
+        ),
         _ => format!(
             "pod {} has pod-template-generation {}, the DaemonSet's template generation is {}",
             p.name(),
-            labels.get("pod-template-generation").map(String::as_str).unwrap_or("(none)"),
-            generation.map(|g| g.to_string()).unwrap_or_else(|| "unknown".into())
+            labels
+                .get("pod-template-generation")
+                .map(String::as_str)
+                .unwrap_or("(none)"),
+            generation
+                .map(|g| g.to_string())
+                .unwrap_or_else(|| "unknown".into())
         ),
     }
 }
@@ -548,7 +629,11 @@ struct CurrentRevision {
 /// §11: among the ControllerRevisions the DaemonSet controls (or would adopt), the highest
 /// `revision` is current if its template equals the DaemonSet's; its hash is the
 /// `controller-revision-hash` label. Anything else means "not known yet".
-fn current_revision(ds: &DaemonSet, revisions: &[ControllerRevision], selector: Option<&Selector>) -> CurrentRevision {
+fn current_revision(
+    ds: &DaemonSet,
+    revisions: &[ControllerRevision],
+    selector: Option<&Selector>,
+) -> CurrentRevision {
     let newest = revisions
         .iter()
         .filter(|r| r.metadata.namespace == ds.namespace())
@@ -559,9 +644,16 @@ fn current_revision(ds: &DaemonSet, revisions: &[ControllerRevision], selector: 
                 None => labels_match,
             }
         })
-        .max_by(|a, b| a.revision.cmp(&b.revision).then_with(|| a.metadata.name.cmp(&b.metadata.name)));
+        .max_by(|a, b| {
+            a.revision
+                .cmp(&b.revision)
+                .then_with(|| a.metadata.name.cmp(&b.metadata.name))
+        });
     let Some(newest) = newest else {
-        return CurrentRevision { hash: None, warning: None };
+        return CurrentRevision {
+            hash: None,
+            warning: None,
+        };
     };
     let recorded = newest.data.pointer("/spec/template");
     let matches = recorded.is_some_and(|t| normalized(t) == normalized(&ds.template_raw));
@@ -577,7 +669,10 @@ fn current_revision(ds: &DaemonSet, revisions: &[ControllerRevision], selector: 
         };
     }
     match newest.metadata.labels.get("controller-revision-hash") {
-        Some(h) if !h.is_empty() => CurrentRevision { hash: Some(h.clone()), warning: None },
+        Some(h) if !h.is_empty() => CurrentRevision {
+            hash: Some(h.clone()),
+            warning: None,
+        },
         _ => CurrentRevision {
             hash: None,
             warning: Some(format!(
@@ -606,13 +701,37 @@ fn normalized(v: &serde_json::Value) -> serde_json::Value {
 
 fn status_difference(read: &ComputedStatus, computed: &ComputedStatus) -> String {
     let pairs = [
-        ("desiredNumberScheduled", read.desired_number_scheduled, computed.desired_number_scheduled),
-        ("currentNumberScheduled", read.current_number_scheduled, computed.current_number_scheduled),
-        ("numberMisscheduled", read.number_misscheduled, computed.number_misscheduled),
+        (
+            "desiredNumberScheduled",
+            read.desired_number_scheduled,
+            computed.desired_number_scheduled,
+        ),
+        (
+            "currentNumberScheduled",
+            read.current_number_scheduled,
+            computed.current_number_scheduled,
+        ),
+        (
+            "numberMisscheduled",
+            read.number_misscheduled,
+            computed.number_misscheduled,
+        ),
         ("numberReady", read.number_ready, computed.number_ready),
-        ("numberAvailable", read.number_available, computed.number_available),
-        ("updatedNumberScheduled", read.updated_number_scheduled, computed.updated_number_scheduled),
-        ("numberUnavailable", read.number_unavailable, computed.number_unavailable),
+        (
+            "numberAvailable",
+            read.number_available,
+            computed.number_available,
+        ),
+        (
+            "updatedNumberScheduled",
+            read.updated_number_scheduled,
+            computed.updated_number_scheduled,
+        ),
+        (
+            "numberUnavailable",
+            read.number_unavailable,
+            computed.number_unavailable,
+        ),
     ];
     let diffs: Vec<String> = pairs
         .iter()
@@ -642,7 +761,11 @@ fn placement_summary(ds: &DaemonSet) -> PlacementSummary {
                             format!("field {}", requirement_text(&f.key, &f.operator, &f.values))
                         }))
                         .collect();
-                    if parts.is_empty() { "(empty term)".to_string() } else { parts.join(" AND ") }
+                    if parts.is_empty() {
+                        "(empty term)".to_string()
+                    } else {
+                        parts.join(" AND ")
+                    }
                 })
                 .collect()
         }),
@@ -661,8 +784,16 @@ fn requirement_text(key: &str, op: &str, values: &[String]) -> String {
 
 /// A toleration in short form: `key=value:Effect`, `key:Effect` (Exists), `*` (everything).
 pub fn toleration_text(t: &crate::model::Toleration) -> String {
-    let effect = if t.effect.is_empty() { String::new() } else { format!(":{}", t.effect) };
-    let key = if t.key.is_empty() { "*" } else { t.key.as_str() };
+    let effect = if t.effect.is_empty() {
+        String::new()
+    } else {
+        format!(":{}", t.effect)
+    };
+    let key = if t.key.is_empty() {
+        "*"
+    } else {
+        t.key.as_str()
+    };
     match t.operator.as_str() {
         "Exists" => format!("{key}{effect} (Exists)"),
         "" | "Equal" => format!("{key}={}{effect}", t.value),
@@ -675,7 +806,11 @@ fn pod_report(c: &Claimed) -> PodReport {
     PodReport {
         name: p.name().to_string(),
         uid: p.metadata.uid.clone(),
-        phase: if p.status.phase.is_empty() { "Unknown".into() } else { p.status.phase.clone() },
+        phase: if p.status.phase.is_empty() {
+            "Unknown".into()
+        } else {
+            p.status.phase.clone()
+        },
         ready: p.is_ready(),
         restarts: p.restarts(),
         revision: p.metadata.labels.get("controller-revision-hash").cloned(),
@@ -713,7 +848,10 @@ fn classify(
         if let Some(created) = node.metadata.creation_timestamp {
             let age = now.as_second() - created.as_second();
             if (0..600).contains(&age) {
-                msg.push_str(&format!(" (the node joined {} ago)", crate::duration::short(age)));
+                msg.push_str(&format!(
+                    " (the node joined {} ago)",
+                    crate::duration::short(age)
+                ));
             }
         }
         let mut reasons = vec![Reason::new(Rule::NoPod, msg)];
@@ -730,7 +868,10 @@ fn classify(
     };
     let mut reasons = Vec::new();
     if first.is_terminating() {
-        reasons.push(Reason::new(Rule::Terminating, format!("pod {} is being deleted", first.name())));
+        reasons.push(Reason::new(
+            Rule::Terminating,
+            format!("pod {} is being deleted", first.name()),
+        ));
     }
     let state = if first.is_ready() {
         State::Ready
@@ -751,14 +892,23 @@ fn failed_reasons(p: &Pod) -> Vec<Reason> {
     let mut out = Vec::new();
     let status = &p.status;
     match (status.reason.is_empty(), status.message.is_empty()) {
-        (false, false) => out.push(Reason::new(Rule::PodStatus, format!("{}: {}", status.reason, status.message.trim()))),
+        (false, false) => out.push(Reason::new(
+            Rule::PodStatus,
+            format!("{}: {}", status.reason, status.message.trim()),
+        )),
         (false, true) => out.push(Reason::new(Rule::PodStatus, status.reason.clone())),
-        (true, false) => out.push(Reason::new(Rule::PodStatus, status.message.trim().to_string())),
+        (true, false) => out.push(Reason::new(
+            Rule::PodStatus,
+            status.message.trim().to_string(),
+        )),
         (true, true) => {}
     }
     out.extend(container_reasons(p));
     if out.is_empty() {
-        out.push(Reason::new(Rule::PodStatus, format!("pod {} is {}", p.name(), status.phase)));
+        out.push(Reason::new(
+            Rule::PodStatus,
+            format!("pod {} is {}", p.name(), status.phase),
+        ));
     }
     out
 }
@@ -777,7 +927,10 @@ fn pending_reasons(p: &Pod) -> Vec<Reason> {
     }
     out.extend(container_reasons(p));
     if out.is_empty() {
-        out.push(Reason::new(Rule::Container, "containers have not started yet"));
+        out.push(Reason::new(
+            Rule::Container,
+            "containers have not started yet",
+        ));
     }
     out
 }
@@ -788,21 +941,37 @@ fn not_ready_reasons(p: &Pod, node: &Node) -> Vec<Reason> {
         let detail = node
             .condition("Ready")
             .map(|c| {
-                let mut s = format!("Ready={}", if c.status.is_empty() { "Unknown" } else { &c.status });
+                let mut s = format!(
+                    "Ready={}",
+                    if c.status.is_empty() {
+                        "Unknown"
+                    } else {
+                        &c.status
+                    }
+                );
                 if !c.message.is_empty() {
                     s.push_str(&format!(": {}", c.message.trim()));
                 }
                 s
             })
             .unwrap_or_else(|| "no Ready condition".into());
-        out.push(Reason::new(Rule::Node, format!("the node is not ready ({detail})")));
+        out.push(Reason::new(
+            Rule::Node,
+            format!("the node is not ready ({detail})"),
+        ));
     }
     out.extend(container_reasons(p));
     if out.is_empty() {
         let msg = p
             .condition("Ready")
             .filter(|c| !c.message.is_empty() || !c.reason.is_empty())
-            .map(|c| if c.message.is_empty() { c.reason.clone() } else { c.message.trim().to_string() })
+            .map(|c| {
+                if c.message.is_empty() {
+                    c.reason.clone()
+                } else {
+                    c.message.trim().to_string()
+                }
+            })
             .unwrap_or_else(|| "the pod is not Ready".into());
         out.push(Reason::new(Rule::Container, msg));
     }
@@ -815,12 +984,26 @@ fn container_reasons(p: &Pod) -> Vec<Reason> {
     let mut out = Vec::new();
     let statuses = p.status.init_container_statuses.iter().map(|c| (c, true));
     for (c, init) in statuses.chain(p.status.container_statuses.iter().map(|c| (c, false))) {
-        if c.ready || (init && c.state.terminated.as_ref().is_some_and(|t| t.exit_code == Some(0))) {
+        if c.ready
+            || (init
+                && c.state
+                    .terminated
+                    .as_ref()
+                    .is_some_and(|t| t.exit_code == Some(0)))
+        {
             continue;
         }
         let kind = if init { "init container" } else { "container" };
         let mut msg = if let Some(w) = &c.state.waiting {
-            let mut s = format!("{kind} {}: {}", c.name, if w.reason.is_empty() { "waiting" } else { &w.reason });
+            let mut s = format!(
+                "{kind} {}: {}",
+                c.name,
+                if w.reason.is_empty() {
+                    "waiting"
+                } else {
+                    &w.reason
+                }
+            );
             if c.restart_count > 0 {
                 s.push_str(&format!(" (restarts {})", c.restart_count));
             }
@@ -832,19 +1015,34 @@ fn container_reasons(p: &Pod) -> Vec<Reason> {
             format!(
                 "{kind} {} terminated: {}{}",
                 c.name,
-                if t.reason.is_empty() { "exited" } else { &t.reason },
-                t.exit_code.map(|e| format!(" (exit code {e})")).unwrap_or_default()
+                if t.reason.is_empty() {
+                    "exited"
+                } else {
+                    &t.reason
+                },
+                t.exit_code
+                    .map(|e| format!(" (exit code {e})"))
+                    .unwrap_or_default()
             )
         } else if c.state.running.is_some() {
-            format!("{kind} {} is running but not ready (readiness probe failing)", c.name)
+            format!(
+                "{kind} {} is running but not ready (readiness probe failing)",
+                c.name
+            )
         } else {
             continue;
         };
         if let Some(t) = &c.last_state.terminated {
             msg.push_str(&format!(
                 "; last exit: {}{}",
-                if t.reason.is_empty() { "terminated" } else { &t.reason },
-                t.exit_code.map(|e| format!(" (code {e})")).unwrap_or_default()
+                if t.reason.is_empty() {
+                    "terminated"
+                } else {
+                    &t.reason
+                },
+                t.exit_code
+                    .map(|e| format!(" (code {e})"))
+                    .unwrap_or_default()
             ));
         }
         out.push(Reason::new(Rule::Container, msg));

@@ -67,7 +67,14 @@ mod tests {
         assert_eq!(Exit::Input as u8, 3);
         assert_eq!(Exit::FixIncomplete as u8, 4);
         assert_eq!(Error::Usage("x".into()).exit(), Exit::Usage);
-        assert_eq!(Error::Input { path: "f".into(), message: "m".into() }.exit(), Exit::Input);
+        assert_eq!(
+            Error::Input {
+                path: "f".into(),
+                message: "m".into()
+            }
+            .exit(),
+            Exit::Input
+        );
         assert_eq!(Error::NotFound("x".into()).exit(), Exit::Input);
         assert_eq!(Error::Cluster("x".into()).exit(), Exit::Input);
     }

@@ -24,11 +24,31 @@ use config::{Config, Input};
 use error::{Error, Exit, Result};
 
 /// Run the audit described by `config`, writing the output to `out`.
-pub fn run(config: &Config, stdin: &mut dyn Read, out: &mut dyn Write, _err: &mut dyn Write) -> Result<Exit> {
+pub fn run(
+    config: &Config,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Exit> {
     let snapshot = match &config.input {
         Input::Files(paths) => source::file::load(paths, stdin)?,
     };
-    let report = coverage::compute(&snapshot, &config.audit).map_err(|e| Error::NotFound(e.to_string()))?;
+    let report =
+        coverage::compute(&snapshot, &config.audit).map_err(|e| Error::NotFound(e.to_string()))?;
+    if report.daemon_sets.is_empty() && config.render.format.is_human() {
+        // As kubectl: the notice goes to stderr, so a pipeline sees empty output.
+        writeln!(err, "{}", no_daemon_sets_message(config))?;
+        return Ok(Exit::Ok);
+    }
     render::render(&report, &config.render, out)?;
     Ok(Exit::Ok)
+}
+
+fn no_daemon_sets_message(config: &Config) -> String {
+    match (&config.audit.namespace, &config.input) {
+        (Some(ns), _) => {
+            format!("No DaemonSets found in namespace {ns}. Use -A to audit all namespaces.")
+        }
+        (None, Input::Files(_)) => "No DaemonSets found in the input.".to_string(),
+    }
 }

@@ -13,7 +13,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are successes; everything else clap rejects is a usage error.
-            let code = if e.use_stderr() { Exit::Usage } else { Exit::Ok };
+            let code = if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            };
             let _ = e.print();
             return code.into();
         }
@@ -26,7 +30,12 @@ fn main() -> ExitCode {
     let result = Config::from_cli(cli, &env).and_then(|config| {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
-        let code = ds_coverage::run(&config, &mut std::io::stdin(), &mut out, &mut std::io::stderr())?;
+        let code = ds_coverage::run(
+            &config,
+            &mut std::io::stdin(),
+            &mut out,
+            &mut std::io::stderr(),
+        )?;
         out.flush()?;
         Ok(code)
     });

@@ -93,13 +93,25 @@ impl std::fmt::Display for Taint {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Toleration {
-    #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub key: String,
-    #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub operator: String,
-    #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub value: String,
-    #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub effect: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub toleration_seconds: Option<i64>,
@@ -410,7 +422,11 @@ impl Pod {
     }
 
     pub fn restarts(&self) -> i64 {
-        self.status.container_statuses.iter().map(|c| c.restart_count).sum()
+        self.status
+            .container_statuses
+            .iter()
+            .map(|c| c.restart_count)
+            .sum()
     }
 }
 
@@ -527,7 +543,11 @@ impl DaemonSet {
     /// int64 (a parse error turns the generation path off). Old API versions served the same
     /// number as `spec.templateGeneration` instead of the annotation.
     pub fn template_generation(&self) -> Option<i64> {
-        match self.metadata.annotations.get("deprecated.daemonset.template.generation") {
+        match self
+            .metadata
+            .annotations
+            .get("deprecated.daemonset.template.generation")
+        {
             Some(v) => v.parse().ok(),
             None => self.spec.template_generation,
         }

@@ -40,6 +40,9 @@ pub struct Reason {
 
 impl Reason {
     pub fn new(rule: Rule, message: impl Into<String>) -> Reason {
-        Reason { rule, message: message.into() }
+        Reason {
+            rule,
+            message: message.into(),
+        }
     }
 }

@@ -16,7 +16,11 @@ pub struct FieldRequirement {
 impl FieldRequirement {
     fn matches(&self, node_name: &str) -> bool {
         // The node's only field is `metadata.name`; any other key reads as "".
-        let have = if self.key == "metadata.name" { node_name } else { "" };
+        let have = if self.key == "metadata.name" {
+            node_name
+        } else {
+            ""
+        };
         (have == self.value) != self.negate
     }
 }
@@ -64,7 +68,12 @@ impl Term {
                 Err(e) => errors.push(e),
             }
         }
-        Term { index, expressions, fields, errors }
+        Term {
+            index,
+            expressions,
+            fields,
+            errors,
+        }
     }
 
     /// `nodeSelectorTerm.match`: invalid terms never match; expressions and fields are AND-ed.
@@ -121,7 +130,11 @@ fn parse_field(r: &NodeSelectorRequirement) -> Result<FieldRequirement, String> 
             ));
         }
     };
-    Ok(FieldRequirement { key: r.key.clone(), negate, value: r.values[0].clone() })
+    Ok(FieldRequirement {
+        key: r.key.clone(),
+        negate,
+        value: r.values[0].clone(),
+    })
 }
 
 /// `requiredDuringSchedulingIgnoredDuringExecution` compiled once per DaemonSet.
@@ -142,7 +155,10 @@ impl RequiredAffinity {
             .filter(|(_, t)| !(t.match_expressions.is_empty() && t.match_fields.is_empty()))
             .map(|(i, t)| Term::parse(i, t))
             .collect();
-        RequiredAffinity { terms, given: sel.node_selector_terms.len() }
+        RequiredAffinity {
+            terms,
+            given: sel.node_selector_terms.len(),
+        }
     }
 
     /// Terms are OR-ed; `None` when one matches, else the reason none did.
@@ -166,9 +182,14 @@ impl RequiredAffinity {
                 format!("required node affinity does not match: {why}")
             }
             many => {
-                let parts: Vec<String> =
-                    many.iter().map(|(i, why)| format!("term {}: {why}", i + 1)).collect();
-                format!("no required node affinity term matches ({})", parts.join("; "))
+                let parts: Vec<String> = many
+                    .iter()
+                    .map(|(i, why)| format!("term {}: {why}", i + 1))
+                    .collect();
+                format!(
+                    "no required node affinity term matches ({})",
+                    parts.join("; ")
+                )
             }
         })
     }
@@ -180,6 +201,11 @@ pub fn node_selector_mismatches(selector: &Labels, labels: &Labels) -> Vec<Strin
     selector
         .iter()
         .filter(|(k, v)| labels.get(*k) != Some(*v))
-        .map(|(k, v)| format!("nodeSelector wants {k}={v}, {}", describe_node_value(k, labels)))
+        .map(|(k, v)| {
+            format!(
+                "nodeSelector wants {k}={v}, {}",
+                describe_node_value(k, labels)
+            )
+        })
         .collect()
 }

@@ -56,7 +56,9 @@ impl Requirement {
                 ));
             }
             Op::Equals | Op::NotEquals if values.len() != 1 => {
-                return Err(format!("{key}: exact-match operators need exactly one value"));
+                return Err(format!(
+                    "{key}: exact-match operators need exactly one value"
+                ));
             }
             Op::Exists | Op::DoesNotExist if !values.is_empty() => {
                 return Err(format!(
@@ -84,7 +86,11 @@ impl Requirement {
         for v in values {
             validate_label_value(key, v)?;
         }
-        Ok(Requirement { key: key.to_string(), op, values: values.to_vec() })
+        Ok(Requirement {
+            key: key.to_string(),
+            op,
+            values: values.to_vec(),
+        })
     }
 
     /// `Requirement.Matches`.
@@ -102,7 +108,11 @@ impl Requirement {
                 ) else {
                     return false;
                 };
-                if self.op == Op::Gt { have > want } else { have < want }
+                if self.op == Op::Gt {
+                    have > want
+                } else {
+                    have < want
+                }
             }
         }
     }
@@ -117,7 +127,13 @@ impl fmt::Display for Requirement {
             Op::NotEquals => write!(f, "{}!={}", self.key, self.values[0]),
             Op::Gt | Op::Lt => write!(f, "{} {} {}", self.key, self.op.as_api(), self.values[0]),
             Op::In | Op::NotIn => {
-                write!(f, "{} {} [{}]", self.key, self.op.as_api(), self.values.join(", "))
+                write!(
+                    f,
+                    "{} {} [{}]",
+                    self.key,
+                    self.op.as_api(),
+                    self.values.join(", ")
+                )
             }
         }
     }
@@ -285,7 +301,9 @@ pub fn validate_label_key(key: &str) -> Result<(), String> {
     };
     if let Some(p) = prefix {
         if p.is_empty() {
-            return Err(format!("invalid label key {key:?}: prefix part must be non-empty"));
+            return Err(format!(
+                "invalid label key {key:?}: prefix part must be non-empty"
+            ));
         }
         if !is_dns1123_subdomain(p) {
             return Err(format!(
@@ -320,7 +338,8 @@ fn is_label_name(s: &str) -> bool {
     !b.is_empty()
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
 fn is_dns1123_subdomain(s: &str) -> bool {
@@ -330,7 +349,8 @@ fn is_dns1123_subdomain(s: &str) -> bool {
             !b.is_empty()
                 && b[0].is_ascii_lowercase() | b[0].is_ascii_digit()
                 && (b[b.len() - 1].is_ascii_lowercase() || b[b.len() - 1].is_ascii_digit())
-                && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         })
 }
 
@@ -339,7 +359,10 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -349,7 +372,10 @@ mod tests {
         assert!(validate_label_key("a_b.c-d").is_ok());
         assert!(validate_label_key("invalid key").is_err());
         assert!(validate_label_key("/name").is_err());
-        assert!(validate_label_key("Example.COM/name").is_err(), "prefix must be lowercase");
+        assert!(
+            validate_label_key("Example.COM/name").is_err(),
+            "prefix must be lowercase"
+        );
         assert!(validate_label_key("-bad").is_err());
         assert!(validate_label_key(&"a".repeat(64)).is_err());
         assert!(validate_label_key(&"a".repeat(63)).is_ok());
@@ -367,15 +393,31 @@ mod tests {
     #[test]
     fn kubectl_selector_syntax_parses_every_form() {
         let sel = Selector::parse("a=b,c!=d,e in (x, y),f notin (z),!g,h,i==j").unwrap();
-        let Selector::Requirements(reqs) = &sel else { panic!("expected requirements") };
+        let Selector::Requirements(reqs) = &sel else {
+            panic!("expected requirements")
+        };
         let ops: Vec<Op> = reqs.iter().map(|r| r.op).collect();
         assert_eq!(
             ops,
-            [Op::Equals, Op::NotEquals, Op::In, Op::NotIn, Op::DoesNotExist, Op::Exists, Op::Equals]
+            [
+                Op::Equals,
+                Op::NotEquals,
+                Op::In,
+                Op::NotIn,
+                Op::DoesNotExist,
+                Op::Exists,
+                Op::Equals
+            ]
         );
         assert_eq!(reqs[2].values, ["x", "y"]);
         assert!(sel.matches(&labels(&[("a", "b"), ("e", "x"), ("h", ""), ("i", "j")])));
-        assert!(!sel.matches(&labels(&[("a", "b"), ("e", "x"), ("h", ""), ("i", "j"), ("g", "1")])));
+        assert!(!sel.matches(&labels(&[
+            ("a", "b"),
+            ("e", "x"),
+            ("h", ""),
+            ("i", "j"),
+            ("g", "1")
+        ])));
         assert_eq!(sel.to_string(), "a=b,c!=d,e in (x,y),f notin (z),!g,h,i=j");
         assert!(Selector::parse("a in (b").is_err());
         assert!(Selector::parse("bad key=1").is_err());

@@ -77,15 +77,24 @@ impl Placement {
         }
         // 2. nodeSelector AND required node affinity (fitsNodeAffinity).
         let labels = &node.metadata.labels;
-        let mut reasons: Vec<Reason> = affinity::node_selector_mismatches(&self.node_selector, labels)
-            .into_iter()
-            .map(|m| Reason::new(Rule::NodeSelector, m))
-            .collect();
-        if let Some(why) = self.required.as_ref().and_then(|r| r.mismatch(name, labels)) {
+        let mut reasons: Vec<Reason> =
+            affinity::node_selector_mismatches(&self.node_selector, labels)
+                .into_iter()
+                .map(|m| Reason::new(Rule::NodeSelector, m))
+                .collect();
+        if let Some(why) = self
+            .required
+            .as_ref()
+            .and_then(|r| r.mismatch(name, labels))
+        {
             reasons.push(Reason::new(Rule::NodeAffinity, why));
         }
         if !reasons.is_empty() {
-            return Verdict { should_run: false, should_continue_running: false, reasons };
+            return Verdict {
+                should_run: false,
+                should_continue_running: false,
+                reasons,
+            };
         }
         // 3. Taints: NoSchedule and NoExecute decide shouldRun, NoExecute alone decides
         //    shouldContinueRunning; PreferNoSchedule never counts.

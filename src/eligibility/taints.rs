@@ -21,7 +21,10 @@ pub fn default_tolerations(host_network: bool) -> Vec<Toleration> {
     .map(|(k, e)| exists(k, e))
     .collect();
     if host_network {
-        out.push(exists("node.kubernetes.io/network-unavailable", NO_SCHEDULE));
+        out.push(exists(
+            "node.kubernetes.io/network-unavailable",
+            NO_SCHEDULE,
+        ));
     }
     out
 }
@@ -72,7 +75,11 @@ fn decimal_integer(s: &str) -> Option<i64> {
 /// the classic `Equal` with the wrong value, or the wrong effect.
 pub fn near_miss(tolerations: &[Toleration], taint: &Taint) -> Option<String> {
     let t = tolerations.iter().find(|t| t.key == taint.key)?;
-    let op = if t.operator.is_empty() { "Equal" } else { t.operator.as_str() };
+    let op = if t.operator.is_empty() {
+        "Equal"
+    } else {
+        t.operator.as_str()
+    };
     if !t.effect.is_empty() && t.effect != taint.effect {
         return Some(format!(
             "the toleration for {} has effect {}, the taint has {}",
@@ -95,7 +102,9 @@ pub fn near_miss(tolerations: &[Toleration], taint: &Taint) -> Option<String> {
 pub fn well_known(taint: &Taint) -> Option<&'static str> {
     Some(match taint.key.as_str() {
         "node.kubernetes.io/not-ready" => "the node is not ready",
-        "node.kubernetes.io/unreachable" => "the node is unreachable (its kubelet stopped reporting)",
+        "node.kubernetes.io/unreachable" => {
+            "the node is unreachable (its kubelet stopped reporting)"
+        }
         "node.kubernetes.io/network-unavailable" => {
             "the node's network is not ready (only hostNetwork DaemonSets tolerate this by default)"
         }

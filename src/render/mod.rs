@@ -1,5 +1,7 @@
 //! Renderers: each a function of (&Report, options, writer). None decides a verdict.
 
+pub mod matrix;
+pub mod style;
 pub mod table;
 
 use std::io::Write;
@@ -18,6 +20,8 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
             let text = serde_saphyr::to_string(report).map_err(std::io::Error::other)?;
             out.write_all(text.as_bytes())
         }
-        Format::Table => table::render(report, opts, out),
+        Format::Table => table::render(report, opts, false, out),
+        Format::Wide => table::render(report, opts, true, out),
+        Format::Matrix => matrix::render(report, opts, out),
     }
 }

@@ -15,12 +15,16 @@ use crate::snapshot::Snapshot;
 
 /// Read every path (`-` is stdin) into one snapshot.
 pub fn load(paths: &[String], stdin: &mut dyn Read) -> Result<Snapshot> {
-    let mut snap = Snapshot::new(Source::File { paths: paths.to_vec() });
+    let mut snap = Snapshot::new(Source::File {
+        paths: paths.to_vec(),
+    });
     let mut stdin_used = false;
     for p in paths {
         if p == "-" {
             if stdin_used {
-                return Err(Error::Usage("standard input (-) can be given only once".into()));
+                return Err(Error::Usage(
+                    "standard input (-) can be given only once".into(),
+                ));
             }
             stdin_used = true;
             let mut text = String::new();
@@ -80,7 +84,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 fn load_file(path: &Path, snap: &mut Snapshot) -> Result<()> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| Error::Input { path: name.clone(), message: io_message(&e) })?;
+    let bytes = std::fs::read(path).map_err(|e| Error::Input {
+        path: name.clone(),
+        message: io_message(&e),
+    })?;
     let text = String::from_utf8(bytes).map_err(|_| Error::Input {
         path: name.clone(),
         message: "not UTF-8 text: expected kubectl -o json or -o yaml output".into(),
@@ -96,7 +103,12 @@ pub fn load_text(name: &str, text: &str, snap: &mut Snapshot) -> Result<()> {
         for doc in serde_json::Deserializer::from_str(trimmed).into_iter::<Value>() {
             docs.push(doc.map_err(|e| Error::Input {
                 path: name.into(),
-                message: format!("invalid JSON at line {}, column {}: {}", e.line(), e.column(), json_message(&e)),
+                message: format!(
+                    "invalid JSON at line {}, column {}: {}",
+                    e.line(),
+                    e.column(),
+                    json_message(&e)
+                ),
             })?);
         }
         docs
@@ -122,16 +134,31 @@ fn json_message(e: &serde_json::Error) -> String {
 }
 
 fn yaml_message(e: &serde_saphyr::Error) -> String {
-    let first = e.to_string().lines().next().unwrap_or("").trim().to_string();
+    let first = e
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
     match e.location() {
-        Some(loc) => format!("invalid YAML at line {}, column {}: {first}", loc.line(), loc.column()),
+        Some(loc) => format!(
+            "invalid YAML at line {}, column {}: {first}",
+            loc.line(),
+            loc.column()
+        ),
         None => format!("invalid YAML: {first}"),
     }
 }
 
 /// Add one parsed document: an object, a list of objects, or nothing (empty YAML document).
 /// `item_kind` is the kind implied by a typed list (`NodeList` items omit their kind).
-fn add_document(name: &str, doc: Value, item_kind: Option<&str>, snap: &mut Snapshot) -> Result<()> {
+fn add_document(
+    name: &str,
+    doc: Value,
+    item_kind: Option<&str>,
+    snap: &mut Snapshot,
+) -> Result<()> {
     match doc {
         Value::Null => Ok(()),
         Value::Array(items) => {
@@ -150,7 +177,9 @@ fn add_document(name: &str, doc: Value, item_kind: Option<&str>, snap: &mut Snap
             if let Some(Value::Array(_)) = obj.get("items")
                 && (kind.is_empty() || kind.ends_with("List"))
             {
-                let Some(Value::Array(items)) = obj.remove("items") else { unreachable!() };
+                let Some(Value::Array(items)) = obj.remove("items") else {
+                    unreachable!()
+                };
                 let implied = kind.strip_suffix("List").filter(|k| !k.is_empty());
                 for item in items {
                     add_document(name, item, implied, snap)?;
@@ -161,7 +190,9 @@ fn add_document(name: &str, doc: Value, item_kind: Option<&str>, snap: &mut Snap
         }
         _ => Err(Error::Input {
             path: name.into(),
-            message: "expected Kubernetes objects (kubectl get -o json|yaml output), found a bare value".into(),
+            message:
+                "expected Kubernetes objects (kubectl get -o json|yaml output), found a bare value"
+                    .into(),
         }),
     }
 }
@@ -175,16 +206,18 @@ fn add_object(name: &str, kind: &str, v: Value, snap: &mut Snapshot) -> Result<(
         "Node" => snap.add_node(serde_json::from_value::<Node>(v.clone()).map_err(|e| bad(e, &v))?),
         "Pod" => snap.add_pod(serde_json::from_value::<Pod>(v.clone()).map_err(|e| bad(e, &v))?),
         "DaemonSet" => snap.add_daemon_set(daemon_set_from_value(v).map_err(|(e, v)| bad(e, &v))?),
-        "ControllerRevision" => {
-            snap.add_revision(serde_json::from_value::<ControllerRevision>(v.clone()).map_err(|e| bad(e, &v))?)
-        }
+        "ControllerRevision" => snap.add_revision(
+            serde_json::from_value::<ControllerRevision>(v.clone()).map_err(|e| bad(e, &v))?,
+        ),
         _ => {}
     }
     Ok(())
 }
 
 /// A DaemonSet with its raw template kept for revision comparison.
-pub fn daemon_set_from_value(v: Value) -> std::result::Result<DaemonSet, (serde_json::Error, Value)> {
+pub fn daemon_set_from_value(
+    v: Value,
+) -> std::result::Result<DaemonSet, (serde_json::Error, Value)> {
     let template_raw = v.pointer("/spec/template").cloned().unwrap_or(Value::Null);
     match serde_json::from_value::<DaemonSet>(v.clone()) {
         Ok(mut ds) => {
@@ -196,7 +229,11 @@ pub fn daemon_set_from_value(v: Value) -> std::result::Result<DaemonSet, (serde_
 }
 
 fn object_name(v: &Value) -> String {
-    let get = |k: &str| v.pointer(&format!("/metadata/{k}")).and_then(Value::as_str).unwrap_or("");
+    let get = |k: &str| {
+        v.pointer(&format!("/metadata/{k}"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
     match (get("namespace"), get("name")) {
         ("", "") => "(unnamed)".into(),
         ("", n) => n.into(),

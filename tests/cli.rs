@@ -1,0 +1,574 @@
+//! The built binary, run as a user runs it: flags, inputs, errors, exit codes.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const AS_OF: &str = "2026-11-20T12:00:00Z";
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"));
+    c.env_remove("NO_COLOR").env_remove("KUBECONFIG");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(o));
+    serde_json::from_slice(&o.stdout).expect("stdout is JSON")
+}
+
+fn temp_file(name: &str, content: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ds-coverage-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+/// (DaemonSet "ns/name", node) → state, from a JSON report.
+fn states(report: &serde_json::Value) -> std::collections::BTreeMap<(String, String), String> {
+    let mut m = std::collections::BTreeMap::new();
+    for d in report["daemonSets"].as_array().unwrap() {
+        let id = format!(
+            "{}/{}",
+            d["namespace"].as_str().unwrap(),
+            d["name"].as_str().unwrap()
+        );
+        for p in d["nodes"].as_array().unwrap() {
+            m.insert(
+                (id.clone(), p["node"].as_str().unwrap().to_string()),
+                p["state"].as_str().unwrap().to_string(),
+            );
+        }
+    }
+    m
+}
+
+#[test]
+fn help_and_version_exit_zero() {
+    let o = run(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.contains("--from-file"), "{out}");
+    assert!(out.contains("Exit codes"), "{out}");
+    let o = run(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["--no-such-flag"][..],
+        &["-f", "examples/cluster.yaml", "-o", "nope"],
+        &["-f", "examples/cluster.yaml", "--as-of", "yesterday"],
+        &["-f", "examples/cluster.yaml", "-l", "bad key=1"],
+        &["-f", "examples/cluster.yaml", "--node-selector", "a in (b"],
+        &["-f", "examples/cluster.yaml", "-A", "kube-proxy"],
+        &["-f", "examples/cluster.yaml", "--group-by", "zone"],
+        &["-f", "-", "-f", "-"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).is_empty(), "{args:?} says why");
+        assert!(!stderr(&o).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn missing_file_exits_3_and_names_it() {
+    let o = run(&["-f", "does/not/exist.yaml"]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains("does/not/exist.yaml") && err.contains("no such file"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn broken_json_names_file_line_and_column() {
+    let p = temp_file(
+        "broken.json",
+        "{\n  \"kind\": \"List\",\n  \"items\": [ { \"kind\": \"Node\", }\n  ]\n}\n",
+    );
+    let o = run(&["-f", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains("broken.json") && err.contains("line 3"),
+        "{err}"
+    );
+    assert!(err.contains("column"), "{err}");
+    assert!(o.stdout.is_empty(), "no partial output");
+}
+
+#[test]
+fn broken_yaml_names_file_and_line() {
+    let p = temp_file(
+        "broken.yaml",
+        "apiVersion: v1\nkind: Node\nmetadata:\n  name: a\n   labels: [x\n",
+    );
+    let o = run(&["-f", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains("broken.yaml") && err.contains("invalid YAML at line"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn wrong_field_type_names_the_object() {
+    let p = temp_file(
+        "badtype.json",
+        r#"{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1","labels":["not","a","map"]}}"#,
+    );
+    let o = run(&["-f", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains("badtype.json") && err.contains("Node n1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn yaml_list_from_stdin_equals_the_file() {
+    let text = std::fs::read("examples/cluster.yaml").unwrap();
+    let from_stdin = json(&run_stdin(
+        &["-f", "-", "--as-of", AS_OF, "-o", "json"],
+        &text,
+    ));
+    let from_file = json(&run(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "json",
+    ]));
+    assert_eq!(from_stdin["daemonSets"], from_file["daemonSets"]);
+    assert_eq!(from_stdin["source"]["paths"][0], "-");
+}
+
+#[test]
+fn cluster_info_dump_directory_is_read_recursively() {
+    let dump = json(&run(&[
+        "-f",
+        "tests/fixtures/cluster-info-dump",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "json",
+    ]));
+    let file = json(&run(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "json",
+    ]));
+    assert_eq!(dump["summary"]["daemonSets"], 6);
+    assert_eq!(dump["summary"]["nodes"], 8);
+    // The dump has no ControllerRevisions: states agree, revisions come from template generation.
+    assert_eq!(states(&dump), states(&file));
+    assert!(
+        dump["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("no ControllerRevisions")
+    );
+}
+
+#[test]
+fn json_single_objects_and_concatenated_documents() {
+    // `kubectl get node a -o json; kubectl get ds x -o json` → concatenated JSON documents.
+    let text = r#"{"apiVersion":"v1","kind":"Node","metadata":{"name":"a","labels":{"kubernetes.io/os":"linux"}}}
+{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"d","namespace":"ns","uid":"u1"},
+ "spec":{"selector":{"matchLabels":{"app":"d"}},"template":{"metadata":{"labels":{"app":"d"}},"spec":{"containers":[{"name":"c","image":"i"}]}}},
+ "status":{"desiredNumberScheduled":1,"currentNumberScheduled":0,"numberMisscheduled":0,"numberReady":0,"numberUnavailable":1}}
+{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"skipped","namespace":"ns"}}"#;
+    let r = json(&run_stdin(&["-f", "-", "-o", "json"], text.as_bytes()));
+    assert_eq!(r["summary"]["nodes"], 1);
+    assert_eq!(r["daemonSets"][0]["nodes"][0]["state"], "Missing");
+    assert_eq!(r["daemonSets"][0]["statusAgrees"], true);
+}
+
+#[test]
+fn old_daemonset_api_versions_are_read() {
+    for (group, api) in [
+        ("sonobuoy-kind1", "extensions/v1beta1"),
+        ("sonobuoy-aws3", "apps/v1beta2"),
+    ] {
+        let dir = "tests/fixtures/real";
+        let r = json(&run(&[
+            "-f",
+            &format!("{dir}/{group}-nodes.list.json"),
+            "-f",
+            &format!("{dir}/{group}-daemonsets.list.json"),
+            "-f",
+            &format!("{dir}/{group}-pods.list.json"),
+            "-o",
+            "json",
+        ]));
+        let text = std::fs::read_to_string(format!("{dir}/{group}-daemonsets.list.json")).unwrap();
+        assert!(text.contains(api));
+        assert!(r["summary"]["daemonSets"].as_u64().unwrap() >= 4, "{group}");
+        assert!(r["summary"]["eligible"].as_u64().unwrap() > 0, "{group}");
+    }
+}
+
+#[test]
+fn must_gather_multi_document_yaml_with_comments() {
+    let dir = "tests/fixtures/real";
+    let r = json(&run(&[
+        "-f",
+        &format!("{dir}/mustgather-ocp48-aws6-nodes.yaml"),
+        "-f",
+        &format!("{dir}/mustgather-ocp48-aws6-daemonsets.yaml"),
+        "-f",
+        &format!("{dir}/mustgather-ocp48-aws6-pods.yaml"),
+        "-o",
+        "json",
+    ]));
+    assert_eq!(r["summary"]["daemonSets"], 18);
+    assert_eq!(r["summary"]["nodes"], 6);
+    assert_eq!(r["summary"]["coveragePercent"], 100.0);
+}
+
+#[test]
+fn example_cluster_shows_every_state_with_reasons() {
+    let r = json(&run(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "json",
+    ]));
+    let s = states(&r);
+    let at = |ds: &str, node: &str| {
+        s.get(&(ds.to_string(), node.to_string()))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(at("logging/fluent-bit", "worker-2"), "Missing");
+    assert_eq!(at("logging/fluent-bit", "cp-1"), "NotReady");
+    assert_eq!(at("logging/fluent-bit", "worker-3"), "Misscheduled");
+    assert_eq!(at("gpu-operator/nvidia-device-plugin", "gpu-2"), "Pending");
+    assert_eq!(at("monitoring/node-exporter", "worker-2"), "Failed");
+    assert_eq!(at("kube-system/kube-proxy", "gpu-1"), "Ready");
+    // Ineligible pairs are left out unless asked for.
+    assert_eq!(at("gpu-operator/dcgm-exporter", "gpu-1"), "");
+    let all = json(&run(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "json",
+        "--include-ineligible",
+    ]));
+    let dcgm = all["daemonSets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "dcgm-exporter")
+        .unwrap();
+    let gpu1 = dcgm["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["node"] == "gpu-1")
+        .unwrap();
+    assert_eq!(gpu1["state"], "Ineligible");
+    assert!(
+        gpu1["reasons"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("has value \"true\", the taint has \"present\"")
+    );
+    // Every non-Ready pair says why, in words.
+    for d in r["daemonSets"].as_array().unwrap() {
+        for p in d["nodes"].as_array().unwrap() {
+            if p["state"] != "Ready" {
+                assert!(
+                    !p["reasons"].as_array().unwrap().is_empty(),
+                    "{} {} has no reason",
+                    d["name"],
+                    p["node"]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn json_report_has_the_documented_fields() {
+    let r = json(&run(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "json",
+    ]));
+    for k in [
+        "schemaVersion",
+        "kind",
+        "generatedAt",
+        "source",
+        "summary",
+        "daemonSets",
+        "nodes",
+        "orphans",
+    ] {
+        assert!(r.get(k).is_some(), "missing {k}");
+    }
+    assert_eq!(r["schemaVersion"], 1);
+    assert_eq!(r["kind"], "DaemonSetCoverageReport");
+    assert_eq!(r["generatedAt"], AS_OF);
+    assert_eq!(r["source"]["type"], "file");
+    for k in [
+        "daemonSets",
+        "nodes",
+        "eligible",
+        "ready",
+        "notReady",
+        "pending",
+        "failed",
+        "missing",
+        "misscheduled",
+        "outdated",
+        "coveragePercent",
+    ] {
+        assert!(r["summary"].get(k).is_some(), "summary.{k}");
+    }
+    let d = &r["daemonSets"][0];
+    for k in [
+        "namespace",
+        "name",
+        "uid",
+        "updateStrategy",
+        "currentRevision",
+        "counts",
+        "computedStatus",
+        "controllerStatus",
+        "statusAgrees",
+        "nodes",
+    ] {
+        assert!(d.get(k).is_some(), "daemonSets[].{k}");
+    }
+    for k in [
+        "desiredNumberScheduled",
+        "currentNumberScheduled",
+        "numberMisscheduled",
+        "numberReady",
+        "numberAvailable",
+        "updatedNumberScheduled",
+        "numberUnavailable",
+    ] {
+        assert!(d["computedStatus"].get(k).is_some(), "computedStatus.{k}");
+        assert!(
+            d["controllerStatus"].get(k).is_some(),
+            "controllerStatus.{k}"
+        );
+    }
+    let fb = r["daemonSets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "fluent-bit")
+        .unwrap();
+    let w3 = fb["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["node"] == "worker-3")
+        .unwrap();
+    assert_eq!(w3["removedByController"], false);
+    for k in [
+        "node",
+        "state",
+        "eligible",
+        "outdated",
+        "reasons",
+        "pods",
+        "duplicates",
+        "terminating",
+    ] {
+        assert!(w3.get(k).is_some(), "pair.{k}");
+    }
+    for k in [
+        "name",
+        "phase",
+        "ready",
+        "restarts",
+        "revision",
+        "createdAt",
+        "terminating",
+    ] {
+        assert!(w3["pods"][0].get(k).is_some(), "pod.{k}");
+    }
+    let n = &r["nodes"][0];
+    for k in [
+        "name",
+        "ready",
+        "unschedulable",
+        "createdAt",
+        "taints",
+        "missing",
+        "misscheduled",
+    ] {
+        assert!(n.get(k).is_some(), "nodes[].{k}");
+    }
+    assert_eq!(r["orphans"][0]["name"], "fluent-bit-debug");
+}
+
+#[test]
+fn yaml_output_carries_the_same_report() {
+    let j = json(&run(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "json",
+    ]));
+    let o = run(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let y: serde_json::Value = serde_saphyr::from_str(&stdout(&o)).expect("stdout is YAML");
+    assert_eq!(y["summary"], j["summary"]);
+    assert_eq!(y["daemonSets"][3]["nodes"], j["daemonSets"][3]["nodes"]);
+}
+
+#[test]
+fn filters_narrow_the_audit() {
+    let base = [
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "json",
+    ];
+    let with = |extra: &[&str]| json(&run(&[&base[..], extra].concat()));
+    assert_eq!(with(&["-n", "monitoring"])["summary"]["daemonSets"], 2);
+    let one = with(&["-n", "logging", "fluent-bit"]);
+    assert_eq!(one["summary"]["daemonSets"], 1);
+    assert_eq!(one["daemonSets"][0]["name"], "fluent-bit");
+    let by_label = with(&[
+        "-l",
+        "app.kubernetes.io/managed-by=Helm,app.kubernetes.io/name notin (fluent-bit)",
+    ]);
+    let names: Vec<&str> = by_label["daemonSets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["dcgm-exporter", "nvidia-device-plugin", "node-exporter"]
+    );
+    let gpu_nodes = with(&["--node-selector", "nvidia.com/gpu.present=true"]);
+    assert_eq!(gpu_nodes["summary"]["nodes"], 2);
+    assert!(
+        gpu_nodes["daemonSets"][0]["statusAgrees"].is_null(),
+        "a partial node set cannot be compared"
+    );
+    let o = run(&[&base[..], &["-n", "logging", "no-such-ds"]].concat());
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("\"no-such-ds\" not found in namespace \"logging\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn empty_namespace_says_so_on_stderr() {
+    let o = run(&["-f", "examples/cluster.yaml", "-n", "nothing-here"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    assert_eq!(
+        stderr(&o).trim(),
+        "No DaemonSets found in namespace nothing-here. Use -A to audit all namespaces."
+    );
+    // Machine formats still print a (empty) report.
+    let r = json(&run(&[
+        "-f",
+        "examples/cluster.yaml",
+        "-n",
+        "nothing-here",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(r["summary"]["daemonSets"], 0);
+}
+
+#[test]
+fn closed_pipe_is_not_an_error() {
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; {} -f tests/fixtures/real/mustgather-ocp48-aws6-pods.yaml -f tests/fixtures/real/mustgather-ocp48-aws6-nodes.yaml -f tests/fixtures/real/mustgather-ocp48-aws6-daemonsets.yaml -o yaml | head -c 10 >/dev/null",
+            env!("CARGO_BIN_EXE_kubectl-ds_coverage")
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Broken pipe"));
+}
+
+#[test]
+fn color_follows_flag_and_no_color() {
+    let base = ["-f", "examples/cluster.yaml", "--as-of", AS_OF];
+    let always = stdout(&run(&[&base[..], &["--color", "always"]].concat()));
+    assert!(always.contains("\u{1b}["), "coloured");
+    let never = stdout(&run(&[&base[..], &["--color", "never"]].concat()));
+    assert!(!never.contains('\u{1b}'));
+    // Not a terminal: auto means no colour.
+    assert!(!stdout(&run(&base)).contains('\u{1b}'));
+    // JSON is never coloured.
+    assert!(
+        !stdout(&run(
+            &[&base[..], &["--color", "always", "-o", "json"]].concat()
+        ))
+        .contains('\u{1b}')
+    );
+}
