@@ -29,12 +29,60 @@ pub struct Cli {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// kubectl's connection flags.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Connection (as kubectl)")]
+pub struct ConnectionArgs {
+    /// Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// The kubeconfig cluster to use.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// The kubeconfig user to use.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Username to impersonate for the requests.
+    #[arg(long = "as", value_name = "USER")]
+    pub as_user: Option<String>,
+
+    /// Group to impersonate (repeatable).
+    #[arg(long = "as-group", value_name = "GROUP")]
+    pub as_group: Vec<String>,
+
+    /// How long to wait for a single server request: 0 (never give up), or 30s, 2m...
+    #[arg(long, value_name = "DURATION", default_value = "0")]
+    pub request_timeout: String,
+
+    /// Don't verify the server's certificate (insecure).
+    #[arg(long)]
+    pub insecure_skip_tls_verify: bool,
+
+    /// List in pages of this many objects (0: one request per list), as kubectl --chunk-size.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub chunk_size: u32,
+
+    /// Log every API request (method, path, status, time) and retry to stderr; never tokens.
+    #[arg(short = 'v', long = "v", value_name = "LEVEL", num_args = 0..=1, require_equals = true, default_missing_value = "6")]
+    pub verbosity: Option<u8>,
 }
 
 #[derive(Debug, Args)]
 pub struct ScopeArgs {
-    /// Namespace of the DaemonSets (default: the context's namespace; with --from-file, every
-    /// namespace in the files, as `kubectl get -f` does).
+    /// Namespace of the DaemonSets (default: the context's namespace, then `default`; with
+    /// --from-file, every namespace in the files, as `kubectl get -f` does).
     #[arg(short = 'n', long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 

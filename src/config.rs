@@ -7,11 +7,19 @@ use crate::cli::{Cli, ColorWhen, Format};
 use crate::coverage::Options;
 use crate::eligibility::labels::Selector;
 use crate::error::{Error, Result};
+use crate::source::cluster::{ConnectArgs, FetchArgs};
 
 /// What the process environment says, gathered by `main` (and faked by tests).
 #[derive(Debug, Clone)]
 pub struct Env {
     pub now: Timestamp,
+    /// `KUBECONFIG`.
+    pub kubeconfig: Option<std::ffi::OsString>,
+    /// The home directory (for `~/.kube/config`).
+    pub home: Option<std::path::PathBuf>,
+    /// `KUBERNETES_SERVICE_HOST` is set.
+    pub in_cluster: bool,
+    pub stderr_is_terminal: bool,
     /// `NO_COLOR` is set to a non-empty value.
     pub no_color: bool,
     pub stdout_is_terminal: bool,
@@ -20,6 +28,13 @@ pub struct Env {
 #[derive(Debug, Clone)]
 pub enum Input {
     Files(Vec<String>),
+    Cluster {
+        connect: Box<ConnectArgs>,
+        fetch: FetchArgs,
+        /// `-n` as given; `None` means the context's namespace (unless all namespaces).
+        namespace: Option<String>,
+        all_namespaces: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -57,16 +72,37 @@ impl Config {
                     .into(),
             ));
         }
+        let c = cli.connection;
+        let request_timeout = parse_request_timeout(&c.request_timeout)?;
         let input = if s.from_file.is_empty() {
-            return Err(Error::Usage(
-                "no input: reading a live cluster is not available in this build yet; \
-                 pass --from-file with `kubectl get nodes,daemonsets,pods,controllerrevisions -A -o json` output"
-                    .into(),
-            ));
+            Input::Cluster {
+                connect: Box::new(ConnectArgs {
+                    kubeconfig: c.kubeconfig,
+                    kubeconfig_env: env.kubeconfig.clone(),
+                    default_kubeconfig: env.home.as_ref().map(|h| h.join(".kube").join("config")),
+                    in_cluster: env.in_cluster,
+                    context: c.context,
+                    cluster: c.cluster,
+                    user: c.user,
+                    impersonate: c.as_user,
+                    impersonate_groups: c.as_group,
+                    request_timeout,
+                    insecure_skip_tls_verify: c.insecure_skip_tls_verify,
+                }),
+                fetch: FetchArgs {
+                    page_size: c.chunk_size,
+                    verbose: c.verbosity.is_some_and(|v| v > 0),
+                    progress: env.stderr_is_terminal,
+                    ..FetchArgs::default()
+                },
+                namespace: s.namespace.clone(),
+                all_namespaces: s.all_namespaces,
+            }
         } else {
             Input::Files(s.from_file)
         };
         // With files the files are the scope (as `kubectl get -f`): every namespace unless -n.
+        // With a cluster, `run` resolves the context's namespace once connected.
         let namespace = if s.all_namespaces { None } else { s.namespace };
         let mut audit = Options::new(now);
         audit.namespace = namespace;
@@ -98,6 +134,19 @@ impl Config {
             render,
         })
     }
+}
+
+/// kubectl's `--request-timeout`: `0` (no timeout), a plain integer (seconds), or a duration.
+fn parse_request_timeout(s: &str) -> Result<Option<std::time::Duration>> {
+    let secs = match s.trim().parse::<u64>() {
+        Ok(n) => n as f64,
+        Err(_) => crate::duration::parse(s).map_err(|_| {
+            Error::Usage(format!(
+                "invalid --request-timeout {s:?}: use 0, a number of seconds, or a duration such as 30s or 2m"
+            ))
+        })?,
+    };
+    Ok((secs > 0.0).then(|| std::time::Duration::from_secs_f64(secs)))
 }
 
 fn parse_selector(flag: &str, s: Option<&str>) -> Result<Option<Selector>> {

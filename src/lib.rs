@@ -19,36 +19,80 @@ pub mod snapshot;
 pub mod source;
 
 use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
 
 use config::{Config, Input};
 use error::{Error, Exit, Result};
+use snapshot::Snapshot;
+
+/// Standard error, shared with the fetch tasks (progress line, `-v` request log).
+pub type SharedWriter = Arc<Mutex<Box<dyn Write + Send>>>;
 
 /// Run the audit described by `config`, writing the output to `out`.
 pub fn run(
     config: &Config,
     stdin: &mut dyn Read,
     out: &mut dyn Write,
-    err: &mut dyn Write,
+    err: SharedWriter,
 ) -> Result<Exit> {
-    let snapshot = match &config.input {
-        Input::Files(paths) => source::file::load(paths, stdin)?,
-    };
+    let mut audit = config.audit.clone();
+    let snapshot = read_snapshot(config, &mut audit, stdin, err.clone())?;
     let report =
-        coverage::compute(&snapshot, &config.audit).map_err(|e| Error::NotFound(e.to_string()))?;
+        coverage::compute(&snapshot, &audit).map_err(|e| Error::NotFound(e.to_string()))?;
     if report.daemon_sets.is_empty() && config.render.format.is_human() {
         // As kubectl: the notice goes to stderr, so a pipeline sees empty output.
-        writeln!(err, "{}", no_daemon_sets_message(config))?;
+        let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
+        writeln!(e, "{}", no_daemon_sets_message(&audit, &config.input))?;
         return Ok(Exit::Ok);
     }
     render::render(&report, &config.render, out)?;
     Ok(Exit::Ok)
 }
 
-fn no_daemon_sets_message(config: &Config) -> String {
-    match (&config.audit.namespace, &config.input) {
+/// Read the objects; for a cluster, also settle the namespace (the context's, unless -n or -A).
+fn read_snapshot(
+    config: &Config,
+    audit: &mut coverage::Options,
+    stdin: &mut dyn Read,
+    err: SharedWriter,
+) -> Result<Snapshot> {
+    match &config.input {
+        Input::Files(paths) => source::file::load(paths, stdin),
+        Input::Cluster {
+            connect,
+            fetch,
+            namespace,
+            all_namespaces,
+        } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| Error::Cluster(format!("cannot start the I/O runtime: {e}")))?;
+            runtime.block_on(async {
+                let conn = source::cluster::connect(connect).await?;
+                audit.namespace = match (all_namespaces, namespace) {
+                    (true, _) => None,
+                    (false, Some(ns)) => Some(ns.clone()),
+                    (false, None) => Some(conn.default_namespace.clone()),
+                };
+                let scope = source::cluster::Scope {
+                    namespace: audit.namespace.clone(),
+                    daemon_set_selector: audit.selector.as_ref().map(|s| s.to_string()),
+                    node_selector: audit.node_selector.as_ref().map(|s| s.to_string()),
+                };
+                source::cluster::fetch(&conn, &scope, fetch, err).await
+            })
+        }
+    }
+}
+
+fn no_daemon_sets_message(audit: &coverage::Options, input: &Input) -> String {
+    match (&audit.namespace, input) {
         (Some(ns), _) => {
             format!("No DaemonSets found in namespace {ns}. Use -A to audit all namespaces.")
         }
         (None, Input::Files(_)) => "No DaemonSets found in the input.".to_string(),
+        (None, Input::Cluster { .. }) => "No DaemonSets found.".to_string(),
     }
 }

@@ -24,18 +24,19 @@ fn main() -> ExitCode {
     };
     let env = Env {
         now: jiff::Timestamp::now(),
+        kubeconfig: std::env::var_os("KUBECONFIG"),
+        home: std::env::home_dir(),
+        in_cluster: std::env::var_os("KUBERNETES_SERVICE_HOST").is_some(),
+        stderr_is_terminal: std::io::stderr().is_terminal(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         stdout_is_terminal: std::io::stdout().is_terminal(),
     };
     let result = Config::from_cli(cli, &env).and_then(|config| {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
-        let code = ds_coverage::run(
-            &config,
-            &mut std::io::stdin(),
-            &mut out,
-            &mut std::io::stderr(),
-        )?;
+        let err: ds_coverage::SharedWriter =
+            std::sync::Arc::new(std::sync::Mutex::new(Box::new(std::io::stderr())));
+        let code = ds_coverage::run(&config, &mut std::io::stdin(), &mut out, err)?;
         out.flush()?;
         Ok(code)
     });

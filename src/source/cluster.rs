@@ -1,0 +1,713 @@
+//! Cluster state from a live API server, read the way kubectl connects: kubeconfig (flag,
+//! `KUBECONFIG` with several files merged, `~/.kube/config`) or in-cluster config, context /
+//! cluster / user overrides, impersonation, request timeout.
+//!
+//! Only what the audit needs is fetched: nodes (with `--node-selector` sent to the server),
+//! DaemonSets (namespace or all, `-l` sent to the server), and per DaemonSet its pods and
+//! ControllerRevisions by its own selector. Lists are paged (`limit`/`continue`), decoded page by
+//! page straight into the slim model types, fetched concurrently with a small bound, and
+//! gzip-compressed on the wire. Retries are ours (kube's own retry layer is off), bounded and
+//! logged with `-v`.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+use crate::model::{ControllerRevision, LabelSelector, Node, Pod};
+use crate::report::Source;
+use crate::snapshot::Snapshot;
+
+/// How to reach the cluster: kubectl's connection flags, resolved by `config`.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectArgs {
+    /// `--kubeconfig`.
+    pub kubeconfig: Option<PathBuf>,
+    /// The `KUBECONFIG` environment variable (several paths, merged, first wins).
+    pub kubeconfig_env: Option<OsString>,
+    /// `~/.kube/config`, if the home directory is known.
+    pub default_kubeconfig: Option<PathBuf>,
+    /// `KUBERNETES_SERVICE_HOST` is set: running in a pod.
+    pub in_cluster: bool,
+    pub context: Option<String>,
+    pub cluster: Option<String>,
+    pub user: Option<String>,
+    pub impersonate: Option<String>,
+    pub impersonate_groups: Vec<String>,
+    /// `None`: no timeout (`--request-timeout=0`, kubectl's default).
+    pub request_timeout: Option<Duration>,
+    pub insecure_skip_tls_verify: bool,
+}
+
+/// How to fetch: page size, concurrency, logging.
+#[derive(Debug, Clone)]
+pub struct FetchArgs {
+    /// `--chunk-size` (kubectl's name); 0 disables paging.
+    pub page_size: u32,
+    pub concurrency: usize,
+    /// `-v`: log every request (never a token) and every retry to stderr.
+    pub verbose: bool,
+    /// Show a progress line on stderr (only when stderr is a terminal).
+    pub progress: bool,
+    /// Attempts per request for retryable failures (429, 5xx, connection resets).
+    pub attempts: u32,
+}
+
+impl Default for FetchArgs {
+    fn default() -> FetchArgs {
+        FetchArgs {
+            page_size: 500,
+            concurrency: 4,
+            verbose: false,
+            progress: false,
+            attempts: 5,
+        }
+    }
+}
+
+/// What to fetch.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// `None`: all namespaces.
+    pub namespace: Option<String>,
+    /// `-l`, in kubectl syntax, sent as `labelSelector`.
+    pub daemon_set_selector: Option<String>,
+    /// `--node-selector`, sent as `labelSelector` on nodes.
+    pub node_selector: Option<String>,
+}
+
+/// A connected client and what the kubeconfig said.
+pub struct Connection {
+    client: kube::Client,
+    pub context: String,
+    pub server: String,
+    /// The context's namespace (or the in-cluster service account's), else `default`.
+    pub default_namespace: String,
+    timeout: Option<Duration>,
+}
+
+/// Resolve the kubeconfig and build a client. Needs a Tokio runtime.
+pub async fn connect(args: &ConnectArgs) -> Result<Connection> {
+    let options = KubeConfigOptions {
+        context: args.context.clone(),
+        cluster: args.cluster.clone(),
+        user: args.user.clone(),
+    };
+    let (mut config, context) = match read_kubeconfig(args)? {
+        Some(kc) => {
+            let context = args
+                .context
+                .clone()
+                .or_else(|| kc.current_context.clone())
+                .unwrap_or_default();
+            let config = kube::Config::from_custom_kubeconfig(kc, &options)
+                .await
+                .map_err(|e| {
+                    Error::Cluster(format!(
+                        "cannot use the kubeconfig: {}",
+                        one_line(&e.to_string())
+                    ))
+                })?;
+            (config, context)
+        }
+        None if args.in_cluster => {
+            let config = kube::Config::incluster().map_err(|e| {
+                Error::Cluster(format!(
+                    "cannot use the in-cluster configuration: {}",
+                    one_line(&e.to_string())
+                ))
+            })?;
+            (config, "in-cluster".to_string())
+        }
+        None => {
+            return Err(Error::Cluster(
+                "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a \
+                 cluster; to audit saved objects use --from-file"
+                    .into(),
+            ));
+        }
+    };
+    // Retries are deliberate and visible here, not hidden in the client (kube retries 429 itself).
+    config.default_retry = false;
+    if args.insecure_skip_tls_verify {
+        config.accept_invalid_certs = true;
+    }
+    if let Some(user) = &args.impersonate {
+        config.auth_info.impersonate = Some(user.clone());
+    }
+    if !args.impersonate_groups.is_empty() {
+        config.auth_info.impersonate_groups = Some(args.impersonate_groups.clone());
+    }
+    if let Some(t) = args.request_timeout {
+        config.read_timeout = Some(t);
+        config.connect_timeout = Some(t);
+    }
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
+    let default_namespace = config.default_namespace.clone();
+    let client = kube::Client::try_from(config).map_err(|e| {
+        Error::Cluster(format!(
+            "cannot create a client for {server} (context {context}): {}",
+            one_line(&e.to_string())
+        ))
+    })?;
+    Ok(Connection {
+        client,
+        context,
+        server,
+        default_namespace,
+        timeout: args.request_timeout,
+    })
+}
+
+/// `--kubeconfig`, else `KUBECONFIG` (merged), else `~/.kube/config` if it exists.
+fn read_kubeconfig(args: &ConnectArgs) -> Result<Option<Kubeconfig>> {
+    let read = |p: &PathBuf| {
+        Kubeconfig::read_from(p).map_err(|e| Error::Input {
+            path: p.display().to_string(),
+            message: format!("cannot read kubeconfig: {}", one_line(&e.to_string())),
+        })
+    };
+    if let Some(p) = &args.kubeconfig {
+        return read(p).map(Some);
+    }
+    if let Some(value) = &args.kubeconfig_env {
+        let paths: Vec<PathBuf> = std::env::split_paths(value)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
+        if !paths.is_empty() {
+            let mut merged = Kubeconfig::default();
+            for p in &paths {
+                // kubectl skips KUBECONFIG entries that do not exist.
+                if !p.exists() {
+                    continue;
+                }
+                merged = merged.merge(read(p)?).map_err(|e| Error::Input {
+                    path: p.display().to_string(),
+                    message: format!("cannot merge kubeconfig: {}", one_line(&e.to_string())),
+                })?;
+            }
+            return Ok(Some(merged));
+        }
+    }
+    match &args.default_kubeconfig {
+        Some(p) if p.exists() => read(p).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Fetch the snapshot. `progress` lines and `-v` logs go to `err`.
+pub async fn fetch(
+    conn: &Connection,
+    scope: &Scope,
+    args: &FetchArgs,
+    err: Arc<Mutex<Box<dyn Write + Send>>>,
+) -> Result<Snapshot> {
+    let fetcher = Arc::new(Fetcher {
+        client: conn.client.clone(),
+        ctx: format!("{} (context {})", conn.server, conn.context),
+        args: args.clone(),
+        timeout: conn.timeout,
+        log: err.clone(),
+        objects: AtomicUsize::new(0),
+        requests: AtomicUsize::new(0),
+        limit: tokio::sync::Semaphore::new(args.concurrency.max(1)),
+    });
+    let progress = args.progress.then(|| spawn_progress(fetcher.clone()));
+
+    let ds_path = match &scope.namespace {
+        Some(ns) => format!("/apis/apps/v1/namespaces/{}/daemonsets", encode(ns)),
+        None => "/apis/apps/v1/daemonsets".to_string(),
+    };
+    let nodes_fut = fetcher.list::<Node>("nodes", "/api/v1/nodes", scope.node_selector.as_deref());
+    let ds_fut = fetcher.list::<serde_json::Value>(
+        "daemonsets",
+        &ds_path,
+        scope.daemon_set_selector.as_deref(),
+    );
+    let (nodes, raw_daemon_sets) = tokio::try_join!(nodes_fut, ds_fut)?;
+
+    let mut daemon_sets = Vec::with_capacity(raw_daemon_sets.len());
+    for v in raw_daemon_sets {
+        let ds = crate::source::file::daemon_set_from_value(v).map_err(|(e, v)| {
+            Error::Cluster(format!(
+                "unexpected DaemonSet {} from the API server: {e}",
+                v.pointer("/metadata/name")
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("?")
+            ))
+        })?;
+        daemon_sets.push(ds);
+    }
+
+    // Per DaemonSet: its pods (owned and adoptable ones are exactly those its selector matches)
+    // and its ControllerRevisions (labelled with the template labels).
+    let mut tasks = tokio::task::JoinSet::new();
+    for ds in &daemon_sets {
+        let sel = ds.selector();
+        if sel.is_empty() {
+            continue; // the controller refuses a DaemonSet that selects everything
+        }
+        let selector = selector_string(&sel);
+        let ns = encode(ds.namespace());
+        let f = fetcher.clone();
+        let s = selector.clone();
+        let path = format!("/api/v1/namespaces/{ns}/pods");
+        tasks.spawn(async move {
+            f.list::<Pod>("pods", &path, Some(&s))
+                .await
+                .map(Fetched::Pods)
+        });
+        let f = fetcher.clone();
+        let path = format!("/apis/apps/v1/namespaces/{ns}/controllerrevisions");
+        tasks.spawn(async move {
+            f.list::<ControllerRevision>("controllerrevisions", &path, Some(&selector))
+                .await
+                .map(Fetched::Revisions)
+        });
+    }
+    let mut snap = Snapshot::new(Source::Cluster {
+        context: conn.context.clone(),
+        server: conn.server.clone(),
+    });
+    snap.nodes_complete = scope.node_selector.is_none();
+    for n in nodes {
+        snap.add_node(n);
+    }
+    for d in daemon_sets {
+        snap.add_daemon_set(d);
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let fetched = joined.map_err(|e| Error::Cluster(format!("fetch task failed: {e}")))??;
+        match fetched {
+            Fetched::Pods(pods) => pods.into_iter().for_each(|p| snap.add_pod(p)),
+            Fetched::Revisions(revs) => revs.into_iter().for_each(|r| snap.add_revision(r)),
+        }
+    }
+    if let Some(p) = progress {
+        p.abort();
+        let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = write!(e, "\r\x1b[2K");
+    }
+    Ok(snap)
+}
+
+enum Fetched {
+    Pods(Vec<Pod>),
+    Revisions(Vec<ControllerRevision>),
+}
+
+fn spawn_progress(f: Arc<Fetcher>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        // Only fetches that last more than about a second show progress.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        loop {
+            {
+                let mut e = f.log.lock().unwrap_or_else(|p| p.into_inner());
+                let _ = write!(
+                    e,
+                    "\r\x1b[2Kfetching from {}: {} objects, {} requests…",
+                    f.ctx,
+                    f.objects.load(Ordering::Relaxed),
+                    f.requests.load(Ordering::Relaxed)
+                );
+                let _ = e.flush();
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "T: DeserializeOwned"))]
+struct ListPage<T> {
+    #[serde(default)]
+    metadata: ListMeta,
+    #[serde(default = "Vec::new", deserialize_with = "crate::model::nullable")]
+    items: Vec<T>,
+}
+
+#[derive(Deserialize, Default)]
+struct ListMeta {
+    #[serde(rename = "continue", default)]
+    continue_: Option<String>,
+}
+
+/// The API's error body.
+#[derive(Deserialize, Default)]
+struct Status {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    reason: String,
+}
+
+struct Fetcher {
+    client: kube::Client,
+    ctx: String,
+    args: FetchArgs,
+    timeout: Option<Duration>,
+    log: Arc<Mutex<Box<dyn Write + Send>>>,
+    objects: AtomicUsize,
+    requests: AtomicUsize,
+    limit: tokio::sync::Semaphore,
+}
+
+/// What one request attempt ended with.
+enum Outcome {
+    Body(bytes::Bytes),
+    Gone,
+}
+
+impl Fetcher {
+    fn log(&self, line: &str) {
+        if self.args.verbose {
+            let mut e = self.log.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = writeln!(e, "{line}");
+        }
+    }
+
+    /// List every page of `resource` at `path`, restarting (boundedly) when a continue token
+    /// expires (410 Gone).
+    async fn list<T: DeserializeOwned>(
+        &self,
+        resource: &str,
+        path: &str,
+        selector: Option<&str>,
+    ) -> Result<Vec<T>> {
+        const RESTARTS: u32 = 3;
+        'restart: for restart in 0..=RESTARTS {
+            let mut out: Vec<T> = Vec::new();
+            let mut cont: Option<String> = None;
+            loop {
+                let mut query = Vec::new();
+                if self.args.page_size > 0 {
+                    query.push(format!("limit={}", self.args.page_size));
+                }
+                if let Some(s) = selector.filter(|s| !s.is_empty()) {
+                    query.push(format!("labelSelector={}", encode(s)));
+                }
+                if let Some(c) = &cont {
+                    query.push(format!("continue={}", encode(c)));
+                }
+                let url = if query.is_empty() {
+                    path.to_string()
+                } else {
+                    format!("{path}?{}", query.join("&"))
+                };
+                let body = match self.get(resource, &url).await? {
+                    Outcome::Body(b) => b,
+                    Outcome::Gone if cont.is_some() && restart < RESTARTS => {
+                        self.log(&format!(
+                            "continue token for {resource} expired (410 Gone); restarting the list"
+                        ));
+                        continue 'restart;
+                    }
+                    Outcome::Gone => {
+                        return Err(Error::Cluster(format!(
+                            "cannot list {resource}: the API server keeps expiring the list (410 Gone) from {}",
+                            self.ctx
+                        )));
+                    }
+                };
+                let page: ListPage<T> = serde_json::from_slice(&body).map_err(|e| {
+                    Error::Cluster(format!(
+                        "unexpected response to GET {url} from {}: {e}",
+                        self.ctx
+                    ))
+                })?;
+                drop(body);
+                self.objects.fetch_add(page.items.len(), Ordering::Relaxed);
+                out.extend(page.items);
+                match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                    Some(c) => cont = Some(c),
+                    None => return Ok(out),
+                }
+            }
+        }
+        unreachable!("the restart loop returns on its last round")
+    }
+
+    /// One GET with bounded retries for 429 (honouring Retry-After), 5xx and connection errors.
+    async fn get(&self, resource: &str, url: &str) -> Result<Outcome> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let _permit = self
+                .limit
+                .acquire()
+                .await
+                .map_err(|e| Error::Cluster(e.to_string()))?;
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let started = Instant::now();
+            let result = self.send(url).await;
+            let ms = started.elapsed().as_millis();
+            let retry_in = |n: u32| {
+                Duration::from_millis(200u64.saturating_mul(1 << n.min(5)))
+                    .min(Duration::from_secs(5))
+            };
+            match result {
+                Ok((status, retry_after, body)) => {
+                    self.log(&format!("GET {url} {} {ms}ms", status.as_u16()));
+                    if status.is_success() {
+                        return Ok(Outcome::Body(body));
+                    }
+                    if status == StatusCode::GONE {
+                        return Ok(Outcome::Gone);
+                    }
+                    let retryable =
+                        status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+                    if retryable && attempt < self.args.attempts {
+                        let wait = retry_after
+                            .unwrap_or_else(|| retry_in(attempt))
+                            .min(Duration::from_secs(30));
+                        self.log(&format!(
+                            "retrying GET {url} in {}ms ({} {}, attempt {attempt}/{})",
+                            wait.as_millis(),
+                            status.as_u16(),
+                            status.canonical_reason().unwrap_or(""),
+                            self.args.attempts
+                        ));
+                        drop(_permit);
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Err(self.status_error(resource, status, &body));
+                }
+                Err(SendError::Timeout) => {
+                    self.log(&format!("GET {url} timed out after {ms}ms"));
+                    return Err(Error::Cluster(format!(
+                        "cannot list {resource}: the request to {} timed out after {} (--request-timeout)",
+                        self.ctx,
+                        crate::duration::short(
+                            self.timeout.map(|t| t.as_secs() as i64).unwrap_or(0)
+                        )
+                    )));
+                }
+                Err(SendError::Other(e)) => {
+                    self.log(&format!("GET {url} failed after {ms}ms: {e}"));
+                    if attempt < self.args.attempts && is_transient(&e) {
+                        let wait = retry_in(attempt);
+                        self.log(&format!(
+                            "retrying GET {url} in {}ms (attempt {attempt}/{})",
+                            wait.as_millis(),
+                            self.args.attempts
+                        ));
+                        drop(_permit);
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Err(Error::Cluster(format!(
+                        "cannot reach the API server {}: {e}",
+                        self.ctx
+                    )));
+                }
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        url: &str,
+    ) -> std::result::Result<(StatusCode, Option<Duration>, bytes::Bytes), SendError> {
+        let req = Request::get(url)
+            .header(http::header::ACCEPT, "application/json")
+            .body(kube::client::Body::empty())
+            .map_err(|e| SendError::Other(e.to_string()))?;
+        let call = async {
+            let resp = self
+                .client
+                .send(req)
+                .await
+                .map_err(|e| SendError::Other(describe_kube_error(&e)))?;
+            let status = resp.status();
+            let retry_after = resp
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let body = resp
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| {
+                    SendError::Other(format!(
+                        "connection lost while reading the response: {}",
+                        one_line(&e.to_string())
+                    ))
+                })?
+                .to_bytes();
+            Ok((status, retry_after, body))
+        };
+        match self.timeout {
+            Some(t) => tokio::time::timeout(t, call)
+                .await
+                .map_err(|_| SendError::Timeout)?,
+            None => call.await,
+        }
+    }
+
+    /// One line that names the verb, the resource and what to do.
+    fn status_error(&self, resource: &str, status: StatusCode, body: &[u8]) -> Error {
+        let s: Status = serde_json::from_slice(body).unwrap_or_default();
+        let msg = match status {
+            StatusCode::UNAUTHORIZED => format!(
+                "cannot list {resource}: unauthorized by {} — the credentials were rejected; refresh the token or log in again",
+                self.ctx
+            ),
+            StatusCode::FORBIDDEN => {
+                let who = quoted_user(&s.message)
+                    .map(|u| format!(" for user {u}"))
+                    .unwrap_or_default();
+                format!(
+                    "cannot list {resource}: forbidden{who} — ds-coverage needs get/list on nodes, pods, daemonsets, \
+                     controllerrevisions; see README 'RBAC'"
+                )
+            }
+            _ => {
+                let detail = if s.message.is_empty() {
+                    String::from_utf8_lossy(body).chars().take(200).collect()
+                } else {
+                    s.message.clone()
+                };
+                format!(
+                    "cannot list {resource}: the API server {} answered {} {}{}: {}",
+                    self.ctx,
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or(""),
+                    if s.reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", s.reason)
+                    },
+                    one_line(&detail)
+                )
+            }
+        };
+        Error::Cluster(msg)
+    }
+}
+
+enum SendError {
+    Timeout,
+    Other(String),
+}
+
+fn is_transient(e: &str) -> bool {
+    let e = e.to_ascii_lowercase();
+    [
+        "connection reset",
+        "connection closed",
+        "broken pipe",
+        "incomplete message",
+        "connection lost",
+        "unexpected eof",
+        "channel closed",
+    ]
+    .iter()
+    .any(|s| e.contains(s))
+}
+
+/// kube's errors as one readable line: the root cause carries the useful part ("tcp connect
+/// error: Connection refused"), the wrappers above it only say "service error".
+fn describe_kube_error(e: &kube::Error) -> String {
+    let mut last = e.to_string();
+    let mut src = std::error::Error::source(e);
+    let mut chain = Vec::new();
+    while let Some(s) = src {
+        chain.push(s.to_string());
+        src = s.source();
+    }
+    if let Some(root) = chain.pop() {
+        last = match chain.pop() {
+            Some(parent) if !parent.contains(&root) => format!("{parent}: {root}"),
+            _ => root,
+        };
+    }
+    one_line(&last)
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `User "x" cannot list ...` → `x`.
+fn quoted_user(message: &str) -> Option<&str> {
+    let rest = &message[message.find("User \"")? + 6..];
+    Some(&rest[..rest.find('"')?])
+}
+
+/// A `metav1.LabelSelector` in the API's query syntax.
+pub fn selector_string(sel: &LabelSelector) -> String {
+    let mut parts: Vec<String> = sel
+        .match_labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    for e in &sel.match_expressions {
+        parts.push(match e.operator.as_str() {
+            "In" => format!("{} in ({})", e.key, e.values.join(",")),
+            "NotIn" => format!("{} notin ({})", e.key, e.values.join(",")),
+            "Exists" => e.key.clone(),
+            "DoesNotExist" => format!("!{}", e.key),
+            other => format!("{} {other} ({})", e.key, e.values.join(",")),
+        });
+    }
+    parts.join(",")
+}
+
+/// Percent-encode a query value (RFC 3986 unreserved characters pass).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_are_sent_in_api_syntax_and_encoded() {
+        let sel: LabelSelector = serde_json::from_value(serde_json::json!({
+            "matchLabels": {"app": "fluent-bit"},
+            "matchExpressions": [
+                {"key": "tier", "operator": "In", "values": ["a", "b"]},
+                {"key": "canary", "operator": "DoesNotExist"}
+            ]
+        }))
+        .unwrap();
+        let s = selector_string(&sel);
+        assert_eq!(s, "app=fluent-bit,tier in (a,b),!canary");
+        assert_eq!(
+            encode(&s),
+            "app%3Dfluent-bit%2Ctier%20in%20%28a%2Cb%29%2C%21canary"
+        );
+    }
+
+    #[test]
+    fn forbidden_messages_name_the_user() {
+        let m = r#"nodes is forbidden: User "system:serviceaccount:ci:auditor" cannot list resource "nodes""#;
+        assert_eq!(quoted_user(m), Some("system:serviceaccount:ci:auditor"));
+        assert_eq!(quoted_user("nothing"), None);
+    }
+}
