@@ -31,7 +31,46 @@ pub struct Cli {
     pub output: OutputArgs,
 
     #[command(flatten)]
+    pub gate: GateArgs,
+
+    #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+/// The CI gate.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "CI gate")]
+pub struct GateArgs {
+    /// Exit 1 when DaemonSets are not where they should be (eligible pairs not Ready, and
+    /// misscheduled pairs); a short verdict goes to stderr in every output format.
+    #[arg(long)]
+    pub check: bool,
+
+    /// States that fail the gate, comma-separated: Missing, Pending, NotReady, Failed,
+    /// Misscheduled, outdated. Default: all but outdated.
+    #[arg(long, value_name = "STATES", value_delimiter = ',')]
+    pub fail_on: Vec<String>,
+
+    /// Pass a DaemonSet whose coverage is at least PCT percent despite not-Ready pairs.
+    #[arg(long, value_name = "PCT")]
+    pub min_coverage: Option<f64>,
+
+    /// Ignore nodes and pods younger than this (e.g. 2m); measured against --as-of when given.
+    #[arg(long, value_name = "DURATION")]
+    pub grace: Option<String>,
+
+    /// Ignore nodes whose own Ready condition is not True.
+    #[arg(long)]
+    pub ignore_unready_nodes: bool,
+
+    /// Count nodes that the cluster autoscaler or Karpenter is removing (ignored by default).
+    #[arg(long)]
+    pub include_draining_nodes: bool,
+
+    /// Require every node matching this label selector to be eligible for every audited
+    /// DaemonSet (catches a toleration or selector typo before desired=0 goes unnoticed).
+    #[arg(long, value_name = "SELECTOR")]
+    pub expect_nodes: Option<String>,
 }
 
 /// kubectl's connection flags.
@@ -154,6 +193,10 @@ pub enum Format {
     Json,
     /// The report as YAML.
     Yaml,
+    /// Summary table and per-DaemonSet details for a PR comment or CI step summary.
+    Markdown,
+    /// JUnit XML: one testsuite per DaemonSet, one testcase per eligible pair.
+    Junit,
 }
 
 impl Format {

@@ -51,6 +51,8 @@ pub struct Config {
     pub input: Input,
     pub audit: Options,
     pub render: RenderOptions,
+    /// `--check`: the gate policy.
+    pub gate: Option<crate::gate::Policy>,
 }
 
 impl Config {
@@ -128,12 +130,60 @@ impl Config {
             group_by: cli.output.group_by,
             all_nodes: cli.output.all_nodes,
         };
+        let gate = gate_policy(cli.gate)?;
         Ok(Config {
             input,
             audit,
             render,
+            gate,
         })
     }
+}
+
+fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {
+    use crate::gate::{FailOn, Policy};
+    let given = [
+        (!g.fail_on.is_empty(), "--fail-on"),
+        (g.min_coverage.is_some(), "--min-coverage"),
+        (g.grace.is_some(), "--grace"),
+        (g.ignore_unready_nodes, "--ignore-unready-nodes"),
+        (g.include_draining_nodes, "--include-draining-nodes"),
+        (g.expect_nodes.is_some(), "--expect-nodes"),
+    ];
+    if !g.check {
+        if let Some((_, flag)) = given.iter().find(|(set, _)| *set) {
+            return Err(Error::Usage(format!(
+                "{flag} is a gate policy: add --check"
+            )));
+        }
+        return Ok(None);
+    }
+    let mut policy = Policy::default();
+    if !g.fail_on.is_empty() {
+        policy.fail_on = g
+            .fail_on
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| FailOn::parse(s).map_err(|e| Error::Usage(format!("invalid --fail-on: {e}"))))
+            .collect::<Result<_>>()?;
+    }
+    if let Some(p) = g.min_coverage {
+        if !(0.0..=100.0).contains(&p) {
+            return Err(Error::Usage(format!(
+                "invalid --min-coverage {p}: use a percentage from 0 to 100"
+            )));
+        }
+        policy.min_coverage = Some(p);
+    }
+    if let Some(d) = &g.grace {
+        let secs =
+            crate::duration::parse(d).map_err(|e| Error::Usage(format!("invalid --grace: {e}")))?;
+        policy.grace_seconds = Some(secs.ceil() as i64);
+    }
+    policy.ignore_unready_nodes = g.ignore_unready_nodes;
+    policy.include_draining_nodes = g.include_draining_nodes;
+    policy.expect_nodes = parse_selector("--expect-nodes", g.expect_nodes.as_deref())?;
+    Ok(Some(policy))
 }
 
 /// kubectl's `--request-timeout`: `0` (no timeout), a plain integer (seconds), or a duration.

@@ -1,9 +1,393 @@
-//! The CI gate: Report + policy → violations and an exit code.
+//! The CI gate: Report + policy → violations, ignored pairs and a verdict (pure; `now` comes in
+//! the report's `generatedAt`).
 
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+use crate::eligibility::labels::Selector;
+use crate::report::{DaemonSetReport, NodeReport, PairReport, Report, State};
+
+/// What `--fail-on` can name: the pair states, plus `outdated`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum FailOn {
+    Missing,
+    Pending,
+    NotReady,
+    Failed,
+    Misscheduled,
+    #[serde(rename = "outdated")]
+    Outdated,
+}
+
+impl FailOn {
+    pub const DEFAULT: [FailOn; 5] = [
+        FailOn::Missing,
+        FailOn::Pending,
+        FailOn::NotReady,
+        FailOn::Failed,
+        FailOn::Misscheduled,
+    ];
+
+    pub fn parse(s: &str) -> Result<FailOn, String> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "notready" | "not-ready" => FailOn::NotReady,
+            "pending" => FailOn::Pending,
+            "failed" => FailOn::Failed,
+            "missing" => FailOn::Missing,
+            "misscheduled" => FailOn::Misscheduled,
+            "outdated" => FailOn::Outdated,
+            other => {
+                return Err(format!(
+                    "unknown state {other:?} (use Missing, Pending, NotReady, Failed, Misscheduled, outdated)"
+                ));
+            }
+        })
+    }
+
+    fn of(state: State) -> Option<FailOn> {
+        Some(match state {
+            State::NotReady => FailOn::NotReady,
+            State::Pending => FailOn::Pending,
+            State::Failed => FailOn::Failed,
+            State::Missing => FailOn::Missing,
+            State::Misscheduled => FailOn::Misscheduled,
+            State::Ready | State::Ineligible => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::NotReady => "NotReady",
+            FailOn::Pending => "Pending",
+            FailOn::Failed => "Failed",
+            FailOn::Missing => "Missing",
+            FailOn::Misscheduled => "Misscheduled",
+            FailOn::Outdated => "outdated",
+        }
+    }
+}
+
+/// Taints the cluster autoscaler and Karpenter put on nodes they are draining away.
+pub const DRAINING_TAINTS: [&str; 3] = [
+    "ToBeDeletedByClusterAutoscaler",
+    "karpenter.sh/disrupted",
+    "karpenter.sh/disruption",
+];
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub fail_on: BTreeSet<FailOn>,
+    /// Per DaemonSet: coverage at or above this waives its eligible-pair violations.
+    pub min_coverage: Option<f64>,
+    /// Ignore nodes and pods younger than this many seconds.
+    pub grace_seconds: Option<i64>,
+    pub ignore_unready_nodes: bool,
+    /// Count nodes that the cluster autoscaler or Karpenter is removing (ignored by default).
+    pub include_draining_nodes: bool,
+    /// Every node matching must be eligible for every audited DaemonSet.
+    pub expect_nodes: Option<Selector>,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            fail_on: FailOn::DEFAULT.into_iter().collect(),
+            min_coverage: None,
+            grace_seconds: None,
+            ignore_unready_nodes: false,
+            include_draining_nodes: false,
+            expect_nodes: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct GateReport {
     pub passed: bool,
+    pub fail_on: Vec<FailOn>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_coverage: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grace_seconds: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect_nodes: Option<String>,
+    pub violations: Vec<Violation>,
+    /// Pairs the policy set aside (young node or pod, unready node, node being drained).
+    pub ignored: Vec<Ignored>,
+    /// DaemonSets whose violations were waived by --min-coverage.
+    pub waived: Vec<Waived>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Violation {
+    pub daemon_set: String,
+    pub node: String,
+    /// A pair state, `outdated`, or `Ineligible` (for --expect-nodes).
+    pub state: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Ignored {
+    pub daemon_set: String,
+    pub node: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Waived {
+    pub daemon_set: String,
+    pub coverage_percent: f64,
+    pub violations: usize,
+}
+
+/// Why the policy sets a node aside, if it does.
+fn node_exemption(n: &NodeReport, p: &Policy, now: Timestamp) -> Option<String> {
+    if !p.include_draining_nodes
+        && let Some(t) = n
+            .taints
+            .iter()
+            .find(|t| DRAINING_TAINTS.contains(&taint_key(t)))
+    {
+        return Some(format!("node is being removed (taint {t})"));
+    }
+    if p.ignore_unready_nodes && !n.ready {
+        return Some("node is not Ready".into());
+    }
+    if let (Some(grace), Some(created)) = (p.grace_seconds, n.created_at) {
+        let age = now.as_second() - created.as_second();
+        if age < grace {
+            return Some(format!(
+                "node is younger than the grace period ({} old)",
+                crate::duration::short(age)
+            ));
+        }
+    }
+    None
+}
+
+fn taint_key(t: &str) -> &str {
+    t.split(['=', ':']).next().unwrap_or(t)
+}
+
+fn pod_exemption(pair: &PairReport, p: &Policy, now: Timestamp) -> Option<String> {
+    let grace = p.grace_seconds?;
+    let created = pair.pods.first()?.created_at?;
+    let age = now.as_second() - created.as_second();
+    (age < grace).then(|| {
+        format!(
+            "pod {} is younger than the grace period ({} old)",
+            pair.pods[0].name,
+            crate::duration::short(age)
+        )
+    })
+}
+
+pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
+    let now = report.generated_at;
+    let nodes: std::collections::HashMap<&str, &NodeReport> =
+        report.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
+    let mut violations = Vec::new();
+    let mut ignored = Vec::new();
+    let mut waived = Vec::new();
+    for d in &report.daemon_sets {
+        let id = format!("{}/{}", d.namespace, d.name);
+        let mut eligible_violations = Vec::new();
+        let mut other_violations = Vec::new();
+        let (mut eligible, mut ready) = (0usize, 0usize);
+        for pair in &d.nodes {
+            let exemption = nodes
+                .get(pair.node.as_str())
+                .and_then(|n| node_exemption(n, policy, now))
+                .or_else(|| pod_exemption(pair, policy, now));
+            let wanted = FailOn::of(pair.state).filter(|f| policy.fail_on.contains(f));
+            let outdated = pair.outdated && policy.fail_on.contains(&FailOn::Outdated);
+            if let Some(why) = exemption {
+                if wanted.is_some() || outdated {
+                    ignored.push(Ignored {
+                        daemon_set: id.clone(),
+                        node: pair.node.clone(),
+                        reason: why,
+                    });
+                }
+                continue;
+            }
+            if pair.state.is_eligible() {
+                eligible += 1;
+                ready += usize::from(pair.state == State::Ready);
+            }
+            if let Some(f) = wanted {
+                let v = violation(&id, pair, f.as_str());
+                if pair.state.is_eligible() {
+                    eligible_violations.push(v)
+                } else {
+                    other_violations.push(v)
+                }
+            }
+            if outdated {
+                other_violations.push(Violation {
+                    daemon_set: id.clone(),
+                    node: pair.node.clone(),
+                    state: "outdated".into(),
+                    reason: reason_text(pair, |r| r.rule == crate::reason::Rule::Revision),
+                });
+            }
+        }
+        let coverage = crate::report::percent(ready, eligible);
+        match policy.min_coverage {
+            Some(floor) if coverage >= floor && !eligible_violations.is_empty() => {
+                waived.push(Waived {
+                    daemon_set: id.clone(),
+                    coverage_percent: coverage,
+                    violations: eligible_violations.len(),
+                });
+            }
+            _ => violations.extend(eligible_violations),
+        }
+        violations.extend(other_violations);
+        if let Some(sel) = &policy.expect_nodes {
+            violations.extend(expected_but_excluded(d, &id, sel, report));
+        }
+    }
+    GateReport {
+        passed: violations.is_empty(),
+        fail_on: policy.fail_on.iter().copied().collect(),
+        min_coverage: policy.min_coverage,
+        grace_seconds: policy.grace_seconds,
+        expect_nodes: policy.expect_nodes.as_ref().map(|s| s.to_string()),
+        violations,
+        ignored,
+        waived,
+    }
+}
+
+fn violation(id: &str, pair: &PairReport, state: &str) -> Violation {
+    Violation {
+        daemon_set: id.to_string(),
+        node: pair.node.clone(),
+        state: state.to_string(),
+        reason: reason_text(pair, |_| true),
+    }
+}
+
+fn reason_text(pair: &PairReport, keep: impl Fn(&crate::reason::Reason) -> bool) -> String {
+    pair.reasons
+        .iter()
+        .find(|r| keep(r))
+        .map(|r| r.message.clone())
+        .unwrap_or_default()
+}
+
+/// `--expect-nodes`: nodes that match the selector but that the DaemonSet excludes.
+fn expected_but_excluded(
+    d: &DaemonSetReport,
+    id: &str,
+    sel: &Selector,
+    report: &Report,
+) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for e in &d.exclusions {
+        for node in &e.nodes {
+            let matches = report
+                .nodes
+                .iter()
+                .any(|n| &n.name == node && sel.matches(&n.labels));
+            if matches {
+                out.push(Violation {
+                    daemon_set: id.to_string(),
+                    node: node.clone(),
+                    state: "Ineligible".into(),
+                    reason: format!("expected to be eligible ({sel}) but {}", e.reason.message),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.node.cmp(&b.node));
+    out
+}
+
+/// The short verdict printed on stderr with `--check`, in every output format.
+pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
+    let policy: Vec<&str> = gate.fail_on.iter().map(|f| f.as_str()).collect();
+    let mut s = String::new();
+    if gate.passed {
+        s.push_str(&format!(
+            "PASS  {} DaemonSets meet the policy (fail-on: {})\n",
+            report.daemon_sets.len(),
+            policy.join(",")
+        ));
+    } else {
+        let failing: BTreeSet<&str> = gate
+            .violations
+            .iter()
+            .map(|v| v.daemon_set.as_str())
+            .collect();
+        s.push_str(&format!(
+            "FAIL  {} of {} DaemonSets below policy, {} violations (fail-on: {})\n",
+            failing.len(),
+            report.daemon_sets.len(),
+            gate.violations.len(),
+            policy.join(",")
+        ));
+        let ds_w = gate
+            .violations
+            .iter()
+            .map(|v| v.daemon_set.len())
+            .max()
+            .unwrap_or(0);
+        let node_w = gate
+            .violations
+            .iter()
+            .map(|v| v.node.len())
+            .max()
+            .unwrap_or(0);
+        let state_w = gate
+            .violations
+            .iter()
+            .map(|v| v.state.len())
+            .max()
+            .unwrap_or(0);
+        const LIMIT: usize = 20;
+        for v in gate.violations.iter().take(LIMIT) {
+            s.push_str(&format!(
+                "  {:ds_w$}  {:node_w$}  {:state_w$}  {}\n",
+                v.daemon_set, v.node, v.state, v.reason
+            ));
+        }
+        if gate.violations.len() > LIMIT {
+            s.push_str(&format!(
+                "  … and {} more (-o json lists them all under .gate.violations)\n",
+                gate.violations.len() - LIMIT
+            ));
+        }
+    }
+    for w in &gate.waived {
+        s.push_str(&format!(
+            "waived: {} at {:.1}% (≥ --min-coverage), {} pairs not Ready\n",
+            w.daemon_set, w.coverage_percent, w.violations
+        ));
+    }
+    if !gate.ignored.is_empty() {
+        let mut reasons: std::collections::BTreeMap<&str, BTreeSet<&str>> = Default::default();
+        for i in &gate.ignored {
+            let kind = i.reason.split(" (").next().unwrap_or(&i.reason);
+            reasons.entry(kind).or_default().insert(&i.node);
+        }
+        for (why, nodes) in reasons {
+            let list: Vec<&str> = nodes.iter().copied().take(5).collect();
+            let more = if nodes.len() > 5 {
+                format!(", … {} more", nodes.len() - 5)
+            } else {
+                String::new()
+            };
+            s.push_str(&format!("ignored: {} ({}{more})\n", why, list.join(", ")));
+        }
+    }
+    s
 }

@@ -37,16 +37,27 @@ pub fn run(
 ) -> Result<Exit> {
     let mut audit = config.audit.clone();
     let snapshot = read_snapshot(config, &mut audit, stdin, err.clone())?;
-    let report =
+    let mut report =
         coverage::compute(&snapshot, &audit).map_err(|e| Error::NotFound(e.to_string()))?;
+    let mut exit = Exit::Ok;
+    if let Some(policy) = &config.gate {
+        let verdict = gate::evaluate(&report, policy);
+        if !verdict.passed {
+            exit = Exit::GateFailed;
+        }
+        // The verdict goes to stderr in every format, so CI logs show it beside any output.
+        let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
+        write!(e, "{}", gate::verdict_text(&report, &verdict))?;
+        report.gate = Some(verdict);
+    }
     if report.daemon_sets.is_empty() && config.render.format.is_human() {
         // As kubectl: the notice goes to stderr, so a pipeline sees empty output.
         let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
         writeln!(e, "{}", no_daemon_sets_message(&audit, &config.input))?;
-        return Ok(Exit::Ok);
+        return Ok(exit);
     }
     render::render(&report, &config.render, out)?;
-    Ok(Exit::Ok)
+    Ok(exit)
 }
 
 /// Read the objects; for a cluster, also settle the namespace (the context's, unless -n or -A).

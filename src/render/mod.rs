@@ -1,5 +1,7 @@
 //! Renderers: each a function of (&Report, options, writer). None decides a verdict.
 
+pub mod junit;
+pub mod markdown;
 pub mod matrix;
 pub mod style;
 pub mod table;
@@ -23,5 +25,14 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
         Format::Table => table::render(report, opts, false, out),
         Format::Wide => table::render(report, opts, true, out),
         Format::Matrix => matrix::render(report, opts, out),
+        Format::Markdown => markdown::render(report, out),
+        Format::Junit => {
+            // Without --check the default policy decides which pairs fail.
+            let gate = match &report.gate {
+                Some(g) => g.clone(),
+                None => crate::gate::evaluate(report, &crate::gate::Policy::default()),
+            };
+            junit::render(report, &gate, out)
+        }
     }
 }

@@ -1,0 +1,174 @@
+//! `-o junit`: one testsuite per DaemonSet, one testcase per eligible pair (plus misscheduled
+//! pairs), a failure when the pair violates the gate policy — the shape GitHub, GitLab, Jenkins
+//! and Azure test-report readers take.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use crate::gate::{GateReport, Violation};
+use crate::report::{Report, State};
+
+pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut by_pair: HashMap<(&str, &str), Vec<&Violation>> = HashMap::new();
+    for v in &gate.violations {
+        by_pair
+            .entry((v.daemon_set.as_str(), v.node.as_str()))
+            .or_default()
+            .push(v);
+    }
+    let ignored: HashMap<(&str, &str), &str> = gate
+        .ignored
+        .iter()
+        .map(|i| ((i.daemon_set.as_str(), i.node.as_str()), i.reason.as_str()))
+        .collect();
+
+    let suites: Vec<Suite> = report
+        .daemon_sets
+        .iter()
+        .map(|d| {
+            let id = format!("{}/{}", d.namespace, d.name);
+            let mut cases: Vec<Case> = d
+                .nodes
+                .iter()
+                .filter(|p| p.state.is_eligible() || p.state == State::Misscheduled)
+                .map(|p| {
+                    let failures: Vec<&Violation> = by_pair
+                        .get(&(id.as_str(), p.node.as_str()))
+                        .into_iter()
+                        .flatten()
+                        .copied()
+                        .filter(|v| v.state != "Ineligible")
+                        .collect();
+                    Case {
+                        name: p.node.clone(),
+                        failures: failures
+                            .iter()
+                            .map(|v| (v.state.clone(), v.reason.clone()))
+                            .collect(),
+                        skipped: ignored
+                            .get(&(id.as_str(), p.node.as_str()))
+                            .map(|s| s.to_string()),
+                        state: p.state,
+                    }
+                })
+                .collect();
+            // --expect-nodes violations are about nodes that are not pairs of the report.
+            for v in gate
+                .violations
+                .iter()
+                .filter(|v| v.daemon_set == id && v.state == "Ineligible")
+            {
+                cases.push(Case {
+                    name: format!("{} (expected eligible)", v.node),
+                    failures: vec![(v.state.clone(), v.reason.clone())],
+                    skipped: None,
+                    state: State::Ineligible,
+                });
+            }
+            Suite { name: id, cases }
+        })
+        .collect();
+
+    let tests: usize = suites.iter().map(|s| s.cases.len()).sum();
+    let failures: usize = suites.iter().map(|s| s.failed()).sum();
+    let skipped: usize = suites.iter().map(|s| s.skipped()).sum();
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="ds-coverage" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}" time="0">"#
+    )?;
+    let stamp = report
+        .generated_at
+        .strftime("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    for s in &suites {
+        writeln!(
+            out,
+            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="0" skipped="{}" time="0" timestamp="{stamp}">"#,
+            xml(&s.name),
+            s.cases.len(),
+            s.failed(),
+            s.skipped()
+        )?;
+        for c in &s.cases {
+            write!(
+                out,
+                r#"    <testcase name="{}" classname="{}" time="0""#,
+                xml(&c.name),
+                xml(&s.name)
+            )?;
+            if c.failures.is_empty() && c.skipped.is_none() {
+                writeln!(out, "/>")?;
+                continue;
+            }
+            writeln!(out, ">")?;
+            if let Some(why) = &c.skipped {
+                writeln!(out, r#"      <skipped message="{}"/>"#, xml(why))?;
+            }
+            for (state, reason) in &c.failures {
+                writeln!(
+                    out,
+                    r#"      <failure message="{}" type="{}">{} on node {}: {}</failure>"#,
+                    xml(&format!("{state}: {reason}")),
+                    xml(state),
+                    xml(&s.name),
+                    xml(&c.name),
+                    xml(reason)
+                )?;
+            }
+            if c.state != State::Ready && c.failures.is_empty() && c.skipped.is_none() {
+                writeln!(
+                    out,
+                    "      <system-out>{}</system-out>",
+                    xml(c.state.as_str())
+                )?;
+            }
+            writeln!(out, "    </testcase>")?;
+        }
+        writeln!(out, "  </testsuite>")?;
+    }
+    writeln!(out, "</testsuites>")
+}
+
+struct Suite {
+    name: String,
+    cases: Vec<Case>,
+}
+
+impl Suite {
+    fn failed(&self) -> usize {
+        self.cases.iter().filter(|c| !c.failures.is_empty()).count()
+    }
+
+    fn skipped(&self) -> usize {
+        self.cases
+            .iter()
+            .filter(|c| c.failures.is_empty() && c.skipped.is_some())
+            .count()
+    }
+}
+
+struct Case {
+    name: String,
+    failures: Vec<(String, String)>,
+    skipped: Option<String>,
+    state: State,
+}
+
+/// Escape text for XML attributes and content; drop characters XML 1.0 cannot carry.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(ch),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}

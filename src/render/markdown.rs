@@ -1,0 +1,135 @@
+//! `-o markdown`: a summary table and per-DaemonSet details, for a GitHub step summary or a PR
+//! comment (GitHub-flavoured: pipe tables, `<details>` blocks).
+
+use std::io::Write;
+
+use crate::report::{PairReport, Report, State};
+
+pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let c = &report.summary.counts;
+    writeln!(
+        out,
+        "## DaemonSet coverage: {} ({} of {} eligible pairs Ready)\n",
+        pct(c.coverage_percent),
+        c.ready,
+        c.eligible
+    )?;
+    if let Some(g) = &report.gate {
+        if g.passed {
+            writeln!(out, "**Gate: passed** ✅\n")?;
+        } else {
+            writeln!(
+                out,
+                "**Gate: failed** ❌ — {} violations\n",
+                g.violations.len()
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "| Namespace | DaemonSet | Eligible | Ready | Not ready | Pending | Failed | Missing | Misscheduled | Outdated | Coverage |"
+    )?;
+    writeln!(out, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")?;
+    for d in &report.daemon_sets {
+        let k = &d.counts;
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            cell(&d.namespace),
+            cell(&d.name),
+            k.eligible,
+            k.ready,
+            k.not_ready,
+            k.pending,
+            k.failed,
+            k.missing,
+            k.misscheduled,
+            k.outdated,
+            pct(k.coverage_percent)
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}\n", crate::render::table::summary_line(report))?;
+    for d in &report.daemon_sets {
+        let pairs: Vec<&PairReport> = d
+            .nodes
+            .iter()
+            .filter(|p| p.state != State::Ready || p.outdated || p.duplicates > 0)
+            .collect();
+        if pairs.is_empty() && d.warnings.is_empty() {
+            continue;
+        }
+        writeln!(
+            out,
+            "<details><summary><b>{}/{}</b> — {}</summary>\n",
+            d.namespace,
+            d.name,
+            headline(&pairs)
+        )?;
+        if !pairs.is_empty() {
+            writeln!(out, "| Node | State | Reason |")?;
+            writeln!(out, "|---|---|---|")?;
+            for p in pairs {
+                let mut state = p.state.to_string();
+                if p.outdated {
+                    state.push_str(", outdated");
+                }
+                let reasons: Vec<&str> = p.reasons.iter().map(|r| r.message.as_str()).collect();
+                writeln!(
+                    out,
+                    "| {} | {} | {} |",
+                    cell(&p.node),
+                    state,
+                    cell(&reasons.join("; "))
+                )?;
+            }
+            writeln!(out)?;
+        }
+        for w in &d.warnings {
+            writeln!(out, "> ⚠️ {}\n", cell(w))?;
+        }
+        writeln!(out, "</details>\n")?;
+    }
+    if let Some(g) = &report.gate
+        && !g.ignored.is_empty()
+    {
+        writeln!(
+            out,
+            "Ignored by policy: {} pairs (young, unready or draining nodes).",
+            g.ignored.len()
+        )?;
+    }
+    Ok(())
+}
+
+fn headline(pairs: &[&PairReport]) -> String {
+    let mut counts: std::collections::BTreeMap<State, usize> = Default::default();
+    let mut outdated = 0;
+    for p in pairs {
+        if p.state != State::Ready {
+            *counts.entry(p.state).or_default() += 1;
+        }
+        outdated += usize::from(p.outdated);
+    }
+    let mut parts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    if outdated > 0 {
+        parts.push(format!("{outdated} outdated"));
+    }
+    if parts.is_empty() {
+        "notes".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn pct(p: f64) -> String {
+    crate::render::style::percent(p)
+}
+
+/// Table cells must not break the row: escape pipes, flatten newlines, escape HTML brackets.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+        .replace('\n', " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
