@@ -342,8 +342,11 @@ fn audit_daemon_set(
     let mut finalizing: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut on_missing = Vec::new();
     for c in &claimed {
+        // Upstream drops finished pods that are being deleted before resolving their node.
+        let finished = c.pod.is_terminal() && c.pod.is_terminating();
         let node = match target_node_name(c.pod) {
             Ok(n) => n,
+            Err(_) if finished => continue,
             Err(why) => {
                 warnings.push(format!(
                     "pod {} is ignored by the controller: {why}",
@@ -352,7 +355,7 @@ fn audit_daemon_set(
                 continue;
             }
         };
-        if c.pod.is_terminal() && c.pod.is_terminating() {
+        if finished {
             finalizing.entry(node).or_default().push(c.pod.name());
             continue;
         }
@@ -377,7 +380,8 @@ fn audit_daemon_set(
     }
     on_missing.sort_by(|a, b| (&a.node, &a.pod).cmp(&(&b.node, &b.pod)));
 
-    let revision = current_revision(ds, ctx.revisions, selector.as_ref());
+    // A DaemonSet being deleted adopts nothing, revisions included.
+    let revision = current_revision(ds, ctx.revisions, selector.as_ref(), !deleting);
     if let Some(w) = &revision.warning {
         warnings.push(w.clone());
     }
@@ -429,7 +433,7 @@ fn audit_daemon_set(
         if !verdict.should_run {
             for r in &verdict.reasons {
                 exclusions
-                    .entry((r.rule, r.message.clone()))
+                    .entry((r.rule, without_node_details(&r.message)))
                     .or_default()
                     .push(node.name().to_string());
             }
@@ -548,6 +552,21 @@ fn audit_daemon_set(
     }
 }
 
+/// A reason with the node's own value left out (`(node has kubernetes.io/hostname=a)`), so
+/// that exclusions group nodes excluded by the same rule.
+fn without_node_details(message: &str) -> String {
+    let mut out = message.to_string();
+    for marker in [" (node has ", " (node is "] {
+        while let Some(start) = out.find(marker) {
+            let Some(len) = out[start..].find(')') else {
+                break;
+            };
+            out.replace_range(start..start + len + 1, "");
+        }
+    }
+    out
+}
+
 /// `util.GetTargetNodeName` (§8): `spec.nodeName`, else the first `matchFields metadata.name In`
 /// requirement of the required node affinity, which must have exactly one value.
 pub fn target_node_name(pod: &Pod) -> Result<&str, String> {
@@ -633,6 +652,7 @@ fn current_revision(
     ds: &DaemonSet,
     revisions: &[ControllerRevision],
     selector: Option<&Selector>,
+    adopt: bool,
 ) -> CurrentRevision {
     let newest = revisions
         .iter()
@@ -641,7 +661,7 @@ fn current_revision(
             let labels_match = selector.is_some_and(|s| s.matches(&r.metadata.labels));
             match r.metadata.controller_ref() {
                 Some(c) => c.uid == ds.metadata.uid && labels_match,
-                None => labels_match,
+                None => adopt && labels_match,
             }
         })
         .max_by(|a, b| {

@@ -113,3 +113,30 @@ fn matrix_grouped() {
 fn json_report() {
     run_golden("report-json", example(&["-o", "json"]));
 }
+
+#[test]
+fn markdown() {
+    run_golden("markdown", example(&["-o", "markdown"]));
+}
+
+#[test]
+fn markdown_with_gate() {
+    // The gate fails (exit 1); the golden check wants exit 0, so use a policy that passes.
+    run_golden(
+        "markdown-gate",
+        example(&[
+            "-o",
+            "markdown",
+            "--check",
+            "--fail-on",
+            "Missing",
+            "-n",
+            "monitoring",
+        ]),
+    );
+}
+
+#[test]
+fn junit() {
+    run_golden("junit", example(&["-o", "junit"]));
+}

@@ -56,16 +56,28 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             .iter()
             .filter(|p| p.state != State::Ready || p.outdated || p.duplicates > 0)
             .collect();
-        if pairs.is_empty() && d.warnings.is_empty() {
+        let nowhere = d.counts.eligible == 0 && !d.exclusions.is_empty();
+        if pairs.is_empty() && d.warnings.is_empty() && !nowhere {
             continue;
         }
+        let head = if nowhere {
+            "no node is eligible".to_string()
+        } else {
+            headline(&pairs)
+        };
         writeln!(
             out,
-            "<details><summary><b>{}/{}</b> — {}</summary>\n",
-            d.namespace,
-            d.name,
-            headline(&pairs)
+            "<details><summary><b>{}/{}</b> — {head}</summary>\n",
+            d.namespace, d.name
         )?;
+        if nowhere {
+            writeln!(out, "| Nodes excluded | Reason |")?;
+            writeln!(out, "|--:|---|")?;
+            for e in &d.exclusions {
+                writeln!(out, "| {} | {} |", e.count, cell(&e.reason.message))?;
+            }
+            writeln!(out)?;
+        }
         if !pairs.is_empty() {
             writeln!(out, "| Node | State | Reason |")?;
             writeln!(out, "|---|---|---|")?;

@@ -1,0 +1,1362 @@
+//! Ownership, pod→node mapping, status numbers and revisions through `coverage::compute`, on
+//! small snapshots read with `load_text` (daemonset-semantics.md §7–§11).
+
+use ds_coverage::coverage::{NotFound, Options, compute, controller_order};
+use ds_coverage::eligibility::labels::Selector;
+use ds_coverage::model::Pod;
+use ds_coverage::reason::Rule;
+use ds_coverage::report::{
+    Claim, ComputedStatus, DaemonSetReport, PairReport, Report, Source, State,
+};
+use ds_coverage::snapshot::Snapshot;
+use ds_coverage::source::file::load_text;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+const NS: &str = "ops";
+const DS_UID: &str = "5b1d1c43-8a37-4d39-9a0e-3d0f2c7e0001";
+const HASH: &str = "5d8f7c9b6";
+const OLD_HASH: &str = "6c4b7f9d8";
+const NOW: &str = "2024-06-01T12:00:00Z";
+
+// ---------------------------------------------------------------------------------------------
+// Builders
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().expect("timestamp")
+}
+
+/// Set `path` (JSON-pointer-like, `/a/b`) in `v`, creating objects on the way.
+fn set(mut v: Value, path: &str, x: Value) -> Value {
+    let mut cur = &mut v;
+    for part in path.trim_start_matches('/').split('/') {
+        cur = match (cur, part.parse::<usize>()) {
+            (Value::Array(a), Ok(i)) => &mut a[i],
+            (other, _) => {
+                if !other.is_object() {
+                    *other = json!({});
+                }
+                other
+                    .as_object_mut()
+                    .unwrap()
+                    .entry(part.to_string())
+                    .or_insert(Value::Null)
+            }
+        };
+    }
+    *cur = x;
+    v
+}
+
+/// Remove the member at `path`.
+fn unset(mut v: Value, path: &str) -> Value {
+    let (parent, last) = path.rsplit_once('/').unwrap();
+    if let Some(Value::Object(m)) = v.pointer_mut(parent) {
+        m.remove(last);
+    }
+    v
+}
+
+fn node(name: &str) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "uid": format!("node-uid-{name}"),
+            "creationTimestamp": "2024-01-01T00:00:00Z",
+            "labels": { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux" }
+        },
+        "spec": {},
+        "status": { "conditions": [{ "type": "Ready", "status": "True", "reason": "KubeletReady" }] }
+    })
+}
+
+fn node_with_taint(name: &str, key: &str, effect: &str) -> Value {
+    set(
+        node(name),
+        "/spec/taints",
+        json!([{ "key": key, "effect": effect }]),
+    )
+}
+
+/// The DaemonSet's pod template, as kubectl prints it (with `creationTimestamp: null`).
+fn template(image: &str) -> Value {
+    json!({
+        "metadata": { "creationTimestamp": null, "labels": { "app": "agent" } },
+        "spec": {
+            "containers": [{ "name": "agent", "image": image, "resources": {} }],
+            "restartPolicy": "Always",
+            "terminationGracePeriodSeconds": 30
+        }
+    })
+}
+
+/// DaemonSet `ops/agent`, generation 2, template generation 2, status all zero (observed 2).
+fn daemon_set() -> Value {
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {
+            "name": "agent",
+            "namespace": NS,
+            "uid": DS_UID,
+            "generation": 2,
+            "creationTimestamp": "2024-01-02T00:00:00Z",
+            "annotations": { "deprecated.daemonset.template.generation": "2" }
+        },
+        "spec": {
+            "selector": { "matchLabels": { "app": "agent" } },
+            "template": template("registry.example/agent:1.0"),
+            "updateStrategy": { "type": "RollingUpdate", "rollingUpdate": { "maxUnavailable": 1, "maxSurge": 0 } },
+            "revisionHistoryLimit": 10
+        },
+        "status": status(0, 0, 0, 0, 0, 0, 2)
+    })
+}
+
+/// A `.status` block (desired, current, misscheduled, ready, available, updated, observedGeneration).
+fn status(
+    desired: i64,
+    current: i64,
+    mis: i64,
+    ready: i64,
+    avail: i64,
+    updated: i64,
+    observed: i64,
+) -> Value {
+    let mut s = json!({
+        "desiredNumberScheduled": desired,
+        "currentNumberScheduled": current,
+        "numberMisscheduled": mis,
+        "numberReady": ready,
+        "observedGeneration": observed
+    });
+    // The API omits zeros, as real dumps show.
+    if avail > 0 {
+        s["numberAvailable"] = json!(avail);
+    }
+    if updated > 0 {
+        s["updatedNumberScheduled"] = json!(updated);
+    }
+    if desired - avail > 0 {
+        s["numberUnavailable"] = json!(desired - avail);
+    }
+    s
+}
+
+fn owner_ref() -> Value {
+    json!([{
+        "apiVersion": "apps/v1", "kind": "DaemonSet", "name": "agent", "uid": DS_UID,
+        "controller": true, "blockOwnerDeletion": true
+    }])
+}
+
+/// A daemon pod as the controller creates it: bound to `node`, Running and Ready since
+/// `created` + 5 s, on the current hash and template generation.
+fn pod(name: &str, node: &str, created: &str) -> Value {
+    let ready_at = ts(created)
+        .checked_add(jiff::SignedDuration::from_secs(5))
+        .unwrap()
+        .to_string();
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "namespace": NS,
+            "uid": format!("pod-uid-{name}"),
+            "creationTimestamp": created,
+            "labels": {
+                "app": "agent",
+                "controller-revision-hash": HASH,
+                "pod-template-generation": "2"
+            },
+            "ownerReferences": owner_ref()
+        },
+        "spec": {
+            "nodeName": node,
+            "affinity": { "nodeAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [{ "matchFields": [
+                    { "key": "metadata.name", "operator": "In", "values": [node] }
+                ] }]
+            } } },
+            "containers": [{ "name": "agent", "image": "registry.example/agent:1.0" }]
+        },
+        "status": {
+            "phase": "Running",
+            "conditions": [
+                { "type": "PodScheduled", "status": "True", "lastTransitionTime": created },
+                { "type": "Ready", "status": "True", "lastTransitionTime": ready_at }
+            ],
+            "containerStatuses": [{ "name": "agent", "ready": true, "restartCount": 0, "state": { "running": { "startedAt": created } } }]
+        }
+    })
+}
+
+fn not_ready(p: Value) -> Value {
+    let created = p["metadata"]["creationTimestamp"].clone();
+    let p = set(
+        p,
+        "/status/conditions",
+        json!([
+            { "type": "PodScheduled", "status": "True", "lastTransitionTime": created },
+            { "type": "Ready", "status": "False", "reason": "ContainersNotReady", "lastTransitionTime": created }
+        ]),
+    );
+    set(
+        p,
+        "/status/containerStatuses",
+        json!([{ "name": "agent", "ready": false, "restartCount": 3,
+                 "state": { "waiting": { "reason": "CrashLoopBackOff" } } }]),
+    )
+}
+
+fn failed(p: Value) -> Value {
+    let p = not_ready(p);
+    let p = set(p, "/status/phase", json!("Failed"));
+    set(
+        p,
+        "/status/containerStatuses/0/state",
+        json!({ "terminated": { "reason": "Error", "exitCode": 1 } }),
+    )
+}
+
+/// Not yet bound: no nodeName, Pending, PodScheduled=False; the matchFields affinity still names
+/// `target`.
+fn unbound(p: Value) -> Value {
+    let p = unset(p, "/spec/nodeName");
+    let p = set(p, "/status/phase", json!("Pending"));
+    let p = unset(p, "/status/containerStatuses");
+    set(
+        p,
+        "/status/conditions",
+        json!([{ "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                 "message": "0/3 nodes are available: 1 Insufficient cpu." }]),
+    )
+}
+
+fn terminating(p: Value) -> Value {
+    let p = set(
+        p,
+        "/metadata/deletionTimestamp",
+        json!("2024-06-01T11:59:00Z"),
+    );
+    set(p, "/metadata/finalizers", json!(["example.com/keep"]))
+}
+
+fn orphan(p: Value) -> Value {
+    unset(p, "/metadata/ownerReferences")
+}
+
+fn revision(name: &str, hash: &str, number: i64, tmpl: Value, owner_uid: &str) -> Value {
+    let mut data_template = tmpl;
+    data_template["$patch"] = json!("replace");
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "ControllerRevision",
+        "metadata": {
+            "name": name,
+            "namespace": NS,
+            "uid": format!("rev-uid-{name}"),
+            "labels": { "app": "agent", "controller-revision-hash": hash },
+            "ownerReferences": [{
+                "apiVersion": "apps/v1", "kind": "DaemonSet", "name": "agent", "uid": owner_uid,
+                "controller": true, "blockOwnerDeletion": true
+            }]
+        },
+        "revision": number,
+        "data": { "spec": { "template": data_template } }
+    })
+}
+
+fn snapshot(items: Vec<Value>) -> Snapshot {
+    let text = json!({ "apiVersion": "v1", "kind": "List", "metadata": { "resourceVersion": "" }, "items": items })
+        .to_string();
+    let mut snap = Snapshot::new(Source::File {
+        paths: vec!["inline.json".into()],
+    });
+    load_text("inline.json", &text, &mut snap).expect("snapshot loads");
+    snap
+}
+
+fn audit_at(items: Vec<Value>, now: &str) -> Report {
+    compute(&snapshot(items), &Options::new(ts(now))).expect("compute")
+}
+
+fn audit(items: Vec<Value>) -> Report {
+    audit_at(items, NOW)
+}
+
+fn only(r: &Report) -> &DaemonSetReport {
+    assert_eq!(r.daemon_sets.len(), 1, "one DaemonSet expected");
+    &r.daemon_sets[0]
+}
+
+fn pair<'a>(d: &'a DaemonSetReport, node: &str) -> &'a PairReport {
+    d.nodes
+        .iter()
+        .find(|p| p.node == node)
+        .unwrap_or_else(|| panic!("no pair for node {node}: {:#?}", d.nodes))
+}
+
+fn cs(d: &DaemonSetReport) -> &ComputedStatus {
+    &d.computed_status
+}
+
+// ---------------------------------------------------------------------------------------------
+// §7 ownership
+
+#[test]
+fn orphan_matching_the_selector_is_adopted_and_counted() {
+    // Read from kubectl-style YAML, as a `kind: List`.
+    let yaml = format!(
+        r#"
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Node
+  metadata: {{ name: n1, labels: {{ kubernetes.io/hostname: n1 }} }}
+  status: {{ conditions: [{{ type: Ready, status: "True" }}] }}
+- apiVersion: apps/v1
+  kind: DaemonSet
+  metadata: {{ name: agent, namespace: {NS}, uid: {DS_UID}, generation: 1 }}
+  spec:
+    selector: {{ matchLabels: {{ app: agent }} }}
+    template:
+      metadata: {{ labels: {{ app: agent }} }}
+      spec: {{ containers: [{{ name: agent, image: "agent:1" }}] }}
+  status: {{ desiredNumberScheduled: 1, currentNumberScheduled: 1, numberReady: 1, numberAvailable: 1, observedGeneration: 1 }}
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: hand-made-agent
+    namespace: {NS}
+    creationTimestamp: "2024-05-01T00:00:00Z"
+    labels: {{ app: agent }}
+  spec: {{ nodeName: n1, containers: [{{ name: agent, image: "agent:1" }}] }}
+  status:
+    phase: Running
+    conditions: [{{ type: Ready, status: "True", lastTransitionTime: "2024-05-01T00:00:10Z" }}]
+"#
+    );
+    let mut snap = Snapshot::new(Source::File { paths: vec![] });
+    load_text("inline.yaml", &yaml, &mut snap).expect("YAML loads");
+    let r = compute(&snap, &Options::new(ts(NOW))).unwrap();
+    let d = only(&r);
+    let p = pair(d, "n1");
+    assert_eq!(p.state, State::Ready);
+    assert_eq!(p.pods.len(), 1);
+    assert_eq!(p.pods[0].claim, Claim::Adopted);
+    assert_eq!(r.orphans.len(), 1);
+    assert_eq!(r.orphans[0].name, "hand-made-agent");
+    assert_eq!(r.orphans[0].action, "adopt");
+    assert_eq!(r.orphans[0].daemon_set, format!("{NS}/agent"));
+    assert_eq!(r.orphans[0].node.as_deref(), Some("n1"));
+    assert_eq!((cs(d).current_number_scheduled, cs(d).number_ready), (1, 1));
+}
+
+#[test]
+fn terminating_orphan_is_not_adopted() {
+    let r = audit(vec![
+        node("n1"),
+        daemon_set(),
+        terminating(orphan(pod("agent-x", "n1", "2024-05-01T00:00:00Z"))),
+    ]);
+    let d = only(&r);
+    assert_eq!(pair(d, "n1").state, State::Missing);
+    assert!(r.orphans.is_empty(), "{:?}", r.orphans);
+    assert_eq!(cs(d).current_number_scheduled, 0);
+}
+
+#[test]
+fn orphan_with_other_labels_or_namespace_is_not_adopted() {
+    let other_labels = set(
+        orphan(pod("other-labels", "n1", "2024-05-01T00:00:00Z")),
+        "/metadata/labels",
+        json!({ "app": "web" }),
+    );
+    let other_ns = set(
+        orphan(pod("other-ns", "n1", "2024-05-01T00:00:00Z")),
+        "/metadata/namespace",
+        json!("default"),
+    );
+    let r = audit(vec![node("n1"), daemon_set(), other_labels, other_ns]);
+    let d = only(&r);
+    assert_eq!(pair(d, "n1").state, State::Missing);
+    assert!(r.orphans.is_empty(), "{:?}", r.orphans);
+}
+
+#[test]
+fn owned_pod_whose_labels_no_longer_match_is_released_and_not_counted() {
+    let p = set(
+        pod("agent-rel", "n1", "2024-05-01T00:00:00Z"),
+        "/metadata/labels/app",
+        json!("agent-old"),
+    );
+    let r = audit(vec![node("n1"), daemon_set(), p]);
+    let d = only(&r);
+    assert_eq!(pair(d, "n1").state, State::Missing);
+    assert!(pair(d, "n1").pods.is_empty());
+    assert_eq!(cs(d).current_number_scheduled, 0);
+    assert_eq!(r.orphans.len(), 1);
+    assert_eq!(r.orphans[0].name, "agent-rel");
+    assert_eq!(r.orphans[0].action, "release");
+}
+
+#[test]
+fn controller_ref_with_right_uid_but_other_kind_or_name_is_foreign() {
+    let other_kind = set(
+        pod("rs-pod", "n1", "2024-05-01T00:00:00Z"),
+        "/metadata/ownerReferences",
+        json!([{ "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "agent", "uid": DS_UID, "controller": true }]),
+    );
+    let other_name = set(
+        pod("renamed-pod", "n2", "2024-05-01T00:00:00Z"),
+        "/metadata/ownerReferences",
+        json!([{ "apiVersion": "apps/v1", "kind": "DaemonSet", "name": "agent-v2", "uid": DS_UID, "controller": true }]),
+    );
+    let r = audit(vec![
+        node("n1"),
+        node("n2"),
+        daemon_set(),
+        other_kind,
+        other_name,
+    ]);
+    let d = only(&r);
+    assert_eq!(pair(d, "n1").state, State::Missing);
+    assert_eq!(pair(d, "n2").state, State::Missing);
+    assert_eq!(cs(d).current_number_scheduled, 0);
+    // They have a controller, so they are not orphans either.
+    assert!(r.orphans.is_empty(), "{:?}", r.orphans);
+}
+
+#[test]
+fn pod_controlled_by_another_daemon_set_is_ignored_even_if_labels_match() {
+    let p = set(
+        pod("theirs", "n1", "2024-05-01T00:00:00Z"),
+        "/metadata/ownerReferences/0/uid",
+        json!("another-uid"),
+    );
+    let r = audit(vec![node("n1"), daemon_set(), p]);
+    assert_eq!(pair(only(&r), "n1").state, State::Missing);
+    assert!(r.orphans.is_empty());
+}
+
+#[test]
+fn owner_ref_without_controller_flag_leaves_an_orphan_that_is_adopted() {
+    let p = set(
+        pod("agent-nc", "n1", "2024-05-01T00:00:00Z"),
+        "/metadata/ownerReferences",
+        json!([{ "apiVersion": "apps/v1", "kind": "DaemonSet", "name": "agent", "uid": DS_UID, "controller": false }]),
+    );
+    let r = audit(vec![node("n1"), daemon_set(), p]);
+    let d = only(&r);
+    let pr = pair(d, "n1");
+    assert_eq!(pr.state, State::Ready);
+    assert_eq!(pr.pods[0].claim, Claim::Adopted);
+    assert_eq!(r.orphans.len(), 1);
+    assert_eq!(r.orphans[0].action, "adopt");
+    assert_eq!(cs(d).current_number_scheduled, 1);
+}
+
+#[test]
+fn owned_pod_is_claim_owned_and_terminating_non_terminal_pod_still_counts() {
+    let r = audit(vec![
+        node("n1"),
+        node("n2"),
+        daemon_set(),
+        pod("agent-a", "n1", "2024-05-01T00:00:00Z"),
+        terminating(pod("agent-b", "n2", "2024-05-01T00:00:00Z")),
+    ]);
+    let d = only(&r);
+    assert_eq!(pair(d, "n1").pods[0].claim, Claim::Owned);
+    let p2 = pair(d, "n2");
+    assert!(p2.terminating);
+    assert!(p2.pods[0].terminating);
+    assert!(
+        p2.reasons.iter().any(|r| r.rule == Rule::Terminating),
+        "{:?}",
+        p2.reasons
+    );
+    // IsPodReady ignores deletion: the terminating pod still reports Ready and counts.
+    assert_eq!((cs(d).current_number_scheduled, cs(d).number_ready), (2, 2));
+    assert!(r.orphans.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// §7/§8 which pods map to which node
+
+#[test]
+fn terminal_pod_with_deletion_timestamp_is_invisible() {
+    let r = audit(vec![
+        node("n1"),
+        node("n2"),
+        daemon_set(),
+        terminating(failed(pod("agent-failed", "n1", "2024-05-01T00:00:00Z"))),
+        set(
+            terminating(pod("agent-done", "n2", "2024-05-01T00:00:00Z")),
+            "/status/phase",
+            json!("Succeeded"),
+        ),
+    ]);
+    let d = only(&r);
+    for n in ["n1", "n2"] {
+        let p = pair(d, n);
+        assert_eq!(p.state, State::Missing, "{n}");
+        assert!(p.pods.is_empty(), "{n}: {:?}", p.pods);
+        assert!(
+            p.reasons
+                .iter()
+                .any(|r| r.rule == Rule::Terminating && r.message.contains("finalizer")),
+            "{n}: {:?}",
+            p.reasons
+        );
+    }
+    assert_eq!(cs(d).desired_number_scheduled, 2);
+    assert_eq!(cs(d).current_number_scheduled, 0);
+    assert_eq!(cs(d).number_unavailable, 2);
+}
+
+#[test]
+fn failed_pod_without_deletion_counts_as_current() {
+    let r = audit(vec![
+        node("n1"),
+        daemon_set(),
+        failed(pod("agent-f", "n1", "2024-05-01T00:00:00Z")),
+    ]);
+    let d = only(&r);
+    let p = pair(d, "n1");
+    assert_eq!(p.state, State::Failed);
+    assert_eq!(p.pods[0].phase, "Failed");
+    assert_eq!(cs(d).current_number_scheduled, 1);
+    assert_eq!(cs(d).number_ready, 0);
+    assert_eq!(cs(d).number_unavailable, 1);
+}
+
+#[test]
+fn unbound_pending_pod_maps_through_match_fields() {
+    let r = audit(vec![
+        node("n1"),
+        node("n2"),
+        daemon_set(),
+        unbound(pod("agent-p", "n2", "2024-06-01T11:59:00Z")),
+    ]);
+    let d = only(&r);
+    assert_eq!(pair(d, "n1").state, State::Missing);
+    let p = pair(d, "n2");
+    assert_eq!(p.state, State::Pending);
+    assert_eq!(p.pods[0].name, "agent-p");
+    assert!(
+        p.reasons
+            .iter()
+            .any(|r| r.rule == Rule::Scheduling && r.message.contains("Insufficient cpu"))
+    );
+    assert_eq!(cs(d).current_number_scheduled, 1);
+    assert_eq!(cs(d).number_ready, 0);
+}
+
+#[test]
+fn unbound_pod_with_two_match_fields_values_is_skipped_with_a_warning() {
+    let p = set(
+        unbound(pod("agent-2v", "n1", "2024-06-01T11:59:00Z")),
+        "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms",
+        json!([{ "matchFields": [{ "key": "metadata.name", "operator": "In", "values": ["n1", "n2"] }] }]),
+    );
+    let r = audit(vec![node("n1"), node("n2"), daemon_set(), p]);
+    let d = only(&r);
+    assert_eq!(pair(d, "n1").state, State::Missing);
+    assert_eq!(pair(d, "n2").state, State::Missing);
+    assert_eq!(cs(d).current_number_scheduled, 0);
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("agent-2v") && w.contains("2 values")),
+        "{:?}",
+        d.warnings
+    );
+}
+
+#[test]
+fn unbound_pod_targeted_only_by_match_expressions_is_skipped() {
+    let p = set(
+        unbound(pod("agent-expr", "n1", "2024-06-01T11:59:00Z")),
+        "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms",
+        json!([{ "matchExpressions": [{ "key": "kubernetes.io/hostname", "operator": "In", "values": ["n1"] }] }]),
+    );
+    let r = audit(vec![node("n1"), daemon_set(), p]);
+    let d = only(&r);
+    assert_eq!(pair(d, "n1").state, State::Missing);
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("agent-expr") && w.contains("ignored")),
+        "{:?}",
+        d.warnings
+    );
+}
+
+#[test]
+fn unbound_pod_targeted_only_by_match_fields_not_in_is_skipped() {
+    let p = set(
+        unbound(pod("agent-notin", "n1", "2024-06-01T11:59:00Z")),
+        "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms",
+        json!([{ "matchFields": [{ "key": "metadata.name", "operator": "NotIn", "values": ["n2"] }] }]),
+    );
+    let r = audit(vec![node("n1"), node("n2"), daemon_set(), p]);
+    let d = only(&r);
+    assert_eq!(pair(d, "n1").state, State::Missing);
+    assert_eq!(cs(d).current_number_scheduled, 0);
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("agent-notin") && w.contains("ignored")),
+        "{:?}",
+        d.warnings
+    );
+}
+
+#[test]
+fn spec_node_name_wins_over_affinity() {
+    let p = set(
+        pod("agent-nn", "n1", "2024-05-01T00:00:00Z"),
+        "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms",
+        json!([{ "matchFields": [{ "key": "metadata.name", "operator": "In", "values": ["n2"] }] }]),
+    );
+    let r = audit(vec![node("n1"), node("n2"), daemon_set(), p]);
+    let d = only(&r);
+    assert_eq!(pair(d, "n1").state, State::Ready);
+    assert_eq!(pair(d, "n2").state, State::Missing);
+}
+
+#[test]
+fn pods_on_nodes_missing_from_the_list() {
+    let r = audit(vec![
+        node("n1"),
+        daemon_set(),
+        unbound(pod("agent-pending-gone", "gone-1", "2024-06-01T11:00:00Z")),
+        pod("agent-bound-gone", "gone-2", "2024-05-01T00:00:00Z"),
+    ]);
+    let d = only(&r);
+    assert_eq!(
+        d.pods_on_missing_nodes.len(),
+        2,
+        "{:?}",
+        d.pods_on_missing_nodes
+    );
+    let pending = d
+        .pods_on_missing_nodes
+        .iter()
+        .find(|p| p.pod == "agent-pending-gone")
+        .unwrap();
+    assert_eq!((pending.node.as_str(), pending.bound), ("gone-1", false));
+    assert_eq!(pending.removed_by, "daemonset-controller");
+    let bound = d
+        .pods_on_missing_nodes
+        .iter()
+        .find(|p| p.pod == "agent-bound-gone")
+        .unwrap();
+    assert_eq!((bound.node.as_str(), bound.bound), ("gone-2", true));
+    assert_eq!(bound.removed_by, "pod-gc");
+    // Neither counts in the status, and no pair exists for a node that isn't there.
+    assert_eq!(cs(d).desired_number_scheduled, 1);
+    assert_eq!(cs(d).current_number_scheduled, 0);
+    assert_eq!(cs(d).number_misscheduled, 0);
+    assert_eq!(d.nodes.len(), 1);
+    assert_eq!(pair(d, "n1").state, State::Missing);
+}
+
+// ---------------------------------------------------------------------------------------------
+// §10.1 sort order and duplicates
+
+#[test]
+fn duplicates_bound_pod_sorts_before_older_unbound_pod() {
+    let r = audit(vec![
+        node("n1"),
+        daemon_set(),
+        unbound(pod("agent-aaa-old-unbound", "n1", "2024-05-01T00:00:00Z")),
+        pod("agent-zzz-new-bound", "n1", "2024-05-02T00:00:00Z"),
+    ]);
+    let d = only(&r);
+    let p = pair(d, "n1");
+    assert_eq!(p.pods[0].name, "agent-zzz-new-bound");
+    assert_eq!(p.state, State::Ready);
+    assert_eq!(p.duplicates, 1);
+    assert_eq!((cs(d).current_number_scheduled, cs(d).number_ready), (1, 1));
+}
+
+#[test]
+fn duplicates_older_not_ready_pod_decides_readiness() {
+    let r = audit(vec![
+        node("n1"),
+        daemon_set(),
+        pod("agent-a-new-ready", "n1", "2024-05-02T00:00:00Z"),
+        not_ready(pod("agent-z-old-not-ready", "n1", "2024-05-01T00:00:00Z")),
+    ]);
+    let d = only(&r);
+    let p = pair(d, "n1");
+    assert_eq!(p.pods[0].name, "agent-z-old-not-ready");
+    assert_eq!(p.state, State::NotReady);
+    assert_eq!(p.duplicates, 1);
+    assert!(
+        p.reasons
+            .iter()
+            .any(|r| r.rule == Rule::Duplicate && r.message.contains("agent-z-old-not-ready"))
+    );
+    assert_eq!(
+        cs(d).current_number_scheduled,
+        1,
+        "duplicates never count twice"
+    );
+    assert_eq!(cs(d).number_ready, 0);
+    assert_eq!(cs(d).number_misscheduled, 0);
+}
+
+#[test]
+fn duplicates_equal_timestamps_sort_by_name() {
+    let r = audit(vec![
+        node("n1"),
+        daemon_set(),
+        pod("agent-b", "n1", "2024-05-01T00:00:00Z"),
+        not_ready(pod("agent-a", "n1", "2024-05-01T00:00:00Z")),
+    ]);
+    let d = only(&r);
+    let names: Vec<&str> = pair(d, "n1").pods.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["agent-a", "agent-b"]);
+    assert_eq!(cs(d).number_ready, 0);
+}
+
+#[test]
+fn duplicates_older_failed_pod_hides_a_ready_one() {
+    let r = audit(vec![
+        node("n1"),
+        daemon_set(),
+        pod("agent-new", "n1", "2024-05-02T00:00:00Z"),
+        failed(pod("agent-old", "n1", "2024-05-01T00:00:00Z")),
+    ]);
+    let d = only(&r);
+    let p = pair(d, "n1");
+    assert_eq!(p.pods[0].name, "agent-old");
+    // Only live pods count as duplicates.
+    assert_eq!(p.duplicates, 0);
+    assert_eq!((cs(d).current_number_scheduled, cs(d).number_ready), (1, 0));
+}
+
+#[test]
+fn controller_order_is_bound_then_oldest_then_name() {
+    let mk = |v: Value| serde_json::from_value::<Pod>(v).unwrap();
+    let mut pods = [
+        mk(unbound(pod("u-old", "n1", "2024-01-01T00:00:00Z"))),
+        mk(pod("b-new", "n1", "2024-03-01T00:00:00Z")),
+        mk(pod("c-mid", "n1", "2024-02-01T00:00:00Z")),
+        mk(pod("a-mid", "n1", "2024-02-01T00:00:00Z")),
+        mk(unbound(pod("a-unbound-new", "n1", "2024-04-01T00:00:00Z"))),
+    ];
+    pods.sort_by(controller_order);
+    let names: Vec<&str> = pods.iter().map(|p| p.name()).collect();
+    assert_eq!(names, ["a-mid", "c-mid", "b-new", "u-old", "a-unbound-new"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// §9/§10 misscheduled
+
+#[test]
+fn misscheduled_on_no_schedule_taint_is_kept() {
+    let r = audit(vec![
+        node_with_taint("n1", "dedicated", "NoSchedule"),
+        daemon_set(),
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+    ]);
+    let d = only(&r);
+    let p = pair(d, "n1");
+    assert_eq!(p.state, State::Misscheduled);
+    assert!(!p.eligible);
+    assert_eq!(p.removed_by_controller, Some(false));
+    assert!(p.reasons.iter().any(|r| r.rule == Rule::Taint));
+    assert_eq!(cs(d).number_misscheduled, 1);
+    assert_eq!(
+        (
+            cs(d).desired_number_scheduled,
+            cs(d).current_number_scheduled,
+            cs(d).number_ready
+        ),
+        (0, 0, 0)
+    );
+}
+
+#[test]
+fn misscheduled_on_not_ready_node_is_kept() {
+    let n = set(
+        node("n1"),
+        "/spec/taints",
+        json!([
+            { "key": "node.kubernetes.io/not-ready", "effect": "NoSchedule" },
+            { "key": "node.kubernetes.io/not-ready", "effect": "NoExecute", "timeAdded": "2024-06-01T11:00:00Z" }
+        ]),
+    );
+    let n = set(
+        n,
+        "/status/conditions",
+        json!([{ "type": "Ready", "status": "False" }]),
+    );
+    let r = audit(vec![
+        n,
+        daemon_set(),
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+    ]);
+    let d = only(&r);
+    assert_eq!(pair(d, "n1").state, State::Misscheduled);
+    assert_eq!(pair(d, "n1").removed_by_controller, Some(false));
+    assert_eq!(cs(d).number_misscheduled, 1);
+}
+
+#[test]
+fn misscheduled_on_no_execute_taint_is_removed() {
+    let r = audit(vec![
+        node_with_taint("n1", "dedicated", "NoExecute"),
+        daemon_set(),
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+    ]);
+    let d = only(&r);
+    assert_eq!(pair(d, "n1").state, State::Misscheduled);
+    assert_eq!(pair(d, "n1").removed_by_controller, Some(true));
+    assert_eq!(cs(d).number_misscheduled, 1);
+}
+
+#[test]
+fn misscheduled_on_node_selector_mismatch_is_removed() {
+    let ds = set(
+        daemon_set(),
+        "/spec/template/spec/nodeSelector",
+        json!({ "role": "edge" }),
+    );
+    let r = audit(vec![
+        node("n1"),
+        ds,
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+    ]);
+    let d = only(&r);
+    let p = pair(d, "n1");
+    assert_eq!(p.state, State::Misscheduled);
+    assert_eq!(p.removed_by_controller, Some(true));
+    assert!(p.reasons.iter().any(|r| r.rule == Rule::NodeSelector));
+    assert_eq!(cs(d).number_misscheduled, 1);
+}
+
+#[test]
+fn ineligible_pairs_are_hidden_unless_asked() {
+    let items = vec![
+        node("n1"),
+        node_with_taint("n2", "dedicated", "NoExecute"),
+        daemon_set(),
+    ];
+    let r = audit(items.clone());
+    assert_eq!(only(&r).nodes.len(), 1);
+    let mut opts = Options::new(ts(NOW));
+    opts.include_ineligible = true;
+    let r = compute(&snapshot(items), &opts).unwrap();
+    let d = only(&r);
+    assert_eq!(d.nodes.len(), 2);
+    assert_eq!(pair(d, "n2").state, State::Ineligible);
+    assert_eq!(pair(d, "n2").removed_by_controller, None);
+    assert_eq!(d.exclusions.len(), 1);
+    assert_eq!(d.exclusions[0].nodes, ["n2"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// §10 the numbers, all together
+
+#[test]
+fn computed_status_counts_per_node_like_the_controller() {
+    let ds = set(daemon_set(), "/status", status(5, 4, 1, 3, 3, 3, 2));
+    let r = audit(vec![
+        node("n1"),
+        node("n2"),
+        node("n3"),
+        node("n4"),
+        node_with_taint("n5", "dedicated", "NoSchedule"),
+        node_with_taint("n6", "dedicated", "NoExecute"),
+        node("n7"),
+        ds,
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+        not_ready(pod("agent-2", "n2", "2024-05-01T00:00:00Z")),
+        // n3: no pod.
+        set(
+            set(
+                pod("agent-4", "n4", "2024-05-01T00:00:00Z"),
+                "/metadata/labels/pod-template-generation",
+                json!("1"),
+            ),
+            "/metadata/labels/controller-revision-hash",
+            json!(OLD_HASH),
+        ),
+        pod("agent-5", "n5", "2024-05-01T00:00:00Z"),
+        // n6: tainted, no pod: contributes nothing.
+        pod("agent-7a", "n7", "2024-05-01T00:00:00Z"),
+        not_ready(pod("agent-7b", "n7", "2024-05-03T00:00:00Z")),
+        pod("agent-gone", "gone", "2024-05-01T00:00:00Z"),
+    ]);
+    let d = only(&r);
+    assert_eq!(
+        d.computed_status,
+        ComputedStatus {
+            desired_number_scheduled: 5,
+            current_number_scheduled: 4,
+            number_misscheduled: 1,
+            number_ready: 3,
+            number_available: 3,
+            updated_number_scheduled: 3,
+            number_unavailable: 2,
+        }
+    );
+    assert_eq!(d.status_agrees, Some(true), "{:?}", d.warnings);
+    assert_eq!(
+        d.controller_status.as_ref().unwrap().numbers,
+        d.computed_status
+    );
+    let states: Vec<(&str, State)> = d.nodes.iter().map(|p| (p.node.as_str(), p.state)).collect();
+    assert_eq!(
+        states,
+        [
+            ("n1", State::Ready),
+            ("n2", State::NotReady),
+            ("n3", State::Missing),
+            ("n4", State::Ready),
+            ("n5", State::Misscheduled),
+            ("n7", State::Ready),
+        ]
+    );
+    assert!(pair(d, "n4").outdated);
+    assert!(!pair(d, "n1").outdated);
+    assert_eq!(pair(d, "n7").duplicates, 1);
+    let c = &d.counts;
+    assert_eq!(
+        (
+            c.eligible,
+            c.ready,
+            c.not_ready,
+            c.missing,
+            c.misscheduled,
+            c.outdated
+        ),
+        (5, 3, 1, 1, 1, 1)
+    );
+    assert_eq!(c.coverage_percent, 60.0);
+    assert_eq!(r.summary.pairs, 7);
+}
+
+#[test]
+fn status_disagreement_is_reported_with_the_numbers() {
+    // The stored status says 2 ready; the pods say 1.
+    let ds = set(daemon_set(), "/status", status(2, 2, 0, 2, 2, 2, 2));
+    let r = audit(vec![
+        node("n1"),
+        node("n2"),
+        ds,
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+        not_ready(pod("agent-2", "n2", "2024-05-01T00:00:00Z")),
+    ]);
+    let d = only(&r);
+    assert_eq!(d.status_agrees, Some(false));
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("numberReady 2 (objects say 1)")),
+        "{:?}",
+        d.warnings
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// §10.2 readiness and availability with minReadySeconds
+
+fn min_ready_case(now: &str) -> ComputedStatus {
+    // Ready since 11:59:30; minReadySeconds 30 → available from 12:00:00 inclusive.
+    let ds = set(daemon_set(), "/spec/minReadySeconds", json!(30));
+    let p = set(
+        pod("agent-1", "n1", "2024-06-01T11:59:00Z"),
+        "/status/conditions",
+        json!([{ "type": "Ready", "status": "True", "lastTransitionTime": "2024-06-01T11:59:30Z" }]),
+    );
+    let r = audit_at(vec![node("n1"), ds, p], now);
+    only(&r).computed_status.clone()
+}
+
+#[test]
+fn available_exactly_at_min_ready_seconds_boundary() {
+    let s = min_ready_case("2024-06-01T12:00:00Z");
+    assert_eq!(
+        (s.number_ready, s.number_available, s.number_unavailable),
+        (1, 1, 0)
+    );
+}
+
+#[test]
+fn not_available_one_second_before_the_boundary() {
+    let s = min_ready_case("2024-06-01T11:59:59Z");
+    assert_eq!(
+        (s.number_ready, s.number_available, s.number_unavailable),
+        (1, 0, 1)
+    );
+}
+
+#[test]
+fn ready_without_transition_time_is_not_available_with_min_ready_seconds() {
+    let ds = set(daemon_set(), "/spec/minReadySeconds", json!(10));
+    let p = set(
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+        "/status/conditions",
+        json!([{ "type": "Ready", "status": "True" }]),
+    );
+    let r = audit(vec![node("n1"), ds, p]);
+    let s = &only(&r).computed_status;
+    assert_eq!((s.number_ready, s.number_available), (1, 0));
+}
+
+#[test]
+fn running_pod_without_ready_condition_is_not_ready() {
+    let p = set(
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+        "/status/conditions",
+        json!([]),
+    );
+    let r = audit(vec![node("n1"), daemon_set(), p]);
+    let d = only(&r);
+    assert_eq!(pair(d, "n1").state, State::NotReady);
+    assert_eq!(d.computed_status.number_ready, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// §11 revisions and §10.3 up-to-date
+
+fn two_revisions() -> Vec<Value> {
+    vec![
+        revision(
+            &format!("agent-{OLD_HASH}"),
+            OLD_HASH,
+            1,
+            template("registry.example/agent:0.9"),
+            DS_UID,
+        ),
+        // Semantically equal to the DaemonSet's template: `creationTimestamp: null` left out.
+        revision(
+            &format!("agent-{HASH}"),
+            HASH,
+            2,
+            unset(
+                template("registry.example/agent:1.0"),
+                "/metadata/creationTimestamp",
+            ),
+            DS_UID,
+        ),
+        // Another DaemonSet's revision with the same labels and a higher number: not ours.
+        revision(
+            "intruder-abc",
+            "abc",
+            9,
+            template("registry.example/agent:1.0"),
+            "someone-else",
+        ),
+    ]
+}
+
+fn outdated_pod(name: &str, node: &str) -> Value {
+    let p = set(
+        pod(name, node, "2024-04-01T00:00:00Z"),
+        "/metadata/labels/controller-revision-hash",
+        json!(OLD_HASH),
+    );
+    set(p, "/metadata/labels/pod-template-generation", json!("1"))
+}
+
+#[test]
+fn current_revision_is_the_highest_owned_one_matching_the_template() {
+    let mut items = vec![
+        node("n1"),
+        node("n2"),
+        daemon_set(),
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+        outdated_pod("agent-2", "n2"),
+    ];
+    items.extend(two_revisions());
+    let r = audit(items);
+    let d = only(&r);
+    assert_eq!(d.current_revision.as_deref(), Some(HASH));
+    assert!(!pair(d, "n1").outdated);
+    let p2 = pair(d, "n2");
+    assert!(p2.outdated);
+    assert!(
+        p2.reasons
+            .iter()
+            .any(|r| r.rule == Rule::Revision && r.message.contains(OLD_HASH)),
+        "{:?}",
+        p2.reasons
+    );
+    assert_eq!(p2.pods[0].revision.as_deref(), Some(OLD_HASH));
+    assert_eq!(d.computed_status.updated_number_scheduled, 1);
+    assert_eq!(d.counts.outdated, 1);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[test]
+fn pod_with_current_hash_is_updated_even_with_an_old_generation_label() {
+    let p = set(
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+        "/metadata/labels/pod-template-generation",
+        json!("1"),
+    );
+    let mut items = vec![node("n1"), daemon_set(), p];
+    items.extend(two_revisions());
+    let d = audit(items).daemon_sets.remove(0);
+    assert!(!pair(&d, "n1").outdated);
+    assert_eq!(d.computed_status.updated_number_scheduled, 1);
+}
+
+#[test]
+fn newest_revision_not_matching_the_template_leaves_the_revision_unknown() {
+    let mut items = vec![
+        node("n1"),
+        node("n2"),
+        daemon_set(),
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+        outdated_pod("agent-2", "n2"),
+    ];
+    items.extend(two_revisions());
+    items.push(revision(
+        "agent-7f7f7f7f7",
+        "7f7f7f7f7",
+        3,
+        template("registry.example/agent:2.0"),
+        DS_UID,
+    ));
+    let r = audit(items);
+    let d = only(&r);
+    assert_eq!(d.current_revision, None);
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("agent-7f7f7f7f7") && w.contains("does not match")),
+        "{:?}",
+        d.warnings
+    );
+    // The generation path still tells n2's pod apart (pod-template-generation 1 vs 2).
+    assert!(pair(d, "n2").outdated);
+    assert!(!pair(d, "n1").outdated);
+}
+
+#[test]
+fn no_revisions_falls_back_to_the_template_generation() {
+    let ds = set(
+        daemon_set(),
+        "/metadata/annotations/deprecated.daemonset.template.generation",
+        json!("3"),
+    );
+    let r = audit(vec![
+        node("n1"),
+        node("n2"),
+        ds,
+        set(
+            pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+            "/metadata/labels/pod-template-generation",
+            json!("3"),
+        ),
+        pod("agent-2", "n2", "2024-05-01T00:00:00Z"), // generation 2, same hash label (unknown hash)
+    ]);
+    let d = only(&r);
+    assert_eq!(d.current_revision, None);
+    assert!(!pair(d, "n1").outdated);
+    assert!(pair(d, "n2").outdated);
+    assert!(
+        pair(d, "n2")
+            .reasons
+            .iter()
+            .any(|r| r.rule == Rule::Revision && r.message.contains("pod-template-generation 2"))
+    );
+    assert_eq!(d.computed_status.updated_number_scheduled, 1);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("no ControllerRevisions")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
+fn extensions_v1beta1_template_generation_field_is_used() {
+    let ds = set(
+        unset(daemon_set(), "/metadata/annotations"),
+        "/apiVersion",
+        json!("extensions/v1beta1"),
+    );
+    let ds = set(ds, "/spec/templateGeneration", json!(7));
+    let ds = unset(ds, "/spec/updateStrategy");
+    let r = audit(vec![
+        node("n1"),
+        node("n2"),
+        ds,
+        set(
+            pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+            "/metadata/labels/pod-template-generation",
+            json!("7"),
+        ),
+        pod("agent-2", "n2", "2024-05-01T00:00:00Z"),
+    ]);
+    let d = only(&r);
+    assert_eq!(d.update_strategy, "OnDelete");
+    assert_eq!(d.computed_status.updated_number_scheduled, 1);
+    assert!(pair(d, "n2").outdated);
+}
+
+// ---------------------------------------------------------------------------------------------
+// statusAgrees and options
+
+#[test]
+fn comparison_operators_option_reaches_the_placement() {
+    let ds = set(
+        daemon_set(),
+        "/spec/template/spec/tolerations",
+        json!([{ "key": "sla", "operator": "Gt", "value": "900", "effect": "NoSchedule" }]),
+    );
+    let n = set(
+        node("n1"),
+        "/spec/taints",
+        json!([{ "key": "sla", "value": "950", "effect": "NoSchedule" }]),
+    );
+    let snap = snapshot(vec![n, ds]);
+    let mut opts = Options::new(ts(NOW));
+    let off = compute(&snap, &opts).unwrap();
+    assert_eq!(only(&off).computed_status.desired_number_scheduled, 0);
+    opts.comparison_operators = true;
+    let on = compute(&snap, &opts).unwrap();
+    assert_eq!(only(&on).computed_status.desired_number_scheduled, 1);
+    assert_eq!(pair(only(&on), "n1").state, State::Missing);
+}
+
+#[test]
+fn status_agrees_false_when_observed_generation_is_behind() {
+    let good = set(daemon_set(), "/status", status(1, 1, 0, 1, 1, 1, 2));
+    let r = audit(vec![
+        node("n1"),
+        good.clone(),
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+    ]);
+    assert_eq!(
+        only(&r).status_agrees,
+        Some(true),
+        "{:?}",
+        only(&r).warnings
+    );
+
+    let behind = set(good, "/metadata/generation", json!(3));
+    let r = audit(vec![
+        node("n1"),
+        behind,
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+    ]);
+    let d = only(&r);
+    assert_eq!(
+        d.computed_status,
+        d.controller_status.as_ref().unwrap().numbers,
+        "numbers still agree"
+    );
+    assert_eq!(d.status_agrees, Some(false));
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("observedGeneration 2 is behind generation 3")),
+        "{:?}",
+        d.warnings
+    );
+}
+
+#[test]
+fn status_agrees_is_null_without_status() {
+    let r = audit(vec![node("n1"), unset(daemon_set(), "/status")]);
+    let d = only(&r);
+    assert!(d.controller_status.is_none());
+    assert_eq!(d.status_agrees, None);
+}
+
+#[test]
+fn empty_selector_or_deleting_daemon_set_makes_status_agrees_null() {
+    let all = set(daemon_set(), "/spec/selector", json!({}));
+    let r = audit(vec![node("n1"), all]);
+    let d = only(&r);
+    assert_eq!(d.status_agrees, None);
+    assert!(
+        d.warnings.iter().any(|w| w.contains("SelectingAll")),
+        "{:?}",
+        d.warnings
+    );
+
+    let deleting = set(
+        daemon_set(),
+        "/metadata/deletionTimestamp",
+        json!("2024-06-01T11:00:00Z"),
+    );
+    let r = audit(vec![node("n1"), deleting]);
+    assert_eq!(only(&r).status_agrees, None);
+}
+
+#[test]
+fn unknown_daemon_set_name_is_not_found() {
+    let snap = snapshot(vec![node("n1"), daemon_set()]);
+    let mut opts = Options::new(ts(NOW));
+    opts.names = vec!["nope".into()];
+    let err = compute(&snap, &opts).unwrap_err();
+    assert_eq!(
+        err,
+        NotFound {
+            namespace: None,
+            name: "nope".into()
+        }
+    );
+    assert!(err.to_string().contains("\"nope\" not found"), "{err}");
+
+    opts.names = vec!["agent".into()];
+    opts.namespace = Some("elsewhere".into());
+    let err = compute(&snap, &opts).unwrap_err();
+    assert_eq!(err.namespace.as_deref(), Some("elsewhere"));
+
+    opts.namespace = Some(NS.into());
+    let r = compute(&snap, &opts).unwrap();
+    assert_eq!(r.daemon_sets.len(), 1);
+}
+
+#[test]
+fn node_selector_option_restricts_nodes_and_makes_status_agrees_null() {
+    let n1 = set(node("n1"), "/metadata/labels/zone", json!("a"));
+    let n2 = set(node("n2"), "/metadata/labels/zone", json!("b"));
+    let ds = set(daemon_set(), "/status", status(2, 2, 0, 2, 2, 2, 2));
+    let items = vec![
+        n1,
+        n2,
+        ds,
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+        pod("agent-2", "n2", "2024-05-01T00:00:00Z"),
+    ];
+    let r = audit(items.clone());
+    assert_eq!(
+        only(&r).status_agrees,
+        Some(true),
+        "{:?}",
+        only(&r).warnings
+    );
+
+    let mut opts = Options::new(ts(NOW));
+    opts.node_selector = Some(Selector::parse("zone=a").unwrap());
+    let r = compute(&snapshot(items), &opts).unwrap();
+    let d = only(&r);
+    assert_eq!(r.summary.nodes, 1);
+    assert_eq!(d.nodes.len(), 1);
+    assert_eq!(d.computed_status.desired_number_scheduled, 1);
+    assert_eq!(d.status_agrees, None);
+    // The pod on the filtered-out node is not "on a missing node".
+    assert!(
+        d.pods_on_missing_nodes.is_empty(),
+        "{:?}",
+        d.pods_on_missing_nodes
+    );
+}
