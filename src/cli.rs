@@ -1,6 +1,6 @@
 //! Command-line definition (clap derive only; `config` turns it into a validated `Config`).
 
-use clap::{Args, Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -17,9 +17,13 @@ kubectl get nodes,daemonsets,pods,controllerrevisions -A -o json > cluster.json\
 kubectl ds-coverage -A --from-file cluster.json\n\n  \
 # one DaemonSet, as JSON for jq\n  \
 kubectl ds-coverage -n logging fluent-bit --from-file cluster.json -o json | jq '.daemonSets[0].counts'\n\n\
-Exit codes: 0 report produced, 1 --check failed, 2 usage error, 3 cannot read the cluster or input."
+Exit codes: 0 report produced, 1 --check failed, 2 usage error, 3 cannot read the cluster or input.",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// DaemonSet names to audit (default: all in the namespace).
     #[arg(value_name = "DAEMONSET")]
     pub daemon_sets: Vec<String>,
@@ -35,6 +39,23 @@ pub struct Cli {
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Every rule, checked, for one (DaemonSet, node) pair, and what to change.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The DaemonSet: NAME (with -n) or NAMESPACE/NAME.
+    #[arg(value_name = "DAEMONSET")]
+    pub daemon_set: String,
+
+    /// The node.
+    #[arg(value_name = "NODE")]
+    pub node: String,
 }
 
 /// The CI gate.
@@ -78,43 +99,43 @@ pub struct GateArgs {
 #[command(next_help_heading = "Connection (as kubectl)")]
 pub struct ConnectionArgs {
     /// Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster).
-    #[arg(long, value_name = "PATH")]
+    #[arg(global = true, long, value_name = "PATH")]
     pub kubeconfig: Option<std::path::PathBuf>,
 
     /// The kubeconfig context to use.
-    #[arg(long, value_name = "NAME")]
+    #[arg(global = true, long, value_name = "NAME")]
     pub context: Option<String>,
 
     /// The kubeconfig cluster to use.
-    #[arg(long, value_name = "NAME")]
+    #[arg(global = true, long, value_name = "NAME")]
     pub cluster: Option<String>,
 
     /// The kubeconfig user to use.
-    #[arg(long, value_name = "NAME")]
+    #[arg(global = true, long, value_name = "NAME")]
     pub user: Option<String>,
 
     /// Username to impersonate for the requests.
-    #[arg(long = "as", value_name = "USER")]
+    #[arg(global = true, long = "as", value_name = "USER")]
     pub as_user: Option<String>,
 
     /// Group to impersonate (repeatable).
-    #[arg(long = "as-group", value_name = "GROUP")]
+    #[arg(global = true, long = "as-group", value_name = "GROUP")]
     pub as_group: Vec<String>,
 
     /// How long to wait for a single server request: 0 (never give up), or 30s, 2m...
-    #[arg(long, value_name = "DURATION", default_value = "0")]
+    #[arg(global = true, long, value_name = "DURATION", default_value = "0")]
     pub request_timeout: String,
 
     /// Don't verify the server's certificate (insecure).
-    #[arg(long)]
+    #[arg(global = true, long)]
     pub insecure_skip_tls_verify: bool,
 
     /// List in pages of this many objects (0: one request per list), as kubectl --chunk-size.
-    #[arg(long, value_name = "N", default_value_t = 500)]
+    #[arg(global = true, long, value_name = "N", default_value_t = 500)]
     pub chunk_size: u32,
 
     /// Log every API request (method, path, status, time) and retry to stderr; never tokens.
-    #[arg(short = 'v', long = "v", value_name = "LEVEL", num_args = 0..=1, require_equals = true, default_missing_value = "6")]
+    #[arg(global = true, short = 'v', long = "v", value_name = "LEVEL", num_args = 0..=1, require_equals = true, default_missing_value = "6")]
     pub verbosity: Option<u8>,
 }
 
@@ -122,62 +143,68 @@ pub struct ConnectionArgs {
 pub struct ScopeArgs {
     /// Namespace of the DaemonSets (default: the context's namespace, then `default`; with
     /// --from-file, every namespace in the files, as `kubectl get -f` does).
-    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    #[arg(global = true, short = 'n', long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 
     /// Audit DaemonSets in all namespaces.
-    #[arg(short = 'A', long)]
+    #[arg(global = true, short = 'A', long)]
     pub all_namespaces: bool,
 
     /// Label selector on DaemonSets (`key=value,key2 in (a,b),!key3`).
-    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    #[arg(global = true, short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
 
     /// Audit only the nodes matching this label selector.
-    #[arg(long, value_name = "SELECTOR")]
+    #[arg(global = true, long, value_name = "SELECTOR")]
     pub node_selector: Option<String>,
 
     /// Read cluster state from `kubectl get ... -o json|yaml` output instead of a cluster:
     /// files, directories (recursively, e.g. `kubectl cluster-info dump --output-directory`),
     /// or `-` for stdin. Repeatable.
-    #[arg(short = 'f', long = "from-file", value_name = "PATH")]
+    #[arg(global = true, short = 'f', long = "from-file", value_name = "PATH")]
     pub from_file: Vec<String>,
 
     /// Evaluate ages and minReadySeconds as of this instant (RFC 3339), e.g. for a dump taken
     /// days ago. Default: now.
-    #[arg(long, value_name = "TIME")]
+    #[arg(global = true, long, value_name = "TIME")]
     pub as_of: Option<String>,
+
+    /// DaemonSet manifests that are not applied yet (multi-document YAML as `helm template` or
+    /// `kustomize build` print it; repeatable): where would they land? A manifest with the name
+    /// of an existing DaemonSet shows the effect of the change on its pods.
+    #[arg(global = true, long, value_name = "FILE")]
+    pub manifest: Vec<String>,
 
     /// Evaluate Lt/Gt tolerations, as clusters with the TaintTolerationComparisonOperators
     /// feature gate (alpha in 1.35, off by default) do.
-    #[arg(long)]
+    #[arg(global = true, long)]
     pub toleration_comparison_operators: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = Format::Table)]
+    #[arg(global = true, short = 'o', long, value_enum, default_value_t = Format::Table)]
     pub output: Format,
 
     /// Also report pairs where the DaemonSet wants no pod, with the reasons.
-    #[arg(long)]
+    #[arg(global = true, long)]
     pub include_ineligible: bool,
 
     /// Matrix rows: fold nodes by the value of this label (e.g. topology.kubernetes.io/zone).
-    #[arg(long, value_name = "LABEL")]
+    #[arg(global = true, long, value_name = "LABEL")]
     pub group_by: Option<String>,
 
     /// Matrix: show every row, also on large clusters where fully covered rows are hidden.
-    #[arg(long)]
+    #[arg(global = true, long)]
     pub all_nodes: bool,
 
     /// Don't print headers (and, in tables, the detail and summary lines), like kubectl.
-    #[arg(long)]
+    #[arg(global = true, long)]
     pub no_headers: bool,
 
     /// When to colour the output (json and yaml are never coloured). NO_COLOR is honoured.
-    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    #[arg(global = true, long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
 }
 

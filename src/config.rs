@@ -48,11 +48,27 @@ pub struct RenderOptions {
 
 #[derive(Debug, Clone)]
 pub struct Config {
+    pub mode: Mode,
     pub input: Input,
+    /// `--manifest` files: DaemonSets not applied yet.
+    pub manifests: Vec<String>,
     pub audit: Options,
     pub render: RenderOptions,
     /// `--check`: the gate policy.
     pub gate: Option<crate::gate::Policy>,
+}
+
+/// What to do with the objects read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// The coverage report.
+    Report,
+    /// `explain DAEMONSET NODE`: `namespace` is set when given as NAMESPACE/NAME.
+    Explain {
+        namespace: Option<String>,
+        name: String,
+        node: String,
+    },
 }
 
 impl Config {
@@ -108,7 +124,43 @@ impl Config {
         let namespace = if s.all_namespaces { None } else { s.namespace };
         let mut audit = Options::new(now);
         audit.namespace = namespace;
+        let mode = match cli.command {
+            None => Mode::Report,
+            Some(crate::cli::Command::Explain(e)) => {
+                if !cli.daemon_sets.is_empty() {
+                    return Err(Error::Usage(
+                        "explain takes exactly one DAEMONSET and one NODE".into(),
+                    ));
+                }
+                let (namespace, name) = match e.daemon_set.split_once('/') {
+                    Some((ns, n)) if !ns.is_empty() && !n.is_empty() => {
+                        (Some(ns.to_string()), n.to_string())
+                    }
+                    Some(_) => {
+                        return Err(Error::Usage(format!(
+                            "invalid DAEMONSET {:?}: use NAME or NAMESPACE/NAME",
+                            e.daemon_set
+                        )));
+                    }
+                    None => (None, e.daemon_set),
+                };
+                if let (Some(a), Some(b)) = (&namespace, &audit.namespace)
+                    && a != b
+                {
+                    return Err(Error::Usage(format!(
+                        "{}/{name} is not in namespace {b} (-n)",
+                        a
+                    )));
+                }
+                Mode::Explain {
+                    namespace,
+                    name,
+                    node: e.node,
+                }
+            }
+        };
         audit.names = cli.daemon_sets;
+        audit.only_manifests = !s.manifest.is_empty();
         audit.selector = selector;
         audit.node_selector = node_selector;
         audit.include_ineligible = cli.output.include_ineligible;
@@ -132,6 +184,8 @@ impl Config {
         };
         let gate = gate_policy(cli.gate)?;
         Ok(Config {
+            mode,
+            manifests: s.manifest,
             input,
             audit,
             render,

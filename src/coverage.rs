@@ -37,6 +37,8 @@ pub struct Options {
     pub include_ineligible: bool,
     /// The `TaintTolerationComparisonOperators` feature gate (Lt/Gt tolerations).
     pub comparison_operators: bool,
+    /// Audit only DaemonSets read from `--manifest` (what-if).
+    pub only_manifests: bool,
 }
 
 impl Options {
@@ -49,6 +51,7 @@ impl Options {
             node_selector: None,
             include_ineligible: false,
             comparison_operators: false,
+            only_manifests: false,
         }
     }
 }
@@ -180,6 +183,7 @@ fn select_daemon_sets<'a>(
                 .is_none_or(|s| s.matches(&d.metadata.labels))
         })
         .filter(|d| opts.names.is_empty() || opts.names.iter().any(|n| n == d.name()))
+        .filter(|d| !opts.only_manifests || d.from_manifest)
         .collect();
     for name in &opts.names {
         if !out.iter().any(|d| d.name() == name) {
@@ -429,6 +433,12 @@ fn audit_daemon_set(
         }
 
         let (state, mut reasons) = classify(node, &verdict, &pods, ctx.opts.now, &finalizing);
+        if ds.from_manifest && state == State::Missing {
+            reasons = vec![Reason::new(
+                Rule::NoPod,
+                "no daemon pod yet: the controller would create one once the manifest is applied",
+            )];
+        }
         counts.add(state, outdated);
         if !verdict.should_run {
             for r in &verdict.reasons {
@@ -538,6 +548,7 @@ fn audit_daemon_set(
         namespace: ds.namespace().to_string(),
         name: ds.name().to_string(),
         uid: ds.metadata.uid.clone(),
+        from_manifest: ds.from_manifest,
         update_strategy: ds.update_strategy().to_string(),
         current_revision: revision.hash,
         placement: placement_summary(ds),

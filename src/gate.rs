@@ -206,7 +206,10 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
                 .get(pair.node.as_str())
                 .and_then(|n| node_exemption(n, policy, now))
                 .or_else(|| pod_exemption(pair, policy, now));
-            let wanted = FailOn::of(pair.state).filter(|f| policy.fail_on.contains(f));
+            // A manifest not applied yet has no pods: Missing is what applying it fixes.
+            let wanted = FailOn::of(pair.state)
+                .filter(|f| policy.fail_on.contains(f))
+                .filter(|_| !(d.from_manifest && pair.state == State::Missing));
             let outdated = pair.outdated && policy.fail_on.contains(&FailOn::Outdated);
             if let Some(why) = exemption {
                 if wanted.is_some() || outdated {

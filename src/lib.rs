@@ -36,7 +36,21 @@ pub fn run(
     err: SharedWriter,
 ) -> Result<Exit> {
     let mut audit = config.audit.clone();
-    let snapshot = read_snapshot(config, &mut audit, stdin, err.clone())?;
+    let manifests = if config.manifests.is_empty() {
+        Vec::new()
+    } else {
+        source::file::load_manifests(&config.manifests, stdin)?
+    };
+    let mut snapshot = read_snapshot(config, &mut audit, &manifests, stdin, err.clone())?;
+    if !manifests.is_empty() {
+        let default_ns = audit
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_string());
+        snapshot.apply_manifests(manifests, &default_ns);
+        // The manifests say which DaemonSets to audit, in whatever namespace they name.
+        audit.namespace = None;
+    }
     let mut report =
         coverage::compute(&snapshot, &audit).map_err(|e| Error::NotFound(e.to_string()))?;
     let mut exit = Exit::Ok;
@@ -64,6 +78,7 @@ pub fn run(
 fn read_snapshot(
     config: &Config,
     audit: &mut coverage::Options,
+    manifests: &[model::DaemonSet],
     stdin: &mut dyn Read,
     err: SharedWriter,
 ) -> Result<Snapshot> {
@@ -87,12 +102,23 @@ fn read_snapshot(
                     (false, Some(ns)) => Some(ns.clone()),
                     (false, None) => Some(conn.default_namespace.clone()),
                 };
-                let scope = source::cluster::Scope {
+                let mut scope = source::cluster::Scope {
                     namespace: audit.namespace.clone(),
                     daemon_set_selector: audit.selector.as_ref().map(|s| s.to_string()),
                     node_selector: audit.node_selector.as_ref().map(|s| s.to_string()),
                 };
-                source::cluster::fetch(&conn, &scope, fetch, err).await
+                if !manifests.is_empty() {
+                    // Find the applied versions of the manifests: their namespace(s), any labels.
+                    let namespaces: std::collections::BTreeSet<&str> =
+                        manifests.iter().map(|m| m.namespace()).collect();
+                    scope.namespace = match namespaces.into_iter().collect::<Vec<_>>().as_slice() {
+                        [""] => audit.namespace.clone(),
+                        [one] => Some(one.to_string()),
+                        _ => None,
+                    };
+                    scope.daemon_set_selector = None;
+                }
+                source::cluster::fetch(&conn, &scope, fetch, manifests, err).await
             })
         }
     }

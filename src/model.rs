@@ -445,6 +445,9 @@ pub struct DaemonSet {
     /// `spec.template` exactly as read, for comparing with ControllerRevision data (§11).
     #[serde(skip)]
     pub template_raw: serde_json::Value,
+    /// Read from `--manifest`: not applied (yet) in this form.
+    #[serde(skip)]
+    pub from_manifest: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

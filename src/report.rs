@@ -162,6 +162,9 @@ pub struct DaemonSetReport {
     pub namespace: String,
     pub name: String,
     pub uid: String,
+    /// Read from `--manifest` (not applied in this form): Missing pairs are pods the controller
+    /// would create, Misscheduled pairs pods it would no longer want.
+    pub from_manifest: bool,
     pub update_strategy: String,
     /// The current revision's `controller-revision-hash`, or null when it cannot be told.
     pub current_revision: Option<String>,

@@ -60,6 +60,34 @@ impl Snapshot {
         }
     }
 
+    /// Put DaemonSets from `--manifest` in place: one with the namespace/name of a DaemonSet in
+    /// the snapshot replaces it and keeps its UID, so that the pods it owns are judged against
+    /// the new template (what the change would do); a new one gets a placeholder UID.
+    /// `default_namespace` fills manifests without one.
+    pub fn apply_manifests(&mut self, manifests: Vec<DaemonSet>, default_namespace: &str) {
+        for mut m in manifests {
+            if m.metadata.namespace.is_empty() {
+                m.metadata.namespace = default_namespace.to_string();
+            }
+            m.from_manifest = true;
+            m.status = None;
+            match self
+                .daemon_sets
+                .iter_mut()
+                .find(|d| d.namespace() == m.namespace() && d.name() == m.name())
+            {
+                Some(existing) => {
+                    m.metadata.uid = existing.metadata.uid.clone();
+                    *existing = m;
+                }
+                None => {
+                    m.metadata.uid = format!("manifest:{}/{}", m.namespace(), m.name());
+                    self.daemon_sets.push(m);
+                }
+            }
+        }
+    }
+
     pub fn add_revision(&mut self, r: ControllerRevision) {
         if self.first_sighting("ControllerRevision", &r.metadata) {
             self.revisions.push(r);

@@ -47,7 +47,12 @@ pub fn render(
     }
     for d in &report.daemon_sets {
         let c = &d.counts;
-        let mut row = vec![Cell::new(&d.namespace), Cell::new(&d.name)];
+        let name = if d.from_manifest {
+            format!("{} (manifest)", d.name)
+        } else {
+            d.name.clone()
+        };
+        let mut row = vec![Cell::new(&d.namespace), Cell::new(name)];
         for n in [
             c.eligible,
             c.ready,
@@ -165,7 +170,11 @@ fn none_if_empty(s: String) -> String {
 }
 
 /// The pairs worth a line: anything but a plain Ready or Ineligible pair.
-fn concerned(p: &PairReport) -> bool {
+fn concerned(d: &DaemonSetReport, p: &PairReport) -> bool {
+    // For a manifest, Missing pairs are the pods applying it would create: not a finding.
+    if d.from_manifest && p.state == State::Missing {
+        return false;
+    }
     !matches!(p.state, State::Ready | State::Ineligible) || p.outdated || p.duplicates > 0
 }
 
@@ -182,7 +191,7 @@ fn severity(s: State) -> u8 {
 }
 
 fn write_details(d: &DaemonSetReport, p: &Painter, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut pairs: Vec<&PairReport> = d.nodes.iter().filter(|x| concerned(x)).collect();
+    let mut pairs: Vec<&PairReport> = d.nodes.iter().filter(|x| concerned(d, x)).collect();
     pairs.sort_by(|a, b| {
         severity(a.state)
             .cmp(&severity(b.state))

@@ -213,6 +213,7 @@ pub async fn fetch(
     conn: &Connection,
     scope: &Scope,
     args: &FetchArgs,
+    manifests: &[crate::model::DaemonSet],
     err: Arc<Mutex<Box<dyn Write + Send>>>,
 ) -> Result<Snapshot> {
     let fetcher = Arc::new(Fetcher {
@@ -255,7 +256,13 @@ pub async fn fetch(
     // Per DaemonSet: its pods (owned and adoptable ones are exactly those its selector matches)
     // and its ControllerRevisions (labelled with the template labels).
     let mut tasks = tokio::task::JoinSet::new();
-    for ds in &daemon_sets {
+    // With --manifest, the pods that matter are the ones the manifests' selectors match.
+    let targets: Vec<&crate::model::DaemonSet> = if manifests.is_empty() {
+        daemon_sets.iter().collect()
+    } else {
+        manifests.iter().collect()
+    };
+    for ds in targets {
         let sel = ds.selector();
         if sel.is_empty() {
             continue; // the controller refuses a DaemonSet that selects everything

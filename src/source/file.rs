@@ -95,6 +95,19 @@ fn load_file(path: &Path, snap: &mut Snapshot) -> Result<()> {
     load_text(&name, &text, snap)
 }
 
+/// DaemonSets from `--manifest` files (multi-document YAML as `helm template` prints it; other
+/// kinds skipped). A file without any DaemonSet is a usage error: it is surely the wrong file.
+pub fn load_manifests(paths: &[String], stdin: &mut dyn Read) -> Result<Vec<DaemonSet>> {
+    let snap = load(paths, stdin)?;
+    if snap.daemon_sets.is_empty() {
+        return Err(Error::Usage(format!(
+            "no DaemonSet in --manifest {}",
+            paths.join(", ")
+        )));
+    }
+    Ok(snap.daemon_sets)
+}
+
 /// Parse one file's text (JSON when it starts with `{` or `[`, else YAML) into the snapshot.
 pub fn load_text(name: &str, text: &str, snap: &mut Snapshot) -> Result<()> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
