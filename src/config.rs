@@ -69,6 +69,8 @@ pub enum Mode {
         name: String,
         node: String,
     },
+    /// `completion SHELL`: print the completion script.
+    Completion(clap_complete::Shell),
 }
 
 impl Config {
@@ -126,6 +128,7 @@ impl Config {
         audit.namespace = namespace;
         let mode = match cli.command {
             None => Mode::Report,
+            Some(crate::cli::Command::Completion { shell }) => Mode::Completion(shell),
             Some(crate::cli::Command::Explain(e)) => {
                 if !cli.daemon_sets.is_empty() {
                     return Err(Error::Usage(

@@ -5,6 +5,7 @@
 //! `now` injected), and [`render`] prints it.
 
 pub mod cli;
+pub mod complete;
 pub mod config;
 pub mod coverage;
 pub mod duration;
@@ -35,6 +36,10 @@ pub fn run(
     out: &mut dyn Write,
     err: SharedWriter,
 ) -> Result<Exit> {
+    if let config::Mode::Completion(shell) = config.mode {
+        write_completion(shell, out)?;
+        return Ok(Exit::Ok);
+    }
     let mut audit = config.audit.clone();
     let manifests = if config.manifests.is_empty() {
         Vec::new()
@@ -72,6 +77,16 @@ pub fn run(
     }
     render::render(&report, &config.render, out)?;
     Ok(exit)
+}
+
+/// The completion script for `kubectl-ds_coverage` in one shell's language.
+pub fn write_completion(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<()> {
+    use clap::CommandFactory;
+    let mut cmd = cli::Cli::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "kubectl-ds_coverage", &mut buf);
+    out.write_all(&buf)?;
+    Ok(())
 }
 
 /// Read the objects; for a cluster, also settle the namespace (the context's, unless -n or -A).

@@ -9,6 +9,18 @@ use ds_coverage::config::{Config, Env};
 use ds_coverage::error::{Error, Exit};
 
 fn main() -> ExitCode {
+    // kubectl's plugin completion calls `kubectl_complete-ds_coverage`, whose shim runs
+    // `kubectl-ds_coverage __complete WORDS...`: answered before clap sees the words.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("__complete") {
+        let env = ds_coverage::complete::CompletionEnv {
+            kubeconfig_env: std::env::var_os("KUBECONFIG"),
+            default_kubeconfig: std::env::home_dir().map(|h| h.join(".kube").join("config")),
+            in_cluster: std::env::var_os("KUBERNETES_SERVICE_HOST").is_some(),
+        };
+        let _ = ds_coverage::complete::run(&args[2..], &env, &mut std::io::stdout().lock());
+        return Exit::Ok.into();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

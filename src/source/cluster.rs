@@ -95,6 +95,39 @@ pub struct Connection {
     timeout: Option<Duration>,
 }
 
+impl Connection {
+    /// Names of the objects listed at `path` (one unpaged request, no retries): for shell
+    /// completion, where a quick answer or none beats a slow one.
+    pub async fn names(&self, path: &str) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Named {
+            #[serde(default)]
+            metadata: crate::model::ObjectMeta,
+        }
+        let req = Request::get(path)
+            .header(http::header::ACCEPT, "application/json")
+            .body(kube::client::Body::empty())
+            .map_err(|e| Error::Cluster(e.to_string()))?;
+        let resp = self
+            .client
+            .send(req)
+            .await
+            .map_err(|e| Error::Cluster(describe_kube_error(&e)))?;
+        if !resp.status().is_success() {
+            return Err(Error::Cluster(format!("GET {path}: {}", resp.status())));
+        }
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| Error::Cluster(e.to_string()))?
+            .to_bytes();
+        let page: ListPage<Named> =
+            serde_json::from_slice(&body).map_err(|e| Error::Cluster(e.to_string()))?;
+        Ok(page.items.into_iter().map(|n| n.metadata.name).collect())
+    }
+}
+
 /// Resolve the kubeconfig and build a client. Needs a Tokio runtime.
 pub async fn connect(args: &ConnectArgs) -> Result<Connection> {
     let options = KubeConfigOptions {

@@ -1,0 +1,389 @@
+//! The CI gate: a truth table per policy flag on the example cluster, grace boundaries with
+//! --as-of, exit codes from the binary, and the CI formats (markdown, JUnit).
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use ds_coverage::coverage::{Options, compute};
+use ds_coverage::eligibility::labels::Selector;
+use ds_coverage::gate::{FailOn, GateReport, Policy, evaluate};
+use ds_coverage::report::Report;
+
+const AS_OF: &str = "2026-11-20T12:00:00Z";
+
+fn report_at(path: &str, as_of: &str) -> Report {
+    let snap = ds_coverage::source::file::load(&[path.to_string()], &mut std::io::empty()).unwrap();
+    compute(&snap, &Options::new(as_of.parse().unwrap())).unwrap()
+}
+
+fn example() -> Report {
+    report_at("examples/cluster.yaml", AS_OF)
+}
+
+/// (DaemonSet, node, state) of each violation.
+fn violations(g: &GateReport) -> BTreeSet<(String, String, String)> {
+    g.violations
+        .iter()
+        .map(|v| (v.daemon_set.clone(), v.node.clone(), v.state.clone()))
+        .collect()
+}
+
+fn v(ds: &str, node: &str, state: &str) -> (String, String, String) {
+    (ds.to_string(), node.to_string(), state.to_string())
+}
+
+fn default_violations() -> BTreeSet<(String, String, String)> {
+    [
+        v("gpu-operator/nvidia-device-plugin", "gpu-2", "Pending"),
+        v("kube-system/kube-proxy", "worker-3", "NotReady"),
+        v("logging/fluent-bit", "cp-1", "NotReady"),
+        v("logging/fluent-bit", "worker-2", "Missing"),
+        v("logging/fluent-bit", "worker-3", "Misscheduled"),
+        v("logging/fluent-bit", "worker-5", "Misscheduled"),
+        v("monitoring/node-exporter", "worker-2", "Failed"),
+        v("monitoring/node-exporter", "worker-3", "NotReady"),
+    ]
+    .into_iter()
+    .collect()
+}
+
+#[test]
+fn default_policy_fails_every_eligible_pair_not_ready_and_every_misscheduled_pair() {
+    let g = evaluate(&example(), &Policy::default());
+    assert!(!g.passed);
+    assert_eq!(violations(&g), default_violations());
+    assert!(
+        g.violations.iter().all(|v| !v.reason.is_empty()),
+        "every violation says why"
+    );
+}
+
+#[test]
+fn healthy_cluster_passes() {
+    let g = evaluate(
+        &report_at("examples/healthy-cluster.yaml", AS_OF),
+        &Policy::default(),
+    );
+    assert!(g.passed, "{:?}", g.violations);
+}
+
+#[test]
+fn fail_on_narrows_and_widens() {
+    let only_missing = Policy {
+        fail_on: [FailOn::Missing].into(),
+        ..Policy::default()
+    };
+    assert_eq!(
+        violations(&evaluate(&example(), &only_missing)),
+        [v("logging/fluent-bit", "worker-2", "Missing")].into()
+    );
+
+    let mut with_outdated = Policy::default();
+    with_outdated.fail_on.insert(FailOn::Outdated);
+    let mut want = default_violations();
+    want.insert(v("monitoring/node-exporter", "worker-1", "outdated"));
+    assert_eq!(violations(&evaluate(&example(), &with_outdated)), want);
+
+    let nothing = Policy {
+        fail_on: BTreeSet::new(),
+        ..Policy::default()
+    };
+    assert!(evaluate(&example(), &nothing).passed);
+}
+
+#[test]
+fn min_coverage_waives_eligible_violations_per_daemonset_but_not_misscheduled() {
+    // Coverage: nvidia 50 %, kube-proxy 87.5 %, fluent-bit 50 %, node-exporter 75 %.
+    let floor_80 = Policy {
+        min_coverage: Some(80.0),
+        ..Policy::default()
+    };
+    let g = evaluate(&example(), &floor_80);
+    let mut want = default_violations();
+    want.remove(&v("kube-system/kube-proxy", "worker-3", "NotReady"));
+    assert_eq!(violations(&g), want);
+    assert_eq!(g.waived.len(), 1);
+    assert_eq!(g.waived[0].daemon_set, "kube-system/kube-proxy");
+
+    let floor_50 = Policy {
+        min_coverage: Some(50.0),
+        ..Policy::default()
+    };
+    let g = evaluate(&example(), &floor_50);
+    assert_eq!(
+        violations(&g),
+        [
+            v("logging/fluent-bit", "worker-3", "Misscheduled"),
+            v("logging/fluent-bit", "worker-5", "Misscheduled")
+        ]
+        .into()
+    );
+    // Just above a DaemonSet's coverage: not waived.
+    let floor_50_01 = Policy {
+        min_coverage: Some(50.01),
+        ..Policy::default()
+    };
+    assert!(violations(&evaluate(&example(), &floor_50_01)).contains(&v(
+        "logging/fluent-bit",
+        "worker-2",
+        "Missing"
+    )));
+}
+
+#[test]
+fn ignore_unready_nodes_sets_their_pairs_aside() {
+    let p = Policy {
+        ignore_unready_nodes: true,
+        ..Policy::default()
+    };
+    let g = evaluate(&example(), &p);
+    assert!(g.violations.iter().all(|v| v.node != "worker-3"));
+    assert_eq!(violations(&g).len(), default_violations().len() - 3);
+    let ignored: BTreeSet<&str> = g.ignored.iter().map(|i| i.node.as_str()).collect();
+    assert_eq!(ignored, ["worker-3"].into());
+}
+
+#[test]
+fn grace_boundary_for_pods_is_exclusive_of_the_exact_age() {
+    // The Pending device-plugin pod on gpu-2 was created 2026-11-20T08:15:42Z: 13458 s before AS_OF.
+    let pending = v("gpu-operator/nvidia-device-plugin", "gpu-2", "Pending");
+    let at = |secs: i64| Policy {
+        grace_seconds: Some(secs),
+        ..Policy::default()
+    };
+    assert!(
+        violations(&evaluate(&example(), &at(13458))).contains(&pending),
+        "exactly the grace: counted"
+    );
+    let g = evaluate(&example(), &at(13459));
+    assert!(
+        !violations(&g).contains(&pending),
+        "younger than the grace: ignored"
+    );
+    assert!(
+        g.ignored
+            .iter()
+            .any(|i| i.node == "gpu-2" && i.reason.contains("younger than the grace period"))
+    );
+}
+
+#[test]
+fn grace_boundary_for_nodes_uses_as_of() {
+    // worker-2 (no fluent-bit pod) joined 2026-11-02T08:04:39Z; audit it 120 s later.
+    let r = report_at("examples/cluster.yaml", "2026-11-02T08:06:39Z");
+    let at = |secs: i64| Policy {
+        grace_seconds: Some(secs),
+        ..Policy::default()
+    };
+    let missing = v("logging/fluent-bit", "worker-2", "Missing");
+    assert!(
+        violations(&evaluate(&r, &at(120))).contains(&missing),
+        "120 s old, 120 s grace: counted"
+    );
+    let g = evaluate(&r, &at(121));
+    assert!(
+        !violations(&g).contains(&missing),
+        "120 s old, 121 s grace: ignored"
+    );
+    assert!(
+        g.ignored
+            .iter()
+            .any(|i| i.node == "worker-2" && i.reason.starts_with("node is younger"))
+    );
+}
+
+#[test]
+fn draining_nodes_are_ignored_unless_counted() {
+    let text = r#"{"apiVersion":"v1","kind":"List","items":[
+      {"apiVersion":"v1","kind":"Node","metadata":{"name":"n1","creationTimestamp":"2026-11-01T00:00:00Z"},
+       "spec":{"taints":[{"key":"ToBeDeletedByClusterAutoscaler","value":"1763000000","effect":"NoSchedule"}]},
+       "status":{"conditions":[{"type":"Ready","status":"True"}]}},
+      {"apiVersion":"v1","kind":"Node","metadata":{"name":"n2","creationTimestamp":"2026-11-01T00:00:00Z"},
+       "spec":{"taints":[{"key":"karpenter.sh/disrupted","effect":"NoSchedule"}]},
+       "status":{"conditions":[{"type":"Ready","status":"True"}]}},
+      {"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"agent","namespace":"ns","uid":"u1"},
+       "spec":{"selector":{"matchLabels":{"app":"agent"}},"template":{"metadata":{"labels":{"app":"agent"}},
+         "spec":{"tolerations":[{"operator":"Exists"}],"containers":[{"name":"c","image":"i"}]}}}}]}"#;
+    let mut snap =
+        ds_coverage::snapshot::Snapshot::new(ds_coverage::report::Source::File { paths: vec![] });
+    ds_coverage::source::file::load_text("inline", text, &mut snap).unwrap();
+    let r = compute(&snap, &Options::new(AS_OF.parse().unwrap())).unwrap();
+    let g = evaluate(&r, &Policy::default());
+    assert!(g.passed, "{:?}", g.violations);
+    assert_eq!(g.ignored.len(), 2);
+    let counted = evaluate(
+        &r,
+        &Policy {
+            include_draining_nodes: true,
+            ..Policy::default()
+        },
+    );
+    assert_eq!(
+        violations(&counted),
+        [
+            v("ns/agent", "n1", "Missing"),
+            v("ns/agent", "n2", "Missing")
+        ]
+        .into()
+    );
+}
+
+#[test]
+fn expect_nodes_catches_a_daemonset_that_misses_gpu_nodes() {
+    let p = Policy {
+        expect_nodes: Some(Selector::parse("nvidia.com/gpu.present=true").unwrap()),
+        ..Policy::default()
+    };
+    let g = evaluate(&example(), &p);
+    let dcgm: Vec<_> = g
+        .violations
+        .iter()
+        .filter(|v| v.daemon_set == "gpu-operator/dcgm-exporter")
+        .collect();
+    assert_eq!(dcgm.len(), 2);
+    assert!(dcgm.iter().all(|v| {
+        v.state == "Ineligible"
+            && v.reason
+                .contains("has value \"true\", the taint has \"present\"")
+    }));
+    // The device plugin is eligible on both GPU nodes: no Ineligible violation for it.
+    assert!(!g.violations.iter().any(|v| v.daemon_set == "gpu-operator/nvidia-device-plugin" && v.state == "Ineligible"));
+}
+
+fn bin(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn exit_codes_from_the_binary() {
+    let healthy = bin(&["-f", "examples/healthy-cluster.yaml", "--check"]);
+    assert_eq!(healthy.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&healthy.stderr).starts_with("PASS"));
+
+    let drifted = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "--check",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(drifted.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&drifted.stderr);
+    assert!(
+        err.starts_with("FAIL  4 of 6 DaemonSets below policy, 8 violations"),
+        "{err}"
+    );
+    assert!(
+        err.contains("logging/fluent-bit") && err.contains("worker-2") && err.contains("Missing"),
+        "{err}"
+    );
+    let r: serde_json::Value = serde_json::from_slice(&drifted.stdout).unwrap();
+    assert_eq!(r["gate"]["passed"], false);
+    assert_eq!(r["gate"]["violations"].as_array().unwrap().len(), 8);
+    for k in ["daemonSet", "node", "state", "reason"] {
+        assert!(r["gate"]["violations"][0].get(k).is_some(), "violation.{k}");
+    }
+
+    // Without --check the report has no gate and exits 0.
+    let plain = bin(&["-f", "examples/cluster.yaml", "-o", "json"]);
+    assert_eq!(plain.status.code(), Some(0));
+    assert!(
+        serde_json::from_slice::<serde_json::Value>(&plain.stdout)
+            .unwrap()
+            .get("gate")
+            .is_none()
+    );
+
+    for args in [
+        &["-f", "examples/cluster.yaml", "--fail-on", "Missing"][..],
+        &[
+            "-f",
+            "examples/cluster.yaml",
+            "--check",
+            "--fail-on",
+            "Broken",
+        ],
+        &[
+            "-f",
+            "examples/cluster.yaml",
+            "--check",
+            "--min-coverage",
+            "101",
+        ],
+        &["-f", "examples/cluster.yaml", "--check", "--grace", "soon"],
+    ] {
+        assert_eq!(bin(args).status.code(), Some(2), "{args:?}");
+    }
+    let narrowed = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "--check",
+        "--fail-on",
+        "outdated",
+    ]);
+    assert_eq!(narrowed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&narrowed.stderr).contains("worker-1  outdated"));
+}
+
+#[test]
+fn junit_parses_and_counts_match() {
+    let o = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "junit",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "junit without --check reports, exits 0"
+    );
+    let xml = String::from_utf8(o.stdout).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut suites, mut cases, mut failures) = (0, 0, 0);
+    let mut top: Option<(usize, usize)> = None;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                let attr = |k: &str| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == k.as_bytes())
+                        .map(|a| String::from_utf8(a.value.to_vec()).unwrap())
+                };
+                match e.name().as_ref() {
+                    b"testsuites" => {
+                        top = Some((
+                            attr("tests").unwrap().parse().unwrap(),
+                            attr("failures").unwrap().parse().unwrap(),
+                        ))
+                    }
+                    b"testsuite" => suites += 1,
+                    b"testcase" => cases += 1,
+                    b"failure" => failures += 1,
+                    _ => {}
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    let r = example();
+    assert_eq!(suites, r.daemon_sets.len());
+    // One case per eligible pair plus the two misscheduled pairs.
+    assert_eq!(
+        cases,
+        r.summary.counts.eligible + r.summary.counts.misscheduled
+    );
+    assert_eq!(failures, 8, "the default policy's violations");
+    assert_eq!(top, Some((cases, failures)));
+}

@@ -1,0 +1,568 @@
+//! Live clusters against the simulated API server: the live report equals the offline one,
+//! kubeconfig handling, the request pattern, and every fault → its documented behaviour.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use ds_coverage_simulator::{Fault, FaultKind, Matcher, SimOptions, Simulator, Verb};
+use serde_json::Value;
+use support::generator::{AS_OF, ClusterSpec, generate};
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ds-coverage-live-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn bin(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"));
+    c.args(args)
+        .env_remove("KUBECONFIG")
+        .env("HOME", "/nonexistent")
+        .env_remove("KUBERNETES_SERVICE_HOST");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn report(o: &Output) -> Value {
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// The report without the fields that name where it came from.
+fn comparable(mut r: Value) -> Value {
+    r.as_object_mut().unwrap().remove("source");
+    r
+}
+
+struct Live {
+    sim: Simulator,
+    kubeconfig: String,
+    dir: PathBuf,
+}
+
+fn start(objects: Vec<Value>, opts: SimOptions, tag: &str) -> Live {
+    let sim = Simulator::start(objects, opts);
+    let dir = temp_dir(tag);
+    let kc = dir.join("kubeconfig");
+    std::fs::write(&kc, sim.kubeconfig_yaml(None, None)).unwrap();
+    Live {
+        sim,
+        kubeconfig: kc.to_str().unwrap().to_string(),
+        dir,
+    }
+}
+
+fn cluster_objects(spec: &ClusterSpec) -> (Vec<Value>, String) {
+    let c = generate(spec);
+    let list = c.to_list();
+    let json = serde_json::to_string(&list).unwrap();
+    (vec![list], json)
+}
+
+#[test]
+fn live_report_equals_the_offline_report_of_the_same_objects() {
+    for (seed, nodes, dss, drift) in [(1, 12, 6, 0.25), (7, 40, 9, 0.1), (42, 25, 4, 0.0)] {
+        let spec = ClusterSpec::sized(seed, nodes, dss, drift);
+        let (objects, json) = cluster_objects(&spec);
+        let live = start(objects, SimOptions::default(), &format!("eq{seed}"));
+        let file = live.dir.join("cluster.json");
+        std::fs::write(&file, json).unwrap();
+        let offline = report(&bin(
+            &[
+                "-f",
+                file.to_str().unwrap(),
+                "-A",
+                "-o",
+                "json",
+                "--as-of",
+                AS_OF,
+            ],
+            &[],
+        ));
+        let online = report(&bin(
+            &[
+                "--kubeconfig",
+                &live.kubeconfig,
+                "-A",
+                "-o",
+                "json",
+                "--as-of",
+                AS_OF,
+            ],
+            &[],
+        ));
+        assert_eq!(online["source"]["type"], "cluster");
+        assert_eq!(online["source"]["context"], "sim");
+        assert_eq!(online["source"]["server"], live.sim.url());
+        assert_eq!(
+            comparable(online),
+            comparable(offline.clone()),
+            "seed {seed}"
+        );
+        // Pages of 7 give the same report.
+        let paged = report(&bin(
+            &[
+                "--kubeconfig",
+                &live.kubeconfig,
+                "-A",
+                "-o",
+                "json",
+                "--as-of",
+                AS_OF,
+                "--chunk-size",
+                "7",
+            ],
+            &[],
+        ));
+        assert_eq!(
+            comparable(paged),
+            comparable(offline),
+            "seed {seed}, chunk 7"
+        );
+        let reqs = live.sim.requests();
+        assert!(
+            reqs.iter()
+                .any(|r| r.param("limit").as_deref() == Some("7") && r.param("continue").is_some())
+        );
+    }
+}
+
+#[test]
+fn fetches_only_what_the_audit_needs_paged_gzip_and_with_selectors_sent() {
+    let (objects, _) = cluster_objects(&ClusterSpec::sized(3, 20, 5, 0.1));
+    let live = start(objects, SimOptions::default(), "reqs");
+    let r = report(&bin(
+        &[
+            "--kubeconfig",
+            &live.kubeconfig,
+            "-A",
+            "-o",
+            "json",
+            "--node-selector",
+            "kubernetes.io/arch=amd64",
+            "-l",
+            "app.kubernetes.io/managed-by notin (nobody)",
+        ],
+        &[],
+    ));
+    assert!(r["summary"]["daemonSets"].as_u64().unwrap() > 0);
+    let reqs = live.sim.requests();
+    let nodes: Vec<_> = reqs.iter().filter(|q| q.path == "/api/v1/nodes").collect();
+    assert_eq!(nodes.len(), 1);
+    assert_eq!(
+        nodes[0].param("labelSelector").as_deref(),
+        Some("kubernetes.io/arch=amd64")
+    );
+    assert_eq!(nodes[0].param("limit").as_deref(), Some("500"));
+    let ds: Vec<_> = reqs
+        .iter()
+        .filter(|q| q.path == "/apis/apps/v1/daemonsets")
+        .collect();
+    assert_eq!(
+        ds[0].param("labelSelector").as_deref(),
+        Some("app.kubernetes.io/managed-by notin (nobody)")
+    );
+    // Pods only per DaemonSet namespace and selector, never a cluster-wide pod list.
+    assert!(!reqs.iter().any(|q| q.path == "/api/v1/pods"));
+    let pod_lists: Vec<_> = reqs.iter().filter(|q| q.path.ends_with("/pods")).collect();
+    assert_eq!(
+        pod_lists.len(),
+        r["summary"]["daemonSets"].as_u64().unwrap() as usize
+    );
+    assert!(
+        pod_lists
+            .iter()
+            .all(|q| q.param("labelSelector").is_some_and(|s| !s.is_empty()))
+    );
+    assert!(
+        reqs.iter().any(|q| q.gzip),
+        "large lists come gzip-compressed"
+    );
+    assert!(
+        reqs.iter().all(|q| q.method == "GET"),
+        "the audit never writes"
+    );
+}
+
+#[test]
+fn namespace_comes_from_the_context_and_contexts_switch() {
+    let live = start(support::example_objects(), SimOptions::default(), "ctx");
+    let url = live.sim.url();
+    let kc = live.dir.join("two-contexts");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster: {{server: \"{url}\"}}\n\
+             contexts:\n- name: logging\n  context: {{cluster: sim, user: u, namespace: logging}}\n\
+             - name: monitoring\n  context: {{cluster: sim, user: u, namespace: monitoring}}\n\
+             users:\n- name: u\n  user: {{}}\ncurrent-context: logging\n"
+        ),
+    )
+    .unwrap();
+    let kc = kc.to_str().unwrap();
+    let names = |r: &Value| -> Vec<String> {
+        r["daemonSets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}/{}",
+                    d["namespace"].as_str().unwrap(),
+                    d["name"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let current = report(&bin(&["--kubeconfig", kc, "-o", "json"], &[]));
+    assert_eq!(names(&current), ["logging/fluent-bit"]);
+    let other = report(&bin(
+        &["--kubeconfig", kc, "--context", "monitoring", "-o", "json"],
+        &[],
+    ));
+    assert_eq!(
+        names(&other),
+        ["monitoring/netdata", "monitoring/node-exporter"]
+    );
+    let flag = report(&bin(
+        &["--kubeconfig", kc, "-n", "kube-system", "-o", "json"],
+        &[],
+    ));
+    assert_eq!(names(&flag), ["kube-system/kube-proxy"]);
+    let o = bin(&["--kubeconfig", kc, "--context", "nope"], &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("nope"), "{}", stderr(&o));
+}
+
+#[test]
+fn kubeconfig_env_with_several_files_is_merged_first_wins() {
+    let live = start(support::example_objects(), SimOptions::default(), "merge");
+    let url = live.sim.url();
+    let first = live.dir.join("first");
+    let second = live.dir.join("second");
+    // The first file sets current-context and the namespace; the second defines the cluster.
+    std::fs::write(
+        &first,
+        "apiVersion: v1\nkind: Config\ncontexts:\n- name: audit\n  context: {cluster: sim, user: u, namespace: monitoring}\ncurrent-context: audit\nusers:\n- name: u\n  user: {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &second,
+        format!("apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster: {{server: \"{url}\"}}\ncontexts:\n- name: audit\n  context: {{cluster: sim, user: u, namespace: logging}}\ncurrent-context: other\n"),
+    )
+    .unwrap();
+    let value = format!(
+        "{}:{}:{}",
+        first.display(),
+        live.dir.join("missing").display(),
+        second.display()
+    );
+    let r = report(&bin(&["-o", "json"], &[("KUBECONFIG", &value)]));
+    assert_eq!(
+        r["daemonSets"][0]["namespace"], "monitoring",
+        "first file's context wins"
+    );
+    assert_eq!(r["source"]["context"], "audit");
+}
+
+#[test]
+fn bearer_token_is_sent_and_a_wrong_one_is_refused() {
+    let opts = SimOptions {
+        token: Some("s3cret-token".into()),
+        ..SimOptions::default()
+    };
+    let live = start(support::example_objects(), opts, "token");
+    let good = live.dir.join("good");
+    let bad = live.dir.join("bad");
+    std::fs::write(&good, live.sim.kubeconfig_yaml(Some("s3cret-token"), None)).unwrap();
+    std::fs::write(&bad, live.sim.kubeconfig_yaml(Some("wrong"), None)).unwrap();
+    let ok = bin(
+        &[
+            "--kubeconfig",
+            good.to_str().unwrap(),
+            "-A",
+            "-o",
+            "json",
+            "-v",
+        ],
+        &[],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    assert!(
+        !stderr(&ok).contains("s3cret-token"),
+        "-v never prints the token"
+    );
+    assert!(live.sim.requests().iter().all(|r| r.authorization));
+    let refused = bin(&["--kubeconfig", bad.to_str().unwrap(), "-A"], &[]);
+    assert_eq!(refused.status.code(), Some(3));
+    let err = stderr(&refused);
+    assert!(
+        err.contains("unauthorized") && err.contains(&live.sim.url()),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn impersonation_headers_are_sent() {
+    let live = start(support::example_objects(), SimOptions::default(), "as");
+    let o = bin(
+        &[
+            "--kubeconfig",
+            &live.kubeconfig,
+            "-A",
+            "--as",
+            "jane",
+            "--as-group",
+            "sre",
+            "--as-group",
+            "oncall",
+            "-o",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let reqs = live.sim.requests();
+    assert!(
+        reqs.iter()
+            .all(|r| r.impersonate_user.as_deref() == Some("jane"))
+    );
+    assert!(
+        reqs.iter()
+            .all(|r| r.impersonate_groups == ["sre", "oncall"])
+    );
+}
+
+fn with_fault(fault: Fault, args: &[&str], tag: &str) -> (Output, Live) {
+    let opts = SimOptions {
+        faults: vec![fault],
+        ..SimOptions::default()
+    };
+    let live = start(support::example_objects(), opts, tag);
+    let mut all = vec!["--kubeconfig", live.kubeconfig.as_str(), "-A", "-o", "json"];
+    all.extend_from_slice(args);
+    let o = bin(&all, &[]);
+    (o, live)
+}
+
+#[test]
+fn forbidden_names_verb_resource_user_and_what_to_grant() {
+    let (o, _live) = with_fault(
+        Fault::new(
+            Matcher::resource("nodes", Verb::List),
+            FaultKind::Status(403),
+        ),
+        &[],
+        "403",
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert_eq!(
+        err.trim(),
+        "error: cannot list nodes: forbidden for user system:serviceaccount:ci:auditor — ds-coverage needs get/list on nodes, pods, daemonsets, controllerrevisions; see README 'RBAC'"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn throttling_is_retried_honouring_retry_after_and_visible_with_v() {
+    let (o, live) = with_fault(
+        Fault::new(
+            Matcher::resource("nodes", Verb::List),
+            FaultKind::Status(429),
+        )
+        .times(2),
+        &["-v"],
+        "429",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(
+        err.matches("retrying GET /api/v1/nodes").count(),
+        2,
+        "{err}"
+    );
+    assert!(
+        err.contains("in 1000ms (429"),
+        "Retry-After: 1 is honoured: {err}"
+    );
+    assert_eq!(
+        live.sim
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/api/v1/nodes")
+            .count(),
+        3
+    );
+    // -v logs each request: method, path, status, time.
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("GET /api/v1/nodes?limit=500 200 ") && l.ends_with("ms")),
+        "{err}"
+    );
+}
+
+#[test]
+fn server_errors_and_dropped_connections_are_retried_boundedly() {
+    let (o, _l) = with_fault(
+        Fault::new(
+            Matcher::resource("daemonsets", Verb::List),
+            FaultKind::Status(500),
+        )
+        .times(2),
+        &[],
+        "500",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (o, _l) = with_fault(
+        Fault::new(
+            Matcher::resource("nodes", Verb::List),
+            FaultKind::DropConnection,
+        )
+        .times(1),
+        &[],
+        "drop",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Always failing: bounded, then one line, exit 3.
+    let (o, live) = with_fault(
+        Fault::new(
+            Matcher::resource("nodes", Verb::List),
+            FaultKind::Status(500),
+        ),
+        &[],
+        "500x",
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("cannot list nodes") && stderr(&o).contains("500"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        live.sim
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/api/v1/nodes")
+            .count(),
+        5,
+        "5 attempts, no more"
+    );
+}
+
+#[test]
+fn an_expired_continue_token_restarts_the_list() {
+    let fault = Fault::new(
+        Matcher::resource("pods", Verb::List).continued(),
+        FaultKind::ExpiredContinue,
+    )
+    .times(1);
+    let (o, live) = with_fault(fault, &["--chunk-size", "2", "-v"], "410");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("expired (410 Gone); restarting the list"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(live.sim.requests().iter().any(|r| r.status == 410));
+    let offline = report(&bin(
+        &[
+            "-f",
+            "examples/cluster.yaml",
+            "-o",
+            "json",
+            "--as-of",
+            AS_OF,
+        ],
+        &[],
+    ));
+    let online = report(&bin(
+        &[
+            "--kubeconfig",
+            &live.kubeconfig,
+            "-A",
+            "-o",
+            "json",
+            "--as-of",
+            AS_OF,
+            "--chunk-size",
+            "2",
+        ],
+        &[],
+    ));
+    assert_eq!(online["summary"], offline["summary"]);
+}
+
+#[test]
+fn slow_replies_hit_the_request_timeout() {
+    let (o, _l) = with_fault(
+        Fault::new(
+            Matcher::resource("nodes", Verb::List),
+            FaultKind::Slow(Duration::from_secs(5)),
+        ),
+        &["--request-timeout", "1s"],
+        "slow",
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("timed out after 1s (--request-timeout)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_malformed_body_is_one_clear_line() {
+    let (o, _l) = with_fault(
+        Fault::new(
+            Matcher::resource("daemonsets", Verb::List),
+            FaultKind::MalformedBody,
+        ),
+        &[],
+        "malformed",
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("error: unexpected response to GET /apis/apps/v1/daemonsets"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+}
+
+#[test]
+fn an_unreachable_server_names_server_and_context() {
+    let dir = temp_dir("unreachable");
+    let kc = dir.join("kc");
+    std::fs::write(
+        &kc,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"http://127.0.0.1:9\"}\ncontexts:\n- name: prod\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user: {}\ncurrent-context: prod\n",
+    )
+    .unwrap();
+    let o = bin(&["--kubeconfig", kc.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains("http://127.0.0.1:9") && err.contains("context prod"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let none = bin(&[], &[]);
+    assert_eq!(none.status.code(), Some(3));
+    assert!(
+        stderr(&none).contains("no kubeconfig found"),
+        "{}",
+        stderr(&none)
+    );
+}

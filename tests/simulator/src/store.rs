@@ -1,0 +1,492 @@
+//! The object store: every object serialised once (without `kind`/`apiVersion`, as list items are),
+//! plus the few fields selectors need. Lists are built by concatenating those bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+
+use crate::resources::{NAMESPACES, RESOURCES, find_by_kind};
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::util::{Rng, b64_decode, b64url_encode, now_unix, rfc3339};
+
+/// One stored object.
+#[derive(Debug)]
+pub(crate) struct Object {
+    /// etcd-like key within the resource: `namespace/name`, or `name` when cluster-scoped.
+    pub key: String,
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+    pub resource_version: String,
+    pub labels: BTreeMap<String, String>,
+    /// Field-selector values (`spec.nodeName` …); `metadata.*` come from the fields above.
+    pub fields: Vec<(&'static str, String)>,
+    /// The object's JSON without `kind` and `apiVersion`.
+    pub bytes: Bytes,
+}
+
+impl Object {
+    /// Field-selector lookup.
+    pub(crate) fn field(&self, f: &str) -> Option<&str> {
+        match f {
+            "metadata.name" => Some(&self.name),
+            "metadata.namespace" => Some(&self.namespace),
+            _ => self
+                .fields
+                .iter()
+                .find(|(k, _)| *k == f)
+                .map(|(_, v)| v.as_str()),
+        }
+    }
+
+    /// The object as JSON, without `kind`/`apiVersion`.
+    pub(crate) fn value(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
+    }
+
+    /// The object's JSON with `kind` and `apiVersion` first, as a single GET returns it.
+    pub(crate) fn full_bytes(&self, res: usize) -> Vec<u8> {
+        let r = &RESOURCES[res];
+        let head = format!(
+            "{{\"kind\":\"{}\",\"apiVersion\":\"{}\"",
+            r.kind,
+            r.api_version()
+        );
+        let mut out = Vec::with_capacity(head.len() + self.bytes.len() + 1);
+        out.extend_from_slice(head.as_bytes());
+        let rest = &self.bytes[1..];
+        if rest.first() != Some(&b'}') {
+            out.push(b',');
+        }
+        out.extend_from_slice(rest);
+        out
+    }
+
+    /// The object's full JSON value with `kind` and `apiVersion`.
+    pub(crate) fn full_value(&self, res: usize) -> Value {
+        let mut v = self.value();
+        if let Some(m) = v.as_object_mut() {
+            let r = &RESOURCES[res];
+            m.insert("kind".into(), json!(r.kind));
+            m.insert("apiVersion".into(), json!(r.api_version()));
+        }
+        v
+    }
+
+    /// Builds a stored object from JSON (kind/apiVersion are dropped).
+    pub(crate) fn from_value(res: usize, mut v: Value) -> Result<Object, String> {
+        let m = v
+            .as_object_mut()
+            .ok_or_else(|| "an object must be a JSON object".to_string())?;
+        m.remove("kind");
+        m.remove("apiVersion");
+        let meta = m
+            .get("metadata")
+            .and_then(Value::as_object)
+            .ok_or_else(|| "an object needs metadata".to_string())?;
+        let s = |k: &str| {
+            meta.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let name = s("name");
+        let uid = s("uid");
+        let resource_version = s("resourceVersion");
+        if name.is_empty() {
+            return Err(format!("a {} without metadata.name", RESOURCES[res].kind));
+        }
+        let r = &RESOURCES[res];
+        let namespace = if r.namespaced {
+            let ns = s("namespace");
+            if ns.is_empty() { "default".into() } else { ns }
+        } else {
+            String::new()
+        };
+        let labels = meta
+            .get("labels")
+            .and_then(Value::as_object)
+            .map(|l| {
+                l.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let fields = r.fields.iter().map(|f| (*f, field_value(&v, f))).collect();
+        let key = if r.namespaced {
+            format!("{namespace}/{name}")
+        } else {
+            name.clone()
+        };
+        let bytes = Bytes::from(serde_json::to_vec(&v).map_err(|e| e.to_string())?);
+        Ok(Object {
+            key,
+            namespace,
+            name,
+            uid,
+            resource_version,
+            labels,
+            fields,
+            bytes,
+        })
+    }
+}
+
+/// Reads a field-selector label from an object. Booleans read as "true"/"false", unset as "".
+fn field_value(v: &Value, field: &str) -> String {
+    let path: Vec<&str> = match field {
+        "source" => vec!["source", "component"],
+        f => f.split('.').collect(),
+    };
+    let mut cur = v;
+    for p in &path {
+        match cur.get(p) {
+            Some(next) => cur = next,
+            None => {
+                return if matches!(field, "spec.unschedulable" | "spec.hostNetwork") {
+                    "false".into()
+                } else {
+                    String::new()
+                };
+            }
+        }
+    }
+    match cur {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Where a list starts and which resourceVersion it reads at, decoded from a continue token.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ContinueToken {
+    pub rv: u64,
+    /// The key to continue *after* (the apiserver stores `lastKey + "\0"`).
+    pub after: String,
+}
+
+impl ContinueToken {
+    /// Encodes as kube-apiserver does: base64url(JSON {"v","rv","start"}).
+    pub(crate) fn encode(&self) -> String {
+        let doc =
+            json!({"v": "meta.k8s.io/v1", "rv": self.rv, "start": format!("{}\u{0}", self.after)});
+        b64url_encode(doc.to_string().as_bytes())
+    }
+
+    pub(crate) fn decode(s: &str) -> Result<ContinueToken, String> {
+        let bad = |why: &str| format!("continue key is not valid: {why}");
+        let raw = b64_decode(s).ok_or_else(|| bad("illegal base64 data"))?;
+        let doc: Value = serde_json::from_slice(&raw).map_err(|e| bad(&e.to_string()))?;
+        if doc["v"] != "meta.k8s.io/v1" {
+            return Err(bad("server does not recognize this encoded key"));
+        }
+        let rv = doc["rv"].as_u64().ok_or_else(|| {
+            bad("incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+        })?;
+        let start = doc["start"].as_str().ok_or_else(|| bad("missing start"))?;
+        let after = start.strip_suffix('\u{0}').unwrap_or(start).to_string();
+        Ok(ContinueToken { rv, after })
+    }
+}
+
+/// What a list request asks for.
+#[derive(Debug, Default)]
+pub(crate) struct ListQuery {
+    pub namespace: Option<String>,
+    pub labels: LabelSelector,
+    pub fields: FieldSelector,
+    /// 0 means no limit.
+    pub limit: usize,
+    pub cont: Option<ContinueToken>,
+}
+
+/// One page of a list.
+#[derive(Debug)]
+pub(crate) struct ListPage {
+    pub items: Vec<Arc<Object>>,
+    pub resource_version: u64,
+    pub cont: Option<String>,
+}
+
+/// All objects, by resource and key, and the cluster's resourceVersion counter.
+#[derive(Debug)]
+pub(crate) struct Store {
+    pub collections: Vec<BTreeMap<String, Arc<Object>>>,
+    /// The global resourceVersion; bumped on every write.
+    pub rv: u64,
+    /// Continue tokens below this resourceVersion are expired (etcd compaction).
+    pub compacted_rv: u64,
+    pub last_compaction: Instant,
+}
+
+impl Store {
+    /// Bumps and returns the global resourceVersion.
+    pub(crate) fn bump(&mut self) -> u64 {
+        self.rv += 1;
+        self.rv
+    }
+
+    /// Expires every continue token issued so far.
+    pub(crate) fn compact(&mut self) {
+        let rv = self.bump();
+        self.compacted_rv = rv;
+        self.last_compaction = Instant::now();
+    }
+
+    pub(crate) fn get(
+        &self,
+        res: usize,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<Arc<Object>> {
+        let key = match namespace {
+            Some(ns) if RESOURCES[res].namespaced => format!("{ns}/{name}"),
+            _ => name.to_string(),
+        };
+        self.collections[res].get(&key).cloned()
+    }
+
+    /// Inserts or replaces an object, giving it a fresh resourceVersion.
+    pub(crate) fn put(&mut self, res: usize, mut v: Value) -> Result<Arc<Object>, String> {
+        if !v["metadata"].is_object() {
+            return Err("an object needs metadata".into());
+        }
+        if RESOURCES[res].namespaced && v["metadata"]["namespace"].as_str().unwrap_or("").is_empty()
+        {
+            v["metadata"]["namespace"] = json!("default");
+        }
+        let rv = self.bump();
+        v["metadata"]["resourceVersion"] = json!(rv.to_string());
+        let obj = Arc::new(Object::from_value(res, v)?);
+        self.collections[res].insert(obj.key.clone(), obj.clone());
+        Ok(obj)
+    }
+
+    pub(crate) fn remove(&mut self, res: usize, key: &str) -> Option<Arc<Object>> {
+        let removed = self.collections[res].remove(key);
+        if removed.is_some() {
+            self.bump();
+        }
+        removed
+    }
+
+    /// One page: matching objects in key order from the continue position, up to the limit.
+    pub(crate) fn list(&self, res: usize, q: &ListQuery) -> ListPage {
+        let coll = &self.collections[res];
+        let prefix = q
+            .namespace
+            .as_ref()
+            .filter(|_| RESOURCES[res].namespaced)
+            .map(|ns| format!("{ns}/"));
+        let lower: Bound<&str> = match (&q.cont, &prefix) {
+            (Some(c), _) => Bound::Excluded(c.after.as_str()),
+            (None, Some(p)) => Bound::Included(p.as_str()),
+            (None, None) => Bound::Unbounded,
+        };
+        let resource_version = q.cont.as_ref().map_or(self.rv, |c| c.rv);
+        let mut iter = coll
+            .range::<str, _>((lower, Bound::Unbounded))
+            .take_while(|(k, _)| prefix.as_ref().is_none_or(|p| k.starts_with(p.as_str())))
+            .peekable();
+        let mut items = Vec::new();
+        let mut cont = None;
+        while let Some((key, obj)) = iter.next() {
+            if !q.labels.matches(&obj.labels) || !q.fields.matches(|f| obj.field(f)) {
+                continue;
+            }
+            items.push(obj.clone());
+            if q.limit > 0 && items.len() == q.limit {
+                // Like etcd paging: more keys in range means a continue token, matching or not.
+                if iter.peek().is_some() {
+                    cont = Some(
+                        ContinueToken {
+                            rv: resource_version,
+                            after: key.clone(),
+                        }
+                        .encode(),
+                    );
+                }
+                break;
+            }
+        }
+        ListPage {
+            items,
+            resource_version,
+            cont,
+        }
+    }
+}
+
+/// Builds a store one object at a time, so large clusters never exist as a whole in `Value` form.
+#[derive(Debug)]
+pub(crate) struct StoreBuilder {
+    store: Store,
+    namespaces: BTreeSet<String>,
+    max_rv: u64,
+    /// Objects without a resourceVersion get 1, 2, 3 … (all below the list resourceVersion).
+    next_missing_rv: u64,
+}
+
+impl StoreBuilder {
+    pub(crate) fn new() -> StoreBuilder {
+        StoreBuilder {
+            store: Store {
+                collections: RESOURCES.iter().map(|_| BTreeMap::new()).collect(),
+                rv: 0,
+                compacted_rv: 0,
+                last_compaction: Instant::now(),
+            },
+            namespaces: BTreeSet::from(["default".to_string()]),
+            max_rv: 0,
+            next_missing_rv: 1,
+        }
+    }
+
+    /// Adds one object, or every object of a `List`.
+    pub(crate) fn add(&mut self, v: Value, rng: &mut Rng) -> Result<(), String> {
+        let mut flat = Vec::new();
+        flatten(vec![v], "", &mut flat)?;
+        for (res, mut v) in flat {
+            fill_defaults(&mut v, rng);
+            if RESOURCES[res].namespaced {
+                let ns = v["metadata"]["namespace"]
+                    .as_str()
+                    .filter(|ns| !ns.is_empty())
+                    .unwrap_or("default")
+                    .to_string();
+                v["metadata"]["namespace"] = json!(ns);
+                self.namespaces.insert(ns);
+            }
+            match v["metadata"]["resourceVersion"]
+                .as_str()
+                .and_then(|s| s.parse::<u64>().ok())
+            {
+                Some(rv) => self.max_rv = self.max_rv.max(rv),
+                None => {
+                    v["metadata"]["resourceVersion"] = json!(self.next_missing_rv.to_string());
+                    self.max_rv = self.max_rv.max(self.next_missing_rv);
+                    self.next_missing_rv += 1;
+                }
+            }
+            let obj = Object::from_value(res, v)?;
+            self.store.collections[res].insert(obj.key.clone(), Arc::new(obj));
+        }
+        Ok(())
+    }
+
+    /// Derives namespaces when none were given, and sets the global resourceVersion.
+    pub(crate) fn finish(mut self, rng: &mut Rng) -> Result<Store, String> {
+        self.store.rv = self.max_rv.max(1000) + 1;
+        if self.store.collections[NAMESPACES].is_empty() {
+            for ns in std::mem::take(&mut self.namespaces) {
+                let v = json!({
+                    "metadata": {
+                        "name": ns,
+                        "uid": rng.uuid(),
+                        "resourceVersion": self.store.rv.to_string(),
+                        "creationTimestamp": "2026-11-02T08:00:00Z",
+                        "labels": {"kubernetes.io/metadata.name": ns}
+                    },
+                    "spec": {"finalizers": ["kubernetes"]},
+                    "status": {"phase": "Active"}
+                });
+                let obj = Object::from_value(NAMESPACES, v)?;
+                self.store.collections[NAMESPACES].insert(obj.key.clone(), Arc::new(obj));
+            }
+        }
+        Ok(self.store)
+    }
+}
+
+/// Builds a list body by concatenating pre-serialised items.
+pub(crate) fn list_bytes(res: usize, page: &ListPage) -> Vec<u8> {
+    let r = &RESOURCES[res];
+    let mut head = format!(
+        "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{{\"resourceVersion\":\"{}\"",
+        r.kind,
+        r.api_version(),
+        page.resource_version
+    );
+    if let Some(c) = &page.cont {
+        head.push_str(&format!(",\"continue\":\"{c}\""));
+    }
+    head.push_str("},\"items\":[");
+    let size = head.len() + page.items.iter().map(|o| o.bytes.len() + 1).sum::<usize>() + 2;
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(head.as_bytes());
+    for (i, o) in page.items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&o.bytes);
+    }
+    out.extend_from_slice(b"]}");
+    out
+}
+
+/// Flattens `List`/`*List` documents and resolves each object's resource.
+fn flatten(
+    objects: Vec<Value>,
+    list_kind: &str,
+    out: &mut Vec<(usize, Value)>,
+) -> Result<(), String> {
+    for v in objects {
+        if !v.is_object() {
+            return Err(format!("expected a Kubernetes object, got {v}"));
+        }
+        let kind = v["kind"].as_str().unwrap_or("").to_string();
+        let api_version = v["apiVersion"].as_str().unwrap_or("").to_string();
+        if kind == "List" || (kind.ends_with("List") && v.get("items").is_some()) {
+            let inner = kind.strip_suffix("List").unwrap_or("").to_string();
+            let items = match v {
+                Value::Object(mut m) => match m.remove("items") {
+                    Some(Value::Array(items)) => items,
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            flatten(items, &inner, out)?;
+            continue;
+        }
+        let kind = if kind.is_empty() {
+            list_kind.to_string()
+        } else {
+            kind
+        };
+        let api_version = if v["kind"].is_string() {
+            api_version
+        } else {
+            String::new()
+        };
+        let res = find_by_kind(&api_version, &kind).ok_or_else(|| {
+            format!(
+                "unsupported object kind {kind:?} (apiVersion {api_version:?}) named {}",
+                v["metadata"]["name"]
+            )
+        })?;
+        out.push((res, v));
+    }
+    Ok(())
+}
+
+/// Gives an object the metadata the API server always sets: uid and creationTimestamp.
+fn fill_defaults(v: &mut Value, rng: &mut Rng) {
+    if !v["metadata"].is_object() {
+        if let Some(m) = v.as_object_mut() {
+            m.insert("metadata".into(), Value::Object(Map::new()));
+        }
+    }
+    let meta = &mut v["metadata"];
+    if meta["uid"].as_str().unwrap_or("").is_empty() {
+        meta["uid"] = json!(rng.uuid());
+    }
+    if meta["creationTimestamp"].as_str().is_none() {
+        meta["creationTimestamp"] = json!(rfc3339(now_unix()));
+    }
+}
