@@ -1,6 +1,8 @@
 //! Golden files for every human output. `DS_COVERAGE_GOLDEN=1 cargo test --test golden` rewrites
 //! them; review the diff before committing.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -139,4 +141,101 @@ fn markdown_with_gate() {
 #[test]
 fn junit() {
     run_golden("junit", example(&["-o", "junit"]));
+}
+
+/// A generated 300-node cluster (deterministic), written once per test process.
+fn generated_300() -> String {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let spec = support::generator::ClusterSpec::sized(300, 300, 12, 0.03);
+        let dir = std::env::temp_dir().join(format!("ds-coverage-golden-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cluster-300.json");
+        std::fs::write(&path, support::generator::generate(&spec).to_json()).unwrap();
+        path.to_str().unwrap().to_string()
+    })
+    .clone()
+}
+
+fn generated(extra: &[&str]) -> Vec<String> {
+    let mut v = vec![
+        "-f".to_string(),
+        generated_300(),
+        "--as-of".into(),
+        AS_OF.into(),
+    ];
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+#[test]
+fn table_300_nodes() {
+    run_golden("table-300", generated(&[]));
+}
+
+#[test]
+fn matrix_300_nodes_hides_fully_covered_rows() {
+    run_golden("matrix-300", generated(&["-o", "matrix"]));
+    let text = std::fs::read_to_string("tests/golden/matrix-300.txt").unwrap();
+    let hidden = text
+        .lines()
+        .find(|l| l.contains("fully covered nodes hidden (of 300)"));
+    assert!(hidden.is_some(), "the hidden-rows line is there");
+    let shown = text
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with('…'))
+        .count();
+    let n: usize = hidden
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        shown + n,
+        300,
+        "shown rows and hidden rows add up to the nodes"
+    );
+}
+
+#[test]
+fn matrix_300_nodes_all_rows() {
+    let args = generated(&["-o", "matrix", "--all-nodes"]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+        .args(&refs)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(!text.contains("hidden"));
+    assert_eq!(
+        text.lines().take_while(|l| !l.is_empty()).count(),
+        301,
+        "header and 300 rows"
+    );
+}
+
+#[test]
+fn matrix_300_nodes_grouped_by_zone() {
+    run_golden(
+        "matrix-300-grouped",
+        generated(&["-o", "matrix", "--group-by", "topology.kubernetes.io/zone"]),
+    );
+}
+
+#[test]
+fn matrix_300_nodes_grouped_color() {
+    run_golden(
+        "matrix-300-grouped-color",
+        generated(&[
+            "-o",
+            "matrix",
+            "--group-by",
+            "node.kubernetes.io/instance-type",
+            "--color",
+            "always",
+        ]),
+    );
 }
