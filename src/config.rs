@@ -155,6 +155,14 @@ impl Config {
                         a
                     )));
                 }
+                if !matches!(
+                    cli.output.output,
+                    Format::Table | Format::Json | Format::Yaml
+                ) {
+                    return Err(Error::Usage(
+                        "explain supports -o table (default), json, yaml".into(),
+                    ));
+                }
                 Mode::Explain {
                     namespace,
                     name,

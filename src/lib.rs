@@ -11,8 +11,10 @@ pub mod coverage;
 pub mod duration;
 pub mod eligibility;
 pub mod error;
+pub mod explain;
 pub mod gate;
 pub mod model;
+pub mod quantity;
 pub mod reason;
 pub mod render;
 pub mod report;
@@ -46,7 +48,8 @@ pub fn run(
     } else {
         source::file::load_manifests(&config.manifests, stdin)?
     };
-    let mut snapshot = read_snapshot(config, &mut audit, &manifests, stdin, err.clone())?;
+    let (mut snapshot, live) = read_snapshot(config, &mut audit, &manifests, stdin, err.clone())?;
+    let explain = explain_request(&config.mode, audit.namespace.as_deref(), &manifests);
     if !manifests.is_empty() {
         let default_ns = audit
             .namespace
@@ -55,6 +58,9 @@ pub fn run(
         snapshot.apply_manifests(manifests, &default_ns);
         // The manifests say which DaemonSets to audit, in whatever namespace they name.
         audit.namespace = None;
+    }
+    if let Some(request) = explain {
+        return run_explain(&request, config, &audit, snapshot, live, out, err);
     }
     let mut report =
         coverage::compute(&snapshot, &audit).map_err(|e| Error::NotFound(e.to_string()))?;
@@ -89,16 +95,17 @@ pub fn write_completion(shell: clap_complete::Shell, out: &mut dyn Write) -> Res
     Ok(())
 }
 
-/// Read the objects; for a cluster, also settle the namespace (the context's, unless -n or -A).
+/// Read the objects; for a cluster, also settle the namespace (the context's, unless -n or -A)
+/// and keep the connection open for `explain`'s extra reads.
 fn read_snapshot(
     config: &Config,
     audit: &mut coverage::Options,
     manifests: &[model::DaemonSet],
     stdin: &mut dyn Read,
     err: SharedWriter,
-) -> Result<Snapshot> {
+) -> Result<(Snapshot, Option<Live>)> {
     match &config.input {
-        Input::Files(paths) => source::file::load(paths, stdin),
+        Input::Files(paths) => Ok((source::file::load(paths, stdin)?, None)),
         Input::Cluster {
             connect,
             fetch,
@@ -110,8 +117,16 @@ fn read_snapshot(
                 .enable_all()
                 .build()
                 .map_err(|e| Error::Cluster(format!("cannot start the I/O runtime: {e}")))?;
-            runtime.block_on(async {
-                let conn = source::cluster::connect(connect).await?;
+            let conn = runtime.block_on(source::cluster::connect(connect))?;
+            // `explain NS/NAME` names its namespace as -n would.
+            let namespace = match &config.mode {
+                config::Mode::Explain {
+                    namespace: Some(ns),
+                    ..
+                } => Some(ns),
+                _ => namespace.as_ref(),
+            };
+            let snapshot = runtime.block_on(async {
                 audit.namespace = match (all_namespaces, namespace) {
                     (true, _) => None,
                     (false, Some(ns)) => Some(ns.clone()),
@@ -134,7 +149,13 @@ fn read_snapshot(
                     scope.daemon_set_selector = None;
                 }
                 source::cluster::fetch(&conn, &scope, fetch, manifests, err).await
-            })
+            })?;
+            let live = Live {
+                runtime,
+                conn,
+                fetch: fetch.clone(),
+            };
+            Ok((snapshot, Some(live)))
         }
     }
 }
@@ -147,4 +168,97 @@ fn no_daemon_sets_message(audit: &coverage::Options, input: &Input) -> String {
         (None, Input::Files(_)) => "No DaemonSets found in the input.".to_string(),
         (None, Input::Cluster { .. }) => "No DaemonSets found.".to_string(),
     }
+}
+
+/// A live cluster, still connected after the snapshot was read.
+struct Live {
+    runtime: tokio::runtime::Runtime,
+    conn: source::cluster::Connection,
+    fetch: source::cluster::FetchArgs,
+}
+
+/// `explain DAEMONSET NODE`, with its namespace settled.
+struct ExplainRequest {
+    namespace: Option<String>,
+    name: String,
+    node: String,
+}
+
+/// The namespace of `explain`'s DaemonSet: NS/NAME, else the manifest's that carries the name
+/// (a what-if names its own namespace), else -n or the context's (`resolved`), else none (files
+/// without -n: found by name).
+fn explain_request(
+    mode: &config::Mode,
+    resolved: Option<&str>,
+    manifests: &[model::DaemonSet],
+) -> Option<ExplainRequest> {
+    let config::Mode::Explain {
+        namespace,
+        name,
+        node,
+    } = mode
+    else {
+        return None;
+    };
+    let from_manifest = manifests
+        .iter()
+        .find(|m| m.name() == name)
+        .map(|m| m.namespace())
+        .filter(|ns| !ns.is_empty());
+    Some(ExplainRequest {
+        namespace: namespace
+            .as_deref()
+            .or(from_manifest)
+            .or(resolved)
+            .map(str::to_string),
+        name: name.clone(),
+        node: node.clone(),
+    })
+}
+
+/// Explain one (DaemonSet, node) pair. On a live cluster also read the node's other pods (for
+/// the fit check) and the daemon pods' Warning events; when they cannot be read, say so.
+fn run_explain(
+    request: &ExplainRequest,
+    config: &Config,
+    audit: &coverage::Options,
+    mut snapshot: Snapshot,
+    live: Option<Live>,
+    out: &mut dyn Write,
+    err: SharedWriter,
+) -> Result<Exit> {
+    let ns = request.namespace.as_deref();
+    let (name, node) = (request.name.as_str(), request.node.as_str());
+    let mut explanation = explain::explain(&snapshot, ns, name, node, audit)?;
+    if let Some(live) = &live {
+        if explanation.fit.is_some() {
+            // A live snapshot holds only daemon pods: the fit check needs the node's others.
+            let pods = source::cluster::pods_on_node(&live.conn, node, &live.fetch, err.clone());
+            let node_pods = match live.runtime.block_on(pods) {
+                Ok(pods) => {
+                    pods.into_iter().for_each(|p| snapshot.add_pod(p));
+                    explain::NodePods::InSnapshot
+                }
+                Err(e) => explain::NodePods::Unreadable(e.to_string()),
+            };
+            explanation = explain::explain_with(&snapshot, ns, name, node, audit, &node_pods)?;
+        }
+        let pods: Vec<String> = explanation.pods.iter().map(|p| p.name.clone()).collect();
+        let ds_namespace = explanation.daemon_set.split('/').next().unwrap_or_default();
+        let events = source::cluster::warning_events(
+            &live.conn,
+            ds_namespace,
+            &pods,
+            &live.fetch,
+            err.clone(),
+        );
+        match live.runtime.block_on(events) {
+            Ok(events) => explanation.events = Some(explain::warning_events(&events, 5)),
+            Err(e) => explanation
+                .warnings
+                .push(format!("Warning events of the daemon pods not shown: {e}")),
+        }
+    }
+    render::explain::render(&explanation, &config.render, out)?;
+    Ok(Exit::Ok)
 }

@@ -569,3 +569,68 @@ pub struct ControllerRevision {
     #[serde(deserialize_with = "nullable")]
     pub data: serde_json::Value,
 }
+
+// ---------------------------------------------------------------------------------------------
+// Event (core/v1), for `explain` on a live cluster
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Event {
+    pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
+    pub involved_object: EventObject,
+    #[serde(rename = "type", deserialize_with = "nullable")]
+    pub type_: String,
+    #[serde(deserialize_with = "nullable")]
+    pub reason: String,
+    #[serde(deserialize_with = "nullable")]
+    pub message: String,
+    pub count: Option<i64>,
+    pub first_timestamp: Option<Timestamp>,
+    pub last_timestamp: Option<Timestamp>,
+    /// Set instead of the timestamps above by events.k8s.io writers.
+    pub event_time: Option<Timestamp>,
+    pub series: Option<EventSeries>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EventObject {
+    #[serde(deserialize_with = "nullable")]
+    pub kind: String,
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub namespace: String,
+    #[serde(deserialize_with = "nullable")]
+    pub uid: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EventSeries {
+    pub count: Option<i64>,
+    pub last_observed_time: Option<Timestamp>,
+}
+
+impl Event {
+    /// How often it happened: the series count, else `count`, else once.
+    pub fn occurrences(&self) -> i64 {
+        self.series
+            .as_ref()
+            .and_then(|s| s.count)
+            .or(self.count)
+            .unwrap_or(1)
+    }
+
+    /// When it last happened, whichever field the writer filled in.
+    pub fn last_seen(&self) -> Option<Timestamp> {
+        self.series
+            .as_ref()
+            .and_then(|s| s.last_observed_time)
+            .or(self.last_timestamp)
+            .or(self.event_time)
+            .or(self.first_timestamp)
+            .or(self.metadata.creation_timestamp)
+    }
+}

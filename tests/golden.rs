@@ -239,3 +239,214 @@ fn matrix_300_nodes_grouped_color() {
         ]),
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// explain: one golden per rule kind. The example cluster has nodeSelector, `In` affinity,
+// NoSchedule taints, the default tolerations (cordoned worker-4, unreachable worker-3), an
+// `Equal` toleration with the wrong value and a Pending pod that does not fit; the rest comes from
+// tests/fixtures/explain/cluster.json.
+
+/// `explain` comes first: flags before a subcommand make clap read it as a DaemonSet name.
+fn explain_example(ds: &str, node: &str, extra: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = ["explain", ds, node].map(String::from).to_vec();
+    v.extend(example(extra));
+    v
+}
+
+fn explain_fixture(ds: &str, node: &str) -> Vec<String> {
+    [
+        "explain",
+        ds,
+        node,
+        "-f",
+        "tests/fixtures/explain/cluster.json",
+        "--as-of",
+        AS_OF,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+#[test]
+fn explain_node_selector() {
+    run_golden(
+        "explain-node-selector",
+        explain_example("gpu-operator/nvidia-device-plugin", "worker-1", &[]),
+    );
+}
+
+#[test]
+fn explain_affinity_in() {
+    run_golden(
+        "explain-affinity-in",
+        explain_example("monitoring/netdata", "gpu-1", &[]),
+    );
+}
+
+#[test]
+fn explain_no_schedule_taint_kept_pod() {
+    run_golden(
+        "explain-no-schedule",
+        explain_example("logging/fluent-bit", "worker-5", &[]),
+    );
+}
+
+#[test]
+fn explain_equal_toleration_with_another_value() {
+    run_golden(
+        "explain-equal-value",
+        explain_example("gpu-operator/dcgm-exporter", "gpu-1", &[]),
+    );
+}
+
+#[test]
+fn explain_equal_toleration_color() {
+    run_golden(
+        "explain-equal-value-color",
+        explain_example(
+            "gpu-operator/dcgm-exporter",
+            "gpu-1",
+            &["--color", "always"],
+        ),
+    );
+}
+
+#[test]
+fn explain_default_toleration_cordoned() {
+    run_golden(
+        "explain-default-tolerations-cordoned",
+        explain_example("logging/fluent-bit", "worker-4", &[]),
+    );
+}
+
+#[test]
+fn explain_default_toleration_unreachable() {
+    run_golden(
+        "explain-default-tolerations-unreachable",
+        explain_example("logging/fluent-bit", "worker-3", &[]),
+    );
+}
+
+#[test]
+fn explain_pending_pod_that_does_not_fit() {
+    run_golden(
+        "explain-fit-pending",
+        explain_example("nvidia-device-plugin", "gpu-2", &["-n", "gpu-operator"]),
+    );
+}
+
+#[test]
+fn explain_missing_pod_that_fits() {
+    run_golden(
+        "explain-fit-missing",
+        explain_example("logging/fluent-bit", "worker-2", &[]),
+    );
+}
+
+#[test]
+fn explain_manifest_not_applied() {
+    run_golden(
+        "explain-manifest",
+        explain_example(
+            "gpu-operator/gpu-feature-discovery",
+            "gpu-1",
+            &["--manifest", "examples/whatif-gpu-operator.yaml"],
+        ),
+    );
+}
+
+#[test]
+fn explain_node_name() {
+    run_golden(
+        "explain-node-name",
+        explain_fixture("agents/pinned", "node-a"),
+    );
+}
+
+#[test]
+fn explain_affinity_not_in() {
+    run_golden(
+        "explain-affinity-notin",
+        explain_fixture("agents/notin", "node-a"),
+    );
+}
+
+#[test]
+fn explain_affinity_exists() {
+    run_golden(
+        "explain-affinity-exists",
+        explain_fixture("agents/exists", "node-a"),
+    );
+}
+
+#[test]
+fn explain_affinity_does_not_exist() {
+    run_golden(
+        "explain-affinity-doesnotexist",
+        explain_fixture("agents/doesnotexist", "node-a"),
+    );
+}
+
+#[test]
+fn explain_affinity_gt() {
+    run_golden(
+        "explain-affinity-gt",
+        explain_fixture("agents/gt", "node-a"),
+    );
+}
+
+#[test]
+fn explain_affinity_lt() {
+    run_golden(
+        "explain-affinity-lt",
+        explain_fixture("agents/lt", "node-a"),
+    );
+}
+
+#[test]
+fn explain_affinity_match_fields() {
+    run_golden(
+        "explain-affinity-fields",
+        explain_fixture("agents/fields", "node-a"),
+    );
+}
+
+#[test]
+fn explain_affinity_parse_error() {
+    run_golden(
+        "explain-parse-error",
+        explain_fixture("agents/invalid", "node-a"),
+    );
+}
+
+#[test]
+fn explain_no_execute_taint() {
+    run_golden(
+        "explain-no-execute",
+        explain_fixture("agents/evictable", "node-evict"),
+    );
+}
+
+#[test]
+fn explain_host_network_tolerates_network_unavailable() {
+    run_golden(
+        "explain-host-network",
+        explain_fixture("agents/hostnet", "node-net"),
+    );
+}
+
+#[test]
+fn explain_pod_network_does_not() {
+    run_golden(
+        "explain-pod-network",
+        explain_fixture("agents/podnet", "node-net"),
+    );
+}
+
+#[test]
+fn explain_fit_init_containers_and_quantities() {
+    run_golden(
+        "explain-fit-quantities",
+        explain_fixture("agents/hungry", "node-full"),
+    );
+}

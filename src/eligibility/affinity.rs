@@ -14,7 +14,8 @@ pub struct FieldRequirement {
 }
 
 impl FieldRequirement {
-    fn matches(&self, node_name: &str) -> bool {
+    /// In: the node's field equals the value; NotIn: it differs.
+    pub fn matches(&self, node_name: &str) -> bool {
         // The node's only field is `metadata.name`; any other key reads as "".
         let have = if self.key == "metadata.name" {
             node_name
@@ -94,7 +95,8 @@ impl Term {
     }
 }
 
-fn parse_expression(r: &NodeSelectorRequirement) -> Result<Requirement, String> {
+/// One `matchExpressions` requirement, validated as `labels.NewRequirement` does.
+pub fn parse_expression(r: &NodeSelectorRequirement) -> Result<Requirement, String> {
     let op = match r.operator.as_str() {
         "In" => Op::In,
         "NotIn" => Op::NotIn,
@@ -112,7 +114,8 @@ fn parse_expression(r: &NodeSelectorRequirement) -> Result<Requirement, String> 
     Requirement::new(&r.key, op, &r.values)
 }
 
-fn parse_field(r: &NodeSelectorRequirement) -> Result<FieldRequirement, String> {
+/// One `matchFields` requirement (In/NotIn, exactly one value).
+pub fn parse_field(r: &NodeSelectorRequirement) -> Result<FieldRequirement, String> {
     if r.values.len() != 1 {
         return Err(format!(
             "matchFields {}: must have exactly one value, has {}",

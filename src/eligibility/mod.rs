@@ -8,6 +8,7 @@
 pub mod affinity;
 pub mod labels;
 pub mod taints;
+pub mod trace;
 
 use crate::model::{DaemonSet, Node, Toleration};
 use crate::reason::{Reason, Rule};

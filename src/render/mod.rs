@@ -1,5 +1,6 @@
 //! Renderers: each a function of (&Report, options, writer). None decides a verdict.
 
+pub mod explain;
 pub mod junit;
 pub mod markdown;
 pub mod matrix;

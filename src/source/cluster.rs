@@ -722,6 +722,74 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+// ---------------------------------------------------------------------------------------------
+// `explain` on a live cluster: the other pods bound to the node (for the fit check) and the
+// daemon pods' Warning events. The field selector goes in the path, so these lists are not paged
+// (a node holds at most a few hundred pods, a pod a handful of events); retries and `-v` logging
+// are the usual ones.
+
+fn explain_fetcher(
+    conn: &Connection,
+    args: &FetchArgs,
+    err: Arc<Mutex<Box<dyn Write + Send>>>,
+) -> Fetcher {
+    Fetcher {
+        client: conn.client.clone(),
+        ctx: format!("{} (context {})", conn.server, conn.context),
+        args: FetchArgs {
+            page_size: 0,
+            progress: false,
+            ..args.clone()
+        },
+        timeout: conn.timeout,
+        log: err,
+        objects: AtomicUsize::new(0),
+        requests: AtomicUsize::new(0),
+        limit: tokio::sync::Semaphore::new(args.concurrency.max(1)),
+    }
+}
+
+/// Every pod bound to `node`, in all namespaces (`fieldSelector=spec.nodeName=NODE`).
+pub async fn pods_on_node(
+    conn: &Connection,
+    node: &str,
+    args: &FetchArgs,
+    err: Arc<Mutex<Box<dyn Write + Send>>>,
+) -> Result<Vec<Pod>> {
+    let path = format!(
+        "/api/v1/pods?fieldSelector={}",
+        encode(&format!("spec.nodeName={node}"))
+    );
+    explain_fetcher(conn, args, err)
+        .list::<Pod>("pods", &path, None)
+        .await
+}
+
+/// The Warning events of each pod (`fieldSelector=involvedObject.name=POD,type=Warning`), in the
+/// order of `pods`.
+pub async fn warning_events(
+    conn: &Connection,
+    namespace: &str,
+    pods: &[String],
+    args: &FetchArgs,
+    err: Arc<Mutex<Box<dyn Write + Send>>>,
+) -> Result<Vec<(String, Vec<crate::model::Event>)>> {
+    let fetcher = explain_fetcher(conn, args, err);
+    let mut out = Vec::with_capacity(pods.len());
+    for pod in pods {
+        let path = format!(
+            "/api/v1/namespaces/{}/events?fieldSelector={}",
+            encode(namespace),
+            encode(&format!("involvedObject.name={pod},type=Warning"))
+        );
+        let events = fetcher
+            .list::<crate::model::Event>("events", &path, None)
+            .await?;
+        out.push((pod.clone(), events));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
