@@ -50,6 +50,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Plan the removal of drift (misscheduled, duplicate, failed daemon pods, pods of deleted
+    /// nodes, with --outdated OnDelete pods), show it, and carry it out with --yes.
+    Fix(FixArgs),
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +64,66 @@ pub struct ExplainArgs {
     /// The node.
     #[arg(value_name = "NODE")]
     pub node: String,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    next_help_heading = "Fix",
+    after_help = "Exit codes: 0 plan shown, or every action attempted succeeded; 2 usage \
+error; 3 cannot read the cluster; 4 an action failed (or a roll stopped)."
+)]
+pub struct FixArgs {
+    /// DaemonSet names to fix (default: all in the namespace).
+    #[arg(value_name = "DAEMONSET")]
+    pub daemon_sets: Vec<String>,
+
+    /// Act without asking (otherwise only on a terminal, after typing yes).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Delete misscheduled pods instead of evicting them (evictions respect
+    /// PodDisruptionBudgets).
+    #[arg(long)]
+    pub delete: bool,
+
+    /// Leave misscheduled pods that the controller itself keeps (only NoSchedule taints
+    /// untolerated).
+    #[arg(long)]
+    pub keep_tolerated: bool,
+
+    /// Also replace outdated pods of OnDelete DaemonSets, node by node, waiting for each
+    /// replacement to be Ready.
+    #[arg(long)]
+    pub outdated: bool,
+
+    /// At most this many outdated pods of a DaemonSet replaced and not yet Ready at a time.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub max_unavailable: usize,
+
+    /// At most this many deletions or evictions in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub max_concurrent: usize,
+
+    /// How long to retry an eviction a PodDisruptionBudget refuses, and to wait for each
+    /// replacement to be Ready (e.g. 30s, 5m).
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub timeout: String,
+
+    /// client: re-read the pods, send no change; server: send every call with dryRun=All.
+    #[arg(long, value_enum, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "client")]
+    pub dry_run: Option<DryRunArg>,
+
+    /// Act on a plan saved with `fix -o json` (only its pods that are unchanged and still
+    /// planned).
+    #[arg(long, value_name = "FILE")]
+    pub plan_file: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DryRunArg {
+    None,
+    Client,
+    Server,
 }
 
 /// The CI gate.

@@ -136,7 +136,7 @@ fn scan(words: &[String]) -> Typed {
             }
         } else if t.subcommand.is_none()
             && t.positionals.is_empty()
-            && matches!(w.as_str(), "explain" | "completion")
+            && matches!(w.as_str(), "explain" | "completion" | "fix")
         {
             t.subcommand = Some(w.clone());
         } else {
@@ -197,6 +197,7 @@ fn candidates(typed: &[String], current: &str, env: &CompletionEnv) -> (Candidat
         }
         (Some("explain"), 0) => (cluster_names(&t, env, Kind::DaemonSets), NO_FILE),
         (Some("explain"), 1) => (cluster_names(&t, env, Kind::Nodes), NO_FILE),
+        (Some("fix"), _) => (cluster_names(&t, env, Kind::DaemonSets), NO_FILE),
         (Some(_), _) => (Vec::new(), NO_FILE),
         (None, n) => {
             let mut c = cluster_names(&t, env, Kind::DaemonSets);
@@ -206,6 +207,10 @@ fn candidates(typed: &[String], current: &str, env: &CompletionEnv) -> (Candidat
                     "every rule, checked, for one DaemonSet and node".into(),
                 ));
                 c.push(("completion".into(), "shell completion script".into()));
+                c.push((
+                    "fix".into(),
+                    "plan the removal of drift, and carry it out with --yes".into(),
+                ));
             }
             (c, NO_FILE)
         }
@@ -226,6 +231,7 @@ fn flag_values(id: &str, t: &Typed, env: &CompletionEnv) -> (Candidates, u32) {
             NO_FILE,
         ),
         "color" => (plain(&["auto", "always", "never"]), NO_FILE),
+        "dry_run" => (plain(&["client", "server", "none"]), NO_FILE),
         "fail_on" => (
             plain(&[
                 "Missing",
@@ -276,7 +282,7 @@ fn flag_values(id: &str, t: &Typed, env: &CompletionEnv) -> (Candidates, u32) {
             names.dedup();
             (names, NO_FILE)
         }
-        "from_file" | "kubeconfig" | "manifest" => (Vec::new(), DEFAULT),
+        "from_file" | "kubeconfig" | "manifest" | "plan_file" => (Vec::new(), DEFAULT),
         _ => (Vec::new(), NO_FILE),
     }
 }
@@ -380,7 +386,7 @@ mod tests {
         assert!(out.lines().any(|l| l == "matrix"), "{out}");
         assert!(out.ends_with(":4\n"));
         assert_eq!(complete(&["--output", "ja"]), ":4\n");
-        assert_eq!(complete(&["--output=j"]), "--output=json\n:4\n");
+        assert_eq!(complete(&["--output=js"]), "--output=json\n:4\n");
     }
 
     #[test]
@@ -420,5 +426,24 @@ mod tests {
         assert_eq!(t.namespace.as_deref(), Some("ns"));
         assert_eq!(t.subcommand.as_deref(), Some("explain"));
         assert_eq!(t.positionals, ["ds"]);
+    }
+
+    #[test]
+    fn fix_completes_its_flags_and_values() {
+        assert!(complete(&["fi"]).starts_with("fix\t"));
+        let flags = complete(&["fix", "--"]);
+        for f in [
+            "--yes\t",
+            "--dry-run\t",
+            "--outdated\t",
+            "--max-unavailable\t",
+        ] {
+            assert!(flags.contains(f), "{f} in {flags}");
+        }
+        assert_eq!(
+            complete(&["fix", "--dry-run="]),
+            "--dry-run=client\n--dry-run=server\n--dry-run=none\n:4\n"
+        );
+        assert_eq!(complete(&["fix", "--plan-file", ""]), ":0\n");
     }
 }

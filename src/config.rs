@@ -23,6 +23,8 @@ pub struct Env {
     /// `NO_COLOR` is set to a non-empty value.
     pub no_color: bool,
     pub stdout_is_terminal: bool,
+    /// Standard input is a terminal (`fix` asks before acting only when it and stderr are).
+    pub stdin_is_terminal: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +73,8 @@ pub enum Mode {
     },
     /// `completion SHELL`: print the completion script.
     Completion(clap_complete::Shell),
+    /// `fix`: plan the removal of drift, and carry it out when told to.
+    Fix(Box<crate::fix::FixSettings>),
 }
 
 impl Config {
@@ -129,6 +133,32 @@ impl Config {
         let mode = match cli.command {
             None => Mode::Report,
             Some(crate::cli::Command::Completion { shell }) => Mode::Completion(shell),
+            Some(crate::cli::Command::Fix(f)) => {
+                let offline = matches!(input, Input::Files(_));
+                if !s.manifest.is_empty() {
+                    return Err(Error::Usage(
+                        "fix does not take --manifest: it acts on what is applied".into(),
+                    ));
+                }
+                if cli.gate.check {
+                    return Err(Error::Usage("fix does not take --check".into()));
+                }
+                if !matches!(
+                    cli.output.output,
+                    Format::Table | Format::Json | Format::Yaml
+                ) {
+                    return Err(Error::Usage(
+                        "fix supports -o table (default), json, yaml".into(),
+                    ));
+                }
+                if s.all_namespaces && !f.daemon_sets.is_empty() {
+                    return Err(Error::Usage(
+                        "a DaemonSet name cannot be combined with --all-namespaces; use -n NAMESPACE"
+                            .into(),
+                    ));
+                }
+                Mode::Fix(Box::new(fix_settings(f, offline, env)?))
+            }
             Some(crate::cli::Command::Explain(e)) => {
                 if !cli.daemon_sets.is_empty() {
                     return Err(Error::Usage(
@@ -171,6 +201,9 @@ impl Config {
             }
         };
         audit.names = cli.daemon_sets;
+        if let Mode::Fix(f) = &mode {
+            audit.names.extend(f.names.iter().cloned());
+        }
         audit.only_manifests = !s.manifest.is_empty();
         audit.selector = selector;
         audit.node_selector = node_selector;
@@ -267,4 +300,62 @@ fn parse_request_timeout(s: &str) -> Result<Option<std::time::Duration>> {
 fn parse_selector(flag: &str, s: Option<&str>) -> Result<Option<Selector>> {
     s.map(|s| Selector::parse(s).map_err(|e| Error::Usage(format!("invalid {flag}: {e}"))))
         .transpose()
+}
+
+/// `fix`'s flags, checked: acting (`--yes`, `--dry-run`, `--plan-file`) needs a live cluster.
+fn fix_settings(
+    f: crate::cli::FixArgs,
+    offline: bool,
+    env: &Env,
+) -> Result<crate::fix::FixSettings> {
+    use crate::cli::DryRunArg;
+    use crate::fix::apply::{ApplyOptions, DryRun};
+    let dry_run = match f.dry_run {
+        None | Some(DryRunArg::None) => DryRun::None,
+        Some(DryRunArg::Client) => DryRun::Client,
+        Some(DryRunArg::Server) => DryRun::Server,
+    };
+    if offline {
+        let acting = [
+            (f.yes, "--yes"),
+            (dry_run != DryRun::None, "--dry-run"),
+            (f.plan_file.is_some(), "--plan-file"),
+        ];
+        if let Some((_, flag)) = acting.iter().find(|(set, _)| *set) {
+            return Err(Error::Usage(format!(
+                "fix needs a live cluster to act ({flag} given with --from-file); without it, fix only shows the plan"
+            )));
+        }
+    }
+    let timeout = crate::duration::parse(&f.timeout)
+        .ok()
+        .filter(|s| *s > 0.0 && s.is_finite())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "invalid --timeout {:?}: use a positive duration such as 30s or 5m",
+                f.timeout
+            ))
+        })?;
+    if f.max_unavailable == 0 || f.max_concurrent == 0 {
+        return Err(Error::Usage(
+            "--max-unavailable and --max-concurrent must be at least 1".into(),
+        ));
+    }
+    Ok(crate::fix::FixSettings {
+        names: f.daemon_sets,
+        options: crate::fix::plan::FixOptions {
+            delete: f.delete,
+            keep_tolerated: f.keep_tolerated,
+            outdated: f.outdated,
+        },
+        apply: ApplyOptions {
+            dry_run,
+            timeout: std::time::Duration::from_secs_f64(timeout.min(1e9)),
+            max_concurrent: f.max_concurrent,
+            max_unavailable: f.max_unavailable,
+        },
+        yes: f.yes,
+        plan_file: f.plan_file,
+        interactive: env.stdin_is_terminal && env.stderr_is_terminal,
+    })
 }

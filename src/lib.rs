@@ -12,6 +12,7 @@ pub mod duration;
 pub mod eligibility;
 pub mod error;
 pub mod explain;
+pub mod fix;
 pub mod gate;
 pub mod model;
 pub mod quantity;
@@ -38,6 +39,9 @@ pub fn run(
     out: &mut dyn Write,
     err: SharedWriter,
 ) -> Result<Exit> {
+    if let config::Mode::Fix(settings) = &config.mode {
+        return fix::run(settings, config, stdin, out, err);
+    }
     if let config::Mode::Completion(shell) = config.mode {
         write_completion(shell, out)?;
         return Ok(Exit::Ok);

@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         stderr_is_terminal: std::io::stderr().is_terminal(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         stdout_is_terminal: std::io::stdout().is_terminal(),
+        stdin_is_terminal: std::io::stdin().is_terminal(),
     };
     let result = Config::from_cli(cli, &env).and_then(|config| {
         let stdout = std::io::stdout();

@@ -819,3 +819,417 @@ mod tests {
         assert_eq!(quoted_user("nothing"), None);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// `fix`: single-pod reads and writes. Reads retry like the audit's (bounded, `-v` logged); writes
+// retry only 5xx and dropped connections (safe: every write carries UID and resourceVersion
+// preconditions) and hand 409 and 429 back to the caller, which decides (a stale plan is skipped,
+// a PodDisruptionBudget refusal is retried until `--timeout`).
+
+/// The preconditions of a delete or eviction: the pod the plan saw, and no other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preconditions {
+    pub uid: String,
+    /// `None` when the plan had none (saved objects without one): the UID alone is checked.
+    pub resource_version: Option<String>,
+}
+
+/// How the API server answered a delete or an eviction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteAnswer {
+    /// 200/201/202: done (or, with `dryRun=All`, validated).
+    Accepted,
+    /// 404: the pod is gone.
+    NotFound,
+    /// 409: a precondition failed (the pod changed since the plan).
+    Conflict(String),
+    /// 429: a PodDisruptionBudget refused the eviction, or the server is throttling.
+    TooManyRequests {
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    /// Anything else (403, 422, 5xx after the retries...).
+    Refused { status: u16, message: String },
+}
+
+/// `fix`'s client: one pod at a time.
+pub struct PodApi {
+    client: kube::Client,
+    ctx: String,
+    timeout: Option<Duration>,
+    verbose: bool,
+    attempts: u32,
+    log: Arc<Mutex<Box<dyn Write + Send>>>,
+}
+
+/// A [`PodApi`] over the connection, logging with `-v` to `err`.
+pub fn pod_api(
+    conn: &Connection,
+    args: &FetchArgs,
+    err: Arc<Mutex<Box<dyn Write + Send>>>,
+) -> PodApi {
+    PodApi {
+        client: conn.client.clone(),
+        ctx: format!("{} (context {})", conn.server, conn.context),
+        timeout: conn.timeout,
+        verbose: args.verbose,
+        attempts: args.attempts.max(1),
+        log: err,
+    }
+}
+
+/// The DeleteOptions body of a delete or eviction: preconditions, and `dryRun` when asked.
+pub fn delete_options(pre: &Preconditions, dry_run: bool) -> serde_json::Value {
+    let mut preconditions = serde_json::json!({ "uid": pre.uid });
+    if let Some(rv) = &pre.resource_version {
+        preconditions["resourceVersion"] = serde_json::Value::String(rv.clone());
+    }
+    let mut options = serde_json::json!({
+        "kind": "DeleteOptions",
+        "apiVersion": "v1",
+        "preconditions": preconditions,
+    });
+    if dry_run {
+        options["dryRun"] = serde_json::json!(["All"]);
+    }
+    options
+}
+
+/// The policy/v1 Eviction body for a pod.
+pub fn eviction_body(
+    namespace: &str,
+    name: &str,
+    pre: &Preconditions,
+    dry_run: bool,
+) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "policy/v1",
+        "kind": "Eviction",
+        "metadata": { "name": name, "namespace": namespace },
+        "deleteOptions": delete_options(pre, dry_run),
+    })
+}
+
+/// The message of an API `Status` body, with its causes (a PDB refusal names the budget there).
+fn status_message(body: &[u8]) -> String {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Cause {
+        message: String,
+    }
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Details {
+        causes: Vec<Cause>,
+    }
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct FullStatus {
+        message: String,
+        details: Option<Details>,
+    }
+    let s: FullStatus = serde_json::from_slice(body).unwrap_or_default();
+    let mut parts = Vec::new();
+    if !s.message.is_empty() {
+        parts.push(s.message.clone());
+    }
+    for c in s.details.map(|d| d.causes).unwrap_or_default() {
+        if !c.message.is_empty() && !s.message.contains(&c.message) {
+            parts.push(c.message);
+        }
+    }
+    if parts.is_empty() {
+        return String::from_utf8_lossy(body).chars().take(200).collect();
+    }
+    let joined = parts.iter().skip(1).fold(parts[0].clone(), |acc, p| {
+        let sep = if acc.ends_with('.') { " " } else { ": " };
+        format!("{acc}{sep}{p}")
+    });
+    one_line(&joined)
+}
+
+impl PodApi {
+    fn log(&self, line: &str) {
+        if self.verbose {
+            let mut e = self.log.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = writeln!(e, "{line}");
+        }
+    }
+
+    /// One request, retried (boundedly) on 5xx and dropped connections, and for reads on 429.
+    async fn call(
+        &self,
+        method: http::Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<(StatusCode, Option<Duration>, bytes::Bytes)> {
+        let read = method == http::Method::GET;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut builder = Request::builder()
+                .method(method.clone())
+                .uri(url)
+                .header(http::header::ACCEPT, "application/json");
+            if body.is_some() {
+                builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+            }
+            let req = builder
+                .body(kube::client::Body::from(body.clone().unwrap_or_default()))
+                .map_err(|e| Error::Cluster(e.to_string()))?;
+            let started = Instant::now();
+            let call = async {
+                let resp = self
+                    .client
+                    .send(req)
+                    .await
+                    .map_err(|e| SendError::Other(describe_kube_error(&e)))?;
+                let status = resp.status();
+                let retry_after = resp
+                    .headers()
+                    .get(http::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                let bytes = resp
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|e| {
+                        SendError::Other(format!(
+                            "connection lost while reading the response: {}",
+                            one_line(&e.to_string())
+                        ))
+                    })?
+                    .to_bytes();
+                Ok((status, retry_after, bytes))
+            };
+            let result = match self.timeout {
+                Some(t) => tokio::time::timeout(t, call)
+                    .await
+                    .unwrap_or(Err(SendError::Timeout)),
+                None => call.await,
+            };
+            let ms = started.elapsed().as_millis();
+            let backoff = Duration::from_millis(200u64.saturating_mul(1 << attempt.min(5)))
+                .min(Duration::from_secs(5));
+            match result {
+                Ok((status, retry_after, bytes)) => {
+                    self.log(&format!("{method} {url} {} {ms}ms", status.as_u16()));
+                    let retryable = status.is_server_error()
+                        || (read && status == StatusCode::TOO_MANY_REQUESTS);
+                    if retryable && attempt < self.attempts {
+                        let wait = retry_after.unwrap_or(backoff).min(Duration::from_secs(30));
+                        self.log(&format!(
+                            "retrying {method} {url} in {}ms ({}, attempt {attempt}/{})",
+                            wait.as_millis(),
+                            status.as_u16(),
+                            self.attempts
+                        ));
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Ok((status, retry_after, bytes));
+                }
+                Err(SendError::Timeout) => {
+                    self.log(&format!("{method} {url} timed out after {ms}ms"));
+                    return Err(Error::Cluster(format!(
+                        "{method} {url}: the request to {} timed out (--request-timeout)",
+                        self.ctx
+                    )));
+                }
+                Err(SendError::Other(e)) => {
+                    self.log(&format!("{method} {url} failed after {ms}ms: {e}"));
+                    if attempt < self.attempts && is_transient(&e) {
+                        self.log(&format!(
+                            "retrying {method} {url} in {}ms (attempt {attempt}/{})",
+                            backoff.as_millis(),
+                            self.attempts
+                        ));
+                        tokio::time::sleep(backoff).await;
+                        continue;
+                    }
+                    return Err(Error::Cluster(format!(
+                        "cannot reach the API server {}: {e}",
+                        self.ctx
+                    )));
+                }
+            }
+        }
+    }
+
+    fn read_error(&self, what: &str, status: StatusCode, body: &[u8]) -> Error {
+        let hint = if status == StatusCode::FORBIDDEN {
+            " (fix needs get and list on pods; see README 'RBAC')"
+        } else {
+            ""
+        };
+        Error::Cluster(format!(
+            "cannot {what}: the API server {} answered {} {}: {}{hint}",
+            self.ctx,
+            status.as_u16(),
+            status.canonical_reason().unwrap_or(""),
+            status_message(body)
+        ))
+    }
+
+    /// The pod as it is now; `None` when it is gone.
+    pub async fn get_pod(&self, namespace: &str, name: &str) -> Result<Option<Pod>> {
+        let url = format!(
+            "/api/v1/namespaces/{}/pods/{}",
+            encode(namespace),
+            encode(name)
+        );
+        let (status, _, body) = self.call(http::Method::GET, &url, None).await?;
+        if status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(self.read_error(&format!("get pod {namespace}/{name}"), status, &body));
+        }
+        serde_json::from_slice(&body).map(Some).map_err(|e| {
+            Error::Cluster(format!(
+                "unexpected response to GET {url} from {}: {e}",
+                self.ctx
+            ))
+        })
+    }
+
+    /// The pods in `namespace` matching `selector` bound to `node` (one unpaged list).
+    pub async fn pods_on_node(
+        &self,
+        namespace: &str,
+        selector: &str,
+        node: &str,
+    ) -> Result<Vec<Pod>> {
+        let url = format!(
+            "/api/v1/namespaces/{}/pods?labelSelector={}&fieldSelector={}",
+            encode(namespace),
+            encode(selector),
+            encode(&format!("spec.nodeName={node}"))
+        );
+        let (status, _, body) = self.call(http::Method::GET, &url, None).await?;
+        if !status.is_success() {
+            return Err(self.read_error(&format!("list pods on {node}"), status, &body));
+        }
+        let page: ListPage<Pod> = serde_json::from_slice(&body).map_err(|e| {
+            Error::Cluster(format!(
+                "unexpected response to GET {url} from {}: {e}",
+                self.ctx
+            ))
+        })?;
+        Ok(page.items)
+    }
+
+    /// DELETE the pod with preconditions (`dryRun=All` when `dry_run`).
+    pub async fn delete_pod(
+        &self,
+        namespace: &str,
+        name: &str,
+        pre: &Preconditions,
+        dry_run: bool,
+    ) -> Result<WriteAnswer> {
+        let mut url = format!(
+            "/api/v1/namespaces/{}/pods/{}",
+            encode(namespace),
+            encode(name)
+        );
+        if dry_run {
+            url.push_str("?dryRun=All");
+        }
+        let body = delete_options(pre, dry_run).to_string().into_bytes();
+        self.write(http::Method::DELETE, &url, body).await
+    }
+
+    /// POST a policy/v1 Eviction for the pod, with preconditions (`dryRun=All` when `dry_run`).
+    pub async fn evict_pod(
+        &self,
+        namespace: &str,
+        name: &str,
+        pre: &Preconditions,
+        dry_run: bool,
+    ) -> Result<WriteAnswer> {
+        let mut url = format!(
+            "/api/v1/namespaces/{}/pods/{}/eviction",
+            encode(namespace),
+            encode(name)
+        );
+        if dry_run {
+            url.push_str("?dryRun=All");
+        }
+        let body = eviction_body(namespace, name, pre, dry_run)
+            .to_string()
+            .into_bytes();
+        self.write(http::Method::POST, &url, body).await
+    }
+
+    async fn write(&self, method: http::Method, url: &str, body: Vec<u8>) -> Result<WriteAnswer> {
+        let (status, retry_after, body) = self.call(method, url, Some(body)).await?;
+        Ok(match status {
+            s if s.is_success() => WriteAnswer::Accepted,
+            StatusCode::NOT_FOUND => WriteAnswer::NotFound,
+            StatusCode::CONFLICT => WriteAnswer::Conflict(status_message(&body)),
+            StatusCode::TOO_MANY_REQUESTS => WriteAnswer::TooManyRequests {
+                message: status_message(&body),
+                retry_after,
+            },
+            s => {
+                let mut message = status_message(&body);
+                if s == StatusCode::FORBIDDEN {
+                    message.push_str(
+                        " (fix needs delete on pods and create on pods/eviction; see README 'RBAC')",
+                    );
+                }
+                WriteAnswer::Refused {
+                    status: s.as_u16(),
+                    message,
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod fix_tests {
+    use super::*;
+
+    #[test]
+    fn writes_carry_uid_and_resource_version_preconditions() {
+        let pre = Preconditions {
+            uid: "u-1".into(),
+            resource_version: Some("42".into()),
+        };
+        let body = eviction_body("logging", "fluent-bit-x", &pre, false);
+        assert_eq!(body["apiVersion"], "policy/v1");
+        assert_eq!(body["kind"], "Eviction");
+        assert_eq!(body["metadata"]["name"], "fluent-bit-x");
+        assert_eq!(body["metadata"]["namespace"], "logging");
+        assert_eq!(body["deleteOptions"]["preconditions"]["uid"], "u-1");
+        assert_eq!(
+            body["deleteOptions"]["preconditions"]["resourceVersion"],
+            "42"
+        );
+        assert!(body["deleteOptions"].get("dryRun").is_none());
+        let dry = delete_options(&pre, true);
+        assert_eq!(dry["dryRun"], serde_json::json!(["All"]));
+        assert_eq!(dry["preconditions"]["resourceVersion"], "42");
+        let uid_only = delete_options(
+            &Preconditions {
+                uid: "u-2".into(),
+                resource_version: None,
+            },
+            false,
+        );
+        assert_eq!(uid_only["preconditions"], serde_json::json!({"uid": "u-2"}));
+    }
+
+    #[test]
+    fn status_messages_include_the_pdb_cause() {
+        let body = br#"{"kind":"Status","message":"Cannot evict pod as it would violate the pod's disruption budget.","details":{"causes":[{"reason":"DisruptionBudget","message":"The disruption budget fb-pdb needs 1 healthy pods and has 1 currently"}]}}"#;
+        assert_eq!(
+            status_message(body),
+            "Cannot evict pod as it would violate the pod's disruption budget. The disruption budget fb-pdb needs 1 healthy pods and has 1 currently"
+        );
+        assert_eq!(status_message(b"plain"), "plain");
+    }
+}

@@ -108,6 +108,11 @@ pub enum FaultKind {
     MalformedBody,
     /// 410 Gone, reason Expired, as for a compacted continue token.
     ExpiredContinue,
+    /// Just before answering, bump the resourceVersion of the object the request names (for a
+    /// subresource such as `pods/eviction`, its pod), as a kubelet status update racing the
+    /// request would; then answer normally. A delete or eviction with a resourceVersion
+    /// precondition then gets 409 Conflict.
+    Touch,
 }
 
 /// A fault: what to match, what to do, and how many matching requests to affect.

@@ -416,6 +416,9 @@ async fn handle(
                     Ok(b) => b.to_bytes(),
                     Err(_) => Bytes::new(),
                 };
+                if kind == Some(FaultKind::Touch) {
+                    touch(&shared, &route);
+                }
                 let ctx = Ctx {
                     method: &method,
                     params: &params,
@@ -716,6 +719,23 @@ fn get(shared: &Shared, res: usize, namespace: Option<&str>, name: &str, ctx: &C
             )
         }
         Output::Partial(version) => Reply::json(200, &table::partial(&obj, version)),
+    }
+}
+
+/// [`FaultKind::Touch`]: store the named object again, which bumps its resourceVersion.
+fn touch(shared: &Arc<Shared>, route: &Route) {
+    let Route::Resource {
+        res,
+        namespace,
+        name: Some(name),
+        ..
+    } = route
+    else {
+        return;
+    };
+    let mut store = shared.write_store();
+    if let Some(obj) = store.get(*res, namespace.as_deref(), name) {
+        let _ = store.put(*res, obj.full_value(*res));
     }
 }
 

@@ -205,3 +205,52 @@ fn faults_can_target_one_namespace() {
     assert_eq!(get(&url, "/api/v1/namespaces/alpha/pods").status, 200);
     assert_eq!(get(&url, "/api/v1/pods").status, 200);
 }
+
+#[test]
+fn touch_bumps_the_resource_version_before_answering() {
+    let sim = sim();
+    let url = sim.url();
+    let pod = "/api/v1/namespaces/beta/pods/pod-001";
+    let rv = json(&get(&url, pod))["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sim.add_fault(
+        Fault::new(
+            Matcher::resource("pods/eviction", Verb::Create),
+            FaultKind::Touch,
+        )
+        .times(1),
+    );
+    let body = json!({
+        "apiVersion": "policy/v1", "kind": "Eviction",
+        "metadata": {"name": "pod-001", "namespace": "beta"},
+        "deleteOptions": {"preconditions": {"uid": "uid-beta-pod-001", "resourceVersion": rv}}
+    })
+    .to_string();
+    let evict = || {
+        client::request(
+            &url,
+            "POST",
+            &format!("{pod}/eviction"),
+            &[("Content-Type", "application/json")],
+            Some(body.as_bytes()),
+        )
+        .unwrap()
+    };
+    let conflict = evict();
+    assert_eq!(conflict.status, 409, "the pod changed under the eviction");
+    let now = json(&get(&url, pod));
+    assert_ne!(
+        now["metadata"]["resourceVersion"].as_str(),
+        Some(rv.as_str())
+    );
+    assert_eq!(
+        now["metadata"]["uid"], "uid-beta-pod-001",
+        "the same pod, touched"
+    );
+    // The fault is used up: with the old resourceVersion the eviction still conflicts, the pod
+    // stays.
+    assert_eq!(evict().status, 409);
+    assert_eq!(get(&url, pod).status, 200);
+}

@@ -1,0 +1,400 @@
+//! `fix`: turn the report into actions ([`plan`], pure), show them ([`output`]), and carry them out
+//! only when told to ([`apply`], through the API with preconditions).
+//!
+//! Acting needs a live cluster and either `--yes`, a `--dry-run`, or a "yes" typed at the prompt
+//! (stdin and stderr both terminals). Without any of these the plan is printed and nothing changes.
+
+pub mod apply;
+pub mod output;
+pub mod plan;
+
+use std::io::{BufRead, Read, Write};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::SharedWriter;
+use crate::cli::Format;
+use crate::config::{Config, Input};
+use crate::coverage;
+use crate::error::{Error, Exit, Result};
+use crate::snapshot::Snapshot;
+use apply::{ActionResult, ApplyOptions, DryRun, Outcome};
+use plan::{FixOptions, Gap, Plan, PlanSource};
+
+pub const RESULT_KIND: &str = "DaemonSetFixResult";
+
+/// `fix`'s settings, resolved by `config`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixSettings {
+    /// DaemonSet names (`fix NAME...`), as the report's positional names.
+    pub names: Vec<String>,
+    pub options: FixOptions,
+    pub apply: ApplyOptions,
+    /// `--yes`: act without asking.
+    pub yes: bool,
+    /// `--plan-file`: act on a plan saved with `fix -o json`.
+    pub plan_file: Option<String>,
+    /// stdin and stderr are terminals: ask before acting.
+    pub interactive: bool,
+}
+
+/// What `fix` did (`-o json` once it acted).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FixResult {
+    pub schema_version: u32,
+    pub kind: String,
+    pub source: PlanSource,
+    pub dry_run: DryRun,
+    pub summary: ResultSummary,
+    pub results: Vec<ActionResult>,
+    /// Drift no API call can fix, with hints.
+    pub gaps: Vec<Gap>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultSummary {
+    pub done: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    pub not_attempted: usize,
+}
+
+impl FixResult {
+    pub fn new(
+        source: PlanSource,
+        dry_run: DryRun,
+        results: Vec<ActionResult>,
+        gaps: Vec<Gap>,
+    ) -> FixResult {
+        let mut summary = ResultSummary::default();
+        for r in &results {
+            match r.outcome {
+                Outcome::Done => summary.done += 1,
+                Outcome::Skipped => summary.skipped += 1,
+                Outcome::Failed => summary.failed += 1,
+                Outcome::NotAttempted => summary.not_attempted += 1,
+            }
+        }
+        FixResult {
+            schema_version: plan::PLAN_SCHEMA_VERSION,
+            kind: RESULT_KIND.to_string(),
+            source,
+            dry_run,
+            summary,
+            results,
+            gaps,
+        }
+    }
+
+    /// 0 when every action attempted succeeded (a skipped pod was not attempted: it changed), 4
+    /// when one failed (and a roll stopped).
+    pub fn exit(&self) -> Exit {
+        if self.summary.failed > 0 || self.summary.not_attempted > 0 {
+            Exit::FixIncomplete
+        } else {
+            Exit::Ok
+        }
+    }
+}
+
+/// The plan for a snapshot: compute the report, plan, pin to the objects read.
+fn make_plan(snapshot: &Snapshot, audit: &coverage::Options, options: &FixOptions) -> Result<Plan> {
+    let report = coverage::compute(snapshot, audit).map_err(|e| Error::NotFound(e.to_string()))?;
+    let mut p = plan::plan(&report, options);
+    plan::pin(&mut p, snapshot);
+    Ok(p)
+}
+
+fn load_plan(path: &str) -> Result<Plan> {
+    let input = |message: String| Error::Input {
+        path: path.to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| input(format!("cannot read: {e}")))?;
+    let saved: Plan = serde_json::from_str(&text).map_err(|e| {
+        input(format!(
+            "not a fix plan (save one with `kubectl ds-coverage fix -o json > plan.json`): {e}"
+        ))
+    })?;
+    if saved.kind != plan::PLAN_KIND || saved.schema_version != plan::PLAN_SCHEMA_VERSION {
+        return Err(input(format!(
+            "not a fix plan: kind {:?} schemaVersion {}, expected {} {}",
+            saved.kind,
+            saved.schema_version,
+            plan::PLAN_KIND,
+            plan::PLAN_SCHEMA_VERSION
+        )));
+    }
+    Ok(saved)
+}
+
+fn note(err: &SharedWriter, text: &str) -> Result<()> {
+    let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
+    writeln!(e, "{text}")?;
+    Ok(())
+}
+
+/// Run `fix`.
+pub fn run(
+    settings: &FixSettings,
+    config: &Config,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+    err: SharedWriter,
+) -> Result<Exit> {
+    let mut audit = config.audit.clone();
+    let format = config.render.format;
+    let human = format.is_human();
+    let (connect, fetch, namespace, all_namespaces) = match &config.input {
+        Input::Files(paths) => {
+            // Offline: a plan to read; `config` refuses --yes, --dry-run and --plan-file here.
+            let snapshot = crate::source::file::load(paths, stdin)?;
+            let p = make_plan(&snapshot, &audit, &settings.options)?;
+            output::write_plan(&p, format, out)?;
+            let hint =
+                "Planned from files: fix acts only on a live cluster (run it without --from-file).";
+            if human && !p.actions.is_empty() {
+                writeln!(out, "\n{hint}")?;
+            } else if !p.actions.is_empty() {
+                note(&err, hint)?;
+            }
+            return Ok(Exit::Ok);
+        }
+        Input::Cluster {
+            connect,
+            fetch,
+            namespace,
+            all_namespaces,
+        } => (connect, fetch, namespace, *all_namespaces),
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Cluster(format!("cannot start the I/O runtime: {e}")))?;
+    let conn = runtime.block_on(crate::source::cluster::connect(connect))?;
+    audit.namespace = match (all_namespaces, namespace) {
+        (true, _) => None,
+        (false, Some(ns)) => Some(ns.clone()),
+        (false, None) => Some(conn.default_namespace.clone()),
+    };
+    let scope = crate::source::cluster::Scope {
+        namespace: audit.namespace.clone(),
+        daemon_set_selector: audit.selector.as_ref().map(|s| s.to_string()),
+        node_selector: audit.node_selector.as_ref().map(|s| s.to_string()),
+    };
+    let snapshot = runtime.block_on(crate::source::cluster::fetch(
+        &conn,
+        &scope,
+        fetch,
+        &[],
+        err.clone(),
+    ))?;
+
+    // A saved plan is re-planned with its own options; only its pods still planned are kept,
+    // with the UID and resourceVersion it saw.
+    let saved = settings.plan_file.as_deref().map(load_plan).transpose()?;
+    let options = saved.as_ref().map_or(settings.options, |s| s.options);
+    let current = make_plan(&snapshot, &audit, &options)?;
+    let (the_plan, dropped) = match &saved {
+        None => (current, Vec::new()),
+        Some(s) => {
+            if let PlanSource::Cluster { server, .. } = &s.source
+                && *server != conn.server
+            {
+                return Err(Error::Usage(format!(
+                    "the plan in {} was made for {server}, not {}",
+                    settings.plan_file.as_deref().unwrap_or("the plan file"),
+                    conn.server
+                )));
+            }
+            let (keep, dropped) = plan::reconcile(s, &current);
+            (
+                Plan {
+                    actions: keep,
+                    ..current
+                },
+                dropped,
+            )
+        }
+    };
+
+    let dry_run = settings.apply.dry_run;
+    if the_plan.actions.is_empty() && dropped.is_empty() {
+        if human {
+            output::write_plan(&the_plan, format, out)?;
+            writeln!(out, "\nNothing to do.")?;
+        } else if settings.yes || dry_run != DryRun::None {
+            // Asked to act: the (empty) result, as a script expects.
+            let result = FixResult::new(the_plan.source, dry_run, Vec::new(), the_plan.gaps);
+            output::write_result(&result, format, out)?;
+        } else {
+            output::write_plan(&the_plan, format, out)?;
+        }
+        return Ok(Exit::Ok);
+    }
+    for (a, why) in &dropped {
+        note(&err, &format!("skipping {}/{}: {why}", a.namespace, a.pod))?;
+    }
+
+    let act = if dry_run != DryRun::None || settings.yes {
+        if human {
+            output::write_plan(&the_plan, format, out)?;
+            writeln!(out)?;
+        }
+        true
+    } else if settings.interactive {
+        // Someone at a terminal: show the plan, then ask on stderr.
+        if human {
+            output::write_plan(&the_plan, format, out)?;
+            out.flush()?;
+        } else {
+            let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
+            output::write_plan(&the_plan, Format::Table, &mut *e)?;
+        }
+        let question = format!(
+            "\nApply {} to context {} ({})?",
+            output::count(the_plan.actions.len(), "action", "actions"),
+            conn.context,
+            conn.server
+        );
+        let yes = confirm(&question, stdin, &err)?;
+        if !yes {
+            note(&err, "Nothing changed.")?;
+            return Ok(Exit::Ok);
+        }
+        if human {
+            writeln!(out)?;
+        }
+        true
+    } else {
+        false
+    };
+    if !act {
+        output::write_plan(&the_plan, format, out)?;
+        let hint = match &settings.plan_file {
+            Some(f) => format!(
+                "Run again with --yes to apply (kubectl ds-coverage fix --plan-file {f} --yes), or answer the prompt on a terminal."
+            ),
+            None => "Run again with --yes to apply (or answer the prompt on a terminal); --dry-run=server validates the plan first.".to_string(),
+        };
+        if human {
+            writeln!(out, "\n{hint}")?;
+        } else {
+            note(&err, &hint)?;
+        }
+        return Ok(Exit::Ok);
+    }
+
+    let api = Arc::new(crate::source::cluster::pod_api(&conn, fetch, err.clone()));
+    let progress = apply::Progress(human.then(|| err.clone()));
+    let mut results = runtime.block_on(apply::apply(
+        the_plan.actions.clone(),
+        api,
+        &settings.apply,
+        progress,
+    ));
+    results.extend(
+        dropped
+            .into_iter()
+            .map(|(a, why)| ActionResult::new(a, Outcome::Skipped, why)),
+    );
+    let result = FixResult::new(the_plan.source.clone(), dry_run, results, the_plan.gaps);
+    output::write_result(&result, format, out)?;
+    Ok(result.exit())
+}
+
+/// Ask `question` on stderr; only "yes" proceeds.
+fn confirm(question: &str, stdin: &mut dyn Read, err: &SharedWriter) -> Result<bool> {
+    {
+        let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
+        write!(e, "{question} Only 'yes' is accepted: ")?;
+        e.flush()?;
+    }
+    let mut line = String::new();
+    std::io::BufReader::new(stdin).read_line(&mut line)?;
+    Ok(line.trim() == "yes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_yes_confirms() {
+        for (typed, want) in [
+            ("yes\n", true),
+            ("  yes  \n", true),
+            ("y\n", false),
+            ("YES\n", false),
+            ("no\n", false),
+            ("", false),
+        ] {
+            let buf: Arc<std::sync::Mutex<Vec<u8>>> = Arc::default();
+            struct Shared(Arc<std::sync::Mutex<Vec<u8>>>);
+            impl Write for Shared {
+                fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                    self.0.lock().unwrap().extend_from_slice(b);
+                    Ok(b.len())
+                }
+                fn flush(&mut self) -> std::io::Result<()> {
+                    Ok(())
+                }
+            }
+            let err: SharedWriter = Arc::new(std::sync::Mutex::new(Box::new(Shared(buf.clone()))));
+            let got = confirm("Apply 2 actions?", &mut typed.as_bytes(), &err).unwrap();
+            assert_eq!(got, want, "{typed:?}");
+            let asked = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
+            assert_eq!(asked, "Apply 2 actions? Only 'yes' is accepted: ");
+        }
+    }
+
+    #[test]
+    fn exit_is_4_when_an_attempted_action_failed() {
+        use plan::{Action, ActionKind, Cause};
+        let a = Action {
+            action: ActionKind::Delete,
+            cause: Cause::Failed,
+            namespace: "ns".into(),
+            daemon_set: "ds".into(),
+            daemon_set_uid: "u".into(),
+            node: "n".into(),
+            pod: "p".into(),
+            pod_uid: "pu".into(),
+            resource_version: None,
+            reason: "r".into(),
+            selector: None,
+            revision: None,
+        };
+        let result = |outcomes: &[Outcome]| {
+            let results = outcomes
+                .iter()
+                .map(|o| ActionResult::new(a.clone(), *o, ""))
+                .collect();
+            FixResult::new(
+                PlanSource::File { paths: vec![] },
+                DryRun::None,
+                results,
+                vec![],
+            )
+        };
+        assert_eq!(result(&[Outcome::Done, Outcome::Skipped]).exit(), Exit::Ok);
+        assert_eq!(
+            result(&[Outcome::Done, Outcome::Failed]).exit(),
+            Exit::FixIncomplete
+        );
+        assert_eq!(
+            result(&[Outcome::Failed, Outcome::NotAttempted]).summary,
+            ResultSummary {
+                done: 0,
+                skipped: 0,
+                failed: 1,
+                not_attempted: 1
+            }
+        );
+    }
+}

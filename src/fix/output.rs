@@ -1,0 +1,217 @@
+//! The plan and the result, as kubectl-style text or as JSON/YAML.
+
+use std::io::Write;
+
+use super::FixResult;
+use super::apply::DryRun;
+use super::plan::Plan;
+use crate::cli::Format;
+
+/// `1 action`, `3 actions`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn machine<T: serde::Serialize>(
+    value: &T,
+    format: Format,
+    out: &mut dyn Write,
+) -> std::io::Result<bool> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, value)?;
+            writeln!(out)?;
+            Ok(true)
+        }
+        Format::Yaml => {
+            let text = serde_saphyr::to_string(value).map_err(std::io::Error::other)?;
+            out.write_all(text.as_bytes())?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// The width of each column: its widest cell.
+fn widths(rows: &[Vec<String>]) -> Vec<usize> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// One row, each cell but the last padded to its column's width, two spaces apart.
+fn row_line(row: &[String], widths: &[usize], indent: &str) -> String {
+    let mut line = indent.to_string();
+    for (c, cell) in row.iter().enumerate() {
+        if c + 1 == row.len() {
+            line.push_str(cell);
+        } else {
+            let pad = widths.get(c).copied().unwrap_or(0);
+            line.push_str(&format!("{cell:<pad$}  "));
+        }
+    }
+    line.trim_end().to_string()
+}
+
+fn write_rows(rows: &[Vec<String>], indent: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    let widths = widths(rows);
+    for row in rows {
+        writeln!(out, "{}", row_line(row, &widths, indent))?;
+    }
+    Ok(())
+}
+
+/// The plan: one line per action, then one per gap with its hint below.
+pub fn write_plan(plan: &Plan, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+    if machine(plan, format, out)? {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "Plan ({}, {} that no action can fix):",
+        count(plan.actions.len(), "action", "actions"),
+        count(plan.gaps.len(), "gap", "gaps")
+    )?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for a in &plan.actions {
+        rows.push(vec![
+            a.action.as_str().to_string(),
+            format!("{}/{}", a.namespace, a.pod),
+            format!("on {}", a.node),
+            a.reason.clone(),
+        ]);
+    }
+    for g in &plan.gaps {
+        rows.push(vec![
+            "cannot".to_string(),
+            format!("{}/{}", g.namespace, g.daemon_set),
+            format!("on {}", g.node),
+            format!("{}: {}", g.state, g.reason),
+        ]);
+    }
+    let indent = "  ";
+    let widths = widths(&rows);
+    // A gap's hint goes on its own line, under the reason column.
+    let reason_col = indent.len() + widths.iter().take(3).map(|w| w + 2).sum::<usize>();
+    for (i, row) in rows.iter().enumerate() {
+        writeln!(out, "{}", row_line(row, &widths, indent))?;
+        if let Some(g) = i
+            .checked_sub(plan.actions.len())
+            .and_then(|j| plan.gaps.get(j))
+        {
+            writeln!(out, "{:reason_col$}— {}", "", g.hint)?;
+        }
+    }
+    Ok(())
+}
+
+/// What was done: a summary line, then one line per action with its outcome.
+pub fn write_result(
+    result: &FixResult,
+    format: Format,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if machine(result, format, out)? {
+        return Ok(());
+    }
+    let s = &result.summary;
+    let dry = match result.dry_run {
+        DryRun::None => "",
+        DryRun::Client => " (client dry run: nothing sent)",
+        DryRun::Server => " (server dry run: nothing changed)",
+    };
+    writeln!(
+        out,
+        "Result{dry}: {} done, {} skipped, {} failed, {} not attempted",
+        s.done, s.skipped, s.failed, s.not_attempted
+    )?;
+    let rows: Vec<Vec<String>> = result
+        .results
+        .iter()
+        .map(|r| {
+            let mut detail = r.detail.clone();
+            if r.attempts > 1 {
+                detail.push_str(&format!(" ({} attempts)", r.attempts));
+            }
+            vec![
+                r.outcome.as_str().to_string(),
+                r.action.action.as_str().to_string(),
+                format!("{}/{}", r.action.namespace, r.action.pod),
+                format!("on {}", r.action.node),
+                detail,
+            ]
+        })
+        .collect();
+    write_rows(&rows, "  ", out)?;
+    if !result.gaps.is_empty() {
+        writeln!(
+            out,
+            "{} that no action can fix remain (see the plan above).",
+            count(result.gaps.len(), "gap", "gaps")
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::plan::{Action, ActionKind, Cause, FixOptions, Gap, PlanSource};
+
+    #[test]
+    fn the_plan_table_lines_up_actions_and_gaps_with_hints() {
+        let plan = Plan {
+            schema_version: 1,
+            kind: "DaemonSetFixPlan".into(),
+            source: PlanSource::File { paths: vec![] },
+            options: FixOptions::default(),
+            actions: vec![Action {
+                action: ActionKind::Evict,
+                cause: Cause::Misscheduled,
+                namespace: "logging".into(),
+                daemon_set: "fluent-bit".into(),
+                daemon_set_uid: "u".into(),
+                node: "worker-5".into(),
+                pod: "fluent-bit-mzbwr".into(),
+                pod_uid: "p".into(),
+                resource_version: None,
+                reason: "Misscheduled: untolerated taint".into(),
+                selector: None,
+                revision: None,
+            }],
+            gaps: vec![Gap {
+                namespace: "gpu-operator".into(),
+                daemon_set: "nvidia-device-plugin".into(),
+                node: "gpu-2".into(),
+                pod: None,
+                state: "Pending".into(),
+                reason: "Insufficient cpu".into(),
+                hint: "see `explain`".into(),
+            }],
+        };
+        let mut out = Vec::new();
+        write_plan(&plan, Format::Table, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "Plan (1 action, 1 gap that no action can fix):");
+        assert!(
+            lines[1].starts_with("  evict   logging/fluent-bit-mzbwr"),
+            "{text}"
+        );
+        assert!(
+            lines[2].starts_with("  cannot  gpu-operator/nvidia-device-plugin"),
+            "{text}"
+        );
+        // The hint starts under the reason column.
+        let reason_at = lines[2].find("Pending:").unwrap();
+        assert_eq!(lines[3].find('—'), Some(reason_at), "{text}");
+        assert_eq!(lines[1].find("Misscheduled:"), Some(reason_at), "{text}");
+    }
+}

@@ -1,0 +1,1099 @@
+//! The fix plan, pure: a report in, the actions that remove drift out, each with its reason, and
+//! the gaps that no API call can close, each with a hint.
+//!
+//! Only daemon pods of audited DaemonSets are ever planned: pods come from the report's pairs
+//! (claimed by the DaemonSet's own rules) and its pods on missing nodes, and [`pin`] then checks
+//! each against the objects read (controller reference to the DaemonSet, UID) and records its
+//! resourceVersion for the preconditions. An orphan the controller would adopt is not a daemon
+//! pod yet: it is never removed, only named in a gap.
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::{Claim, DaemonSetReport, PairReport, PodReport, Report, Source, State};
+use crate::snapshot::Snapshot;
+
+pub const PLAN_KIND: &str = "DaemonSetFixPlan";
+pub const PLAN_SCHEMA_VERSION: u32 = 1;
+
+/// What to plan (`fix` flags).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FixOptions {
+    /// `--delete`: delete misscheduled pods instead of evicting them.
+    pub delete: bool,
+    /// `--keep-tolerated`: leave misscheduled pods the controller itself keeps.
+    pub keep_tolerated: bool,
+    /// `--outdated`: replace outdated pods of OnDelete DaemonSets.
+    pub outdated: bool,
+}
+
+/// How a pod is removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ActionKind {
+    /// The eviction API: PodDisruptionBudgets are respected.
+    Evict,
+    /// A plain delete (what the controller itself would do).
+    Delete,
+    /// Delete an outdated pod of an OnDelete DaemonSet and wait for its replacement to be Ready.
+    Replace,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Evict => "evict",
+            ActionKind::Delete => "delete",
+            ActionKind::Replace => "replace",
+        }
+    }
+}
+
+/// Why a pod is removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Cause {
+    /// The DaemonSet does not want a pod on the node.
+    Misscheduled,
+    /// Another daemon pod on the node is the one the controller keeps.
+    Duplicate,
+    /// The pod failed (or succeeded); the controller recreates it once it is gone.
+    Failed,
+    /// The pod targets a node that no longer exists.
+    MissingNode,
+    /// The pod runs an older revision of an OnDelete DaemonSet.
+    Outdated,
+}
+
+/// One planned call on one pod.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Action {
+    pub action: ActionKind,
+    pub cause: Cause,
+    pub namespace: String,
+    pub daemon_set: String,
+    pub daemon_set_uid: String,
+    pub node: String,
+    pub pod: String,
+    /// The pod's UID when planned: a pod with another UID is another pod.
+    pub pod_uid: String,
+    /// The pod's resourceVersion when planned; sent, with the UID, as the delete preconditions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+    pub reason: String,
+    /// Replace only: the DaemonSet's selector (to find the replacement pod).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<String>,
+    /// Replace only: the revision the replacement must run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+}
+
+impl Action {
+    /// `namespace/daemonset`.
+    pub fn daemon_set_id(&self) -> String {
+        format!("{}/{}", self.namespace, self.daemon_set)
+    }
+}
+
+/// Drift no API call of `fix` can remove, with what to look at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Gap {
+    pub namespace: String,
+    pub daemon_set: String,
+    pub node: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
+    /// The pair's state (Missing, Pending, NotReady, ...), or what the pod is (Duplicate, ...)
+    /// when the gap is about one pod the plan will not touch.
+    pub state: String,
+    pub reason: String,
+    pub hint: String,
+}
+
+/// Where the plan's objects came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum PlanSource {
+    Cluster { context: String, server: String },
+    File { paths: Vec<String> },
+}
+
+impl From<&Source> for PlanSource {
+    fn from(s: &Source) -> PlanSource {
+        match s {
+            Source::Cluster { context, server } => PlanSource::Cluster {
+                context: context.clone(),
+                server: server.clone(),
+            },
+            Source::File { paths } => PlanSource::File {
+                paths: paths.clone(),
+            },
+        }
+    }
+}
+
+/// The plan (`fix -o json` without acting); `fix --plan-file` reads it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub schema_version: u32,
+    pub kind: String,
+    pub source: PlanSource,
+    pub options: FixOptions,
+    pub actions: Vec<Action>,
+    pub gaps: Vec<Gap>,
+}
+
+/// Plan the removal of the drift in `report`.
+pub fn plan(report: &Report, opts: &FixOptions) -> Plan {
+    let mut actions = Vec::new();
+    let mut gaps = Vec::new();
+    for ds in report.daemon_sets.iter().filter(|d| !d.from_manifest) {
+        for pair in &ds.nodes {
+            plan_pair(ds, pair, opts, &mut actions, &mut gaps);
+        }
+        for m in &ds.pods_on_missing_nodes {
+            let removed_by = if m.bound {
+                "the pod garbage collector would delete it"
+            } else {
+                "the DaemonSet controller would delete it"
+            };
+            actions.push(Action {
+                action: ActionKind::Delete,
+                cause: Cause::MissingNode,
+                namespace: ds.namespace.clone(),
+                daemon_set: ds.name.clone(),
+                daemon_set_uid: ds.uid.clone(),
+                node: m.node.clone(),
+                pod: m.pod.clone(),
+                // The report does not carry it: `pin` fills it from the objects read.
+                pod_uid: String::new(),
+                resource_version: None,
+                reason: format!("node {} no longer exists ({removed_by})", m.node),
+                selector: None,
+                revision: None,
+            });
+        }
+    }
+    sort(&mut actions, &mut gaps);
+    Plan {
+        schema_version: PLAN_SCHEMA_VERSION,
+        kind: PLAN_KIND.to_string(),
+        source: PlanSource::from(&report.source),
+        options: *opts,
+        actions,
+        gaps,
+    }
+}
+
+fn sort(actions: &mut [Action], gaps: &mut [Gap]) {
+    // Replacements last: removals first restore coverage, then rolls run one DaemonSet at a time.
+    actions.sort_by(|a, b| {
+        (
+            a.action == ActionKind::Replace,
+            &a.namespace,
+            &a.daemon_set,
+            &a.node,
+            &a.pod,
+        )
+            .cmp(&(
+                b.action == ActionKind::Replace,
+                &b.namespace,
+                &b.daemon_set,
+                &b.node,
+                &b.pod,
+            ))
+    });
+    gaps.sort_by(|a, b| {
+        (&a.namespace, &a.daemon_set, &a.node, &a.pod).cmp(&(
+            &b.namespace,
+            &b.daemon_set,
+            &b.node,
+            &b.pod,
+        ))
+    });
+}
+
+fn first_reason(pair: &PairReport) -> String {
+    pair.reasons
+        .iter()
+        .find(|r| r.rule != crate::reason::Rule::Terminating)
+        .or_else(|| pair.reasons.first())
+        .map(|r| r.message.clone())
+        .unwrap_or_default()
+}
+
+/// A failed pod's status reason in short (`Evicted`, not the kubelet's whole message).
+fn failed_reason(pair: &PairReport) -> String {
+    match pair.reasons.first() {
+        Some(r) if r.rule == crate::reason::Rule::PodStatus => r
+            .message
+            .split_once(": ")
+            .map_or(r.message.clone(), |(head, _)| head.to_string()),
+        _ => first_reason(pair),
+    }
+}
+
+fn plan_pair(
+    ds: &DaemonSetReport,
+    pair: &PairReport,
+    opts: &FixOptions,
+    actions: &mut Vec<Action>,
+    gaps: &mut Vec<Gap>,
+) {
+    let action = |kind: ActionKind, cause: Cause, pod: &PodReport, reason: String| Action {
+        action: kind,
+        cause,
+        namespace: ds.namespace.clone(),
+        daemon_set: ds.name.clone(),
+        daemon_set_uid: ds.uid.clone(),
+        node: pair.node.clone(),
+        pod: pod.name.clone(),
+        pod_uid: pod.uid.clone(),
+        resource_version: None,
+        reason,
+        selector: None,
+        revision: None,
+    };
+    let gap = |pod: Option<&str>, reason: String, hint: String| Gap {
+        namespace: ds.namespace.clone(),
+        daemon_set: ds.name.clone(),
+        node: pair.node.clone(),
+        pod: pod.map(str::to_string),
+        state: pair.state.as_str().to_string(),
+        reason,
+        hint,
+    };
+    let orphan_hint = |pod: &str| {
+        format!(
+            "fix removes only daemon pods; if it is not needed: `kubectl delete pod -n {} {pod}`",
+            ds.namespace
+        )
+    };
+    // Pods already being deleted are left alone, as the controller leaves them.
+    let live: Vec<&PodReport> = pair.pods.iter().filter(|p| !p.terminating).collect();
+
+    if pair.state == State::Misscheduled {
+        let kept_by_controller = pair.removed_by_controller == Some(false);
+        if !(opts.keep_tolerated && kept_by_controller) {
+            let kind = if opts.delete {
+                ActionKind::Delete
+            } else {
+                ActionKind::Evict
+            };
+            let who = if kept_by_controller {
+                "the controller keeps it"
+            } else {
+                "the controller removes it too"
+            };
+            for p in &live {
+                if p.claim == Claim::Adopted {
+                    gaps.push(gap(
+                        Some(&p.name),
+                        format!(
+                            "misscheduled pod {} is an orphan (no controller) the DaemonSet would adopt",
+                            p.name
+                        ),
+                        orphan_hint(&p.name),
+                    ));
+                } else {
+                    actions.push(action(
+                        kind,
+                        Cause::Misscheduled,
+                        p,
+                        format!("Misscheduled: {} ({who})", first_reason(pair)),
+                    ));
+                }
+            }
+            return;
+        }
+        // Kept (--keep-tolerated): the controller still deletes failed pods and duplicates.
+    }
+
+    // Failed (and Succeeded) pods: the controller deletes them and creates a replacement.
+    for p in live.iter().filter(|p| is_finished(p)) {
+        if p.claim == Claim::Adopted {
+            gaps.push(gap(
+                Some(&p.name),
+                format!(
+                    "{} pod {} is an orphan (no controller) the DaemonSet would adopt",
+                    p.phase, p.name
+                ),
+                orphan_hint(&p.name),
+            ));
+        } else {
+            let why = if pair.state == State::Failed
+                && pair.pods.first().map(|f| &f.name) == Some(&p.name)
+            {
+                failed_reason(pair)
+            } else {
+                format!("phase {}", p.phase)
+            };
+            actions.push(action(
+                ActionKind::Delete,
+                Cause::Failed,
+                p,
+                format!("{}: {why} (the controller recreates it)", p.phase),
+            ));
+        }
+    }
+
+    // Duplicates: the controller keeps the first running pod in its order and deletes the rest.
+    let running: Vec<&PodReport> = live.iter().copied().filter(|p| !is_finished(p)).collect();
+    if let Some((keep, extras)) = running.split_first() {
+        for p in extras {
+            if p.claim == Claim::Adopted {
+                let mut g = gap(
+                    Some(&p.name),
+                    format!(
+                        "duplicate pod {} is an orphan (no controller) the DaemonSet would adopt, \
+                         then delete: the controller keeps {}",
+                        p.name, keep.name
+                    ),
+                    orphan_hint(&p.name),
+                );
+                g.state = "Duplicate".to_string();
+                gaps.push(g);
+            } else if keep.claim == Claim::Adopted {
+                let mut g = gap(
+                    Some(&p.name),
+                    format!(
+                        "duplicate {}: the controller keeps {}, an orphan it has not adopted yet",
+                        p.name, keep.name
+                    ),
+                    "fix removes nothing here until the orphan is adopted (run fix again then)"
+                        .to_string(),
+                );
+                g.state = "Duplicate".to_string();
+                gaps.push(g);
+            } else {
+                actions.push(action(
+                    ActionKind::Delete,
+                    Cause::Duplicate,
+                    p,
+                    format!("duplicate: the controller keeps {}", keep.name),
+                ));
+            }
+        }
+    }
+
+    // Outdated pods of OnDelete DaemonSets are replaced only when deleted.
+    if opts.outdated
+        && pair.outdated
+        && pair.state.is_eligible()
+        && ds.update_strategy == "OnDelete"
+        && let Some(first) = pair.pods.first()
+        && !first.terminating
+        && !is_finished(first)
+    {
+        if first.claim == Claim::Adopted {
+            gaps.push(gap(
+                Some(&first.name),
+                format!(
+                    "outdated pod {} is an orphan the DaemonSet would adopt",
+                    first.name
+                ),
+                orphan_hint(&first.name),
+            ));
+        } else {
+            let mut a = action(
+                ActionKind::Replace,
+                Cause::Outdated,
+                first,
+                format!(
+                    "outdated: runs revision {}, the current revision is {} (OnDelete: replaced only when deleted)",
+                    first.revision.as_deref().unwrap_or("?"),
+                    ds.current_revision.as_deref().unwrap_or("?")
+                ),
+            );
+            a.revision = ds.current_revision.clone();
+            actions.push(a);
+        }
+    }
+
+    // What no call can fix.
+    let pod = pair.pods.first().map(|p| p.name.as_str());
+    let explain = format!(
+        "see `kubectl ds-coverage explain -n {} {} {}`",
+        ds.namespace, ds.name, pair.node
+    );
+    let describe = |pod: &str| format!("`kubectl describe pod -n {} {pod}`", ds.namespace);
+    let terminating = pair.pods.first().is_some_and(|p| p.terminating);
+    match pair.state {
+        State::Missing => gaps.push(gap(
+            None,
+            first_reason(pair),
+            "no pod created: check the DaemonSet controller (kube-controller-manager) and events"
+                .to_string(),
+        )),
+        _ if terminating && pair.state != State::Ready => gaps.push(gap(
+            pod,
+            first_reason(pair),
+            "the pod is being deleted: the controller replaces it once it is gone".to_string(),
+        )),
+        State::Pending => {
+            let unschedulable = pair.reasons.iter().any(|r| {
+                r.rule == crate::reason::Rule::Scheduling || r.message.contains("Insufficient")
+            });
+            let hint = if pair
+                .reasons
+                .iter()
+                .any(|r| r.message.contains("Insufficient"))
+            {
+                format!("{explain} for the fit check")
+            } else if unschedulable {
+                explain
+            } else {
+                pod.map(|p| format!("see {}", describe(p)))
+                    .unwrap_or(explain)
+            };
+            gaps.push(gap(pod, first_reason(pair), hint));
+        }
+        State::NotReady => {
+            let node_rule = pair
+                .reasons
+                .iter()
+                .any(|r| r.rule == crate::reason::Rule::Node);
+            let hint = match pod {
+                _ if node_rule => format!(
+                    "the node is not ready: check it with `kubectl describe node {}`",
+                    pair.node
+                ),
+                Some(p) => format!(
+                    "check the pod: `kubectl logs -n {} {p} --previous` and {}",
+                    ds.namespace,
+                    describe(p)
+                ),
+                None => explain,
+            };
+            gaps.push(gap(pod, first_reason(pair), hint));
+        }
+        _ => {}
+    }
+}
+
+fn is_finished(p: &PodReport) -> bool {
+    matches!(p.phase.as_str(), "Failed" | "Succeeded")
+}
+
+/// Check every action against the objects read and record what the report does not carry: the
+/// pod's UID (pods on missing nodes), its resourceVersion (the preconditions), and for
+/// replacements the DaemonSet's selector. An action whose pod is not a daemon pod of its
+/// DaemonSet (no controller reference to it: an orphan) becomes a gap.
+pub fn pin(plan: &mut Plan, snapshot: &Snapshot) {
+    let mut kept = Vec::with_capacity(plan.actions.len());
+    for mut a in std::mem::take(&mut plan.actions) {
+        let pod = snapshot
+            .pods
+            .iter()
+            .find(|p| p.metadata.namespace == a.namespace && p.metadata.name == a.pod);
+        let verdict = match pod {
+            None => Err(format!("pod {} is not in the objects read", a.pod)),
+            Some(p) if !a.pod_uid.is_empty() && p.metadata.uid != a.pod_uid => Err(format!(
+                "pod {} has UID {}, not {}",
+                a.pod, p.metadata.uid, a.pod_uid
+            )),
+            Some(p) => match p.metadata.controller_ref() {
+                Some(r)
+                    if r.kind == "DaemonSet"
+                        && r.name == a.daemon_set
+                        && r.uid == a.daemon_set_uid =>
+                {
+                    Ok(p)
+                }
+                Some(r) => Err(format!(
+                    "pod {} is controlled by {} {}, not by the DaemonSet",
+                    a.pod, r.kind, r.name
+                )),
+                None => Err(format!(
+                    "pod {} is an orphan (no controller) the DaemonSet would adopt",
+                    a.pod
+                )),
+            },
+        };
+        match verdict {
+            Ok(p) => {
+                a.pod_uid = p.metadata.uid.clone();
+                a.resource_version = Some(p.metadata.resource_version.clone()).filter(|v| !v.is_empty());
+                if a.action == ActionKind::Replace {
+                    a.selector = snapshot
+                        .daemon_sets
+                        .iter()
+                        .find(|d| d.metadata.uid == a.daemon_set_uid)
+                        .map(|d| crate::source::cluster::selector_string(&d.selector()))
+                        .filter(|s| !s.is_empty());
+                }
+                kept.push(a);
+            }
+            Err(reason) => plan.gaps.push(Gap {
+                namespace: a.namespace.clone(),
+                daemon_set: a.daemon_set.clone(),
+                node: a.node.clone(),
+                pod: Some(a.pod.clone()),
+                state: match a.cause {
+                    Cause::MissingNode => "OnMissingNode".to_string(),
+                    c => format!("{c:?}"),
+                },
+                reason,
+                hint: format!(
+                    "fix removes only daemon pods; if it is not needed: `kubectl delete pod -n {} {}`",
+                    a.namespace, a.pod
+                ),
+            }),
+        }
+    }
+    plan.actions = kept;
+    sort(&mut plan.actions, &mut plan.gaps);
+}
+
+/// A saved plan (`--plan-file`) checked against the plan of the current state: a saved action is
+/// kept only when its pod is still planned for (same namespace and name); the saved UID and
+/// resourceVersion stay, so a pod that changed since is skipped when re-read, and a stale plan
+/// removes nothing new. The others come back with the reason they are dropped.
+pub fn reconcile(saved: &Plan, current: &Plan) -> (Vec<Action>, Vec<(Action, String)>) {
+    let mut keep = Vec::new();
+    let mut dropped = Vec::new();
+    for a in &saved.actions {
+        let still = current
+            .actions
+            .iter()
+            .any(|c| c.namespace == a.namespace && c.pod == a.pod && c.daemon_set == a.daemon_set);
+        if still {
+            keep.push(a.clone());
+        } else {
+            dropped.push((
+                a.clone(),
+                "no longer planned: the pod is gone or no longer drift in the current state"
+                    .to_string(),
+            ));
+        }
+    }
+    (keep, dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reason::{Reason, Rule};
+    use crate::report::{Counts, PodOnMissingNode, Summary};
+
+    fn pod(name: &str, phase: &str, claim: Claim) -> PodReport {
+        PodReport {
+            name: name.into(),
+            uid: format!("uid-{name}"),
+            phase: phase.into(),
+            ready: phase == "Running",
+            restarts: 0,
+            revision: Some("old".into()),
+            created_at: None,
+            terminating: false,
+            claim,
+        }
+    }
+
+    fn owned(name: &str) -> PodReport {
+        pod(name, "Running", Claim::Owned)
+    }
+
+    fn pair(
+        node: &str,
+        state: State,
+        pods: Vec<PodReport>,
+        reasons: &[(Rule, &str)],
+    ) -> PairReport {
+        PairReport {
+            node: node.into(),
+            state,
+            eligible: state.is_eligible(),
+            removed_by_controller: None,
+            outdated: false,
+            duplicates: 0,
+            terminating: pods.iter().any(|p| p.terminating),
+            reasons: reasons.iter().map(|(r, m)| Reason::new(*r, *m)).collect(),
+            pods,
+        }
+    }
+
+    fn ds(strategy: &str, pairs: Vec<PairReport>) -> DaemonSetReport {
+        DaemonSetReport {
+            namespace: "ns".into(),
+            name: "ds".into(),
+            uid: "ds-uid".into(),
+            from_manifest: false,
+            update_strategy: strategy.into(),
+            current_revision: Some("new".into()),
+            placement: Default::default(),
+            counts: Counts::default(),
+            computed_status: Default::default(),
+            controller_status: None,
+            status_agrees: None,
+            nodes: pairs,
+            exclusions: Vec::new(),
+            pods_on_missing_nodes: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn report(daemon_sets: Vec<DaemonSetReport>) -> Report {
+        Report {
+            schema_version: 1,
+            kind: "DaemonSetCoverageReport".into(),
+            generated_at: jiff::Timestamp::UNIX_EPOCH,
+            source: Source::File {
+                paths: vec!["x".into()],
+            },
+            summary: Summary::default(),
+            daemon_sets,
+            nodes: Vec::new(),
+            orphans: Vec::new(),
+            warnings: Vec::new(),
+            gate: None,
+        }
+    }
+
+    /// (kind, cause, pod) of each action, and (node, pod, hint prefix) of each gap.
+    type Summary2 = (
+        Vec<(ActionKind, Cause, String)>,
+        Vec<(String, Option<String>)>,
+    );
+
+    fn summarize(p: &Plan) -> Summary2 {
+        (
+            p.actions
+                .iter()
+                .map(|a| (a.action, a.cause, a.pod.clone()))
+                .collect(),
+            p.gaps
+                .iter()
+                .map(|g| (g.node.clone(), g.pod.clone()))
+                .collect(),
+        )
+    }
+
+    fn misscheduled(removed: bool, pods: Vec<PodReport>) -> PairReport {
+        let mut p = pair(
+            "n1",
+            State::Misscheduled,
+            pods,
+            &[(Rule::Taint, "untolerated taint dedicated=infra:NoSchedule")],
+        );
+        p.removed_by_controller = Some(removed);
+        p
+    }
+
+    fn outdated_ready(node: &str, name: &str) -> PairReport {
+        let mut p = pair(node, State::Ready, vec![owned(name)], &[]);
+        p.outdated = true;
+        p
+    }
+
+    #[test]
+    fn each_kind_of_drift_plans_its_action() {
+        let evict = FixOptions::default();
+        let delete = FixOptions {
+            delete: true,
+            ..FixOptions::default()
+        };
+        let keep = FixOptions {
+            keep_tolerated: true,
+            ..FixOptions::default()
+        };
+        let outdated = FixOptions {
+            outdated: true,
+            ..FixOptions::default()
+        };
+        let cases: Vec<(&str, &str, PairReport, FixOptions, Summary2)> = vec![
+            (
+                "misscheduled pods are evicted by default",
+                "RollingUpdate",
+                misscheduled(false, vec![owned("a")]),
+                evict,
+                (
+                    vec![(ActionKind::Evict, Cause::Misscheduled, "a".into())],
+                    vec![],
+                ),
+            ),
+            (
+                "--delete deletes misscheduled pods",
+                "RollingUpdate",
+                misscheduled(true, vec![owned("a")]),
+                delete,
+                (
+                    vec![(ActionKind::Delete, Cause::Misscheduled, "a".into())],
+                    vec![],
+                ),
+            ),
+            (
+                "--keep-tolerated leaves the pods the controller keeps",
+                "RollingUpdate",
+                misscheduled(false, vec![owned("a")]),
+                keep,
+                (vec![], vec![]),
+            ),
+            (
+                "--keep-tolerated still removes the pods the controller removes",
+                "RollingUpdate",
+                misscheduled(true, vec![owned("a")]),
+                keep,
+                (
+                    vec![(ActionKind::Evict, Cause::Misscheduled, "a".into())],
+                    vec![],
+                ),
+            ),
+            (
+                "every live misscheduled pod goes, terminating ones are left alone",
+                "RollingUpdate",
+                misscheduled(
+                    true,
+                    vec![owned("a"), owned("b"), {
+                        let mut t = owned("c");
+                        t.terminating = true;
+                        t
+                    }],
+                ),
+                evict,
+                (
+                    vec![
+                        (ActionKind::Evict, Cause::Misscheduled, "a".into()),
+                        (ActionKind::Evict, Cause::Misscheduled, "b".into()),
+                    ],
+                    vec![],
+                ),
+            ),
+            (
+                "a misscheduled orphan is a gap, never removed",
+                "RollingUpdate",
+                misscheduled(true, vec![pod("o", "Running", Claim::Adopted)]),
+                evict,
+                (vec![], vec![("n1".into(), Some("o".into()))]),
+            ),
+            (
+                "duplicates: the first pod in the controller's order stays",
+                "RollingUpdate",
+                pair(
+                    "n1",
+                    State::Ready,
+                    vec![owned("old"), owned("new1"), owned("new2")],
+                    &[],
+                ),
+                evict,
+                (
+                    vec![
+                        (ActionKind::Delete, Cause::Duplicate, "new1".into()),
+                        (ActionKind::Delete, Cause::Duplicate, "new2".into()),
+                    ],
+                    vec![],
+                ),
+            ),
+            (
+                "an orphan duplicate is a gap",
+                "RollingUpdate",
+                pair(
+                    "n1",
+                    State::Ready,
+                    vec![owned("a"), pod("o", "Running", Claim::Adopted)],
+                    &[],
+                ),
+                evict,
+                (vec![], vec![("n1".into(), Some("o".into()))]),
+            ),
+            (
+                "an orphan kept by the controller protects its duplicates until adopted",
+                "RollingUpdate",
+                pair(
+                    "n1",
+                    State::Ready,
+                    vec![pod("o", "Running", Claim::Adopted), owned("a")],
+                    &[],
+                ),
+                evict,
+                (vec![], vec![("n1".into(), Some("a".into()))]),
+            ),
+            (
+                "a failed pod is deleted; a running pod after it is not a duplicate",
+                "RollingUpdate",
+                pair(
+                    "n1",
+                    State::Failed,
+                    vec![pod("f", "Failed", Claim::Owned), owned("r")],
+                    &[(Rule::PodStatus, "Evicted: low on memory")],
+                ),
+                evict,
+                (
+                    vec![(ActionKind::Delete, Cause::Failed, "f".into())],
+                    vec![],
+                ),
+            ),
+            (
+                "a failed orphan is a gap",
+                "RollingUpdate",
+                pair(
+                    "n1",
+                    State::Failed,
+                    vec![pod("f", "Failed", Claim::Adopted)],
+                    &[],
+                ),
+                evict,
+                (vec![], vec![("n1".into(), Some("f".into()))]),
+            ),
+            (
+                "outdated pods of OnDelete DaemonSets are replaced with --outdated",
+                "OnDelete",
+                outdated_ready("n1", "a"),
+                outdated,
+                (
+                    vec![(ActionKind::Replace, Cause::Outdated, "a".into())],
+                    vec![],
+                ),
+            ),
+            (
+                "outdated pods are left without --outdated",
+                "OnDelete",
+                outdated_ready("n1", "a"),
+                evict,
+                (vec![], vec![]),
+            ),
+            (
+                "outdated pods of RollingUpdate DaemonSets are the controller's business",
+                "RollingUpdate",
+                outdated_ready("n1", "a"),
+                outdated,
+                (vec![], vec![]),
+            ),
+            (
+                "Missing is a gap",
+                "RollingUpdate",
+                pair(
+                    "n1",
+                    State::Missing,
+                    vec![],
+                    &[(Rule::NoPod, "no daemon pod for this node")],
+                ),
+                evict,
+                (vec![], vec![("n1".into(), None)]),
+            ),
+            (
+                "Pending is a gap",
+                "RollingUpdate",
+                pair(
+                    "n1",
+                    State::Pending,
+                    vec![pod("p", "Pending", Claim::Owned)],
+                    &[(
+                        Rule::Scheduling,
+                        "0/8 nodes are available: 1 Insufficient cpu",
+                    )],
+                ),
+                evict,
+                (vec![], vec![("n1".into(), Some("p".into()))]),
+            ),
+            (
+                "NotReady is a gap",
+                "RollingUpdate",
+                pair(
+                    "n1",
+                    State::NotReady,
+                    vec![pod("p", "Running", Claim::Owned)],
+                    &[(Rule::Container, "CrashLoopBackOff")],
+                ),
+                evict,
+                (vec![], vec![("n1".into(), Some("p".into()))]),
+            ),
+            (
+                "a Ready pair plans nothing",
+                "RollingUpdate",
+                pair("n1", State::Ready, vec![owned("a")], &[]),
+                evict,
+                (vec![], vec![]),
+            ),
+        ];
+        for (name, strategy, p, opts, want) in cases {
+            let got = plan(&report(vec![ds(strategy, vec![p])]), &opts);
+            assert_eq!(summarize(&got), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn gaps_carry_the_hint_for_what_no_call_can_fix() {
+        let r = report(vec![ds(
+            "RollingUpdate",
+            vec![
+                pair(
+                    "n1",
+                    State::Missing,
+                    vec![],
+                    &[(Rule::NoPod, "no daemon pod for this node")],
+                ),
+                pair(
+                    "n2",
+                    State::Pending,
+                    vec![pod("p", "Pending", Claim::Owned)],
+                    &[(
+                        Rule::Scheduling,
+                        "0/8 nodes are available: 1 Insufficient cpu",
+                    )],
+                ),
+            ],
+        )]);
+        let p = plan(&r, &FixOptions::default());
+        assert_eq!(p.gaps.len(), 2);
+        assert_eq!(p.gaps[0].state, "Missing");
+        assert_eq!(
+            p.gaps[0].hint,
+            "no pod created: check the DaemonSet controller (kube-controller-manager) and events"
+        );
+        assert_eq!(
+            p.gaps[1].reason,
+            "0/8 nodes are available: 1 Insufficient cpu"
+        );
+        assert_eq!(
+            p.gaps[1].hint,
+            "see `kubectl ds-coverage explain -n ns ds n2` for the fit check"
+        );
+    }
+
+    #[test]
+    fn pods_on_missing_nodes_are_deleted_and_pinned_from_the_snapshot() {
+        let mut d = ds("RollingUpdate", vec![]);
+        d.pods_on_missing_nodes = vec![
+            PodOnMissingNode {
+                pod: "gone".into(),
+                node: "gpu-3".into(),
+                bound: false,
+                removed_by: "daemonset-controller".into(),
+            },
+            PodOnMissingNode {
+                pod: "orphan".into(),
+                node: "gpu-4".into(),
+                bound: false,
+                removed_by: "daemonset-controller".into(),
+            },
+        ];
+        let mut p = plan(&report(vec![d]), &FixOptions::default());
+        assert_eq!(p.actions.len(), 2);
+        assert!(p.actions.iter().all(|a| a.cause == Cause::MissingNode));
+        let snapshot = snapshot(serde_json::json!([
+            {"metadata": {"name": "gone", "namespace": "ns", "uid": "u1", "resourceVersion": "7",
+              "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "ds", "uid": "ds-uid", "controller": true}]}},
+            {"metadata": {"name": "orphan", "namespace": "ns", "uid": "u2", "resourceVersion": "8"}}
+        ]));
+        pin(&mut p, &snapshot);
+        assert_eq!(p.actions.len(), 1, "{:?}", p.actions);
+        assert_eq!(p.actions[0].pod, "gone");
+        assert_eq!(p.actions[0].pod_uid, "u1");
+        assert_eq!(p.actions[0].resource_version.as_deref(), Some("7"));
+        assert_eq!(p.gaps.len(), 1);
+        assert_eq!(p.gaps[0].pod.as_deref(), Some("orphan"));
+        assert!(p.gaps[0].reason.contains("orphan"), "{}", p.gaps[0].reason);
+    }
+
+    fn snapshot(pods: serde_json::Value) -> Snapshot {
+        let mut s = Snapshot::new(Source::File { paths: vec![] });
+        let pods: Vec<crate::model::Pod> = serde_json::from_value(pods).unwrap();
+        for p in pods {
+            s.add_pod(p);
+        }
+        s
+    }
+
+    #[test]
+    fn pin_drops_pods_that_are_not_the_daemon_sets() {
+        let r = report(vec![ds(
+            "RollingUpdate",
+            vec![
+                misscheduled(true, vec![owned("a")]),
+                {
+                    let mut p = misscheduled(true, vec![owned("b")]);
+                    p.node = "n2".into();
+                    p
+                },
+                {
+                    let mut p = misscheduled(true, vec![owned("c")]);
+                    p.node = "n3".into();
+                    p
+                },
+            ],
+        )]);
+        let mut p = plan(&r, &FixOptions::default());
+        assert_eq!(p.actions.len(), 3);
+        let owner = |kind: &str, name: &str, uid: &str| serde_json::json!([{"apiVersion": "apps/v1", "kind": kind, "name": name, "uid": uid, "controller": true}]);
+        let s = snapshot(serde_json::json!([
+            {"metadata": {"name": "a", "namespace": "ns", "uid": "uid-a", "resourceVersion": "1", "ownerReferences": owner("DaemonSet", "ds", "ds-uid")}},
+            {"metadata": {"name": "b", "namespace": "ns", "uid": "uid-b", "resourceVersion": "2", "ownerReferences": owner("ReplicaSet", "web", "rs-uid")}},
+            {"metadata": {"name": "c", "namespace": "ns", "uid": "another", "resourceVersion": "3", "ownerReferences": owner("DaemonSet", "ds", "ds-uid")}}
+        ]));
+        pin(&mut p, &s);
+        assert_eq!(
+            p.actions.iter().map(|a| a.pod.as_str()).collect::<Vec<_>>(),
+            ["a"]
+        );
+        assert_eq!(p.actions[0].resource_version.as_deref(), Some("1"));
+        let gap_pods: Vec<_> = p.gaps.iter().filter_map(|g| g.pod.as_deref()).collect();
+        assert_eq!(gap_pods, ["b", "c"]);
+    }
+
+    #[test]
+    fn replacements_come_last_and_carry_the_revision() {
+        let r = report(vec![ds(
+            "OnDelete",
+            vec![
+                outdated_ready("n1", "a"),
+                misscheduled(true, vec![owned("z")]),
+            ],
+        )]);
+        let p = plan(
+            &r,
+            &FixOptions {
+                outdated: true,
+                ..FixOptions::default()
+            },
+        );
+        let kinds: Vec<_> = p.actions.iter().map(|a| a.action).collect();
+        assert_eq!(kinds, [ActionKind::Evict, ActionKind::Replace]);
+        assert_eq!(p.actions[1].revision.as_deref(), Some("new"));
+    }
+
+    #[test]
+    fn a_saved_plan_keeps_only_pods_still_planned_with_their_saved_identity() {
+        let r = report(vec![ds(
+            "RollingUpdate",
+            vec![misscheduled(true, vec![owned("a")]), {
+                let mut p = misscheduled(true, vec![owned("b")]);
+                p.node = "n2".into();
+                p
+            }],
+        )]);
+        let saved = plan(&r, &FixOptions::default());
+        let mut current = saved.clone();
+        current.actions[0].pod_uid = "new-uid".into();
+        current.actions.remove(1);
+        let (keep, dropped) = reconcile(&saved, &current);
+        assert_eq!(keep.len(), 1);
+        assert_eq!(
+            keep[0].pod_uid, "uid-a",
+            "the saved UID is the one acted on"
+        );
+        assert_eq!(dropped.len(), 1);
+        assert_eq!(dropped[0].0.pod, "b");
+    }
+
+    #[test]
+    fn plans_round_trip_through_json() {
+        let r = report(vec![ds(
+            "RollingUpdate",
+            vec![misscheduled(true, vec![owned("a")])],
+        )]);
+        let p = plan(&r, &FixOptions::default());
+        let text = serde_json::to_string(&p).unwrap();
+        let back: Plan = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, p);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["kind"], "DaemonSetFixPlan");
+        assert_eq!(v["actions"][0]["action"], "evict");
+        assert_eq!(v["actions"][0]["cause"], "misscheduled");
+        assert_eq!(v["actions"][0]["podUid"], "uid-a");
+    }
+}
