@@ -63,12 +63,48 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-ds_coverage' -ScriptBlo
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Every rule, checked, for one (DaemonSet, node) pair, and what to change')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of the `-o json` report')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Plan the removal of drift (misscheduled, duplicate, failed daemon pods, pods of deleted nodes, with --outdated OnDelete pods), show it, and carry it out with --yes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'kubectl-ds_coverage;explain' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the DaemonSets (default: the context''s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the DaemonSets (default: the context''s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector on DaemonSets (`key=value,key2 in (a,b),!key3`)')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector on DaemonSets (`key=value,key2 in (a,b),!key3`)')
+            [CompletionResult]::new('--node-selector', '--node-selector', [CompletionResultType]::ParameterName, 'Audit only the nodes matching this label selector')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read cluster state from `kubectl get ... -o json|yaml` output instead of a cluster: files, directories (recursively, e.g. `kubectl cluster-info dump --output-directory`), or `-` for stdin. Repeatable')
+            [CompletionResult]::new('--from-file', '--from-file', [CompletionResultType]::ParameterName, 'Read cluster state from `kubectl get ... -o json|yaml` output instead of a cluster: files, directories (recursively, e.g. `kubectl cluster-info dump --output-directory`), or `-` for stdin. Repeatable')
+            [CompletionResult]::new('--as-of', '--as-of', [CompletionResultType]::ParameterName, 'Evaluate ages and minReadySeconds as of this instant (RFC 3339), e.g. for a dump taken days ago. Default: now')
+            [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'DaemonSet manifests that are not applied yet (multi-document YAML as `helm template` or `kustomize build` print it; repeatable): where would they land? A manifest with the name of an existing DaemonSet shows the effect of the change on its pods')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--group-by', '--group-by', [CompletionResultType]::ParameterName, 'Matrix rows: fold nodes by the value of this label (e.g. topology.kubernetes.io/zone)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output (json and yaml are never coloured). NO_COLOR is honoured')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Username to impersonate for the requests')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'Group to impersonate (repeatable)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single server request: 0 (never give up), or 30s, 2m...')
+            [CompletionResult]::new('--chunk-size', '--chunk-size', [CompletionResultType]::ParameterName, 'List in pages of this many objects (0: one request per list), as kubectl --chunk-size')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log every API request (method, path, status, time) and retry to stderr; never tokens')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log every API request (method, path, status, time) and retry to stderr; never tokens')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Audit DaemonSets in all namespaces')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Audit DaemonSets in all namespaces')
+            [CompletionResult]::new('--toleration-comparison-operators', '--toleration-comparison-operators', [CompletionResultType]::ParameterName, 'Evaluate Lt/Gt tolerations, as clusters with the TaintTolerationComparisonOperators feature gate (alpha in 1.35, off by default) do')
+            [CompletionResult]::new('--include-ineligible', '--include-ineligible', [CompletionResultType]::ParameterName, 'Also report pairs where the DaemonSet wants no pod, with the reasons')
+            [CompletionResult]::new('--all-nodes', '--all-nodes', [CompletionResultType]::ParameterName, 'Matrix: show every row, also on large clusters where fully covered rows are hidden')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Don''t print headers (and, in tables, the detail and summary lines), like kubectl')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Don''t verify the server''s certificate (insecure)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-ds_coverage;schema' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the DaemonSets (default: the context''s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the DaemonSets (default: the context''s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector on DaemonSets (`key=value,key2 in (a,b),!key3`)')
@@ -185,12 +221,16 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-ds_coverage' -ScriptBlo
         }
         'kubectl-ds_coverage;help' {
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Every rule, checked, for one (DaemonSet, node) pair, and what to change')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of the `-o json` report')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Plan the removal of drift (misscheduled, duplicate, failed daemon pods, pods of deleted nodes, with --outdated OnDelete pods), show it, and carry it out with --yes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'kubectl-ds_coverage;help;explain' {
+            break
+        }
+        'kubectl-ds_coverage;help;schema' {
             break
         }
         'kubectl-ds_coverage;help;completion' {

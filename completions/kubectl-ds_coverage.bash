@@ -28,6 +28,9 @@ _kubectl__ds_coverage() {
             kubectl__ds_coverage,help)
                 cmd="kubectl__ds_coverage__subcmd__help"
                 ;;
+            kubectl__ds_coverage,schema)
+                cmd="kubectl__ds_coverage__subcmd__schema"
+                ;;
             kubectl__ds_coverage__subcmd__help,completion)
                 cmd="kubectl__ds_coverage__subcmd__help__subcmd__completion"
                 ;;
@@ -40,6 +43,9 @@ _kubectl__ds_coverage() {
             kubectl__ds_coverage__subcmd__help,help)
                 cmd="kubectl__ds_coverage__subcmd__help__subcmd__help"
                 ;;
+            kubectl__ds_coverage__subcmd__help,schema)
+                cmd="kubectl__ds_coverage__subcmd__help__subcmd__schema"
+                ;;
             *)
                 ;;
         esac
@@ -47,7 +53,7 @@ _kubectl__ds_coverage() {
 
     case "${cmd}" in
         kubectl__ds_coverage)
-            opts="-n -A -l -f -o -v -h -V --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --check --fail-on --min-coverage --grace --ignore-unready-nodes --include-draining-nodes --expect-nodes --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help --version explain completion fix help"
+            opts="-n -A -l -f -o -v -h -V --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --check --fail-on --min-coverage --grace --ignore-unready-nodes --include-draining-nodes --expect-nodes --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help --version explain schema completion fix help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -507,7 +513,7 @@ _kubectl__ds_coverage() {
             return 0
             ;;
         kubectl__subcmd__ds_coverage__subcmd__help)
-            opts="explain completion fix help"
+            opts="explain schema completion fix help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -569,6 +575,126 @@ _kubectl__ds_coverage() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__ds_coverage__subcmd__help__subcmd__schema)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__ds_coverage__subcmd__schema)
+            opts="-n -A -l -f -o -v -h --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-of)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --manifest)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide matrix json yaml markdown junit" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide matrix json yaml markdown junit" -- "${cur}"))
+                    return 0
+                    ;;
+                --group-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chunk-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -66,6 +66,7 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -a "explain" -d 'Every rule, checked, for one (DaemonSet, node) pair, and what to change'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -a "schema" -d 'Print the JSON Schema of the `-o json` report'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -a "fix" -d 'Plan the removal of drift (misscheduled, duplicate, failed daemon pods, pods of deleted nodes, with --outdated OnDelete pods), show it, and carry it out with --yes'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -102,6 +103,39 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l no-headers -d 'Don\'t print headers (and, in tables, the detail and summary lines), like kubectl'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l insecure-skip-tls-verify -d 'Don\'t verify the server\'s certificate (insecure)'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s n -l namespace -d 'Namespace of the DaemonSets (default: the context\'s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s l -l selector -d 'Label selector on DaemonSets (`key=value,key2 in (a,b),!key3`)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l node-selector -d 'Audit only the nodes matching this label selector' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s f -l from-file -d 'Read cluster state from `kubectl get ... -o json|yaml` output instead of a cluster: files, directories (recursively, e.g. `kubectl cluster-info dump --output-directory`), or `-` for stdin. Repeatable' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l as-of -d 'Evaluate ages and minReadySeconds as of this instant (RFC 3339), e.g. for a dump taken days ago. Default: now' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l manifest -d 'DaemonSet manifests that are not applied yet (multi-document YAML as `helm template` or `kustomize build` print it; repeatable): where would they land? A manifest with the name of an existing DaemonSet shows the effect of the change on its pods' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s o -l output -d 'Output format' -r -f -a "table\t'One row per DaemonSet, with the nodes concerned under each imperfect row'
+wide\t'The table plus placement rules and the reasons nodes are excluded'
+matrix\t'Nodes × DaemonSets, one symbol per pair (see --group-by, --all-nodes)'
+json\t'The report as JSON (schemaVersion 1)'
+yaml\t'The report as YAML'
+markdown\t'Summary table and per-DaemonSet details for a PR comment or CI step summary'
+junit\t'JUnit XML: one testsuite per DaemonSet, one testcase per eligible pair'"
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l group-by -d 'Matrix rows: fold nodes by the value of this label (e.g. topology.kubernetes.io/zone)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l color -d 'When to colour the output (json and yaml are never coloured). NO_COLOR is honoured' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l as -d 'Username to impersonate for the requests' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l as-group -d 'Group to impersonate (repeatable)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l request-timeout -d 'How long to wait for a single server request: 0 (never give up), or 30s, 2m...' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l chunk-size -d 'List in pages of this many objects (0: one request per list), as kubectl --chunk-size' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s v -l v -d 'Log every API request (method, path, status, time) and retry to stderr; never tokens' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s A -l all-namespaces -d 'Audit DaemonSets in all namespaces'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l toleration-comparison-operators -d 'Evaluate Lt/Gt tolerations, as clusters with the TaintTolerationComparisonOperators feature gate (alpha in 1.35, off by default) do'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l include-ineligible -d 'Also report pairs where the DaemonSet wants no pod, with the reasons'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l all-nodes -d 'Matrix: show every row, also on large clusters where fully covered rows are hidden'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l no-headers -d 'Don\'t print headers (and, in tables, the detail and summary lines), like kubectl'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l insecure-skip-tls-verify -d 'Don\'t verify the server\'s certificate (insecure)'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -s n -l namespace -d 'Namespace of the DaemonSets (default: the context\'s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -s l -l selector -d 'Label selector on DaemonSets (`key=value,key2 in (a,b),!key3`)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l node-selector -d 'Audit only the nodes matching this label selector' -r
@@ -179,7 +213,8 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l no-headers -d 'Don\'t print headers (and, in tables, the detail and summary lines), like kubectl'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l insecure-skip-tls-verify -d 'Don\'t verify the server\'s certificate (insecure)'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand help; and not __fish_seen_subcommand_from explain completion fix help" -f -a "explain" -d 'Every rule, checked, for one (DaemonSet, node) pair, and what to change'
-complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand help; and not __fish_seen_subcommand_from explain completion fix help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand help; and not __fish_seen_subcommand_from explain completion fix help" -f -a "fix" -d 'Plan the removal of drift (misscheduled, duplicate, failed daemon pods, pods of deleted nodes, with --outdated OnDelete pods), show it, and carry it out with --yes'
-complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand help; and not __fish_seen_subcommand_from explain completion fix help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand help; and not __fish_seen_subcommand_from explain schema completion fix help" -f -a "explain" -d 'Every rule, checked, for one (DaemonSet, node) pair, and what to change'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand help; and not __fish_seen_subcommand_from explain schema completion fix help" -f -a "schema" -d 'Print the JSON Schema of the `-o json` report'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand help; and not __fish_seen_subcommand_from explain schema completion fix help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand help; and not __fish_seen_subcommand_from explain schema completion fix help" -f -a "fix" -d 'Plan the removal of drift (misscheduled, duplicate, failed daemon pods, pods of deleted nodes, with --outdated OnDelete pods), show it, and carry it out with --yes'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand help; and not __fish_seen_subcommand_from explain schema completion fix help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

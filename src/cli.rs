@@ -17,8 +17,7 @@ kubectl get nodes,daemonsets,pods,controllerrevisions -A -o json > cluster.json\
 kubectl ds-coverage -A --from-file cluster.json\n\n  \
 # one DaemonSet, as JSON for jq\n  \
 kubectl ds-coverage -n logging fluent-bit --from-file cluster.json -o json | jq '.daemonSets[0].counts'\n\n\
-Exit codes: 0 report produced, 1 --check failed, 2 usage error, 3 cannot read the cluster or input.",
-    args_conflicts_with_subcommands = true
+Exit codes: 0 report produced, 1 --check failed, 2 usage error, 3 cannot read the cluster or input."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -45,6 +44,8 @@ pub struct Cli {
 pub enum Command {
     /// Every rule, checked, for one (DaemonSet, node) pair, and what to change.
     Explain(ExplainArgs),
+    /// Print the JSON Schema of the `-o json` report.
+    Schema,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completion {
         #[arg(value_enum)]

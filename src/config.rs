@@ -75,6 +75,8 @@ pub enum Mode {
     Completion(clap_complete::Shell),
     /// `fix`: plan the removal of drift, and carry it out when told to.
     Fix(Box<crate::fix::FixSettings>),
+    /// `schema`: print the report's JSON Schema.
+    Schema,
 }
 
 impl Config {
@@ -159,6 +161,7 @@ impl Config {
                 }
                 Mode::Fix(Box::new(fix_settings(f, offline, env)?))
             }
+            Some(crate::cli::Command::Schema) => Mode::Schema,
             Some(crate::cli::Command::Explain(e)) => {
                 if !cli.daemon_sets.is_empty() {
                     return Err(Error::Usage(

@@ -10,7 +10,7 @@ use crate::eligibility::labels::Selector;
 use crate::report::{DaemonSetReport, NodeReport, PairReport, Report, State};
 
 /// What `--fail-on` can name: the pair states, plus `outdated`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub enum FailOn {
     Missing,
     Pending,
@@ -103,7 +103,7 @@ impl Default for Policy {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GateReport {
     pub passed: bool,
@@ -121,7 +121,7 @@ pub struct GateReport {
     pub waived: Vec<Waived>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Violation {
     pub daemon_set: String,
@@ -131,7 +131,7 @@ pub struct Violation {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Ignored {
     pub daemon_set: String,
@@ -139,7 +139,7 @@ pub struct Ignored {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Waived {
     pub daemon_set: String,

@@ -42,9 +42,16 @@ pub fn run(
     if let config::Mode::Fix(settings) = &config.mode {
         return fix::run(settings, config, stdin, out, err);
     }
-    if let config::Mode::Completion(shell) = config.mode {
-        write_completion(shell, out)?;
-        return Ok(Exit::Ok);
+    match config.mode {
+        config::Mode::Completion(shell) => {
+            write_completion(shell, out)?;
+            return Ok(Exit::Ok);
+        }
+        config::Mode::Schema => {
+            writeln!(out, "{}", report_schema())?;
+            return Ok(Exit::Ok);
+        }
+        _ => {}
     }
     let mut audit = config.audit.clone();
     let manifests = if config.manifests.is_empty() {
@@ -87,6 +94,12 @@ pub fn run(
     }
     render::render(&report, &config.render, out)?;
     Ok(exit)
+}
+
+/// The JSON Schema of the report (`-o json`), generated from the Rust types.
+pub fn report_schema() -> String {
+    let schema = schemars::schema_for!(report::Report);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 
 /// The completion script for `kubectl-ds_coverage` in one shell's language.

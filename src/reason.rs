@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// The rule or source a reason comes from. Serialized in camelCase (`nodeSelector`, `taint`, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Rule {
     /// The template pins `spec.nodeName` to another node.
@@ -32,7 +32,7 @@ pub enum Rule {
     Revision,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Reason {
     pub rule: Rule,
     pub message: String,

@@ -11,8 +11,11 @@ use crate::reason::Reason;
 pub const SCHEMA_VERSION: u32 = 1;
 pub const KIND: &str = "DaemonSetCoverageReport";
 
-#[derive(Debug, Clone, Serialize)]
+/// ds-coverage's report (`kubectl ds-coverage -o json`, schemaVersion 1): the state of every
+/// (DaemonSet, node) pair as the DaemonSet controller decides it, and why.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(title = "DaemonSetCoverageReport")]
 pub struct Report {
     pub schema_version: u32,
     pub kind: String,
@@ -32,14 +35,14 @@ pub struct Report {
 }
 
 /// Where the objects came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Source {
     Cluster { context: String, server: String },
     File { paths: Vec<String> },
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub daemon_sets: usize,
@@ -51,7 +54,7 @@ pub struct Summary {
 }
 
 /// One state per pair, counted. `coveragePercent` = ready / eligible (100 when none eligible).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
     pub eligible: usize,
@@ -110,7 +113,7 @@ pub fn percent(part: usize, whole: usize) -> f64 {
 }
 
 /// The state of one (DaemonSet, node) pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub enum State {
     Ready,
     NotReady,
@@ -156,7 +159,7 @@ impl std::fmt::Display for State {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DaemonSetReport {
     pub namespace: String,
@@ -187,7 +190,7 @@ pub struct DaemonSetReport {
 }
 
 /// The template's placement rules in short form.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlacementSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -202,7 +205,7 @@ pub struct PlacementSummary {
 }
 
 /// The seven numbers the controller writes to `.status`, computed by its rules (§10).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ComputedStatus {
     pub desired_number_scheduled: i64,
@@ -215,7 +218,7 @@ pub struct ComputedStatus {
 }
 
 /// The DaemonSet's `.status` as read (absent numbers read as 0, as the API omits zeros).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ControllerStatus {
     #[serde(flatten)]
@@ -224,7 +227,7 @@ pub struct ControllerStatus {
     pub generation: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PairReport {
     pub node: String,
@@ -245,7 +248,7 @@ pub struct PairReport {
     pub pods: Vec<PodReport>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PodReport {
     pub name: String,
@@ -261,14 +264,14 @@ pub struct PodReport {
     pub claim: Claim,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Claim {
     Owned,
     Adopted,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Exclusion {
     pub reason: Reason,
@@ -276,7 +279,7 @@ pub struct Exclusion {
     pub nodes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PodOnMissingNode {
     pub pod: String,
@@ -286,7 +289,7 @@ pub struct PodOnMissingNode {
     pub removed_by: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeReport {
     pub name: String,
@@ -301,7 +304,7 @@ pub struct NodeReport {
     pub misscheduled: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrphanReport {
     pub namespace: String,

@@ -180,8 +180,9 @@ pub async fn connect(args: &ConnectArgs) -> Result<Connection> {
     if !args.impersonate_groups.is_empty() {
         config.auth_info.impersonate_groups = Some(args.impersonate_groups.clone());
     }
+    // --request-timeout bounds each whole request (sent, answered, body read) in `Fetcher::send`;
+    // the connect timeout only keeps an unreachable server from outlasting it.
     if let Some(t) = args.request_timeout {
-        config.read_timeout = Some(t);
         config.connect_timeout = Some(t);
     }
     let server = config
