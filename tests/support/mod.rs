@@ -1,7 +1,9 @@
 #![allow(dead_code)]
 //! Test support shared by the integration tests (each test file uses only part of it).
 
-pub mod generator;
+/// The generator lives in the simulator crate (its binary generates clusters for the benchmark).
+#[allow(unused_imports)]
+pub use ds_coverage_simulator::generator;
 
 /// The example cluster (`examples/cluster.yaml`) as objects for the simulator.
 pub fn example_objects() -> Vec<serde_json::Value> {

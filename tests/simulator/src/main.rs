@@ -2,28 +2,44 @@
 //!
 //! ```text
 //! ds-coverage-simulator --listen 127.0.0.1:0 --from-file cluster.json [--token T]
-//!     [--kubeconfig PATH] [--gzip-threshold BYTES] [--workers N] [--controller]
+//!     [--kubeconfig PATH] [--gzip-threshold BYTES|never] [--workers N] [--controller]
+//! ds-coverage-simulator --generate nodes=5000,daemonsets=40,ordinary=10,drift=0.05,seed=1 …
 //! ```
-//! Prints `url: http://…` and `kubeconfig: PATH` on stdout. `GET /_sim/stats` returns the serving
-//! statistics as JSON; `POST /_sim/reset` clears them.
+//! Prints `url: http://…` and `kubeconfig: PATH` on stdout (after `generated: …` with
+//! `--generate`). `GET /_sim/stats` returns the serving statistics as JSON; `POST /_sim/reset`
+//! clears them; `POST /_sim/config?gzipThreshold=N|never` changes the gzip threshold.
 
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use ds_coverage_simulator::generator::ClusterSpec;
 use ds_coverage_simulator::{ControllerMode, SimOptions, Simulator};
 use serde_json::Value;
 
-const USAGE: &str = "usage: ds-coverage-simulator --from-file FILE [--listen ADDR] [--token TOKEN]
-       [--kubeconfig PATH] [--gzip-threshold BYTES] [--workers N] [--controller]
+const USAGE: &str =
+    "usage: ds-coverage-simulator (--from-file FILE | --generate SPEC) [--listen ADDR]
+       [--token TOKEN] [--kubeconfig PATH] [--gzip-threshold BYTES|never] [--workers N]
+       [--controller]
 
-Serves the objects in FILE (JSON or YAML: a List, an array, or a single object) as a simulated
-kube-apiserver, and prints its URL and a kubeconfig path. Runs until killed.";
+Serves the objects in FILE (JSON or YAML: a List, an array, or a single object), or a generated
+cluster, as a simulated kube-apiserver, and prints its URL and a kubeconfig path. Runs until
+killed.
+
+SPEC is comma-separated key=value: nodes=N (required), daemonsets=M (40), ordinary=K ordinary
+pods per node (10), drift=F (0.05), seed=S (1), padding=true|false (true: daemon pods of 5-8 KB
+of JSON). Objects stream from the generator into the store, so 15,000 nodes x 40 DaemonSets
+(about 3.6 GB of JSON) needs about that much memory.";
+
+enum Source {
+    File(PathBuf),
+    Generate(ClusterSpec),
+}
 
 struct Args {
     listen: SocketAddr,
-    file: PathBuf,
+    source: Source,
     token: Option<String>,
     kubeconfig: Option<PathBuf>,
     gzip_threshold: Option<usize>,
@@ -34,7 +50,7 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
     let mut listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    let (mut file, mut token, mut kubeconfig, mut gzip_threshold, mut workers, mut controller) =
+    let (mut source, mut token, mut kubeconfig, mut gzip_threshold, mut workers, mut controller) =
         (None, None, None, None, None, false);
     while let Some(a) = args.next() {
         let (flag, inline) = match a.split_once('=') {
@@ -52,15 +68,18 @@ fn parse_args() -> Result<Args, String> {
                 let v = value()?;
                 listen = v.parse().map_err(|e| format!("--listen {v}: {e}"))?;
             }
-            "--from-file" | "-f" => file = Some(PathBuf::from(value()?)),
+            "--from-file" | "-f" => source = Some(Source::File(PathBuf::from(value()?))),
+            "--generate" => source = Some(Source::Generate(parse_spec(&value()?)?)),
             "--token" => token = Some(value()?),
             "--kubeconfig" => kubeconfig = Some(PathBuf::from(value()?)),
             "--gzip-threshold" => {
                 let v = value()?;
-                gzip_threshold = Some(
+                gzip_threshold = Some(if v == "never" {
+                    usize::MAX
+                } else {
                     v.parse()
-                        .map_err(|e| format!("--gzip-threshold {v}: {e}"))?,
-                );
+                        .map_err(|e| format!("--gzip-threshold {v}: {e}"))?
+                });
             }
             "--workers" => {
                 let v = value()?;
@@ -73,13 +92,48 @@ fn parse_args() -> Result<Args, String> {
     }
     Ok(Args {
         listen,
-        file: file.ok_or("--from-file is required")?,
+        source: source.ok_or("--from-file or --generate is required")?,
         token,
         kubeconfig,
         gzip_threshold,
         workers,
         controller,
     })
+}
+
+/// `nodes=N,daemonsets=M,ordinary=K,drift=F,seed=S,padding=B`.
+fn parse_spec(text: &str) -> Result<ClusterSpec, String> {
+    let mut spec = ClusterSpec {
+        seed: 1,
+        nodes: 0,
+        daemon_sets: 40,
+        ordinary_pods_per_node: 10,
+        drift: 0.05,
+        daemon_pod_padding: true,
+    };
+    let mut nodes = false;
+    for part in text.split(',').filter(|p| !p.is_empty()) {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| format!("--generate: {part:?} is not key=value"))?;
+        let bad = |e: &dyn std::fmt::Display| format!("--generate {k}={v}: {e}");
+        match k.trim() {
+            "nodes" => {
+                spec.nodes = v.parse().map_err(|e| bad(&e))?;
+                nodes = true;
+            }
+            "daemonsets" | "daemon_sets" => spec.daemon_sets = v.parse().map_err(|e| bad(&e))?,
+            "ordinary" => spec.ordinary_pods_per_node = v.parse().map_err(|e| bad(&e))?,
+            "drift" => spec.drift = v.parse().map_err(|e| bad(&e))?,
+            "seed" => spec.seed = v.parse().map_err(|e| bad(&e))?,
+            "padding" => spec.daemon_pod_padding = v.parse().map_err(|e| bad(&e))?,
+            other => return Err(format!("--generate: unknown key {other:?}")),
+        }
+    }
+    if !nodes {
+        return Err("--generate needs nodes=N".into());
+    }
+    Ok(spec)
 }
 
 /// Starts the simulator on the file: JSON is streamed item by item; YAML is read whole.
@@ -137,7 +191,23 @@ fn main() -> ExitCode {
     if let Some(w) = args.workers {
         opts.worker_threads = w;
     }
-    let sim = match start(&args.file, opts) {
+    let started = match &args.source {
+        Source::File(path) => start(path, opts),
+        Source::Generate(spec) => {
+            let t = std::time::Instant::now();
+            Simulator::try_start_generated(spec, opts)
+                .map(|(sim, shape)| {
+                    println!(
+                        "generated: {} in {:.1}s",
+                        shape.summary(),
+                        t.elapsed().as_secs_f64()
+                    );
+                    sim
+                })
+                .map_err(|e| e.to_string())
+        }
+    };
+    let sim = match started {
         Ok(s) => s,
         Err(e) => {
             eprintln!("ds-coverage-simulator: {e}");

@@ -38,7 +38,8 @@ pub(crate) struct Shared {
     pub(crate) controller: Option<ControllerMode>,
     token: Option<String>,
     git_version: String,
-    gzip_threshold: usize,
+    /// Changed while serving by `/_sim/config?gzipThreshold=N` (the benchmark's gzip on/off).
+    gzip_threshold: std::sync::atomic::AtomicUsize,
     continue_ttl: Option<Duration>,
     user: String,
     pub(crate) server_address: String,
@@ -62,7 +63,7 @@ impl Shared {
             controller: opts.controller.clone(),
             token: opts.token.clone(),
             git_version: opts.git_version.clone(),
-            gzip_threshold: opts.gzip_threshold,
+            gzip_threshold: std::sync::atomic::AtomicUsize::new(opts.gzip_threshold),
             continue_ttl: opts.continue_ttl,
             user: opts.user.clone(),
             server_address,
@@ -89,6 +90,16 @@ impl Shared {
 
     pub(crate) fn rng(&self) -> MutexGuard<'_, Rng> {
         lock(&self.rng)
+    }
+
+    pub(crate) fn set_gzip_threshold(&self, bytes: usize) {
+        self.gzip_threshold
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn gzip_threshold(&self) -> usize {
+        self.gzip_threshold
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn never_ready(&self, node: &str) -> bool {
@@ -360,7 +371,7 @@ async fn handle(
     let user_agent = header(headers, USER_AGENT);
 
     if path.starts_with("/_sim/") {
-        return Ok(internal(&shared, &method, &path));
+        return Ok(internal(&shared, &method, &path, &query));
     }
 
     let params = parse_query(&query);
@@ -439,7 +450,7 @@ async fn handle(
     };
 
     let uncompressed = reply.body.len();
-    let gzip = gzip_ok && uncompressed > shared.gzip_threshold;
+    let gzip = gzip_ok && uncompressed > shared.gzip_threshold();
     let body = if gzip {
         let mut enc = flate2::write::GzEncoder::new(
             Vec::with_capacity(uncompressed / 4),
@@ -492,8 +503,9 @@ fn record_request(
     lock(&shared.log).push(record);
 }
 
-/// `/_sim/stats` (GET) and `/_sim/reset` (POST): for the benchmark, never logged.
-fn internal(shared: &Shared, method: &Method, path: &str) -> Response<Full<Bytes>> {
+/// `/_sim/stats` (GET), `/_sim/reset` (POST) and `/_sim/config?gzipThreshold=N` (POST; `never`
+/// turns gzip off): for the benchmark, never logged.
+fn internal(shared: &Shared, method: &Method, path: &str, query: &str) -> Response<Full<Bytes>> {
     let body = match (method, path) {
         (&Method::GET, "/_sim/stats") => {
             let s = lock(&shared.stats).clone();
@@ -506,6 +518,21 @@ fn internal(shared: &Shared, method: &Method, path: &str) -> Response<Full<Bytes
                 "servingSeconds": s.serving_time.as_secs_f64(),
             })
         }
+        (&Method::POST, "/_sim/config") => {
+            let params = parse_query(query);
+            match params.iter().find(|(k, _)| k == "gzipThreshold") {
+                Some((_, v)) if v == "never" => shared.set_gzip_threshold(usize::MAX),
+                Some((_, v)) => match v.parse() {
+                    Ok(n) => shared.set_gzip_threshold(n),
+                    Err(_) => {
+                        return internal_reply(json!({"error": "gzipThreshold: bytes or never"}));
+                    }
+                },
+                None => {}
+            }
+            let t = shared.gzip_threshold();
+            json!({"gzipThreshold": if t == usize::MAX { json!("never") } else { json!(t) }})
+        }
         (&Method::POST, "/_sim/reset") => {
             *lock(&shared.stats) = SimStats::default();
             lock(&shared.log).clear();
@@ -513,6 +540,10 @@ fn internal(shared: &Shared, method: &Method, path: &str) -> Response<Full<Bytes
         }
         _ => json!({"error": "unknown simulator endpoint"}),
     };
+    internal_reply(body)
+}
+
+fn internal_reply(body: Value) -> Response<Full<Bytes>> {
     Response::builder()
         .header("Content-Type", "application/json")
         .body(Full::new(Bytes::from(body.to_string())))

@@ -348,8 +348,9 @@ impl StoreBuilder {
         }
     }
 
-    /// Adds one object, or every object of a `List`.
-    pub(crate) fn add(&mut self, v: Value, rng: &mut Rng) -> Result<(), String> {
+    /// Adds one object, or every object of a `List`; returns the bytes stored for them.
+    pub(crate) fn add(&mut self, v: Value, rng: &mut Rng) -> Result<usize, String> {
+        let mut stored = 0;
         let mut flat = Vec::new();
         flatten(vec![v], "", &mut flat)?;
         for (res, mut v) in flat {
@@ -375,9 +376,10 @@ impl StoreBuilder {
                 }
             }
             let obj = Object::from_value(res, v)?;
+            stored += obj.bytes.len();
             self.store.collections[res].insert(obj.key.clone(), Arc::new(obj));
         }
-        Ok(())
+        Ok(stored)
     }
 
     /// Derives namespaces when none were given, and sets the global resourceVersion.

@@ -1,4 +1,5 @@
-//! A deterministic synthetic-cluster generator (engineering.md, tests tier 5).
+//! A deterministic synthetic-cluster generator (engineering.md, tests tier 5), used by the
+//! integration tests (through `tests/support`) and by the simulator binary's `--generate`.
 //!
 //! [`generate`] builds Nodes, DaemonSets, daemon and ordinary Pods and ControllerRevisions shaped
 //! as `kubectl get -o json` returns them (the shapes of `examples/cluster.yaml`). Every choice
@@ -109,14 +110,14 @@ impl Cluster {
 
     /// Write [`Cluster::to_json`] to `w`.
     pub fn write_json(&self, mut w: impl Write) -> std::io::Result<()> {
-        w.write_all(br#"{"apiVersion":"v1","items":["#)?;
+        w.write_all(LIST_HEAD.as_bytes())?;
         for (i, item) in self.items().enumerate() {
             if i > 0 {
                 w.write_all(b",")?;
             }
             serde_json::to_writer(&mut w, item)?;
         }
-        w.write_all(br#"],"kind":"List","metadata":{"resourceVersion":""}}"#)
+        w.write_all(LIST_TAIL.as_bytes())
     }
 
     /// Every object in list order: nodes, daemonsets, pods, controllerrevisions.
@@ -186,8 +187,193 @@ pub fn generate(spec: &ClusterSpec) -> Cluster {
 
 /// [`generate`], plus what each (DaemonSet, node) pair is meant to show.
 pub fn generate_with_expectations(spec: &ClusterSpec) -> (Cluster, Expectations) {
-    Generator::new(spec).run()
+    let (o, expectations) = Generator::new(spec).run(&mut |v| Some(v));
+    let cluster = Cluster {
+        nodes: o.nodes,
+        daemon_sets: o.daemon_sets,
+        pods: o.pods,
+        revisions: o.revisions,
+    };
+    (cluster, expectations)
 }
+
+/// The same cluster as [`generate`], each object already serialized. A `serde_json::Value`
+/// takes about 14 times the memory of its JSON, so at 5,000 nodes [`Cluster`] needs over 10 GB
+/// where this needs about the JSON's size: use it for simulators and benchmarks.
+pub fn generate_serialized(spec: &ClusterSpec) -> SerializedCluster {
+    let mut generator = Generator::new(spec);
+    generator.expectations = false;
+    let (o, _) =
+        generator.run(&mut |v| Some(serde_json::to_string(&v).expect("a Value always serializes")));
+    SerializedCluster {
+        nodes: o.nodes,
+        daemon_sets: o.daemon_sets,
+        pods: o.pods,
+        revisions: o.revisions,
+    }
+}
+
+/// Every object of the cluster [`generate`] builds, handed to `sink` one at a time as soon as it
+/// is built, in generation order: the nodes; then per DaemonSet its daemon pods, the DaemonSet and
+/// its ControllerRevisions; then the ordinary pods. Nothing is kept, so memory stays at the
+/// generator's plan (well under 1 KB per pod) at any size: 15,000 nodes × 40 DaemonSets (about
+/// 750,000 objects, 3.6 GB of JSON) stream through it. The objects are byte-identical to
+/// [`generate`]'s; only their order differs (no sorting, which would need them all at once).
+pub fn generate_each(spec: &ClusterSpec, sink: &mut dyn FnMut(Value)) {
+    let mut generator = Generator::new(spec);
+    generator.expectations = false;
+    generator.run::<()>(&mut |v| {
+        sink(v);
+        None
+    });
+}
+
+/// The shape of a generated cluster: object counts and JSON sizes (for the simulator's startup line and the benchmark's notes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shape {
+    pub nodes: usize,
+    pub daemon_sets: usize,
+    /// Pods whose controller is a DaemonSet.
+    pub daemon_pods: usize,
+    pub ordinary_pods: usize,
+    pub revisions: usize,
+    /// Compact JSON bytes of every object.
+    pub json_bytes: u64,
+    /// Compact JSON bytes of the daemon pods alone, and the smallest and largest of them.
+    pub daemon_pod_bytes: u64,
+    pub daemon_pod_min: usize,
+    pub daemon_pod_max: usize,
+}
+
+impl Shape {
+    /// What kind of object `v` is, for [`Shape::count`].
+    pub fn classify(v: &Value) -> ObjectClass {
+        match v["kind"].as_str().unwrap_or("") {
+            "Node" => ObjectClass::Node,
+            "DaemonSet" => ObjectClass::DaemonSet,
+            "ControllerRevision" => ObjectClass::Revision,
+            "Pod" if controller_kind(v) == Some("DaemonSet") => ObjectClass::DaemonPod,
+            "Pod" => ObjectClass::OrdinaryPod,
+            _ => ObjectClass::Other,
+        }
+    }
+
+    /// Counts one object given as a `Value` and its compact JSON length.
+    pub fn add(&mut self, v: &Value, json_len: usize) {
+        self.count(Shape::classify(v), json_len);
+    }
+
+    /// Counts one object of class `class` whose compact JSON is `json_len` bytes.
+    pub fn count(&mut self, class: ObjectClass, json_len: usize) {
+        self.json_bytes += json_len as u64;
+        match class {
+            ObjectClass::Node => self.nodes += 1,
+            ObjectClass::DaemonSet => self.daemon_sets += 1,
+            ObjectClass::Revision => self.revisions += 1,
+            ObjectClass::DaemonPod => {
+                self.daemon_pods += 1;
+                self.daemon_pod_bytes += json_len as u64;
+                self.daemon_pod_min = if self.daemon_pods == 1 {
+                    json_len
+                } else {
+                    self.daemon_pod_min.min(json_len)
+                };
+                self.daemon_pod_max = self.daemon_pod_max.max(json_len);
+            }
+            ObjectClass::OrdinaryPod => self.ordinary_pods += 1,
+            ObjectClass::Other => {}
+        }
+    }
+
+    /// `1000 nodes, 40 DaemonSets, 38000 daemon pods (5.1–7.9 KB), 10000 ordinary pods, 52
+    /// revisions, 240.1 MB of JSON`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} nodes, {} DaemonSets, {} daemon pods ({:.1}–{:.1} KB, mean {:.1} KB), {} ordinary \
+             pods, {} revisions, {:.1} MB of JSON",
+            self.nodes,
+            self.daemon_sets,
+            self.daemon_pods,
+            self.daemon_pod_min as f64 / 1e3,
+            self.daemon_pod_max as f64 / 1e3,
+            self.daemon_pod_bytes as f64 / 1e3 / self.daemon_pods.max(1) as f64,
+            self.ordinary_pods,
+            self.revisions,
+            self.json_bytes as f64 / 1e6
+        )
+    }
+}
+
+/// The kinds [`Shape`] counts apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectClass {
+    Node,
+    DaemonSet,
+    DaemonPod,
+    OrdinaryPod,
+    Revision,
+    Other,
+}
+
+/// [`Cluster`] with every object as compact JSON text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerializedCluster {
+    pub nodes: Vec<String>,
+    pub daemon_sets: Vec<String>,
+    pub pods: Vec<String>,
+    pub revisions: Vec<String>,
+}
+
+impl SerializedCluster {
+    /// Every object in list order: nodes, daemonsets, pods, controllerrevisions.
+    pub fn items(&self) -> impl Iterator<Item = &str> {
+        self.nodes
+            .iter()
+            .chain(&self.daemon_sets)
+            .chain(&self.pods)
+            .chain(&self.revisions)
+            .map(String::as_str)
+    }
+
+    /// The same bytes as [`Cluster::to_json`].
+    pub fn to_json(&self) -> String {
+        let len: usize = self.items().map(|i| i.len() + 1).sum();
+        let mut out = String::with_capacity(len + 96);
+        out.push_str(LIST_HEAD);
+        for (i, item) in self.items().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(item);
+        }
+        out.push_str(LIST_TAIL);
+        out
+    }
+
+    /// Write [`SerializedCluster::to_json`] to `w`.
+    pub fn write_json(&self, mut w: impl Write) -> std::io::Result<()> {
+        w.write_all(LIST_HEAD.as_bytes())?;
+        for (i, item) in self.items().enumerate() {
+            if i > 0 {
+                w.write_all(b",")?;
+            }
+            w.write_all(item.as_bytes())?;
+        }
+        w.write_all(LIST_TAIL.as_bytes())
+    }
+}
+
+/// What [`Generator::run`] builds, in list order.
+struct Objects<T> {
+    nodes: Vec<T>,
+    daemon_sets: Vec<T>,
+    pods: Vec<T>,
+    revisions: Vec<T>,
+}
+
+/// A `v1` `List` around the items, as `serde_json` writes it (keys sorted).
+const LIST_HEAD: &str = r#"{"apiVersion":"v1","items":["#;
+const LIST_TAIL: &str = r#"],"kind":"List","metadata":{"resourceVersion":""}}"#;
 
 // ---------------------------------------------------------------------------------------------
 // Randomness, ids and time
@@ -1858,7 +2044,7 @@ fn pod_status(s: &StatusInput, rng: &mut Rng) -> Value {
             };
             status.insert(
                 "conditions".into(),
-                json!([
+                Value::Array(vec![
                     condition("PodReadyToStartContainers", "True", c + 2),
                     condition("Initialized", "True", c + 1),
                     ready,
@@ -1889,7 +2075,7 @@ fn pod_status(s: &StatusInput, rng: &mut Rng) -> Value {
             let unready = format!("containers with unready status: [{}]", s.container);
             status.insert(
                 "conditions".into(),
-                json!([
+                Value::Array(vec![
                     condition("PodReadyToStartContainers", "True", c + 2),
                     condition("Initialized", "True", c + 1),
                     condition_why("Ready", "False", c + 1, "ContainersNotReady", &unready),
@@ -1898,7 +2084,7 @@ fn pod_status(s: &StatusInput, rng: &mut Rng) -> Value {
                         "False",
                         c + 1,
                         "ContainersNotReady",
-                        &unready
+                        &unready,
                     ),
                     condition("PodScheduled", "True", c),
                 ]),
@@ -1945,12 +2131,12 @@ fn pod_status(s: &StatusInput, rng: &mut Rng) -> Value {
             };
             status.insert(
                 "conditions".into(),
-                json!([condition_why(
+                Value::Array(vec![condition_why(
                     "PodScheduled",
                     "False",
                     c,
                     "Unschedulable",
-                    &message
+                    &message,
                 )]),
             );
             status.insert("phase".into(), json!("Pending"));
@@ -1963,13 +2149,13 @@ fn pod_status(s: &StatusInput, rng: &mut Rng) -> Value {
             );
             status.insert(
                 "conditions".into(),
-                json!([
+                Value::Array(vec![
                     condition_why(
                         "DisruptionTarget",
                         "True",
                         failed,
                         "TerminationByKubelet",
-                        &message
+                        &message,
                     ),
                     condition("PodReadyToStartContainers", "False", failed + 1),
                     condition("Initialized", "True", c + 1),
@@ -2093,13 +2279,24 @@ fn daemon_pod(
         },
         rng,
     );
-    json!({
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": metadata,
-        "spec": spec,
-        "status": status,
-    })
+    object([
+        ("apiVersion", json!("v1")),
+        ("kind", json!("Pod")),
+        ("metadata", Value::Object(metadata)),
+        ("spec", Value::Object(spec)),
+        ("status", status),
+    ])
+}
+
+/// An object from owned parts. (`json!` copies every interpolated `Value` through
+/// `to_value`, which dominated the generation time for pods.)
+fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    Value::Object(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
 }
 
 /// Workloads behind the ordinary pods (namespace, deployment, image, port, cpu, memory).
@@ -2247,10 +2444,7 @@ fn ordinary_pod(
         },
         rng,
     );
-    json!({
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
+    let metadata = json!({
             "creationTimestamp": ts(created),
             "generateName": format!("{app}-{rs_hash}-"),
             "labels": {"app": app, "pod-template-hash": rs_hash},
@@ -2266,10 +2460,14 @@ fn ordinary_pod(
             }],
             "resourceVersion": rv.take(),
             "uid": uid,
-        },
-        "spec": spec,
-        "status": status,
-    })
+    });
+    object([
+        ("apiVersion", json!("v1")),
+        ("kind", json!("Pod")),
+        ("metadata", metadata),
+        ("spec", spec),
+        ("status", status),
+    ])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2305,6 +2503,8 @@ struct Generator<'a> {
     rv: ResourceVersions,
     /// Next pod IP per node (last octet).
     ip_slots: Vec<u32>,
+    /// Record what each pair is meant to show (off when streaming: it grows with the pairs).
+    expectations: bool,
 }
 
 impl<'a> Generator<'a> {
@@ -2344,6 +2544,7 @@ impl<'a> Generator<'a> {
             seed,
             drift,
             ip_slots: vec![2; nodes.len()],
+            expectations: true,
             nodes,
             daemon_sets,
             rv: ResourceVersions {
@@ -2359,11 +2560,15 @@ impl<'a> Generator<'a> {
         format!("{}.{}", self.nodes[node].pod_net, slot % 253 + 2)
     }
 
-    fn run(mut self) -> (Cluster, Expectations) {
+    /// Generate every object, handing each to `convert` as soon as it is built (so a caller
+    /// that serializes them never holds more than one `Value` at a time). What `convert` returns
+    /// is kept and sorted; `None` keeps nothing (streaming).
+    fn run<T>(mut self, convert: &mut dyn FnMut(Value) -> Option<T>) -> (Objects<T>, Expectations) {
         let n = self.nodes.len();
         let mut node_json = Vec::with_capacity(n);
         for node in &self.nodes {
-            node_json.push(node.to_json(self.seed, &mut self.rv));
+            // Node names are zero-padded: generation order is name order.
+            node_json.extend(convert(node.to_json(self.seed, &mut self.rv)));
         }
 
         // Where each DaemonSet wants pods now, and wanted them before drift tainted nodes.
@@ -2433,7 +2638,7 @@ impl<'a> Generator<'a> {
                         "pod",
                         ((d as u64) << 40) | ((i as u64) << 8) | k as u64,
                     );
-                    pods.push(daemon_pod(
+                    let pod = daemon_pod(
                         self.seed,
                         ds,
                         rev,
@@ -2444,7 +2649,10 @@ impl<'a> Generator<'a> {
                         n,
                         &mut rng,
                         &mut self.rv,
-                    ));
+                    );
+                    if let Some(t) = convert(pod) {
+                        pods.push(((ds.namespace, name.clone()), t));
+                    }
                     facts.push(PodFacts {
                         bound: plan.kind != PodKind::Pending,
                         created: plan.created,
@@ -2456,7 +2664,9 @@ impl<'a> Generator<'a> {
                         template_generation: rev.template_generation,
                     });
                 }
-                if let Some(pair) = status.add(verdict, facts, current) {
+                if let Some(pair) = status.add(verdict, facts, current)
+                    && self.expectations
+                {
                     expectations.pairs.insert(
                         (
                             format!("{}/{}", ds.namespace, ds.name),
@@ -2466,9 +2676,16 @@ impl<'a> Generator<'a> {
                     );
                 }
             }
-            ds_json.push(self.daemon_set_json(ds, current, &status));
+            let json = self.daemon_set_json(ds, current, &status);
+            if let Some(t) = convert(json) {
+                ds_json.push(((ds.namespace, ds.name.clone()), t));
+            }
             for rev in &revisions {
-                revision_json.push(self.revision_json(ds, rev));
+                let json = self.revision_json(ds, rev);
+                if let Some(t) = convert(json) {
+                    let name = format!("{}-{}", ds.name, rev.hash);
+                    revision_json.push(((ds.namespace, name), t));
+                }
             }
         }
 
@@ -2488,7 +2705,7 @@ impl<'a> Generator<'a> {
                 let name = unique_name(&prefix, &mut ordinary_names, &mut name_rng);
                 let pod_ip = self.next_pod_ip(i);
                 let mut rng = Rng::derive(self.seed, "ordinary-pod", ((i as u64) << 16) | j as u64);
-                pods.push(ordinary_pod(
+                let pod = ordinary_pod(
                     self.seed,
                     dep,
                     rs_hash,
@@ -2499,34 +2716,19 @@ impl<'a> Generator<'a> {
                     n,
                     &mut rng,
                     &mut self.rv,
-                ));
+                );
+                if let Some(t) = convert(pod) {
+                    pods.push(((DEPLOYMENTS[dep].0, name), t));
+                }
             }
         }
 
-        let by_namespace_name = |a: &Value, b: &Value| {
-            let key = |v: &Value| {
-                (
-                    v["metadata"]["namespace"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                    v["metadata"]["name"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                )
-            };
-            key(a).cmp(&key(b))
-        };
-        ds_json.sort_by(by_namespace_name);
-        pods.sort_by(by_namespace_name);
-        revision_json.sort_by(by_namespace_name);
         (
-            Cluster {
+            Objects {
                 nodes: node_json,
-                daemon_sets: ds_json,
-                pods,
-                revisions: revision_json,
+                daemon_sets: sorted(ds_json),
+                pods: sorted(pods),
+                revisions: sorted(revision_json),
             },
             expectations,
         )
@@ -2799,6 +3001,12 @@ impl<'a> Generator<'a> {
             "revision": rev.number,
         })
     }
+}
+
+/// Objects by (namespace, name), as kubectl and the API server list them.
+fn sorted<T>(mut keyed: Vec<((&'static str, String), T)>) -> Vec<T> {
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, v)| v).collect()
 }
 
 /// `<prefix>-<5 safe characters>`, unique within `taken`.
