@@ -10,7 +10,9 @@ use crate::eligibility::labels::Selector;
 use crate::report::{DaemonSetReport, NodeReport, PairReport, Report, State};
 
 /// What `--fail-on` can name: the pair states, plus `outdated`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 pub enum FailOn {
     Missing,
     Pending,

@@ -3,7 +3,9 @@
 use serde::Serialize;
 
 /// The rule or source a reason comes from. Serialized in camelCase (`nodeSelector`, `taint`, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Rule {
     /// The template pins `spec.nodeName` to another node.

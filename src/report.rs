@@ -113,7 +113,9 @@ pub fn percent(part: usize, whole: usize) -> f64 {
 }
 
 /// The state of one (DaemonSet, node) pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 pub enum State {
     Ready,
     NotReady,
