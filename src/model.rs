@@ -323,13 +323,20 @@ impl Node {
 // ---------------------------------------------------------------------------------------------
 // Pod
 
+/// A pod, decoded slim (see [`slim`]): the fields the audit, `explain` and `fix` read, and no
+/// others. Pods are most of a snapshot (tens of thousands of 5–8 KB objects on a large cluster),
+/// so each field left out here is memory saved per pod.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(from = "slim::Pod")]
 pub struct Pod {
+    /// Without `annotations` and `generation`; `ownerReferences` as sent.
     pub metadata: ObjectMeta,
-    #[serde(deserialize_with = "nullable")]
+    /// Without `tolerations`, `nodeSelector`, `hostNetwork` and container images (the audit reads
+    /// those on DaemonSet templates, never on pods); `affinity` only while `nodeName` is unset
+    /// (it is read only to find the node of an unbound pod).
     pub spec: PodSpec,
-    #[serde(deserialize_with = "nullable")]
+    /// With only the `Ready` and `PodScheduled` conditions; ready containers without their
+    /// `state`/`lastState` (only unready ones are explained).
     pub status: PodStatus,
 }
 
@@ -427,6 +434,195 @@ impl Pod {
             .iter()
             .map(|c| c.restart_count)
             .sum()
+    }
+}
+
+/// What a pod is decoded through: its JSON minus everything no reader of [`Pod`] looks at, so
+/// the skipped parts (most of a daemon pod: env, probes, volumes, mounts, annotations, the default
+/// tolerations, most conditions) are never allocated. Readers, checked with grep: `coverage`
+/// (claim, node, state, reasons, pod report), `explain` (requests of containers and init
+/// containers, priority class, node name, phase), `fix` (uid, resourceVersion, name, namespace,
+/// labels, ownerReferences, deletionTimestamp, nodeName, phase).
+mod slim {
+    use super::{
+        Affinity, Condition, ContainerStatus, Labels, OwnerReference, ResourceRequirements,
+        Timestamp, nullable,
+    };
+    use serde::Deserialize;
+
+    #[derive(Default, Deserialize)]
+    #[serde(rename_all = "camelCase", default)]
+    pub(super) struct Pod {
+        metadata: Meta,
+        #[serde(deserialize_with = "nullable")]
+        spec: Spec,
+        #[serde(deserialize_with = "nullable")]
+        status: Status,
+    }
+
+    #[derive(Default, Deserialize)]
+    #[serde(rename_all = "camelCase", default)]
+    struct Meta {
+        #[serde(deserialize_with = "nullable")]
+        name: String,
+        #[serde(deserialize_with = "nullable")]
+        namespace: String,
+        #[serde(deserialize_with = "nullable")]
+        uid: String,
+        #[serde(deserialize_with = "nullable")]
+        resource_version: String,
+        creation_timestamp: Option<Timestamp>,
+        deletion_timestamp: Option<Timestamp>,
+        #[serde(deserialize_with = "nullable")]
+        labels: Labels,
+        #[serde(deserialize_with = "nullable")]
+        owner_references: Vec<OwnerReference>,
+    }
+
+    #[derive(Default, Deserialize)]
+    #[serde(rename_all = "camelCase", default)]
+    struct Spec {
+        #[serde(deserialize_with = "nullable")]
+        node_name: String,
+        affinity: Option<Affinity>,
+        #[serde(deserialize_with = "nullable")]
+        containers: Vec<Container>,
+        #[serde(deserialize_with = "nullable")]
+        init_containers: Vec<Container>,
+        #[serde(deserialize_with = "nullable")]
+        priority_class_name: String,
+    }
+
+    #[derive(Default, Deserialize)]
+    #[serde(rename_all = "camelCase", default)]
+    struct Container {
+        #[serde(deserialize_with = "nullable")]
+        name: String,
+        #[serde(deserialize_with = "nullable")]
+        resources: ResourceRequirements,
+    }
+
+    #[derive(Default, Deserialize)]
+    #[serde(rename_all = "camelCase", default)]
+    struct Status {
+        #[serde(deserialize_with = "nullable")]
+        phase: String,
+        #[serde(deserialize_with = "nullable")]
+        reason: String,
+        #[serde(deserialize_with = "nullable")]
+        message: String,
+        #[serde(deserialize_with = "nullable")]
+        conditions: Conditions,
+        #[serde(deserialize_with = "nullable")]
+        container_statuses: Vec<ContainerStatus>,
+        #[serde(deserialize_with = "nullable")]
+        init_container_statuses: Vec<ContainerStatus>,
+    }
+
+    /// The `Ready` and `PodScheduled` conditions; the others are skipped as they are read.
+    #[derive(Default)]
+    struct Conditions(Vec<Condition>);
+
+    impl<'de> Deserialize<'de> for Conditions {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Visit;
+            impl<'de> serde::de::Visitor<'de> for Visit {
+                type Value = Conditions;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a list of pod conditions")
+                }
+                fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                    self,
+                    mut seq: A,
+                ) -> Result<Conditions, A::Error> {
+                    let mut kept = Vec::new();
+                    while let Some(c) = seq.next_element::<Maybe>()? {
+                        kept.extend(c.0);
+                    }
+                    Ok(Conditions(kept))
+                }
+            }
+            d.deserialize_seq(Visit)
+        }
+    }
+
+    /// One condition, kept only if its type is read.
+    struct Maybe(Option<Condition>);
+
+    impl<'de> Deserialize<'de> for Maybe {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let c = Condition::deserialize(d)?;
+            Ok(Maybe(
+                matches!(c.type_.as_str(), "Ready" | "PodScheduled").then_some(c),
+            ))
+        }
+    }
+
+    impl From<Pod> for super::Pod {
+        fn from(p: Pod) -> super::Pod {
+            let Pod {
+                metadata: m,
+                spec: s,
+                status: st,
+            } = p;
+            let container = |c: Container| super::Container {
+                name: c.name,
+                image: String::new(),
+                resources: c.resources,
+            };
+            let quiet = |mut c: ContainerStatus| {
+                if c.ready {
+                    c.state = Default::default();
+                    c.last_state = Default::default();
+                }
+                c
+            };
+            // A vector decoded from JSON starts at four slots: a pod's one owner reference,
+            // container, status and two conditions would keep three spare slots each (about
+            // 1.5 KB a pod).
+            fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+                v.shrink_to_fit();
+                v
+            }
+            super::Pod {
+                metadata: super::ObjectMeta {
+                    name: m.name,
+                    namespace: m.namespace,
+                    uid: m.uid,
+                    resource_version: m.resource_version,
+                    generation: None,
+                    creation_timestamp: m.creation_timestamp,
+                    deletion_timestamp: m.deletion_timestamp,
+                    labels: m.labels,
+                    annotations: Labels::new(),
+                    owner_references: exact(m.owner_references),
+                },
+                spec: super::PodSpec {
+                    affinity: if s.node_name.is_empty() {
+                        s.affinity
+                    } else {
+                        None
+                    },
+                    node_name: s.node_name,
+                    containers: exact(s.containers.into_iter().map(container).collect()),
+                    init_containers: exact(s.init_containers.into_iter().map(container).collect()),
+                    priority_class_name: s.priority_class_name,
+                    ..Default::default()
+                },
+                status: super::PodStatus {
+                    phase: st.phase,
+                    reason: st.reason,
+                    message: st.message,
+                    conditions: exact(st.conditions.0),
+                    container_statuses: exact(
+                        st.container_statuses.into_iter().map(quiet).collect(),
+                    ),
+                    init_container_statuses: exact(
+                        st.init_container_statuses.into_iter().map(quiet).collect(),
+                    ),
+                },
+            }
+        }
     }
 }
 
