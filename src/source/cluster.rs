@@ -567,38 +567,7 @@ impl Fetcher {
             .header(http::header::ACCEPT, "application/json")
             .body(kube::client::Body::empty())
             .map_err(|e| SendError::Other(e.to_string()))?;
-        let call = async {
-            let resp = self
-                .client
-                .send(req)
-                .await
-                .map_err(|e| SendError::Other(describe_kube_error(&e)))?;
-            let status = resp.status();
-            let retry_after = resp
-                .headers()
-                .get(http::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            let body = resp
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| {
-                    SendError::Other(format!(
-                        "connection lost while reading the response: {}",
-                        one_line(&e.to_string())
-                    ))
-                })?
-                .to_bytes();
-            Ok((status, retry_after, body))
-        };
-        match self.timeout {
-            Some(t) => tokio::time::timeout(t, call)
-                .await
-                .map_err(|_| SendError::Timeout)?,
-            None => call.await,
-        }
+        exchange(&self.client, req, self.timeout).await
     }
 
     /// One line that names the verb, the resource and what to do.
@@ -645,6 +614,47 @@ impl Fetcher {
 enum SendError {
     Timeout,
     Other(String),
+}
+
+/// One request: sent, answered and its body read, all within `timeout` (kubectl's
+/// `--request-timeout` bounds the whole exchange). Status, `Retry-After` and body come back for
+/// the caller's retry policy.
+async fn exchange(
+    client: &kube::Client,
+    req: Request<kube::client::Body>,
+    timeout: Option<Duration>,
+) -> std::result::Result<(StatusCode, Option<Duration>, bytes::Bytes), SendError> {
+    let call = async {
+        let resp = client
+            .send(req)
+            .await
+            .map_err(|e| SendError::Other(describe_kube_error(&e)))?;
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| {
+                SendError::Other(format!(
+                    "connection lost while reading the response: {}",
+                    one_line(&e.to_string())
+                ))
+            })?
+            .to_bytes();
+        Ok((status, retry_after, body))
+    };
+    match timeout {
+        Some(t) => tokio::time::timeout(t, call)
+            .await
+            .unwrap_or(Err(SendError::Timeout)),
+        None => call.await,
+    }
 }
 
 fn is_transient(e: &str) -> bool {
@@ -979,38 +989,7 @@ impl PodApi {
                 .body(kube::client::Body::from(body.clone().unwrap_or_default()))
                 .map_err(|e| Error::Cluster(e.to_string()))?;
             let started = Instant::now();
-            let call = async {
-                let resp = self
-                    .client
-                    .send(req)
-                    .await
-                    .map_err(|e| SendError::Other(describe_kube_error(&e)))?;
-                let status = resp.status();
-                let retry_after = resp
-                    .headers()
-                    .get(http::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs);
-                let bytes = resp
-                    .into_body()
-                    .collect()
-                    .await
-                    .map_err(|e| {
-                        SendError::Other(format!(
-                            "connection lost while reading the response: {}",
-                            one_line(&e.to_string())
-                        ))
-                    })?
-                    .to_bytes();
-                Ok((status, retry_after, bytes))
-            };
-            let result = match self.timeout {
-                Some(t) => tokio::time::timeout(t, call)
-                    .await
-                    .unwrap_or(Err(SendError::Timeout)),
-                None => call.await,
-            };
+            let result = exchange(&self.client, req, self.timeout).await;
             let ms = started.elapsed().as_millis();
             let backoff = Duration::from_millis(200u64.saturating_mul(1 << attempt.min(5)))
                 .min(Duration::from_secs(5));
