@@ -1,6 +1,8 @@
 //! Packaging: completion scripts current, kubectl plugin completion, the krew manifest's rules,
 //! the archive layout, and the real kubectl finding the plugin.
 
+mod support;
+
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kubectl-ds_coverage");
@@ -294,4 +296,38 @@ fn real_kubectl_finds_the_plugin() {
         .unwrap();
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("DaemonSet"));
+}
+
+#[test]
+fn hidden_complete_offers_daemonset_and_node_names_from_the_cluster() {
+    let sim =
+        ds_coverage_simulator::Simulator::start(support::example_objects(), Default::default());
+    let dir = std::env::temp_dir().join(format!("ds-coverage-complete-sim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kc = dir.join("kubeconfig");
+    std::fs::write(&kc, sim.kubeconfig_yaml(None, Some("logging"))).unwrap();
+    let kc = kc.to_str().unwrap();
+    let out = |args: &[&str]| {
+        let mut all = vec!["__complete", "--kubeconfig", kc];
+        all.extend_from_slice(args);
+        String::from_utf8(run(&all).stdout).unwrap()
+    };
+    // `kubectl ds-coverage explain -n kube-system <TAB>`
+    assert_eq!(
+        out(&["explain", "-n", "kube-system", ""]),
+        "kube-proxy\n:4\n"
+    );
+    // The context's namespace when -n is not typed; prefix filtering.
+    assert_eq!(out(&["explain", "fl"]), "fluent-bit\n:4\n");
+    // Node names after the DaemonSet.
+    let nodes = out(&["explain", "-n", "logging", "fluent-bit", "worker-"]);
+    assert_eq!(
+        nodes,
+        "worker-1\nworker-2\nworker-3\nworker-4\nworker-5\n:4\n"
+    );
+    // The report's DaemonSet argument, across namespaces with -A.
+    let all = out(&["-A", "node-"]);
+    assert_eq!(all, "node-exporter\n:4\n");
+    let namespaces = out(&["-n", "mon"]);
+    assert_eq!(namespaces, "monitoring\n:4\n");
 }
