@@ -566,3 +566,52 @@ fn an_unreachable_server_names_server_and_context() {
         stderr(&none)
     );
 }
+
+#[test]
+fn progress_shows_on_a_terminal_for_slow_fetches_only() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("script(1) not available: skipping the terminal test");
+        return;
+    }
+    let opts = SimOptions {
+        faults: vec![Fault::new(
+            Matcher::resource("nodes", Verb::List),
+            FaultKind::Slow(Duration::from_millis(1600)),
+        )],
+        ..SimOptions::default()
+    };
+    let live = start(support::example_objects(), opts, "progress");
+    let under_tty = |extra: &str| {
+        // script(1) gives the command a pseudo-terminal, as an SRE's shell would.
+        let cmd = format!(
+            "{} --kubeconfig {} -A -o json {extra} >/dev/null",
+            env!("CARGO_BIN_EXE_kubectl-ds_coverage"),
+            live.kubeconfig
+        );
+        let o = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("HOME", "/nonexistent")
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let slow = under_tty("");
+    assert!(
+        slow.contains("fetching from") && slow.contains("objects"),
+        "{slow:?}"
+    );
+    // Not a terminal: never a progress line.
+    let piped = bin(&["--kubeconfig", &live.kubeconfig, "-A", "-o", "json"], &[]);
+    assert_eq!(piped.status.code(), Some(0));
+    assert!(!stderr(&piped).contains("fetching"));
+    // Fast fetches stay quiet on a terminal too.
+    live.sim.clear_faults();
+    let fast = under_tty("");
+    assert!(!fast.contains("fetching from"), "{fast:?}");
+}
