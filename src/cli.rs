@@ -16,7 +16,7 @@ their daemon, which daemon pods sit where they should not, and why.",
 kubectl get nodes,daemonsets,pods,controllerrevisions -A -o json > cluster.json\n  \
 kubectl ds-coverage -A --from-file cluster.json\n\n  \
 # one DaemonSet, as JSON for jq\n  \
-kubectl ds-coverage -n logging fluent-bit --from-file cluster.json -o json | jq '.daemonSets[0].counts'\n\n\
+kubectl ds-coverage -n logging fluent-bit -f cluster.json -o json \\\n    | jq '.daemonSets[0].counts'\n\n\
 Exit codes: 0 report produced, 1 --check failed, 2 usage error, 3 cannot read the cluster or input."
 )]
 pub struct Cli {

@@ -128,6 +128,14 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
     }
     totals.finish();
     let mut warnings = Vec::new();
+    if nodes.is_empty() && !reports.is_empty() {
+        warnings.push(if snap.nodes.is_empty() {
+            "no nodes in the input: nothing could be checked (add `nodes` to the kubectl get)"
+                .to_string()
+        } else {
+            "no node matches --node-selector: nothing could be checked".to_string()
+        });
+    }
     if snap.revisions.is_empty() && !reports.is_empty() {
         warnings.push(
             "no ControllerRevisions in the input: outdated pods are found through the \
@@ -390,7 +398,17 @@ fn audit_daemon_set(
         warnings.push(w.clone());
     }
     let template_generation = ds.template_generation();
+    // A manifest that changes the applied template: every existing pod would be replaced.
+    let manifest_replaces = ds.from_manifest && revision.template_differs;
+    let template_generation = if manifest_replaces {
+        None
+    } else {
+        template_generation
+    };
     let is_updated = |p: &Pod| -> Option<bool> {
+        if manifest_replaces {
+            return Some(false);
+        }
         if revision.hash.is_none() && template_generation.is_none() {
             return None;
         }
@@ -402,6 +420,7 @@ fn audit_daemon_set(
     };
 
     let placement = Placement::compile(ds, ctx.opts.comparison_operators);
+    let surge = allows_surge(ds);
     let mut status = ComputedStatus::default();
     let mut counts = Counts::default();
     let mut pairs = Vec::new();
@@ -456,14 +475,42 @@ fn audit_daemon_set(
             .map(|c| c.pod)
             .filter(|p| !p.is_terminal() && !p.is_terminating())
             .collect();
-        let duplicates = live.len().saturating_sub(1);
+        // §9: the pods manage keeps. Without surge: the first in the controller's order. With
+        // surge (RollingUpdate and maxSurge > 0): the oldest on the current revision and the
+        // oldest on an older one, so a rollout's new pod is not an extra.
+        let kept: Vec<&str> = if surge {
+            let newest = live.iter().find(|p| is_updated(p).unwrap_or(true));
+            let older = live.iter().find(|p| !is_updated(p).unwrap_or(true));
+            newest.into_iter().chain(older).map(|p| p.name()).collect()
+        } else {
+            live.first().map(|p| p.name()).into_iter().collect()
+        };
+        let extras: Vec<&str> = live
+            .iter()
+            .map(|p| p.name())
+            .filter(|n| !kept.contains(n))
+            .collect();
+        let duplicates = extras.len();
         if duplicates > 0 {
-            let keep = live[0].name();
+            let keep = kept.join(" and ");
+            let which = if surge && kept.len() == 2 {
+                "the newest revision's oldest pod and the oldest older one (surge rollout)"
+            } else {
+                "the oldest"
+            };
             reasons.push(Reason::new(
                 Rule::Duplicate,
                 format!(
-                    "{} live daemon pods on this node: the controller keeps the oldest, {keep}, and deletes the rest",
+                    "{} live daemon pods on this node: the controller keeps {which}, {keep}, and deletes the rest",
                     live.len()
+                ),
+            ));
+        } else if kept.len() == 2 {
+            reasons.push(Reason::new(
+                Rule::Revision,
+                format!(
+                    "rolling update with surge: {} replaces {} once it is available",
+                    kept[0], kept[1]
                 ),
             ));
         }
@@ -483,7 +530,10 @@ fn audit_daemon_set(
             duplicates,
             terminating: pods.iter().any(|c| c.pod.is_terminating()),
             reasons,
-            pods: pods.iter().map(|c| pod_report(c)).collect(),
+            pods: pods
+                .iter()
+                .map(|c| pod_report(c, extras.contains(&c.pod.name())))
+                .collect(),
         });
     }
     status.number_unavailable = (status.desired_number_scheduled - status.number_available).max(0);
@@ -578,6 +628,29 @@ fn without_node_details(message: &str) -> String {
     out
 }
 
+/// `util.AllowsSurge`: a RollingUpdate with a non-zero `maxSurge` (an integer, or a percentage,
+/// which rounds up to at least one pod when it is above zero).
+fn allows_surge(ds: &DaemonSet) -> bool {
+    if ds.update_strategy() != "RollingUpdate" {
+        return false;
+    }
+    let surge = ds
+        .spec
+        .update_strategy
+        .rolling_update
+        .as_ref()
+        .and_then(|r| r.max_surge.as_ref());
+    match surge {
+        Some(serde_json::Value::Number(n)) => n.as_f64().is_some_and(|v| v > 0.0),
+        Some(serde_json::Value::String(s)) => s
+            .trim_end_matches('%')
+            .trim()
+            .parse::<f64>()
+            .is_ok_and(|v| v > 0.0),
+        _ => false,
+    }
+}
+
 /// `util.GetTargetNodeName` (§8): `spec.nodeName`, else the first `matchFields metadata.name In`
 /// requirement of the required node affinity, which must have exactly one value.
 pub fn target_node_name(pod: &Pod) -> Result<&str, String> {
@@ -654,6 +727,8 @@ fn outdated_message(p: &Pod, hash: Option<&str>, generation: Option<i64>) -> Str
 struct CurrentRevision {
     hash: Option<String>,
     warning: Option<String>,
+    /// The newest revision's template differs from the DaemonSet's.
+    template_differs: bool,
 }
 
 /// §11: among the ControllerRevisions the DaemonSet controls (or would adopt), the highest
@@ -684,25 +759,45 @@ fn current_revision(
         return CurrentRevision {
             hash: None,
             warning: None,
+            template_differs: false,
         };
     };
     let recorded = newest.data.pointer("/spec/template");
-    let matches = recorded.is_some_and(|t| normalized(t) == normalized(&ds.template_raw));
+    let matches = recorded.is_some_and(|t| {
+        if ds.from_manifest {
+            // A manifest lacks the API server's defaults: unchanged means every field it sets
+            // has the applied value.
+            subset(&normalized(&ds.template_raw), &normalized(t))
+        } else {
+            normalized(t) == normalized(&ds.template_raw)
+        }
+    });
     if !matches {
-        return CurrentRevision {
-            hash: None,
-            warning: Some(format!(
+        let warning = if ds.from_manifest {
+            format!(
+                "the manifest changes the pod template (applied: revision {}): applying it \
+                 replaces every existing pod",
+                newest.revision
+            )
+        } else {
+            format!(
                 "the newest ControllerRevision {} (revision {}) does not match the current \
                  template: the controller has not recorded the latest change yet, so outdated \
                  pods cannot be told by revision hash",
                 newest.metadata.name, newest.revision
-            )),
+            )
+        };
+        return CurrentRevision {
+            hash: None,
+            warning: Some(warning),
+            template_differs: true,
         };
     }
     match newest.metadata.labels.get("controller-revision-hash") {
         Some(h) if !h.is_empty() => CurrentRevision {
             hash: Some(h.clone()),
             warning: None,
+            template_differs: false,
         },
         _ => CurrentRevision {
             hash: None,
@@ -710,7 +805,22 @@ fn current_revision(
                 "ControllerRevision {} has no controller-revision-hash label",
                 newest.metadata.name
             )),
+            template_differs: false,
         },
+    }
+}
+
+/// Every field `a` sets has the same value in `b` (lists element by element, same length).
+fn subset(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => x
+            .iter()
+            .all(|(k, v)| y.get(k).is_some_and(|w| subset(v, w))),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| subset(v, w))
+        }
+        _ => a == b,
     }
 }
 
@@ -832,9 +942,10 @@ pub fn toleration_text(t: &crate::model::Toleration) -> String {
     }
 }
 
-fn pod_report(c: &Claimed) -> PodReport {
+fn pod_report(c: &Claimed, duplicate: bool) -> PodReport {
     let p = c.pod;
     PodReport {
+        duplicate,
         name: p.name().to_string(),
         uid: p.metadata.uid.clone(),
         phase: if p.status.phase.is_empty() {

@@ -164,7 +164,8 @@ fn node_exemption(n: &NodeReport, p: &Policy, now: Timestamp) -> Option<String> 
     }
     if let (Some(grace), Some(created)) = (p.grace_seconds, n.created_at) {
         let age = now.as_second() - created.as_second();
-        if age < grace {
+        // A node created after --as-of is not "young": the audit instant is wrong, not the node.
+        if (0..grace).contains(&age) {
             return Some(format!(
                 "node is younger than the grace period ({} old)",
                 crate::duration::short(age)
@@ -182,7 +183,7 @@ fn pod_exemption(pair: &PairReport, p: &Policy, now: Timestamp) -> Option<String
     let grace = p.grace_seconds?;
     let created = pair.pods.first()?.created_at?;
     let age = now.as_second() - created.as_second();
-    (age < grace).then(|| {
+    (0..grace).contains(&age).then(|| {
         format!(
             "pod {} is younger than the grace period ({} old)",
             pair.pods[0].name,
@@ -260,6 +261,16 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
             violations.extend(expected_but_excluded(d, &id, sel, report));
         }
     }
+    if report.nodes.is_empty() && !report.daemon_sets.is_empty() {
+        // Nothing was checked: a gate must not pass on an audit of zero nodes.
+        violations.push(Violation {
+            daemon_set: "*".into(),
+            node: "*".into(),
+            state: "NoNodes".into(),
+            reason: "no nodes were read (or none match --node-selector): nothing could be checked"
+                .into(),
+        });
+    }
     GateReport {
         passed: violations.is_empty(),
         fail_on: policy.fail_on.iter().copied().collect(),
@@ -317,14 +328,18 @@ fn expected_but_excluded(
     out
 }
 
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The short verdict printed on stderr with `--check`, in every output format.
 pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
     let policy: Vec<&str> = gate.fail_on.iter().map(|f| f.as_str()).collect();
     let mut s = String::new();
     if gate.passed {
         s.push_str(&format!(
-            "PASS  {} DaemonSets meet the policy (fail-on: {})\n",
-            report.daemon_sets.len(),
+            "PASS  {} meet the policy (fail-on: {})\n",
+            count(report.daemon_sets.len(), "DaemonSet", "DaemonSets"),
             policy.join(",")
         ));
     } else {
@@ -334,10 +349,10 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
             .map(|v| v.daemon_set.as_str())
             .collect();
         s.push_str(&format!(
-            "FAIL  {} of {} DaemonSets below policy, {} violations (fail-on: {})\n",
+            "FAIL  {} of {} below policy, {} (fail-on: {})\n",
             failing.len(),
-            report.daemon_sets.len(),
-            gate.violations.len(),
+            count(report.daemon_sets.len(), "DaemonSet", "DaemonSets"),
+            count(gate.violations.len(), "violation", "violations"),
             policy.join(",")
         ));
         let ds_w = gate
@@ -374,8 +389,10 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
     }
     for w in &gate.waived {
         s.push_str(&format!(
-            "waived: {} at {:.1}% (≥ --min-coverage), {} pairs not Ready\n",
-            w.daemon_set, w.coverage_percent, w.violations
+            "waived: {} at {:.1}% (≥ --min-coverage), {} not Ready\n",
+            w.daemon_set,
+            w.coverage_percent,
+            count(w.violations, "pair", "pairs")
         ));
     }
     if !gate.ignored.is_empty() {

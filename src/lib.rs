@@ -92,8 +92,12 @@ pub fn run(
         writeln!(e, "{}", no_daemon_sets_message(&audit, &config.input))?;
         return Ok(exit);
     }
-    render::render(&report, &config.render, out)?;
-    Ok(exit)
+    match render::render(&report, &config.render, out) {
+        // `kubectl ds-coverage --check | head` closing the pipe keeps the gate's exit code.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit),
+        Err(e) => Err(e.into()),
+        Ok(()) => Ok(exit),
+    }
 }
 
 /// The JSON Schema of the report (`-o json`), generated from the Rust types.

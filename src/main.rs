@@ -70,13 +70,14 @@ fn main() -> ExitCode {
         let err: ds_coverage::SharedWriter =
             std::sync::Arc::new(std::sync::Mutex::new(Box::new(std::io::stderr())));
         let code = ds_coverage::run(&config, &mut std::io::stdin(), &mut out, err)?;
-        out.flush()?;
-        Ok(code)
+        // A reader that stopped early (`| head`) loses output, not the verdict: keep the code.
+        match out.flush() {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
+            _ => Ok(code),
+        }
     });
     match result {
         Ok(code) => code.into(),
-        // `kubectl ds-coverage | head` closing the pipe is not a failure.
-        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Ok.into(),
         Err(e) => {
             eprintln!("error: {e}");
             e.exit().into()

@@ -253,6 +253,8 @@ pub struct PairReport {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PodReport {
+    /// A live extra the controller deletes (more pods on the node than it keeps).
+    pub duplicate: bool,
     pub name: String,
     pub uid: String,
     pub phase: String,

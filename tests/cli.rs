@@ -572,3 +572,88 @@ fn color_follows_flag_and_no_color() {
         .contains('\u{1b}')
     );
 }
+
+#[test]
+fn input_without_any_object_is_an_error_not_a_pass() {
+    for input in [
+        "",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: y}\n",
+    ] {
+        let o = run_stdin(&["-f", "-", "--check"], input.as_bytes());
+        assert_eq!(o.status.code(), Some(3), "{input:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("no nodes, DaemonSets, pods or ControllerRevisions"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(o.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_closed_pipe_keeps_the_gate_verdict() {
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "{} -f examples/cluster.yaml --check -o yaml 2>/dev/null | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}",
+            env!("CARGO_BIN_EXE_kubectl-ds_coverage")
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "1",
+        "the failed gate survives `| head`"
+    );
+}
+
+#[test]
+fn a_manifest_that_changes_the_template_marks_existing_pods_as_replaced() {
+    let text = std::fs::read_to_string("examples/cluster.yaml").unwrap();
+    let all: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let mut ds = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "DaemonSet" && i["metadata"]["name"] == "kube-proxy")
+        .unwrap()
+        .clone();
+    ds.as_object_mut().unwrap().remove("status");
+    let unchanged = serde_json::to_string(&ds).unwrap();
+    ds["spec"]["template"]["spec"]["containers"][0]["image"] =
+        "registry.k8s.io/kube-proxy:v9.9.9".into();
+    let changed = serde_json::to_string(&ds).unwrap();
+    let dir = std::env::temp_dir().join(format!("ds-coverage-manifest-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let audit = |name: &str, manifest: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, manifest).unwrap();
+        json(&run(&[
+            "-f",
+            "examples/cluster.yaml",
+            "--as-of",
+            AS_OF,
+            "--manifest",
+            p.to_str().unwrap(),
+            "-o",
+            "json",
+        ]))
+    };
+    let same = audit("same.json", &unchanged);
+    assert_eq!(same["daemonSets"][0]["fromManifest"], true);
+    assert_eq!(
+        same["daemonSets"][0]["counts"]["outdated"], 0,
+        "re-applying the same template replaces nothing"
+    );
+    let new = audit("new.json", &changed);
+    assert_eq!(
+        new["daemonSets"][0]["counts"]["outdated"], 8,
+        "every pod would be replaced"
+    );
+    assert!(
+        new["daemonSets"][0]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("replaces every existing pod")
+    );
+}

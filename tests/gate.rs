@@ -387,3 +387,30 @@ fn junit_parses_and_counts_match() {
     assert_eq!(failures, 8, "the default policy's violations");
     assert_eq!(top, Some((cases, failures)));
 }
+
+#[test]
+fn an_audit_of_no_nodes_fails_the_gate() {
+    let mut r = example();
+    r.nodes.clear();
+    for d in &mut r.daemon_sets {
+        d.nodes.clear();
+    }
+    let g = evaluate(&r, &Policy::default());
+    assert!(!g.passed);
+    assert_eq!(g.violations[0].state, "NoNodes");
+}
+
+#[test]
+fn objects_newer_than_as_of_are_not_young() {
+    // Auditing long before the dump: every age is negative; the grace must not excuse them.
+    let r = report_at("examples/cluster.yaml", "2020-01-01T00:00:00Z");
+    let g = evaluate(
+        &r,
+        &Policy {
+            grace_seconds: Some(120),
+            ..Policy::default()
+        },
+    );
+    assert!(!g.passed);
+    assert!(g.ignored.is_empty(), "{:?}", g.ignored);
+}

@@ -1360,3 +1360,76 @@ fn node_selector_option_restricts_nodes_and_makes_status_agrees_null() {
         d.pods_on_missing_nodes
     );
 }
+
+/// §9 with surge (RollingUpdate, maxSurge > 0): the oldest pod on the current revision and the
+/// oldest on an older one are both kept; neither is a duplicate, and fix plans nothing.
+#[test]
+fn surge_rollout_keeps_one_pod_per_revision() {
+    let text = std::fs::read_to_string("tests/fixtures/surge/rollout.yaml").unwrap();
+    let mut snap = Snapshot::new(Source::File { paths: vec![] });
+    load_text("rollout.yaml", &text, &mut snap).unwrap();
+    let r = compute(
+        &snap,
+        &Options::new("2026-03-01T00:01:00Z".parse().unwrap()),
+    )
+    .unwrap();
+    let pair = &r.daemon_sets[0].nodes[0];
+    assert_eq!(pair.duplicates, 0);
+    assert!(pair.pods.iter().all(|p| !p.duplicate));
+    assert!(
+        pair.outdated,
+        "the old pod speaks for the node until it goes"
+    );
+    assert!(
+        pair.reasons
+            .iter()
+            .any(|r| r.message.contains("agent-new replaces agent-old"))
+    );
+
+    // A third pod on the current revision is an extra; so is every pod once surge is off.
+    let third = text
+        .replace("name: agent-new", "name: agent-new2")
+        .replace("uid: p2", "uid: p3")
+        .replace(
+            "creationTimestamp: \"2026-03-01T00:00:00Z\"",
+            "creationTimestamp: \"2026-03-01T00:00:30Z\"",
+        );
+    let mut snap = Snapshot::new(Source::File { paths: vec![] });
+    load_text("rollout.yaml", &text, &mut snap).unwrap();
+    load_text("third.yaml", &third, &mut snap).unwrap();
+    let r = compute(
+        &snap,
+        &Options::new("2026-03-01T00:01:00Z".parse().unwrap()),
+    )
+    .unwrap();
+    let pair = &r.daemon_sets[0].nodes[0];
+    assert_eq!(pair.duplicates, 1);
+    let extras: Vec<&str> = pair
+        .pods
+        .iter()
+        .filter(|p| p.duplicate)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(extras, ["agent-new2"]);
+
+    let no_surge = text.replace("maxSurge: 1, maxUnavailable: 0", "maxUnavailable: 1");
+    let mut snap = Snapshot::new(Source::File { paths: vec![] });
+    load_text("rollout.yaml", &no_surge, &mut snap).unwrap();
+    let r = compute(
+        &snap,
+        &Options::new("2026-03-01T00:01:00Z".parse().unwrap()),
+    )
+    .unwrap();
+    let pair = &r.daemon_sets[0].nodes[0];
+    let extras: Vec<&str> = pair
+        .pods
+        .iter()
+        .filter(|p| p.duplicate)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(
+        extras,
+        ["agent-new"],
+        "without surge the newer pod is the extra"
+    );
+}

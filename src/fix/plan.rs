@@ -151,16 +151,38 @@ pub struct Plan {
 pub fn plan(report: &Report, opts: &FixOptions) -> Plan {
     let mut actions = Vec::new();
     let mut gaps = Vec::new();
+    let not_ready: std::collections::HashSet<&str> = report
+        .nodes
+        .iter()
+        .filter(|n| !n.ready)
+        .map(|n| n.name.as_str())
+        .collect();
     for ds in report.daemon_sets.iter().filter(|d| !d.from_manifest) {
         for pair in &ds.nodes {
-            plan_pair(ds, pair, opts, &mut actions, &mut gaps);
+            let node_not_ready = not_ready.contains(pair.node.as_str());
+            plan_pair(ds, pair, node_not_ready, opts, &mut actions, &mut gaps);
         }
         for m in &ds.pods_on_missing_nodes {
-            let removed_by = if m.bound {
-                "the pod garbage collector would delete it"
-            } else {
-                "the DaemonSet controller would delete it"
-            };
+            if m.bound {
+                // A bound pod whose node is not in the list: the pod garbage collector's job once
+                // the node is really gone, and a dump that simply lacks the node looks the same.
+                gaps.push(Gap {
+                    namespace: ds.namespace.clone(),
+                    daemon_set: ds.name.clone(),
+                    node: m.node.clone(),
+                    pod: Some(m.pod.clone()),
+                    state: "NodeGone".to_string(),
+                    reason: format!(
+                        "pod {} is bound to node {}, which is not in the node list",
+                        m.pod, m.node
+                    ),
+                    hint: "the pod garbage collector deletes pods of deleted nodes; if the node \
+                           exists, the input lacks it"
+                        .to_string(),
+                });
+                continue;
+            }
+            let removed_by = "the DaemonSet controller would delete it";
             actions.push(Action {
                 action: ActionKind::Delete,
                 cause: Cause::MissingNode,
@@ -240,6 +262,7 @@ fn failed_reason(pair: &PairReport) -> String {
 fn plan_pair(
     ds: &DaemonSetReport,
     pair: &PairReport,
+    node_not_ready: bool,
     opts: &FixOptions,
     actions: &mut Vec<Action>,
     gaps: &mut Vec<Gap>,
@@ -304,7 +327,16 @@ fn plan_pair(
                         kind,
                         Cause::Misscheduled,
                         p,
-                        format!("Misscheduled: {} ({who})", first_reason(pair)),
+                        if node_not_ready {
+                            // An eviction needs the kubelet: say what to expect.
+                            format!(
+                                "Misscheduled: {} ({who}; the node is not ready, so the pod stays \
+                                 Terminating until it returns)",
+                                first_reason(pair)
+                            )
+                        } else {
+                            format!("Misscheduled: {} ({who})", first_reason(pair))
+                        },
                     ));
                 }
             }
@@ -341,9 +373,11 @@ fn plan_pair(
         }
     }
 
-    // Duplicates: the controller keeps the first running pod in its order and deletes the rest.
+    // Duplicates: the pods the audit marks as extras (the controller keeps the first running pod
+    // in its order, or with surge one pod per revision) are deleted.
     let running: Vec<&PodReport> = live.iter().copied().filter(|p| !is_finished(p)).collect();
-    if let Some((keep, extras)) = running.split_first() {
+    let extras: Vec<&PodReport> = running.iter().copied().filter(|p| p.duplicate).collect();
+    if let Some(keep) = running.iter().find(|p| !p.duplicate) {
         for p in extras {
             if p.claim == Claim::Adopted {
                 let mut g = gap(
@@ -582,6 +616,7 @@ mod tests {
 
     fn pod(name: &str, phase: &str, claim: Claim) -> PodReport {
         PodReport {
+            duplicate: false,
             name: name.into(),
             uid: format!("uid-{name}"),
             phase: phase.into(),
@@ -598,12 +633,20 @@ mod tests {
         pod(name, "Running", Claim::Owned)
     }
 
+    /// A pair whose extras are marked as the audit marks them without surge: every live pod
+    /// after the first.
     fn pair(
         node: &str,
         state: State,
-        pods: Vec<PodReport>,
+        mut pods: Vec<PodReport>,
         reasons: &[(Rule, &str)],
     ) -> PairReport {
+        let mut seen_live = false;
+        for p in pods.iter_mut() {
+            let live = !p.terminating && !matches!(p.phase.as_str(), "Failed" | "Succeeded");
+            p.duplicate = live && seen_live;
+            seen_live |= live;
+        }
         PairReport {
             node: node.into(),
             state,
@@ -988,6 +1031,22 @@ mod tests {
         assert_eq!(p.gaps.len(), 1);
         assert_eq!(p.gaps[0].pod.as_deref(), Some("orphan"));
         assert!(p.gaps[0].reason.contains("orphan"), "{}", p.gaps[0].reason);
+    }
+
+    #[test]
+    fn a_bound_pod_on_a_node_missing_from_the_input_is_a_gap_not_a_delete() {
+        let mut d = ds("RollingUpdate", vec![]);
+        d.pods_on_missing_nodes = vec![PodOnMissingNode {
+            pod: "bound".into(),
+            node: "worker-9".into(),
+            bound: true,
+            removed_by: "pod-gc".into(),
+        }];
+        let p = plan(&report(vec![d]), &FixOptions::default());
+        assert!(p.actions.is_empty(), "{:?}", p.actions);
+        assert_eq!(p.gaps.len(), 1);
+        assert_eq!(p.gaps[0].state, "NodeGone");
+        assert!(p.gaps[0].hint.contains("garbage collector"));
     }
 
     fn snapshot(pods: serde_json::Value) -> Snapshot {

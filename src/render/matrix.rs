@@ -98,7 +98,12 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
     if hidden > 0 {
         writeln!(
             out,
-            "… {hidden} fully covered {unit} hidden (of {total}); --all-nodes shows them"
+            "… {hidden} fully covered {} hidden (of {total}); --all-nodes shows them",
+            if hidden == 1 {
+                unit.trim_end_matches('s')
+            } else {
+                unit
+            }
         )?;
     } else if shown.is_empty() && total == 0 {
         writeln!(out, "(no nodes)")?;

@@ -58,7 +58,10 @@ pub fn tone(state: State) -> Tone {
 /// How a DaemonSet's row reads: green when full, red when a node has no working pod at all,
 /// yellow otherwise.
 pub fn counts_tone(c: &Counts) -> Tone {
-    if c.missing > 0 || c.failed > 0 {
+    if c.eligible == 0 {
+        // Nothing to cover: neither good nor bad (a typo'd toleration looks exactly like this).
+        Tone::Plain
+    } else if c.missing > 0 || c.failed > 0 {
         Tone::Bad
     } else if c.ready < c.eligible || c.misscheduled > 0 || c.outdated > 0 {
         Tone::Warn

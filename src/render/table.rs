@@ -68,11 +68,12 @@ pub fn render(
         let mut coverage =
             Cell::new(style::percent(c.coverage_percent)).set_alignment(CellAlignment::Right);
         if opts.color {
-            coverage = coverage.fg(match style::counts_tone(c) {
-                Tone::Good => Color::Green,
-                Tone::Bad => Color::Red,
-                _ => Color::Yellow,
-            });
+            coverage = match style::counts_tone(c) {
+                Tone::Good => coverage.fg(Color::Green),
+                Tone::Bad => coverage.fg(Color::Red),
+                Tone::Plain => coverage,
+                _ => coverage.fg(Color::Yellow),
+            };
         }
         row.push(coverage);
         if wide {
@@ -101,6 +102,40 @@ pub fn render(
             continue;
         }
         write_details(d, &painter, out)?;
+        if d.from_manifest && d.counts.eligible > 0 {
+            // What-if: where would it land?
+            let nodes: Vec<&str> = d
+                .nodes
+                .iter()
+                .filter(|p| p.eligible)
+                .map(|p| p.node.as_str())
+                .collect();
+            let more = if nodes.len() > 8 {
+                format!(", … {} more", nodes.len() - 8)
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "  would run on {} {}: {}{more}",
+                nodes.len(),
+                plural(nodes.len(), "node", "nodes"),
+                nodes[..nodes.len().min(8)].join(", ")
+            )?;
+        }
+        for m in &d.pods_on_missing_nodes {
+            writeln!(
+                out,
+                "  {}  pod {} is for node {}, which no longer exists ({} removes it)",
+                painter.paint("gone", Tone::Warn),
+                m.pod,
+                m.node,
+                m.removed_by
+            )?;
+        }
+        for w in &d.warnings {
+            writeln!(out, "  {} {w}", painter.paint("note:", Tone::Warn))?;
+        }
         if d.counts.eligible == 0 && !d.exclusions.is_empty() && !wide {
             // Eligible nowhere is the classic toleration/selector typo: say why at once.
             writeln!(
@@ -130,8 +165,34 @@ pub fn render(
     if !opts.no_headers {
         writeln!(out)?;
         writeln!(out, "{}", summary_line(report))?;
+        for o in &report.orphans {
+            let verb = if o.action == "adopt" {
+                "adopts"
+            } else {
+                "releases"
+            };
+            writeln!(
+                out,
+                "{} pod {}/{}{} has no DaemonSet controller reference: {} {verb} it",
+                painter.paint("note:", Tone::Warn),
+                o.namespace,
+                o.name,
+                o.node
+                    .as_ref()
+                    .map(|n| format!(" on {n}"))
+                    .unwrap_or_default(),
+                o.daemon_set
+            )?;
+        }
+        for w in &report.warnings {
+            writeln!(out, "{} {w}", painter.paint("note:", Tone::Warn))?;
+        }
     }
     Ok(())
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
 }
 
 /// Placement rules in short form for `-o wide`.
@@ -175,7 +236,8 @@ fn concerned(d: &DaemonSetReport, p: &PairReport) -> bool {
     if d.from_manifest && p.state == State::Missing {
         return false;
     }
-    !matches!(p.state, State::Ready | State::Ineligible) || p.outdated || p.duplicates > 0
+    // Ineligible pairs are in the report only with --include-ineligible: then list them too.
+    p.state != State::Ready || p.outdated || p.duplicates > 0
 }
 
 fn severity(s: State) -> u8 {
@@ -206,11 +268,7 @@ fn write_details(d: &DaemonSetReport, p: &Painter, out: &mut dyn Write) -> std::
     let labels: Vec<String> = shown.iter().map(|x| state_label(x)).collect();
     let state_w = labels.iter().map(|l| style::width(l)).max().unwrap_or(0);
     for (pair, label) in shown.iter().zip(&labels) {
-        let reason = pair
-            .reasons
-            .first()
-            .map(|r| r.message.as_str())
-            .unwrap_or("");
+        let reason = detail_reason(pair);
         writeln!(
             out,
             "  {}  {}  {}",
@@ -223,6 +281,35 @@ fn write_details(d: &DaemonSetReport, p: &Painter, out: &mut dyn Write) -> std::
         writeln!(out, "  … and {} more", pairs.len() - DETAIL_LIMIT)?;
     }
     Ok(())
+}
+
+/// The first reason, and what the controller does about a misscheduled pod; with several
+/// findings (outdated and duplicate), each one's words.
+fn detail_reason(pair: &PairReport) -> String {
+    use crate::reason::Rule;
+    let first = pair
+        .reasons
+        .first()
+        .map(|r| r.message.clone())
+        .unwrap_or_default();
+    match pair.state {
+        State::Misscheduled => {
+            let fate = if pair.removed_by_controller == Some(true) {
+                "the controller deletes the pod"
+            } else {
+                "the controller keeps the pod"
+            };
+            format!("{first}; {fate}")
+        }
+        State::Ready => pair
+            .reasons
+            .iter()
+            .filter(|r| matches!(r.rule, Rule::Duplicate | Rule::Revision | Rule::Terminating))
+            .map(|r| r.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => first,
+    }
 }
 
 fn state_label(p: &PairReport) -> String {
@@ -240,7 +327,7 @@ fn state_label(p: &PairReport) -> String {
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
     let c = &s.counts;
-    let plural = |n: usize, one: &str, many: &str| {
+    let count = |n: usize, one: &str, many: &str| {
         if n == 1 {
             format!("{n} {one}")
         } else {
@@ -249,8 +336,8 @@ pub fn summary_line(report: &Report) -> String {
     };
     let mut line = format!(
         "{}, {}: {} of {} eligible pairs Ready ({})",
-        plural(s.daemon_sets, "DaemonSet", "DaemonSets"),
-        plural(s.nodes, "node", "nodes"),
+        count(s.daemon_sets, "DaemonSet", "DaemonSets"),
+        count(s.nodes, "node", "nodes"),
         c.ready,
         c.eligible,
         style::percent(c.coverage_percent)

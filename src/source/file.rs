@@ -13,8 +13,27 @@ use crate::model::{ControllerRevision, DaemonSet, Node, Pod};
 use crate::report::Source;
 use crate::snapshot::Snapshot;
 
-/// Read every path (`-` is stdin) into one snapshot.
+/// Read every path (`-` is stdin) into one snapshot; input without a single object the audit
+/// reads is an error.
 pub fn load(paths: &[String], stdin: &mut dyn Read) -> Result<Snapshot> {
+    let snap = load_any(paths, stdin)?;
+    if snap.nodes.is_empty()
+        && snap.daemon_sets.is_empty()
+        && snap.pods.is_empty()
+        && snap.revisions.is_empty()
+    {
+        // An empty pipe from a failed `kubectl get` must not audit as "all fine".
+        return Err(Error::Input {
+            path: paths.join(", "),
+            message: "no nodes, DaemonSets, pods or ControllerRevisions in the input (expected \
+                      `kubectl get nodes,daemonsets,pods,controllerrevisions -A -o json` output)"
+                .into(),
+        });
+    }
+    Ok(snap)
+}
+
+fn load_any(paths: &[String], stdin: &mut dyn Read) -> Result<Snapshot> {
     let mut snap = Snapshot::new(Source::File {
         paths: paths.to_vec(),
     });
@@ -98,7 +117,7 @@ fn load_file(path: &Path, snap: &mut Snapshot) -> Result<()> {
 /// DaemonSets from `--manifest` files (multi-document YAML as `helm template` prints it; other
 /// kinds skipped). A file without any DaemonSet is a usage error: it is surely the wrong file.
 pub fn load_manifests(paths: &[String], stdin: &mut dyn Read) -> Result<Vec<DaemonSet>> {
-    let snap = load(paths, stdin)?;
+    let snap = load_any(paths, stdin)?;
     if snap.daemon_sets.is_empty() {
         return Err(Error::Usage(format!(
             "no DaemonSet in --manifest {}",
@@ -147,13 +166,15 @@ fn json_message(e: &serde_json::Error) -> String {
 }
 
 fn yaml_message(e: &serde_saphyr::Error) -> String {
-    let first = e
-        .to_string()
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_string();
+    let text = e.to_string();
+    let mut first = text.lines().next().unwrap_or("").trim();
+    // The parser's own text repeats "error: line X column Y:"; the location is given once.
+    first = first.strip_prefix("error: ").unwrap_or(first);
+    if first.starts_with("line ")
+        && let Some(i) = first.find(": ")
+    {
+        first = &first[i + 2..];
+    }
     match e.location() {
         Some(loc) => format!(
             "invalid YAML at line {}, column {}: {first}",
