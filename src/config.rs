@@ -219,6 +219,9 @@ impl Config {
                 ColorWhen::Never => false,
                 ColorWhen::Auto => env.stdout_is_terminal && !env.no_color,
             };
+        if cli.output.all_nodes && cli.output.output != Format::Matrix {
+            return Err(Error::Usage("--all-nodes applies to -o matrix".into()));
+        }
         if cli.output.group_by.is_some() && cli.output.output != Format::Matrix {
             return Err(Error::Usage("--group-by applies to -o matrix".into()));
         }
