@@ -405,6 +405,7 @@ fn audit_daemon_set(
     } else {
         template_generation
     };
+    let generation_label = template_generation.map(|g| g.to_string());
     let is_updated = |p: &Pod| -> Option<bool> {
         if manifest_replaces {
             return Some(false);
@@ -412,10 +413,10 @@ fn audit_daemon_set(
         if revision.hash.is_none() && template_generation.is_none() {
             return None;
         }
-        Some(is_pod_updated(
+        Some(pod_is_updated(
             p,
             revision.hash.as_deref(),
-            template_generation,
+            generation_label.as_deref(),
         ))
     };
 
@@ -451,7 +452,14 @@ fn audit_daemon_set(
             status.number_misscheduled += 1;
         }
 
-        let (state, mut reasons) = classify(node, &verdict, &pods, ctx.opts.now, &finalizing);
+        // Ineligible pairs without pods are left out of the report unless asked for: their
+        // reasons (a clone of the verdict's) would be built for nothing.
+        let left_out = !verdict.should_run && pods.is_empty() && !ctx.opts.include_ineligible;
+        let (state, mut reasons) = if left_out {
+            (State::Ineligible, Vec::new())
+        } else {
+            classify(node, &verdict, &pods, ctx.opts.now, &finalizing)
+        };
         if ds.from_manifest && state == State::Missing {
             reasons = vec![Reason::new(
                 Rule::NoPod,
@@ -691,14 +699,21 @@ pub fn controller_order(a: &Pod, b: &Pod) -> std::cmp::Ordering {
 
 /// `util.IsPodUpdated` (§10.3).
 pub fn is_pod_updated(pod: &Pod, hash: Option<&str>, template_generation: Option<i64>) -> bool {
+    let generation = template_generation.map(|g| g.to_string());
+    pod_is_updated(pod, hash, generation.as_deref())
+}
+
+/// [`is_pod_updated`] with the template generation already in label form (once per DaemonSet,
+/// not once per pod).
+fn pod_is_updated(pod: &Pod, hash: Option<&str>, generation: Option<&str>) -> bool {
     let labels = &pod.metadata.labels;
     let by_hash = hash.is_some_and(|h| {
         !h.is_empty() && labels.get("controller-revision-hash").map(String::as_str) == Some(h)
     });
-    let by_generation = template_generation.is_some_and(|g| {
+    let by_generation = generation.is_some_and(|g| {
         labels
             .get("pod-template-generation")
-            .is_some_and(|v| *v == g.to_string())
+            .is_some_and(|v| v == g)
     });
     by_hash || by_generation
 }

@@ -162,7 +162,101 @@ pub struct Affinity {
 #[serde(rename_all = "camelCase", default)]
 pub struct ResourceRequirements {
     #[serde(deserialize_with = "nullable")]
-    pub requests: BTreeMap<String, Quantity>,
+    pub requests: Requests,
+}
+
+/// `resources.requests`: a few entries in a sorted vector, with the map methods its readers use.
+/// Every container of every pod has one: as a `BTreeMap` its first node alone takes 540 bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Requests(Vec<(String, Quantity)>);
+
+impl Requests {
+    pub fn get(&self, resource: &str) -> Option<&Quantity> {
+        self.find(resource).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, resource: &str) -> bool {
+        self.find(resource).is_ok()
+    }
+
+    /// Sets a request; returns the one it replaces.
+    pub fn insert(&mut self, resource: String, quantity: Quantity) -> Option<Quantity> {
+        match self.find(&resource) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, quantity)),
+            Err(i) => {
+                self.0.insert(i, (resource, quantity));
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, resource: &str) -> Option<Quantity> {
+        let i = self.find(resource).ok()?;
+        Some(self.0.remove(i).1)
+    }
+
+    /// In resource-name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Quantity)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn find(&self, resource: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(resource))
+    }
+}
+
+impl FromIterator<(String, Quantity)> for Requests {
+    fn from_iter<I: IntoIterator<Item = (String, Quantity)>>(iter: I) -> Self {
+        let mut r = Requests::default();
+        for (k, v) in iter {
+            r.insert(k, v);
+        }
+        r.0.shrink_to_fit();
+        r
+    }
+}
+
+impl<'a> IntoIterator for &'a Requests {
+    type Item = (&'a String, &'a Quantity);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, Quantity)>,
+        fn(&'a (String, Quantity)) -> (&'a String, &'a Quantity),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<'de> Deserialize<'de> for Requests {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Requests;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of resource quantities")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Requests, A::Error> {
+                let mut r = Requests(Vec::with_capacity(map.size_hint().unwrap_or(0)));
+                while let Some((k, v)) = map.next_entry::<String, Quantity>()? {
+                    r.insert(k, v); // a repeated key: the last wins, as in a map
+                }
+                r.0.shrink_to_fit();
+                Ok(r)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 /// A resource quantity as written by the API (`"100m"`, `"1.5"`, `"512Mi"`; some dumps use numbers).
@@ -335,8 +429,8 @@ pub struct Pod {
     /// those on DaemonSet templates, never on pods); `affinity` only while `nodeName` is unset
     /// (it is read only to find the node of an unbound pod).
     pub spec: PodSpec,
-    /// With only the `Ready` and `PodScheduled` conditions; ready containers without their
-    /// `state`/`lastState` (only unready ones are explained).
+    /// With only the `Ready` condition and an unmet `PodScheduled` one; ready containers without
+    /// their `state`/`lastState` (only unready ones are explained).
     pub status: PodStatus,
 }
 
@@ -372,12 +466,14 @@ pub struct ContainerStatus {
     pub last_state: ContainerState,
 }
 
+/// Boxed details: most containers are running, and two inline `StateDetail`s per state (two
+/// states per container status) would cost about 250 bytes a pod for nothing.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerState {
-    pub waiting: Option<StateDetail>,
+    pub waiting: Option<Box<StateDetail>>,
     pub running: Option<serde::de::IgnoredAny>,
-    pub terminated: Option<StateDetail>,
+    pub terminated: Option<Box<StateDetail>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -519,7 +615,8 @@ mod slim {
         init_container_statuses: Vec<ContainerStatus>,
     }
 
-    /// The `Ready` and `PodScheduled` conditions; the others are skipped as they are read.
+    /// The `Ready` condition, and `PodScheduled` unless it is `True` (only an unscheduled pod's
+    /// is read); the others are skipped as they are read.
     #[derive(Default)]
     struct Conditions(Vec<Condition>);
 
@@ -552,9 +649,12 @@ mod slim {
     impl<'de> Deserialize<'de> for Maybe {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             let c = Condition::deserialize(d)?;
-            Ok(Maybe(
-                matches!(c.type_.as_str(), "Ready" | "PodScheduled").then_some(c),
-            ))
+            let read = match c.type_.as_str() {
+                "Ready" => true,
+                "PodScheduled" => c.status != "True",
+                _ => false,
+            };
+            Ok(Maybe(read.then_some(c)))
         }
     }
 
