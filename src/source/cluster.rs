@@ -469,7 +469,7 @@ impl Fetcher {
                         self.ctx
                     ))
                 })?;
-                drop(body);
+                recycle(body);
                 self.objects.fetch_add(page.items.len(), Ordering::Relaxed);
                 out.extend(page.items);
                 match page.metadata.continue_.filter(|c| !c.is_empty()) {
@@ -636,24 +636,50 @@ async fn exchange(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| {
+        // Into one buffer from the pool: a list page is megabytes, and a fresh buffer for each
+        // costs a page fault per 4 KiB (and, with gzip, a copy from the decoded chunks).
+        let mut body = resp.into_body();
+        let mut buf = page_buffer();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| {
                 SendError::Other(format!(
                     "connection lost while reading the response: {}",
                     one_line(&e.to_string())
                 ))
-            })?
-            .to_bytes();
-        Ok((status, retry_after, body))
+            })?;
+            if let Ok(data) = frame.into_data() {
+                buf.extend_from_slice(&data);
+            }
+        }
+        Ok((status, retry_after, bytes::Bytes::from(buf)))
     };
     match timeout {
         Some(t) => tokio::time::timeout(t, call)
             .await
             .unwrap_or(Err(SendError::Timeout)),
         None => call.await,
+    }
+}
+
+/// Response buffers kept for reuse: as many as requests in flight plus pages being decoded.
+static PAGE_BUFFERS: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+const PAGE_BUFFERS_KEPT: usize = 6;
+
+fn page_buffer() -> Vec<u8> {
+    let mut pool = PAGE_BUFFERS.lock().unwrap_or_else(|p| p.into_inner());
+    pool.pop().unwrap_or_default()
+}
+
+/// Gives a decoded page's buffer back to the pool (when nothing else holds it).
+fn recycle(body: bytes::Bytes) {
+    let Ok(buf) = body.try_into_mut() else {
+        return;
+    };
+    let mut buf: Vec<u8> = buf.into();
+    buf.clear();
+    let mut pool = PAGE_BUFFERS.lock().unwrap_or_else(|p| p.into_inner());
+    if pool.len() < PAGE_BUFFERS_KEPT {
+        pool.push(buf);
     }
 }
 
