@@ -16,6 +16,34 @@ pub struct Snapshot {
     /// `--node-selector`): only then can a pod's node be called "gone".
     pub nodes_complete: bool,
     seen: HashSet<(&'static str, String)>,
+    /// `seen` for UIDs in the API's canonical form (lowercase 8-4-4-4-12 hex), as numbers: 16
+    /// bytes an object instead of about 90 (most objects are pods, and they are many).
+    seen_uuids: HashSet<(&'static str, u128)>,
+}
+
+/// A UID in canonical UUID form as a number (one text form only, so distinct UIDs stay
+/// distinct).
+fn canonical_uuid(uid: &str) -> Option<u128> {
+    let b = uid.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut n: u128 = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        n = (n << 4) | u128::from(d);
+    }
+    Some(n)
 }
 
 impl Snapshot {
@@ -28,12 +56,16 @@ impl Snapshot {
             source,
             nodes_complete: true,
             seen: HashSet::new(),
+            seen_uuids: HashSet::new(),
         }
     }
 
     /// Whether this object was not seen before (by UID, else namespace/name). The same object
     /// often appears twice in dumps (per-namespace files that each hold every namespace).
     fn first_sighting(&mut self, kind: &'static str, meta: &crate::model::ObjectMeta) -> bool {
+        if let Some(n) = canonical_uuid(&meta.uid) {
+            return self.seen_uuids.insert((kind, n));
+        }
         let key = if meta.uid.is_empty() {
             format!("{}/{}", meta.namespace, meta.name)
         } else {
@@ -91,6 +123,29 @@ impl Snapshot {
     pub fn add_revision(&mut self, r: ControllerRevision) {
         if self.first_sighting("ControllerRevision", &r.metadata) {
             self.revisions.push(r);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_uuid;
+
+    #[test]
+    fn only_canonical_uuids_become_numbers() {
+        assert_eq!(
+            canonical_uuid("6014c695-7bd7-4c3b-bae1-d5beae441315"),
+            Some(0x6014c6957bd74c3bbae1d5beae441315)
+        );
+        for other in [
+            "6014C695-7BD7-4C3B-BAE1-D5BEAE441315",
+            "6014c6957bd74c3bbae1d5beae441315",
+            "6014c695-7bd7-4c3b-bae1-d5beae44131",
+            "6014c695-7bd7-4c3b-bae1_d5beae441315",
+            "uid-1",
+            "",
+        ] {
+            assert_eq!(canonical_uuid(other), None, "{other}");
         }
     }
 }
