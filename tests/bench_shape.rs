@@ -1,0 +1,259 @@
+//! The benchmark's data, at a small size (BENCHMARKS.md; the benchmark itself is `scripts/bench`
+//! and is not a test): the cluster `ds-coverage-simulator --generate` serves has the documented
+//! shape, and the live report on it is correct.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Instant;
+
+use ds_coverage_simulator::generator::{
+    ClusterSpec, ObjectClass, Shape, generate_each, generate_serialized, generate_with_expectations,
+};
+use ds_coverage_simulator::{SimOptions, Simulator, client};
+use serde_json::Value;
+use support::generator::AS_OF;
+
+/// The benchmark's shape (40 DaemonSets, 10 ordinary pods per node, padded daemon pods, drift
+/// 0.05, seed 1) with few nodes.
+fn bench_spec(nodes: usize) -> ClusterSpec {
+    ClusterSpec {
+        seed: 1,
+        nodes,
+        daemon_sets: 40,
+        ordinary_pods_per_node: 10,
+        drift: 0.05,
+        daemon_pod_padding: true,
+    }
+}
+
+fn shape_of(spec: &ClusterSpec) -> (Shape, Vec<String>) {
+    let mut shape = Shape::default();
+    let mut all = Vec::new();
+    generate_each(spec, &mut |v| {
+        let json = serde_json::to_string(&v).unwrap();
+        shape.count(Shape::classify(&v), json.len());
+        all.push(json);
+    });
+    (shape, all)
+}
+
+#[test]
+fn the_generated_cluster_has_the_documented_shape() {
+    let spec = bench_spec(30);
+    let (shape, mut streamed) = shape_of(&spec);
+    assert_eq!(shape.nodes, 30);
+    assert_eq!(shape.daemon_sets, 40);
+    assert_eq!(shape.ordinary_pods, 300, "10 ordinary pods per node");
+    // Some DaemonSets select only GPU, arm64 or control-plane nodes; drift adds duplicates and
+    // removes pods: between half a pod and a little over one pod per (DaemonSet, node) pair.
+    assert!(
+        (600..=1_320).contains(&shape.daemon_pods),
+        "{} daemon pods for 1,200 pairs",
+        shape.daemon_pods
+    );
+    assert!(shape.revisions >= 40, "one revision or two per DaemonSet");
+    assert!(
+        shape.daemon_pod_min >= 5_000 && shape.daemon_pod_max <= 8_000,
+        "daemon pods of 5–8 KB of JSON: {}–{} bytes",
+        shape.daemon_pod_min,
+        shape.daemon_pod_max
+    );
+    // Streaming gives the same objects as the sorted, serialized form; only the order differs.
+    let sorted = generate_serialized(&spec);
+    let mut listed: Vec<String> = sorted.items().map(str::to_string).collect();
+    assert_eq!(streamed.len(), listed.len());
+    streamed.sort();
+    listed.sort();
+    assert!(
+        streamed == listed,
+        "generate_each and generate_serialized differ"
+    );
+    assert_eq!(
+        sorted.pods.len(),
+        shape.daemon_pods + shape.ordinary_pods,
+        "every pod is a daemon pod or an ordinary one"
+    );
+}
+
+#[test]
+fn the_simulator_serves_the_generated_cluster_with_its_shape() {
+    let spec = bench_spec(20);
+    let (expected, _) = shape_of(&spec);
+    let (sim, shape) = Simulator::try_start_generated(&spec, SimOptions::default()).unwrap();
+    assert_eq!(shape, expected, "the shape the simulator reports");
+    assert!(shape.summary().starts_with("20 nodes, 40 DaemonSets, "));
+    let count = |path: &str| client::list_all(&sim.url(), path, "", 500, &[]).unwrap().0;
+    assert_eq!(count("/api/v1/nodes").len(), 20);
+    assert_eq!(count("/apis/apps/v1/daemonsets").len(), 40);
+    assert_eq!(
+        count("/apis/apps/v1/controllerrevisions").len(),
+        shape.revisions
+    );
+    let pods = count("/api/v1/pods");
+    assert_eq!(pods.len(), shape.daemon_pods + shape.ordinary_pods);
+    // List items come without kind/apiVersion, as kube-apiserver sends them.
+    let daemon = pods
+        .iter()
+        .map(|p| {
+            let mut p = p.clone();
+            p["kind"] = "Pod".into();
+            p
+        })
+        .filter(|p| Shape::classify(p) == ObjectClass::DaemonPod)
+        .count();
+    assert_eq!(daemon, shape.daemon_pods);
+    // Pages of 500, gzip above the threshold, and the serving statistics the benchmark reads.
+    sim.reset_stats();
+    let (items, pages) = client::list_all(
+        &sim.url(),
+        "/api/v1/pods",
+        "",
+        100,
+        &[("Accept-Encoding", "gzip")],
+    )
+    .unwrap();
+    assert_eq!(items.len(), pods.len());
+    let stats = sim.stats();
+    assert_eq!(stats.requests as usize, pages);
+    assert!(stats.gzip_responses > 0 && stats.bytes_sent < stats.bytes_uncompressed);
+    sim.set_gzip_threshold(usize::MAX);
+    sim.reset_stats();
+    client::list_all(
+        &sim.url(),
+        "/api/v1/nodes",
+        "",
+        500,
+        &[("Accept-Encoding", "gzip")],
+    )
+    .unwrap();
+    let stats = sim.stats();
+    assert_eq!(stats.gzip_responses, 0, "gzip switched off while serving");
+    assert_eq!(stats.bytes_sent, stats.bytes_uncompressed);
+}
+
+fn run(args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .env("HOME", "/nonexistent")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_live_report_on_the_generated_cluster_is_correct() {
+    let spec = bench_spec(30);
+    let (sim, _) = Simulator::try_start_generated(&spec, SimOptions::default()).unwrap();
+    let dir = std::env::temp_dir().join(format!("ds-coverage-bench-shape-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig, None, None).unwrap();
+    let live = run(&[
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "-A",
+        "-o",
+        "json",
+        "--as-of",
+        AS_OF,
+    ]);
+
+    // The same objects from a file give the same report.
+    let (cluster, expected) = generate_with_expectations(&spec);
+    let file = dir.join("cluster.json");
+    std::fs::write(&file, cluster.to_json()).unwrap();
+    let offline = run(&[
+        "-f",
+        file.to_str().unwrap(),
+        "-A",
+        "-o",
+        "json",
+        "--as-of",
+        AS_OF,
+    ]);
+    let without_source = |mut r: Value| {
+        r.as_object_mut().unwrap().remove("source");
+        r
+    };
+    assert_eq!(without_source(live.clone()), without_source(offline));
+
+    // And every pair is what the generator meant it to be.
+    let mut pairs = BTreeMap::new();
+    for ds in live["daemonSets"].as_array().unwrap() {
+        let id = format!(
+            "{}/{}",
+            ds["namespace"].as_str().unwrap(),
+            ds["name"].as_str().unwrap()
+        );
+        assert_eq!(ds["statusAgrees"], true, "{id}: {}", ds["warnings"]);
+        for pair in ds["nodes"].as_array().unwrap() {
+            let node = pair["node"].as_str().unwrap().to_string();
+            let state = pair["state"].as_str().unwrap().to_string();
+            pairs.insert((id.clone(), node), state);
+        }
+    }
+    let wanted: BTreeMap<(String, String), String> = expected
+        .pairs
+        .iter()
+        .map(|(k, p)| (k.clone(), p.state.to_string()))
+        .collect();
+    assert_eq!(pairs, wanted);
+    assert_eq!(live["summary"]["daemonSets"], 40);
+    assert_eq!(live["summary"]["nodes"], 30);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Not a test: the compute step's cost at two sizes, to show it is linear in
+/// pods + nodes × DaemonSets (BENCHMARKS.md). Run with
+/// `cargo test --release --test bench_shape -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn compute_is_linear_in_pods_plus_pairs() {
+    println!(
+        "| nodes | pods | nodes × DaemonSets | pods + pairs | compute ms | ns per (pod + pair) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    // DS_COVERAGE_COMPUTE_SIZES=4000 DS_COVERAGE_COMPUTE_REPS=20 under `perf record` profiles it.
+    let env = |k: &str| std::env::var(k).ok();
+    let sizes: Vec<usize> = env("DS_COVERAGE_COMPUTE_SIZES")
+        .map(|s| s.split(',').filter_map(|n| n.parse().ok()).collect())
+        .unwrap_or(vec![1_000, 4_000]);
+    let reps: usize = env("DS_COVERAGE_COMPUTE_REPS")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    for nodes in sizes {
+        let spec = bench_spec(nodes);
+        let text = generate_serialized(&spec).to_json();
+        let mut snap = ds_coverage::snapshot::Snapshot::new(ds_coverage::report::Source::File {
+            paths: vec!["generated".into()],
+        });
+        ds_coverage::source::file::load_text("generated", &text, &mut snap).unwrap();
+        drop(text);
+        let opts = ds_coverage::coverage::Options::new(AS_OF.parse().unwrap());
+        let mut best = f64::MAX;
+        for _ in 0..reps {
+            let t = Instant::now();
+            let report = ds_coverage::coverage::compute(&snap, &opts).unwrap();
+            best = best.min(t.elapsed().as_secs_f64());
+            std::hint::black_box(report);
+        }
+        let pods = snap.pods.len();
+        let pairs = snap.nodes.len() * snap.daemon_sets.len();
+        println!(
+            "| {nodes} | {pods} | {pairs} | {} | {:.1} | {:.0} |",
+            pods + pairs,
+            best * 1e3,
+            best * 1e9 / (pods + pairs) as f64
+        );
+    }
+}
