@@ -91,14 +91,19 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
     let mut reports = Vec::with_capacity(daemon_sets.len());
     let mut orphans = Vec::new();
     let mut per_node: HashMap<&str, (Vec<String>, Vec<String>)> = HashMap::new();
-    for ds in daemon_sets {
-        let r = audit_daemon_set(&ctx, ds, &index, &mut orphans);
+    for (r, mut own_orphans) in audit_all(&ctx, &daemon_sets, &index) {
+        orphans.append(&mut own_orphans);
         let id = format!("{}/{}", r.namespace, r.name);
         for pair in &r.nodes {
-            let entry = per_node.entry(nodes_key(&nodes, &pair.node)).or_default();
             match pair.state {
-                State::Missing => entry.0.push(id.clone()),
-                State::Misscheduled => entry.1.push(id.clone()),
+                State::Missing => {
+                    let entry = per_node.entry(nodes_key(&nodes, &pair.node)).or_default();
+                    entry.0.push(id.clone());
+                }
+                State::Misscheduled => {
+                    let entry = per_node.entry(nodes_key(&nodes, &pair.node)).or_default();
+                    entry.1.push(id.clone());
+                }
                 _ => {}
             }
         }
@@ -163,6 +168,59 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
         warnings,
         gate: None,
     })
+}
+
+/// Audits every DaemonSet, in order. Each is audited on its own, so on a large cluster they are
+/// spread over the cores (compute runs after the fetch, when they are free): thread `t` of `n`
+/// takes DaemonSets `t`, `t + n`, … (costs differ: some run on few nodes), and the results are
+/// put back in order, so the report is the same however many threads ran.
+fn audit_all(
+    ctx: &Ctx,
+    daemon_sets: &[&DaemonSet],
+    index: &PodIndex,
+) -> Vec<(DaemonSetReport, Vec<OrphanReport>)> {
+    let one = |ds: &DaemonSet| {
+        let mut orphans = Vec::new();
+        let report = audit_daemon_set(ctx, ds, index, &mut orphans);
+        (report, orphans)
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4)
+        .min(daemon_sets.len());
+    // Below some thousands of pairs a thread costs more than it saves.
+    if threads < 2 || daemon_sets.len() * ctx.nodes.len() < 20_000 {
+        return daemon_sets.iter().map(|ds| one(ds)).collect();
+    }
+    let mut slots: Vec<Option<(DaemonSetReport, Vec<OrphanReport>)>> =
+        daemon_sets.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    daemon_sets
+                        .iter()
+                        .enumerate()
+                        .skip(t)
+                        .step_by(threads)
+                        .map(|(i, ds)| (i, one(ds)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for worker in workers {
+            let done = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (i, result) in done {
+                slots[i] = Some(result);
+            }
+        }
+    });
+    slots
+        .into_iter()
+        .map(|s| s.expect("every DaemonSet is audited by one thread"))
+        .collect()
 }
 
 /// The node name as borrowed from the node list (so the map key outlives the pair report).

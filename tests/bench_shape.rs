@@ -213,6 +213,53 @@ fn the_live_report_on_the_generated_cluster_is_correct() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// 500 nodes × 40 DaemonSets: large enough for compute to spread the DaemonSets over threads;
+/// every pair is still what the generator meant, in order.
+#[test]
+fn a_report_computed_on_several_threads_is_the_generators_intent() {
+    let spec = ClusterSpec {
+        seed: 9,
+        nodes: 500,
+        daemon_sets: 40,
+        ordinary_pods_per_node: 0,
+        drift: 0.1,
+        daemon_pod_padding: false,
+    };
+    let (cluster, expected) = generate_with_expectations(&spec);
+    let mut snap = ds_coverage::snapshot::Snapshot::new(ds_coverage::report::Source::File {
+        paths: vec!["generated".into()],
+    });
+    ds_coverage::source::file::load_text("generated", &cluster.to_json(), &mut snap).unwrap();
+    let opts = ds_coverage::coverage::Options::new(AS_OF.parse().unwrap());
+    let report = ds_coverage::coverage::compute(&snap, &opts).unwrap();
+    let ids: Vec<String> = report
+        .daemon_sets
+        .iter()
+        .map(|d| format!("{}/{}", d.namespace, d.name))
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "DaemonSets in namespace/name order");
+    let mut pairs = BTreeMap::new();
+    for ds in &report.daemon_sets {
+        assert_eq!(ds.status_agrees, Some(true), "{}/{}", ds.namespace, ds.name);
+        for pair in &ds.nodes {
+            pairs.insert(
+                (format!("{}/{}", ds.namespace, ds.name), pair.node.clone()),
+                pair.state.as_str().to_string(),
+            );
+        }
+    }
+    let wanted: BTreeMap<(String, String), String> = expected
+        .pairs
+        .iter()
+        .map(|(k, p)| (k.clone(), p.state.to_string()))
+        .collect();
+    assert_eq!(pairs, wanted);
+    let missing: usize = report.nodes.iter().map(|n| n.missing.len()).sum();
+    assert_eq!(missing, report.summary.counts.missing);
+}
+
 /// Not a test: the compute step's cost at two sizes, to show it is linear in
 /// pods + nodes × DaemonSets (BENCHMARKS.md). Run with
 /// `cargo test --release --test bench_shape -- --ignored --nocapture`.
