@@ -463,12 +463,16 @@ impl Fetcher {
                         )));
                     }
                 };
-                let page: ListPage<T> = serde_json::from_slice(&body).map_err(|e| {
+                let unexpected = |e: &dyn std::fmt::Display| {
                     Error::Cluster(format!(
                         "unexpected response to GET {url} from {}: {e}",
                         self.ctx
                     ))
-                })?;
+                };
+                // The page checked as UTF-8 in one pass, then parsed as text: cheaper than
+                // checking each of its hundreds of thousands of strings on its own.
+                let text = std::str::from_utf8(&body).map_err(|e| unexpected(&e))?;
+                let page: ListPage<T> = serde_json::from_str(text).map_err(|e| unexpected(&e))?;
                 recycle(body);
                 self.objects.fetch_add(page.items.len(), Ordering::Relaxed);
                 out.extend(page.items);
