@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::CommandFactory;
 
 use crate::cli::Cli;
-use crate::source::cluster::{ConnectArgs, connect};
+use crate::client::{ConnectArgs, FetchArgs, connect, encode};
 
 /// Cobra's directives.
 const NO_FILE: u32 = 4;
@@ -349,13 +349,16 @@ fn cluster_names(t: &Typed, env: &CompletionEnv, kind: Kind) -> Candidates {
                         .namespace
                         .clone()
                         .unwrap_or_else(|| conn.default_namespace.clone());
-                    format!(
-                        "/apis/apps/v1/namespaces/{}/daemonsets",
-                        crate::source::cluster::encode(&ns)
-                    )
+                    format!("/apis/apps/v1/namespaces/{}/daemonsets", encode(&ns))
                 }
             };
-            conn.names(&path).await.ok()
+            // No -v log and no retries: a completion answers fast or not at all.
+            let sink: crate::SharedWriter =
+                std::sync::Arc::new(std::sync::Mutex::new(Box::new(std::io::sink())));
+            conn.transport(&FetchArgs::default(), sink)
+                .names(&path)
+                .await
+                .ok()
         };
         tokio::time::timeout(Duration::from_secs(3), work)
             .await

@@ -4,10 +4,10 @@
 use jiff::Timestamp;
 
 use crate::cli::{Cli, ColorWhen, Format};
+use crate::client::{ConnectArgs, FetchArgs};
 use crate::coverage::Options;
 use crate::eligibility::labels::Selector;
 use crate::error::{Error, Result};
-use crate::source::cluster::{ConnectArgs, FetchArgs};
 
 /// What the process environment says, gathered by `main` (and faked by tests).
 #[derive(Debug, Clone)]

@@ -34,19 +34,34 @@ pub enum Error {
     /// Something the audit was asked about is not in the input.
     #[error("{0}")]
     NotFound(String),
-    /// Writing the output failed (other than a closed pipe, which is success).
+    /// Writing the output failed (a closed pipe is not a failure: see `main`).
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
-    /// Reading from a live cluster failed.
+    /// Reading the answer to a question from standard input failed.
+    #[error("cannot read standard input: {0}")]
+    Stdin(#[source] std::io::Error),
+    /// Reading from a live cluster failed (outside a request).
     #[error("{0}")]
     Cluster(String),
+    /// A request to the API server failed.
+    #[error(transparent)]
+    Client(#[from] crate::client::ClientError),
 }
 
 impl Error {
+    /// Standard output was closed by its reader (`| head`): not a failure of the run.
+    pub fn is_closed_output(&self) -> bool {
+        matches!(self, Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     pub fn exit(&self) -> Exit {
         match self {
             Error::Usage(_) => Exit::Usage,
-            Error::Input { .. } | Error::NotFound(_) | Error::Cluster(_) => Exit::Input,
+            Error::Input { .. }
+            | Error::NotFound(_)
+            | Error::Cluster(_)
+            | Error::Client(_)
+            | Error::Stdin(_) => Exit::Input,
             // Output failures are rare (disk full); they mean "no report", like an input failure.
             Error::Output(_) => Exit::Input,
         }

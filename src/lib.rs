@@ -5,6 +5,7 @@
 //! `now` injected), and [`render`] prints it.
 
 pub mod cli;
+pub mod client;
 pub mod complete;
 pub mod config;
 pub mod coverage;
@@ -19,6 +20,7 @@ pub mod quantity;
 pub mod reason;
 pub mod render;
 pub mod report;
+pub mod session;
 pub mod snapshot;
 pub mod source;
 
@@ -59,7 +61,19 @@ pub fn run(
     } else {
         source::file::load_manifests(&config.manifests, stdin)?
     };
-    let (mut snapshot, live) = read_snapshot(config, &mut audit, &manifests, stdin, err.clone())?;
+    // `explain NS/NAME` names its namespace as -n would.
+    let named_namespace = match &config.mode {
+        config::Mode::Explain { namespace, .. } => namespace.as_deref(),
+        _ => None,
+    };
+    let session::Loaded { mut snapshot, live } = session::load(
+        config,
+        &mut audit,
+        named_namespace,
+        &manifests,
+        stdin,
+        err.clone(),
+    )?;
     let explain = explain_request(&config.mode, audit.namespace.as_deref(), &manifests);
     if !manifests.is_empty() {
         let default_ns = audit
@@ -71,7 +85,7 @@ pub fn run(
         audit.namespace = None;
     }
     if let Some(request) = explain {
-        return run_explain(&request, config, &audit, snapshot, live, out, err);
+        return run_explain(&request, config, &audit, snapshot, live, out);
     }
     let mut report =
         coverage::compute(&snapshot, &audit).map_err(|e| Error::NotFound(e.to_string()))?;
@@ -92,12 +106,8 @@ pub fn run(
         writeln!(e, "{}", no_daemon_sets_message(&audit, &config.input))?;
         return Ok(exit);
     }
-    match render::render(&report, &config.render, out) {
-        // `kubectl ds-coverage --check | head` closing the pipe keeps the gate's exit code.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit),
-        Err(e) => Err(e.into()),
-        Ok(()) => Ok(exit),
-    }
+    render::render(&report, &config.render, out)?;
+    Ok(exit)
 }
 
 /// The JSON Schema of the report (`-o json`), generated from the Rust types.
@@ -116,71 +126,6 @@ pub fn write_completion(shell: clap_complete::Shell, out: &mut dyn Write) -> Res
     Ok(())
 }
 
-/// Read the objects; for a cluster, also settle the namespace (the context's, unless -n or -A)
-/// and keep the connection open for `explain`'s extra reads.
-fn read_snapshot(
-    config: &Config,
-    audit: &mut coverage::Options,
-    manifests: &[model::DaemonSet],
-    stdin: &mut dyn Read,
-    err: SharedWriter,
-) -> Result<(Snapshot, Option<Live>)> {
-    match &config.input {
-        Input::Files(paths) => Ok((source::file::load(paths, stdin)?, None)),
-        Input::Cluster {
-            connect,
-            fetch,
-            namespace,
-            all_namespaces,
-        } => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .map_err(|e| Error::Cluster(format!("cannot start the I/O runtime: {e}")))?;
-            let conn = runtime.block_on(source::cluster::connect(connect))?;
-            // `explain NS/NAME` names its namespace as -n would.
-            let namespace = match &config.mode {
-                config::Mode::Explain {
-                    namespace: Some(ns),
-                    ..
-                } => Some(ns),
-                _ => namespace.as_ref(),
-            };
-            let snapshot = runtime.block_on(async {
-                audit.namespace = match (all_namespaces, namespace) {
-                    (true, _) => None,
-                    (false, Some(ns)) => Some(ns.clone()),
-                    (false, None) => Some(conn.default_namespace.clone()),
-                };
-                let mut scope = source::cluster::Scope {
-                    namespace: audit.namespace.clone(),
-                    daemon_set_selector: audit.selector.as_ref().map(|s| s.to_string()),
-                    node_selector: audit.node_selector.as_ref().map(|s| s.to_string()),
-                };
-                if !manifests.is_empty() {
-                    // Find the applied versions of the manifests: their namespace(s), any labels.
-                    let namespaces: std::collections::BTreeSet<&str> =
-                        manifests.iter().map(|m| m.namespace()).collect();
-                    scope.namespace = match namespaces.into_iter().collect::<Vec<_>>().as_slice() {
-                        [""] => audit.namespace.clone(),
-                        [one] => Some(one.to_string()),
-                        _ => None,
-                    };
-                    scope.daemon_set_selector = None;
-                }
-                source::cluster::fetch(&conn, &scope, fetch, manifests, err).await
-            })?;
-            let live = Live {
-                runtime,
-                conn,
-                fetch: fetch.clone(),
-            };
-            Ok((snapshot, Some(live)))
-        }
-    }
-}
-
 fn no_daemon_sets_message(audit: &coverage::Options, input: &Input) -> String {
     match (&audit.namespace, input) {
         (Some(ns), _) => {
@@ -189,13 +134,6 @@ fn no_daemon_sets_message(audit: &coverage::Options, input: &Input) -> String {
         (None, Input::Files(_)) => "No DaemonSets found in the input.".to_string(),
         (None, Input::Cluster { .. }) => "No DaemonSets found.".to_string(),
     }
-}
-
-/// A live cluster, still connected after the snapshot was read.
-struct Live {
-    runtime: tokio::runtime::Runtime,
-    conn: source::cluster::Connection,
-    fetch: source::cluster::FetchArgs,
 }
 
 /// `explain DAEMONSET NODE`, with its namespace settled.
@@ -244,18 +182,17 @@ fn run_explain(
     config: &Config,
     audit: &coverage::Options,
     mut snapshot: Snapshot,
-    live: Option<Live>,
+    live: Option<session::Session>,
     out: &mut dyn Write,
-    err: SharedWriter,
 ) -> Result<Exit> {
     let ns = request.namespace.as_deref();
     let (name, node) = (request.name.as_str(), request.node.as_str());
     let mut explanation = explain::explain(&snapshot, ns, name, node, audit)?;
     if let Some(live) = &live {
+        let api = live.transport();
         if explanation.fit.is_some() {
             // A live snapshot holds only daemon pods: the fit check needs the node's others.
-            let pods = source::cluster::pods_on_node(&live.conn, node, &live.fetch, err.clone());
-            let node_pods = match live.runtime.block_on(pods) {
+            let node_pods = match live.block_on(api.pods_on_node(None, None, node)) {
                 Ok(pods) => {
                     pods.into_iter().for_each(|p| snapshot.add_pod(p));
                     explain::NodePods::InSnapshot
@@ -266,14 +203,7 @@ fn run_explain(
         }
         let pods: Vec<String> = explanation.pods.iter().map(|p| p.name.clone()).collect();
         let ds_namespace = explanation.daemon_set.split('/').next().unwrap_or_default();
-        let events = source::cluster::warning_events(
-            &live.conn,
-            ds_namespace,
-            &pods,
-            &live.fetch,
-            err.clone(),
-        );
-        match live.runtime.block_on(events) {
+        match live.block_on(api.warning_events(ds_namespace, &pods)) {
             Ok(events) => explanation.events = Some(explain::warning_events(&events, 5)),
             Err(e) => explanation
                 .warnings

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use ds_coverage::cli::Cli;
 use ds_coverage::config::{Config, Env};
-use ds_coverage::error::{Error, Exit};
+use ds_coverage::error::Exit;
 
 /// glibc raises its mmap threshold each time a large block is freed (up to 32 MiB), after which
 /// the multi-megabyte list pages land in the heap and, freed, leave it fragmented: about 15% of
@@ -65,22 +65,68 @@ fn main() -> ExitCode {
         stdin_is_terminal: std::io::stdin().is_terminal(),
     };
     let result = Config::from_cli(cli, &env).and_then(|config| {
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::new(stdout.lock());
-        let err: ds_coverage::SharedWriter =
-            std::sync::Arc::new(std::sync::Mutex::new(Box::new(std::io::stderr())));
+        let mut out = ClosablePipe::new(std::io::BufWriter::new(std::io::stdout().lock()));
+        let err: ds_coverage::SharedWriter = std::sync::Arc::new(std::sync::Mutex::new(Box::new(
+            ClosablePipe::new(std::io::stderr()),
+        )));
         let code = ds_coverage::run(&config, &mut std::io::stdin(), &mut out, err)?;
-        // A reader that stopped early (`| head`) loses output, not the verdict: keep the code.
-        match out.flush() {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
-            _ => Ok(code),
-        }
+        out.flush()?;
+        Ok(code)
     });
     match result {
         Ok(code) => code.into(),
+        // Only reachable if a closed stdout escaped the guard; the run itself was not at fault.
+        Err(e) if e.is_closed_output() => Exit::Ok.into(),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Never `eprintln!`: it panics when stderr is closed.
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             e.exit().into()
         }
+    }
+}
+
+/// Standard output or error whose reader may go away (`| head`, `2>&-`). Once the pipe is closed,
+/// everything written later is dropped and reported written: the run goes on to its verdict, so
+/// a closed pipe never changes the exit code of any subcommand (as `kubectl get | head` keeps
+/// kubectl's). Other write errors (a full disk) still fail the run.
+struct ClosablePipe<W: Write> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> ClosablePipe<W> {
+    fn new(inner: W) -> Self {
+        ClosablePipe {
+            inner,
+            closed: false,
+        }
+    }
+
+    fn guard<T>(&mut self, r: std::io::Result<T>, done: T) -> std::io::Result<T> {
+        match r {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(done)
+            }
+            r => r,
+        }
+    }
+}
+
+impl<W: Write> Write for ClosablePipe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let r = self.inner.write(buf);
+        self.guard(r, buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.guard(r, ())
     }
 }

@@ -885,3 +885,24 @@ fn no_non_daemon_pod_is_ever_written_to() {
         assert!(live.pod_exists(ns, name), "{ns}/{name} was removed");
     }
 }
+
+/// `fix --yes -o json | head -1`: the reader goes away, the actions are still carried out and the
+/// exit code is still the result's (it was 3, "cannot write output: Broken pipe").
+#[test]
+fn a_closed_stdout_changes_neither_what_fix_does_nor_its_exit_code() {
+    let live = Live::example("closed-stdout");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+        .args(["fix", "-A", "--yes", "-o", "json", "--timeout", "10s"])
+        .args(["--kubeconfig", &live.kubeconfig])
+        .env_remove("KUBECONFIG")
+        .env("HOME", "/nonexistent")
+        .stdout(std::process::Stdio::from(writer))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Broken pipe"), "{}", stderr(&o));
+    // The five planned removals were all sent.
+    assert_eq!(live.writes().len(), 5, "{:#?}", live.writes());
+}

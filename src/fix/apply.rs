@@ -14,8 +14,8 @@ use tokio::time::Instant;
 
 use super::plan::{Action, ActionKind};
 use crate::SharedWriter;
+use crate::client::{Preconditions, Transport as PodApi, WriteAnswer, Written};
 use crate::model::Pod;
-use crate::source::cluster::{PodApi, Preconditions, WriteAnswer};
 
 /// `--dry-run`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -141,18 +141,17 @@ pub fn still_as_planned(action: &Action, pod: &Pod) -> Result<(), String> {
     Ok(())
 }
 
-/// The wait before the next call after a 429: the server's Retry-After, else doubling from
-/// 250 ms up to 5 s; `None` when it would end past the deadline.
+/// The wait before the next call after a 429: the server's Retry-After, else the client layer's
+/// backoff; `None` when it would end past the deadline.
 pub fn next_wait(
     attempt: u32,
     retry_after: Option<Duration>,
     now: Instant,
     deadline: Instant,
 ) -> Option<Duration> {
-    let backoff =
-        Duration::from_millis(250u64.saturating_mul(1 << attempt.saturating_sub(1).min(5)))
-            .min(Duration::from_secs(5));
-    let wait = retry_after.unwrap_or(backoff).min(Duration::from_secs(30));
+    let wait = retry_after
+        .unwrap_or_else(|| crate::client::transport::backoff(attempt))
+        .min(crate::client::transport::MAX_RETRY_AFTER);
     (now + wait < deadline).then_some(wait)
 }
 
@@ -375,9 +374,10 @@ async fn call(
     let dry = opts.dry_run == DryRun::Server;
     let deadline = Instant::now() + opts.timeout;
     let mut attempt = 0;
+    let mut requests = 0;
     loop {
         attempt += 1;
-        let answer = match kind {
+        let written = match kind {
             ActionKind::Evict => {
                 api.evict_pod(&action.namespace, &action.pod, &pre, dry)
                     .await
@@ -385,6 +385,16 @@ async fn call(
             ActionKind::Delete | ActionKind::Replace => {
                 api.delete_pod(&action.namespace, &action.pod, &pre, dry)
                     .await
+            }
+        };
+        let answer = match written {
+            Ok(Written { answer, attempts }) => {
+                requests += attempts;
+                Ok(answer)
+            }
+            Err(e) => {
+                requests += 1;
+                Err(e)
             }
         };
         let (outcome, detail) = match answer {
@@ -428,7 +438,7 @@ async fn call(
             }
         };
         let mut r = ActionResult::new(action.clone(), outcome, detail);
-        r.attempts = attempt;
+        r.attempts = requests;
         return r;
     }
 }
@@ -480,7 +490,7 @@ async fn replace(api: &PodApi, action: Action, opts: &ApplyOptions) -> ActionRes
     let mut poll = Duration::from_millis(100);
     loop {
         let last = match api
-            .pods_on_node(&action.namespace, &selector, &action.node)
+            .pods_on_node(Some(&action.namespace), Some(&selector), &action.node)
             .await
         {
             Ok(pods) => match replacement(&action, &pods) {
@@ -599,20 +609,20 @@ mod tests {
         let deadline = now + Duration::from_secs(2);
         assert_eq!(
             next_wait(1, None, now, deadline),
-            Some(Duration::from_millis(250))
+            Some(Duration::from_millis(400))
         );
         assert_eq!(
             next_wait(2, None, now, deadline),
-            Some(Duration::from_millis(500))
+            Some(Duration::from_millis(800))
         );
         assert_eq!(
             next_wait(3, None, now, deadline),
-            Some(Duration::from_secs(1))
+            Some(Duration::from_millis(1600))
         );
         assert_eq!(
             next_wait(4, None, now, deadline),
             None,
-            "2 s would pass the deadline"
+            "3.2 s would pass the deadline"
         );
         assert_eq!(
             next_wait(1, Some(Duration::from_secs(1)), now, deadline),

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::SharedWriter;
 use crate::cli::Format;
-use crate::config::{Config, Input};
+use crate::config::Config;
 use crate::coverage;
 use crate::error::{Error, Exit, Result};
 use crate::snapshot::Snapshot;
@@ -148,52 +148,21 @@ pub fn run(
     let mut audit = config.audit.clone();
     let format = config.render.format;
     let human = format.is_human();
-    let (connect, fetch, namespace, all_namespaces) = match &config.input {
-        Input::Files(paths) => {
-            // Offline: a plan to read; `config` refuses --yes, --dry-run and --plan-file here.
-            let snapshot = crate::source::file::load(paths, stdin)?;
-            let p = make_plan(&snapshot, &audit, &settings.options)?;
-            output::write_plan(&p, format, out)?;
-            let hint =
-                "Planned from files: fix acts only on a live cluster (run it without --from-file).";
-            if human && !p.actions.is_empty() {
-                writeln!(out, "\n{hint}")?;
-            } else if !p.actions.is_empty() {
-                note(&err, hint)?;
-            }
-            return Ok(Exit::Ok);
+    let crate::session::Loaded { snapshot, live } =
+        crate::session::load(config, &mut audit, None, &[], stdin, err.clone())?;
+    let Some(live) = live else {
+        // Offline: a plan to read; `config` refuses --yes, --dry-run and --plan-file here.
+        let p = make_plan(&snapshot, &audit, &settings.options)?;
+        output::write_plan(&p, format, out)?;
+        let hint =
+            "Planned from files: fix acts only on a live cluster (run it without --from-file).";
+        if human && !p.actions.is_empty() {
+            writeln!(out, "\n{hint}")?;
+        } else if !p.actions.is_empty() {
+            note(&err, hint)?;
         }
-        Input::Cluster {
-            connect,
-            fetch,
-            namespace,
-            all_namespaces,
-        } => (connect, fetch, namespace, *all_namespaces),
+        return Ok(Exit::Ok);
     };
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Cluster(format!("cannot start the I/O runtime: {e}")))?;
-    let conn = runtime.block_on(crate::source::cluster::connect(connect))?;
-    audit.namespace = match (all_namespaces, namespace) {
-        (true, _) => None,
-        (false, Some(ns)) => Some(ns.clone()),
-        (false, None) => Some(conn.default_namespace.clone()),
-    };
-    let scope = crate::source::cluster::Scope {
-        namespace: audit.namespace.clone(),
-        daemon_set_selector: audit.selector.as_ref().map(|s| s.to_string()),
-        node_selector: audit.node_selector.as_ref().map(|s| s.to_string()),
-    };
-    let snapshot = runtime.block_on(crate::source::cluster::fetch(
-        &conn,
-        &scope,
-        fetch,
-        &[],
-        err.clone(),
-    ))?;
 
     // A saved plan is re-planned with its own options; only its pods still planned are kept,
     // with the UID and resourceVersion it saw.
@@ -204,12 +173,12 @@ pub fn run(
         None => (current, Vec::new()),
         Some(s) => {
             if let PlanSource::Cluster { server, .. } = &s.source
-                && *server != conn.server
+                && server != live.server()
             {
                 return Err(Error::Usage(format!(
                     "the plan in {} was made for {server}, not {}",
                     settings.plan_file.as_deref().unwrap_or("the plan file"),
-                    conn.server
+                    live.server()
                 )));
             }
             let (keep, dropped) = plan::reconcile(s, &current);
@@ -259,8 +228,8 @@ pub fn run(
         let question = format!(
             "\nApply {} to context {} ({})?",
             output::count(the_plan.actions.len(), "action", "actions"),
-            conn.context,
-            conn.server
+            live.context(),
+            live.server()
         );
         let yes = confirm(&question, stdin, &err)?;
         if !yes {
@@ -290,9 +259,9 @@ pub fn run(
         return Ok(Exit::Ok);
     }
 
-    let api = Arc::new(crate::source::cluster::pod_api(&conn, fetch, err.clone()));
+    let api = Arc::new(live.transport());
     let progress = apply::Progress(human.then(|| err.clone()));
-    let mut results = runtime.block_on(apply::apply(
+    let mut results = live.block_on(apply::apply(
         the_plan.actions.clone(),
         api,
         &settings.apply,
@@ -316,7 +285,9 @@ fn confirm(question: &str, stdin: &mut dyn Read, err: &SharedWriter) -> Result<b
         e.flush()?;
     }
     let mut line = String::new();
-    std::io::BufReader::new(stdin).read_line(&mut line)?;
+    std::io::BufReader::new(stdin)
+        .read_line(&mut line)
+        .map_err(Error::Stdin)?;
     Ok(line.trim() == "yes")
 }
 

@@ -1,0 +1,377 @@
+//! One request exchange for every call the tool makes (the audit's lists, explain's reads,
+//! `fix`'s reads and writes, completion), with one retry policy and the `-v` request log.
+//!
+//! kube's own retry layer is off (`Config::default_retry = false`): retries are deliberate,
+//! bounded and visible here. Reads are retried on 429 (honouring `Retry-After`), 5xx and broken
+//! connections; writes on 5xx and broken connections only (safe: every write the tool sends
+//! carries UID and resourceVersion preconditions), and a 429 on a write — a
+//! PodDisruptionBudget refusing an eviction — is the caller's to decide.
+
+use std::io::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use http::StatusCode;
+use http_body_util::BodyExt;
+
+use super::connect::Connection;
+use super::error::{ClientError, one_line};
+use crate::SharedWriter;
+
+/// How to send requests: page size, concurrency, logging, attempts (kubectl's flags, resolved by
+/// `config`).
+#[derive(Debug, Clone)]
+pub struct FetchArgs {
+    /// `--chunk-size` (kubectl's name); 0 disables paging.
+    pub page_size: u32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// `-v`: log every request (never a token) and every retry to stderr.
+    pub verbose: bool,
+    /// Show a progress line on stderr (only when stderr is a terminal).
+    pub progress: bool,
+    /// Attempts per request for retryable failures.
+    pub attempts: u32,
+}
+
+impl Default for FetchArgs {
+    fn default() -> FetchArgs {
+        FetchArgs {
+            page_size: 500,
+            concurrency: 4,
+            verbose: false,
+            progress: false,
+            attempts: 5,
+        }
+    }
+}
+
+/// Which failures a request may be repeated on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// GET: 429, 5xx, broken connections.
+    Read,
+    /// DELETE / POST with preconditions: 5xx and broken connections; a 429 goes to the caller.
+    Write,
+    /// Nothing: one attempt (shell completion, where no answer beats a slow one).
+    Never,
+}
+
+/// What the server answered (any status; the caller decides what an error status means).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub retry_after: Option<Duration>,
+    pub body: bytes::Bytes,
+    /// Requests sent for this answer (more than one when retried).
+    pub attempts: u32,
+}
+
+/// The largest answer one request may bring. A page of `--chunk-size` objects is a few MB; an
+/// unpaged list of every pod of a 5,000-node cluster is a few hundred.
+pub const MAX_BODY: usize = 1024 * 1024 * 1024;
+
+/// Response buffers kept for reuse: as many as requests in flight plus pages being decoded.
+const BUFFERS_KEPT: usize = 6;
+
+/// The wait before retry number `attempt` (1-based): doubling from 200 ms, at most 5 s. The one
+/// backoff of the tool (reads, writes and `fix`'s PodDisruptionBudget retries).
+pub fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(200u64.saturating_mul(1 << attempt.min(5))).min(Duration::from_secs(5))
+}
+
+/// A server's `Retry-After` is honoured up to this long.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// Sends requests over a [`Connection`].
+pub struct Transport {
+    client: kube::Client,
+    /// `https://server (context name)`, for messages.
+    pub ctx: String,
+    timeout: Option<Duration>,
+    args: FetchArgs,
+    log: SharedWriter,
+    limit: tokio::sync::Semaphore,
+    buffers: Mutex<Vec<Vec<u8>>>,
+    max_body: usize,
+    /// Requests sent so far (the progress line).
+    pub requests: AtomicUsize,
+    /// Objects decoded so far (the progress line).
+    pub objects: AtomicUsize,
+}
+
+impl Connection {
+    /// A transport over this connection, logging with `-v` to `log`.
+    pub fn transport(&self, args: &FetchArgs, log: SharedWriter) -> Transport {
+        Transport {
+            client: self.client.clone(),
+            ctx: format!("{} (context {})", self.server, self.context),
+            timeout: self.timeout,
+            args: args.clone(),
+            log,
+            limit: tokio::sync::Semaphore::new(args.concurrency.max(1)),
+            buffers: Mutex::new(Vec::new()),
+            max_body: MAX_BODY,
+            requests: AtomicUsize::new(0),
+            objects: AtomicUsize::new(0),
+        }
+    }
+}
+
+/// Why one attempt brought no answer.
+enum Failure {
+    Timeout,
+    Connection { detail: String, transient: bool },
+    TooLarge,
+}
+
+impl Transport {
+    /// Page size (`--chunk-size`; 0: unpaged).
+    pub fn page_size(&self) -> u32 {
+        self.args.page_size
+    }
+
+    /// Limit one answer's size (tests of the cap use a small one).
+    pub fn with_max_body(mut self, max: usize) -> Transport {
+        self.max_body = max;
+        self
+    }
+
+    /// A `-v` line.
+    pub fn log(&self, line: &str) {
+        if self.args.verbose {
+            let mut e = self.log.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = writeln!(e, "{line}");
+        }
+    }
+
+    pub(crate) fn log_writer(&self) -> &SharedWriter {
+        &self.log
+    }
+
+    /// Send `req`, retrying by `retry`. `what` names the operation in errors ("list nodes").
+    pub async fn send(
+        &self,
+        what: &str,
+        req: http::Request<Vec<u8>>,
+        retry: Retry,
+    ) -> Result<Answer, ClientError> {
+        let (parts, body) = req.into_parts();
+        let attempts = match retry {
+            Retry::Never => 1,
+            _ => self.args.attempts.max(1),
+        };
+        let method = parts.method.clone();
+        let url = parts.uri.to_string();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut builder = http::Request::builder()
+                .method(parts.method.clone())
+                .uri(parts.uri.clone())
+                .header(http::header::ACCEPT, "application/json");
+            for (k, v) in &parts.headers {
+                builder = builder.header(k, v);
+            }
+            let req = builder
+                .body(kube::client::Body::from(body.clone()))
+                .map_err(|e| ClientError::Decode {
+                    url: url.clone(),
+                    ctx: self.ctx.clone(),
+                    message: e.to_string(),
+                })?;
+            let permit = self.limit.acquire().await.ok();
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let started = Instant::now();
+            let result = self.exchange(req).await;
+            drop(permit);
+            let ms = started.elapsed().as_millis();
+            let wait = match result {
+                Ok((status, retry_after, body)) => {
+                    self.log(&format!("{method} {url} {} {ms}ms", status.as_u16()));
+                    let retryable = status.is_server_error()
+                        || (retry == Retry::Read && status == StatusCode::TOO_MANY_REQUESTS);
+                    if !retryable || attempt >= attempts {
+                        return Ok(Answer {
+                            status,
+                            retry_after,
+                            body,
+                            attempts: attempt,
+                        });
+                    }
+                    let wait = retry_after
+                        .unwrap_or_else(|| backoff(attempt))
+                        .min(MAX_RETRY_AFTER);
+                    self.log(&format!(
+                        "retrying {method} {url} in {}ms ({} {}, attempt {attempt}/{attempts})",
+                        wait.as_millis(),
+                        status.as_u16(),
+                        status.canonical_reason().unwrap_or("")
+                    ));
+                    wait
+                }
+                Err(Failure::Timeout) => {
+                    self.log(&format!("{method} {url} timed out after {ms}ms"));
+                    return Err(ClientError::Timeout {
+                        what: format!("cannot {what}"),
+                        ctx: self.ctx.clone(),
+                        after: crate::duration::short(
+                            self.timeout.map(|t| t.as_secs() as i64).unwrap_or(0),
+                        ),
+                    });
+                }
+                Err(Failure::TooLarge) => {
+                    return Err(ClientError::TooLarge {
+                        url,
+                        ctx: self.ctx.clone(),
+                        limit_mib: self.max_body / (1024 * 1024),
+                    });
+                }
+                Err(Failure::Connection { detail, transient }) => {
+                    self.log(&format!("{method} {url} failed after {ms}ms: {detail}"));
+                    if !transient || attempt >= attempts {
+                        return Err(ClientError::Unreachable {
+                            ctx: self.ctx.clone(),
+                            detail,
+                            transient,
+                        });
+                    }
+                    let wait = backoff(attempt);
+                    self.log(&format!(
+                        "retrying {method} {url} in {}ms (attempt {attempt}/{attempts})",
+                        wait.as_millis()
+                    ));
+                    wait
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One request: sent, answered and its body read, all within the timeout (kubectl's
+    /// `--request-timeout` bounds the whole exchange).
+    async fn exchange(
+        &self,
+        req: http::Request<kube::client::Body>,
+    ) -> Result<(StatusCode, Option<Duration>, bytes::Bytes), Failure> {
+        let call = async {
+            let resp = self
+                .client
+                .send(req)
+                .await
+                .map_err(|e| Failure::Connection {
+                    detail: describe_kube_error(&e),
+                    transient: is_transient(&e),
+                })?;
+            let status = resp.status();
+            let retry_after = resp
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            // Into one buffer from the pool: a list page is megabytes, and a fresh buffer for
+            // each costs a page fault per 4 KiB (and, with gzip, a copy from decoded chunks).
+            let mut body = resp.into_body();
+            let mut buf = self.buffer();
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| Failure::Connection {
+                    detail: format!(
+                        "connection lost while reading the response: {}",
+                        one_line(&e.to_string())
+                    ),
+                    transient: true,
+                })?;
+                if let Ok(data) = frame.into_data() {
+                    if buf.len() + data.len() > self.max_body {
+                        return Err(Failure::TooLarge);
+                    }
+                    buf.extend_from_slice(&data);
+                }
+            }
+            Ok((status, retry_after, bytes::Bytes::from(buf)))
+        };
+        match self.timeout {
+            Some(t) => tokio::time::timeout(t, call)
+                .await
+                .unwrap_or(Err(Failure::Timeout)),
+            None => call.await,
+        }
+    }
+
+    fn buffer(&self) -> Vec<u8> {
+        let mut pool = self.buffers.lock().unwrap_or_else(|p| p.into_inner());
+        pool.pop().unwrap_or_default()
+    }
+
+    /// Gives a decoded answer's buffer back to the pool (when nothing else holds it).
+    pub fn recycle(&self, body: bytes::Bytes) {
+        let Ok(buf) = body.try_into_mut() else {
+            return;
+        };
+        let mut buf: Vec<u8> = buf.into();
+        buf.clear();
+        let mut pool = self.buffers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < BUFFERS_KEPT {
+            pool.push(buf);
+        }
+    }
+}
+
+/// A broken connection worth another attempt: reset, aborted, closed mid-answer. Decided from
+/// the error's types (the I/O error kind, hyper's own classification), not its text.
+fn is_transient(e: &kube::Error) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        if let Some(h) = s.downcast_ref::<hyper::Error>()
+            && (h.is_incomplete_message() || h.is_closed() || h.is_canceled())
+        {
+            return true;
+        }
+        src = s.source();
+    }
+    false
+}
+
+/// kube's errors as one readable line: the root cause carries the useful part ("tcp connect
+/// error: Connection refused"), the wrappers above it only say "service error".
+fn describe_kube_error(e: &kube::Error) -> String {
+    let mut last = e.to_string();
+    let mut src = std::error::Error::source(e);
+    let mut chain = Vec::new();
+    while let Some(s) = src {
+        chain.push(s.to_string());
+        src = s.source();
+    }
+    if let Some(root) = chain.pop() {
+        last = match chain.pop() {
+            Some(parent) if !parent.contains(&root) => format!("{parent}: {root}"),
+            _ => root,
+        };
+    }
+    one_line(&last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_five_seconds() {
+        assert_eq!(backoff(1), Duration::from_millis(400));
+        assert_eq!(backoff(2), Duration::from_millis(800));
+        assert_eq!(backoff(4), Duration::from_millis(3200));
+        assert_eq!(backoff(5), Duration::from_secs(5));
+        assert_eq!(backoff(40), Duration::from_secs(5));
+    }
+}
