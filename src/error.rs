@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-/// The documented exit codes (product.md "CI gate and exit codes").
+/// The documented exit codes (README "CI gate and exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Report produced (and, with `--check`, the gate passed).
