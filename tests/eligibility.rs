@@ -1,6 +1,14 @@
 //! Table-driven tests that pin `Placement::evaluate` to the DaemonSet controller's
-//! `NodeShouldRunDaemonPod` (daemonset-semantics.md §2–§6). Each row is its own `#[test]`, named
-//! after the rule it pins.
+//! `NodeShouldRunDaemonPod` and the upstream helpers it calls:
+//! - pkg/controller/daemon/daemon_controller.go: `NodeShouldRunDaemonPod`, `NewPod`, `predicates`;
+//! - pkg/controller/daemon/util/daemonset_util.go: `AddOrUpdateDaemonPodTolerations`;
+//! - staging/src/k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go;
+//! - staging/src/k8s.io/component-helpers/scheduling/corev1/helpers.go:
+//!   `FindMatchingUntoleratedTaint`;
+//! - staging/src/k8s.io/api/core/v1/toleration.go: `Toleration.ToleratesTaint`;
+//! - pkg/controller/nodelifecycle/node_lifecycle_controller.go (the taints it writes).
+//!
+//! Each row is its own `#[test]`, named after the rule it pins.
 
 use ds_coverage::eligibility::{Placement, Verdict};
 use ds_coverage::model::{DaemonSet, Node};
@@ -147,7 +155,8 @@ fn check(name: &str, ds: &DaemonSet, node: &Node, gate: bool, e: Expect) -> Verd
         "{name}: (shouldRun, shouldContinueRunning) differs; reasons: {:#?}",
         v.reasons
     );
-    // §2: (true, false) never happens; reasons are given exactly when shouldRun is false.
+    // pkg/controller/daemon/daemon_controller.go: NodeShouldRunDaemonPod never returns
+    // (true, false); reasons are given exactly when shouldRun is false.
     assert!(
         v.should_run <= v.should_continue_running,
         "{name}: (true, false) is impossible"
@@ -205,7 +214,8 @@ macro_rules! cases {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §2 step 1: template nodeName, checked before anything else.
+// pkg/controller/daemon/daemon_controller.go: NodeShouldRunDaemonPod, first check:
+// template nodeName, checked before anything else.
 
 cases! {
     node_name_equal_to_node_runs:
@@ -230,7 +240,9 @@ cases! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §4 item 1: nodeSelector (SelectorFromSet, exact bytes, no validation).
+// staging/src/k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go:
+// GetRequiredNodeAffinity, the nodeSelector part (labels.SelectorFromSet, exact bytes, no
+// validation).
 
 cases! {
     node_selector_match:
@@ -270,7 +282,10 @@ cases! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §4.3: required affinity, every operator (Requirement.Matches).
+// Required affinity, every operator:
+// staging/src/k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go:
+// nodeSelectorRequirementsAsSelector, then
+// staging/src/k8s.io/apimachinery/pkg/labels/selector.go: Requirement.Matches.
 
 cases! {
     affinity_in_value_listed:
@@ -328,7 +343,11 @@ cases! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §4.3/§4.5: parse errors. A bad term matches no node, and the verdict is (false, false).
+// Parse errors:
+// staging/src/k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go:
+// nodeSelectorRequirementsAsSelector (labels.NewRequirement), and
+// pkg/controller/daemon/daemon_controller.go: predicates discards the error. A bad term matches no
+// node, and the verdict is (false, false).
 
 cases! {
     parse_error_unknown_operator:
@@ -388,7 +407,9 @@ cases! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §4.1/§4.2: terms OR (lazy errors), expressions AND, empty terms dropped.
+// staging/src/k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go:
+// NewLazyErrorNodeSelector, LazyErrorNodeSelector.Match and nodeSelectorTerm.match: terms OR (lazy
+// errors), expressions AND, empty terms dropped.
 
 fn bad_term() -> Value {
     json!({ "matchExpressions": [{ "key": "zone", "operator": "Bogus", "values": ["a"] }] })
@@ -467,7 +488,9 @@ cases! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §4.4: matchFields (In/NotIn, exactly one value, metadata.name).
+// staging/src/k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go:
+// nodeSelectorRequirementsAsFieldSelector: matchFields (In/NotIn, exactly one value,
+// metadata.name).
 
 cases! {
     match_fields_name_in_this_node:
@@ -504,7 +527,8 @@ cases! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §4: nodeSelector AND required affinity.
+// staging/src/k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go:
+// RequiredNodeAffinity.Match: nodeSelector AND required affinity.
 
 cases! {
     selector_and_affinity_both_match:
@@ -525,7 +549,10 @@ cases! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §5: tolerations against taints.
+// Tolerations against taints:
+// staging/src/k8s.io/component-helpers/scheduling/corev1/helpers.go: FindMatchingUntoleratedTaint
+// and staging/src/k8s.io/api/core/v1/toleration.go: Toleration.ToleratesTaint, as
+// pkg/controller/daemon/daemon_controller.go: predicates calls them.
 
 cases! {
     taint_no_schedule_untolerated_keeps_existing_pods:
@@ -619,7 +646,8 @@ cases! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §3: default tolerations (AddOrUpdateDaemonPodTolerations).
+// Default tolerations:
+// pkg/controller/daemon/util/daemonset_util.go: AddOrUpdateDaemonPodTolerations.
 
 cases! {
     default_not_ready_no_execute_tolerated:
@@ -697,7 +725,8 @@ cases! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §5.1/§5.3: Lt/Gt tolerations (TaintTolerationComparisonOperators).
+// Lt/Gt tolerations: staging/src/k8s.io/api/core/v1/toleration.go: Toleration.ToleratesTaint
+// (compareNumericValues), behind the feature gate TaintTolerationComparisonOperators.
 
 fn gt(value: &str) -> Value {
     tolerating(json!([{ "key": "sla", "operator": "Gt", "value": value, "effect": "NoSchedule" }]))
@@ -751,7 +780,9 @@ cases! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §6: node states and the taints the control plane writes.
+// Node states and the taints the control plane writes
+// (pkg/controller/nodelifecycle/node_lifecycle_controller.go: nodeConditionToTaintKeyStatusMap,
+// doNoScheduleTaintingPass, NotReadyTaintTemplate, UnreachableTaintTemplate).
 
 fn conditioned(name: &str, ready: &str, taints: Value) -> Node {
     node_from(json!({
@@ -822,7 +853,8 @@ cases! {
 // ---------------------------------------------------------------------------------------------
 // Cross-checks that don't fit a single row.
 
-/// §2 step 0: a placement compiled once gives each node its own answer.
+/// pkg/controller/daemon/daemon_controller.go: NewPod builds the pod for each node from the
+/// template alone: a placement compiled once gives each node its own answer.
 #[test]
 fn one_placement_many_nodes() {
     let d = ds(and(
@@ -864,8 +896,8 @@ fn one_placement_many_nodes() {
     }
 }
 
-/// §3: the defaults are appended after the template's own tolerations, network-unavailable only
-/// for hostNetwork.
+/// pkg/controller/daemon/util/daemonset_util.go: AddOrUpdateDaemonPodTolerations: the defaults
+/// are appended after the template's own tolerations, network-unavailable only for hostNetwork.
 #[test]
 fn default_tolerations_are_appended_after_the_template_ones() {
     let plain_ds = ds(tolerating(
@@ -894,7 +926,9 @@ fn default_tolerations_are_appended_after_the_template_ones() {
     }
 }
 
-/// §4.1 lazy errors, with every term invalid: the verdict names each bad term.
+/// staging/src/k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go:
+/// LazyErrorNodeSelector.Match (lazy errors), with every term invalid: the verdict names each bad
+/// term.
 #[test]
 fn every_term_invalid_is_false_false_and_names_each_term() {
     let d = ds(terms(

@@ -1,5 +1,11 @@
 //! Ownership, pod→node mapping, status numbers and revisions through `coverage::compute`, on
-//! small snapshots read with `load_text` (daemonset-semantics.md §7–§11).
+//! small snapshots read with `load_text`. Upstream functions pinned:
+//! - pkg/controller/controller_ref_manager.go: `ClaimPods`;
+//! - pkg/controller/daemon/daemon_controller.go: `getDaemonPods`, `getNodesToDaemonPods`,
+//!   `podsShouldBeOnNode`, `updateDaemonSetStatus`, `podByCreationTimestampAndPhase`;
+//! - pkg/controller/daemon/util/daemonset_util.go: `GetTargetNodeName`, `IsPodUpdated`;
+//! - pkg/api/v1/pod/util.go: `IsPodReady`, `IsPodAvailable`;
+//! - pkg/controller/daemon/update.go: `constructHistory`.
 
 use ds_coverage::coverage::{NotFound, Options, compute, controller_order};
 use ds_coverage::eligibility::labels::Selector;
@@ -305,7 +311,8 @@ fn cs(d: &DaemonSetReport) -> &ComputedStatus {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §7 ownership
+// Ownership: pkg/controller/controller_ref_manager.go: ClaimPods
+// (called from pkg/controller/daemon/daemon_controller.go: getDaemonPods)
 
 #[test]
 fn orphan_matching_the_selector_is_adopted_and_counted() {
@@ -486,7 +493,8 @@ fn owned_pod_is_claim_owned_and_terminating_non_terminal_pod_still_counts() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §7/§8 which pods map to which node
+// Which pods map to which node: pkg/controller/daemon/daemon_controller.go: getNodesToDaemonPods
+// and pkg/controller/daemon/util/daemonset_util.go: GetTargetNodeName
 
 #[test]
 fn terminal_pod_with_deletion_timestamp_is_invisible() {
@@ -668,7 +676,8 @@ fn pods_on_nodes_missing_from_the_list() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §10.1 sort order and duplicates
+// Sort order and duplicates:
+// pkg/controller/daemon/daemon_controller.go: podByCreationTimestampAndPhase
 
 #[test]
 fn duplicates_bound_pod_sorts_before_older_unbound_pod() {
@@ -759,7 +768,8 @@ fn controller_order_is_bound_then_oldest_then_name() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §9/§10 misscheduled
+// Misscheduled:
+// pkg/controller/daemon/daemon_controller.go: podsShouldBeOnNode and updateDaemonSetStatus
 
 #[test]
 fn misscheduled_on_no_schedule_taint_is_kept() {
@@ -865,7 +875,7 @@ fn ineligible_pairs_are_hidden_unless_asked() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §10 the numbers, all together
+// The numbers, all together: pkg/controller/daemon/daemon_controller.go: updateDaemonSetStatus
 
 #[test]
 fn computed_status_counts_per_node_like_the_controller() {
@@ -969,7 +979,8 @@ fn status_disagreement_is_reported_with_the_numbers() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §10.2 readiness and availability with minReadySeconds
+// Readiness and availability with minReadySeconds: pkg/api/v1/pod/util.go: IsPodReady,
+// IsPodAvailable
 
 fn min_ready_case(now: &str) -> ComputedStatus {
     // Ready since 11:59:30; minReadySeconds 30 → available from 12:00:00 inclusive.
@@ -1028,7 +1039,8 @@ fn running_pod_without_ready_condition_is_not_ready() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §11 revisions and §10.3 up-to-date
+// Revisions (pkg/controller/daemon/update.go: constructHistory) and up-to-date
+// (pkg/controller/daemon/util/daemonset_util.go: IsPodUpdated)
 
 fn two_revisions() -> Vec<Value> {
     vec![
@@ -1361,8 +1373,10 @@ fn node_selector_option_restricts_nodes_and_makes_status_agrees_null() {
     );
 }
 
-/// §9 with surge (RollingUpdate, maxSurge > 0): the oldest pod on the current revision and the
-/// oldest on an older one are both kept; neither is a duplicate, and fix plans nothing.
+/// pkg/controller/daemon/daemon_controller.go: podsShouldBeOnNode with surge (RollingUpdate,
+/// maxSurge > 0; pkg/controller/daemon/util/daemonset_util.go: AllowsSurge): the oldest pod on the
+/// current revision and the oldest on an older one are both kept; neither is a duplicate, and fix
+/// plans nothing.
 #[test]
 fn surge_rollout_keeps_one_pod_per_revision() {
     let text = std::fs::read_to_string("tests/fixtures/surge/rollout.yaml").unwrap();
