@@ -18,5 +18,5 @@ pub mod transport;
 pub use connect::{ConnectArgs, Connection, connect};
 pub use error::{ApiError, ClientError};
 pub use list::{ListQuery, encode};
-pub use pods::{Preconditions, WriteAnswer, Written};
+pub use pods::{Preconditions, Removal, WriteAnswer, Written};
 pub use transport::{FetchArgs, Retry, Transport};

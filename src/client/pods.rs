@@ -38,6 +38,15 @@ pub enum WriteAnswer {
     Refused { status: u16, message: String },
 }
 
+/// How a pod is removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// DELETE: no PodDisruptionBudget is consulted.
+    Delete,
+    /// The eviction subresource: PodDisruptionBudgets may refuse (429).
+    Evict,
+}
+
 /// A write's answer and the requests it took.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
@@ -121,47 +130,43 @@ impl Transport {
         Ok(out)
     }
 
-    /// DELETE the pod with preconditions (`dryRun=All` when `dry_run`).
-    pub async fn delete_pod(
+    /// Remove the pod — DELETE it, or POST a policy/v1 Eviction — with preconditions, and
+    /// `dryRun=All` (in the options and in the query, as kubectl's `--dry-run=server` sends it)
+    /// when `dry_run`.
+    pub async fn remove_pod(
         &self,
+        how: Removal,
         namespace: &str,
         name: &str,
         pre: &Preconditions,
         dry_run: bool,
     ) -> Result<Written, ClientError> {
-        // dryRun both in the options and in the query, as kubectl's `--dry-run=server` sends it.
-        let mut url = format!("{}/{}", pods_path(namespace), encode(name));
+        let pod = format!("{}/{}", pods_path(namespace), encode(name));
+        let (method, mut url, body, verb) = match how {
+            Removal::Delete => (
+                http::Method::DELETE,
+                pod,
+                serde_json::to_value(delete_params(pre, dry_run))
+                    .map_err(|e| self.decode_error(name, &e))?,
+                "delete",
+            ),
+            Removal::Evict => (
+                http::Method::POST,
+                format!("{pod}/eviction"),
+                eviction_body(namespace, name, pre, dry_run),
+                "evict",
+            ),
+        };
         if dry_run {
             url.push_str("?dryRun=All");
         }
-        let body = serde_json::to_vec(&delete_params(pre, dry_run))
-            .map_err(|e| self.decode_error(name, &e))?;
-        let req = http::Request::delete(url)
+        let req = http::Request::builder()
+            .method(method)
+            .uri(url)
             .header(http::header::CONTENT_TYPE, "application/json")
-            .body(body)
+            .body(body.to_string().into_bytes())
             .map_err(|e| self.decode_error(name, &e))?;
-        self.write(&format!("delete pod {namespace}/{name}"), req)
-            .await
-    }
-
-    /// POST a policy/v1 Eviction for the pod, with preconditions (`dryRun=All` when `dry_run`).
-    pub async fn evict_pod(
-        &self,
-        namespace: &str,
-        name: &str,
-        pre: &Preconditions,
-        dry_run: bool,
-    ) -> Result<Written, ClientError> {
-        let mut url = format!("{}/{}/eviction", pods_path(namespace), encode(name));
-        if dry_run {
-            url.push_str("?dryRun=All");
-        }
-        let body = eviction_body(namespace, name, pre, dry_run).to_string();
-        let req = http::Request::post(url)
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(body.into_bytes())
-            .map_err(|e| self.decode_error(name, &e))?;
-        self.write(&format!("evict pod {namespace}/{name}"), req)
+        self.write(&format!("{verb} pod {namespace}/{name}"), req)
             .await
     }
 

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::plan::{Action, ActionKind};
 use crate::SharedWriter;
-use crate::client::{Preconditions, Transport as PodApi, WriteAnswer, Written};
+use crate::client::{Preconditions, Removal, Transport as PodApi, WriteAnswer, Written};
 use crate::model::Pod;
 
 /// `--dry-run`.
@@ -377,16 +377,13 @@ async fn call(
     let mut requests = 0;
     loop {
         attempt += 1;
-        let written = match kind {
-            ActionKind::Evict => {
-                api.evict_pod(&action.namespace, &action.pod, &pre, dry)
-                    .await
-            }
-            ActionKind::Delete | ActionKind::Replace => {
-                api.delete_pod(&action.namespace, &action.pod, &pre, dry)
-                    .await
-            }
+        let how = match kind {
+            ActionKind::Evict => Removal::Evict,
+            ActionKind::Delete | ActionKind::Replace => Removal::Delete,
         };
+        let written = api
+            .remove_pod(how, &action.namespace, &action.pod, &pre, dry)
+            .await;
         let answer = match written {
             Ok(Written { answer, attempts }) => {
                 requests += attempts;
