@@ -129,8 +129,58 @@ pub struct Violation {
     pub daemon_set: String,
     pub node: String,
     /// A pair state, `outdated`, or `Ineligible` (for --expect-nodes).
-    pub state: String,
+    #[schemars(with = "String")]
+    pub state: ViolationState,
     pub reason: String,
+}
+
+/// What a violation is: a `--fail-on` state, `Ineligible` (a node `--expect-nodes` names that
+/// the DaemonSet excludes), or `NoNodes` (nothing was checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ViolationState {
+    Missing,
+    Pending,
+    NotReady,
+    Failed,
+    Misscheduled,
+    #[serde(rename = "outdated")]
+    Outdated,
+    Ineligible,
+    NoNodes,
+}
+
+impl ViolationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViolationState::Missing => FailOn::Missing.as_str(),
+            ViolationState::Pending => FailOn::Pending.as_str(),
+            ViolationState::NotReady => FailOn::NotReady.as_str(),
+            ViolationState::Failed => FailOn::Failed.as_str(),
+            ViolationState::Misscheduled => FailOn::Misscheduled.as_str(),
+            ViolationState::Outdated => FailOn::Outdated.as_str(),
+            ViolationState::Ineligible => "Ineligible",
+            ViolationState::NoNodes => "NoNodes",
+        }
+    }
+}
+
+impl std::fmt::Display for ViolationState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<FailOn> for ViolationState {
+    fn from(f: FailOn) -> ViolationState {
+        match f {
+            FailOn::Missing => ViolationState::Missing,
+            FailOn::Pending => ViolationState::Pending,
+            FailOn::NotReady => ViolationState::NotReady,
+            FailOn::Failed => ViolationState::Failed,
+            FailOn::Misscheduled => ViolationState::Misscheduled,
+            FailOn::Outdated => ViolationState::Outdated,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
@@ -155,7 +205,7 @@ fn node_exemption(n: &NodeReport, p: &Policy, now: Timestamp) -> Option<String> 
         && let Some(t) = n
             .taints
             .iter()
-            .find(|t| DRAINING_TAINTS.contains(&taint_key(t)))
+            .find(|t| DRAINING_TAINTS.contains(&t.key.as_str()))
     {
         return Some(format!("node is being removed (taint {t})"));
     }
@@ -173,10 +223,6 @@ fn node_exemption(n: &NodeReport, p: &Policy, now: Timestamp) -> Option<String> 
         }
     }
     None
-}
-
-fn taint_key(t: &str) -> &str {
-    t.split(['=', ':']).next().unwrap_or(t)
 }
 
 fn pod_exemption(pair: &PairReport, p: &Policy, now: Timestamp) -> Option<String> {
@@ -229,7 +275,7 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
                 ready += usize::from(pair.state == State::Ready);
             }
             if let Some(f) = wanted {
-                let v = violation(&id, pair, f.as_str());
+                let v = violation(&id, pair, f.into());
                 if pair.state.is_eligible() {
                     eligible_violations.push(v)
                 } else {
@@ -240,7 +286,7 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
                 other_violations.push(Violation {
                     daemon_set: id.clone(),
                     node: pair.node.clone(),
-                    state: "outdated".into(),
+                    state: ViolationState::Outdated,
                     reason: reason_text(pair, |r| r.rule == crate::reason::Rule::Revision),
                 });
             }
@@ -266,7 +312,7 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
         violations.push(Violation {
             daemon_set: "*".into(),
             node: "*".into(),
-            state: "NoNodes".into(),
+            state: ViolationState::NoNodes,
             reason: "no nodes were read (or none match --node-selector): nothing could be checked"
                 .into(),
         });
@@ -283,11 +329,11 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
     }
 }
 
-fn violation(id: &str, pair: &PairReport, state: &str) -> Violation {
+fn violation(id: &str, pair: &PairReport, state: ViolationState) -> Violation {
     Violation {
         daemon_set: id.to_string(),
         node: pair.node.clone(),
-        state: state.to_string(),
+        state,
         reason: reason_text(pair, |_| true),
     }
 }
@@ -318,7 +364,7 @@ fn expected_but_excluded(
                 out.push(Violation {
                     daemon_set: id.to_string(),
                     node: node.clone(),
-                    state: "Ineligible".into(),
+                    state: ViolationState::Ineligible,
                     reason: format!("expected to be eligible ({sel}) but {}", e.reason.message),
                 });
             }
@@ -370,7 +416,7 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
         let state_w = gate
             .violations
             .iter()
-            .map(|v| v.state.len())
+            .map(|v| v.state.as_str().len())
             .max()
             .unwrap_or(0);
         const LIMIT: usize = 20;

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use ds_coverage::coverage::{Options, compute};
 use ds_coverage::eligibility::labels::Selector;
-use ds_coverage::gate::{FailOn, GateReport, Policy, evaluate};
+use ds_coverage::gate::{FailOn, GateReport, Policy, ViolationState, evaluate};
 use ds_coverage::report::Report;
 
 const AS_OF: &str = "2026-11-20T12:00:00Z";
@@ -24,7 +24,7 @@ fn example() -> Report {
 fn violations(g: &GateReport) -> BTreeSet<(String, String, String)> {
     g.violations
         .iter()
-        .map(|v| (v.daemon_set.clone(), v.node.clone(), v.state.clone()))
+        .map(|v| (v.daemon_set.clone(), v.node.clone(), v.state.to_string()))
         .collect()
 }
 
@@ -242,12 +242,17 @@ fn expect_nodes_catches_a_daemonset_that_misses_gpu_nodes() {
         .collect();
     assert_eq!(dcgm.len(), 2);
     assert!(dcgm.iter().all(|v| {
-        v.state == "Ineligible"
+        v.state == ViolationState::Ineligible
             && v.reason
                 .contains("has value \"true\", the taint has \"present\"")
     }));
     // The device plugin is eligible on both GPU nodes: no Ineligible violation for it.
-    assert!(!g.violations.iter().any(|v| v.daemon_set == "gpu-operator/nvidia-device-plugin" && v.state == "Ineligible"));
+    assert!(
+        !g.violations
+            .iter()
+            .any(|v| v.daemon_set == "gpu-operator/nvidia-device-plugin"
+                && v.state == ViolationState::Ineligible)
+    );
 }
 
 fn bin(args: &[&str]) -> std::process::Output {
@@ -397,7 +402,7 @@ fn an_audit_of_no_nodes_fails_the_gate() {
     }
     let g = evaluate(&r, &Policy::default());
     assert!(!g.passed);
-    assert_eq!(g.violations[0].state, "NoNodes");
+    assert_eq!(g.violations[0].state, ViolationState::NoNodes);
 }
 
 #[test]

@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::eligibility::labels::label_selector_query;
+use crate::model::UpdateStrategyType;
 use crate::report::{Claim, DaemonSetReport, PairReport, PodReport, Report, Source, State};
 use crate::snapshot::Snapshot;
 
@@ -108,9 +110,80 @@ pub struct Gap {
     pub pod: Option<String>,
     /// The pair's state (Missing, Pending, NotReady, ...), or what the pod is (Duplicate, ...)
     /// when the gap is about one pod the plan will not touch.
-    pub state: String,
+    pub state: GapState,
     pub reason: String,
     pub hint: String,
+}
+
+/// What a gap is about: a pair in a state no call fixes, or a pod the plan will not touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GapState {
+    Ready,
+    NotReady,
+    Pending,
+    Failed,
+    Missing,
+    Misscheduled,
+    Ineligible,
+    /// An extra pod the plan leaves (an orphan, or the kept pod is one).
+    Duplicate,
+    /// An outdated pod that is not a daemon pod of its DaemonSet.
+    Outdated,
+    /// A pod bound to a node that is not in the node list.
+    NodeGone,
+    /// A pod targeting a node that no longer exists, not a daemon pod of its DaemonSet.
+    OnMissingNode,
+}
+
+impl GapState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GapState::Ready => "Ready",
+            GapState::NotReady => "NotReady",
+            GapState::Pending => "Pending",
+            GapState::Failed => "Failed",
+            GapState::Missing => "Missing",
+            GapState::Misscheduled => "Misscheduled",
+            GapState::Ineligible => "Ineligible",
+            GapState::Duplicate => "Duplicate",
+            GapState::Outdated => "Outdated",
+            GapState::NodeGone => "NodeGone",
+            GapState::OnMissingNode => "OnMissingNode",
+        }
+    }
+}
+
+impl std::fmt::Display for GapState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<State> for GapState {
+    fn from(s: State) -> GapState {
+        match s {
+            State::Ready => GapState::Ready,
+            State::NotReady => GapState::NotReady,
+            State::Pending => GapState::Pending,
+            State::Failed => GapState::Failed,
+            State::Missing => GapState::Missing,
+            State::Misscheduled => GapState::Misscheduled,
+            State::Ineligible => GapState::Ineligible,
+        }
+    }
+}
+
+impl From<Cause> for GapState {
+    /// The gap an action becomes when its pod turns out not to be a daemon pod.
+    fn from(c: Cause) -> GapState {
+        match c {
+            Cause::Misscheduled => GapState::Misscheduled,
+            Cause::Duplicate => GapState::Duplicate,
+            Cause::Failed => GapState::Failed,
+            Cause::MissingNode => GapState::OnMissingNode,
+            Cause::Outdated => GapState::Outdated,
+        }
+    }
 }
 
 /// Where the plan's objects came from.
@@ -171,7 +244,7 @@ pub fn plan(report: &Report, opts: &FixOptions) -> Plan {
                     daemon_set: ds.name.clone(),
                     node: m.node.clone(),
                     pod: Some(m.pod.clone()),
-                    state: "NodeGone".to_string(),
+                    state: GapState::NodeGone,
                     reason: format!(
                         "pod {} is bound to node {}, which is not in the node list",
                         m.pod, m.node
@@ -286,7 +359,7 @@ fn plan_pair(
         daemon_set: ds.name.clone(),
         node: pair.node.clone(),
         pod: pod.map(str::to_string),
-        state: pair.state.as_str().to_string(),
+        state: pair.state.into(),
         reason,
         hint,
     };
@@ -389,7 +462,7 @@ fn plan_pair(
                     ),
                     orphan_hint(&p.name),
                 );
-                g.state = "Duplicate".to_string();
+                g.state = GapState::Duplicate;
                 gaps.push(g);
             } else if keep.claim == Claim::Adopted {
                 let mut g = gap(
@@ -401,7 +474,7 @@ fn plan_pair(
                     "fix removes nothing here until the orphan is adopted (run fix again then)"
                         .to_string(),
                 );
-                g.state = "Duplicate".to_string();
+                g.state = GapState::Duplicate;
                 gaps.push(g);
             } else {
                 actions.push(action(
@@ -418,7 +491,7 @@ fn plan_pair(
     if opts.outdated
         && pair.outdated
         && pair.state.is_eligible()
-        && ds.update_strategy == "OnDelete"
+        && ds.update_strategy == UpdateStrategyType::OnDelete
         && let Some(first) = pair.pods.first()
         && !first.terminating
         && !is_finished(first)
@@ -557,7 +630,7 @@ pub fn pin(plan: &mut Plan, snapshot: &Snapshot) {
                         .daemon_sets
                         .iter()
                         .find(|d| d.metadata.uid == a.daemon_set_uid)
-                        .map(|d| crate::source::cluster::selector_string(&d.selector()))
+                        .map(|d| label_selector_query(&d.selector()))
                         .filter(|s| !s.is_empty());
                 }
                 kept.push(a);
@@ -567,10 +640,7 @@ pub fn pin(plan: &mut Plan, snapshot: &Snapshot) {
                 daemon_set: a.daemon_set.clone(),
                 node: a.node.clone(),
                 pod: Some(a.pod.clone()),
-                state: match a.cause {
-                    Cause::MissingNode => "OnMissingNode".to_string(),
-                    c => format!("{c:?}"),
-                },
+                state: a.cause.into(),
                 reason,
                 hint: format!(
                     "fix removes only daemon pods; if it is not needed: `kubectl delete pod -n {} {}`",
@@ -612,7 +682,7 @@ pub fn reconcile(saved: &Plan, current: &Plan) -> (Vec<Action>, Vec<(Action, Str
 mod tests {
     use super::*;
     use crate::reason::{Reason, Rule};
-    use crate::report::{Counts, PodOnMissingNode, Summary};
+    use crate::report::{Counts, PodOnMissingNode, RemovedBy, Summary};
 
     fn pod(name: &str, phase: &str, claim: Claim) -> PodReport {
         PodReport {
@@ -660,13 +730,13 @@ mod tests {
         }
     }
 
-    fn ds(strategy: &str, pairs: Vec<PairReport>) -> DaemonSetReport {
+    fn ds(strategy: UpdateStrategyType, pairs: Vec<PairReport>) -> DaemonSetReport {
         DaemonSetReport {
             namespace: "ns".into(),
             name: "ds".into(),
             uid: "ds-uid".into(),
             from_manifest: false,
-            update_strategy: strategy.into(),
+            update_strategy: strategy,
             current_revision: Some("new".into()),
             placement: Default::default(),
             counts: Counts::default(),
@@ -748,10 +818,10 @@ mod tests {
             outdated: true,
             ..FixOptions::default()
         };
-        let cases: Vec<(&str, &str, PairReport, FixOptions, Summary2)> = vec![
+        let cases: Vec<(&str, UpdateStrategyType, PairReport, FixOptions, Summary2)> = vec![
             (
                 "misscheduled pods are evicted by default",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 misscheduled(false, vec![owned("a")]),
                 evict,
                 (
@@ -761,7 +831,7 @@ mod tests {
             ),
             (
                 "--delete deletes misscheduled pods",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 misscheduled(true, vec![owned("a")]),
                 delete,
                 (
@@ -771,14 +841,14 @@ mod tests {
             ),
             (
                 "--keep-tolerated leaves the pods the controller keeps",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 misscheduled(false, vec![owned("a")]),
                 keep,
                 (vec![], vec![]),
             ),
             (
                 "--keep-tolerated still removes the pods the controller removes",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 misscheduled(true, vec![owned("a")]),
                 keep,
                 (
@@ -788,7 +858,7 @@ mod tests {
             ),
             (
                 "every live misscheduled pod goes, terminating ones are left alone",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 misscheduled(
                     true,
                     vec![owned("a"), owned("b"), {
@@ -808,14 +878,14 @@ mod tests {
             ),
             (
                 "a misscheduled orphan is a gap, never removed",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 misscheduled(true, vec![pod("o", "Running", Claim::Adopted)]),
                 evict,
                 (vec![], vec![("n1".into(), Some("o".into()))]),
             ),
             (
                 "duplicates: the first pod in the controller's order stays",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::Ready,
@@ -833,7 +903,7 @@ mod tests {
             ),
             (
                 "an orphan duplicate is a gap",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::Ready,
@@ -845,7 +915,7 @@ mod tests {
             ),
             (
                 "an orphan kept by the controller protects its duplicates until adopted",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::Ready,
@@ -857,7 +927,7 @@ mod tests {
             ),
             (
                 "a failed pod is deleted; a running pod after it is not a duplicate",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::Failed,
@@ -872,7 +942,7 @@ mod tests {
             ),
             (
                 "a failed orphan is a gap",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::Failed,
@@ -884,7 +954,7 @@ mod tests {
             ),
             (
                 "outdated pods of OnDelete DaemonSets are replaced with --outdated",
-                "OnDelete",
+                UpdateStrategyType::OnDelete,
                 outdated_ready("n1", "a"),
                 outdated,
                 (
@@ -894,21 +964,21 @@ mod tests {
             ),
             (
                 "outdated pods are left without --outdated",
-                "OnDelete",
+                UpdateStrategyType::OnDelete,
                 outdated_ready("n1", "a"),
                 evict,
                 (vec![], vec![]),
             ),
             (
                 "outdated pods of RollingUpdate DaemonSets are the controller's business",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 outdated_ready("n1", "a"),
                 outdated,
                 (vec![], vec![]),
             ),
             (
                 "Missing is a gap",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::Missing,
@@ -920,7 +990,7 @@ mod tests {
             ),
             (
                 "Pending is a gap",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::Pending,
@@ -935,7 +1005,7 @@ mod tests {
             ),
             (
                 "NotReady is a gap",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::NotReady,
@@ -947,7 +1017,7 @@ mod tests {
             ),
             (
                 "a Ready pair plans nothing",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair("n1", State::Ready, vec![owned("a")], &[]),
                 evict,
                 (vec![], vec![]),
@@ -962,7 +1032,7 @@ mod tests {
     #[test]
     fn gaps_carry_the_hint_for_what_no_call_can_fix() {
         let r = report(vec![ds(
-            "RollingUpdate",
+            UpdateStrategyType::RollingUpdate,
             vec![
                 pair(
                     "n1",
@@ -983,7 +1053,7 @@ mod tests {
         )]);
         let p = plan(&r, &FixOptions::default());
         assert_eq!(p.gaps.len(), 2);
-        assert_eq!(p.gaps[0].state, "Missing");
+        assert_eq!(p.gaps[0].state, GapState::Missing);
         assert_eq!(
             p.gaps[0].hint,
             "no pod created: check the DaemonSet controller (kube-controller-manager) and events"
@@ -1000,19 +1070,19 @@ mod tests {
 
     #[test]
     fn pods_on_missing_nodes_are_deleted_and_pinned_from_the_snapshot() {
-        let mut d = ds("RollingUpdate", vec![]);
+        let mut d = ds(UpdateStrategyType::RollingUpdate, vec![]);
         d.pods_on_missing_nodes = vec![
             PodOnMissingNode {
                 pod: "gone".into(),
                 node: "gpu-3".into(),
                 bound: false,
-                removed_by: "daemonset-controller".into(),
+                removed_by: RemovedBy::DaemonSetController,
             },
             PodOnMissingNode {
                 pod: "orphan".into(),
                 node: "gpu-4".into(),
                 bound: false,
-                removed_by: "daemonset-controller".into(),
+                removed_by: RemovedBy::DaemonSetController,
             },
         ];
         let mut p = plan(&report(vec![d]), &FixOptions::default());
@@ -1035,17 +1105,17 @@ mod tests {
 
     #[test]
     fn a_bound_pod_on_a_node_missing_from_the_input_is_a_gap_not_a_delete() {
-        let mut d = ds("RollingUpdate", vec![]);
+        let mut d = ds(UpdateStrategyType::RollingUpdate, vec![]);
         d.pods_on_missing_nodes = vec![PodOnMissingNode {
             pod: "bound".into(),
             node: "worker-9".into(),
             bound: true,
-            removed_by: "pod-gc".into(),
+            removed_by: RemovedBy::PodGc,
         }];
         let p = plan(&report(vec![d]), &FixOptions::default());
         assert!(p.actions.is_empty(), "{:?}", p.actions);
         assert_eq!(p.gaps.len(), 1);
-        assert_eq!(p.gaps[0].state, "NodeGone");
+        assert_eq!(p.gaps[0].state, GapState::NodeGone);
         assert!(p.gaps[0].hint.contains("garbage collector"));
     }
 
@@ -1061,7 +1131,7 @@ mod tests {
     #[test]
     fn pin_drops_pods_that_are_not_the_daemon_sets() {
         let r = report(vec![ds(
-            "RollingUpdate",
+            UpdateStrategyType::RollingUpdate,
             vec![
                 misscheduled(true, vec![owned("a")]),
                 {
@@ -1097,7 +1167,7 @@ mod tests {
     #[test]
     fn replacements_come_last_and_carry_the_revision() {
         let r = report(vec![ds(
-            "OnDelete",
+            UpdateStrategyType::OnDelete,
             vec![
                 outdated_ready("n1", "a"),
                 misscheduled(true, vec![owned("z")]),
@@ -1118,7 +1188,7 @@ mod tests {
     #[test]
     fn a_saved_plan_keeps_only_pods_still_planned_with_their_saved_identity() {
         let r = report(vec![ds(
-            "RollingUpdate",
+            UpdateStrategyType::RollingUpdate,
             vec![misscheduled(true, vec![owned("a")]), {
                 let mut p = misscheduled(true, vec![owned("b")]);
                 p.node = "n2".into();
@@ -1142,7 +1212,7 @@ mod tests {
     #[test]
     fn plans_round_trip_through_json() {
         let r = report(vec![ds(
-            "RollingUpdate",
+            UpdateStrategyType::RollingUpdate,
             vec![misscheduled(true, vec![owned("a")])],
         )]);
         let p = plan(&r, &FixOptions::default());

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::gate::{GateReport, Violation};
+use crate::gate::{GateReport, Violation, ViolationState};
 use crate::report::{Report, State};
 
 pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::io::Result<()> {
@@ -37,13 +37,13 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
                         .into_iter()
                         .flatten()
                         .copied()
-                        .filter(|v| v.state != "Ineligible")
+                        .filter(|v| v.state != ViolationState::Ineligible)
                         .collect();
                     Case {
                         name: p.node.clone(),
                         failures: failures
                             .iter()
-                            .map(|v| (v.state.clone(), v.reason.clone()))
+                            .map(|v| (v.state.to_string(), v.reason.clone()))
                             .collect(),
                         skipped: ignored
                             .get(&(id.as_str(), p.node.as_str()))
@@ -56,11 +56,11 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
             for v in gate
                 .violations
                 .iter()
-                .filter(|v| v.daemon_set == id && v.state == "Ineligible")
+                .filter(|v| v.daemon_set == id && v.state == ViolationState::Ineligible)
             {
                 cases.push(Case {
                     name: format!("{} (expected eligible)", v.node),
-                    failures: vec![(v.state.clone(), v.reason.clone())],
+                    failures: vec![(v.state.to_string(), v.reason.clone())],
                     skipped: None,
                     state: State::Ineligible,
                 });
