@@ -4,8 +4,9 @@ use crate::eligibility::labels::Selector;
 use crate::model::UpdateStrategyType;
 use crate::model::{ControllerRevision, DaemonSet, Pod};
 
-/// `pkg/controller/daemon/util/daemonset_util.go: AllowsSurge`: a RollingUpdate with a non-zero `maxSurge` (an integer, or a percentage,
-/// which rounds up to at least one pod when it is above zero).
+/// `pkg/controller/daemon/util/daemonset_util.go: AllowsSurge`: a RollingUpdate with a non-zero
+/// `maxSurge` (an integer, or a percentage, which rounds up to at least one pod when it is above
+/// zero).
 fn allows_surge(ds: &DaemonSet) -> bool {
     if ds.update_strategy() != UpdateStrategyType::RollingUpdate {
         return false;

@@ -1,5 +1,5 @@
 //! nodeSelector and required node affinity, as `component-helpers/scheduling/corev1/nodeaffinity`
-//! evaluates them (daemonset-semantics.md §4).
+//! evaluates them (`nodeaffinity.go: GetRequiredNodeAffinity`, `NodeSelector.Match`).
 
 use super::labels::{Op, Requirement, describe_node_value};
 use crate::model::{Labels, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm};
