@@ -7,7 +7,7 @@ use ds_coverage::model::Pod;
 use ds_coverage::reason::Rule;
 use ds_coverage::report::{
     Claim, ComputedStatus, DaemonSetReport, OrphanAction, PairReport, RemovedBy, Report, Source,
-    State,
+    State, Unscheduled,
 };
 use ds_coverage::snapshot::Snapshot;
 use ds_coverage::source::file::load_text;
@@ -554,6 +554,7 @@ fn unbound_pending_pod_maps_through_match_fields() {
             .iter()
             .any(|r| r.rule == Rule::Scheduling && r.message.contains("Insufficient cpu"))
     );
+    assert_eq!(p.unscheduled, Some(Unscheduled::InsufficientResources));
     assert_eq!(cs(d).current_number_scheduled, 1);
     assert_eq!(cs(d).number_ready, 0);
 }

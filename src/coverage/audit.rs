@@ -228,6 +228,10 @@ fn pair_report(
             .iter()
             .map(|c| pod_report(c, extras.contains(&c.pod.name())))
             .collect(),
+        unscheduled: pods
+            .first()
+            .filter(|_| state == State::Pending)
+            .and_then(|c| reasons::unscheduled(c.pod)),
     }
 }
 

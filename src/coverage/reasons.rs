@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use crate::model::{Node, Pod};
 use crate::reason::{Reason, Rule};
-use crate::report::State;
+use crate::report::{State, Unscheduled};
 
 use super::claim::Claimed;
 
@@ -160,6 +160,20 @@ fn pending_reasons(p: &Pod) -> Vec<Reason> {
         ));
     }
     out
+}
+
+/// What the scheduler says about a pod it has not placed, from the same facts as
+/// [`pending_reasons`]' scheduling reason: a PodScheduled condition that is not True, or no node.
+pub(super) fn unscheduled(p: &Pod) -> Option<Unscheduled> {
+    if let Some(c) = p.condition("PodScheduled").filter(|c| c.status != "True") {
+        // The scheduler's message is the only place the fit failure is named.
+        return Some(if c.message.contains("Insufficient") {
+            Unscheduled::InsufficientResources
+        } else {
+            Unscheduled::Other
+        });
+    }
+    p.spec.node_name.is_empty().then_some(Unscheduled::Other)
 }
 
 fn not_ready_reasons(p: &Pod, node: &Node) -> Vec<Reason> {

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::eligibility::labels::label_selector_query;
 use crate::model::UpdateStrategyType;
-use crate::report::{Claim, DaemonSetReport, PairReport, PodReport, Report, Source, State};
+use crate::report::{
+    Claim, DaemonSetReport, PairReport, PodReport, Report, Source, State, Unscheduled,
+};
 use crate::snapshot::Snapshot;
 
 pub const PLAN_KIND: &str = "DaemonSetFixPlan";
@@ -542,20 +544,12 @@ fn plan_pair(
             "the pod is being deleted: the controller replaces it once it is gone".to_string(),
         )),
         State::Pending => {
-            let unschedulable = pair.reasons.iter().any(|r| {
-                r.rule == crate::reason::Rule::Scheduling || r.message.contains("Insufficient")
-            });
-            let hint = if pair
-                .reasons
-                .iter()
-                .any(|r| r.message.contains("Insufficient"))
-            {
-                format!("{explain} for the fit check")
-            } else if unschedulable {
-                explain
-            } else {
-                pod.map(|p| format!("see {}", describe(p)))
-                    .unwrap_or(explain)
+            let hint = match pair.unscheduled {
+                Some(Unscheduled::InsufficientResources) => format!("{explain} for the fit check"),
+                Some(Unscheduled::Other) => explain,
+                None => pod
+                    .map(|p| format!("see {}", describe(p)))
+                    .unwrap_or(explain),
             };
             gaps.push(gap(pod, first_reason(pair), hint));
         }
@@ -727,6 +721,7 @@ mod tests {
             terminating: pods.iter().any(|p| p.terminating),
             reasons: reasons.iter().map(|(r, m)| Reason::new(*r, *m)).collect(),
             pods,
+            unscheduled: None,
         }
     }
 
@@ -784,6 +779,12 @@ mod tests {
                 .map(|g| (g.node.clone(), g.pod.clone()))
                 .collect(),
         )
+    }
+
+    /// A Pending pair the scheduler cannot fit, as the audit marks it.
+    fn insufficient(mut p: PairReport) -> PairReport {
+        p.unscheduled = Some(Unscheduled::InsufficientResources);
+        p
     }
 
     fn misscheduled(removed: bool, pods: Vec<PodReport>) -> PairReport {
@@ -991,7 +992,7 @@ mod tests {
             (
                 "Pending is a gap",
                 UpdateStrategyType::RollingUpdate,
-                pair(
+                insufficient(pair(
                     "n1",
                     State::Pending,
                     vec![pod("p", "Pending", Claim::Owned)],
@@ -999,7 +1000,7 @@ mod tests {
                         Rule::Scheduling,
                         "0/8 nodes are available: 1 Insufficient cpu",
                     )],
-                ),
+                )),
                 evict,
                 (vec![], vec![("n1".into(), Some("p".into()))]),
             ),
@@ -1040,7 +1041,7 @@ mod tests {
                     vec![],
                     &[(Rule::NoPod, "no daemon pod for this node")],
                 ),
-                pair(
+                insufficient(pair(
                     "n2",
                     State::Pending,
                     vec![pod("p", "Pending", Claim::Owned)],
@@ -1048,7 +1049,7 @@ mod tests {
                         Rule::Scheduling,
                         "0/8 nodes are available: 1 Insufficient cpu",
                     )],
-                ),
+                )),
             ],
         )]);
         let p = plan(&r, &FixOptions::default());
@@ -1066,6 +1067,31 @@ mod tests {
             p.gaps[1].hint,
             "see `kubectl ds-coverage explain -n ns ds n2` for the fit check"
         );
+    }
+
+    #[test]
+    fn pending_hints_follow_the_scheduler_verdict_field_not_the_words() {
+        let pending = |unscheduled| {
+            let mut p = pair(
+                "n1",
+                State::Pending,
+                vec![pod("p", "Pending", Claim::Owned)],
+                &[(Rule::Container, "Insufficient words in a container message")],
+            );
+            p.unscheduled = unscheduled;
+            let got = plan(
+                &report(vec![ds(UpdateStrategyType::RollingUpdate, vec![p])]),
+                &FixOptions::default(),
+            );
+            got.gaps[0].hint.clone()
+        };
+        let explain = "see `kubectl ds-coverage explain -n ns ds n1`";
+        assert_eq!(
+            pending(Some(Unscheduled::InsufficientResources)),
+            format!("{explain} for the fit check")
+        );
+        assert_eq!(pending(Some(Unscheduled::Other)), explain);
+        assert_eq!(pending(None), "see `kubectl describe pod -n ns p`");
     }
 
     #[test]

@@ -254,6 +254,20 @@ pub struct PairReport {
     pub reasons: Vec<Reason>,
     /// Daemon pods on the node, the one the controller's status looks at first.
     pub pods: Vec<PodReport>,
+    /// Pending only: why the scheduler has not placed the pod, from its PodScheduled condition
+    /// (not in the JSON: the reasons carry the scheduler's own words).
+    #[serde(skip)]
+    pub unscheduled: Option<Unscheduled>,
+}
+
+/// How the scheduler explains a daemon pod it has not placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unscheduled {
+    /// The node lacks resources the pod requests: the scheduler's NodeResourcesFit plugin says
+    /// `Insufficient <resource>` (`pkg/scheduler/framework/plugins/noderesources/fit.go`).
+    InsufficientResources,
+    /// Not scheduled (or not bound) for another reason.
+    Other,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
