@@ -4,7 +4,7 @@
 //! Pending or missing, whether its requests fit the node.
 //!
 //! Pure: a function of the snapshot and the options, like `coverage::compute`. Live-only extras
-//! (the node's other pods, Warning events) are read by `source::cluster` and attached by `run`.
+//! (the node's other pods, Warning events) are read from the cluster by the caller and attached.
 
 //!
 //! `assemble` puts the explanation together, `suggest` finds the changes that flip the verdict,
