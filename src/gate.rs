@@ -135,16 +135,10 @@ pub struct Violation {
 }
 
 /// What a violation is: a `--fail-on` state, `Ineligible` (a node `--expect-nodes` names that
-/// the DaemonSet excludes), or `NoNodes` (nothing was checked).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// the DaemonSet excludes), or `NoNodes` (nothing was checked). Serialized as one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViolationState {
-    Missing,
-    Pending,
-    NotReady,
-    Failed,
-    Misscheduled,
-    #[serde(rename = "outdated")]
-    Outdated,
+    FailOn(FailOn),
     Ineligible,
     NoNodes,
 }
@@ -152,12 +146,7 @@ pub enum ViolationState {
 impl ViolationState {
     pub fn as_str(self) -> &'static str {
         match self {
-            ViolationState::Missing => FailOn::Missing.as_str(),
-            ViolationState::Pending => FailOn::Pending.as_str(),
-            ViolationState::NotReady => FailOn::NotReady.as_str(),
-            ViolationState::Failed => FailOn::Failed.as_str(),
-            ViolationState::Misscheduled => FailOn::Misscheduled.as_str(),
-            ViolationState::Outdated => FailOn::Outdated.as_str(),
+            ViolationState::FailOn(f) => f.as_str(),
             ViolationState::Ineligible => "Ineligible",
             ViolationState::NoNodes => "NoNodes",
         }
@@ -170,16 +159,9 @@ impl std::fmt::Display for ViolationState {
     }
 }
 
-impl From<FailOn> for ViolationState {
-    fn from(f: FailOn) -> ViolationState {
-        match f {
-            FailOn::Missing => ViolationState::Missing,
-            FailOn::Pending => ViolationState::Pending,
-            FailOn::NotReady => ViolationState::NotReady,
-            FailOn::Failed => ViolationState::Failed,
-            FailOn::Misscheduled => ViolationState::Misscheduled,
-            FailOn::Outdated => ViolationState::Outdated,
-        }
+impl Serialize for ViolationState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -275,7 +257,7 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
                 ready += usize::from(pair.state == State::Ready);
             }
             if let Some(f) = wanted {
-                let v = violation(&id, pair, f.into());
+                let v = violation(&id, pair, ViolationState::FailOn(f));
                 if pair.state.is_eligible() {
                     eligible_violations.push(v)
                 } else {
@@ -286,7 +268,7 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
                 other_violations.push(Violation {
                     daemon_set: id.clone(),
                     node: pair.node.clone(),
-                    state: ViolationState::Outdated,
+                    state: ViolationState::FailOn(FailOn::Outdated),
                     reason: reason_text(pair, |r| r.rule == crate::reason::Rule::Revision),
                 });
             }

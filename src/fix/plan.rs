@@ -118,15 +118,11 @@ pub struct Gap {
 }
 
 /// What a gap is about: a pair in a state no call fixes, or a pod the plan will not touch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Serialized as one word: the pair state's name, or the variant's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GapState {
-    Ready,
-    NotReady,
-    Pending,
-    Failed,
-    Missing,
-    Misscheduled,
-    Ineligible,
+    /// The pair's state.
+    Pair(State),
     /// An extra pod the plan leaves (an orphan, or the kept pod is one).
     Duplicate,
     /// An outdated pod that is not a daemon pod of its DaemonSet.
@@ -138,15 +134,16 @@ pub enum GapState {
 }
 
 impl GapState {
+    const OTHERS: [GapState; 4] = [
+        GapState::Duplicate,
+        GapState::Outdated,
+        GapState::NodeGone,
+        GapState::OnMissingNode,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
-            GapState::Ready => "Ready",
-            GapState::NotReady => "NotReady",
-            GapState::Pending => "Pending",
-            GapState::Failed => "Failed",
-            GapState::Missing => "Missing",
-            GapState::Misscheduled => "Misscheduled",
-            GapState::Ineligible => "Ineligible",
+            GapState::Pair(s) => s.as_str(),
             GapState::Duplicate => "Duplicate",
             GapState::Outdated => "Outdated",
             GapState::NodeGone => "NodeGone",
@@ -161,17 +158,21 @@ impl std::fmt::Display for GapState {
     }
 }
 
-impl From<State> for GapState {
-    fn from(s: State) -> GapState {
-        match s {
-            State::Ready => GapState::Ready,
-            State::NotReady => GapState::NotReady,
-            State::Pending => GapState::Pending,
-            State::Failed => GapState::Failed,
-            State::Missing => GapState::Missing,
-            State::Misscheduled => GapState::Misscheduled,
-            State::Ineligible => GapState::Ineligible,
-        }
+impl Serialize for GapState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for GapState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<GapState, D::Error> {
+        let word = String::deserialize(d)?;
+        State::ALL
+            .into_iter()
+            .map(GapState::Pair)
+            .chain(GapState::OTHERS)
+            .find(|g| g.as_str() == word)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown gap state {word:?}")))
     }
 }
 
@@ -179,9 +180,9 @@ impl From<Cause> for GapState {
     /// The gap an action becomes when its pod turns out not to be a daemon pod.
     fn from(c: Cause) -> GapState {
         match c {
-            Cause::Misscheduled => GapState::Misscheduled,
+            Cause::Misscheduled => GapState::Pair(State::Misscheduled),
             Cause::Duplicate => GapState::Duplicate,
-            Cause::Failed => GapState::Failed,
+            Cause::Failed => GapState::Pair(State::Failed),
             Cause::MissingNode => GapState::OnMissingNode,
             Cause::Outdated => GapState::Outdated,
         }
@@ -361,7 +362,7 @@ fn plan_pair(
         daemon_set: ds.name.clone(),
         node: pair.node.clone(),
         pod: pod.map(str::to_string),
-        state: pair.state.into(),
+        state: GapState::Pair(pair.state),
         reason,
         hint,
     };
@@ -1054,7 +1055,7 @@ mod tests {
         )]);
         let p = plan(&r, &FixOptions::default());
         assert_eq!(p.gaps.len(), 2);
-        assert_eq!(p.gaps[0].state, GapState::Missing);
+        assert_eq!(p.gaps[0].state, GapState::Pair(State::Missing));
         assert_eq!(
             p.gaps[0].hint,
             "no pod created: check the DaemonSet controller (kube-controller-manager) and events"
@@ -1067,6 +1068,23 @@ mod tests {
             p.gaps[1].hint,
             "see `kubectl ds-coverage explain -n ns ds n2` for the fit check"
         );
+    }
+
+    #[test]
+    fn gap_states_are_one_word_and_read_back() {
+        let all: Vec<GapState> = State::ALL
+            .into_iter()
+            .map(GapState::Pair)
+            .chain(GapState::OTHERS)
+            .collect();
+        for g in all {
+            let json = serde_json::to_string(&g).unwrap();
+            assert_eq!(json, format!("\"{g}\""));
+            assert_eq!(serde_json::from_str::<GapState>(&json).unwrap(), g);
+        }
+        assert_eq!(GapState::from(Cause::MissingNode).as_str(), "OnMissingNode");
+        assert_eq!(GapState::from(Cause::Failed).as_str(), "Failed");
+        assert!(serde_json::from_str::<GapState>("\"Gone\"").is_err());
     }
 
     #[test]
