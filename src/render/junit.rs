@@ -43,7 +43,7 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
                         name: p.node.clone(),
                         failures: failures
                             .iter()
-                            .map(|v| (v.state.to_string(), v.reason.clone()))
+                            .map(|v| (v.state, v.reason.clone()))
                             .collect(),
                         skipped: ignored
                             .get(&(id.as_str(), p.node.as_str()))
@@ -60,7 +60,7 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
             {
                 cases.push(Case {
                     name: format!("{} (expected eligible)", v.node),
-                    failures: vec![(v.state.to_string(), v.reason.clone())],
+                    failures: vec![(v.state, v.reason.clone())],
                     skipped: None,
                     state: State::Ineligible,
                 });
@@ -110,7 +110,7 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
                     out,
                     r#"      <failure message="{}" type="{}">{} on node {}: {}</failure>"#,
                     xml(&format!("{state}: {reason}")),
-                    xml(state),
+                    xml(state.as_str()),
                     xml(&s.name),
                     xml(&c.name),
                     xml(reason)
@@ -150,7 +150,7 @@ impl Suite {
 
 struct Case {
     name: String,
-    failures: Vec<(String, String)>,
+    failures: Vec<(ViolationState, String)>,
     skipped: Option<String>,
     state: State,
 }

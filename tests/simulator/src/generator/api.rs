@@ -114,7 +114,7 @@ impl Cluster {
             .filter(|p| controller_kind(p) != Some("DaemonSet"))
     }
 
-    pub(super) fn approximate_json_len(&self) -> usize {
+    fn approximate_json_len(&self) -> usize {
         self.nodes.len() * 4_000
             + self.daemon_sets.len() * 8_000
             + self.pods.len() * 6_500
@@ -123,7 +123,7 @@ impl Cluster {
     }
 }
 
-pub(super) fn controller_kind(obj: &Value) -> Option<&str> {
+fn controller_kind(obj: &Value) -> Option<&str> {
     obj.pointer("/metadata/ownerReferences")?
         .as_array()?
         .iter()
@@ -343,5 +343,5 @@ pub(super) struct Objects<T> {
 }
 
 /// A `v1` `List` around the items, as `serde_json` writes it (keys sorted).
-pub(super) const LIST_HEAD: &str = r#"{"apiVersion":"v1","items":["#;
-pub(super) const LIST_TAIL: &str = r#"],"kind":"List","metadata":{"resourceVersion":""}}"#;
+const LIST_HEAD: &str = r#"{"apiVersion":"v1","items":["#;
+const LIST_TAIL: &str = r#"],"kind":"List","metadata":{"resourceVersion":""}}"#;

@@ -8,7 +8,7 @@ use super::*;
 
 /// How an eligible pair drifts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Drift {
+enum Drift {
     Missing,
     NotReady,
     Pending,
@@ -19,7 +19,7 @@ pub(super) enum Drift {
     Duplicate,
 }
 
-pub(super) const DRIFTS: [Drift; 6] = [
+const DRIFTS: [Drift; 6] = [
     Drift::Missing,
     Drift::NotReady,
     Drift::Pending,
@@ -36,7 +36,7 @@ pub(super) struct Generator<'a> {
     pub(super) daemon_sets: Vec<DsPlan>,
     pub(super) rv: ResourceVersions,
     /// Next pod IP per node (last octet).
-    pub(super) ip_slots: Vec<u32>,
+    ip_slots: Vec<u32>,
     /// Record what each pair is meant to show (off when streaming: it grows with the pairs).
     pub(super) expectations: bool,
 }
@@ -88,7 +88,7 @@ impl<'a> Generator<'a> {
         }
     }
 
-    pub(super) fn next_pod_ip(&mut self, node: usize) -> String {
+    fn next_pod_ip(&mut self, node: usize) -> String {
         let slot = self.ip_slots[node];
         self.ip_slots[node] += 1;
         format!("{}.{}", self.nodes[node].pod_net, slot % 253 + 2)
@@ -309,7 +309,7 @@ impl<'a> Generator<'a> {
 
     /// The smallest padding level at which every kind of daemon pod of this DaemonSet is at
     /// least `ds.min_pod_bytes` of JSON (sizes grow with the level, so a binary search works).
-    pub(super) fn calibrate(&self, ds: &DsPlan, two: bool) -> usize {
+    fn calibrate(&self, ds: &DsPlan, two: bool) -> usize {
         let Some(node) = self.nodes.first() else {
             return 0;
         };
@@ -372,7 +372,7 @@ impl<'a> Generator<'a> {
     }
 
     /// The daemon pods of one (DaemonSet, node) pair.
-    pub(super) fn pod_plans(
+    fn pod_plans(
         &self,
         ds: &DsPlan,
         node_index: usize,
@@ -448,12 +448,7 @@ impl<'a> Generator<'a> {
         }
     }
 
-    pub(super) fn daemon_set_json(
-        &mut self,
-        ds: &DsPlan,
-        current: &Revision,
-        status: &DsStatus,
-    ) -> Value {
+    fn daemon_set_json(&mut self, ds: &DsPlan, current: &Revision, status: &DsStatus) -> Value {
         let generation = match (current.template_generation, ds.extra_generation) {
             (1, _) => 1,
             (g, true) => g + 1,
@@ -523,7 +518,7 @@ impl<'a> Generator<'a> {
         })
     }
 
-    pub(super) fn revision_json(&mut self, ds: &DsPlan, rev: &Revision) -> Value {
+    fn revision_json(&mut self, ds: &DsPlan, rev: &Revision) -> Value {
         let mut template = rev.template.clone();
         template["$patch"] = json!("replace");
         let mut labels = ds.selector_labels();
@@ -554,7 +549,7 @@ pub(super) fn sorted<T>(mut keyed: Vec<((&'static str, String), T)>) -> Vec<T> {
 }
 
 /// `<prefix>-<5 safe characters>`, unique within `taken`.
-pub(super) fn unique_name(prefix: &str, taken: &mut HashSet<String>, rng: &mut Rng) -> String {
+fn unique_name(prefix: &str, taken: &mut HashSet<String>, rng: &mut Rng) -> String {
     loop {
         let name = format!("{prefix}-{}", rng.safe(5));
         if taken.insert(name.clone()) {
@@ -563,7 +558,7 @@ pub(super) fn unique_name(prefix: &str, taken: &mut HashSet<String>, rng: &mut R
     }
 }
 
-pub(super) fn shuffle<T>(v: &mut [T], rng: &mut Rng) {
+fn shuffle<T>(v: &mut [T], rng: &mut Rng) {
     for i in (1..v.len()).rev() {
         let j = rng.below(i as u64 + 1) as usize;
         v.swap(i, j);
@@ -572,13 +567,13 @@ pub(super) fn shuffle<T>(v: &mut [T], rng: &mut Rng) {
 
 /// `pkg/controller/daemon/daemon_controller.go: updateDaemonSetStatus`, node by node.
 #[derive(Debug, Default)]
-pub(super) struct DsStatus {
-    pub(super) desired: i64,
+struct DsStatus {
+    desired: i64,
     pub(super) current: i64,
-    pub(super) misscheduled: i64,
+    misscheduled: i64,
     pub(super) ready: i64,
     pub(super) available: i64,
-    pub(super) updated: i64,
+    updated: i64,
 }
 
 impl DsStatus {

@@ -25,7 +25,7 @@ pub(super) struct Instance {
     pub(super) gpus: u32,
 }
 
-pub(super) const fn inst(name: &'static str, cpu: u32, memory_gib: u64, gpus: u32) -> Instance {
+const fn inst(name: &'static str, cpu: u32, memory_gib: u64, gpus: u32) -> Instance {
     Instance {
         name,
         cpu,
@@ -34,18 +34,16 @@ pub(super) const fn inst(name: &'static str, cpu: u32, memory_gib: u64, gpus: u3
     }
 }
 
-pub(super) const CONTROL_PLANE_TYPE: Instance = inst("m6i.xlarge", 4, 16, 0);
-pub(super) const AMD64_TYPES: [Instance; 5] = [
+const CONTROL_PLANE_TYPE: Instance = inst("m6i.xlarge", 4, 16, 0);
+const AMD64_TYPES: [Instance; 5] = [
     inst("m6i.large", 2, 8, 0),
     inst("m6i.xlarge", 4, 16, 0),
     inst("m6i.2xlarge", 8, 32, 0),
     inst("c6i.2xlarge", 8, 16, 0),
     inst("r6i.xlarge", 4, 32, 0),
 ];
-pub(super) const ARM64_TYPES: [Instance; 2] =
-    [inst("m7g.xlarge", 4, 16, 0), inst("c7g.2xlarge", 8, 16, 0)];
-pub(super) const GPU_TYPES: [Instance; 2] =
-    [inst("g5.xlarge", 4, 16, 1), inst("g5.2xlarge", 8, 32, 1)];
+const ARM64_TYPES: [Instance; 2] = [inst("m7g.xlarge", 4, 16, 0), inst("c7g.2xlarge", 8, 16, 0)];
+const GPU_TYPES: [Instance; 2] = [inst("g5.xlarge", 4, 16, 1), inst("g5.2xlarge", 8, 32, 1)];
 
 #[derive(Debug, Clone)]
 pub(super) struct NodePlan {
@@ -338,7 +336,7 @@ impl NodePlan {
     }
 }
 
-pub(super) fn taint_json(t: &Taint) -> Value {
+fn taint_json(t: &Taint) -> Value {
     let mut m = Map::new();
     m.insert("effect".into(), json!(t.effect));
     m.insert("key".into(), json!(t.key));

@@ -43,7 +43,7 @@ pub(super) struct PodFacts {
 
 /// Default tolerations merged into the template's as `AddOrUpdateTolerationInPodSpec` does: an
 /// identical one is replaced in place, anything else is appended.
-pub(super) fn pod_tolerations(template_spec: &Map<String, Value>, host_network: bool) -> Value {
+fn pod_tolerations(template_spec: &Map<String, Value>, host_network: bool) -> Value {
     let mut list: Vec<Value> = template_spec
         .get("tolerations")
         .and_then(Value::as_array)
@@ -59,7 +59,7 @@ pub(super) fn pod_tolerations(template_spec: &Map<String, Value>, host_network: 
     Value::Array(list)
 }
 
-pub(super) fn priority_of(class: Option<&Value>) -> i64 {
+fn priority_of(class: Option<&Value>) -> i64 {
     match class.and_then(Value::as_str) {
         Some("system-node-critical") => 2_000_001_000,
         Some("system-cluster-critical") => 2_000_000_000,
@@ -67,7 +67,7 @@ pub(super) fn priority_of(class: Option<&Value>) -> i64 {
     }
 }
 
-pub(super) fn kube_api_access(name: &str) -> (Value, Value) {
+fn kube_api_access(name: &str) -> (Value, Value) {
     let volume = json!({
         "name": name,
         "projected": {
@@ -91,7 +91,7 @@ pub(super) fn kube_api_access(name: &str) -> (Value, Value) {
 }
 
 /// Add the ServiceAccount admission's token volume to a pod spec.
-pub(super) fn add_token_volume(spec: &mut Map<String, Value>, rng: &mut Rng) {
+fn add_token_volume(spec: &mut Map<String, Value>, rng: &mut Rng) {
     let (volume, mount) = kube_api_access(&format!("kube-api-access-{}", rng.safe(5)));
     if let Some(Value::Array(containers)) = spec.get_mut("containers") {
         for c in containers {
@@ -113,17 +113,11 @@ pub(super) fn add_token_volume(spec: &mut Map<String, Value>, rng: &mut Rng) {
     }
 }
 
-pub(super) fn condition(kind: &str, status: &str, at: i64) -> Value {
+fn condition(kind: &str, status: &str, at: i64) -> Value {
     json!({"lastProbeTime": null, "lastTransitionTime": ts(at), "status": status, "type": kind})
 }
 
-pub(super) fn condition_why(
-    kind: &str,
-    status: &str,
-    at: i64,
-    reason: &str,
-    message: &str,
-) -> Value {
+fn condition_why(kind: &str, status: &str, at: i64, reason: &str, message: &str) -> Value {
     let mut c = condition(kind, status, at);
     c["reason"] = json!(reason);
     if !message.is_empty() {
@@ -133,7 +127,7 @@ pub(super) fn condition_why(
 }
 
 /// An image's digest, the same for every pod that runs it.
-pub(super) fn image_id(seed: u64, image: &str) -> String {
+fn image_id(seed: u64, image: &str) -> String {
     let mut h = 0u64;
     for b in image.bytes() {
         h = mix(h ^ u64::from(b));
@@ -144,22 +138,22 @@ pub(super) fn image_id(seed: u64, image: &str) -> String {
 }
 
 /// Everything needed to build one pod's `status`.
-pub(super) struct StatusInput<'a> {
+struct StatusInput<'a> {
     pub(super) kind: PodKind,
     pub(super) created: i64,
     pub(super) container: &'a str,
     pub(super) image: &'a str,
-    pub(super) image_id: &'a str,
-    pub(super) host_ip: &'a str,
+    image_id: &'a str,
+    host_ip: &'a str,
     pub(super) pod_ip: &'a str,
-    pub(super) node_lost_at: i64,
-    pub(super) pod_name: &'a str,
+    node_lost_at: i64,
+    pod_name: &'a str,
     pub(super) namespace: &'a str,
     pub(super) uid: &'a str,
-    pub(super) node_count: usize,
+    node_count: usize,
 }
 
-pub(super) fn pod_status(s: &StatusInput, rng: &mut Rng) -> Value {
+fn pod_status(s: &StatusInput, rng: &mut Rng) -> Value {
     let c = s.created;
     let container_id = format!("containerd://{}", rng.hex(64));
     let ips = |status: &mut Map<String, Value>| {

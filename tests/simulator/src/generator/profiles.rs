@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use super::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Placing {
+enum Placing {
     /// `tolerations: [{operator: Exists}]`, nodeSelector kubernetes.io/os=linux.
     TolerateAll,
     /// Calico's form: Exists for every NoSchedule and every NoExecute taint.
@@ -29,7 +29,7 @@ pub(super) enum Placing {
 pub(super) struct Profile {
     pub(super) name: &'static str,
     pub(super) namespace: &'static str,
-    pub(super) placing: Placing,
+    placing: Placing,
     pub(super) image: &'static str,
     /// [previous, current] image tags.
     pub(super) versions: [&'static str; 2],
@@ -46,7 +46,7 @@ pub(super) struct Profile {
     pub(super) host_paths: &'static [(&'static str, &'static str)],
 }
 
-pub(super) const PROFILES: &[Profile] = &[
+const PROFILES: &[Profile] = &[
     Profile {
         name: "kube-proxy",
         namespace: "kube-system",

@@ -13,7 +13,7 @@ pub(super) fn mix(mut z: u64) -> u64 {
 }
 
 /// The alphabet of Kubernetes' generated name suffixes and hashes (`rand.SafeEncodeString`).
-pub(super) const SAFE: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+const SAFE: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 impl Rng {
     /// An independent stream for (seed, domain, index): adding a DaemonSet does not reshuffle
@@ -26,7 +26,7 @@ impl Rng {
         Rng(mix(h ^ mix(index.wrapping_add(0x632b_e59b_d9b4_e019))))
     }
 
-    pub(super) fn next_u64(&mut self) -> u64 {
+    fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         mix(self.0)
     }

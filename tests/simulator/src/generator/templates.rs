@@ -13,15 +13,15 @@ pub(super) struct TemplateParts {
     pub(super) volumes: Vec<Value>,
 }
 
-pub(super) fn env_field(name: &str, path: &str) -> Value {
+fn env_field(name: &str, path: &str) -> Value {
     json!({"name": name, "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": path}}})
 }
 
-pub(super) fn env_value(name: &str, value: &str) -> Value {
+fn env_value(name: &str, value: &str) -> Value {
     json!({"name": name, "value": value})
 }
 
-pub(super) fn probe(port: u16, path: &str, period: u32, failures: u32) -> Value {
+fn probe(port: u16, path: &str, period: u32, failures: u32) -> Value {
     if port == 0 {
         json!({
             "exec": {"command": ["/bin/sh", "-c", "test -S /var/lib/kubelet/device-plugins/kubelet.sock"]},
