@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::eligibility::labels::Selector;
+use crate::model::Taint;
 use crate::report::{DaemonSetReport, NodeReport, PairReport, Report, State};
 
 /// What `--fail-on` can name: the pair states, plus `outdated`.
@@ -170,7 +171,49 @@ impl Serialize for ViolationState {
 pub struct Ignored {
     pub daemon_set: String,
     pub node: String,
-    pub reason: String,
+    #[serde(serialize_with = "crate::report::display")]
+    #[schemars(with = "String")]
+    pub reason: Exemption,
+}
+
+/// Why the policy sets a pair aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exemption {
+    /// The node carries a taint the cluster autoscaler or Karpenter puts on nodes it removes.
+    Draining(Taint),
+    /// `--ignore-unready-nodes` and the node is not Ready.
+    NodeNotReady,
+    /// The node is younger than `--grace` (age in seconds).
+    YoungNode(i64),
+    /// The pod the pair's state comes from is younger than `--grace`.
+    YoungPod { pod: String, age: i64 },
+}
+
+impl Exemption {
+    /// The exemption without its details: what the verdict groups nodes by.
+    pub fn kind(&self) -> String {
+        match self {
+            Exemption::Draining(_) => "node is being removed".into(),
+            Exemption::NodeNotReady => "node is not Ready".into(),
+            Exemption::YoungNode(_) => "node is younger than the grace period".into(),
+            Exemption::YoungPod { pod, .. } => {
+                format!("pod {pod} is younger than the grace period")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Exemption {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.kind())?;
+        match self {
+            Exemption::Draining(t) => write!(f, " (taint {t})"),
+            Exemption::NodeNotReady => Ok(()),
+            Exemption::YoungNode(age) | Exemption::YoungPod { age, .. } => {
+                write!(f, " ({} old)", crate::duration::short(*age))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
@@ -182,41 +225,35 @@ pub struct Waived {
 }
 
 /// Why the policy sets a node aside, if it does.
-fn node_exemption(n: &NodeReport, p: &Policy, now: Timestamp) -> Option<String> {
+fn node_exemption(n: &NodeReport, p: &Policy, now: Timestamp) -> Option<Exemption> {
     if !p.include_draining_nodes
         && let Some(t) = n
             .taints
             .iter()
             .find(|t| DRAINING_TAINTS.contains(&t.key.as_str()))
     {
-        return Some(format!("node is being removed (taint {t})"));
+        return Some(Exemption::Draining(t.clone()));
     }
     if p.ignore_unready_nodes && !n.ready {
-        return Some("node is not Ready".into());
+        return Some(Exemption::NodeNotReady);
     }
     if let (Some(grace), Some(created)) = (p.grace_seconds, n.created_at) {
         let age = now.as_second() - created.as_second();
         // A node created after --as-of is not "young": the audit instant is wrong, not the node.
         if (0..grace).contains(&age) {
-            return Some(format!(
-                "node is younger than the grace period ({} old)",
-                crate::duration::short(age)
-            ));
+            return Some(Exemption::YoungNode(age));
         }
     }
     None
 }
 
-fn pod_exemption(pair: &PairReport, p: &Policy, now: Timestamp) -> Option<String> {
+fn pod_exemption(pair: &PairReport, p: &Policy, now: Timestamp) -> Option<Exemption> {
     let grace = p.grace_seconds?;
-    let created = pair.pods.first()?.created_at?;
-    let age = now.as_second() - created.as_second();
-    (0..grace).contains(&age).then(|| {
-        format!(
-            "pod {} is younger than the grace period ({} old)",
-            pair.pods[0].name,
-            crate::duration::short(age)
-        )
+    let first = pair.pods.first()?;
+    let age = now.as_second() - first.created_at?.as_second();
+    (0..grace).contains(&age).then(|| Exemption::YoungPod {
+        pod: first.name.clone(),
+        age,
     })
 }
 
@@ -424,10 +461,9 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
         ));
     }
     if !gate.ignored.is_empty() {
-        let mut reasons: std::collections::BTreeMap<&str, BTreeSet<&str>> = Default::default();
+        let mut reasons: std::collections::BTreeMap<String, BTreeSet<&str>> = Default::default();
         for i in &gate.ignored {
-            let kind = i.reason.split(" (").next().unwrap_or(&i.reason);
-            reasons.entry(kind).or_default().insert(&i.node);
+            reasons.entry(i.reason.kind()).or_default().insert(&i.node);
         }
         for (why, nodes) in reasons {
             let list: Vec<&str> = nodes.iter().copied().take(5).collect();

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use ds_coverage::coverage::{Options, compute};
 use ds_coverage::eligibility::labels::Selector;
-use ds_coverage::gate::{FailOn, GateReport, Policy, ViolationState, evaluate};
+use ds_coverage::gate::{Exemption, FailOn, GateReport, Policy, ViolationState, evaluate};
 use ds_coverage::report::Report;
 
 const AS_OF: &str = "2026-11-20T12:00:00Z";
@@ -160,11 +160,12 @@ fn grace_boundary_for_pods_is_exclusive_of_the_exact_age() {
         !violations(&g).contains(&pending),
         "younger than the grace: ignored"
     );
-    assert!(
-        g.ignored
-            .iter()
-            .any(|i| i.node == "gpu-2" && i.reason.contains("younger than the grace period"))
-    );
+    assert!(g.ignored.iter().any(|i| {
+        i.node == "gpu-2"
+            && i.reason
+                .to_string()
+                .contains("younger than the grace period")
+    }));
 }
 
 #[test]
@@ -188,7 +189,7 @@ fn grace_boundary_for_nodes_uses_as_of() {
     assert!(
         g.ignored
             .iter()
-            .any(|i| i.node == "worker-2" && i.reason.starts_with("node is younger"))
+            .any(|i| i.node == "worker-2" && i.reason == Exemption::YoungNode(120))
     );
 }
 
@@ -211,6 +212,22 @@ fn draining_nodes_are_ignored_unless_counted() {
     let g = evaluate(&r, &Policy::default());
     assert!(g.passed, "{:?}", g.violations);
     assert_eq!(g.ignored.len(), 2);
+    assert_eq!(
+        g.ignored[0].reason.to_string(),
+        "node is being removed (taint ToBeDeletedByClusterAutoscaler=1763000000:NoSchedule)"
+    );
+    let json = serde_json::to_value(&g.ignored[1]).unwrap();
+    assert_eq!(
+        json["reason"],
+        "node is being removed (taint karpenter.sh/disrupted:NoSchedule)"
+    );
+    // The verdict groups nodes by the kind of exemption, without the details.
+    assert!(
+        ds_coverage::gate::verdict_text(&r, &g)
+            .contains("ignored: node is being removed (n1, n2)\n"),
+        "{}",
+        ds_coverage::gate::verdict_text(&r, &g)
+    );
     let counted = evaluate(
         &r,
         &Policy {

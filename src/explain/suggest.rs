@@ -300,7 +300,10 @@ fn relax_expression(fixes: usize, term: &AffinityCheck) -> Option<Suggestion> {
         .enumerate()
         .filter(|(_, r)| r.status != Status::Pass);
     let (j, r) = failing.next()?;
-    if failing.next().is_some() || r.kind != RequirementKind::Expression || r.operator != "In" {
+    if failing.next().is_some()
+        || r.kind != RequirementKind::Expression
+        || r.operator.parse::<Op>() != Ok(Op::In)
+    {
         return None;
     }
     let value = r.node_value.as_ref()?;

@@ -16,10 +16,10 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
             .or_default()
             .push(v);
     }
-    let ignored: HashMap<(&str, &str), &str> = gate
+    let ignored: HashMap<(&str, &str), &crate::gate::Exemption> = gate
         .ignored
         .iter()
-        .map(|i| ((i.daemon_set.as_str(), i.node.as_str()), i.reason.as_str()))
+        .map(|i| ((i.daemon_set.as_str(), i.node.as_str()), &i.reason))
         .collect();
 
     let suites: Vec<Suite> = report

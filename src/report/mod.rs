@@ -381,6 +381,14 @@ pub enum OrphanAction {
     Release,
 }
 
+/// A value serialized as its `Display` form.
+pub(crate) fn display<T: std::fmt::Display, S: serde::Serializer>(
+    value: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
+}
+
 /// A list serialized as the `Display` form of each item.
 fn display_each<T: std::fmt::Display, S: serde::Serializer>(
     items: &[T],
