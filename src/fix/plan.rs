@@ -189,27 +189,8 @@ impl From<Cause> for GapState {
     }
 }
 
-/// Where the plan's objects came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum PlanSource {
-    Cluster { context: String, server: String },
-    File { paths: Vec<String> },
-}
-
-impl From<&Source> for PlanSource {
-    fn from(s: &Source) -> PlanSource {
-        match s {
-            Source::Cluster { context, server } => PlanSource::Cluster {
-                context: context.clone(),
-                server: server.clone(),
-            },
-            Source::File { paths } => PlanSource::File {
-                paths: paths.clone(),
-            },
-        }
-    }
-}
+/// Where the plan's objects came from: the report's source, read back with `--plan-file`.
+pub type PlanSource = Source;
 
 /// The plan (`fix -o json` without acting); `fix --plan-file` reads it back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,7 +261,7 @@ pub fn plan(report: &Report, opts: &FixOptions) -> Plan {
     Plan {
         schema_version: PLAN_SCHEMA_VERSION,
         kind: PLAN_KIND.to_string(),
-        source: PlanSource::from(&report.source),
+        source: report.source.clone(),
         options: *opts,
         actions,
         gaps,
