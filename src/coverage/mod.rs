@@ -4,10 +4,9 @@
 //! Cost: pods are indexed once by controller UID and orphans by namespace (O(pods)); each
 //! DaemonSet compiles its placement once and evaluates it per node (O(nodes × DaemonSets)); pods
 //! are grouped per node through a hash map. Nothing scans all pods per DaemonSet or per node.
-
 //!
-//! The steps, one module each: [`claim`] (which pods count, on which node), [`revision`] (the
-//! current revision and whether a pod runs it), [`reasons`] (the sentences), [`status`] (the
+//! The steps, one module each: `claim` (which pods count, on which node), `revision` (the
+//! current revision and whether a pod runs it), `reasons` (the sentences), `status` (the
 //! status numbers), and `audit`, which puts them together for one DaemonSet.
 
 mod audit;

@@ -16,7 +16,7 @@
 //! NoSchedule/NoExecute taints (`k8s.io/api/core/v1/toleration.go: ToleratesTaint`). Tests
 //! cross-check it against the real engine.
 //!
-//! One module per part: [`api`] (the public types), `random` (the seeded stream), `placement`
+//! One module per part: `api` (the public types), `random` (the seeded stream), `placement`
 //! (the small placement rule), `nodes`, `profiles` (DaemonSet kinds), `templates`, `pods`, and
 //! `build` (the generator itself, drift and the DaemonSets' status).
 
