@@ -90,8 +90,11 @@ impl Config {
             })?,
             None => env.now,
         };
-        let selector = parse_selector("--selector", s.selector.as_deref())?;
-        let node_selector = parse_selector("--node-selector", s.node_selector.as_deref())?;
+        // `-l ''` selects everything, as `kubectl get -l ''` does: the same as no selector.
+        let everything = |s: &Selector| *s != Selector::Everything;
+        let selector = parse_selector("--selector", s.selector.as_deref())?.filter(everything);
+        let node_selector =
+            parse_selector("--node-selector", s.node_selector.as_deref())?.filter(everything);
         if s.all_namespaces && !cli.daemon_sets.is_empty() {
             return Err(Error::Usage(
                 "a DaemonSet name cannot be combined with --all-namespaces; use -n NAMESPACE"

@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::eligibility::labels::Selector;
+use crate::model::Taint;
 use crate::report::{DaemonSetReport, NodeReport, PairReport, Report, State};
 
 /// What `--fail-on` can name: the pair states, plus `outdated`.
@@ -129,8 +130,40 @@ pub struct Violation {
     pub daemon_set: String,
     pub node: String,
     /// A pair state, `outdated`, or `Ineligible` (for --expect-nodes).
-    pub state: String,
+    #[schemars(with = "String")]
+    pub state: ViolationState,
     pub reason: String,
+}
+
+/// What a violation is: a `--fail-on` state, `Ineligible` (a node `--expect-nodes` names that
+/// the DaemonSet excludes), or `NoNodes` (nothing was checked). Serialized as one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViolationState {
+    FailOn(FailOn),
+    Ineligible,
+    NoNodes,
+}
+
+impl ViolationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViolationState::FailOn(f) => f.as_str(),
+            ViolationState::Ineligible => "Ineligible",
+            ViolationState::NoNodes => "NoNodes",
+        }
+    }
+}
+
+impl std::fmt::Display for ViolationState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ViolationState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
@@ -138,7 +171,49 @@ pub struct Violation {
 pub struct Ignored {
     pub daemon_set: String,
     pub node: String,
-    pub reason: String,
+    #[serde(serialize_with = "crate::report::display")]
+    #[schemars(with = "String")]
+    pub reason: Exemption,
+}
+
+/// Why the policy sets a pair aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exemption {
+    /// The node carries a taint the cluster autoscaler or Karpenter puts on nodes it removes.
+    Draining(Taint),
+    /// `--ignore-unready-nodes` and the node is not Ready.
+    NodeNotReady,
+    /// The node is younger than `--grace` (age in seconds).
+    YoungNode(i64),
+    /// The pod the pair's state comes from is younger than `--grace`.
+    YoungPod { pod: String, age: i64 },
+}
+
+impl Exemption {
+    /// The exemption without its details: what the verdict groups nodes by.
+    pub fn kind(&self) -> String {
+        match self {
+            Exemption::Draining(_) => "node is being removed".into(),
+            Exemption::NodeNotReady => "node is not Ready".into(),
+            Exemption::YoungNode(_) => "node is younger than the grace period".into(),
+            Exemption::YoungPod { pod, .. } => {
+                format!("pod {pod} is younger than the grace period")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Exemption {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.kind())?;
+        match self {
+            Exemption::Draining(t) => write!(f, " (taint {t})"),
+            Exemption::NodeNotReady => Ok(()),
+            Exemption::YoungNode(age) | Exemption::YoungPod { age, .. } => {
+                write!(f, " ({} old)", crate::duration::short(*age))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
@@ -150,45 +225,35 @@ pub struct Waived {
 }
 
 /// Why the policy sets a node aside, if it does.
-fn node_exemption(n: &NodeReport, p: &Policy, now: Timestamp) -> Option<String> {
+fn node_exemption(n: &NodeReport, p: &Policy, now: Timestamp) -> Option<Exemption> {
     if !p.include_draining_nodes
         && let Some(t) = n
             .taints
             .iter()
-            .find(|t| DRAINING_TAINTS.contains(&taint_key(t)))
+            .find(|t| DRAINING_TAINTS.contains(&t.key.as_str()))
     {
-        return Some(format!("node is being removed (taint {t})"));
+        return Some(Exemption::Draining(t.clone()));
     }
     if p.ignore_unready_nodes && !n.ready {
-        return Some("node is not Ready".into());
+        return Some(Exemption::NodeNotReady);
     }
     if let (Some(grace), Some(created)) = (p.grace_seconds, n.created_at) {
         let age = now.as_second() - created.as_second();
         // A node created after --as-of is not "young": the audit instant is wrong, not the node.
         if (0..grace).contains(&age) {
-            return Some(format!(
-                "node is younger than the grace period ({} old)",
-                crate::duration::short(age)
-            ));
+            return Some(Exemption::YoungNode(age));
         }
     }
     None
 }
 
-fn taint_key(t: &str) -> &str {
-    t.split(['=', ':']).next().unwrap_or(t)
-}
-
-fn pod_exemption(pair: &PairReport, p: &Policy, now: Timestamp) -> Option<String> {
+fn pod_exemption(pair: &PairReport, p: &Policy, now: Timestamp) -> Option<Exemption> {
     let grace = p.grace_seconds?;
-    let created = pair.pods.first()?.created_at?;
-    let age = now.as_second() - created.as_second();
-    (0..grace).contains(&age).then(|| {
-        format!(
-            "pod {} is younger than the grace period ({} old)",
-            pair.pods[0].name,
-            crate::duration::short(age)
-        )
+    let first = pair.pods.first()?;
+    let age = now.as_second() - first.created_at?.as_second();
+    (0..grace).contains(&age).then(|| Exemption::YoungPod {
+        pod: first.name.clone(),
+        age,
     })
 }
 
@@ -229,7 +294,7 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
                 ready += usize::from(pair.state == State::Ready);
             }
             if let Some(f) = wanted {
-                let v = violation(&id, pair, f.as_str());
+                let v = violation(&id, pair, ViolationState::FailOn(f));
                 if pair.state.is_eligible() {
                     eligible_violations.push(v)
                 } else {
@@ -240,7 +305,7 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
                 other_violations.push(Violation {
                     daemon_set: id.clone(),
                     node: pair.node.clone(),
-                    state: "outdated".into(),
+                    state: ViolationState::FailOn(FailOn::Outdated),
                     reason: reason_text(pair, |r| r.rule == crate::reason::Rule::Revision),
                 });
             }
@@ -266,7 +331,7 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
         violations.push(Violation {
             daemon_set: "*".into(),
             node: "*".into(),
-            state: "NoNodes".into(),
+            state: ViolationState::NoNodes,
             reason: "no nodes were read (or none match --node-selector): nothing could be checked"
                 .into(),
         });
@@ -283,11 +348,11 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
     }
 }
 
-fn violation(id: &str, pair: &PairReport, state: &str) -> Violation {
+fn violation(id: &str, pair: &PairReport, state: ViolationState) -> Violation {
     Violation {
         daemon_set: id.to_string(),
         node: pair.node.clone(),
-        state: state.to_string(),
+        state,
         reason: reason_text(pair, |_| true),
     }
 }
@@ -318,7 +383,7 @@ fn expected_but_excluded(
                 out.push(Violation {
                     daemon_set: id.to_string(),
                     node: node.clone(),
-                    state: "Ineligible".into(),
+                    state: ViolationState::Ineligible,
                     reason: format!("expected to be eligible ({sel}) but {}", e.reason.message),
                 });
             }
@@ -370,7 +435,7 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
         let state_w = gate
             .violations
             .iter()
-            .map(|v| v.state.len())
+            .map(|v| v.state.as_str().len())
             .max()
             .unwrap_or(0);
         const LIMIT: usize = 20;
@@ -396,10 +461,9 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
         ));
     }
     if !gate.ignored.is_empty() {
-        let mut reasons: std::collections::BTreeMap<&str, BTreeSet<&str>> = Default::default();
+        let mut reasons: std::collections::BTreeMap<String, BTreeSet<&str>> = Default::default();
         for i in &gate.ignored {
-            let kind = i.reason.split(" (").next().unwrap_or(&i.reason);
-            reasons.entry(kind).or_default().insert(&i.node);
+            reasons.entry(i.reason.kind()).or_default().insert(&i.node);
         }
         for (why, nodes) in reasons {
             let list: Vec<&str> = nodes.iter().copied().take(5).collect();

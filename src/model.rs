@@ -64,6 +64,37 @@ pub struct OwnerReference {
     pub controller: bool,
 }
 
+/// A DaemonSet's `spec.updateStrategy.type` (`DaemonSetUpdateStrategyType`), defaulted (see [`DaemonSet::update_strategy`]).
+/// Serialized as the API spells it; a type the API does not define is kept as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateStrategyType {
+    RollingUpdate,
+    OnDelete,
+    Other(String),
+}
+
+impl UpdateStrategyType {
+    pub fn as_str(&self) -> &str {
+        match self {
+            UpdateStrategyType::RollingUpdate => "RollingUpdate",
+            UpdateStrategyType::OnDelete => "OnDelete",
+            UpdateStrategyType::Other(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for UpdateStrategyType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for UpdateStrategyType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scheduling vocabulary shared by pods and DaemonSet templates
 
@@ -738,7 +769,8 @@ pub struct DaemonSet {
     #[serde(deserialize_with = "nullable")]
     pub spec: DaemonSetSpec,
     pub status: Option<DaemonSetStatus>,
-    /// `spec.template` exactly as read, for comparing with ControllerRevision data (§11).
+    /// `spec.template` exactly as read, for comparing with ControllerRevision data
+    /// (`pkg/controller/daemon/update.go: Match`).
     #[serde(skip)]
     pub template_raw: serde_json::Value,
     /// Read from `--manifest`: not applied (yet) in this form.
@@ -830,11 +862,12 @@ impl DaemonSet {
 
     /// `updateStrategy.type`, defaulted as the API server does (`RollingUpdate` for apps/v1,
     /// `OnDelete` for extensions/v1beta1).
-    pub fn update_strategy(&self) -> &str {
+    pub fn update_strategy(&self) -> UpdateStrategyType {
         match self.spec.update_strategy.type_.as_str() {
-            "" if self.api_version == "extensions/v1beta1" => "OnDelete",
-            "" => "RollingUpdate",
-            other => other,
+            "" if self.api_version == "extensions/v1beta1" => UpdateStrategyType::OnDelete,
+            "" | "RollingUpdate" => UpdateStrategyType::RollingUpdate,
+            "OnDelete" => UpdateStrategyType::OnDelete,
+            other => UpdateStrategyType::Other(other.to_string()),
         }
     }
 

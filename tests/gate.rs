@@ -6,7 +6,7 @@ use std::process::Command;
 
 use ds_coverage::coverage::{Options, compute};
 use ds_coverage::eligibility::labels::Selector;
-use ds_coverage::gate::{FailOn, GateReport, Policy, evaluate};
+use ds_coverage::gate::{Exemption, FailOn, GateReport, Policy, ViolationState, evaluate};
 use ds_coverage::report::Report;
 
 const AS_OF: &str = "2026-11-20T12:00:00Z";
@@ -24,7 +24,7 @@ fn example() -> Report {
 fn violations(g: &GateReport) -> BTreeSet<(String, String, String)> {
     g.violations
         .iter()
-        .map(|v| (v.daemon_set.clone(), v.node.clone(), v.state.clone()))
+        .map(|v| (v.daemon_set.clone(), v.node.clone(), v.state.to_string()))
         .collect()
 }
 
@@ -160,11 +160,12 @@ fn grace_boundary_for_pods_is_exclusive_of_the_exact_age() {
         !violations(&g).contains(&pending),
         "younger than the grace: ignored"
     );
-    assert!(
-        g.ignored
-            .iter()
-            .any(|i| i.node == "gpu-2" && i.reason.contains("younger than the grace period"))
-    );
+    assert!(g.ignored.iter().any(|i| {
+        i.node == "gpu-2"
+            && i.reason
+                .to_string()
+                .contains("younger than the grace period")
+    }));
 }
 
 #[test]
@@ -188,7 +189,7 @@ fn grace_boundary_for_nodes_uses_as_of() {
     assert!(
         g.ignored
             .iter()
-            .any(|i| i.node == "worker-2" && i.reason.starts_with("node is younger"))
+            .any(|i| i.node == "worker-2" && i.reason == Exemption::YoungNode(120))
     );
 }
 
@@ -211,6 +212,22 @@ fn draining_nodes_are_ignored_unless_counted() {
     let g = evaluate(&r, &Policy::default());
     assert!(g.passed, "{:?}", g.violations);
     assert_eq!(g.ignored.len(), 2);
+    assert_eq!(
+        g.ignored[0].reason.to_string(),
+        "node is being removed (taint ToBeDeletedByClusterAutoscaler=1763000000:NoSchedule)"
+    );
+    let json = serde_json::to_value(&g.ignored[1]).unwrap();
+    assert_eq!(
+        json["reason"],
+        "node is being removed (taint karpenter.sh/disrupted:NoSchedule)"
+    );
+    // The verdict groups nodes by the kind of exemption, without the details.
+    assert!(
+        ds_coverage::gate::verdict_text(&r, &g)
+            .contains("ignored: node is being removed (n1, n2)\n"),
+        "{}",
+        ds_coverage::gate::verdict_text(&r, &g)
+    );
     let counted = evaluate(
         &r,
         &Policy {
@@ -242,12 +259,17 @@ fn expect_nodes_catches_a_daemonset_that_misses_gpu_nodes() {
         .collect();
     assert_eq!(dcgm.len(), 2);
     assert!(dcgm.iter().all(|v| {
-        v.state == "Ineligible"
+        v.state == ViolationState::Ineligible
             && v.reason
                 .contains("has value \"true\", the taint has \"present\"")
     }));
     // The device plugin is eligible on both GPU nodes: no Ineligible violation for it.
-    assert!(!g.violations.iter().any(|v| v.daemon_set == "gpu-operator/nvidia-device-plugin" && v.state == "Ineligible"));
+    assert!(
+        !g.violations
+            .iter()
+            .any(|v| v.daemon_set == "gpu-operator/nvidia-device-plugin"
+                && v.state == ViolationState::Ineligible)
+    );
 }
 
 fn bin(args: &[&str]) -> std::process::Output {
@@ -397,7 +419,7 @@ fn an_audit_of_no_nodes_fails_the_gate() {
     }
     let g = evaluate(&r, &Policy::default());
     assert!(!g.passed);
-    assert_eq!(g.violations[0].state, "NoNodes");
+    assert_eq!(g.violations[0].state, ViolationState::NoNodes);
 }
 
 #[test]

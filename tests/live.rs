@@ -195,6 +195,42 @@ fn fetches_only_what_the_audit_needs_paged_gzip_and_with_selectors_sent() {
 }
 
 #[test]
+fn empty_selectors_select_everything_and_are_not_sent() {
+    // `kubectl get -l ''` lists everything; an empty `$SEL` in a script must not change that.
+    let (objects, _) = cluster_objects(&ClusterSpec::sized(5, 12, 4, 0.1));
+    let live = start(objects, SimOptions::default(), "emptysel");
+    let args = [
+        "--kubeconfig",
+        &live.kubeconfig,
+        "-A",
+        "-o",
+        "json",
+        "--as-of",
+        AS_OF,
+    ];
+    let plain = report(&bin(&args, &[]));
+    let before = live.sim.requests().len();
+    let mut with_empty = args.to_vec();
+    with_empty.extend(["-l", "", "--node-selector", ""]);
+    let empty = report(&bin(&with_empty, &[]));
+    assert!(plain["summary"]["daemonSets"].as_u64().unwrap() > 0);
+    assert_eq!(
+        empty, plain,
+        "-l '' and --node-selector '' are no selector at all"
+    );
+    let reqs = live.sim.requests();
+    let lists: Vec<_> = reqs[before..]
+        .iter()
+        .filter(|q| q.path == "/api/v1/nodes" || q.path == "/apis/apps/v1/daemonsets")
+        .collect();
+    assert_eq!(lists.len(), 2, "nodes and DaemonSets listed once each");
+    assert!(
+        lists.iter().all(|q| q.param("labelSelector").is_none()),
+        "no labelSelector parameter is sent for an empty selector"
+    );
+}
+
+#[test]
 fn namespace_comes_from_the_context_and_contexts_switch() {
     let live = start(support::example_objects(), SimOptions::default(), "ctx");
     let url = live.sim.url();

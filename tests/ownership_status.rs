@@ -12,7 +12,8 @@ use ds_coverage::eligibility::labels::Selector;
 use ds_coverage::model::Pod;
 use ds_coverage::reason::Rule;
 use ds_coverage::report::{
-    Claim, ComputedStatus, DaemonSetReport, PairReport, Report, Source, State,
+    Claim, ComputedStatus, DaemonSetReport, OrphanAction, PairReport, RemovedBy, Report, Source,
+    State, Unscheduled,
 };
 use ds_coverage::snapshot::Snapshot;
 use ds_coverage::source::file::load_text;
@@ -358,7 +359,7 @@ items:
     assert_eq!(p.pods[0].claim, Claim::Adopted);
     assert_eq!(r.orphans.len(), 1);
     assert_eq!(r.orphans[0].name, "hand-made-agent");
-    assert_eq!(r.orphans[0].action, "adopt");
+    assert_eq!(r.orphans[0].action, OrphanAction::Adopt);
     assert_eq!(r.orphans[0].daemon_set, format!("{NS}/agent"));
     assert_eq!(r.orphans[0].node.as_deref(), Some("n1"));
     assert_eq!((cs(d).current_number_scheduled, cs(d).number_ready), (1, 1));
@@ -409,7 +410,7 @@ fn owned_pod_whose_labels_no_longer_match_is_released_and_not_counted() {
     assert_eq!(cs(d).current_number_scheduled, 0);
     assert_eq!(r.orphans.len(), 1);
     assert_eq!(r.orphans[0].name, "agent-rel");
-    assert_eq!(r.orphans[0].action, "release");
+    assert_eq!(r.orphans[0].action, OrphanAction::Release);
 }
 
 #[test]
@@ -464,7 +465,7 @@ fn owner_ref_without_controller_flag_leaves_an_orphan_that_is_adopted() {
     assert_eq!(pr.state, State::Ready);
     assert_eq!(pr.pods[0].claim, Claim::Adopted);
     assert_eq!(r.orphans.len(), 1);
-    assert_eq!(r.orphans[0].action, "adopt");
+    assert_eq!(r.orphans[0].action, OrphanAction::Adopt);
     assert_eq!(cs(d).current_number_scheduled, 1);
 }
 
@@ -561,6 +562,7 @@ fn unbound_pending_pod_maps_through_match_fields() {
             .iter()
             .any(|r| r.rule == Rule::Scheduling && r.message.contains("Insufficient cpu"))
     );
+    assert_eq!(p.unscheduled, Some(Unscheduled::InsufficientResources));
     assert_eq!(cs(d).current_number_scheduled, 1);
     assert_eq!(cs(d).number_ready, 0);
 }
@@ -659,14 +661,14 @@ fn pods_on_nodes_missing_from_the_list() {
         .find(|p| p.pod == "agent-pending-gone")
         .unwrap();
     assert_eq!((pending.node.as_str(), pending.bound), ("gone-1", false));
-    assert_eq!(pending.removed_by, "daemonset-controller");
+    assert_eq!(pending.removed_by, RemovedBy::DaemonSetController);
     let bound = d
         .pods_on_missing_nodes
         .iter()
         .find(|p| p.pod == "agent-bound-gone")
         .unwrap();
     assert_eq!((bound.node.as_str(), bound.bound), ("gone-2", true));
-    assert_eq!(bound.removed_by, "pod-gc");
+    assert_eq!(bound.removed_by, RemovedBy::PodGc);
     // Neither counts in the status, and no pair exists for a node that isn't there.
     assert_eq!(cs(d).desired_number_scheduled, 1);
     assert_eq!(cs(d).current_number_scheduled, 0);
@@ -1216,7 +1218,10 @@ fn extensions_v1beta1_template_generation_field_is_used() {
         pod("agent-2", "n2", "2024-05-01T00:00:00Z"),
     ]);
     let d = only(&r);
-    assert_eq!(d.update_strategy, "OnDelete");
+    assert_eq!(
+        d.update_strategy,
+        ds_coverage::model::UpdateStrategyType::OnDelete
+    );
     assert_eq!(d.computed_status.updated_number_scheduled, 1);
     assert!(pair(d, "n2").outdated);
 }

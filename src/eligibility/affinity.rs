@@ -1,5 +1,5 @@
 //! nodeSelector and required node affinity, as `component-helpers/scheduling/corev1/nodeaffinity`
-//! evaluates them (daemonset-semantics.md §4).
+//! evaluates them (`nodeaffinity.go: GetRequiredNodeAffinity`, `NodeSelector.Match`).
 
 use super::labels::{Op, Requirement, describe_node_value};
 use crate::model::{Labels, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm};
@@ -97,20 +97,12 @@ impl Term {
 
 /// One `matchExpressions` requirement, validated as `labels.NewRequirement` does.
 pub fn parse_expression(r: &NodeSelectorRequirement) -> Result<Requirement, String> {
-    let op = match r.operator.as_str() {
-        "In" => Op::In,
-        "NotIn" => Op::NotIn,
-        "Exists" => Op::Exists,
-        "DoesNotExist" => Op::DoesNotExist,
-        "Gt" => Op::Gt,
-        "Lt" => Op::Lt,
-        other => {
-            return Err(format!(
-                "{}: operator {other:?} is not supported (In, NotIn, Exists, DoesNotExist, Gt, Lt)",
-                r.key
-            ));
-        }
-    };
+    let op: Op = r.operator.parse().map_err(|_| {
+        format!(
+            "{}: operator {:?} is not supported (In, NotIn, Exists, DoesNotExist, Gt, Lt)",
+            r.key, r.operator
+        )
+    })?;
     Requirement::new(&r.key, op, &r.values)
 }
 

@@ -35,6 +35,33 @@ impl Op {
     }
 }
 
+impl std::str::FromStr for Op {
+    type Err = String;
+
+    /// An operator of `matchExpressions` as the API spells it (`In`, `NotIn`, `Exists`,
+    /// `DoesNotExist`, `Gt`, `Lt`); label selectors take the first four only
+    /// ([`Op::in_label_selector`]).
+    fn from_str(s: &str) -> Result<Op, String> {
+        Ok(match s {
+            "In" => Op::In,
+            "NotIn" => Op::NotIn,
+            "Exists" => Op::Exists,
+            "DoesNotExist" => Op::DoesNotExist,
+            "Gt" => Op::Gt,
+            "Lt" => Op::Lt,
+            other => return Err(format!("{other:?} is not an operator")),
+        })
+    }
+}
+
+impl Op {
+    /// A `metav1.LabelSelector` allows the set operators only
+    /// (`apimachinery/pkg/apis/meta/v1/helpers.go: LabelSelectorAsSelector`).
+    pub fn in_label_selector(self) -> bool {
+        matches!(self, Op::In | Op::NotIn | Op::Exists | Op::DoesNotExist)
+    }
+}
+
 /// A validated label requirement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
@@ -149,7 +176,7 @@ pub fn describe_node_value(key: &str, labels: &Labels) -> String {
 }
 
 /// A compiled `metav1.LabelSelector` (`LabelSelectorAsSelector`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selector {
     /// `{}` selects everything.
     Everything,
@@ -166,13 +193,14 @@ impl Selector {
             reqs.push(Requirement::new(k, Op::Equals, std::slice::from_ref(v))?);
         }
         for e in &sel.match_expressions {
-            let op = match e.operator.as_str() {
-                "In" => Op::In,
-                "NotIn" => Op::NotIn,
-                "Exists" => Op::Exists,
-                "DoesNotExist" => Op::DoesNotExist,
-                other => return Err(format!("{other:?} is not a valid label selector operator")),
-            };
+            let op = e
+                .operator
+                .parse::<Op>()
+                .ok()
+                .filter(|op| op.in_label_selector())
+                .ok_or_else(|| {
+                    format!("{:?} is not a valid label selector operator", e.operator)
+                })?;
             reqs.push(Requirement::new(&e.key, op, &e.values)?);
         }
         Ok(Selector::Requirements(reqs))
@@ -200,29 +228,66 @@ impl Selector {
     }
 }
 
-impl fmt::Display for Selector {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Selector {
+    /// The wire form: the API's `labelSelector` query syntax
+    /// (`apimachinery/pkg/labels/selector.go: internalSelector.String`), which [`Selector::parse`]
+    /// reads back. Everything is the empty string: the parameter is then not sent, as
+    /// `kubectl get -l ''` does.
+    pub fn to_query(&self) -> String {
         match self {
-            Selector::Everything => write!(f, "(everything)"),
+            Selector::Everything => String::new(),
             Selector::Requirements(reqs) => {
-                let parts: Vec<String> = reqs.iter().map(selector_syntax).collect();
-                write!(f, "{}", parts.join(","))
+                let parts: Vec<String> = reqs
+                    .iter()
+                    .map(|r| requirement_query(&r.key, r.op, &r.values))
+                    .collect();
+                parts.join(",")
             }
         }
     }
 }
 
-/// A requirement in kubectl's selector syntax (the form an API server's `labelSelector` takes).
-fn selector_syntax(r: &Requirement) -> String {
-    match r.op {
-        Op::Equals => format!("{}={}", r.key, r.values[0]),
-        Op::NotEquals => format!("{}!={}", r.key, r.values[0]),
-        Op::In => format!("{} in ({})", r.key, r.values.join(",")),
-        Op::NotIn => format!("{} notin ({})", r.key, r.values.join(",")),
-        Op::Exists => r.key.clone(),
-        Op::DoesNotExist => format!("!{}", r.key),
-        Op::Gt => format!("{}>{}", r.key, r.values[0]),
-        Op::Lt => format!("{}<{}", r.key, r.values[0]),
+impl fmt::Display for Selector {
+    /// For people: the wire form, or `(everything)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Selector::Everything => write!(f, "(everything)"),
+            Selector::Requirements(_) => f.write_str(&self.to_query()),
+        }
+    }
+}
+
+/// A `metav1.LabelSelector` in the API's `labelSelector` query syntax, as read (not validated:
+/// an operator a label selector does not allow is written as `key Op (values)`, which the API
+/// server rejects as the controller would). `{}` is the empty string.
+pub fn label_selector_query(sel: &LabelSelector) -> String {
+    let mut parts: Vec<String> = sel
+        .match_labels
+        .iter()
+        .map(|(k, v)| requirement_query(k, Op::Equals, std::slice::from_ref(v)))
+        .collect();
+    for e in &sel.match_expressions {
+        parts.push(match e.operator.parse::<Op>() {
+            Ok(op) if op.in_label_selector() => requirement_query(&e.key, op, &e.values),
+            _ => format!("{} {} ({})", e.key, e.operator, e.values.join(",")),
+        });
+    }
+    parts.join(",")
+}
+
+/// One requirement in the query syntax. Single-value operators take `values[0]` (an empty list
+/// writes an empty value).
+fn requirement_query(key: &str, op: Op, values: &[String]) -> String {
+    let one = values.first().map_or("", String::as_str);
+    match op {
+        Op::Equals => format!("{key}={one}"),
+        Op::NotEquals => format!("{key}!={one}"),
+        Op::In => format!("{key} in ({})", values.join(",")),
+        Op::NotIn => format!("{key} notin ({})", values.join(",")),
+        Op::Exists => key.to_string(),
+        Op::DoesNotExist => format!("!{key}"),
+        Op::Gt => format!("{key}>{one}"),
+        Op::Lt => format!("{key}<{one}"),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The DaemonSet controller's placement predicate, `NodeShouldRunDaemonPod`, as a pure function of
-//! (DaemonSet template, node) — daemonset-semantics.md §2–§6.
+//! (DaemonSet template, node): `pkg/controller/daemon/daemon_controller.go:
+//! NodeShouldRunDaemonPod` with the node-affinity, taint and toleration helpers it calls.
 //!
 //! A [`Placement`] is compiled once per DaemonSet (affinity terms parsed, default tolerations
 //! merged) and then evaluated against every node, so the audit stays linear in

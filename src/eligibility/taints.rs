@@ -1,6 +1,6 @@
 //! Tolerations against taints (`Toleration.ToleratesTaint`, `FindMatchingUntoleratedTaint`) and
 //! the tolerations the DaemonSet controller adds to every daemon pod
-//! (daemonset-semantics.md §3, §5).
+//! (`pkg/controller/daemon/util/daemonset_util.go: AddOrUpdateDaemonPodTolerations`).
 
 use crate::model::{Taint, Toleration};
 
@@ -98,7 +98,8 @@ pub fn near_miss(tolerations: &[Toleration], taint: &Taint) -> Option<String> {
     None
 }
 
-/// Plain words for the taints the control plane itself writes (daemonset-semantics.md §6).
+/// Plain words for the taints the control plane itself writes
+/// (`k8s.io/api/core/v1/well_known_taints.go`).
 pub fn well_known(taint: &Taint) -> Option<&'static str> {
     Some(match taint.key.as_str() {
         "node.kubernetes.io/not-ready" => "the node is not ready",

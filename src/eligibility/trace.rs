@@ -1,7 +1,8 @@
 //! Every rule of `NodeShouldRunDaemonPod` for one (DaemonSet, node) pair, one result per rule, in
-//! the controller's order (daemonset-semantics.md §2): the template nodeName, each nodeSelector
-//! entry, each required node affinity term with each of its requirements, each node taint against
-//! the tolerations (the controller's defaults included).
+//! the controller's order (`pkg/controller/daemon/daemon_controller.go: NodeShouldRunDaemonPod`):
+//! the template nodeName, each nodeSelector entry, each required node affinity term with each of
+//! its requirements, each node taint against the tolerations (the controller's defaults
+//! included).
 //!
 //! [`Placement::evaluate`] stays the verdict; this module explains it with the same primitives
 //! (`Term::evaluate`, `Requirement::matches`, `taints::tolerates`, `near_miss`, `well_known`), and
@@ -159,7 +160,8 @@ pub struct TaintCheck {
 #[serde(rename_all = "camelCase")]
 pub struct ToleratedBy {
     pub toleration: Toleration,
-    /// One of the tolerations the DaemonSet controller adds to every daemon pod (§3).
+    /// One of the tolerations the DaemonSet controller adds to every daemon pod
+    /// (`daemonset_util.go: AddOrUpdateDaemonPodTolerations`).
     pub added_by_controller: bool,
 }
 

@@ -191,7 +191,7 @@ mod tests {
                 daemon_set: "nvidia-device-plugin".into(),
                 node: "gpu-2".into(),
                 pod: None,
-                state: "Pending".into(),
+                state: crate::fix::plan::GapState::Pair(crate::report::State::Pending),
                 reason: "Insufficient cpu".into(),
                 hint: "see `explain`".into(),
             }],

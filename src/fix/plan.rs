@@ -9,7 +9,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{Claim, DaemonSetReport, PairReport, PodReport, Report, Source, State};
+use crate::eligibility::labels::label_selector_query;
+use crate::model::UpdateStrategyType;
+use crate::report::{
+    Claim, DaemonSetReport, PairReport, PodReport, Report, Source, State, Unscheduled,
+};
 use crate::snapshot::Snapshot;
 
 pub const PLAN_KIND: &str = "DaemonSetFixPlan";
@@ -108,32 +112,85 @@ pub struct Gap {
     pub pod: Option<String>,
     /// The pair's state (Missing, Pending, NotReady, ...), or what the pod is (Duplicate, ...)
     /// when the gap is about one pod the plan will not touch.
-    pub state: String,
+    pub state: GapState,
     pub reason: String,
     pub hint: String,
 }
 
-/// Where the plan's objects came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum PlanSource {
-    Cluster { context: String, server: String },
-    File { paths: Vec<String> },
+/// What a gap is about: a pair in a state no call fixes, or a pod the plan will not touch.
+/// Serialized as one word: the pair state's name, or the variant's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GapState {
+    /// The pair's state.
+    Pair(State),
+    /// An extra pod the plan leaves (an orphan, or the kept pod is one).
+    Duplicate,
+    /// An outdated pod that is not a daemon pod of its DaemonSet.
+    Outdated,
+    /// A pod bound to a node that is not in the node list.
+    NodeGone,
+    /// A pod targeting a node that no longer exists, not a daemon pod of its DaemonSet.
+    OnMissingNode,
 }
 
-impl From<&Source> for PlanSource {
-    fn from(s: &Source) -> PlanSource {
-        match s {
-            Source::Cluster { context, server } => PlanSource::Cluster {
-                context: context.clone(),
-                server: server.clone(),
-            },
-            Source::File { paths } => PlanSource::File {
-                paths: paths.clone(),
-            },
+impl GapState {
+    const OTHERS: [GapState; 4] = [
+        GapState::Duplicate,
+        GapState::Outdated,
+        GapState::NodeGone,
+        GapState::OnMissingNode,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GapState::Pair(s) => s.as_str(),
+            GapState::Duplicate => "Duplicate",
+            GapState::Outdated => "Outdated",
+            GapState::NodeGone => "NodeGone",
+            GapState::OnMissingNode => "OnMissingNode",
         }
     }
 }
+
+impl std::fmt::Display for GapState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for GapState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for GapState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<GapState, D::Error> {
+        let word = String::deserialize(d)?;
+        State::ALL
+            .into_iter()
+            .map(GapState::Pair)
+            .chain(GapState::OTHERS)
+            .find(|g| g.as_str() == word)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown gap state {word:?}")))
+    }
+}
+
+impl From<Cause> for GapState {
+    /// The gap an action becomes when its pod turns out not to be a daemon pod.
+    fn from(c: Cause) -> GapState {
+        match c {
+            Cause::Misscheduled => GapState::Pair(State::Misscheduled),
+            Cause::Duplicate => GapState::Duplicate,
+            Cause::Failed => GapState::Pair(State::Failed),
+            Cause::MissingNode => GapState::OnMissingNode,
+            Cause::Outdated => GapState::Outdated,
+        }
+    }
+}
+
+/// Where the plan's objects came from: the report's source, read back with `--plan-file`.
+pub type PlanSource = Source;
 
 /// The plan (`fix -o json` without acting); `fix --plan-file` reads it back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,7 +228,7 @@ pub fn plan(report: &Report, opts: &FixOptions) -> Plan {
                     daemon_set: ds.name.clone(),
                     node: m.node.clone(),
                     pod: Some(m.pod.clone()),
-                    state: "NodeGone".to_string(),
+                    state: GapState::NodeGone,
                     reason: format!(
                         "pod {} is bound to node {}, which is not in the node list",
                         m.pod, m.node
@@ -204,7 +261,7 @@ pub fn plan(report: &Report, opts: &FixOptions) -> Plan {
     Plan {
         schema_version: PLAN_SCHEMA_VERSION,
         kind: PLAN_KIND.to_string(),
-        source: PlanSource::from(&report.source),
+        source: report.source.clone(),
         options: *opts,
         actions,
         gaps,
@@ -286,7 +343,7 @@ fn plan_pair(
         daemon_set: ds.name.clone(),
         node: pair.node.clone(),
         pod: pod.map(str::to_string),
-        state: pair.state.as_str().to_string(),
+        state: GapState::Pair(pair.state),
         reason,
         hint,
     };
@@ -389,7 +446,7 @@ fn plan_pair(
                     ),
                     orphan_hint(&p.name),
                 );
-                g.state = "Duplicate".to_string();
+                g.state = GapState::Duplicate;
                 gaps.push(g);
             } else if keep.claim == Claim::Adopted {
                 let mut g = gap(
@@ -401,7 +458,7 @@ fn plan_pair(
                     "fix removes nothing here until the orphan is adopted (run fix again then)"
                         .to_string(),
                 );
-                g.state = "Duplicate".to_string();
+                g.state = GapState::Duplicate;
                 gaps.push(g);
             } else {
                 actions.push(action(
@@ -418,7 +475,7 @@ fn plan_pair(
     if opts.outdated
         && pair.outdated
         && pair.state.is_eligible()
-        && ds.update_strategy == "OnDelete"
+        && ds.update_strategy == UpdateStrategyType::OnDelete
         && let Some(first) = pair.pods.first()
         && !first.terminating
         && !is_finished(first)
@@ -469,20 +526,12 @@ fn plan_pair(
             "the pod is being deleted: the controller replaces it once it is gone".to_string(),
         )),
         State::Pending => {
-            let unschedulable = pair.reasons.iter().any(|r| {
-                r.rule == crate::reason::Rule::Scheduling || r.message.contains("Insufficient")
-            });
-            let hint = if pair
-                .reasons
-                .iter()
-                .any(|r| r.message.contains("Insufficient"))
-            {
-                format!("{explain} for the fit check")
-            } else if unschedulable {
-                explain
-            } else {
-                pod.map(|p| format!("see {}", describe(p)))
-                    .unwrap_or(explain)
+            let hint = match pair.unscheduled {
+                Some(Unscheduled::InsufficientResources) => format!("{explain} for the fit check"),
+                Some(Unscheduled::Other) => explain,
+                None => pod
+                    .map(|p| format!("see {}", describe(p)))
+                    .unwrap_or(explain),
             };
             gaps.push(gap(pod, first_reason(pair), hint));
         }
@@ -557,7 +606,7 @@ pub fn pin(plan: &mut Plan, snapshot: &Snapshot) {
                         .daemon_sets
                         .iter()
                         .find(|d| d.metadata.uid == a.daemon_set_uid)
-                        .map(|d| crate::source::cluster::selector_string(&d.selector()))
+                        .map(|d| label_selector_query(&d.selector()))
                         .filter(|s| !s.is_empty());
                 }
                 kept.push(a);
@@ -567,10 +616,7 @@ pub fn pin(plan: &mut Plan, snapshot: &Snapshot) {
                 daemon_set: a.daemon_set.clone(),
                 node: a.node.clone(),
                 pod: Some(a.pod.clone()),
-                state: match a.cause {
-                    Cause::MissingNode => "OnMissingNode".to_string(),
-                    c => format!("{c:?}"),
-                },
+                state: a.cause.into(),
                 reason,
                 hint: format!(
                     "fix removes only daemon pods; if it is not needed: `kubectl delete pod -n {} {}`",
@@ -612,7 +658,7 @@ pub fn reconcile(saved: &Plan, current: &Plan) -> (Vec<Action>, Vec<(Action, Str
 mod tests {
     use super::*;
     use crate::reason::{Reason, Rule};
-    use crate::report::{Counts, PodOnMissingNode, Summary};
+    use crate::report::{Counts, PodOnMissingNode, RemovedBy, Summary};
 
     fn pod(name: &str, phase: &str, claim: Claim) -> PodReport {
         PodReport {
@@ -657,16 +703,17 @@ mod tests {
             terminating: pods.iter().any(|p| p.terminating),
             reasons: reasons.iter().map(|(r, m)| Reason::new(*r, *m)).collect(),
             pods,
+            unscheduled: None,
         }
     }
 
-    fn ds(strategy: &str, pairs: Vec<PairReport>) -> DaemonSetReport {
+    fn ds(strategy: UpdateStrategyType, pairs: Vec<PairReport>) -> DaemonSetReport {
         DaemonSetReport {
             namespace: "ns".into(),
             name: "ds".into(),
             uid: "ds-uid".into(),
             from_manifest: false,
-            update_strategy: strategy.into(),
+            update_strategy: strategy,
             current_revision: Some("new".into()),
             placement: Default::default(),
             counts: Counts::default(),
@@ -716,6 +763,12 @@ mod tests {
         )
     }
 
+    /// A Pending pair the scheduler cannot fit, as the audit marks it.
+    fn insufficient(mut p: PairReport) -> PairReport {
+        p.unscheduled = Some(Unscheduled::InsufficientResources);
+        p
+    }
+
     fn misscheduled(removed: bool, pods: Vec<PodReport>) -> PairReport {
         let mut p = pair(
             "n1",
@@ -748,10 +801,10 @@ mod tests {
             outdated: true,
             ..FixOptions::default()
         };
-        let cases: Vec<(&str, &str, PairReport, FixOptions, Summary2)> = vec![
+        let cases: Vec<(&str, UpdateStrategyType, PairReport, FixOptions, Summary2)> = vec![
             (
                 "misscheduled pods are evicted by default",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 misscheduled(false, vec![owned("a")]),
                 evict,
                 (
@@ -761,7 +814,7 @@ mod tests {
             ),
             (
                 "--delete deletes misscheduled pods",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 misscheduled(true, vec![owned("a")]),
                 delete,
                 (
@@ -771,14 +824,14 @@ mod tests {
             ),
             (
                 "--keep-tolerated leaves the pods the controller keeps",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 misscheduled(false, vec![owned("a")]),
                 keep,
                 (vec![], vec![]),
             ),
             (
                 "--keep-tolerated still removes the pods the controller removes",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 misscheduled(true, vec![owned("a")]),
                 keep,
                 (
@@ -788,7 +841,7 @@ mod tests {
             ),
             (
                 "every live misscheduled pod goes, terminating ones are left alone",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 misscheduled(
                     true,
                     vec![owned("a"), owned("b"), {
@@ -808,14 +861,14 @@ mod tests {
             ),
             (
                 "a misscheduled orphan is a gap, never removed",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 misscheduled(true, vec![pod("o", "Running", Claim::Adopted)]),
                 evict,
                 (vec![], vec![("n1".into(), Some("o".into()))]),
             ),
             (
                 "duplicates: the first pod in the controller's order stays",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::Ready,
@@ -833,7 +886,7 @@ mod tests {
             ),
             (
                 "an orphan duplicate is a gap",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::Ready,
@@ -845,7 +898,7 @@ mod tests {
             ),
             (
                 "an orphan kept by the controller protects its duplicates until adopted",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::Ready,
@@ -857,7 +910,7 @@ mod tests {
             ),
             (
                 "a failed pod is deleted; a running pod after it is not a duplicate",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::Failed,
@@ -872,7 +925,7 @@ mod tests {
             ),
             (
                 "a failed orphan is a gap",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::Failed,
@@ -884,7 +937,7 @@ mod tests {
             ),
             (
                 "outdated pods of OnDelete DaemonSets are replaced with --outdated",
-                "OnDelete",
+                UpdateStrategyType::OnDelete,
                 outdated_ready("n1", "a"),
                 outdated,
                 (
@@ -894,21 +947,21 @@ mod tests {
             ),
             (
                 "outdated pods are left without --outdated",
-                "OnDelete",
+                UpdateStrategyType::OnDelete,
                 outdated_ready("n1", "a"),
                 evict,
                 (vec![], vec![]),
             ),
             (
                 "outdated pods of RollingUpdate DaemonSets are the controller's business",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 outdated_ready("n1", "a"),
                 outdated,
                 (vec![], vec![]),
             ),
             (
                 "Missing is a gap",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::Missing,
@@ -920,8 +973,8 @@ mod tests {
             ),
             (
                 "Pending is a gap",
-                "RollingUpdate",
-                pair(
+                UpdateStrategyType::RollingUpdate,
+                insufficient(pair(
                     "n1",
                     State::Pending,
                     vec![pod("p", "Pending", Claim::Owned)],
@@ -929,13 +982,13 @@ mod tests {
                         Rule::Scheduling,
                         "0/8 nodes are available: 1 Insufficient cpu",
                     )],
-                ),
+                )),
                 evict,
                 (vec![], vec![("n1".into(), Some("p".into()))]),
             ),
             (
                 "NotReady is a gap",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair(
                     "n1",
                     State::NotReady,
@@ -947,7 +1000,7 @@ mod tests {
             ),
             (
                 "a Ready pair plans nothing",
-                "RollingUpdate",
+                UpdateStrategyType::RollingUpdate,
                 pair("n1", State::Ready, vec![owned("a")], &[]),
                 evict,
                 (vec![], vec![]),
@@ -962,7 +1015,7 @@ mod tests {
     #[test]
     fn gaps_carry_the_hint_for_what_no_call_can_fix() {
         let r = report(vec![ds(
-            "RollingUpdate",
+            UpdateStrategyType::RollingUpdate,
             vec![
                 pair(
                     "n1",
@@ -970,7 +1023,7 @@ mod tests {
                     vec![],
                     &[(Rule::NoPod, "no daemon pod for this node")],
                 ),
-                pair(
+                insufficient(pair(
                     "n2",
                     State::Pending,
                     vec![pod("p", "Pending", Claim::Owned)],
@@ -978,12 +1031,12 @@ mod tests {
                         Rule::Scheduling,
                         "0/8 nodes are available: 1 Insufficient cpu",
                     )],
-                ),
+                )),
             ],
         )]);
         let p = plan(&r, &FixOptions::default());
         assert_eq!(p.gaps.len(), 2);
-        assert_eq!(p.gaps[0].state, "Missing");
+        assert_eq!(p.gaps[0].state, GapState::Pair(State::Missing));
         assert_eq!(
             p.gaps[0].hint,
             "no pod created: check the DaemonSet controller (kube-controller-manager) and events"
@@ -999,20 +1052,62 @@ mod tests {
     }
 
     #[test]
+    fn gap_states_are_one_word_and_read_back() {
+        let all: Vec<GapState> = State::ALL
+            .into_iter()
+            .map(GapState::Pair)
+            .chain(GapState::OTHERS)
+            .collect();
+        for g in all {
+            let json = serde_json::to_string(&g).unwrap();
+            assert_eq!(json, format!("\"{g}\""));
+            assert_eq!(serde_json::from_str::<GapState>(&json).unwrap(), g);
+        }
+        assert_eq!(GapState::from(Cause::MissingNode).as_str(), "OnMissingNode");
+        assert_eq!(GapState::from(Cause::Failed).as_str(), "Failed");
+        assert!(serde_json::from_str::<GapState>("\"Gone\"").is_err());
+    }
+
+    #[test]
+    fn pending_hints_follow_the_scheduler_verdict_field_not_the_words() {
+        let pending = |unscheduled| {
+            let mut p = pair(
+                "n1",
+                State::Pending,
+                vec![pod("p", "Pending", Claim::Owned)],
+                &[(Rule::Container, "Insufficient words in a container message")],
+            );
+            p.unscheduled = unscheduled;
+            let got = plan(
+                &report(vec![ds(UpdateStrategyType::RollingUpdate, vec![p])]),
+                &FixOptions::default(),
+            );
+            got.gaps[0].hint.clone()
+        };
+        let explain = "see `kubectl ds-coverage explain -n ns ds n1`";
+        assert_eq!(
+            pending(Some(Unscheduled::InsufficientResources)),
+            format!("{explain} for the fit check")
+        );
+        assert_eq!(pending(Some(Unscheduled::Other)), explain);
+        assert_eq!(pending(None), "see `kubectl describe pod -n ns p`");
+    }
+
+    #[test]
     fn pods_on_missing_nodes_are_deleted_and_pinned_from_the_snapshot() {
-        let mut d = ds("RollingUpdate", vec![]);
+        let mut d = ds(UpdateStrategyType::RollingUpdate, vec![]);
         d.pods_on_missing_nodes = vec![
             PodOnMissingNode {
                 pod: "gone".into(),
                 node: "gpu-3".into(),
                 bound: false,
-                removed_by: "daemonset-controller".into(),
+                removed_by: RemovedBy::DaemonSetController,
             },
             PodOnMissingNode {
                 pod: "orphan".into(),
                 node: "gpu-4".into(),
                 bound: false,
-                removed_by: "daemonset-controller".into(),
+                removed_by: RemovedBy::DaemonSetController,
             },
         ];
         let mut p = plan(&report(vec![d]), &FixOptions::default());
@@ -1035,17 +1130,17 @@ mod tests {
 
     #[test]
     fn a_bound_pod_on_a_node_missing_from_the_input_is_a_gap_not_a_delete() {
-        let mut d = ds("RollingUpdate", vec![]);
+        let mut d = ds(UpdateStrategyType::RollingUpdate, vec![]);
         d.pods_on_missing_nodes = vec![PodOnMissingNode {
             pod: "bound".into(),
             node: "worker-9".into(),
             bound: true,
-            removed_by: "pod-gc".into(),
+            removed_by: RemovedBy::PodGc,
         }];
         let p = plan(&report(vec![d]), &FixOptions::default());
         assert!(p.actions.is_empty(), "{:?}", p.actions);
         assert_eq!(p.gaps.len(), 1);
-        assert_eq!(p.gaps[0].state, "NodeGone");
+        assert_eq!(p.gaps[0].state, GapState::NodeGone);
         assert!(p.gaps[0].hint.contains("garbage collector"));
     }
 
@@ -1061,7 +1156,7 @@ mod tests {
     #[test]
     fn pin_drops_pods_that_are_not_the_daemon_sets() {
         let r = report(vec![ds(
-            "RollingUpdate",
+            UpdateStrategyType::RollingUpdate,
             vec![
                 misscheduled(true, vec![owned("a")]),
                 {
@@ -1097,7 +1192,7 @@ mod tests {
     #[test]
     fn replacements_come_last_and_carry_the_revision() {
         let r = report(vec![ds(
-            "OnDelete",
+            UpdateStrategyType::OnDelete,
             vec![
                 outdated_ready("n1", "a"),
                 misscheduled(true, vec![owned("z")]),
@@ -1118,7 +1213,7 @@ mod tests {
     #[test]
     fn a_saved_plan_keeps_only_pods_still_planned_with_their_saved_identity() {
         let r = report(vec![ds(
-            "RollingUpdate",
+            UpdateStrategyType::RollingUpdate,
             vec![misscheduled(true, vec![owned("a")]), {
                 let mut p = misscheduled(true, vec![owned("b")]);
                 p.node = "n2".into();
@@ -1142,7 +1237,7 @@ mod tests {
     #[test]
     fn plans_round_trip_through_json() {
         let r = report(vec![ds(
-            "RollingUpdate",
+            UpdateStrategyType::RollingUpdate,
             vec![misscheduled(true, vec![owned("a")])],
         )]);
         let p = plan(&r, &FixOptions::default());

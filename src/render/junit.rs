@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::gate::{GateReport, Violation};
+use crate::gate::{GateReport, Violation, ViolationState};
 use crate::report::{Report, State};
 
 pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::io::Result<()> {
@@ -16,10 +16,10 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
             .or_default()
             .push(v);
     }
-    let ignored: HashMap<(&str, &str), &str> = gate
+    let ignored: HashMap<(&str, &str), &crate::gate::Exemption> = gate
         .ignored
         .iter()
-        .map(|i| ((i.daemon_set.as_str(), i.node.as_str()), i.reason.as_str()))
+        .map(|i| ((i.daemon_set.as_str(), i.node.as_str()), &i.reason))
         .collect();
 
     let suites: Vec<Suite> = report
@@ -37,13 +37,13 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
                         .into_iter()
                         .flatten()
                         .copied()
-                        .filter(|v| v.state != "Ineligible")
+                        .filter(|v| v.state != ViolationState::Ineligible)
                         .collect();
                     Case {
                         name: p.node.clone(),
                         failures: failures
                             .iter()
-                            .map(|v| (v.state.clone(), v.reason.clone()))
+                            .map(|v| (v.state, v.reason.clone()))
                             .collect(),
                         skipped: ignored
                             .get(&(id.as_str(), p.node.as_str()))
@@ -56,11 +56,11 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
             for v in gate
                 .violations
                 .iter()
-                .filter(|v| v.daemon_set == id && v.state == "Ineligible")
+                .filter(|v| v.daemon_set == id && v.state == ViolationState::Ineligible)
             {
                 cases.push(Case {
                     name: format!("{} (expected eligible)", v.node),
-                    failures: vec![(v.state.clone(), v.reason.clone())],
+                    failures: vec![(v.state, v.reason.clone())],
                     skipped: None,
                     state: State::Ineligible,
                 });
@@ -110,7 +110,7 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
                     out,
                     r#"      <failure message="{}" type="{}">{} on node {}: {}</failure>"#,
                     xml(&format!("{state}: {reason}")),
-                    xml(state),
+                    xml(state.as_str()),
                     xml(&s.name),
                     xml(&c.name),
                     xml(reason)
@@ -150,7 +150,7 @@ impl Suite {
 
 struct Case {
     name: String,
-    failures: Vec<(String, String)>,
+    failures: Vec<(ViolationState, String)>,
     skipped: Option<String>,
     state: State,
 }

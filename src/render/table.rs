@@ -7,7 +7,7 @@ use comfy_table::{Cell, CellAlignment, Color, Table, presets};
 
 use super::style::{self, Painter, Tone};
 use crate::config::RenderOptions;
-use crate::report::{DaemonSetReport, PairReport, Report, State};
+use crate::report::{DaemonSetReport, OrphanAction, PairReport, Report, State};
 
 /// Nodes listed under a DaemonSet before "… and N more".
 const DETAIL_LIMIT: usize = 5;
@@ -166,10 +166,9 @@ pub fn render(
         writeln!(out)?;
         writeln!(out, "{}", summary_line(report))?;
         for o in &report.orphans {
-            let verb = if o.action == "adopt" {
-                "adopts"
-            } else {
-                "releases"
+            let verb = match o.action {
+                OrphanAction::Adopt => "adopts",
+                OrphanAction::Release => "releases",
             };
             writeln!(
                 out,

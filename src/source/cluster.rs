@@ -151,21 +151,7 @@ fn spawn_progress(f: Arc<Transport>) -> tokio::task::JoinHandle<()> {
 
 /// A `metav1.LabelSelector` in the API's query syntax.
 pub fn selector_string(sel: &LabelSelector) -> String {
-    let mut parts: Vec<String> = sel
-        .match_labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    for e in &sel.match_expressions {
-        parts.push(match e.operator.as_str() {
-            "In" => format!("{} in ({})", e.key, e.values.join(",")),
-            "NotIn" => format!("{} notin ({})", e.key, e.values.join(",")),
-            "Exists" => e.key.clone(),
-            "DoesNotExist" => format!("!{}", e.key),
-            other => format!("{} {other} ({})", e.key, e.values.join(",")),
-        });
-    }
-    parts.join(",")
+    crate::eligibility::labels::label_selector_query(sel)
 }
 
 #[cfg(test)]

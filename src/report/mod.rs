@@ -4,9 +4,14 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::model::{Taint, UpdateStrategyType};
 use crate::reason::Reason;
+
+mod placement;
+
+pub use placement::toleration_text;
 
 pub const SCHEMA_VERSION: u32 = 1;
 pub const KIND: &str = "DaemonSetCoverageReport";
@@ -35,7 +40,7 @@ pub struct Report {
 }
 
 /// Where the objects came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Source {
     Cluster { context: String, server: String },
@@ -170,7 +175,8 @@ pub struct DaemonSetReport {
     /// Read from `--manifest` (not applied in this form): Missing pairs are pods the controller
     /// would create, Misscheduled pairs pods it would no longer want.
     pub from_manifest: bool,
-    pub update_strategy: String,
+    #[schemars(with = "String")]
+    pub update_strategy: UpdateStrategyType,
     /// The current revision's `controller-revision-hash`, or null when it cannot be told.
     pub current_revision: Option<String>,
     pub placement: PlacementSummary,
@@ -206,7 +212,7 @@ pub struct PlacementSummary {
     pub host_network: bool,
 }
 
-/// The seven numbers the controller writes to `.status`, computed by its rules (§10).
+/// The seven `.status` numbers, computed as `daemon_controller.go: updateDaemonSetStatus` does.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ComputedStatus {
@@ -248,6 +254,20 @@ pub struct PairReport {
     pub reasons: Vec<Reason>,
     /// Daemon pods on the node, the one the controller's status looks at first.
     pub pods: Vec<PodReport>,
+    /// Pending only: why the scheduler has not placed the pod, from its PodScheduled condition
+    /// (not in the JSON: the reasons carry the scheduler's own words).
+    #[serde(skip)]
+    pub unscheduled: Option<Unscheduled>,
+}
+
+/// How the scheduler explains a daemon pod it has not placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unscheduled {
+    /// The node lacks resources the pod requests: the scheduler's NodeResourcesFit plugin says
+    /// `Insufficient <resource>` (`pkg/scheduler/framework/plugins/noderesources/fit.go`).
+    InsufficientResources,
+    /// Not scheduled (or not bound) for another reason.
+    Other,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -290,7 +310,35 @@ pub struct PodOnMissingNode {
     pub node: String,
     /// `spec.nodeName` is set (the pod GC removes it) or not (the DaemonSet controller deletes it).
     pub bound: bool,
-    pub removed_by: String,
+    #[schemars(with = "String")]
+    pub removed_by: RemovedBy,
+}
+
+/// Who deletes a daemon pod whose node is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RemovedBy {
+    /// The pod is bound: the pod garbage collector deletes it.
+    #[serde(rename = "pod-gc")]
+    PodGc,
+    /// The pod is not bound: the DaemonSet controller deletes it.
+    #[serde(rename = "daemonset-controller")]
+    DaemonSetController,
+}
+
+impl RemovedBy {
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemovedBy::PodGc => "pod-gc",
+            RemovedBy::DaemonSetController => "daemonset-controller",
+        }
+    }
+}
+
+impl std::fmt::Display for RemovedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -301,7 +349,10 @@ pub struct NodeReport {
     pub unschedulable: bool,
     pub created_at: Option<Timestamp>,
     pub labels: BTreeMap<String, String>,
-    pub taints: Vec<String>,
+    // In kubectl's notation (`key=value:Effect`).
+    #[serde(serialize_with = "display_each")]
+    #[schemars(with = "Vec<String>")]
+    pub taints: Vec<Taint>,
     /// DaemonSets (`namespace/name`) that want this node and have no pod on it.
     pub missing: Vec<String>,
     /// DaemonSets with a pod here that the controller would not place.
@@ -317,6 +368,31 @@ pub struct OrphanReport {
     /// The DaemonSet whose selector matches (or whose ownerReference it carries).
     pub daemon_set: String,
     /// `adopt`: no controller, labels match. `release`: owned, labels no longer match.
-    pub action: String,
+    #[schemars(with = "String")]
+    pub action: OrphanAction,
     pub reason: String,
+}
+
+/// What the controller does with a pod whose labels and ownership disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OrphanAction {
+    Adopt,
+    Release,
+}
+
+/// A value serialized as its `Display` form.
+pub(crate) fn display<T: std::fmt::Display, S: serde::Serializer>(
+    value: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
+}
+
+/// A list serialized as the `Display` form of each item.
+fn display_each<T: std::fmt::Display, S: serde::Serializer>(
+    items: &[T],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(items.iter().map(|t| t.to_string()))
 }

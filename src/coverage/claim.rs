@@ -1,0 +1,192 @@
+//! Which pods the controller counts for a DaemonSet, and on which node:
+//! `pkg/controller/daemon/daemon_controller.go: getDaemonPods` (claiming through
+//! `pkg/controller/controller_ref_manager.go: ClaimPods`) and `getNodesToDaemonPods`.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::eligibility::labels::Selector;
+use crate::model::{DaemonSet, Pod};
+use crate::report::{Claim, OrphanAction, OrphanReport, PodOnMissingNode, RemovedBy};
+
+use super::PodIndex;
+
+/// A pod the controller counts for this DaemonSet.
+pub(super) struct Claimed<'a> {
+    pub pod: &'a Pod,
+    pub claim: Claim,
+}
+
+/// `ClaimPods`: owned pods (controller reference with this UID, kind and name) that match are
+/// counted, owned pods that no longer match are released, and orphans that match are adopted,
+/// unless the pod or the DaemonSet is being deleted (`deleting`) or the selector selects
+/// everything (`selects_all`: the controller refuses to adopt then). Releases and adoptions are
+/// recorded in `orphans`.
+pub(super) fn claim_pods<'a>(
+    ds: &DaemonSet,
+    sel: &Selector,
+    index: &PodIndex<'a>,
+    deleting: bool,
+    selects_all: bool,
+    orphans: &mut Vec<OrphanReport>,
+) -> Vec<Claimed<'a>> {
+    let id = format!("{}/{}", ds.namespace(), ds.name());
+    let orphan = |p: &Pod, action: OrphanAction, reason: &str| OrphanReport {
+        namespace: p.metadata.namespace.clone(),
+        name: p.name().to_string(),
+        node: target_node_name(p).ok().map(str::to_string),
+        daemon_set: id.clone(),
+        action,
+        reason: reason.into(),
+    };
+    let mut claimed = Vec::new();
+    for p in index
+        .by_controller
+        .get(ds.metadata.uid.as_str())
+        .into_iter()
+        .flatten()
+    {
+        let Some(r) = p.metadata.controller_ref() else {
+            continue;
+        };
+        if p.metadata.namespace != ds.namespace() || r.kind != "DaemonSet" || r.name != ds.name() {
+            continue;
+        }
+        if sel.matches(&p.metadata.labels) {
+            claimed.push(Claimed {
+                pod: p,
+                claim: Claim::Owned,
+            });
+        } else if !deleting {
+            orphans.push(orphan(
+                p,
+                OrphanAction::Release,
+                "owned by the DaemonSet but its labels no longer match the selector: \
+                 the controller releases it and no longer counts it",
+            ));
+        }
+    }
+    if !selects_all && !deleting {
+        for p in index
+            .orphans_by_ns
+            .get(ds.namespace())
+            .into_iter()
+            .flatten()
+        {
+            if p.is_terminating() || !sel.matches(&p.metadata.labels) {
+                continue;
+            }
+            claimed.push(Claimed {
+                pod: p,
+                claim: Claim::Adopted,
+            });
+            orphans.push(orphan(
+                p,
+                OrphanAction::Adopt,
+                "has no controller and matches the DaemonSet's selector: the \
+                 controller adopts it and counts it as a daemon pod",
+            ));
+        }
+    }
+    claimed
+}
+
+/// The claimed pods by the node they target (`getNodesToDaemonPods`).
+#[derive(Default)]
+pub(super) struct ByNode<'c, 'a> {
+    /// Pods on nodes that are in the input, by node name.
+    pub pods: HashMap<&'a str, Vec<&'c Claimed<'a>>>,
+    /// Finished pods being deleted (held by a finalizer), by node: the controller ignores them.
+    pub finalizing: HashMap<&'a str, Vec<&'a str>>,
+    /// Pods whose node is not in the cluster (only when every node was read).
+    pub on_missing: Vec<PodOnMissingNode>,
+}
+
+/// `getNodesToDaemonPods`: terminal pods with a deletionTimestamp are invisible; pods whose node
+/// cannot be resolved are skipped (with a warning).
+pub(super) fn group_by_node<'c, 'a>(
+    claimed: &'c [Claimed<'a>],
+    known_nodes: &HashSet<&str>,
+    nodes_complete: bool,
+    warnings: &mut Vec<String>,
+) -> ByNode<'c, 'a> {
+    let mut out = ByNode::default();
+    for c in claimed {
+        // Upstream drops finished pods that are being deleted before resolving their node.
+        let finished = c.pod.is_terminal() && c.pod.is_terminating();
+        let node = match target_node_name(c.pod) {
+            Ok(n) => n,
+            Err(_) if finished => continue,
+            Err(why) => {
+                warnings.push(format!(
+                    "pod {} is ignored by the controller: {why}",
+                    c.pod.name()
+                ));
+                continue;
+            }
+        };
+        if finished {
+            out.finalizing.entry(node).or_default().push(c.pod.name());
+            continue;
+        }
+        if !known_nodes.contains(node) {
+            if nodes_complete {
+                let bound = !c.pod.spec.node_name.is_empty();
+                out.on_missing.push(PodOnMissingNode {
+                    pod: c.pod.name().to_string(),
+                    node: node.to_string(),
+                    bound,
+                    removed_by: if bound {
+                        RemovedBy::PodGc
+                    } else {
+                        RemovedBy::DaemonSetController
+                    },
+                });
+            }
+            continue;
+        }
+        out.pods.entry(node).or_default().push(c);
+    }
+    out.on_missing
+        .sort_by(|a, b| (&a.node, &a.pod).cmp(&(&b.node, &b.pod)));
+    out
+}
+
+/// `pkg/controller/daemon/util/daemonset_util.go: GetTargetNodeName`: `spec.nodeName`, else the
+/// first `matchFields metadata.name In` requirement of the required node affinity, which must
+/// have exactly one value.
+pub fn target_node_name(pod: &Pod) -> Result<&str, String> {
+    if !pod.spec.node_name.is_empty() {
+        return Ok(&pod.spec.node_name);
+    }
+    let terms = pod
+        .spec
+        .required_node_affinity()
+        .map(|r| r.node_selector_terms.as_slice())
+        .unwrap_or_default();
+    for term in terms {
+        for f in &term.match_fields {
+            if f.key == "metadata.name" && f.operator == "In" {
+                return match f.values.as_slice() {
+                    [one] => Ok(one),
+                    _ => Err(format!(
+                        "its metadata.name node affinity has {} values instead of one",
+                        f.values.len()
+                    )),
+                };
+            }
+        }
+    }
+    Err("it has no spec.nodeName and no matchFields metadata.name node affinity".into())
+}
+
+/// `pkg/controller/daemon/daemon_controller.go: podByCreationTimestampAndPhase`: bound pods
+/// first, then the oldest, then by name.
+pub fn controller_order(a: &Pod, b: &Pod) -> std::cmp::Ordering {
+    let key = |p: &Pod| {
+        (
+            p.spec.node_name.is_empty(),
+            p.metadata.creation_timestamp.map(|t| t.as_second()),
+        )
+    };
+    key(a).cmp(&key(b)).then_with(|| a.name().cmp(b.name()))
+}

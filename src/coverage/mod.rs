@@ -1,0 +1,307 @@
+//! `compute(&Snapshot, &Options) -> Report`: the DaemonSet controller's view of every
+//! (DaemonSet, node) pair, with no I/O and no clock (`now` is an input).
+//!
+//! Cost: pods are indexed once by controller UID and orphans by namespace (O(pods)); each
+//! DaemonSet compiles its placement once and evaluates it per node (O(nodes × DaemonSets)); pods
+//! are grouped per node through a hash map. Nothing scans all pods per DaemonSet or per node.
+//!
+//! The steps, one module each: `claim` (which pods count, on which node), `revision` (the
+//! current revision and whether a pod runs it), `reasons` (the sentences), `status` (the
+//! status numbers), and `audit`, which puts them together for one DaemonSet.
+
+mod audit;
+mod claim;
+mod reasons;
+mod revision;
+mod status;
+
+use std::collections::{HashMap, HashSet};
+
+use jiff::Timestamp;
+
+use crate::eligibility::labels::Selector;
+use crate::model::{ControllerRevision, DaemonSet, Node, Pod};
+use crate::report::{Counts, DaemonSetReport, NodeReport, OrphanReport, Report, State, Summary};
+use crate::snapshot::Snapshot;
+
+pub use claim::{controller_order, target_node_name};
+pub use revision::is_pod_updated;
+
+/// What to audit and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The evaluation instant (`--as-of`, or the clock read by the caller).
+    pub now: Timestamp,
+    /// `None`: every namespace.
+    pub namespace: Option<String>,
+    /// DaemonSet names; empty means all.
+    pub names: Vec<String>,
+    /// `-l`: DaemonSet labels.
+    pub selector: Option<Selector>,
+    /// `--node-selector`: restrict the audited nodes.
+    pub node_selector: Option<Selector>,
+    /// Report Ineligible pairs too.
+    pub include_ineligible: bool,
+    /// The `TaintTolerationComparisonOperators` feature gate (Lt/Gt tolerations).
+    pub comparison_operators: bool,
+    /// Audit only DaemonSets read from `--manifest` (what-if).
+    pub only_manifests: bool,
+}
+
+impl Options {
+    pub fn new(now: Timestamp) -> Options {
+        Options {
+            now,
+            namespace: None,
+            names: Vec::new(),
+            selector: None,
+            node_selector: None,
+            include_ineligible: false,
+            comparison_operators: false,
+            only_manifests: false,
+        }
+    }
+}
+
+/// A DaemonSet named on the command line is not in the input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("daemonset {name:?} not found{}", match .namespace { Some(ns) => format!(" in namespace {ns:?}"), None => String::new() })]
+pub struct NotFound {
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
+    let mut nodes: Vec<&Node> = snap
+        .nodes
+        .iter()
+        .filter(|n| {
+            opts.node_selector
+                .as_ref()
+                .is_none_or(|s| s.matches(&n.metadata.labels))
+        })
+        .collect();
+    nodes.sort_by(|a, b| a.name().cmp(b.name()));
+    let known_nodes: HashSet<&str> = snap.nodes.iter().map(|n| n.name()).collect();
+
+    let daemon_sets = select_daemon_sets(snap, opts)?;
+    let index = PodIndex::new(&snap.pods);
+    let ctx = Ctx {
+        opts,
+        nodes: &nodes,
+        known_nodes: &known_nodes,
+        nodes_complete: snap.nodes_complete,
+        nodes_restricted: opts.node_selector.is_some(),
+        revisions: &snap.revisions,
+    };
+
+    let mut reports = Vec::with_capacity(daemon_sets.len());
+    let mut orphans = Vec::new();
+    let mut per_node: HashMap<&str, (Vec<String>, Vec<String>)> = HashMap::new();
+    for (r, mut own_orphans) in audit_all(&ctx, &daemon_sets, &index) {
+        orphans.append(&mut own_orphans);
+        let id = format!("{}/{}", r.namespace, r.name);
+        for pair in &r.nodes {
+            match pair.state {
+                State::Missing => {
+                    let entry = per_node.entry(nodes_key(&nodes, &pair.node)).or_default();
+                    entry.0.push(id.clone());
+                }
+                State::Misscheduled => {
+                    let entry = per_node.entry(nodes_key(&nodes, &pair.node)).or_default();
+                    entry.1.push(id.clone());
+                }
+                _ => {}
+            }
+        }
+        reports.push(r);
+    }
+
+    let node_reports = nodes
+        .iter()
+        .map(|n| {
+            let (missing, misscheduled) = per_node.remove(n.name()).unwrap_or_default();
+            NodeReport {
+                name: n.name().to_string(),
+                ready: n.is_ready(),
+                unschedulable: n.spec.unschedulable,
+                created_at: n.metadata.creation_timestamp,
+                labels: n.metadata.labels.clone(),
+                taints: n.spec.taints.clone(),
+                missing,
+                misscheduled,
+            }
+        })
+        .collect();
+
+    let mut totals = Counts::default();
+    for r in &reports {
+        totals.merge(&r.counts);
+    }
+    totals.finish();
+    let mut warnings = Vec::new();
+    if nodes.is_empty() && !reports.is_empty() {
+        warnings.push(if snap.nodes.is_empty() {
+            "no nodes in the input: nothing could be checked (add `nodes` to the kubectl get)"
+                .to_string()
+        } else {
+            "no node matches --node-selector: nothing could be checked".to_string()
+        });
+    }
+    if snap.revisions.is_empty() && !reports.is_empty() {
+        warnings.push(
+            "no ControllerRevisions in the input: outdated pods are found through the \
+             pod-template-generation label only (add controllerrevisions to the dump for the \
+             revision hash)"
+                .to_string(),
+        );
+    }
+    orphans.sort_by(|a: &OrphanReport, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+
+    Ok(Report {
+        schema_version: crate::report::SCHEMA_VERSION,
+        kind: crate::report::KIND.to_string(),
+        generated_at: opts.now,
+        source: snap.source.clone(),
+        summary: Summary {
+            daemon_sets: reports.len(),
+            nodes: nodes.len(),
+            pairs: reports.len() * nodes.len(),
+            counts: totals,
+        },
+        daemon_sets: reports,
+        nodes: node_reports,
+        orphans,
+        warnings,
+        gate: None,
+    })
+}
+
+/// Audits every DaemonSet, in order. Each is audited on its own, so on a large cluster they are
+/// spread over the cores (compute runs after the fetch, when they are free): thread `t` of `n`
+/// takes DaemonSets `t`, `t + n`, … (costs differ: some run on few nodes), and the results are
+/// put back in order, so the report is the same however many threads ran.
+fn audit_all(
+    ctx: &Ctx,
+    daemon_sets: &[&DaemonSet],
+    index: &PodIndex,
+) -> Vec<(DaemonSetReport, Vec<OrphanReport>)> {
+    let one = |ds: &DaemonSet| {
+        let mut orphans = Vec::new();
+        let report = audit::audit_daemon_set(ctx, ds, index, &mut orphans);
+        (report, orphans)
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4)
+        .min(daemon_sets.len());
+    // Below some thousands of pairs a thread costs more than it saves.
+    if threads < 2 || daemon_sets.len() * ctx.nodes.len() < 20_000 {
+        return daemon_sets.iter().map(|ds| one(ds)).collect();
+    }
+    let mut slots: Vec<Option<(DaemonSetReport, Vec<OrphanReport>)>> =
+        daemon_sets.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    daemon_sets
+                        .iter()
+                        .enumerate()
+                        .skip(t)
+                        .step_by(threads)
+                        .map(|(i, ds)| (i, one(ds)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for worker in workers {
+            let done = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (i, result) in done {
+                slots[i] = Some(result);
+            }
+        }
+    });
+    slots
+        .into_iter()
+        .map(|s| s.expect("every DaemonSet is audited by one thread"))
+        .collect()
+}
+
+/// The node name as borrowed from the node list (so the map key outlives the pair report).
+fn nodes_key<'a>(nodes: &[&'a Node], name: &str) -> &'a str {
+    nodes
+        .binary_search_by(|n| n.name().cmp(name))
+        .map(|i| nodes[i].name())
+        .unwrap_or("")
+}
+
+fn select_daemon_sets<'a>(
+    snap: &'a Snapshot,
+    opts: &Options,
+) -> Result<Vec<&'a DaemonSet>, NotFound> {
+    let mut out: Vec<&DaemonSet> = snap
+        .daemon_sets
+        .iter()
+        .filter(|d| {
+            opts.namespace
+                .as_deref()
+                .is_none_or(|ns| d.namespace() == ns)
+        })
+        .filter(|d| {
+            opts.selector
+                .as_ref()
+                .is_none_or(|s| s.matches(&d.metadata.labels))
+        })
+        .filter(|d| opts.names.is_empty() || opts.names.iter().any(|n| n == d.name()))
+        .filter(|d| !opts.only_manifests || d.from_manifest)
+        .collect();
+    for name in &opts.names {
+        if !out.iter().any(|d| d.name() == name) {
+            return Err(NotFound {
+                namespace: opts.namespace.clone(),
+                name: name.clone(),
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
+    Ok(out)
+}
+
+struct Ctx<'a> {
+    opts: &'a Options,
+    nodes: &'a [&'a Node],
+    known_nodes: &'a HashSet<&'a str>,
+    nodes_complete: bool,
+    nodes_restricted: bool,
+    revisions: &'a [ControllerRevision],
+}
+
+/// Pods indexed the way the controller's informer finds them: by controller UID, and orphans
+/// (no controller reference) by namespace.
+struct PodIndex<'a> {
+    by_controller: HashMap<&'a str, Vec<&'a Pod>>,
+    orphans_by_ns: HashMap<&'a str, Vec<&'a Pod>>,
+}
+
+impl<'a> PodIndex<'a> {
+    fn new(pods: &'a [Pod]) -> PodIndex<'a> {
+        let mut by_controller: HashMap<&str, Vec<&Pod>> = HashMap::new();
+        let mut orphans_by_ns: HashMap<&str, Vec<&Pod>> = HashMap::new();
+        for p in pods {
+            match p.metadata.controller_ref() {
+                Some(r) => by_controller.entry(r.uid.as_str()).or_default().push(p),
+                None => orphans_by_ns
+                    .entry(p.metadata.namespace.as_str())
+                    .or_default()
+                    .push(p),
+            }
+        }
+        PodIndex {
+            by_controller,
+            orphans_by_ns,
+        }
+    }
+}

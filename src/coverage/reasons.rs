@@ -1,0 +1,338 @@
+//! The reason sentences: why a pair is in its state, in the words of the objects (pod and
+//! container status, node conditions) where they have any.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+
+use crate::model::{Node, Pod};
+use crate::reason::{Reason, Rule};
+use crate::report::{State, Unscheduled};
+
+use super::claim::Claimed;
+
+/// A reason with the node's own value left out (`(node has kubernetes.io/hostname=a)`), so
+/// that exclusions group nodes excluded by the same rule.
+pub(super) fn without_node_details(message: &str) -> String {
+    let mut out = message.to_string();
+    for marker in [" (node has ", " (node is "] {
+        while let Some(start) = out.find(marker) {
+            let Some(len) = out[start..].find(')') else {
+                break;
+            };
+            out.replace_range(start..start + len + 1, "");
+        }
+    }
+    out
+}
+
+pub(super) fn outdated_message(p: &Pod, hash: Option<&str>, generation: Option<i64>) -> String {
+    let labels = &p.metadata.labels;
+    match (hash, labels.get("controller-revision-hash")) {
+        (Some(h), Some(have)) => format!(
+            "pod {} runs revision {have}, the current revision is {h}",
+            p.name()
+        ),
+        _ => format!(
+            "pod {} has pod-template-generation {}, the DaemonSet's template generation is {}",
+            p.name(),
+            labels
+                .get("pod-template-generation")
+                .map(String::as_str)
+                .unwrap_or("(none)"),
+            generation
+                .map(|g| g.to_string())
+                .unwrap_or_else(|| "unknown".into())
+        ),
+    }
+}
+
+/// One state per pair, with the reasons a user needs.
+pub(super) fn classify(
+    node: &Node,
+    verdict: &crate::eligibility::Verdict,
+    pods: &[&Claimed],
+    now: Timestamp,
+    finalizing: &HashMap<&str, Vec<&str>>,
+) -> (State, Vec<Reason>) {
+    if !verdict.should_run {
+        if pods.is_empty() {
+            return (State::Ineligible, verdict.reasons.clone());
+        }
+        let mut reasons = verdict.reasons.clone();
+        reasons.push(Reason::new(
+            Rule::Node,
+            if verdict.should_continue_running {
+                "the controller would not place a pod here but keeps the existing one (no untolerated NoExecute taint)"
+            } else {
+                "the controller deletes the pod on this node"
+            },
+        ));
+        return (State::Misscheduled, reasons);
+    }
+    let Some(first) = pods.first().map(|c| c.pod) else {
+        let mut msg = "no daemon pod for this node".to_string();
+        if let Some(created) = node.metadata.creation_timestamp {
+            let age = now.as_second() - created.as_second();
+            if (0..600).contains(&age) {
+                msg.push_str(&format!(
+                    " (the node joined {} ago)",
+                    crate::duration::short(age)
+                ));
+            }
+        }
+        let mut reasons = vec![Reason::new(Rule::NoPod, msg)];
+        if let Some(names) = finalizing.get(node.name()) {
+            reasons.push(Reason::new(
+                Rule::Terminating,
+                format!(
+                    "{} finished and is being deleted (held by a finalizer); the controller ignores it and creates a replacement",
+                    names.join(", ")
+                ),
+            ));
+        }
+        return (State::Missing, reasons);
+    };
+    let mut reasons = Vec::new();
+    if first.is_terminating() {
+        reasons.push(Reason::new(
+            Rule::Terminating,
+            format!("pod {} is being deleted", first.name()),
+        ));
+    }
+    let state = if first.is_ready() {
+        State::Ready
+    } else if pods.iter().all(|c| c.pod.is_terminal()) || first.is_terminal() {
+        reasons.extend(failed_reasons(first));
+        State::Failed
+    } else if first.spec.node_name.is_empty() || first.status.phase == "Pending" {
+        reasons.extend(pending_reasons(first));
+        State::Pending
+    } else {
+        reasons.extend(not_ready_reasons(first, node));
+        State::NotReady
+    };
+    (state, reasons)
+}
+
+fn failed_reasons(p: &Pod) -> Vec<Reason> {
+    let mut out = Vec::new();
+    let status = &p.status;
+    match (status.reason.is_empty(), status.message.is_empty()) {
+        (false, false) => out.push(Reason::new(
+            Rule::PodStatus,
+            format!("{}: {}", status.reason, status.message.trim()),
+        )),
+        (false, true) => out.push(Reason::new(Rule::PodStatus, status.reason.clone())),
+        (true, false) => out.push(Reason::new(
+            Rule::PodStatus,
+            status.message.trim().to_string(),
+        )),
+        (true, true) => {}
+    }
+    out.extend(container_reasons(p));
+    if out.is_empty() {
+        out.push(Reason::new(
+            Rule::PodStatus,
+            format!("pod {} is {}", p.name(), status.phase),
+        ));
+    }
+    out
+}
+
+fn pending_reasons(p: &Pod) -> Vec<Reason> {
+    let mut out = Vec::new();
+    if let Some(c) = p.condition("PodScheduled").filter(|c| c.status != "True") {
+        let text = match (c.reason.is_empty(), c.message.is_empty()) {
+            (_, false) => c.message.trim().to_string(),
+            (false, true) => c.reason.clone(),
+            (true, true) => "not scheduled yet".to_string(),
+        };
+        out.push(Reason::new(Rule::Scheduling, text));
+    } else if p.spec.node_name.is_empty() {
+        out.push(Reason::new(Rule::Scheduling, "not bound to the node yet"));
+    }
+    out.extend(container_reasons(p));
+    if out.is_empty() {
+        out.push(Reason::new(
+            Rule::Container,
+            "containers have not started yet",
+        ));
+    }
+    out
+}
+
+/// What the scheduler says about a pod it has not placed, from the same facts as
+/// [`pending_reasons`]' scheduling reason: a PodScheduled condition that is not True, or no node.
+pub(super) fn unscheduled(p: &Pod) -> Option<Unscheduled> {
+    if let Some(c) = p.condition("PodScheduled").filter(|c| c.status != "True") {
+        // The scheduler's message is the only place the fit failure is named.
+        return Some(if c.message.contains("Insufficient") {
+            Unscheduled::InsufficientResources
+        } else {
+            Unscheduled::Other
+        });
+    }
+    p.spec.node_name.is_empty().then_some(Unscheduled::Other)
+}
+
+fn not_ready_reasons(p: &Pod, node: &Node) -> Vec<Reason> {
+    let mut out = Vec::new();
+    if !node.is_ready() {
+        let detail = node
+            .condition("Ready")
+            .map(|c| {
+                let mut s = format!(
+                    "Ready={}",
+                    if c.status.is_empty() {
+                        "Unknown"
+                    } else {
+                        &c.status
+                    }
+                );
+                if !c.message.is_empty() {
+                    s.push_str(&format!(": {}", c.message.trim()));
+                }
+                s
+            })
+            .unwrap_or_else(|| "no Ready condition".into());
+        out.push(Reason::new(
+            Rule::Node,
+            format!("the node is not ready ({detail})"),
+        ));
+    }
+    out.extend(container_reasons(p));
+    if out.is_empty() {
+        let msg = p
+            .condition("Ready")
+            .filter(|c| !c.message.is_empty() || !c.reason.is_empty())
+            .map(|c| {
+                if c.message.is_empty() {
+                    c.reason.clone()
+                } else {
+                    c.message.trim().to_string()
+                }
+            })
+            .unwrap_or_else(|| "the pod is not Ready".into());
+        out.push(Reason::new(Rule::Container, msg));
+    }
+    out
+}
+
+/// The containers' own words: waiting reasons, crash loops with restarts, last terminations,
+/// running-but-unready containers.
+fn container_reasons(p: &Pod) -> Vec<Reason> {
+    let mut out = Vec::new();
+    let statuses = p.status.init_container_statuses.iter().map(|c| (c, true));
+    for (c, init) in statuses.chain(p.status.container_statuses.iter().map(|c| (c, false))) {
+        if c.ready
+            || (init
+                && c.state
+                    .terminated
+                    .as_ref()
+                    .is_some_and(|t| t.exit_code == Some(0)))
+        {
+            continue;
+        }
+        let kind = if init { "init container" } else { "container" };
+        let mut msg = if let Some(w) = &c.state.waiting {
+            let mut s = format!(
+                "{kind} {}: {}",
+                c.name,
+                if w.reason.is_empty() {
+                    "waiting"
+                } else {
+                    &w.reason
+                }
+            );
+            if c.restart_count > 0 {
+                s.push_str(&format!(" (restarts {})", c.restart_count));
+            }
+            if !w.message.is_empty() && w.reason != "CrashLoopBackOff" {
+                s.push_str(&format!(": {}", first_line(&w.message)));
+            }
+            s
+        } else if let Some(t) = &c.state.terminated {
+            format!(
+                "{kind} {} terminated: {}{}",
+                c.name,
+                if t.reason.is_empty() {
+                    "exited"
+                } else {
+                    &t.reason
+                },
+                t.exit_code
+                    .map(|e| format!(" (exit code {e})"))
+                    .unwrap_or_default()
+            )
+        } else if c.state.running.is_some() {
+            format!(
+                "{kind} {} is running but not ready (readiness probe failing)",
+                c.name
+            )
+        } else {
+            continue;
+        };
+        if let Some(t) = &c.last_state.terminated {
+            msg.push_str(&format!(
+                "; last exit: {}{}",
+                if t.reason.is_empty() {
+                    "terminated"
+                } else {
+                    &t.reason
+                },
+                t.exit_code
+                    .map(|e| format!(" (code {e})"))
+                    .unwrap_or_default()
+            ));
+        }
+        out.push(Reason::new(Rule::Container, msg));
+    }
+    out
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("").trim()
+}
+
+/// More live daemon pods on the node than the controller keeps (`kept`), or a surge rollout in
+/// progress (two kept, no extras).
+pub(super) fn kept_pods_reason(
+    live: usize,
+    kept: &[&str],
+    extras: usize,
+    surge: bool,
+) -> Option<Reason> {
+    if extras > 0 {
+        let keep = kept.join(" and ");
+        let which = if surge && kept.len() == 2 {
+            "the newest revision's oldest pod and the oldest older one (surge rollout)"
+        } else {
+            "the oldest"
+        };
+        Some(Reason::new(
+            Rule::Duplicate,
+            format!(
+                "{live} live daemon pods on this node: the controller keeps {which}, {keep}, and deletes the rest"
+            ),
+        ))
+    } else if kept.len() == 2 {
+        Some(Reason::new(
+            Rule::Revision,
+            format!(
+                "rolling update with surge: {} replaces {} once it is available",
+                kept[0], kept[1]
+            ),
+        ))
+    } else {
+        None
+    }
+}
+
+/// A Missing pair of a DaemonSet read from a manifest: the pod applying it would create.
+pub(super) fn manifest_missing() -> Vec<Reason> {
+    vec![Reason::new(
+        Rule::NoPod,
+        "no daemon pod yet: the controller would create one once the manifest is applied",
+    )]
+}

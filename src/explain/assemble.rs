@@ -1,0 +1,205 @@
+//! The explanation of one pair: the traced rules, the verdict in words, the pods, and the
+//! suggestions and fit check attached.
+
+use crate::coverage::{self, Options};
+use crate::eligibility::Placement;
+use crate::eligibility::trace::{self, Check, Status, TaintCheck};
+use crate::error::Error;
+use crate::model::DaemonSet;
+use crate::report::State;
+use crate::snapshot::Snapshot;
+
+use super::fit::fit_check;
+use super::suggest::suggest;
+use super::{ExplainVerdict, Explanation, KIND, NodePods, PodEvent};
+
+/// Explain one pair from the snapshot (offline: every pod bound to the node is in it).
+pub fn explain(
+    snap: &Snapshot,
+    namespace: Option<&str>,
+    name: &str,
+    node: &str,
+    opts: &Options,
+) -> Result<Explanation, Error> {
+    explain_with(snap, namespace, name, node, opts, &NodePods::InSnapshot)
+}
+
+/// [`explain`], saying where the node's pods come from.
+pub fn explain_with(
+    snap: &Snapshot,
+    namespace: Option<&str>,
+    name: &str,
+    node_name: &str,
+    opts: &Options,
+    node_pods: &NodePods,
+) -> Result<Explanation, Error> {
+    let ds = find_daemon_set(snap, namespace, name)?;
+    let node = snap
+        .nodes
+        .iter()
+        .find(|n| n.name() == node_name)
+        .ok_or_else(|| Error::NotFound(format!("node {node_name:?} not found")))?;
+    let placement = Placement::compile(ds, opts.comparison_operators);
+    let verdict = placement.evaluate(node);
+    let traced = trace::trace(ds, node, opts.comparison_operators);
+
+    // The pair as the report sees it: state, reasons, pods.
+    let mut pair_opts = Options::new(opts.now);
+    pair_opts.namespace = Some(ds.namespace().to_string());
+    pair_opts.names = vec![ds.name().to_string()];
+    pair_opts.include_ineligible = true;
+    pair_opts.comparison_operators = opts.comparison_operators;
+    let report = coverage::compute(snap, &pair_opts).map_err(|e| Error::NotFound(e.to_string()))?;
+    let ds_report = report
+        .daemon_sets
+        .into_iter()
+        .find(|d| d.uid == ds.metadata.uid)
+        .ok_or_else(|| Error::NotFound(format!("daemonset {name:?} not found")))?;
+    let pair = ds_report
+        .nodes
+        .into_iter()
+        .find(|p| p.node == node_name)
+        .ok_or_else(|| Error::NotFound(format!("node {node_name:?} not found")))?;
+
+    let suggestions = if verdict.should_run {
+        Vec::new()
+    } else {
+        suggest(&traced.checks, ds, node)
+    };
+    let fit = (verdict.should_run && matches!(pair.state, State::Pending | State::Missing))
+        .then(|| fit_check(snap, ds, node, &pair.pods, node_pods));
+
+    Ok(Explanation {
+        kind: KIND.to_string(),
+        generated_at: opts.now,
+        daemon_set: format!("{}/{}", ds.namespace(), ds.name()),
+        node: node_name.to_string(),
+        from_manifest: ds.from_manifest,
+        verdict: ExplainVerdict {
+            should_run: verdict.should_run,
+            should_continue_running: verdict.should_continue_running,
+            text: verdict_text(&traced, verdict.should_run, verdict.should_continue_running),
+        },
+        checks: traced.checks,
+        state: pair.state,
+        reasons: pair.reasons,
+        pods: pair.pods,
+        events: None,
+        suggestions,
+        fit,
+        warnings: ds_report.warnings,
+    })
+}
+
+/// With a namespace, exact; without, by name across namespaces (an error when it is ambiguous).
+fn find_daemon_set<'a>(
+    snap: &'a Snapshot,
+    namespace: Option<&str>,
+    name: &str,
+) -> Result<&'a DaemonSet, Error> {
+    if let Some(ns) = namespace {
+        return snap
+            .daemon_sets
+            .iter()
+            .find(|d| d.namespace() == ns && d.name() == name)
+            .ok_or_else(|| {
+                Error::NotFound(format!("daemonset {name:?} not found in namespace {ns:?}"))
+            });
+    }
+    let found: Vec<&DaemonSet> = snap
+        .daemon_sets
+        .iter()
+        .filter(|d| d.name() == name)
+        .collect();
+    match found.as_slice() {
+        [] => Err(Error::NotFound(format!("daemonset {name:?} not found"))),
+        [one] => Ok(one),
+        many => {
+            let mut namespaces: Vec<&str> = many.iter().map(|d| d.namespace()).collect();
+            namespaces.sort_unstable();
+            namespaces.dedup();
+            Err(Error::Usage(format!(
+                "daemonset {name:?} is in several namespaces ({}): use NAMESPACE/NAME or -n",
+                namespaces.join(", ")
+            )))
+        }
+    }
+}
+
+fn verdict_text(t: &trace::Trace, should_run: bool, should_continue: bool) -> String {
+    if should_run {
+        return "the controller places a daemon pod here (shouldRun=true, shouldContinueRunning=true)."
+            .to_string();
+    }
+    let mut text = String::from("the controller will not place a pod here (shouldRun=false)");
+    let why: Option<String> = if t.pinned_elsewhere() {
+        t.checks.iter().find_map(|c| match c {
+            Check::NodeName(n) => n
+                .wanted
+                .as_ref()
+                .map(|w| format!("the template pins spec.nodeName to {w}")),
+            _ => None,
+        })
+    } else if !t.fits_affinity() {
+        let selector = t
+            .checks
+            .iter()
+            .any(|c| matches!(c, Check::NodeSelector(s) if s.status == Status::Fail));
+        Some(
+            if selector {
+                "the node does not match the template's nodeSelector"
+            } else {
+                "the node does not match the template's required node affinity"
+            }
+            .to_string(),
+        )
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        text.push_str(&format!(
+            ": {why}. An existing pod would be deleted (shouldContinueRunning=false)."
+        ));
+        return text;
+    }
+    let untolerated: Vec<&TaintCheck> = t.untolerated().collect();
+    let evicting: Vec<&str> = untolerated
+        .iter()
+        .filter(|c| c.effect == "NoExecute")
+        .map(|c| c.taint.as_str())
+        .collect();
+    text.push('.');
+    if should_continue {
+        text.push_str(" An existing pod would be kept (only NoSchedule taints are untolerated).");
+    } else {
+        text.push_str(&format!(
+            " An existing pod would be deleted (shouldContinueRunning=false: untolerated NoExecute taint {}).",
+            evicting.join(", ")
+        ));
+    }
+    text
+}
+
+/// The most recent Warning events of the daemon pods (at most `limit` per pod), newest first.
+pub fn warning_events(pods: &[(String, Vec<crate::model::Event>)], limit: usize) -> Vec<PodEvent> {
+    let mut out = Vec::new();
+    for (pod, events) in pods {
+        let mut mine: Vec<&crate::model::Event> = events
+            .iter()
+            .filter(|e| e.type_.is_empty() || e.type_ == "Warning")
+            .collect();
+        mine.sort_by(|a, b| {
+            b.last_seen()
+                .cmp(&a.last_seen())
+                .then_with(|| a.reason.cmp(&b.reason))
+        });
+        out.extend(mine.into_iter().take(limit).map(|e| PodEvent {
+            pod: pod.clone(),
+            reason: e.reason.clone(),
+            message: e.message.trim().to_string(),
+            count: e.occurrences(),
+            last_timestamp: e.last_seen(),
+        }));
+    }
+    out
+}
