@@ -319,28 +319,6 @@ fn parse_request_timeout(s: &str) -> Result<Option<std::time::Duration>> {
         .map_err(|_| Error::Usage(format!("invalid --request-timeout {s:?}: too long")))
 }
 
-#[cfg(test)]
-mod request_timeout_tests {
-    use super::parse_request_timeout;
-    use std::time::Duration;
-
-    #[test]
-    fn request_timeouts_parse_as_kubectl_and_never_overflow() {
-        assert_eq!(parse_request_timeout("0").unwrap(), None);
-        assert_eq!(
-            parse_request_timeout("30").unwrap(),
-            Some(Duration::from_secs(30))
-        );
-        assert_eq!(
-            parse_request_timeout("2m").unwrap(),
-            Some(Duration::from_secs(120))
-        );
-        let e = parse_request_timeout("99999999999999999h").unwrap_err();
-        assert!(e.to_string().contains("too long"), "{e}");
-        assert!(parse_request_timeout("soon").is_err());
-    }
-}
-
 fn parse_selector(flag: &str, s: Option<&str>) -> Result<Option<Selector>> {
     s.map(|s| Selector::parse(s).map_err(|e| Error::Usage(format!("invalid {flag}: {e}"))))
         .transpose()
@@ -402,4 +380,26 @@ fn fix_settings(
         plan_file: f.plan_file,
         interactive: env.stdin_is_terminal && env.stderr_is_terminal,
     })
+}
+
+#[cfg(test)]
+mod request_timeout_tests {
+    use super::parse_request_timeout;
+    use std::time::Duration;
+
+    #[test]
+    fn request_timeouts_parse_as_kubectl_and_never_overflow() {
+        assert_eq!(parse_request_timeout("0").unwrap(), None);
+        assert_eq!(
+            parse_request_timeout("30").unwrap(),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_request_timeout("2m").unwrap(),
+            Some(Duration::from_secs(120))
+        );
+        let e = parse_request_timeout("99999999999999999h").unwrap_err();
+        assert!(e.to_string().contains("too long"), "{e}");
+        assert!(parse_request_timeout("soon").is_err());
+    }
 }

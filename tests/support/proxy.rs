@@ -7,6 +7,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
+/// A handshake: the target asked for, bytes already read past the request, the client stream.
+type Handshake = fn(TcpStream) -> Option<(String, Vec<u8>, TcpStream)>;
+
 pub struct Proxy {
     pub addr: SocketAddr,
     targets: Arc<Mutex<Vec<String>>>,
@@ -84,10 +87,7 @@ impl Proxy {
         })
     }
 
-    fn spawn(
-        upstream: SocketAddr,
-        handshake: fn(TcpStream) -> Option<(String, Vec<u8>, TcpStream)>,
-    ) -> Proxy {
+    fn spawn(upstream: SocketAddr, handshake: Handshake) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let targets = Arc::new(Mutex::new(Vec::new()));
