@@ -294,7 +294,10 @@ fn bearer_token_is_sent_and_a_wrong_one_is_refused() {
     let with_ca = |token: &str| {
         live.sim.kubeconfig_yaml(Some(token), None).replace(
             "    server:",
-            "    certificate-authority: tests/fixtures/tls/ca.crt\n    server:",
+            &format!(
+                "    certificate-authority: {}/tests/fixtures/tls/ca.crt\n    server:",
+                env!("CARGO_MANIFEST_DIR")
+            ),
         )
     };
     std::fs::write(&good, with_ca("s3cret-token")).unwrap();
