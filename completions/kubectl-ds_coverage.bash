@@ -53,7 +53,7 @@ _kubectl__ds_coverage() {
 
     case "${cmd}" in
         kubectl__ds_coverage)
-            opts="-n -A -l -f -o -v -h -V --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --check --fail-on --min-coverage --grace --ignore-unready-nodes --include-draining-nodes --expect-nodes --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help --version explain schema completion fix help"
+            opts="-n -A -l -f -o -s -v -h -V --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --check --fail-on --min-coverage --grace --ignore-unready-nodes --include-draining-nodes --expect-nodes --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --server --token --certificate-authority --client-certificate --client-key --tls-server-name --as-uid --disable-compression --chunk-size --v --help --version explain schema completion fix help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -155,6 +155,38 @@ _kubectl__ds_coverage() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-certificate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-server-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-uid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --chunk-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -175,7 +207,7 @@ _kubectl__ds_coverage() {
             return 0
             ;;
         kubectl__subcmd__ds_coverage__subcmd__completion)
-            opts="-n -A -l -f -o -v -h --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help bash elvish fish powershell zsh"
+            opts="-n -A -l -f -o -s -v -h --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --server --token --certificate-authority --client-certificate --client-key --tls-server-name --as-uid --disable-compression --chunk-size --v --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,6 +290,38 @@ _kubectl__ds_coverage() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-certificate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-server-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-uid)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -281,7 +345,7 @@ _kubectl__ds_coverage() {
             return 0
             ;;
         kubectl__subcmd__ds_coverage__subcmd__explain)
-            opts="-n -A -l -f -o -v -h --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help"
+            opts="-n -A -l -f -o -s -v -h --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --server --token --certificate-authority --client-certificate --client-key --tls-server-name --as-uid --disable-compression --chunk-size --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -367,6 +431,38 @@ _kubectl__ds_coverage() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-certificate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-server-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-uid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --chunk-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -387,7 +483,7 @@ _kubectl__ds_coverage() {
             return 0
             ;;
         kubectl__subcmd__ds_coverage__subcmd__fix)
-            opts="-y -n -A -l -f -o -v -h --yes --delete --keep-tolerated --outdated --max-unavailable --max-concurrent --timeout --dry-run --plan-file --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help"
+            opts="-y -n -A -l -f -o -s -v -h --yes --delete --keep-tolerated --outdated --max-unavailable --max-concurrent --timeout --dry-run --plan-file --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --server --token --certificate-authority --client-certificate --client-key --tls-server-name --as-uid --disable-compression --chunk-size --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -490,6 +586,38 @@ _kubectl__ds_coverage() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-certificate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-server-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-uid)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -597,7 +725,7 @@ _kubectl__ds_coverage() {
             return 0
             ;;
         kubectl__subcmd__ds_coverage__subcmd__schema)
-            opts="-n -A -l -f -o -v -h --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help"
+            opts="-n -A -l -f -o -s -v -h --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --server --token --certificate-authority --client-certificate --client-key --tls-server-name --as-uid --disable-compression --chunk-size --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -680,6 +808,38 @@ _kubectl__ds_coverage() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-certificate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-server-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-uid)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_ds_coverage_global_optspecs
-    string join \n n/namespace= A/all-namespaces l/selector= node-selector= f/from-file= as-of= manifest= toleration-comparison-operators o/output= include-ineligible group-by= all-nodes no-headers color= check fail-on= min-coverage= grace= ignore-unready-nodes include-draining-nodes expect-nodes= kubeconfig= context= cluster= user= as= as-group= request-timeout= insecure-skip-tls-verify chunk-size= v/v= h/help V/version
+    string join \n n/namespace= A/all-namespaces l/selector= node-selector= f/from-file= as-of= manifest= toleration-comparison-operators o/output= include-ineligible group-by= all-nodes no-headers color= check fail-on= min-coverage= grace= ignore-unready-nodes include-draining-nodes expect-nodes= kubeconfig= context= cluster= user= as= as-group= request-timeout= insecure-skip-tls-verify s/server= token= certificate-authority= client-certificate= client-key= tls-server-name= as-uid= disable-compression chunk-size= v/v= h/help V/version
 end
 
 function __fish_kubectl_ds_coverage_needs_command
@@ -52,6 +52,13 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l as -d 'Username to impersonate for the requests' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l as-group -d 'Group to impersonate (repeatable)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l request-timeout -d 'How long to wait for a single server request: 0 (never give up), or 30s, 2m...' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -s s -l server -d 'The address and port of the API server (over the kubeconfig\'s)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l token -d 'Bearer token for the API server (over the kubeconfig\'s; never sent over http://)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l tls-server-name -d 'Server name to check the server\'s certificate against (default: the server\'s host)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l as-uid -d 'UID to impersonate for the requests' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l chunk-size -d 'List in pages of this many objects (0: one request per list), as kubectl --chunk-size' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -s v -l v -d 'Log every API request (method, path, status, time) and retry to stderr; never tokens' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -s A -l all-namespaces -d 'Audit DaemonSets in all namespaces'
@@ -63,6 +70,7 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l ignore-unready-nodes -d 'Ignore nodes whose own Ready condition is not True'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l include-draining-nodes -d 'Count nodes that the cluster autoscaler or Karpenter is removing (ignored by default)'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l insecure-skip-tls-verify -d 'Don\'t verify the server\'s certificate (insecure)'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l disable-compression -d 'Don\'t ask the server to compress responses'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -a "explain" -d 'Every rule, checked, for one (DaemonSet, node) pair, and what to change'
@@ -94,6 +102,13 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l as -d 'Username to impersonate for the requests' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l as-group -d 'Group to impersonate (repeatable)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l request-timeout -d 'How long to wait for a single server request: 0 (never give up), or 30s, 2m...' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -s s -l server -d 'The address and port of the API server (over the kubeconfig\'s)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l token -d 'Bearer token for the API server (over the kubeconfig\'s; never sent over http://)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l tls-server-name -d 'Server name to check the server\'s certificate against (default: the server\'s host)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l as-uid -d 'UID to impersonate for the requests' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l chunk-size -d 'List in pages of this many objects (0: one request per list), as kubectl --chunk-size' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -s v -l v -d 'Log every API request (method, path, status, time) and retry to stderr; never tokens' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -s A -l all-namespaces -d 'Audit DaemonSets in all namespaces'
@@ -102,6 +117,7 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l all-nodes -d 'Matrix: show every row, also on large clusters where fully covered rows are hidden'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l no-headers -d 'Don\'t print headers (and, in tables, the detail and summary lines), like kubectl'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l insecure-skip-tls-verify -d 'Don\'t verify the server\'s certificate (insecure)'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l disable-compression -d 'Don\'t ask the server to compress responses'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s n -l namespace -d 'Namespace of the DaemonSets (default: the context\'s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s l -l selector -d 'Label selector on DaemonSets (`key=value,key2 in (a,b),!key3`)' -r
@@ -127,6 +143,13 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l as -d 'Username to impersonate for the requests' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l as-group -d 'Group to impersonate (repeatable)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l request-timeout -d 'How long to wait for a single server request: 0 (never give up), or 30s, 2m...' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s s -l server -d 'The address and port of the API server (over the kubeconfig\'s)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l token -d 'Bearer token for the API server (over the kubeconfig\'s; never sent over http://)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l tls-server-name -d 'Server name to check the server\'s certificate against (default: the server\'s host)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l as-uid -d 'UID to impersonate for the requests' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l chunk-size -d 'List in pages of this many objects (0: one request per list), as kubectl --chunk-size' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s v -l v -d 'Log every API request (method, path, status, time) and retry to stderr; never tokens' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s A -l all-namespaces -d 'Audit DaemonSets in all namespaces'
@@ -135,6 +158,7 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l all-nodes -d 'Matrix: show every row, also on large clusters where fully covered rows are hidden'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l no-headers -d 'Don\'t print headers (and, in tables, the detail and summary lines), like kubectl'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l insecure-skip-tls-verify -d 'Don\'t verify the server\'s certificate (insecure)'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l disable-compression -d 'Don\'t ask the server to compress responses'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -s n -l namespace -d 'Namespace of the DaemonSets (default: the context\'s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -s l -l selector -d 'Label selector on DaemonSets (`key=value,key2 in (a,b),!key3`)' -r
@@ -160,6 +184,13 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l as -d 'Username to impersonate for the requests' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l as-group -d 'Group to impersonate (repeatable)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l request-timeout -d 'How long to wait for a single server request: 0 (never give up), or 30s, 2m...' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -s s -l server -d 'The address and port of the API server (over the kubeconfig\'s)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l token -d 'Bearer token for the API server (over the kubeconfig\'s; never sent over http://)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l tls-server-name -d 'Server name to check the server\'s certificate against (default: the server\'s host)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l as-uid -d 'UID to impersonate for the requests' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l chunk-size -d 'List in pages of this many objects (0: one request per list), as kubectl --chunk-size' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -s v -l v -d 'Log every API request (method, path, status, time) and retry to stderr; never tokens' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -s A -l all-namespaces -d 'Audit DaemonSets in all namespaces'
@@ -168,6 +199,7 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l all-nodes -d 'Matrix: show every row, also on large clusters where fully covered rows are hidden'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l no-headers -d 'Don\'t print headers (and, in tables, the detail and summary lines), like kubectl'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l insecure-skip-tls-verify -d 'Don\'t verify the server\'s certificate (insecure)'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l disable-compression -d 'Don\'t ask the server to compress responses'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l max-unavailable -d 'At most this many outdated pods of a DaemonSet replaced and not yet Ready at a time' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l max-concurrent -d 'At most this many deletions or evictions in flight at once' -r
@@ -200,6 +232,13 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l as -d 'Username to impersonate for the requests' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l as-group -d 'Group to impersonate (repeatable)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l request-timeout -d 'How long to wait for a single server request: 0 (never give up), or 30s, 2m...' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -s s -l server -d 'The address and port of the API server (over the kubeconfig\'s)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l token -d 'Bearer token for the API server (over the kubeconfig\'s; never sent over http://)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l tls-server-name -d 'Server name to check the server\'s certificate against (default: the server\'s host)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l as-uid -d 'UID to impersonate for the requests' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l chunk-size -d 'List in pages of this many objects (0: one request per list), as kubectl --chunk-size' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -s v -l v -d 'Log every API request (method, path, status, time) and retry to stderr; never tokens' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -s y -l yes -d 'Act without asking (otherwise only on a terminal, after typing yes)'
@@ -212,6 +251,7 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l all-nodes -d 'Matrix: show every row, also on large clusters where fully covered rows are hidden'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l no-headers -d 'Don\'t print headers (and, in tables, the detail and summary lines), like kubectl'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l insecure-skip-tls-verify -d 'Don\'t verify the server\'s certificate (insecure)'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l disable-compression -d 'Don\'t ask the server to compress responses'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand help; and not __fish_seen_subcommand_from explain schema completion fix help" -f -a "explain" -d 'Every rule, checked, for one (DaemonSet, node) pair, and what to change'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand help; and not __fish_seen_subcommand_from explain schema completion fix help" -f -a "schema" -d 'Print the JSON Schema of the `-o json` report'

@@ -199,6 +199,38 @@ pub struct ConnectionArgs {
     #[arg(global = true, long)]
     pub insecure_skip_tls_verify: bool,
 
+    /// The address and port of the API server (over the kubeconfig's).
+    #[arg(global = true, short = 's', long, value_name = "URL")]
+    pub server: Option<String>,
+
+    /// Bearer token for the API server (over the kubeconfig's; never sent over http://).
+    #[arg(global = true, long, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// Path to a certificate file for the certificate authority.
+    #[arg(global = true, long, value_name = "PATH")]
+    pub certificate_authority: Option<std::path::PathBuf>,
+
+    /// Path to a client certificate file for TLS.
+    #[arg(global = true, long, value_name = "PATH")]
+    pub client_certificate: Option<std::path::PathBuf>,
+
+    /// Path to a client key file for TLS.
+    #[arg(global = true, long, value_name = "PATH")]
+    pub client_key: Option<std::path::PathBuf>,
+
+    /// Server name to check the server's certificate against (default: the server's host).
+    #[arg(global = true, long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+
+    /// UID to impersonate for the requests.
+    #[arg(global = true, long = "as-uid", value_name = "UID")]
+    pub as_uid: Option<String>,
+
+    /// Don't ask the server to compress responses.
+    #[arg(global = true, long)]
+    pub disable_compression: bool,
+
     /// List in pages of this many objects (0: one request per list), as kubectl --chunk-size.
     #[arg(global = true, long, value_name = "N", default_value_t = 500)]
     pub chunk_size: u32,
@@ -307,4 +339,71 @@ pub enum ColorWhen {
     Auto,
     Always,
     Never,
+}
+
+/// kubectl's verbosity forms as clap reads them: `-v 6`, `--v 6` and `-v6` become `--v=6` (a
+/// number after `-v` is its level, as in kubectl); `-v` alone and `--v=6` pass unchanged.
+pub fn kubectl_verbosity(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mut out = Vec::new();
+    let mut args = args.into_iter().peekable();
+    while let Some(a) = args.next() {
+        let Some(text) = a.to_str() else {
+            out.push(a);
+            continue;
+        };
+        if text == "--" {
+            out.push(a);
+            out.extend(args);
+            break;
+        }
+        if text == "-v" || text == "--v" {
+            if let Some(level) = args.next_if(|n| n.to_str().is_some_and(digits)) {
+                out.push(format!("--v={}", level.to_string_lossy()).into());
+                continue;
+            }
+        } else if let Some(level) = text.strip_prefix("-v")
+            && digits(level)
+        {
+            out.push(format!("--v={level}").into());
+            continue;
+        }
+        out.push(a);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn level(args: &[&str]) -> (Option<u8>, Vec<String>) {
+        let argv = std::iter::once("kubectl-ds_coverage")
+            .chain(args.iter().copied())
+            .map(std::ffi::OsString::from);
+        let cli = Cli::try_parse_from(kubectl_verbosity(argv)).unwrap();
+        (cli.connection.verbosity, cli.daemon_sets)
+    }
+
+    #[test]
+    fn kubectl_verbosity_forms_are_accepted() {
+        for args in [
+            &["-v", "6", "ds"][..],
+            &["--v", "6", "ds"],
+            &["--v=6", "ds"],
+            &["-v6", "ds"],
+            &["-v=6", "ds"],
+            &["ds", "-v"],
+        ] {
+            assert_eq!(level(args), (Some(6), vec!["ds".to_string()]), "{args:?}");
+        }
+        assert_eq!(level(&["-v", "ds"]), (Some(6), vec!["ds".to_string()]));
+        assert_eq!(level(&["-v", "0"]), (Some(0), vec![]));
+        assert_eq!(level(&["ds"]), (None, vec!["ds".to_string()]));
+        // After `--`, everything is an argument.
+        assert_eq!(level(&["--", "-v6"]), (None, vec!["-v6".to_string()]));
+    }
 }

@@ -25,6 +25,8 @@ pub struct Env {
     pub stdout_is_terminal: bool,
     /// Standard input is a terminal (`fix` asks before acting only when it and stderr are).
     pub stdin_is_terminal: bool,
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` (or their lower-case forms).
+    pub proxy: crate::client::ProxyEnv,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +119,15 @@ impl Config {
                     impersonate_groups: c.as_group,
                     request_timeout,
                     insecure_skip_tls_verify: c.insecure_skip_tls_verify,
+                    impersonate_uid: c.as_uid,
+                    server: c.server,
+                    token: c.token,
+                    certificate_authority: c.certificate_authority,
+                    client_certificate: c.client_certificate,
+                    client_key: c.client_key,
+                    tls_server_name: c.tls_server_name,
+                    disable_compression: c.disable_compression,
+                    proxy: env.proxy.clone(),
                 }),
                 fetch: FetchArgs {
                     page_size: c.chunk_size,
@@ -303,7 +314,12 @@ fn parse_request_timeout(s: &str) -> Result<Option<std::time::Duration>> {
             ))
         })?,
     };
-    Ok((secs > 0.0).then(|| std::time::Duration::from_secs_f64(secs)))
+    if secs <= 0.0 {
+        return Ok(None);
+    }
+    std::time::Duration::try_from_secs_f64(secs)
+        .map(Some)
+        .map_err(|_| Error::Usage(format!("invalid --request-timeout {s:?}: too long")))
 }
 
 fn parse_selector(flag: &str, s: Option<&str>) -> Result<Option<Selector>> {
@@ -367,4 +383,26 @@ fn fix_settings(
         plan_file: f.plan_file,
         interactive: env.stdin_is_terminal && env.stderr_is_terminal,
     })
+}
+
+#[cfg(test)]
+mod request_timeout_tests {
+    use super::parse_request_timeout;
+    use std::time::Duration;
+
+    #[test]
+    fn request_timeouts_parse_as_kubectl_and_never_overflow() {
+        assert_eq!(parse_request_timeout("0").unwrap(), None);
+        assert_eq!(
+            parse_request_timeout("30").unwrap(),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_request_timeout("2m").unwrap(),
+            Some(Duration::from_secs(120))
+        );
+        let e = parse_request_timeout("99999999999999999h").unwrap_err();
+        assert!(e.to_string().contains("too long"), "{e}");
+        assert!(parse_request_timeout("soon").is_err());
+    }
 }

@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         let _ = ds_coverage::complete::run(&args[2..], &env, &mut std::io::stdout().lock());
         return Exit::Ok.into();
     }
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(ds_coverage::cli::kubectl_verbosity(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are successes; everything else clap rejects is a usage error.
@@ -63,6 +63,11 @@ fn main() -> ExitCode {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         stdout_is_terminal: std::io::stdout().is_terminal(),
         stdin_is_terminal: std::io::stdin().is_terminal(),
+        proxy: ds_coverage::client::ProxyEnv {
+            https_proxy: env_any(&["HTTPS_PROXY", "https_proxy"]),
+            http_proxy: env_any(&["HTTP_PROXY", "http_proxy"]),
+            no_proxy: env_any(&["NO_PROXY", "no_proxy"]),
+        },
     };
     let result = Config::from_cli(cli, &env).and_then(|config| {
         let mut out = ClosablePipe::new(std::io::BufWriter::new(std::io::stdout().lock()));
@@ -83,6 +88,13 @@ fn main() -> ExitCode {
             e.exit().into()
         }
     }
+}
+
+/// The first of `names` set to a non-empty value (Go's `httpproxy.getEnvAny`).
+fn env_any(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
 }
 
 /// Standard output or error whose reader may go away (`| head`, `2>&-`). Once the pipe is closed,

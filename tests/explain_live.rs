@@ -231,7 +231,7 @@ fn forbidden_events_and_node_pods_are_reported_not_fatal() {
         warnings.iter().any(|w| {
             let w = w.as_str().unwrap();
             w.starts_with(
-                "Warning events of the daemon pods not shown: cannot list events: forbidden",
+                "Warning events of the daemon pods not shown: cannot list events in namespace gpu-operator: forbidden",
             )
         }),
         "{warnings:#?}"

@@ -906,3 +906,39 @@ fn a_closed_stdout_changes_neither_what_fix_does_nor_its_exit_code() {
     // The five planned removals were all sent.
     assert_eq!(live.writes().len(), 5, "{:#?}", live.writes());
 }
+
+#[test]
+fn a_write_that_succeeds_behind_an_error_answer_is_done_and_every_call_is_counted() {
+    let live = Live::example("afterwrite");
+    // Each pod's first eviction is carried out, but answered 500; the retry then gets 404.
+    live.sim.set_faults(vec![
+        Fault::new(
+            Matcher::resource("pods/eviction", Verb::Create),
+            FaultKind::AfterWrite(500),
+        )
+        .times(2),
+    ]);
+    let o = live.run(&["fix", "-n", "logging", "--yes", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let result = json_out(&o);
+    assert_eq!(
+        outcomes(&result),
+        [
+            s("fluent-bit-mzbwr", "evict", "done"),
+            s("fluent-bit-pws8r", "evict", "done")
+        ]
+    );
+    let posts = live.writes();
+    let statuses: Vec<u16> = posts.iter().map(|w| w.status).collect();
+    assert_eq!(posts.len(), 4, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 500).count(), 2);
+    assert_eq!(statuses.iter().filter(|s| **s == 404).count(), 2);
+    let counted: u64 = result["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["attempts"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, posts.len() as u64);
+    assert!(!live.pod_exists("logging", "fluent-bit-mzbwr"));
+}

@@ -313,15 +313,31 @@ fn kubeconfig_env_with_several_files_is_merged_first_wins() {
 
 #[test]
 fn bearer_token_is_sent_and_a_wrong_one_is_refused() {
+    // Over https only: like kubectl, the tool sends no credentials to a plain http:// server.
+    let tls = |n: &str| std::fs::read_to_string(format!("tests/fixtures/tls/{n}")).unwrap();
     let opts = SimOptions {
         token: Some("s3cret-token".into()),
+        tls: Some(ds_coverage_simulator::SimTls {
+            cert_pem: tls("server.crt"),
+            key_pem: tls("server.key"),
+            client_ca_pem: None,
+        }),
         ..SimOptions::default()
     };
     let live = start(support::example_objects(), opts, "token");
     let good = live.dir.join("good");
     let bad = live.dir.join("bad");
-    std::fs::write(&good, live.sim.kubeconfig_yaml(Some("s3cret-token"), None)).unwrap();
-    std::fs::write(&bad, live.sim.kubeconfig_yaml(Some("wrong"), None)).unwrap();
+    let with_ca = |token: &str| {
+        live.sim.kubeconfig_yaml(Some(token), None).replace(
+            "    server:",
+            &format!(
+                "    certificate-authority: {}/tests/fixtures/tls/ca.crt\n    server:",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        )
+    };
+    std::fs::write(&good, with_ca("s3cret-token")).unwrap();
+    std::fs::write(&bad, with_ca("wrong")).unwrap();
     let ok = bin(
         &[
             "--kubeconfig",

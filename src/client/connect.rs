@@ -6,9 +6,11 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{AuthInfo, KubeConfigOptions, Kubeconfig, KubeconfigError};
+use secrecy::ExposeSecret;
 
 use super::error::{ClientError, one_line};
+use super::proxy::{ProxyEnv, redact_url};
 
 /// How to reach the cluster: kubectl's connection flags, resolved by `config`.
 #[derive(Debug, Clone, Default)]
@@ -26,44 +28,71 @@ pub struct ConnectArgs {
     pub user: Option<String>,
     pub impersonate: Option<String>,
     pub impersonate_groups: Vec<String>,
+    /// `--as-uid`.
+    pub impersonate_uid: Option<String>,
     /// `None`: no timeout (`--request-timeout=0`, kubectl's default).
     pub request_timeout: Option<Duration>,
     pub insecure_skip_tls_verify: bool,
+    /// `-s/--server`.
+    pub server: Option<String>,
+    /// `--token`.
+    pub token: Option<String>,
+    /// `--certificate-authority`.
+    pub certificate_authority: Option<PathBuf>,
+    /// `--client-certificate`, `--client-key`.
+    pub client_certificate: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    /// `--tls-server-name`.
+    pub tls_server_name: Option<String>,
+    /// `--disable-compression`.
+    pub disable_compression: bool,
+    /// The proxy variables of the environment.
+    pub proxy: ProxyEnv,
 }
 
 /// A connected client and what the kubeconfig said.
 pub struct Connection {
     pub(crate) client: kube::Client,
     pub context: String,
+    /// The server's URL, any `user:password@` in it redacted.
     pub server: String,
     /// The context's namespace (or the in-cluster service account's), else `default`.
     pub default_namespace: String,
     pub(crate) timeout: Option<Duration>,
+    /// Credentials configured but not sent, because the server is plain `http://`.
+    pub credentials_withheld: bool,
 }
 
 /// Resolve the kubeconfig and build a client. Needs a Tokio runtime.
 pub async fn connect(args: &ConnectArgs) -> Result<Connection, ClientError> {
-    let options = KubeConfigOptions {
-        context: args.context.clone(),
-        cluster: args.cluster.clone(),
-        user: args.user.clone(),
+    let kubeconfig = match read_kubeconfig(args)? {
+        Some(kc) => Some(kc),
+        // kubectl connects with the flags alone (`-s URL --token T`) when there is no kubeconfig.
+        None if args.server.is_some() => Some(flags_only_kubeconfig()),
+        None => None,
     };
-    let (mut config, context) = match read_kubeconfig(args)? {
-        Some(kc) => {
+    let (mut config, context, cluster_proxy) = match kubeconfig {
+        Some(mut kc) => {
             let context = args
                 .context
                 .clone()
                 .or_else(|| kc.current_context.clone())
                 .unwrap_or_default();
+            let cluster_proxy = override_cluster(&mut kc, &context, args)?;
+            let options = KubeConfigOptions {
+                context: Some(context.clone()).filter(|c| !c.is_empty()),
+                cluster: args.cluster.clone(),
+                user: args.user.clone(),
+            };
             let config = kube::Config::from_custom_kubeconfig(kc, &options)
                 .await
                 .map_err(|e| {
                     ClientError::Config(format!(
                         "cannot use the kubeconfig: {}",
-                        one_line(&e.to_string())
+                        describe_config(&e)
                     ))
                 })?;
-            (config, context)
+            (config, context, cluster_proxy)
         }
         None if args.in_cluster => {
             let config = kube::Config::incluster().map_err(|e| {
@@ -72,7 +101,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<Connection, ClientError> {
                     one_line(&e.to_string())
                 ))
             })?;
-            (config, "in-cluster".to_string())
+            (config, "in-cluster".to_string(), None)
         }
         None => {
             return Err(ClientError::Config(
@@ -93,21 +122,32 @@ pub async fn connect(args: &ConnectArgs) -> Result<Connection, ClientError> {
     if !args.impersonate_groups.is_empty() {
         config.auth_info.impersonate_groups = Some(args.impersonate_groups.clone());
     }
+    if let Some(uid) = &args.impersonate_uid {
+        config.auth_info.impersonate_uid = Some(uid.clone());
+    }
+    if args.disable_compression {
+        config.disable_compression = true;
+    }
     // --request-timeout bounds each whole request (sent, answered, body read) in `Fetcher::send`;
     // the connect timeout only keeps an unreachable server from outlasting it.
     if let Some(t) = args.request_timeout {
         config.connect_timeout = Some(t);
     }
-    let server = config
-        .cluster_url
-        .to_string()
-        .trim_end_matches('/')
-        .to_string();
+    let server = redact_url(config.cluster_url.to_string().trim_end_matches('/'));
+    let withheld = override_user(&mut config.auth_info, &config.cluster_url, args)?;
+    config.proxy_url =
+        super::proxy::choose(cluster_proxy.as_deref(), &config.cluster_url, &args.proxy)
+            .map_err(ClientError::Config)?;
     let default_namespace = config.default_namespace.clone();
+    let plugin = config
+        .auth_info
+        .exec
+        .as_ref()
+        .and_then(|x| x.command.clone());
     let client = kube::Client::try_from(config).map_err(|e| {
         ClientError::Config(format!(
             "cannot create a client for {server} (context {context}): {}",
-            one_line(&e.to_string())
+            describe_client_error(&e, plugin.as_deref().unwrap_or("command"))
         ))
     })?;
     Ok(Connection {
@@ -116,7 +156,204 @@ pub async fn connect(args: &ConnectArgs) -> Result<Connection, ClientError> {
         server,
         default_namespace,
         timeout: args.request_timeout,
+        credentials_withheld: withheld,
     })
+}
+/// A kubeconfig of one cluster, `-s`'s, for a run with connection flags and no kubeconfig file.
+fn flags_only_kubeconfig() -> Kubeconfig {
+    use kube::config::{Cluster, Context, NamedCluster, NamedContext};
+    Kubeconfig {
+        clusters: vec![NamedCluster {
+            name: "flags".into(),
+            cluster: Some(Cluster::default()),
+            other: Default::default(),
+        }],
+        contexts: vec![NamedContext {
+            name: "flags".into(),
+            context: Some(Context {
+                cluster: "flags".into(),
+                ..Context::default()
+            }),
+            other: Default::default(),
+        }],
+        current_context: Some("flags".into()),
+        ..Kubeconfig::default()
+    }
+}
+
+/// kubectl's cluster flags over the kubeconfig's cluster (client-go `clientcmd`
+/// `DirectClientConfig.getCluster` merges the overrides last), and `--user`/`--cluster` checked as
+/// `DirectClientConfig.ConfirmUsable` does. Returns the cluster's `proxy-url`.
+fn override_cluster(
+    kc: &mut Kubeconfig,
+    context: &str,
+    args: &ConnectArgs,
+) -> Result<Option<String>, ClientError> {
+    if let Some(user) = &args.user
+        && !kc.auth_infos.iter().any(|u| &u.name == user)
+    {
+        return Err(ClientError::Config(format!(
+            "user {user:?} does not exist in the kubeconfig (--user)"
+        )));
+    }
+    if let Some(cluster) = &args.cluster
+        && !kc.clusters.iter().any(|c| &c.name == cluster)
+    {
+        return Err(ClientError::Config(format!(
+            "cluster {cluster:?} does not exist in the kubeconfig (--cluster)"
+        )));
+    }
+    let cluster_name = args.cluster.clone().or_else(|| {
+        kc.contexts
+            .iter()
+            .find(|c| c.name == context)
+            .and_then(|c| c.context.as_ref())
+            .map(|c| c.cluster.clone())
+    });
+    let Some(named) = cluster_name.and_then(|n| kc.clusters.iter_mut().find(|c| c.name == n))
+    else {
+        return Ok(None); // kube names the missing context or cluster
+    };
+    let cluster = named.cluster.get_or_insert_with(Default::default);
+    if let Some(server) = &args.server {
+        // kubectl accepts a bare host:port for -s.
+        cluster.server = Some(if server.contains("://") {
+            server.clone()
+        } else {
+            format!("https://{server}")
+        });
+    }
+    if let Some(ca) = &args.certificate_authority {
+        cluster.certificate_authority = Some(ca.display().to_string());
+        cluster.certificate_authority_data = None;
+    }
+    if let Some(name) = &args.tls_server_name {
+        cluster.tls_server_name = Some(name.clone());
+    }
+    if let Some(server) = &cluster.server
+        && server.parse::<http::Uri>().is_err()
+    {
+        return Err(ClientError::Config(format!(
+            "invalid server URL {}",
+            redact_url(server)
+        )));
+    }
+    Ok(cluster.proxy_url.take())
+}
+
+/// kubectl's user flags over the kubeconfig's user (`--token` wins over a token file and an exec
+/// plugin, as client-go `clientcmd` `getUserIdentificationPartialConfig` and the exec
+/// authenticator's `UpdateTransportConfig` decide), then the credentials checked before use.
+/// Returns whether credentials were withheld from a plain `http://` server: client-go
+/// `DirectClientConfig.ClientConfig` reads the user's credentials only when
+/// `restclient.IsConfigTransportTLS`.
+fn override_user(
+    auth: &mut AuthInfo,
+    server: &http::Uri,
+    args: &ConnectArgs,
+) -> Result<bool, ClientError> {
+    if let Some(token) = &args.token {
+        auth.token = Some(token.clone().into());
+        auth.token_file = None;
+        auth.exec = None;
+        auth.auth_provider = None;
+    }
+    if let Some(cert) = &args.client_certificate {
+        auth.client_certificate = Some(cert.display().to_string());
+        auth.client_certificate_data = None;
+    }
+    if let Some(key) = &args.client_key {
+        auth.client_key = Some(key.display().to_string());
+        auth.client_key_data = None;
+    }
+    if server.scheme_str() == Some("http") {
+        let had = auth.token.is_some()
+            || auth.token_file.is_some()
+            || auth.exec.is_some()
+            || auth.auth_provider.is_some()
+            || auth.username.is_some()
+            || auth.password.is_some()
+            || auth.client_certificate.is_some()
+            || auth.client_certificate_data.is_some();
+        auth.token = None;
+        auth.token_file = None;
+        auth.exec = None;
+        auth.auth_provider = None;
+        auth.username = None;
+        auth.password = None;
+        auth.client_certificate = None;
+        auth.client_certificate_data = None;
+        auth.client_key = None;
+        auth.client_key_data = None;
+        return Ok(had);
+    }
+    // A token file is read once and trimmed, as kubectl does (client-go
+    // `transport.NewCachedFileTokenSource` → `strings.TrimSpace`): `kubectl create token > f`
+    // leaves a newline that is not allowed in a header.
+    if auth.token.is_none()
+        && let Some(path) = auth.token_file.take()
+    {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| ClientError::Config(format!("cannot read the token file {path}: {e}")))?;
+        auth.token = Some(text.trim().to_string().into());
+    }
+    if let Some(token) = &auth.token
+        && http::HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).is_err()
+    {
+        return Err(ClientError::Config(
+            "the user's token contains a newline or another character not allowed in an HTTP header"
+                .into(),
+        ));
+    }
+    Ok(false)
+}
+
+/// A kubeconfig error in one line, never with the file's text: a YAML error's excerpt of the
+/// source may show a token or a key.
+fn describe_config(e: &KubeconfigError) -> String {
+    match e {
+        KubeconfigError::Parse(yaml) => match yaml.location() {
+            Some(l) => format!("not valid YAML (line {}, column {})", l.line(), l.column()),
+            None => "not valid YAML".into(),
+        },
+        other => redact_url(&one_line(&other.to_string())),
+    }
+}
+
+/// A client that cannot be built, in one line: an exec credential plugin's failure shows only
+/// its exit status and standard error (as kubectl does), never its output, which holds the token.
+fn describe_client_error(e: &kube::Error, plugin: &str) -> String {
+    use kube::client::AuthError;
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        if let Some(auth) = s.downcast_ref::<AuthError>() {
+            return match auth {
+                AuthError::AuthExecRun { out, .. } => {
+                    let stderr = one_line(&String::from_utf8_lossy(&out.stderr));
+                    format!(
+                        "the exec credential plugin {} failed ({}){}",
+                        plugin,
+                        out.status,
+                        if stderr.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {stderr}")
+                        }
+                    )
+                }
+                AuthError::AuthExecParse(_) => {
+                    "the exec credential plugin's output is not an ExecCredential (output not shown: it may hold credentials)".into()
+                }
+                AuthError::AuthExecStart(io) => {
+                    format!("cannot run the exec credential plugin: {io}")
+                }
+                AuthError::AuthExec(_) => "the exec credential plugin failed".into(),
+                other => one_line(&other.to_string()),
+            };
+        }
+        src = s.source();
+    }
+    one_line(&e.to_string())
 }
 
 /// `--kubeconfig`, else `KUBECONFIG` (merged), else `~/.kube/config` if it exists.
@@ -126,7 +363,7 @@ fn read_kubeconfig(args: &ConnectArgs) -> Result<Option<Kubeconfig>, ClientError
             ClientError::Config(format!(
                 "{}: cannot read kubeconfig: {}",
                 p.display(),
-                one_line(&e.to_string())
+                describe_config(&e)
             ))
         })
     };

@@ -128,7 +128,15 @@ impl Transport {
         &self,
         query: &ListQuery,
     ) -> Result<Vec<T>, ClientError> {
-        let what = format!("list {}", query.resource);
+        // "list pods in namespace web": a 403 names what could not be read, and where.
+        let what = match query.path.split("/namespaces/").nth(1) {
+            Some(rest) => format!(
+                "list {} in namespace {}",
+                query.resource,
+                rest.split('/').next().unwrap_or(rest)
+            ),
+            None => format!("list {}", query.resource),
+        };
         for restart in 0..=RESTARTS {
             let mut out: Vec<T> = Vec::new();
             let mut cont: Option<String> = None;

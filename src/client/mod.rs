@@ -2,6 +2,7 @@
 //!
 //! - [`connect`]: kubeconfig / in-cluster configuration → a [`Connection`];
 //! - [`transport`]: one request exchange with one retry policy and the `-v` log;
+//! - [`proxy`]: the proxy for the server, chosen as client-go chooses it;
 //! - [`list`]: paged lists, single objects, names;
 //! - [`pods`]: explain's and fix's pod reads, and fix's deletes and evictions;
 //! - [`error`]: typed errors (status, reason, `Retry-After`) that callers decide by.
@@ -13,10 +14,12 @@ pub mod connect;
 pub mod error;
 pub mod list;
 pub mod pods;
+pub mod proxy;
 pub mod transport;
 
 pub use connect::{ConnectArgs, Connection, connect};
 pub use error::{ApiError, ClientError};
 pub use list::{ListQuery, encode};
 pub use pods::{Preconditions, Removal, WriteAnswer, Written};
+pub use proxy::ProxyEnv;
 pub use transport::{FetchArgs, Retry, Transport};

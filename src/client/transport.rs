@@ -68,9 +68,11 @@ pub struct Answer {
     pub attempts: u32,
 }
 
-/// The largest answer one request may bring. A page of `--chunk-size` objects is a few MB; an
-/// unpaged list of every pod of a 5,000-node cluster is a few hundred.
-pub const MAX_BODY: usize = 1024 * 1024 * 1024;
+/// The largest answer one request may bring. A page of `--chunk-size` (500) objects is a few MB
+/// even of large pods; more than this is not a Kubernetes answer, and holding it (with its
+/// decoded copy) would exhaust a small runner's memory. An unpaged list (`--chunk-size 0`) of a
+/// large cluster can exceed it: the error says to page.
+pub const MAX_BODY: usize = 256 * 1024 * 1024;
 
 /// Response buffers kept for reuse: as many as requests in flight plus pages being decoded.
 const BUFFERS_KEPT: usize = 6;

@@ -90,11 +90,27 @@ pub async fn fetch(
         let f = fetcher.clone();
         let path = format!("/apis/apps/v1/namespaces/{ns}/controllerrevisions");
         tasks.spawn(async move {
-            f.list::<ControllerRevision>(
-                &ListQuery::new("controllerrevisions", path).labels(Some(&selector)),
-            )
-            .await
-            .map(Fetched::Revisions)
+            let revisions = f
+                .list::<ControllerRevision>(
+                    &ListQuery::new("controllerrevisions", path).labels(Some(&selector)),
+                )
+                .await;
+            match revisions {
+                // Revisions are optional, as offline: without them outdated pods are found
+                // through the pod-template-generation label (the report says so).
+                Err(e)
+                    if e.api().is_some_and(|a| {
+                        matches!(
+                            a.status,
+                            http::StatusCode::FORBIDDEN | http::StatusCode::NOT_FOUND
+                        )
+                    }) =>
+                {
+                    f.log(&format!("{e}; going on without them"));
+                    Ok(Fetched::Revisions(Vec::new()))
+                }
+                other => other.map(Fetched::Revisions),
+            }
         });
     }
     let mut snap = Snapshot::new(Source::Cluster {

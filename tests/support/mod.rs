@@ -10,3 +10,6 @@ pub fn example_objects() -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string("examples/cluster.yaml").expect("examples/cluster.yaml");
     vec![serde_saphyr::from_str(&text).expect("examples/cluster.yaml is YAML")]
 }
+
+/// An HTTP CONNECT proxy and a SOCKS5 proxy (the connection tests).
+pub mod proxy;

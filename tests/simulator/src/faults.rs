@@ -113,6 +113,12 @@ pub enum FaultKind {
     /// request would; then answer normally. A delete or eviction with a resourceVersion
     /// precondition then gets 409 Conflict.
     Touch,
+    /// 200 with a body of this many bytes (spaces, streamed: never held in memory), as a
+    /// misbehaving server or a middlebox could send.
+    HugeBody(usize),
+    /// Carry the request out (a delete or eviction happens), then answer this status instead
+    /// of the real answer, as a server whose response is lost after the write.
+    AfterWrite(u16),
 }
 
 /// A fault: what to match, what to do, and how many matching requests to affect.

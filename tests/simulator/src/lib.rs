@@ -84,6 +84,18 @@ pub struct SimOptions {
     pub seed: u64,
     /// Tokio worker threads.
     pub worker_threads: usize,
+    /// Serve HTTPS with this certificate (and, when set, accept client certificates of a CA).
+    pub tls: Option<SimTls>,
+}
+
+/// The simulator's TLS: PEM texts (tests/fixtures/tls holds a set).
+#[derive(Debug, Clone, Default)]
+pub struct SimTls {
+    pub cert_pem: String,
+    pub key_pem: String,
+    /// Client certificates signed by this CA are verified and recorded; clients without one are
+    /// still served (as kube-apiserver with `--client-ca-file` and other authenticators).
+    pub client_ca_pem: Option<String>,
 }
 
 impl Default for SimOptions {
@@ -100,6 +112,7 @@ impl Default for SimOptions {
             controller: None,
             seed: 0,
             worker_threads: 2,
+            tls: None,
         }
     }
 }
@@ -172,6 +185,14 @@ pub struct Request {
     pub impersonate_user: Option<String>,
     pub impersonate_groups: Vec<String>,
     pub accept: Option<String>,
+    /// The request's `Accept-Encoding`.
+    pub accept_encoding: Option<String>,
+    /// The `Authorization` scheme (`Bearer`, `Basic`), never its credentials.
+    pub authorization_scheme: Option<String>,
+    /// The `Impersonate-Uid` header.
+    pub impersonate_uid: Option<String>,
+    /// The client presented a certificate the client CA verified (TLS only).
+    pub client_certificate: bool,
     pub user_agent: Option<String>,
     /// The fault applied, if any (Debug form).
     pub fault: Option<String>,
@@ -230,6 +251,7 @@ impl From<std::io::Error> for SimError {
 /// A running simulated API server; dropping it stops it.
 #[derive(Debug)]
 pub struct Simulator {
+    scheme: &'static str,
     shared: Arc<Shared>,
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
@@ -324,16 +346,18 @@ impl Simulator {
             .enable_io()
             .enable_time()
             .build()?;
+        let tls = opts.tls.as_ref().map(server::tls_acceptor).transpose()?;
         let shared = Arc::new(Shared::new(store, &opts, rng, addr.to_string()));
         let (tx, rx) = oneshot::channel();
         let serving = shared.clone();
         let thread = std::thread::Builder::new()
             .name("ds-coverage-simulator".into())
             .spawn(move || {
-                runtime.block_on(server::serve(listener, serving, rx));
+                runtime.block_on(server::serve(listener, serving, rx, tls));
                 runtime.shutdown_timeout(Duration::from_millis(200));
             })?;
         Ok(Simulator {
+            scheme: if opts.tls.is_some() { "https" } else { "http" },
             shared,
             addr,
             shutdown: Some(tx),
@@ -341,9 +365,9 @@ impl Simulator {
         })
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     pub fn addr(&self) -> SocketAddr {

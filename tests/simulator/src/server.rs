@@ -119,11 +119,55 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+/// The TLS acceptor of [`crate::SimTls`].
+pub(crate) fn tls_acceptor(tls: &crate::SimTls) -> std::io::Result<tokio_rustls::TlsAcceptor> {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what}: {e}"))
+    };
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(tls.cert_pem.as_bytes())
+            .collect::<Result<_, _>>()
+            .map_err(|e| bad("certificate", &e))?;
+    let key = PrivateKeyDer::from_pem_slice(tls.key_pem.as_bytes()).map_err(|e| bad("key", &e))?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad("protocols", &e))?;
+    let builder = match &tls.client_ca_pem {
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in CertificateDer::pem_slice_iter(ca.as_bytes()) {
+                roots
+                    .add(c.map_err(|e| bad("client CA", &e))?)
+                    .map_err(|e| bad("client CA", &e))?;
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .allow_unauthenticated()
+            .build()
+            .map_err(|e| bad("client CA", &e))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder
+        .with_single_cert(certs, key)
+        .map_err(|e| bad("certificate", &e))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
 /// Accepts connections until `shutdown` fires.
 pub(crate) async fn serve(
     listener: std::net::TcpListener,
     shared: Arc<Shared>,
     mut shutdown: oneshot::Receiver<()>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     let listener = match TcpListener::from_std(listener) {
         Ok(l) => l,
@@ -143,8 +187,21 @@ pub(crate) async fn serve(
                 };
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let svc = service_fn(move |req| handle(shared.clone(), req));
+                    let Some(tls) = tls else {
+                        let svc = service_fn(move |req| handle(shared.clone(), req, false));
+                        let _ = http1::Builder::new()
+                            .keep_alive(true)
+                            .serve_connection(TokioIo::new(stream), svc)
+                            .await;
+                        return;
+                    };
+                    let Ok(stream) = tls.accept(stream).await else {
+                        return;
+                    };
+                    let client_cert = stream.get_ref().1.peer_certificates().is_some_and(|c| !c.is_empty());
+                    let svc = service_fn(move |req| handle(shared.clone(), req, client_cert));
                     let _ = http1::Builder::new()
                         .keep_alive(true)
                         .serve_connection(TokioIo::new(stream), svc)
@@ -152,6 +209,39 @@ pub(crate) async fn serve(
                 });
             }
         }
+    }
+}
+
+/// A response body: the usual full one, or [`FaultKind::HugeBody`]'s streamed spaces.
+type SimBody = http_body_util::Either<Full<Bytes>, Spaces>;
+
+/// `remaining` bytes of spaces, in 1 MiB frames of one static buffer.
+pub(crate) struct Spaces {
+    remaining: usize,
+}
+
+static SPACES: [u8; 1 << 20] = [b' '; 1 << 20];
+
+impl hyper::body::Body for Spaces {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        if self.remaining == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        let n = self.remaining.min(SPACES.len());
+        self.remaining -= n;
+        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(Bytes::from_static(
+            &SPACES[..n],
+        )))))
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.remaining as u64)
     }
 }
 
@@ -354,7 +444,8 @@ struct Ctx<'a> {
 async fn handle(
     shared: Arc<Shared>,
     req: hyper::Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Dropped> {
+    client_certificate: bool,
+) -> Result<Response<SimBody>, Dropped> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -369,9 +460,11 @@ async fn handle(
         .filter_map(|v| v.to_str().ok().map(str::to_string))
         .collect();
     let user_agent = header(headers, USER_AGENT);
+    let accept_encoding = header(headers, ACCEPT_ENCODING);
+    let impersonate_uid = header(headers, "impersonate-uid");
 
     if path.starts_with("/_sim/") {
-        return Ok(internal(&shared, &method, &path, &query));
+        return Ok(internal(&shared, &method, &path, &query).map(SimBody::Left));
     }
 
     let params = parse_query(&query);
@@ -387,6 +480,13 @@ async fn handle(
         impersonate_user: impersonate_user.clone(),
         impersonate_groups,
         accept: accept.clone(),
+        accept_encoding,
+        authorization_scheme: authorization
+            .as_deref()
+            .and_then(|a| a.split_whitespace().next())
+            .map(str::to_string),
+        impersonate_uid,
+        client_certificate,
         user_agent,
         fault: None,
     };
@@ -422,6 +522,14 @@ async fn handle(
             }
             Some(FaultKind::Status(code)) => fault_status(code, &user, &route, &info),
             Some(FaultKind::ExpiredContinue) => status::expired(),
+            Some(FaultKind::HugeBody(bytes)) => {
+                record.status = 200;
+                record_request(&shared, record, bytes, bytes, started.elapsed());
+                return Ok(Response::builder()
+                    .header("Content-Type", "application/json")
+                    .body(SimBody::Right(Spaces { remaining: bytes }))
+                    .unwrap_or_else(|_| Response::new(SimBody::Left(Full::new(Bytes::new())))));
+            }
             kind => {
                 let body = match Limited::new(req.into_body(), 8 << 20).collect().await {
                     Ok(b) => b.to_bytes(),
@@ -438,6 +546,9 @@ async fn handle(
                     info: &info,
                 };
                 let mut reply = dispatch(&shared, &route, &ctx);
+                if let Some(FaultKind::AfterWrite(code)) = kind {
+                    reply = fault_status(code, &user, &route, &info);
+                }
                 if kind == Some(FaultKind::MalformedBody) {
                     reply.status = 200;
                     let half = reply.body.len() / 2;
@@ -476,8 +587,8 @@ async fn handle(
     record.status = reply.status;
     record_request(&shared, record, uncompressed, sent, started.elapsed());
     Ok(builder
-        .body(Full::new(Bytes::from(body)))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()))))
+        .body(SimBody::Left(Full::new(Bytes::from(body))))
+        .unwrap_or_else(|_| Response::new(SimBody::Left(Full::new(Bytes::new())))))
 }
 
 fn record_request(

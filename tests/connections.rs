@@ -1,0 +1,546 @@
+//! Connecting as a user in a company network would (issue 14), against the simulated API server:
+//! proxies (HTTP CONNECT and SOCKS5, from the environment and the kubeconfig), TLS with a CA and
+//! client certificates, kubectl's connection flags and their precedence, credentials never sent
+//! over plain http://, secrets never printed, partial access, and a server's huge answer.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ds_coverage_simulator::{Fault, FaultKind, Matcher, SimOptions, SimTls, Simulator, Verb};
+use serde_json::Value;
+use support::proxy::Proxy;
+
+const PROXY_VARS: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ds-coverage-conn-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The binary with a clean environment: no kubeconfig, no proxy variables but `env`'s.
+fn bin(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"));
+    c.args(args)
+        .env_remove("KUBECONFIG")
+        .env("HOME", "/nonexistent")
+        .env_remove("KUBERNETES_SERVICE_HOST");
+    for v in PROXY_VARS {
+        c.env_remove(v);
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn report(o: &Output) -> Value {
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn without_source(mut r: Value) -> Value {
+    r.as_object_mut().unwrap().remove("source");
+    r
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tls")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// A kubeconfig of one cluster `c` and user `u`, `cluster` and `user` being YAML lines (already
+/// indented by four spaces).
+fn kubeconfig(dir: &Path, name: &str, server: &str, cluster: &[&str], user: &[&str]) -> String {
+    let mut y = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n"
+    );
+    for l in cluster {
+        y.push_str(&format!("    {l}\n"));
+    }
+    y.push_str("contexts:\n- name: ctx\n  context:\n    cluster: c\n    user: u\ncurrent-context: ctx\nusers:\n- name: u\n  user:\n");
+    if user.is_empty() {
+        y.push_str("    {}\n");
+    }
+    for l in user {
+        y.push_str(&format!("    {l}\n"));
+    }
+    let p = dir.join(name);
+    std::fs::write(&p, y).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn plain_sim() -> Simulator {
+    Simulator::start(support::example_objects(), SimOptions::default())
+}
+
+fn tls_sim(token: Option<&str>) -> Simulator {
+    let read = |n: &str| std::fs::read_to_string(fixture(n)).unwrap();
+    Simulator::start(
+        support::example_objects(),
+        SimOptions {
+            token: token.map(str::to_string),
+            tls: Some(SimTls {
+                cert_pem: read("server.crt"),
+                key_pem: read("server.key"),
+                client_ca_pem: Some(read("ca.crt")),
+            }),
+            ..SimOptions::default()
+        },
+    )
+}
+
+const AS_OF: &str = "2026-11-20T12:00:00Z";
+
+fn audit(kc: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut args = vec!["--kubeconfig", kc, "-A", "-o", "json", "--as-of", AS_OF];
+    args.extend_from_slice(extra);
+    bin(&args, env)
+}
+
+#[test]
+fn an_http_connect_proxy_from_the_environment_reaches_a_server_only_it_resolves() {
+    let sim = plain_sim();
+    let dir = temp_dir("connect");
+    let direct = report(&audit(
+        &kubeconfig(&dir, "direct", &sim.url(), &[], &[]),
+        &[],
+        &[],
+    ));
+    let port = sim.addr().port();
+    let named = format!("http://cluster.test:{port}");
+    let kc = kubeconfig(&dir, "named", &named, &[], &[]);
+    let proxy = Proxy::connect(sim.addr());
+    let proxy_url = format!("http://{}", proxy.addr);
+    for var in ["HTTP_PROXY", "http_proxy"] {
+        let r = report(&audit(&kc, &[], &[(var, &proxy_url)]));
+        assert_eq!(without_source(r.clone()), without_source(direct.clone()));
+        assert_eq!(r["source"]["server"], named.as_str());
+    }
+    let target = format!("cluster.test:{port}");
+    let seen = proxy.targets();
+    assert!(
+        !seen.is_empty() && seen.iter().all(|t| *t == target),
+        "{seen:?}"
+    );
+    // NO_PROXY matches the server (not the proxy): direct, and cluster.test does not resolve.
+    let before = proxy.targets().len();
+    for no_proxy in [".test", "cluster.test", &target, "*"] {
+        let o = audit(
+            &kc,
+            &[],
+            &[("HTTP_PROXY", &proxy_url), ("NO_PROXY", no_proxy)],
+        );
+        assert_eq!(o.status.code(), Some(3), "NO_PROXY={no_proxy}");
+    }
+    assert_eq!(proxy.targets().len(), before);
+    let other_port = format!("cluster.test:{}", port.wrapping_add(1));
+    let o = audit(
+        &kc,
+        &[],
+        &[("HTTP_PROXY", &proxy_url), ("no_proxy", &other_port)],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // HTTPS_PROXY is for https:// servers only.
+    let before = proxy.targets().len();
+    assert!(before > seen.len());
+    let o = audit(&kc, &[], &[("HTTPS_PROXY", &proxy_url)]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(proxy.targets().len(), before);
+}
+
+#[test]
+fn a_socks5_proxy_url_in_the_kubeconfig_wins_over_the_environment() {
+    let sim = plain_sim();
+    let dir = temp_dir("socks");
+    let port = sim.addr().port();
+    let socks = Proxy::socks5(sim.addr());
+    let connect = Proxy::connect(sim.addr());
+    let kc = kubeconfig(
+        &dir,
+        "socks",
+        &format!("http://cluster.test:{port}"),
+        &[&format!("proxy-url: socks5://{}", socks.addr)],
+        &[],
+    );
+    let r = report(&audit(
+        &kc,
+        &[],
+        &[
+            ("HTTP_PROXY", &format!("http://{}", connect.addr)),
+            ("NO_PROXY", "*"),
+        ],
+    ));
+    assert!(r["summary"]["daemonSets"].as_u64().unwrap() > 0);
+    assert!(
+        socks
+            .targets()
+            .iter()
+            .any(|t| *t == format!("cluster.test:{port}"))
+    );
+    assert!(connect.targets().is_empty());
+    assert!(!sim.requests().is_empty());
+}
+
+#[test]
+fn tls_with_a_ca_a_token_and_client_certificates_and_the_flags_over_the_kubeconfig() {
+    let sim = tls_sim(Some("tls-token-1"));
+    let dir = temp_dir("tls");
+    let ca = format!("certificate-authority: {}", fixture("ca.crt"));
+    let kc = kubeconfig(&dir, "tls", &sim.url(), &[&ca], &["token: tls-token-1"]);
+    let ok = report(&audit(&kc, &[], &[]));
+    assert_eq!(ok["source"]["server"], sim.url());
+    assert!(
+        sim.requests()
+            .iter()
+            .all(|r| r.authorization_scheme.as_deref() == Some("Bearer"))
+    );
+    // --token over the kubeconfig's: a wrong one is refused.
+    let o = audit(&kc, &["--token", "wrong-token"], &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("unauthorized"), "{}", stderr(&o));
+    // No CA in the kubeconfig: --certificate-authority supplies it.
+    let bare = kubeconfig(&dir, "bare", &sim.url(), &[], &["token: tls-token-1"]);
+    let o = audit(&bare, &[], &[]);
+    assert_eq!(o.status.code(), Some(3), "an unknown CA is refused");
+    report(&audit(
+        &bare,
+        &["--certificate-authority", &fixture("ca.crt")],
+        &[],
+    ));
+    // Client certificates.
+    sim.reset_requests();
+    report(&audit(
+        &kc,
+        &[
+            "--client-certificate",
+            &fixture("client.crt"),
+            "--client-key",
+            &fixture("client.key"),
+        ],
+        &[],
+    ));
+    assert!(sim.requests().iter().all(|r| r.client_certificate));
+    // -s over the kubeconfig's server; --tls-server-name checks the certificate against a name
+    // other than the URL's host.
+    let elsewhere = kubeconfig(
+        &dir,
+        "elsewhere",
+        "https://127.0.0.1:1",
+        &[&ca],
+        &["token: tls-token-1"],
+    );
+    report(&audit(&elsewhere, &["-s", &sim.url()], &[]));
+    report(&audit(
+        &elsewhere,
+        &["--server", &sim.url(), "--tls-server-name", "cluster.test"],
+        &[],
+    ));
+    let o = audit(
+        &elsewhere,
+        &["--server", &sim.url(), "--tls-server-name", "wrong.test"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    // Through an HTTP CONNECT proxy to https://cluster.test (HTTPS_PROXY).
+    let proxy = Proxy::connect(sim.addr());
+    let named = kubeconfig(
+        &dir,
+        "named",
+        &format!("https://cluster.test:{}", sim.addr().port()),
+        &[&ca],
+        &["token: tls-token-1"],
+    );
+    report(&audit(
+        &named,
+        &[],
+        &[("HTTPS_PROXY", &format!("http://{}", proxy.addr))],
+    ));
+    assert!(!proxy.targets().is_empty());
+    // A token file with the newline `kubectl create token > f` leaves.
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, "tls-token-1\n").unwrap();
+    let tf = kubeconfig(
+        &dir,
+        "tokenfile",
+        &sim.url(),
+        &[&ca],
+        &[&format!("tokenFile: {}", token_file.display())],
+    );
+    report(&audit(&tf, &[], &[]));
+}
+
+#[test]
+fn credentials_are_never_sent_over_plain_http() {
+    let sim = plain_sim();
+    let dir = temp_dir("plain");
+    let kc = kubeconfig(&dir, "kc", &sim.url(), &[], &["token: plain-http-token"]);
+    report(&audit(&kc, &[], &[]));
+    report(&audit(&kc, &["--token", "flag-token"], &[]));
+    assert!(!sim.requests().is_empty());
+    assert!(sim.requests().iter().all(|r| !r.authorization));
+}
+
+#[test]
+fn as_uid_and_disable_compression_are_sent_as_kubectl_sends_them() {
+    let sim = plain_sim();
+    let dir = temp_dir("headers");
+    let kc = kubeconfig(&dir, "kc", &sim.url(), &[], &[]);
+    report(&audit(&kc, &[], &[]));
+    assert!(sim.requests().iter().all(|r| {
+        r.accept_encoding
+            .as_deref()
+            .is_some_and(|e| e.contains("gzip"))
+    }));
+    sim.reset_requests();
+    report(&audit(
+        &kc,
+        &["--as", "alice", "--as-uid", "1234", "--disable-compression"],
+        &[],
+    ));
+    let reqs = sim.requests();
+    assert!(!reqs.is_empty());
+    for r in &reqs {
+        assert_eq!(r.impersonate_user.as_deref(), Some("alice"));
+        assert_eq!(r.impersonate_uid.as_deref(), Some("1234"));
+        assert!(
+            !r.accept_encoding
+                .as_deref()
+                .is_some_and(|e| e.contains("gzip")),
+            "{r:?}"
+        );
+        assert!(!r.gzip);
+    }
+}
+
+#[test]
+fn every_secret_case_fails_or_works_without_printing_a_secret() {
+    const SECRETS: [&str; 6] = [
+        "exec-token-AAA",
+        "exec-token-BBB",
+        "yaml-token-CCC",
+        "url-password-DDD",
+        "newline-token-EEE",
+        "verbose-token-FFF",
+    ];
+    let sim = tls_sim(Some("verbose-token-FFF"));
+    let plain = plain_sim();
+    let dir = temp_dir("secrets");
+    let ca = format!("certificate-authority: {}", fixture("ca.crt"));
+    let mut outputs: Vec<(String, Output)> = Vec::new();
+    let plugin = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let exec_user = |cmd: &str| {
+        vec![
+            "exec:".to_string(),
+            "  apiVersion: client.authentication.k8s.io/v1".to_string(),
+            format!("  command: {cmd}"),
+            "  interactiveMode: Never".to_string(),
+        ]
+    };
+    // 1. An exec plugin that fails after printing its credential: only its stderr is shown.
+    let failing = plugin(
+        "failing",
+        r#"echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"exec-token-AAA"}}'; echo 'plugin: login expired' >&2; exit 1"#,
+    );
+    let user = exec_user(&failing);
+    let refs: Vec<&str> = user.iter().map(String::as_str).collect();
+    let o = audit(
+        &kubeconfig(&dir, "exec1", &sim.url(), &[&ca], &refs),
+        &["-v", "9"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("plugin: login expired"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    outputs.push(("exec failure".into(), o));
+    // 2. Truncated plugin output.
+    let truncated = plugin(
+        "truncated",
+        r#"printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"exec-token-BBB'"#,
+    );
+    let user = exec_user(&truncated);
+    let refs: Vec<&str> = user.iter().map(String::as_str).collect();
+    let o = audit(
+        &kubeconfig(&dir, "exec2", &sim.url(), &[&ca], &refs),
+        &[],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    outputs.push(("exec truncated".into(), o));
+    // 3. A kubeconfig YAML error next to a token.
+    let broken = dir.join("broken");
+    std::fs::write(
+        &broken,
+        "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: yaml-token-CCC\n   bad: [indent\n",
+    )
+    .unwrap();
+    let o = audit(broken.to_str().unwrap(), &[], &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("line"), "{}", stderr(&o));
+    outputs.push(("yaml".into(), o));
+    // 4. A password in the server URL: redacted in the report and in errors.
+    let with_password = plain
+        .url()
+        .replace("http://", "http://admin:url-password-DDD@");
+    let o = audit(
+        &kubeconfig(&dir, "pw", &with_password, &[], &[]),
+        &["-v"],
+        &[],
+    );
+    let r = report(&o);
+    assert!(
+        r["source"]["server"]
+            .as_str()
+            .unwrap()
+            .contains("REDACTED@")
+    );
+    outputs.push(("password report".into(), o));
+    let o = audit(
+        &kubeconfig(
+            &dir,
+            "pw2",
+            "http://admin:url-password-DDD@127.0.0.1:1",
+            &[],
+            &[],
+        ),
+        &[],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    outputs.push(("password error".into(), o));
+    // 5. An inline token with a newline: one line, exit 3, no panic.
+    let o = audit(
+        &kubeconfig(
+            &dir,
+            "nl",
+            &sim.url(),
+            &[&ca],
+            &[r#"token: "newline-token-EEE\nx""#],
+        ),
+        &[],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    outputs.push(("newline token".into(), o));
+    // 6. Every -v level with a working token.
+    let kc = kubeconfig(
+        &dir,
+        "ok",
+        &sim.url(),
+        &[&ca],
+        &["token: verbose-token-FFF"],
+    );
+    for v in [
+        &["-v"][..],
+        &["-v", "6"],
+        &["--v", "9"],
+        &["--v=10"],
+        &["-v8"],
+    ] {
+        let o = audit(&kc, v, &[]);
+        assert_eq!(o.status.code(), Some(0), "{v:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("GET /api/v1/nodes"),
+            "{v:?}: {}",
+            stderr(&o)
+        );
+        outputs.push((format!("{v:?}"), o));
+    }
+    // 7. --user nosuch is an error, as in kubectl; --request-timeout overflow a usage error.
+    let o = audit(&kc, &["--user", "nosuch"], &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("nosuch"), "{}", stderr(&o));
+    outputs.push(("--user".into(), o));
+    let o = audit(&kc, &["--request-timeout", "99999999999999999h"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    outputs.push(("--request-timeout".into(), o));
+
+    for (case, o) in &outputs {
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        for s in SECRETS {
+            assert!(!all.contains(s), "{case}: {s} printed:\n{all}");
+        }
+    }
+}
+
+#[test]
+fn unreadable_controller_revisions_degrade_to_the_generation_label_and_403s_say_where() {
+    let sim = plain_sim();
+    let dir = temp_dir("partial");
+    let kc = kubeconfig(&dir, "kc", &sim.url(), &[], &[]);
+    for code in [403, 404] {
+        sim.set_faults(vec![Fault::new(
+            Matcher::resource("controllerrevisions", Verb::List),
+            FaultKind::Status(code),
+        )]);
+        let r = report(&audit(&kc, &[], &[]));
+        let warnings = r["warnings"].to_string();
+        assert!(warnings.contains("ControllerRevisions"), "{code}: {r}");
+    }
+    let ns = sim.objects("DaemonSet")[0]["metadata"]["namespace"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sim.set_faults(vec![Fault::new(
+        Matcher::resource("pods", Verb::List).in_namespace(ns.clone()),
+        FaultKind::Status(403),
+    )]);
+    let o = audit(&kc, &[], &[]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("list pods in namespace {ns}")) && err.contains("forbidden"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_huge_answer_is_refused_with_the_way_out() {
+    let sim = plain_sim();
+    let dir = temp_dir("huge");
+    let kc = kubeconfig(&dir, "kc", &sim.url(), &[], &[]);
+    sim.set_faults(vec![Fault::new(
+        Matcher::path("/api/v1/nodes"),
+        FaultKind::HugeBody(300 << 20),
+    )]);
+    let o = audit(&kc, &[], &[]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains("256 MiB") && err.contains("--chunk-size"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
