@@ -124,6 +124,8 @@ struct Loader {
     /// "two UIDs for one name" and "one UID, two contents", as sentences.
     conflicts: Vec<String>,
     conflict_count: usize,
+    /// Objects already warned about (one warning an object).
+    warned: HashSet<(u8, u64)>,
     /// Files whose kindless objects were skipped (in directory walks), and how many objects.
     kindless: Vec<(String, usize)>,
     /// Files skipped in directory walks (FIFOs, sockets, devices, unreadable).
@@ -150,6 +152,7 @@ impl Loader {
             by_name: HashMap::new(),
             conflicts: Vec::new(),
             conflict_count: 0,
+            warned: HashSet::new(),
             kindless: Vec::new(),
             skipped: Vec::new(),
         }
@@ -325,59 +328,88 @@ impl Loader {
                 Ok(Resolved::Added)
             }
             Item::Node(n) => {
-                if self.first_sighting("Node", &n.metadata, hash, file) {
-                    self.snap.add_node(n);
-                } else if let Some(i) = self.newer("Node", &n.metadata, |s| {
-                    s.nodes.iter().map(|x| &x.metadata).collect()
-                }) {
-                    self.snap.nodes[i] = n;
+                let i = self.place("Node", &n.metadata, hash, file, |s| &s.nodes);
+                match i {
+                    Place::New => self.snap.add_node(n),
+                    Place::Replace(i) => self.snap.nodes[i] = n,
+                    Place::Drop => {}
                 }
                 Ok(Resolved::Added)
             }
             Item::Pod(p) => {
-                if self.first_sighting("Pod", &p.metadata, hash, file) {
-                    self.snap.add_pod(p);
-                } else if let Some(i) = self.newer("Pod", &p.metadata, |s| {
-                    s.pods.iter().map(|x| &x.metadata).collect()
-                }) {
-                    self.snap.pods[i] = p;
+                match self.place("Pod", &p.metadata, hash, file, |s| &s.pods) {
+                    Place::New => self.snap.add_pod(p),
+                    Place::Replace(i) => self.snap.pods[i] = p,
+                    Place::Drop => {}
                 }
                 Ok(Resolved::Added)
             }
             Item::DaemonSet(ds) => {
-                if self.first_sighting("DaemonSet", &ds.metadata, hash, file) {
-                    self.snap.add_daemon_set(ds);
-                } else if let Some(i) = self.newer("DaemonSet", &ds.metadata, |s| {
-                    s.daemon_sets.iter().map(|x| &x.metadata).collect()
-                }) {
-                    self.snap.daemon_sets[i] = ds;
+                match self.place("DaemonSet", &ds.metadata, hash, file, |s| &s.daemon_sets) {
+                    Place::New => self.snap.add_daemon_set(ds),
+                    Place::Replace(i) => self.snap.daemon_sets[i] = ds,
+                    Place::Drop => {}
                 }
                 Ok(Resolved::Added)
             }
             Item::Revision(r) => {
-                if self.first_sighting("ControllerRevision", &r.metadata, hash, file) {
-                    self.snap.add_revision(r);
-                } else if let Some(i) = self.newer("ControllerRevision", &r.metadata, |s| {
-                    s.revisions.iter().map(|x| &x.metadata).collect()
+                match self.place("ControllerRevision", &r.metadata, hash, file, |s| {
+                    &s.revisions
                 }) {
-                    self.snap.revisions[i] = r;
+                    Place::New => self.snap.add_revision(r),
+                    Place::Replace(i) => self.snap.revisions[i] = r,
+                    Place::Drop => {}
                 }
                 Ok(Resolved::Added)
             }
         }
     }
 
+    /// Where an object goes: new, in place of the copy kept (same UID, other content, higher
+    /// resourceVersion), or nowhere (a repeat).
+    fn place<T: HasMeta>(
+        &mut self,
+        kind: &'static str,
+        meta: &ObjectMeta,
+        hash: u64,
+        file: u32,
+        list: impl Fn(&Snapshot) -> &Vec<T>,
+    ) -> Place {
+        match self.first_sighting(kind, meta, hash, file) {
+            Sight::New => Place::New,
+            Sight::Repeat => Place::Drop,
+            Sight::Changed(uid_key) => {
+                let Some(rv) = meta.resource_version.parse::<u64>().ok() else {
+                    return Place::Drop;
+                };
+                let all = list(&self.snap);
+                let Some(i) = all.iter().position(|x| x.meta().uid == meta.uid) else {
+                    return Place::Drop;
+                };
+                match all[i].meta().resource_version.parse::<u64>() {
+                    Ok(kept) if rv > kept => {
+                        if let Some(s) = self.by_uid.get_mut(&uid_key) {
+                            s.content = hash;
+                        }
+                        Place::Replace(i)
+                    }
+                    _ => Place::Drop,
+                }
+            }
+        }
+    }
+
     /// Whether the object is new. The same object seen again with the same content (dumps
     /// often list it twice) is dropped silently; with other content, or the same name under
-    /// another UID, it is a conflict worth a warning. Returns false for every repeat; `newer`
-    /// then decides whether the repeat replaces the first copy.
+    /// another UID, it is a conflict worth a warning (once an object); `place` then decides
+    /// whether a changed copy replaces the one kept.
     fn first_sighting(
         &mut self,
         kind: &'static str,
         meta: &ObjectMeta,
         hash: u64,
         file: u32,
-    ) -> bool {
+    ) -> Sight {
         let code = kind_code(kind);
         let id = if meta.namespace.is_empty() {
             meta.name.clone()
@@ -389,7 +421,10 @@ impl Loader {
             hash_str(if meta.uid.is_empty() { &id } else { &meta.uid }),
         );
         if let Some(first) = self.by_uid.get(&uid_key) {
-            if first.content != hash {
+            if first.content == hash {
+                return Sight::Repeat;
+            }
+            if self.warned.insert(uid_key) {
                 let msg = format!(
                     "{kind} {id} (UID {}) is in the input twice with different content ({} and \
                      {}): the input mixes captures taken at different times or edited copies; \
@@ -398,7 +433,7 @@ impl Loader {
                 );
                 self.conflict(msg);
             }
-            return false;
+            return Sight::Changed(uid_key);
         }
         let name_key = (code, hash_str(&id));
         if !meta.uid.is_empty()
@@ -411,8 +446,10 @@ impl Loader {
                  first one read is used",
                 self.files[other_file as usize], self.files[file as usize]
             );
-            self.conflict(msg);
-            return false;
+            if self.warned.insert(name_key) {
+                self.conflict(msg);
+            }
+            return Sight::Repeat;
         }
         self.by_uid.insert(
             uid_key,
@@ -422,25 +459,7 @@ impl Loader {
             },
         );
         self.by_name.insert(name_key, (uid_key.1, file));
-        true
-    }
-
-    /// For a repeat with the same UID and a higher resourceVersion than the copy kept: the
-    /// index of the kept copy, to be replaced.
-    fn newer(
-        &self,
-        _kind: &str,
-        meta: &ObjectMeta,
-        metas: impl Fn(&Snapshot) -> Vec<&ObjectMeta>,
-    ) -> Option<usize> {
-        let rv: u64 = meta.resource_version.parse().ok()?;
-        if meta.uid.is_empty() {
-            return None;
-        }
-        let all = metas(&self.snap);
-        let i = all.iter().position(|m| m.uid == meta.uid)?;
-        let kept: u64 = all[i].resource_version.parse().ok()?;
-        (rv > kept).then_some(i)
+        Sight::New
     }
 
     fn conflict(&mut self, msg: String) {
@@ -514,6 +533,40 @@ impl Loader {
         self.snap
     }
 }
+
+enum Sight {
+    New,
+    Repeat,
+    /// Same UID, other content.
+    Changed((u8, u64)),
+}
+
+enum Place {
+    New,
+    Replace(usize),
+    Drop,
+}
+
+/// The objects the snapshot holds, by their metadata.
+trait HasMeta {
+    fn meta(&self) -> &ObjectMeta;
+}
+
+macro_rules! has_meta {
+    ($($t:ty),*) => {$(
+        impl HasMeta for $t {
+            fn meta(&self) -> &ObjectMeta {
+                &self.metadata
+            }
+        }
+    )*};
+}
+has_meta!(
+    crate::model::Node,
+    crate::model::Pod,
+    DaemonSet,
+    crate::model::ControllerRevision
+);
 
 enum Resolved {
     Added,
