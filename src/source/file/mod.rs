@@ -103,6 +103,20 @@ fn io_message(e: &std::io::Error) -> String {
     }
 }
 
+/// A message of one short line: parser errors quote the input, which may be a huge string.
+fn clip(message: &str) -> String {
+    const MAX: usize = 300;
+    let line = message.lines().next().unwrap_or("");
+    if line.len() <= MAX {
+        return line.to_string();
+    }
+    let mut end = MAX;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &line[..end])
+}
+
 fn hash_str(s: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     s.hash(&mut h);
@@ -272,7 +286,7 @@ impl Loader {
         };
         stream::read_any(r, &mut sink).map_err(|message| Error::Input {
             path: name.to_string(),
-            message,
+            message: clip(&message),
         })?;
         if bare > 0 && !in_walk {
             return Err(Error::Input {
