@@ -286,7 +286,12 @@ fn hash_into(v: &Value, h: &mut impl Hasher) {
         }
         Value::Number(n) => {
             h.write_u8(2);
-            h.write(n.to_string().as_bytes());
+            match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => h.write_u64(u),
+                (_, Some(i), _) => h.write_i64(i),
+                (_, _, Some(f)) => h.write_u64(f.to_bits()),
+                _ => h.write(n.to_string().as_bytes()),
+            }
         }
         Value::String(s) => {
             h.write_u8(3);

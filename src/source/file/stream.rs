@@ -180,6 +180,19 @@ impl<R: Read> Read for Counted<R> {
             }
             self.fill(1)?;
         }
+        // serde_json's reader asks for one byte at a time: keep that path short.
+        if let [only] = out {
+            let b = self.buf[self.pos];
+            *only = b;
+            self.pos += 1;
+            if b == b'\n' {
+                self.lines += 1;
+                self.col = 0;
+            } else {
+                self.col += 1;
+            }
+            return Ok(1);
+        }
         let n = out.len().min(self.len - self.pos);
         out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
         self.consume(n);
