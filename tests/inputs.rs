@@ -158,13 +158,13 @@ fn a_cut_short_cluster_info_dump_is_an_input_error() {
     let stream = cluster_info_dump_stream();
     // Cut inside a log block: the END line never comes.
     let cut = stream.find("panic: }]}").unwrap();
-    let e = load(&["-".to_string()], &mut stream[..cut].as_bytes()).unwrap_err();
+    let e = load(&["-".to_string()], &mut &stream.as_bytes()[..cut]).unwrap_err();
     assert_eq!(e.exit(), Exit::Input);
     assert!(e.to_string().contains("has no END line"), "{e}");
     // Cut inside a JSON document.
     let e = load(
         &["-".to_string()],
-        &mut stream[..stream.len() / 3].as_bytes(),
+        &mut &stream.as_bytes()[..stream.len() / 3],
     )
     .unwrap_err();
     assert_eq!(e.exit(), Exit::Input);
