@@ -638,3 +638,44 @@ fn a_fifo_given_directly_is_read() {
     writer.join().unwrap();
     assert_eq!(snap.nodes.len(), 5);
 }
+
+// ---- a YAML dump written by the real kubectl (100 nodes, over 4 MB; main refused it) ------
+
+#[test]
+fn a_multi_megabyte_kubectl_get_yaml_dump_reads_like_the_cluster() {
+    use ds_coverage_simulator::{SimOptions, Simulator};
+    use support::generator::{AS_OF, ClusterSpec, generate};
+    let cluster = generate(&ClusterSpec::sized(21, 100, 8, 0.25));
+    let sim = Simulator::start(vec![cluster.to_list()], SimOptions::default());
+    let d = temp_dir("kubectl-yaml");
+    let kc = d.join("kubeconfig");
+    std::fs::write(&kc, sim.kubeconfig_yaml(None, None)).unwrap();
+    let out = std::process::Command::new("kubectl")
+        .args([
+            "get",
+            "nodes,daemonsets,pods,controllerrevisions",
+            "-A",
+            "-o",
+            "yaml",
+        ])
+        .env("KUBECONFIG", &kc)
+        .output()
+        .expect("kubectl must be on PATH for this test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.len() > 4_000_000, "{} bytes", out.stdout.len());
+    let y = d.join("cluster.yaml");
+    std::fs::write(&y, &out.stdout).unwrap();
+    let j = d.join("cluster.json");
+    write(&j, &cluster.to_json());
+    let from_yaml = load(&[y.display().to_string()], &mut std::io::empty()).expect("loads");
+    assert_eq!(from_yaml.nodes.len(), 100);
+    let from_json = load(&[j.display().to_string()], &mut std::io::empty()).unwrap();
+    assert_eq!(
+        content(&compute_at(&from_yaml, AS_OF)),
+        content(&compute_at(&from_json, AS_OF))
+    );
+}
