@@ -679,3 +679,23 @@ fn a_multi_megabyte_kubectl_get_yaml_dump_reads_like_the_cluster() {
         content(&compute_at(&from_json, AS_OF))
     );
 }
+
+#[test]
+fn yaml_nested_as_deep_as_a_crd_schema_is_read_and_deeper_is_refused() {
+    let nest = |depth: usize| {
+        let mut s =
+            String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n");
+        for i in 0..depth {
+            s += &format!("{}k{i}:\n", "  ".repeat(i + 1));
+        }
+        s += &format!("{}leaf: 1\n---\n", "  ".repeat(depth + 1));
+        s += &std::fs::read_to_string(real("real/kalc-gke5-nodes.json")).unwrap();
+        s
+    };
+    // A ConfigMap 100 levels deep beside the nodes (as JSON, which is YAML too).
+    let snap = load(&["-".to_string()], &mut nest(100).as_bytes()).expect("depth 100 reads");
+    assert_eq!(snap.nodes.len(), 5);
+    let e = load(&["-".to_string()], &mut nest(200).as_bytes()).unwrap_err();
+    assert_eq!(e.exit(), Exit::Input);
+    assert!(e.to_string().starts_with("<stdin>: invalid YAML"), "{e}");
+}

@@ -286,11 +286,13 @@ fn strip_position(s: &str) -> String {
 
 /// The YAML reader's options: no cap on the size of the input or on its count of documents,
 /// nodes and events (a `kubectl get -o yaml` of a large cluster has millions, and documents
-/// are decoded one by one), but the protections against hostile input kept: nesting depth,
-/// anchors and aliases (alias bombs) at the library's defaults.
+/// are decoded one by one), but the protections against hostile input kept: anchors and aliases
+/// (alias bombs) at the library's defaults, and nesting depth at 128, as serde_json's limit for
+/// JSON (the default 64 is too shallow for some CRD schemas in a must-gather folder).
 fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
+            max_depth: 128,
             max_reader_input_bytes: None,
             max_events: usize::MAX,
             max_nodes: usize::MAX,
