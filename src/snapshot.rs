@@ -15,6 +15,9 @@ pub struct Snapshot {
     /// Every node of the cluster is in `nodes` (false when a live fetch was already narrowed by
     /// `--node-selector`): only then can a pod's node be called "gone".
     pub nodes_complete: bool,
+    /// Notes on the input itself (objects that conflict, kinds missing from a capture); the
+    /// report carries them with its own warnings.
+    pub warnings: Vec<String>,
     seen: HashSet<(&'static str, String)>,
     /// `seen` for UIDs in the API's canonical form (lowercase 8-4-4-4-12 hex), as numbers: 16
     /// bytes an object instead of about 90 (most objects are pods, and they are many).
@@ -55,6 +58,7 @@ impl Snapshot {
             revisions: Vec::new(),
             source,
             nodes_complete: true,
+            warnings: Vec::new(),
             seen: HashSet::new(),
             seen_uuids: HashSet::new(),
         }

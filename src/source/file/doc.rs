@@ -1,0 +1,319 @@
+//! One parsed document (a `kubectl get` object, a `List`, a typed list, a bare array), decoded
+//! item by item: each item becomes a typed object as soon as it is read, so a `List` of a
+//! million objects is never held as one `Value` tree. Items without `kind` are kept as `Value`s
+//! until the loader can tell their kind (the list's kind, their selfLink, the file's name).
+
+use std::fmt;
+use std::hash::Hasher;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::pyclient;
+use crate::model::{ControllerRevision, DaemonSet, Node, Pod};
+
+/// One object of a document, decoded.
+pub(super) enum Item {
+    Node(Node),
+    Pod(Pod),
+    DaemonSet(DaemonSet),
+    Revision(ControllerRevision),
+    /// An object without `kind` (sonobuoy's bare arrays, kindless support-bundle lists).
+    Kindless(Value),
+    /// A scalar where an object was expected.
+    Bare,
+}
+
+/// An item and a hash of its content (for "same UID, different content").
+pub(super) struct Decoded {
+    pub item: Item,
+    pub hash: u64,
+}
+
+#[derive(Default)]
+pub(super) struct Doc {
+    pub items: Vec<Decoded>,
+}
+
+impl<'de> Deserialize<'de> for Doc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Doc, D::Error> {
+        d.deserialize_any(DocVisitor)
+    }
+}
+
+struct DocVisitor;
+
+impl<'de> Visitor<'de> for DocVisitor {
+    type Value = Doc;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("Kubernetes objects")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Doc, E> {
+        Ok(Doc::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Doc, E> {
+        Ok(Doc::default())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Doc, E> {
+        Ok(bare())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Doc, E> {
+        Ok(bare())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Doc, E> {
+        Ok(bare())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Doc, E> {
+        Ok(bare())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Doc, E> {
+        Ok(bare())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Doc, A::Error> {
+        let mut doc = Doc::default();
+        while let Some(v) = seq.next_element::<Value>()? {
+            classify(v, None, &mut doc.items).map_err(de::Error::custom)?;
+        }
+        Ok(doc)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Doc, A::Error> {
+        let mut rest = Map::new();
+        let mut items: Option<Vec<Decoded>> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "items" && items.is_none() {
+                items = Some(map.next_value_seed(ItemsSeed)?);
+            } else {
+                let v: Value = map.next_value()?;
+                rest.insert(key, v);
+            }
+        }
+        let kind = rest
+            .get("kind")
+            .and_then(Value::as_str)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string);
+        let Some(items) = items else {
+            // A single object.
+            let mut doc = Doc::default();
+            classify(Value::Object(rest), None, &mut doc.items).map_err(de::Error::custom)?;
+            return Ok(doc);
+        };
+        if !kind.as_deref().is_none_or(|k| k.ends_with("List")) {
+            // Some other kind with an `items` field: not one the audit reads.
+            return Ok(Doc::default());
+        }
+        // A List, a typed list (`NodeList`: items carry no kind), or a kindless list.
+        let implied = kind
+            .as_deref()
+            .and_then(|k| k.strip_suffix("List"))
+            .filter(|k| !k.is_empty());
+        let mut doc = Doc::default();
+        for d in items {
+            match (d.item, implied) {
+                (Item::Kindless(v), Some(k)) => {
+                    classify(v, Some(k), &mut doc.items).map_err(de::Error::custom)?
+                }
+                (item, _) => doc.items.push(Decoded { item, hash: d.hash }),
+            }
+        }
+        Ok(doc)
+    }
+}
+
+fn bare() -> Doc {
+    Doc {
+        items: vec![Decoded {
+            item: Item::Bare,
+            hash: 0,
+        }],
+    }
+}
+
+/// A list's `items`, each decoded as soon as it is read.
+struct ItemsSeed;
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed {
+    type Value = Vec<Decoded>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Decoded>, D::Error> {
+        d.deserialize_any(ItemsVisitor)
+    }
+}
+
+struct ItemsVisitor;
+
+impl<'de> Visitor<'de> for ItemsVisitor {
+    type Value = Vec<Decoded>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of Kubernetes objects in `items`")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<Decoded>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Vec<Decoded>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Decoded>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            classify(v, None, &mut out).map_err(de::Error::custom)?;
+        }
+        Ok(out)
+    }
+}
+
+/// Decode one value: an object (typed by its kind or `implied`), a list, an array, or nothing.
+pub(super) fn classify(
+    v: Value,
+    implied: Option<&str>,
+    out: &mut Vec<Decoded>,
+) -> Result<(), String> {
+    match v {
+        Value::Null => Ok(()),
+        Value::Array(a) => {
+            for x in a {
+                classify(x, implied, out)?;
+            }
+            Ok(())
+        }
+        Value::Object(mut o) => {
+            if pyclient::is_pyclient(&o) {
+                o = pyclient::to_api(o)?;
+            }
+            let kind = o
+                .get("kind")
+                .and_then(Value::as_str)
+                .filter(|k| !k.is_empty())
+                .map(str::to_string)
+                .or_else(|| implied.map(str::to_string));
+            if matches!(o.get("items"), Some(Value::Array(_)))
+                && kind.as_deref().is_none_or(|k| k.ends_with("List"))
+            {
+                let Some(Value::Array(items)) = o.remove("items") else {
+                    return Ok(());
+                };
+                let implied = kind
+                    .as_deref()
+                    .and_then(|k| k.strip_suffix("List"))
+                    .filter(|k| !k.is_empty());
+                for x in items {
+                    classify(x, implied, out)?;
+                }
+                return Ok(());
+            }
+            match kind {
+                None => {
+                    out.push(Decoded {
+                        item: Item::Kindless(Value::Object(o)),
+                        hash: 0,
+                    });
+                    Ok(())
+                }
+                Some(k) => decode(&k, Value::Object(o), out),
+            }
+        }
+        _ => {
+            out.push(Decoded {
+                item: Item::Bare,
+                hash: 0,
+            });
+            Ok(())
+        }
+    }
+}
+
+/// A typed object from a value whose kind is known; kinds the audit does not read are dropped.
+pub(super) fn decode(kind: &str, v: Value, out: &mut Vec<Decoded>) -> Result<(), String> {
+    if !matches!(kind, "Node" | "Pod" | "DaemonSet" | "ControllerRevision") {
+        return Ok(());
+    }
+    let hash = content_hash(&v);
+    let bad = |e: serde_json::Error, v: &Value| format!("{kind} {}: {e}", object_name(v));
+    let item = match kind {
+        "Node" => Item::Node(Node::deserialize(&v).map_err(|e| bad(e, &v))?),
+        "Pod" => Item::Pod(Pod::deserialize(&v).map_err(|e| bad(e, &v))?),
+        "DaemonSet" => {
+            Item::DaemonSet(super::daemon_set_from_value(v).map_err(|(e, v)| bad(e, &v))?)
+        }
+        _ => Item::Revision(ControllerRevision::deserialize(&v).map_err(|e| bad(e, &v))?),
+    };
+    out.push(Decoded { item, hash });
+    Ok(())
+}
+
+pub(super) fn object_name(v: &Value) -> String {
+    let get = |k: &str| {
+        v.get("metadata")
+            .and_then(|m| m.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
+    match (get("namespace"), get("name")) {
+        ("", "") => "(unnamed)".into(),
+        ("", n) => n.into(),
+        (ns, n) => format!("{ns}/{n}"),
+    }
+}
+
+/// A hash of a value's content, independent of map key order.
+pub(super) fn content_hash(v: &Value) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    hash_into(v, &mut h);
+    h.finish()
+}
+
+fn hash_into(v: &Value, h: &mut impl Hasher) {
+    match v {
+        Value::Null => h.write_u8(0),
+        Value::Bool(b) => {
+            h.write_u8(1);
+            h.write_u8(u8::from(*b));
+        }
+        Value::Number(n) => {
+            h.write_u8(2);
+            match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => h.write_u64(u),
+                (_, Some(i), _) => h.write_i64(i),
+                (_, _, Some(f)) => h.write_u64(f.to_bits()),
+                _ => h.write(n.to_string().as_bytes()),
+            }
+        }
+        Value::String(s) => {
+            h.write_u8(3);
+            h.write(s.as_bytes());
+            h.write_u8(0xff);
+        }
+        Value::Array(a) => {
+            h.write_u8(4);
+            h.write_usize(a.len());
+            for x in a {
+                hash_into(x, h);
+            }
+        }
+        Value::Object(o) => {
+            // serde_json's map is sorted (no preserve_order feature), so the order is stable.
+            h.write_u8(5);
+            h.write_usize(o.len());
+            for (k, x) in o {
+                h.write(k.as_bytes());
+                h.write_u8(0xff);
+                hash_into(x, h);
+            }
+        }
+    }
+}

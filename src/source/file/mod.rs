@@ -1,0 +1,590 @@
+//! Cluster state from saved captures: `kubectl get -o json|yaml` output (single objects, `List`
+//! and typed lists, multi-document YAML with comments as must-gather writes it), the stream
+//! `kubectl cluster-info dump` prints (JSON documents with container logs between them) and the
+//! directory it writes with `--output-directory`, sonobuoy's bare arrays of kindless objects,
+//! troubleshoot.sh and Rancher support bundles as directories, Python-client `to_dict()` dumps,
+//! and stdin. Inputs are decoded object by object as they are read, never held whole. Kinds
+//! other than Node, Pod, DaemonSet and ControllerRevision are skipped. README, "Reading saved
+//! state", lists the shapes and the commands that produce them.
+
+mod doc;
+mod kind;
+mod pyclient;
+mod stream;
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::model::{DaemonSet, ObjectMeta};
+use crate::report::Source;
+use crate::snapshot::Snapshot;
+use doc::{Decoded, Doc, Item};
+
+/// How many conflicts are named one by one before the rest are counted.
+const NAMED_CONFLICTS: usize = 5;
+
+/// Read every path (`-` is stdin) into one snapshot; input without a single object the audit
+/// reads is an error. Odd input (objects of two clusters, one object in two versions, no pods)
+/// is read and reported in the snapshot's warnings.
+pub fn load(paths: &[String], stdin: &mut dyn Read) -> Result<Snapshot> {
+    let mut loader = Loader::new(paths);
+    loader.load_all(paths, stdin)?;
+    let snap = &loader.snap;
+    if snap.nodes.is_empty()
+        && snap.daemon_sets.is_empty()
+        && snap.pods.is_empty()
+        && snap.revisions.is_empty()
+    {
+        // An empty pipe from a failed `kubectl get` must not audit as "all fine".
+        let mut message = "no nodes, DaemonSets, pods or ControllerRevisions in the input \
+                           (expected `kubectl get nodes,daemonsets,pods,controllerrevisions -A \
+                           -o json` output)"
+            .to_string();
+        if let Some(w) = loader.kindless_warning() {
+            message = format!("{message}; {w}");
+        }
+        return Err(Error::Input {
+            path: paths.join(", "),
+            message,
+        });
+    }
+    Ok(loader.finish(true))
+}
+
+/// DaemonSets from `--manifest` files (multi-document YAML as `helm template` prints it; other
+/// kinds skipped). A file without any DaemonSet is a usage error: it is surely the wrong file.
+pub fn load_manifests(paths: &[String], stdin: &mut dyn Read) -> Result<Vec<DaemonSet>> {
+    let mut loader = Loader::new(paths);
+    loader.load_all(paths, stdin)?;
+    if loader.snap.daemon_sets.is_empty() {
+        return Err(Error::Usage(format!(
+            "no DaemonSet in --manifest {}",
+            paths.join(", ")
+        )));
+    }
+    Ok(loader.snap.daemon_sets)
+}
+
+/// Parse one input's text (JSON when it starts with `{` or `[`, else YAML) into the snapshot.
+pub fn load_text(name: &str, text: &str, snap: &mut Snapshot) -> Result<()> {
+    let mut loader = Loader::new(&[]);
+    std::mem::swap(&mut loader.snap, snap);
+    let res = loader.read(name, Path::new(name), text.as_bytes(), false);
+    std::mem::swap(&mut loader.snap, snap);
+    res?;
+    snap.warnings.extend(loader.conflict_warnings());
+    Ok(())
+}
+
+/// A DaemonSet with its raw template kept for revision comparison.
+pub fn daemon_set_from_value(
+    v: Value,
+) -> std::result::Result<DaemonSet, (serde_json::Error, Value)> {
+    let template_raw = v.pointer("/spec/template").cloned().unwrap_or(Value::Null);
+    match serde_json::from_value::<DaemonSet>(v.clone()) {
+        Ok(mut ds) => {
+            ds.template_raw = template_raw;
+            Ok(ds)
+        }
+        Err(e) => Err((e, v)),
+    }
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+/// A message of one short line: parser errors quote the input, which may be a huge string.
+fn clip(message: &str) -> String {
+    const MAX: usize = 300;
+    let line = message.lines().next().unwrap_or("");
+    if line.len() <= MAX {
+        return line.to_string();
+    }
+    let mut end = MAX;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &line[..end])
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// The first sighting of an object: by (kind, UID) and by (kind, namespace/name).
+struct Sighting {
+    content: u64,
+    file: u32,
+}
+
+/// Reads inputs into a snapshot, noticing what does not fit together.
+struct Loader {
+    snap: Snapshot,
+    files: Vec<String>,
+    by_uid: HashMap<(u8, u64), Sighting>,
+    by_name: HashMap<(u8, u64), (u64, u32)>,
+    /// "two UIDs for one name" and "one UID, two contents", as sentences.
+    conflicts: Vec<String>,
+    conflict_count: usize,
+    /// Objects already warned about (one warning an object).
+    warned: HashSet<(u8, u64)>,
+    /// Files whose kindless objects were skipped (in directory walks), and how many objects.
+    kindless: Vec<(String, usize)>,
+    /// Files skipped in directory walks (FIFOs, sockets, devices, unreadable).
+    skipped: Vec<String>,
+}
+
+fn kind_code(kind: &str) -> u8 {
+    match kind {
+        "Node" => 0,
+        "Pod" => 1,
+        "DaemonSet" => 2,
+        _ => 3,
+    }
+}
+
+impl Loader {
+    fn new(paths: &[String]) -> Loader {
+        Loader {
+            snap: Snapshot::new(Source::File {
+                paths: paths.to_vec(),
+            }),
+            files: Vec::new(),
+            by_uid: HashMap::new(),
+            by_name: HashMap::new(),
+            conflicts: Vec::new(),
+            conflict_count: 0,
+            warned: HashSet::new(),
+            kindless: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    fn load_all(&mut self, paths: &[String], stdin: &mut dyn Read) -> Result<()> {
+        let mut stdin_used = false;
+        for p in paths {
+            if p == "-" {
+                if stdin_used {
+                    return Err(Error::Usage(
+                        "standard input (-) can be given only once".into(),
+                    ));
+                }
+                stdin_used = true;
+                self.read("<stdin>", Path::new("-"), &mut *stdin, false)?;
+                continue;
+            }
+            let path = Path::new(p);
+            let meta = std::fs::metadata(path).map_err(|e| Error::Input {
+                path: p.clone(),
+                message: io_message(&e),
+            })?;
+            if meta.is_dir() {
+                let mut files = Vec::new();
+                let mut visited = HashSet::new();
+                self.walk(path, &mut files, &mut visited)?;
+                for f in files {
+                    self.read_file(&f, true)?;
+                }
+            } else {
+                // A FIFO or device named directly is read: the user asked for it.
+                self.read_file(path, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Files under a directory with a JSON or YAML extension, sorted for a stable order. Each
+    /// real directory is entered once (symlink loops end); anything but regular files and
+    /// directories (FIFOs, sockets, devices) is skipped, so that a walk never blocks.
+    fn walk(
+        &mut self,
+        dir: &Path,
+        out: &mut Vec<PathBuf>,
+        visited: &mut HashSet<PathBuf>,
+    ) -> Result<()> {
+        let real = std::fs::canonicalize(dir).map_err(|e| Error::Input {
+            path: dir.display().to_string(),
+            message: io_message(&e),
+        })?;
+        if !visited.insert(real) {
+            return Ok(());
+        }
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::Input {
+            path: dir.display().to_string(),
+            message: io_message(&e),
+        })?;
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths {
+            let wanted = matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("json" | "yaml" | "yml")
+            );
+            // Follows symlinks: a link to a directory is walked, a broken one skipped.
+            let Ok(meta) = std::fs::metadata(&p) else {
+                if wanted {
+                    self.skipped.push(format!("{} (broken link)", p.display()));
+                }
+                continue;
+            };
+            if meta.is_dir() {
+                self.walk(&p, out, visited)?;
+            } else if wanted {
+                if meta.is_file() {
+                    out.push(p);
+                } else {
+                    self.skipped
+                        .push(format!("{} (not a regular file)", p.display()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn read_file(&mut self, path: &Path, in_walk: bool) -> Result<()> {
+        let name = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|e| Error::Input {
+            path: name.clone(),
+            message: io_message(&e),
+        })?;
+        self.read(&name, path, file, in_walk)
+    }
+
+    /// Read one input; `path` gives the kind of kindless objects (`Nodes.json`).
+    fn read(&mut self, name: &str, path: &Path, r: impl Read, in_walk: bool) -> Result<()> {
+        self.files.push(name.to_string());
+        let hint = kind::from_path(path);
+        let mut unknown = 0usize;
+        let mut bare = 0usize;
+        let mut first_unknown = String::new();
+        let mut sink = |doc: Doc| -> std::result::Result<(), String> {
+            for d in doc.items {
+                match self.resolve(d, hint)? {
+                    Resolved::Added | Resolved::Skipped => {}
+                    Resolved::Unknown(v) => {
+                        if unknown == 0 {
+                            first_unknown = doc::object_name(&v);
+                        }
+                        unknown += 1;
+                    }
+                    Resolved::Bare => bare += 1,
+                }
+            }
+            Ok(())
+        };
+        stream::read_any(r, &mut sink).map_err(|message| Error::Input {
+            path: name.to_string(),
+            message: clip(&message),
+        })?;
+        if bare > 0 && !in_walk {
+            return Err(Error::Input {
+                path: name.into(),
+                message: "expected Kubernetes objects (kubectl get -o json|yaml output), found a \
+                          bare value"
+                    .into(),
+            });
+        }
+        if unknown > 0 {
+            if in_walk {
+                self.kindless.push((name.to_string(), unknown));
+            } else {
+                return Err(Error::Input {
+                    path: name.into(),
+                    message: format!(
+                        "{unknown} object(s) without `kind` (first: {first_unknown}), and \
+                         neither a selfLink nor the file name says which kind they are: name \
+                         the file nodes.json, daemonsets.json, pods.json or \
+                         controllerrevisions.json (as sonobuoy and support bundles do), or add \
+                         `kind` to each object"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Put one decoded item in the snapshot, giving kindless ones a kind if anything tells it.
+    fn resolve(
+        &mut self,
+        d: Decoded,
+        hint: Option<&'static str>,
+    ) -> std::result::Result<Resolved, String> {
+        let file = (self.files.len() - 1) as u32;
+        let hash = d.hash;
+        match d.item {
+            Item::Bare => Ok(Resolved::Bare),
+            Item::Kindless(v) => {
+                let kind = match kind::from_self_link(&v) {
+                    Some("") => return Ok(Resolved::Skipped),
+                    Some(k) => Some(k),
+                    None => hint.filter(|k| kind::shape_fits(k, &v)),
+                };
+                let Some(kind) = kind else {
+                    return Ok(Resolved::Unknown(v));
+                };
+                let mut out = Vec::new();
+                doc::decode(kind, v, &mut out)?;
+                for d in out {
+                    self.resolve(d, None)?;
+                }
+                Ok(Resolved::Added)
+            }
+            Item::Node(n) => {
+                let i = self.place("Node", &n.metadata, hash, file, |s| &s.nodes);
+                match i {
+                    Place::New => self.snap.add_node(n),
+                    Place::Replace(i) => self.snap.nodes[i] = n,
+                    Place::Drop => {}
+                }
+                Ok(Resolved::Added)
+            }
+            Item::Pod(p) => {
+                match self.place("Pod", &p.metadata, hash, file, |s| &s.pods) {
+                    Place::New => self.snap.add_pod(p),
+                    Place::Replace(i) => self.snap.pods[i] = p,
+                    Place::Drop => {}
+                }
+                Ok(Resolved::Added)
+            }
+            Item::DaemonSet(ds) => {
+                match self.place("DaemonSet", &ds.metadata, hash, file, |s| &s.daemon_sets) {
+                    Place::New => self.snap.add_daemon_set(ds),
+                    Place::Replace(i) => self.snap.daemon_sets[i] = ds,
+                    Place::Drop => {}
+                }
+                Ok(Resolved::Added)
+            }
+            Item::Revision(r) => {
+                match self.place("ControllerRevision", &r.metadata, hash, file, |s| {
+                    &s.revisions
+                }) {
+                    Place::New => self.snap.add_revision(r),
+                    Place::Replace(i) => self.snap.revisions[i] = r,
+                    Place::Drop => {}
+                }
+                Ok(Resolved::Added)
+            }
+        }
+    }
+
+    /// Where an object goes: new, in place of the copy kept (same UID, other content, higher
+    /// resourceVersion), or nowhere (a repeat).
+    fn place<T: HasMeta>(
+        &mut self,
+        kind: &'static str,
+        meta: &ObjectMeta,
+        hash: u64,
+        file: u32,
+        list: impl Fn(&Snapshot) -> &Vec<T>,
+    ) -> Place {
+        match self.first_sighting(kind, meta, hash, file) {
+            Sight::New => Place::New,
+            Sight::Repeat => Place::Drop,
+            Sight::Changed(uid_key) => {
+                let Some(rv) = meta.resource_version.parse::<u64>().ok() else {
+                    return Place::Drop;
+                };
+                let all = list(&self.snap);
+                let Some(i) = all.iter().position(|x| x.meta().uid == meta.uid) else {
+                    return Place::Drop;
+                };
+                match all[i].meta().resource_version.parse::<u64>() {
+                    Ok(kept) if rv > kept => {
+                        if let Some(s) = self.by_uid.get_mut(&uid_key) {
+                            s.content = hash;
+                        }
+                        Place::Replace(i)
+                    }
+                    _ => Place::Drop,
+                }
+            }
+        }
+    }
+
+    /// Whether the object is new. The same object seen again with the same content (dumps
+    /// often list it twice) is dropped silently; with other content, or the same name under
+    /// another UID, it is a conflict worth a warning (once an object); `place` then decides
+    /// whether a changed copy replaces the one kept.
+    fn first_sighting(
+        &mut self,
+        kind: &'static str,
+        meta: &ObjectMeta,
+        hash: u64,
+        file: u32,
+    ) -> Sight {
+        let code = kind_code(kind);
+        let id = if meta.namespace.is_empty() {
+            meta.name.clone()
+        } else {
+            format!("{}/{}", meta.namespace, meta.name)
+        };
+        let uid_key = (
+            code,
+            hash_str(if meta.uid.is_empty() { &id } else { &meta.uid }),
+        );
+        if let Some(first) = self.by_uid.get(&uid_key) {
+            if first.content == hash {
+                return Sight::Repeat;
+            }
+            if self.warned.insert(uid_key) {
+                let msg = format!(
+                    "{kind} {id} (UID {}) is in the input twice with different content ({} and \
+                     {}): the input mixes captures taken at different times or edited copies; \
+                     the one with the higher resourceVersion is used",
+                    meta.uid, self.files[first.file as usize], self.files[file as usize]
+                );
+                self.conflict(msg);
+            }
+            return Sight::Changed(uid_key);
+        }
+        let name_key = (code, hash_str(&id));
+        if !meta.uid.is_empty()
+            && let Some(&(other_uid, other_file)) = self.by_name.get(&name_key)
+            && other_uid != uid_key.1
+        {
+            let msg = format!(
+                "{kind} {id} is in the input under two UIDs ({} and {}): the input mixes \
+                 captures of different clusters, or of one cluster at different times; the \
+                 first one read is used",
+                self.files[other_file as usize], self.files[file as usize]
+            );
+            if self.warned.insert(name_key) {
+                self.conflict(msg);
+            }
+            return Sight::Repeat;
+        }
+        self.by_uid.insert(
+            uid_key,
+            Sighting {
+                content: hash,
+                file,
+            },
+        );
+        self.by_name.insert(name_key, (uid_key.1, file));
+        Sight::New
+    }
+
+    fn conflict(&mut self, msg: String) {
+        self.conflict_count += 1;
+        if self.conflicts.len() < NAMED_CONFLICTS {
+            self.conflicts.push(msg);
+        }
+    }
+
+    fn conflict_warnings(&self) -> Vec<String> {
+        let mut out = self.conflicts.clone();
+        if self.conflict_count > self.conflicts.len() {
+            out.push(format!(
+                "{} more objects conflict in the same way",
+                self.conflict_count - self.conflicts.len()
+            ));
+        }
+        out
+    }
+
+    fn kindless_warning(&self) -> Option<String> {
+        if self.kindless.is_empty() {
+            return None;
+        }
+        let total: usize = self.kindless.iter().map(|(_, n)| n).sum();
+        let names: Vec<&str> = self
+            .kindless
+            .iter()
+            .take(3)
+            .map(|(f, _)| f.as_str())
+            .collect();
+        let more = if self.kindless.len() > 3 {
+            format!(" and {} more files", self.kindless.len() - 3)
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "skipped {total} object(s) without `kind` in {}{more}: neither a selfLink nor the \
+             file name says nodes, daemonsets, pods or controllerrevisions",
+            names.join(", ")
+        ))
+    }
+
+    /// The snapshot with its warnings; `audit` adds those about what an audit needs.
+    fn finish(mut self, audit: bool) -> Snapshot {
+        let mut warnings = self.conflict_warnings();
+        if let Some(w) = self.kindless_warning() {
+            warnings.push(w);
+        }
+        if !self.skipped.is_empty() {
+            let names: Vec<&str> = self.skipped.iter().take(3).map(String::as_str).collect();
+            let more = if self.skipped.len() > 3 {
+                format!(" and {} more", self.skipped.len() - 3)
+            } else {
+                String::new()
+            };
+            warnings.push(format!(
+                "skipped in the directory walk: {}{more}",
+                names.join(", ")
+            ));
+        }
+        let s = &self.snap;
+        if audit && s.pods.is_empty() && !s.daemon_sets.is_empty() && !s.nodes.is_empty() {
+            warnings.push(
+                "no pods in the input: the capture is missing them, so every eligible pair \
+                 shows Missing (add `pods` to the kubectl get)"
+                    .to_string(),
+            );
+        }
+        self.snap.warnings.extend(warnings);
+        self.snap
+    }
+}
+
+enum Sight {
+    New,
+    Repeat,
+    /// Same UID, other content.
+    Changed((u8, u64)),
+}
+
+enum Place {
+    New,
+    Replace(usize),
+    Drop,
+}
+
+/// The objects the snapshot holds, by their metadata.
+trait HasMeta {
+    fn meta(&self) -> &ObjectMeta;
+}
+
+macro_rules! has_meta {
+    ($($t:ty),*) => {$(
+        impl HasMeta for $t {
+            fn meta(&self) -> &ObjectMeta {
+                &self.metadata
+            }
+        }
+    )*};
+}
+has_meta!(
+    crate::model::Node,
+    crate::model::Pod,
+    DaemonSet,
+    crate::model::ControllerRevision
+);
+
+enum Resolved {
+    Added,
+    Skipped,
+    Unknown(Value),
+    Bare,
+}

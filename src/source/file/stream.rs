@@ -1,0 +1,348 @@
+//! Reading a file or a stream document by document, without holding it whole: JSON documents
+//! one after another (`kubectl get -o json`, or the stream `kubectl cluster-info dump` prints,
+//! with the container logs it writes between them), or YAML (one or many documents).
+
+use std::io::Read;
+
+use serde::Deserialize;
+
+use super::doc::Doc;
+
+/// The log blocks `kubectl cluster-info dump` writes between its JSON documents
+/// (kubectl `pkg/cmd/clusterinfo/clusterinfo_dump.go`, `printContainer`): a START line, the
+/// container's log as it is, an END line naming the same container and pod.
+const LOG_START: &str = "==== START logs for container ";
+const LOG_END: &str = "==== END logs for container ";
+
+/// A buffered reader that counts the lines it hands out, for error positions.
+pub(super) struct Counted<R> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    /// Newlines handed out so far.
+    lines: u64,
+    /// Bytes handed out since the last newline.
+    col: u64,
+    eof: bool,
+}
+
+impl<R: Read> Counted<R> {
+    pub(super) fn new(inner: R) -> Self {
+        Counted {
+            inner,
+            buf: vec![0; 256 * 1024],
+            pos: 0,
+            len: 0,
+            lines: 0,
+            col: 0,
+            eof: false,
+        }
+    }
+
+    /// Make at least `n` bytes available (fewer at the end of the input).
+    fn fill(&mut self, n: usize) -> std::io::Result<()> {
+        if self.len - self.pos >= n || self.eof {
+            return Ok(());
+        }
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.len, 0);
+            self.len -= self.pos;
+            self.pos = 0;
+        }
+        if self.buf.len() < n {
+            self.buf.resize(n, 0);
+        }
+        while self.len < n && !self.eof {
+            match self.inner.read(&mut self.buf[self.len..]) {
+                Ok(0) => self.eof = true,
+                Ok(k) => self.len += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn available(&self) -> &[u8] {
+        &self.buf[self.pos..self.len]
+    }
+
+    fn consume(&mut self, n: usize) {
+        for &b in &self.buf[self.pos..self.pos + n] {
+            if b == b'\n' {
+                self.lines += 1;
+                self.col = 0;
+            } else {
+                self.col += 1;
+            }
+        }
+        self.pos += n;
+    }
+
+    fn peek(&mut self) -> std::io::Result<Option<u8>> {
+        self.fill(1)?;
+        Ok(self.available().first().copied())
+    }
+
+    /// The first byte that is not whitespace, without consuming anything (looks up to 1 MiB).
+    pub(super) fn peek_content(&mut self) -> std::io::Result<Option<u8>> {
+        let mut n = 4096;
+        loop {
+            self.fill(n)?;
+            let avail = self.available();
+            if let Some(b) = avail.iter().find(|b| !b.is_ascii_whitespace()) {
+                return Ok(Some(*b));
+            }
+            if avail.len() < n || n >= 1 << 20 {
+                return Ok(None);
+            }
+            n *= 4;
+        }
+    }
+
+    /// Skip a UTF-8 byte-order mark.
+    pub(super) fn skip_bom(&mut self) -> std::io::Result<()> {
+        self.fill(3)?;
+        if self.available().starts_with(b"\xef\xbb\xbf") {
+            self.pos += 3;
+        }
+        Ok(())
+    }
+
+    fn skip_whitespace(&mut self) -> std::io::Result<()> {
+        loop {
+            self.fill(1)?;
+            let n = self
+                .available()
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            if n == 0 {
+                return Ok(());
+            }
+            self.consume(n);
+        }
+    }
+
+    /// One line (without its newline), at most `max` bytes; `None` when longer.
+    fn line(&mut self, max: usize) -> std::io::Result<Option<Vec<u8>>> {
+        self.fill(max + 1)?;
+        let avail = self.available();
+        let end = avail.iter().position(|&b| b == b'\n');
+        match end {
+            Some(i) if i <= max => {
+                let line = avail[..i].to_vec();
+                self.consume(i + 1);
+                Ok(Some(line))
+            }
+            None if avail.len() <= max => {
+                let line = avail.to_vec();
+                self.consume(avail.len());
+                Ok(Some(line))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Consume up to and including `needle`; false when the input ends first.
+    fn skip_past(&mut self, needle: &[u8]) -> std::io::Result<bool> {
+        loop {
+            self.fill(needle.len().max(64 * 1024))?;
+            let avail = self.available();
+            if let Some(i) = avail.windows(needle.len()).position(|w| w == needle) {
+                self.consume(i + needle.len());
+                return Ok(true);
+            }
+            if self.eof {
+                let n = avail.len();
+                self.consume(n);
+                return Ok(false);
+            }
+            // Keep a tail that may hold the start of the needle.
+            let keep = needle.len() - 1;
+            let n = avail.len().saturating_sub(keep);
+            self.consume(n);
+        }
+    }
+
+    /// 1-based line and column of the next byte.
+    fn position(&self) -> (u64, u64) {
+        (self.lines + 1, self.col + 1)
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.len {
+            if self.eof {
+                return Ok(0);
+            }
+            self.fill(1)?;
+        }
+        // serde_json's reader asks for one byte at a time: keep that path short.
+        if let [only] = out {
+            let b = self.buf[self.pos];
+            *only = b;
+            self.pos += 1;
+            if b == b'\n' {
+                self.lines += 1;
+                self.col = 0;
+            } else {
+                self.col += 1;
+            }
+            return Ok(1);
+        }
+        let n = out.len().min(self.len - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+/// What went wrong, as one line (the caller prefixes the input's name).
+pub(super) type Fail = String;
+
+/// Read JSON documents one after another, skipping `kubectl cluster-info dump`'s log blocks.
+pub(super) fn read_json<R: Read>(
+    c: &mut Counted<R>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+) -> Result<(), Fail> {
+    loop {
+        c.skip_whitespace().map_err(io_fail)?;
+        let (line, col) = c.position();
+        match c.peek().map_err(io_fail)? {
+            None => return Ok(()),
+            Some(b'{' | b'[') => {
+                let mut de = serde_json::Deserializer::from_reader(&mut *c);
+                let doc = Doc::deserialize(&mut de).map_err(|e| json_fail(&e, line, col))?;
+                sink(doc)?;
+            }
+            Some(b'=') => {
+                let text = c.line(4096).map_err(io_fail)?.unwrap_or_default();
+                let text = String::from_utf8_lossy(&text);
+                let Some(what) = text
+                    .strip_prefix(LOG_START)
+                    .and_then(|r| r.strip_suffix(" ===="))
+                else {
+                    return Err(format!(
+                        "invalid JSON at line {line}, column {col}: expected a JSON document or \
+                         a `kubectl cluster-info dump` log block"
+                    ));
+                };
+                let end = format!("{LOG_END}{what} ====");
+                if !c.skip_past(end.as_bytes()).map_err(io_fail)? {
+                    return Err(format!(
+                        "the log block at line {line} (container {what}) has no END line: the \
+                         `kubectl cluster-info dump` output is cut short"
+                    ));
+                }
+            }
+            Some(_) => {
+                return Err(format!(
+                    "invalid JSON at line {line}, column {col}: expected a JSON document (or a \
+                     `kubectl cluster-info dump` log block)"
+                ));
+            }
+        }
+    }
+}
+
+fn io_fail(e: std::io::Error) -> Fail {
+    match e.kind() {
+        std::io::ErrorKind::InvalidData => {
+            "not UTF-8 text: expected kubectl -o json or -o yaml output".into()
+        }
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+/// A JSON error at a position relative to the document that started at `line`, `col`.
+fn json_fail(e: &serde_json::Error, line: u64, col: u64) -> Fail {
+    if e.is_io() {
+        return format!("cannot read: {}", strip_position(&e.to_string()));
+    }
+    let l = line + e.line() as u64 - 1;
+    let c = if e.line() == 1 {
+        col + e.column() as u64 - 1
+    } else {
+        e.column() as u64
+    };
+    let msg = strip_position(&e.to_string());
+    if e.is_data() {
+        format!("at line {l}, column {c}: {msg}")
+    } else {
+        format!("invalid JSON at line {l}, column {c}: {msg}")
+    }
+}
+
+fn strip_position(s: &str) -> String {
+    // serde_json appends " at line X column Y"; the position is given in front.
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s.to_string(),
+    }
+}
+
+/// The YAML reader's options: no cap on the size of the input or on its count of documents,
+/// nodes and events (a `kubectl get -o yaml` of a large cluster has millions, and documents
+/// are decoded one by one), but the protections against hostile input kept: anchors and aliases
+/// (alias bombs) at the library's defaults, and nesting depth at 128, as serde_json's limit for
+/// JSON (the default 64 is too shallow for some CRD schemas in a must-gather folder).
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: 128,
+            max_reader_input_bytes: None,
+            max_events: usize::MAX,
+            max_nodes: usize::MAX,
+            max_total_scalar_bytes: usize::MAX,
+            max_documents: usize::MAX,
+        },
+    }
+}
+
+/// Read YAML documents one by one.
+pub(super) fn read_yaml<R: Read>(
+    c: &mut Counted<R>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+) -> Result<(), Fail> {
+    for doc in serde_saphyr::read_with_options::<_, Doc>(c, yaml_options()) {
+        sink(doc.map_err(|e| yaml_fail(&e))?)?;
+    }
+    Ok(())
+}
+
+fn yaml_fail(e: &serde_saphyr::Error) -> Fail {
+    let text = e.to_string();
+    let mut first = text.lines().next().unwrap_or("").trim();
+    // The parser's own text repeats "error: line X column Y:"; the location is given once.
+    first = first.strip_prefix("error: ").unwrap_or(first);
+    if first.starts_with("line ")
+        && let Some(i) = first.find(": ")
+    {
+        first = &first[i + 2..];
+    }
+    match e.location() {
+        Some(loc) => format!(
+            "invalid YAML at line {}, column {}: {first}",
+            loc.line(),
+            loc.column()
+        ),
+        None => format!("invalid YAML: {first}"),
+    }
+}
+
+/// Read any input: JSON when it starts with `{` or `[`, else YAML.
+pub(super) fn read_any<R: Read>(
+    r: R,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+) -> Result<(), Fail> {
+    let mut c = Counted::new(r);
+    c.skip_bom().map_err(io_fail)?;
+    match c.peek_content().map_err(io_fail)? {
+        Some(b'{' | b'[') => read_json(&mut c, sink),
+        Some(_) => read_yaml(&mut c, sink),
+        None => Ok(()),
+    }
+}
