@@ -108,12 +108,7 @@ pub fn report_schema() -> String {
 
 /// The completion script for `kubectl-ds_coverage` in one shell's language.
 pub fn write_completion(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<()> {
-    use clap::CommandFactory;
-    let mut cmd = cli::Cli::command();
-    let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "kubectl-ds_coverage", &mut buf);
-    out.write_all(&buf)?;
-    Ok(())
+    Ok(complete::write_script(shell, out)?)
 }
 
 /// Read the objects; for a cluster, also settle the namespace (the context's, unless -n or -A)
