@@ -44,7 +44,7 @@ pub struct Cli {
 pub enum Command {
     /// Every rule, checked, for one (DaemonSet, node) pair, and what to change.
     Explain(ExplainArgs),
-    /// Print the JSON Schema of the `-o json` report.
+    /// Print the JSON Schema of the `-o json` report (as JSON, or YAML with -o yaml).
     Schema,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completion {
@@ -365,7 +365,7 @@ fn formats_of(sub: &str) -> Option<Vec<clap::builder::PossibleValue>> {
             PossibleValue::new("yaml").help("The plan or result as YAML"),
         ]),
         "schema" => Some(vec![
-            PossibleValue::new("json").help("The JSON Schema as JSON (the default)"),
+            PossibleValue::new("json").help("The JSON Schema as JSON"),
             PossibleValue::new("yaml").help("The JSON Schema as YAML"),
         ]),
         _ => None,
@@ -397,12 +397,8 @@ pub fn command() -> clap::Command {
             let parser = clap::builder::PossibleValuesParser::new(values).map(|s: String| {
                 <Format as ValueEnum>::from_str(&s, false).unwrap_or(Format::Json)
             });
-            own.push(
-                output
-                    .clone()
-                    .value_parser(parser)
-                    .hide_default_value(name == "schema"),
-            );
+            let default = if name == "schema" { "json" } else { "table" };
+            own.push(output.clone().value_parser(parser).default_value(default));
         }
         cmd = cmd.mut_subcommand(&name, |sub| sub.args(own));
     }

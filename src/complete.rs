@@ -248,19 +248,6 @@ fn candidates(typed: &[String], current: &str, env: &CompletionEnv) -> (Candidat
                 NO_FILE,
             )
         }
-        (Some("schema"), 0) => {
-            let docs = [
-                ("report", "the report (-o json)"),
-                ("explain", "explain's JSON"),
-                ("plan", "fix's plan and result JSON"),
-            ];
-            (
-                docs.iter()
-                    .map(|(v, h)| (v.to_string(), h.to_string()))
-                    .collect(),
-                NO_FILE,
-            )
-        }
         (Some("help"), 0) => (
             subcommands()
                 .into_iter()
@@ -289,12 +276,23 @@ fn flag_values(id: &str, t: &Typed, env: &CompletionEnv) -> (Candidates, u32) {
             .collect::<Candidates>()
     };
     match id {
-        "output" => (
-            plain(&[
-                "table", "wide", "matrix", "json", "yaml", "markdown", "junit",
-            ]),
-            NO_FILE,
-        ),
+        // The formats of the subcommand typed (explain, fix and schema print fewer).
+        "output" => {
+            let mut root = crate::cli::command();
+            root.build();
+            let cmd = t
+                .subcommand
+                .as_deref()
+                .and_then(|s| root.find_subcommand(s))
+                .unwrap_or(&root);
+            let formats = cmd
+                .get_arguments()
+                .find(|a| a.get_id() == "output")
+                .map(|a| a.get_possible_values())
+                .unwrap_or_default();
+            let names: Vec<&str> = formats.iter().map(|v| v.get_name()).collect();
+            (plain(&names), NO_FILE)
+        }
         "color" => (plain(&["auto", "always", "never"]), NO_FILE),
         "dry_run" => (plain(&["client", "server", "none"]), NO_FILE),
         "fail_on" => (
@@ -483,10 +481,7 @@ mod tests {
         for sub in ["explain\t", "schema\t", "completion\t", "fix\t", "help\t"] {
             assert!(all.contains(sub), "{sub} in {all}");
         }
-        assert_eq!(
-            complete(&["schema", ""]),
-            "report\tthe report (-o json)\nexplain\texplain's JSON\nplan\tfix's plan and result JSON\n:4\n"
-        );
+        assert_eq!(complete(&["schema", "-o", ""]), "json\nyaml\n:4\n");
         let help = complete(&["help", "f"]);
         assert!(help.starts_with("fix\t"), "{help}");
         assert_eq!(complete(&["completion", "f"]), "fish\n:4\n");

@@ -19,6 +19,7 @@ pub mod quantity;
 pub mod reason;
 pub mod render;
 pub mod report;
+pub mod schema;
 pub mod snapshot;
 pub mod source;
 
@@ -48,7 +49,7 @@ pub fn run(
             return Ok(Exit::Ok);
         }
         config::Mode::Schema => {
-            writeln!(out, "{}", report_schema())?;
+            schema::write(config.render.format, out)?;
             return Ok(Exit::Ok);
         }
         _ => {}

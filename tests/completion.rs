@@ -365,9 +365,9 @@ fn binary_completion(shell: Shell) {
     );
     t.inserts(&format!("{p} sch"), &format!("{p} schema"));
     t.offers(
-        &format!("{p} schema "),
-        &["report", "explain", "plan"],
-        &["decoy-file.txt"],
+        &format!("{p} schema -o "),
+        &["json", "yaml"],
+        &["table", "decoy-file.txt"],
     );
     t.offers(&format!("{p} help "), &["explain", "fix", "schema"], &[]);
     t.inserts(
