@@ -315,7 +315,6 @@ const NOT_FOR: &[(&str, &[&str])] = &[
     (
         "explain",
         &[
-            "all_namespaces",
             "selector",
             "node_selector",
             "include_ineligible",
