@@ -44,7 +44,7 @@ pub struct Cli {
 pub enum Command {
     /// Every rule, checked, for one (DaemonSet, node) pair, and what to change.
     Explain(ExplainArgs),
-    /// Print the JSON Schema of the `-o json` report.
+    /// Print the JSON Schema of the `-o json` report (as JSON, or YAML with -o yaml).
     Schema,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completion {
@@ -133,33 +133,33 @@ pub enum DryRunArg {
 pub struct GateArgs {
     /// Exit 1 when DaemonSets are not where they should be (eligible pairs not Ready, and
     /// misscheduled pairs); a short verdict goes to stderr in every output format.
-    #[arg(long)]
+    #[arg(global = true, long)]
     pub check: bool,
 
     /// States that fail the gate, comma-separated: Missing, Pending, NotReady, Failed,
     /// Misscheduled, outdated. Default: all but outdated.
-    #[arg(long, value_name = "STATES", value_delimiter = ',')]
+    #[arg(global = true, long, value_name = "STATES", value_delimiter = ',')]
     pub fail_on: Vec<String>,
 
     /// Pass a DaemonSet whose coverage is at least PCT percent despite not-Ready pairs.
-    #[arg(long, value_name = "PCT")]
+    #[arg(global = true, long, value_name = "PCT")]
     pub min_coverage: Option<f64>,
 
     /// Ignore nodes and pods younger than this (e.g. 2m); measured against --as-of when given.
-    #[arg(long, value_name = "DURATION")]
+    #[arg(global = true, long, value_name = "DURATION")]
     pub grace: Option<String>,
 
     /// Ignore nodes whose own Ready condition is not True.
-    #[arg(long)]
+    #[arg(global = true, long)]
     pub ignore_unready_nodes: bool,
 
     /// Count nodes that the cluster autoscaler or Karpenter is removing (ignored by default).
-    #[arg(long)]
+    #[arg(global = true, long)]
     pub include_draining_nodes: bool,
 
     /// Require every node matching this label selector to be eligible for every audited
     /// DaemonSet (catches a toleration or selector typo before desired=0 goes unnoticed).
-    #[arg(long, value_name = "SELECTOR")]
+    #[arg(global = true, long, value_name = "SELECTOR")]
     pub expect_nodes: Option<String>,
 }
 
@@ -339,6 +339,160 @@ pub enum ColorWhen {
     Auto,
     Always,
     Never,
+}
+
+/// Flags of the report that do not apply to each subcommand: hidden from its help and
+/// completion, and refused (a usage error naming the subcommand) when given.
+const NOT_FOR: &[(&str, &[&str])] = &[
+    (
+        "explain",
+        &[
+            "selector",
+            "node_selector",
+            "include_ineligible",
+            "group_by",
+            "all_nodes",
+            "no_headers",
+        ],
+    ),
+    (
+        "fix",
+        &[
+            "manifest",
+            "include_ineligible",
+            "group_by",
+            "all_nodes",
+            "no_headers",
+            "color",
+        ],
+    ),
+    ("schema", &["*"]),
+    ("completion", &["*"]),
+];
+
+/// The report's gate flags: `--check` and its policy, for no subcommand.
+const GATE: &[&str] = &[
+    "check",
+    "fail_on",
+    "min_coverage",
+    "grace",
+    "ignore_unready_nodes",
+    "include_draining_nodes",
+    "expect_nodes",
+];
+
+/// The formats each subcommand prints (`-o`), with what each one shows there.
+fn formats_of(sub: &str) -> Option<Vec<clap::builder::PossibleValue>> {
+    use clap::builder::PossibleValue;
+    match sub {
+        "explain" => Some(vec![
+            PossibleValue::new("table").help("Every rule, checked, with what to change"),
+            PossibleValue::new("json").help("The explanation as JSON (schemaVersion 1)"),
+            PossibleValue::new("yaml").help("The explanation as YAML"),
+        ]),
+        "fix" => Some(vec![
+            PossibleValue::new("table").help("The plan (and, when acting, each result)"),
+            PossibleValue::new("json").help("The plan or result as JSON (schemaVersion 1)"),
+            PossibleValue::new("yaml").help("The plan or result as YAML"),
+        ]),
+        "schema" => Some(vec![
+            PossibleValue::new("json").help("The JSON Schema as JSON"),
+            PossibleValue::new("yaml").help("The JSON Schema as YAML"),
+        ]),
+        _ => None,
+    }
+}
+
+/// The command line definition with each subcommand's help trimmed to the flags that apply
+/// to it (see [`parse_from`]).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    use clap::builder::TypedValueParser;
+    let mut cmd = Cli::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        // A subcommand's own copy of a global flag is kept when clap propagates the globals.
+        let not_for = not_applicable(&cmd, &name);
+        let mut own: Vec<clap::Arg> = cmd
+            .get_arguments()
+            .filter(|a| not_for.iter().any(|id| a.get_id() == id.as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect();
+        if let (Some(values), Some(output)) = (
+            formats_of(&name),
+            cmd.get_arguments().find(|a| a.get_id() == "output"),
+        ) {
+            let parser = clap::builder::PossibleValuesParser::new(values).map(|s: String| {
+                <Format as ValueEnum>::from_str(&s, false).unwrap_or(Format::Json)
+            });
+            let default = if name == "schema" { "json" } else { "table" };
+            own.push(output.clone().value_parser(parser).default_value(default));
+        }
+        cmd = cmd.mut_subcommand(&name, |sub| sub.args(own));
+    }
+    cmd
+}
+
+/// Ids of the flags that do not apply to subcommand `sub`.
+fn not_applicable(cmd: &clap::Command, sub: &str) -> Vec<String> {
+    let listed = NOT_FOR
+        .iter()
+        .find(|(name, _)| *name == sub)
+        .map(|(_, ids)| *ids)
+        .unwrap_or(&[]);
+    if cmd.find_subcommand(sub).is_none() {
+        return Vec::new();
+    }
+    cmd.get_arguments()
+        .filter(|a| a.is_global_set())
+        .map(|a| a.get_id().to_string())
+        .filter(|id| {
+            let everything = listed.contains(&"*") && !(sub == "schema" && id == "output");
+            GATE.contains(&id.as_str()) || everything || listed.contains(&id.as_str())
+        })
+        .collect()
+}
+
+/// Parse the command line: clap's parse, then refuse flags given to a subcommand they do not
+/// apply to (clap's own errors, exit code 2 in `main`).
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::FromArgMatches;
+    use clap::parser::ValueSource;
+    let mut cmd = command();
+    let matches = cmd.try_get_matches_from_mut(args)?;
+    if let Some((sub, sub_matches)) = matches.subcommand() {
+        for id in not_applicable(&cmd, sub) {
+            let given = |m: &clap::ArgMatches| {
+                m.try_contains_id(&id).unwrap_or(false)
+                    && m.value_source(&id) == Some(ValueSource::CommandLine)
+            };
+            if given(sub_matches) || given(&matches) {
+                let flag = cmd
+                    .get_arguments()
+                    .find(|a| a.get_id() == id.as_str())
+                    .and_then(|a| a.get_long())
+                    .unwrap_or(id.as_str());
+                let mut sc = cmd.find_subcommand(sub).cloned().unwrap_or_default();
+                return Err(sc.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("`{sub}` does not take --{flag}"),
+                ));
+            }
+        }
+    }
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+}
+
+/// [`parse_from`] on the process's arguments.
+pub fn parse() -> Result<Cli, clap::Error> {
+    parse_from(kubectl_verbosity(std::env::args_os()))
 }
 
 /// kubectl's verbosity forms as clap reads them: `-v 6`, `--v 6` and `-v6` become `--v=6` (a

@@ -7,9 +7,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use clap::CommandFactory;
 
-use crate::cli::Cli;
 use crate::client::{ConnectArgs, FetchArgs, connect, encode};
 
 /// Cobra's directives.
@@ -25,13 +23,20 @@ pub struct CompletionEnv {
 }
 
 /// The words typed so far and the one being completed (last, possibly empty).
+///
+/// As cobra's `__complete` does: for `--flag=prefix` the answer is the bare values that start
+/// with `prefix` (the shells' scripts, and kubectl's, put `--flag=` back in front).
 pub fn run(words: &[String], env: &CompletionEnv, out: &mut dyn Write) -> std::io::Result<()> {
     let (typed, current) = match words.split_last() {
         Some((cur, rest)) => (rest, cur.as_str()),
         None => (&[][..], ""),
     };
     let (candidates, directive) = candidates(typed, current, env);
-    for (value, help) in candidates.iter().filter(|(v, _)| v.starts_with(current)) {
+    let prefix = match split_flag_value(current) {
+        Some((_, value)) => value,
+        None => current,
+    };
+    for (value, help) in candidates.iter().filter(|(v, _)| v.starts_with(prefix)) {
         if help.is_empty() {
             writeln!(out, "{value}")?;
         } else {
@@ -41,11 +46,42 @@ pub fn run(words: &[String], env: &CompletionEnv, out: &mut dyn Write) -> std::i
     writeln!(out, ":{directive}")
 }
 
+/// `--flag=value` (or `-o=value`) as (`--flag`, `value`).
+fn split_flag_value(word: &str) -> Option<(&str, &str)> {
+    word.split_once('=').filter(|_| word.starts_with('-'))
+}
+
+/// The completion script for `kubectl-ds_coverage` in one shell's language. Bash, zsh and fish
+/// get scripts that ask the binary (`__complete`, the engine above); PowerShell and elvish get
+/// clap_complete's static scripts.
+pub fn write_script(shell: clap_complete::Shell, out: &mut dyn Write) -> std::io::Result<()> {
+    use clap_complete::Shell;
+    let script = match shell {
+        Shell::Bash => include_str!("../completions/kubectl-ds_coverage.bash"),
+        Shell::Zsh => include_str!("../completions/_kubectl-ds_coverage"),
+        Shell::Fish => include_str!("../completions/kubectl-ds_coverage.fish"),
+        other => {
+            let mut cmd = crate::cli::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(other, &mut cmd, "kubectl-ds_coverage", &mut buf);
+            return out.write_all(&buf);
+        }
+    };
+    out.write_all(script.as_bytes())
+}
+
 type Candidates = Vec<(String, String)>;
 
+/// A flag that takes a value: its spellings, its id, and whether the value must follow `=`.
+struct ValueFlag {
+    names: Vec<String>,
+    id: String,
+    require_equals: bool,
+}
+
 /// Flags that take a value, with their aliases, from the clap definition.
-fn value_flags() -> Vec<(Vec<String>, String)> {
-    let mut cmd = Cli::command();
+fn value_flags() -> Vec<ValueFlag> {
+    let mut cmd = crate::cli::command();
     cmd.build();
     let mut out = Vec::new();
     let subs: Vec<&clap::Command> = std::iter::once(&cmd).chain(cmd.get_subcommands()).collect();
@@ -59,15 +95,51 @@ fn value_flags() -> Vec<(Vec<String>, String)> {
                 if let Some(s) = a.get_short() {
                     names.push(format!("-{s}"));
                 }
-                out.push((names, a.get_id().to_string()));
+                out.push(ValueFlag {
+                    names,
+                    id: a.get_id().to_string(),
+                    require_equals: a.is_require_equals_set(),
+                });
             }
         }
     }
     out
 }
 
+/// The subcommands, with their one-line help, and clap's `help`.
+fn subcommands() -> Candidates {
+    let mut cmd = crate::cli::command();
+    cmd.build();
+    cmd.get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| {
+            let about = s.get_about().map(|a| a.to_string()).unwrap_or_default();
+            (s.get_name().to_string(), first_sentence(&about))
+        })
+        .collect()
+}
+
+/// A short description for the shells' menus: the first sentence, at most about 60 columns.
+fn first_sentence(help: &str) -> String {
+    let mut end = help.len();
+    for (i, _) in help.match_indices(". ") {
+        let before = &help[..i];
+        if !before.ends_with('.') && !before.ends_with("e.g") && !before.ends_with("i.e") {
+            end = i;
+            break;
+        }
+    }
+    let sentence = help[..end].trim_end_matches('.');
+    if sentence.chars().count() <= 60 {
+        return sentence.to_string();
+    }
+    let cut: String = sentence.chars().take(60).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '(']))
+}
+
 fn flags(subcommand: Option<&str>) -> Candidates {
-    let mut root = Cli::command();
+    let mut root = crate::cli::command();
     root.build();
     let cmd = match subcommand.and_then(|s| root.find_subcommand(s)) {
         Some(sub) => sub.clone(),
@@ -78,13 +150,8 @@ fn flags(subcommand: Option<&str>) -> Candidates {
         .filter(|a| !a.is_hide_set() && !a.is_positional())
         .filter_map(|a| {
             let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
-            let help = help
-                .split(". ")
-                .next()
-                .unwrap_or("")
-                .trim_end_matches('.')
-                .to_string();
-            a.get_long().map(|l| (format!("--{l}"), help))
+            a.get_long()
+                .map(|l| (format!("--{l}"), first_sentence(&help)))
         })
         .collect();
     out.sort();
@@ -104,28 +171,27 @@ struct Typed {
 
 fn scan(words: &[String]) -> Typed {
     let takes_value = value_flags();
+    let subcommands = subcommands();
     let mut t = Typed::default();
     let mut i = 0;
     while i < words.len() {
         let w = &words[i];
-        let (flag, inline) = match w.split_once('=') {
-            Some((f, v)) if w.starts_with('-') => (f.to_string(), Some(v.to_string())),
-            _ => (w.clone(), None),
+        let (flag, inline) = match split_flag_value(w) {
+            Some((f, v)) => (f.to_string(), Some(v.to_string())),
+            None => (w.clone(), None),
         };
         if flag.starts_with('-') && flag.len() > 1 {
-            let id = takes_value
-                .iter()
-                .find(|(names, _)| names.contains(&flag))
-                .map(|(_, id)| id.clone());
-            let value = match (&id, inline) {
+            let known = takes_value.iter().find(|f| f.names.contains(&flag));
+            let value = match (known, inline) {
                 (Some(_), Some(v)) => Some(v),
-                (Some(_), None) => {
+                // `--dry-run server`: the value must follow `=`, so `server` is an argument.
+                (Some(f), None) if !f.require_equals => {
                     i += 1;
                     words.get(i).cloned()
                 }
-                (None, _) => None,
+                _ => None,
             };
-            match id.as_deref() {
+            match known.map(|f| f.id.as_str()) {
                 Some("kubeconfig") => t.kubeconfig = value,
                 Some("context") => t.context = value,
                 Some("namespace") => t.namespace = value,
@@ -136,7 +202,7 @@ fn scan(words: &[String]) -> Typed {
             }
         } else if t.subcommand.is_none()
             && t.positionals.is_empty()
-            && matches!(w.as_str(), "explain" | "completion" | "fix")
+            && subcommands.iter().any(|(name, _)| name == w)
         {
             t.subcommand = Some(w.clone());
         } else {
@@ -149,37 +215,25 @@ fn scan(words: &[String]) -> Typed {
 
 fn candidates(typed: &[String], current: &str, env: &CompletionEnv) -> (Candidates, u32) {
     let t = scan(typed);
-    // A value for the flag just typed?
+    // A value for the flag just typed (`-o <TAB>`); not for flags whose value follows `=`.
     if let Some(prev) = typed
         .last()
         .filter(|p| p.starts_with('-') && !p.contains('='))
-    {
-        let id = value_flags()
+        && let Some(f) = value_flags()
             .into_iter()
-            .find(|(names, _)| names.contains(prev))
-            .map(|(_, id)| id);
-        if let Some(id) = id {
-            return flag_values(&id, &t, env);
-        }
+            .find(|f| f.names.contains(prev) && !f.require_equals)
+    {
+        return flag_values(&f.id, &t, env);
     }
-    if let Some((flag, _)) = current
-        .split_once('=')
-        .filter(|_| current.starts_with("--"))
-    {
-        // `--output=` style: complete the value with the flag prefix kept.
-        if let Some((_, id)) = value_flags()
+    if let Some((flag, _)) = split_flag_value(current) {
+        // `--output=<TAB>`: the values alone (see `run`).
+        return match value_flags()
             .into_iter()
-            .find(|(names, _)| names.iter().any(|n| n == flag))
+            .find(|f| f.names.iter().any(|n| n == flag))
         {
-            let (values, directive) = flag_values(&id, &t, env);
-            return (
-                values
-                    .into_iter()
-                    .map(|(v, h)| (format!("{flag}={v}"), h))
-                    .collect(),
-                directive,
-            );
-        }
+            Some(f) => flag_values(&f.id, &t, env),
+            None => (Vec::new(), NO_FILE),
+        };
     }
     if current.starts_with('-') {
         return (flags(t.subcommand.as_deref()), NO_FILE);
@@ -195,6 +249,13 @@ fn candidates(typed: &[String], current: &str, env: &CompletionEnv) -> (Candidat
                 NO_FILE,
             )
         }
+        (Some("help"), 0) => (
+            subcommands()
+                .into_iter()
+                .filter(|(name, _)| name != "help")
+                .collect(),
+            NO_FILE,
+        ),
         (Some("explain"), 0) => (cluster_names(&t, env, Kind::DaemonSets), NO_FILE),
         (Some("explain"), 1) => (cluster_names(&t, env, Kind::Nodes), NO_FILE),
         (Some("fix"), _) => (cluster_names(&t, env, Kind::DaemonSets), NO_FILE),
@@ -202,15 +263,7 @@ fn candidates(typed: &[String], current: &str, env: &CompletionEnv) -> (Candidat
         (None, n) => {
             let mut c = cluster_names(&t, env, Kind::DaemonSets);
             if n == 0 {
-                c.push((
-                    "explain".into(),
-                    "every rule, checked, for one DaemonSet and node".into(),
-                ));
-                c.push(("completion".into(), "shell completion script".into()));
-                c.push((
-                    "fix".into(),
-                    "plan the removal of drift, and carry it out with --yes".into(),
-                ));
+                c.extend(subcommands());
             }
             (c, NO_FILE)
         }
@@ -224,12 +277,23 @@ fn flag_values(id: &str, t: &Typed, env: &CompletionEnv) -> (Candidates, u32) {
             .collect::<Candidates>()
     };
     match id {
-        "output" => (
-            plain(&[
-                "table", "wide", "matrix", "json", "yaml", "markdown", "junit",
-            ]),
-            NO_FILE,
-        ),
+        // The formats of the subcommand typed (explain, fix and schema print fewer).
+        "output" => {
+            let mut root = crate::cli::command();
+            root.build();
+            let cmd = t
+                .subcommand
+                .as_deref()
+                .and_then(|s| root.find_subcommand(s))
+                .unwrap_or(&root);
+            let formats = cmd
+                .get_arguments()
+                .find(|a| a.get_id() == "output")
+                .map(|a| a.get_possible_values())
+                .unwrap_or_default();
+            let names: Vec<&str> = formats.iter().map(|v| v.get_name()).collect();
+            (plain(&names), NO_FILE)
+        }
         "color" => (plain(&["auto", "always", "never"]), NO_FILE),
         "dry_run" => (plain(&["client", "server", "none"]), NO_FILE),
         "fail_on" => (
@@ -389,7 +453,9 @@ mod tests {
         assert!(out.lines().any(|l| l == "matrix"), "{out}");
         assert!(out.ends_with(":4\n"));
         assert_eq!(complete(&["--output", "ja"]), ":4\n");
-        assert_eq!(complete(&["--output=js"]), "--output=json\n:4\n");
+        // Cobra strips `--output=` before completing, and the shells put it back.
+        assert_eq!(complete(&["--output=js"]), "json\n:4\n");
+        assert_eq!(complete(&["-o=ya"]), "yaml\n:4\n");
     }
 
     #[test]
@@ -399,6 +465,11 @@ mod tests {
         assert!(out.contains("--all-nodes\t"), "{out}");
         let explain = complete(&["explain", "--"]);
         assert!(explain.contains("--namespace\t"), "{explain}");
+        // Flags that do not apply to explain are not offered there.
+        for absent in ["--selector\t", "--group-by\t", "--check\t", "--all-nodes\t"] {
+            assert!(!explain.contains(absent), "{absent} in {explain}");
+        }
+        assert_eq!(complete(&["completion", "--"]), "--help\tPrint help\n:4\n");
     }
 
     #[test]
@@ -410,6 +481,13 @@ mod tests {
     fn subcommands_and_shells() {
         let out = complete(&["ex"]);
         assert!(out.starts_with("explain\t"), "{out}");
+        let all = complete(&[""]);
+        for sub in ["explain\t", "schema\t", "completion\t", "fix\t", "help\t"] {
+            assert!(all.contains(sub), "{sub} in {all}");
+        }
+        assert_eq!(complete(&["schema", "-o", ""]), "json\nyaml\n:4\n");
+        let help = complete(&["help", "f"]);
+        assert!(help.starts_with("fix\t"), "{help}");
         assert_eq!(complete(&["completion", "f"]), "fish\n:4\n");
     }
 
@@ -445,8 +523,12 @@ mod tests {
         }
         assert_eq!(
             complete(&["fix", "--dry-run="]),
-            "--dry-run=client\n--dry-run=server\n--dry-run=none\n:4\n"
+            "client\nserver\nnone\n:4\n"
         );
+        assert_eq!(complete(&["fix", "--dry-run=s"]), "server\n:4\n");
+        // `--dry-run` takes its value only after `=`: a space ends it.
+        let after_space = complete(&["fix", "--dry-run", ""]);
+        assert!(!after_space.contains("client"), "{after_space}");
         assert_eq!(complete(&["fix", "--plan-file", ""]), ":0\n");
     }
 }

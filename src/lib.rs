@@ -21,6 +21,7 @@ pub mod reason;
 pub mod render;
 pub mod report;
 pub mod session;
+pub mod schema;
 pub mod snapshot;
 pub mod source;
 
@@ -50,7 +51,7 @@ pub fn run(
             return Ok(Exit::Ok);
         }
         config::Mode::Schema => {
-            writeln!(out, "{}", report_schema())?;
+            schema::write(config.render.format, out)?;
             return Ok(Exit::Ok);
         }
         _ => {}
@@ -118,12 +119,7 @@ pub fn report_schema() -> String {
 
 /// The completion script for `kubectl-ds_coverage` in one shell's language.
 pub fn write_completion(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<()> {
-    use clap::CommandFactory;
-    let mut cmd = cli::Cli::command();
-    let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "kubectl-ds_coverage", &mut buf);
-    out.write_all(&buf)?;
-    Ok(())
+    Ok(complete::write_script(shell, out)?)
 }
 
 fn no_daemon_sets_message(audit: &coverage::Options, input: &Input) -> String {

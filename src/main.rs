@@ -3,8 +3,6 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
-use ds_coverage::cli::Cli;
 use ds_coverage::config::{Config, Env};
 use ds_coverage::error::Exit;
 
@@ -41,7 +39,7 @@ fn main() -> ExitCode {
         let _ = ds_coverage::complete::run(&args[2..], &env, &mut std::io::stdout().lock());
         return Exit::Ok.into();
     }
-    let cli = match Cli::try_parse_from(ds_coverage::cli::kubectl_verbosity(std::env::args_os())) {
+    let cli = match ds_coverage::cli::parse() {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are successes; everything else clap rejects is a usage error.

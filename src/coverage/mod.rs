@@ -139,7 +139,7 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
         totals.merge(&r.counts);
     }
     totals.finish();
-    let mut warnings = Vec::new();
+    let mut warnings = snap.warnings.clone();
     if nodes.is_empty() && !reports.is_empty() {
         warnings.push(if snap.nodes.is_empty() {
             "no nodes in the input: nothing could be checked (add `nodes` to the kubectl get)"
