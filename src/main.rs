@@ -63,6 +63,7 @@ fn main() -> ExitCode {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         stdout_is_terminal: std::io::stdout().is_terminal(),
         stdin_is_terminal: std::io::stdin().is_terminal(),
+        width: terminal_width(),
     };
     let result = Config::from_cli(cli, &env).and_then(|config| {
         let mut out = ClosablePipe::new(std::io::BufWriter::new(std::io::stdout().lock()));
@@ -83,6 +84,22 @@ fn main() -> ExitCode {
             e.exit().into()
         }
     }
+}
+
+/// The columns of the terminal standard output is, else `COLUMNS` (as shells export it, and
+/// as tests and CI set it); `None` when neither tells.
+fn terminal_width() -> Option<usize> {
+    let stdout = std::io::stdout();
+    if stdout.is_terminal()
+        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(&stdout)
+        && w > 0
+    {
+        return Some(usize::from(w));
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|w| *w > 0)
 }
 
 /// Standard output or error whose reader may go away (`| head`, `2>&-`). Once the pipe is closed,
