@@ -61,6 +61,9 @@ pub struct RenderOptions {
     pub hide_covered: bool,
     /// Matrix: at most this many DaemonSet columns per page.
     pub max_columns: Option<usize>,
+    /// Colour what goes to stderr (the gate's verdict): `--color`, else a terminal and no
+    /// `NO_COLOR`.
+    pub stderr_color: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -279,6 +282,11 @@ impl Config {
             all_problems: cli.output.all_problems || audit.names.len() == 1,
             hide_covered: cli.output.hide_covered,
             max_columns: cli.output.max_columns,
+            stderr_color: match cli.output.color {
+                ColorWhen::Always => true,
+                ColorWhen::Never => false,
+                ColorWhen::Auto => env.stderr_is_terminal && !env.no_color,
+            },
         };
         let gate = gate_policy(cli.gate)?;
         Ok(Config {

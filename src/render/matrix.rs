@@ -112,14 +112,16 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
             if n > 0 {
                 writeln!(out)?;
             }
-            writeln!(
-                out,
-                "DaemonSets {}–{} (page {} of {})",
+            let (first, last) = (
                 page.first().map_or(0, |i| i + 1),
                 page.last().map_or(0, |i| i + 1),
-                n + 1,
-                pages.len()
-            )?;
+            );
+            let which = if first == last {
+                format!("DaemonSet {first}")
+            } else {
+                format!("DaemonSets {first}–{last}")
+            };
+            writeln!(out, "{which} (page {} of {})", n + 1, pages.len())?;
         }
         if !opts.no_headers {
             let mut line = format!("{:label_w$}  {:status_w$}", first_header, second_header);

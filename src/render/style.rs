@@ -102,6 +102,19 @@ impl Painter {
     }
 }
 
+/// The gate's verdict text with its first word (PASS or FAIL) painted green or red.
+pub fn verdict(text: &str, passed: bool, color: bool) -> String {
+    let word = if passed { "PASS" } else { "FAIL" };
+    match text.strip_prefix(word) {
+        Some(rest) if color => {
+            let tone = if passed { Tone::Good } else { Tone::Bad };
+            let p = Painter { color };
+            format!("{}{rest}", p.bold(&p.paint(word, tone)))
+        }
+        _ => text.to_string(),
+    }
+}
+
 /// A percentage as the tables print it: one decimal, rounded down so 99.96 % never reads 100.0 %.
 pub fn percent(p: f64) -> String {
     format!("{:.1}%", (p * 10.0).floor() / 10.0)

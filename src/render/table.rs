@@ -230,9 +230,15 @@ pub fn render(
     let l = layout(report, !opts.no_headers, width);
     let gap = " ".repeat(l.gap);
     if !opts.no_headers {
+        // A namespace column cut narrower than its header is headed NS.
+        let ns_head = if l.ns_w < "NAMESPACE".len() {
+            "NS"
+        } else {
+            "NAMESPACE"
+        };
         let mut line = format!(
             "{:ns$}  {:name$}",
-            "NAMESPACE",
+            ns_head,
             "NAME",
             ns = l.ns_w,
             name = l.name_w
