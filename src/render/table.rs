@@ -135,6 +135,9 @@ fn short_columns(report: &Report) -> Vec<Column> {
     cols
 }
 
+/// A way of turning the counts into columns ([`full_columns`], [`short_columns`]).
+type ColumnSet = fn(&Report) -> Vec<Column>;
+
 /// How the rows are laid out to fit the width.
 struct Layout {
     gap: usize,
@@ -191,7 +194,7 @@ fn layout(report: &Report, headers: bool, width: usize) -> Layout {
             .filter(|c| !(c.optional && c.all_zero()))
             .collect()
     };
-    let tries: [(usize, fn(&Report) -> Vec<Column>, bool); 5] = [
+    let tries: [(usize, ColumnSet, bool); 5] = [
         (3, full_columns, false),
         (2, full_columns, false),
         (2, short_columns, false),
