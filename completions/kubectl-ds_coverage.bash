@@ -53,7 +53,7 @@ _kubectl__ds_coverage() {
 
     case "${cmd}" in
         kubectl__ds_coverage)
-            opts="-n -A -l -f -o -v -h -V --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --check --fail-on --min-coverage --grace --ignore-unready-nodes --include-draining-nodes --expect-nodes --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help --version explain schema completion fix help"
+            opts="-n -A -l -f -o -v -h -V --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --hide-covered --max-columns --all-problems --no-headers --color --check --fail-on --min-coverage --grace --ignore-unready-nodes --include-draining-nodes --expect-nodes --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help --version explain schema completion fix help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -104,6 +104,10 @@ _kubectl__ds_coverage() {
                     return 0
                     ;;
                 --group-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-columns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -175,7 +179,7 @@ _kubectl__ds_coverage() {
             return 0
             ;;
         kubectl__subcmd__ds_coverage__subcmd__completion)
-            opts="-n -A -l -f -o -v -h --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help bash elvish fish powershell zsh"
+            opts="-n -A -l -f -o -v -h --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --hide-covered --max-columns --all-problems --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,6 +230,10 @@ _kubectl__ds_coverage() {
                     return 0
                     ;;
                 --group-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-columns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -281,7 +289,7 @@ _kubectl__ds_coverage() {
             return 0
             ;;
         kubectl__subcmd__ds_coverage__subcmd__explain)
-            opts="-n -A -l -f -o -v -h --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help"
+            opts="-n -A -l -f -o -v -h --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --hide-covered --max-columns --all-problems --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +340,10 @@ _kubectl__ds_coverage() {
                     return 0
                     ;;
                 --group-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-columns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -387,7 +399,7 @@ _kubectl__ds_coverage() {
             return 0
             ;;
         kubectl__subcmd__ds_coverage__subcmd__fix)
-            opts="-y -n -A -l -f -o -v -h --yes --delete --keep-tolerated --outdated --max-unavailable --max-concurrent --timeout --dry-run --plan-file --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help"
+            opts="-y -n -A -l -f -o -v -h --yes --delete --keep-tolerated --outdated --max-unavailable --max-concurrent --timeout --dry-run --plan-file --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --hide-covered --max-columns --all-problems --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -458,6 +470,10 @@ _kubectl__ds_coverage() {
                     return 0
                     ;;
                 --group-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-columns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -597,7 +613,7 @@ _kubectl__ds_coverage() {
             return 0
             ;;
         kubectl__subcmd__ds_coverage__subcmd__schema)
-            opts="-n -A -l -f -o -v -h --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help"
+            opts="-n -A -l -f -o -v -h --namespace --all-namespaces --selector --node-selector --from-file --as-of --manifest --toleration-comparison-operators --output --include-ineligible --group-by --all-nodes --hide-covered --max-columns --all-problems --no-headers --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --insecure-skip-tls-verify --chunk-size --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -648,6 +664,10 @@ _kubectl__ds_coverage() {
                     return 0
                     ;;
                 --group-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-columns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

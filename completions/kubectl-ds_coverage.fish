@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_ds_coverage_global_optspecs
-    string join \n n/namespace= A/all-namespaces l/selector= node-selector= f/from-file= as-of= manifest= toleration-comparison-operators o/output= include-ineligible group-by= all-nodes no-headers color= check fail-on= min-coverage= grace= ignore-unready-nodes include-draining-nodes expect-nodes= kubeconfig= context= cluster= user= as= as-group= request-timeout= insecure-skip-tls-verify chunk-size= v/v= h/help V/version
+    string join \n n/namespace= A/all-namespaces l/selector= node-selector= f/from-file= as-of= manifest= toleration-comparison-operators o/output= include-ineligible group-by= all-nodes hide-covered max-columns= all-problems no-headers color= check fail-on= min-coverage= grace= ignore-unready-nodes include-draining-nodes expect-nodes= kubeconfig= context= cluster= user= as= as-group= request-timeout= insecure-skip-tls-verify chunk-size= v/v= h/help V/version
 end
 
 function __fish_kubectl_ds_coverage_needs_command
@@ -38,6 +38,7 @@ yaml\t'The report as YAML'
 markdown\t'Summary table and per-DaemonSet details for a PR comment or CI step summary'
 junit\t'JUnit XML: one testsuite per DaemonSet, one testcase per eligible pair'"
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l group-by -d 'Matrix rows: fold nodes by the value of this label (e.g. topology.kubernetes.io/zone)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l max-columns -d 'Matrix: at most N DaemonSet columns per page (default: as many as fit the width)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l color -d 'When to colour the output (json and yaml are never coloured). NO_COLOR is honoured' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -58,6 +59,8 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -s
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l toleration-comparison-operators -d 'Evaluate Lt/Gt tolerations, as clusters with the TaintTolerationComparisonOperators feature gate (alpha in 1.35, off by default) do'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l include-ineligible -d 'Also report pairs where the DaemonSet wants no pod, with the reasons'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l all-nodes -d 'Matrix: show every row, also on large clusters where fully covered rows are hidden'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l hide-covered -d 'Matrix: leave out the columns of DaemonSets with every eligible node Ready and nothing else to report'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l all-problems -d 'Table and wide: list every problem node under each DaemonSet, not only the first 5 (the default when a single DaemonSet is named)'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l no-headers -d 'Don\'t print headers (and, in tables, the detail and summary lines), like kubectl'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l check -d 'Exit 1 when DaemonSets are not where they should be (eligible pairs not Ready, and misscheduled pairs); a short verdict goes to stderr in every output format'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_needs_command" -l ignore-unready-nodes -d 'Ignore nodes whose own Ready condition is not True'
@@ -84,6 +87,7 @@ yaml\t'The report as YAML'
 markdown\t'Summary table and per-DaemonSet details for a PR comment or CI step summary'
 junit\t'JUnit XML: one testsuite per DaemonSet, one testcase per eligible pair'"
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l group-by -d 'Matrix rows: fold nodes by the value of this label (e.g. topology.kubernetes.io/zone)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l max-columns -d 'Matrix: at most N DaemonSet columns per page (default: as many as fit the width)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l color -d 'When to colour the output (json and yaml are never coloured). NO_COLOR is honoured' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -100,6 +104,8 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l toleration-comparison-operators -d 'Evaluate Lt/Gt tolerations, as clusters with the TaintTolerationComparisonOperators feature gate (alpha in 1.35, off by default) do'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l include-ineligible -d 'Also report pairs where the DaemonSet wants no pod, with the reasons'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l all-nodes -d 'Matrix: show every row, also on large clusters where fully covered rows are hidden'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l hide-covered -d 'Matrix: leave out the columns of DaemonSets with every eligible node Ready and nothing else to report'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l all-problems -d 'Table and wide: list every problem node under each DaemonSet, not only the first 5 (the default when a single DaemonSet is named)'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l no-headers -d 'Don\'t print headers (and, in tables, the detail and summary lines), like kubectl'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -l insecure-skip-tls-verify -d 'Don\'t verify the server\'s certificate (insecure)'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -117,6 +123,7 @@ yaml\t'The report as YAML'
 markdown\t'Summary table and per-DaemonSet details for a PR comment or CI step summary'
 junit\t'JUnit XML: one testsuite per DaemonSet, one testcase per eligible pair'"
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l group-by -d 'Matrix rows: fold nodes by the value of this label (e.g. topology.kubernetes.io/zone)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l max-columns -d 'Matrix: at most N DaemonSet columns per page (default: as many as fit the width)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l color -d 'When to colour the output (json and yaml are never coloured). NO_COLOR is honoured' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -133,6 +140,8 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l toleration-comparison-operators -d 'Evaluate Lt/Gt tolerations, as clusters with the TaintTolerationComparisonOperators feature gate (alpha in 1.35, off by default) do'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l include-ineligible -d 'Also report pairs where the DaemonSet wants no pod, with the reasons'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l all-nodes -d 'Matrix: show every row, also on large clusters where fully covered rows are hidden'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l hide-covered -d 'Matrix: leave out the columns of DaemonSets with every eligible node Ready and nothing else to report'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l all-problems -d 'Table and wide: list every problem node under each DaemonSet, not only the first 5 (the default when a single DaemonSet is named)'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l no-headers -d 'Don\'t print headers (and, in tables, the detail and summary lines), like kubectl'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -l insecure-skip-tls-verify -d 'Don\'t verify the server\'s certificate (insecure)'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -150,6 +159,7 @@ yaml\t'The report as YAML'
 markdown\t'Summary table and per-DaemonSet details for a PR comment or CI step summary'
 junit\t'JUnit XML: one testsuite per DaemonSet, one testcase per eligible pair'"
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l group-by -d 'Matrix rows: fold nodes by the value of this label (e.g. topology.kubernetes.io/zone)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l max-columns -d 'Matrix: at most N DaemonSet columns per page (default: as many as fit the width)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l color -d 'When to colour the output (json and yaml are never coloured). NO_COLOR is honoured' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -166,6 +176,8 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l toleration-comparison-operators -d 'Evaluate Lt/Gt tolerations, as clusters with the TaintTolerationComparisonOperators feature gate (alpha in 1.35, off by default) do'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l include-ineligible -d 'Also report pairs where the DaemonSet wants no pod, with the reasons'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l all-nodes -d 'Matrix: show every row, also on large clusters where fully covered rows are hidden'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l hide-covered -d 'Matrix: leave out the columns of DaemonSets with every eligible node Ready and nothing else to report'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l all-problems -d 'Table and wide: list every problem node under each DaemonSet, not only the first 5 (the default when a single DaemonSet is named)'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l no-headers -d 'Don\'t print headers (and, in tables, the detail and summary lines), like kubectl'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -l insecure-skip-tls-verify -d 'Don\'t verify the server\'s certificate (insecure)'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -190,6 +202,7 @@ yaml\t'The report as YAML'
 markdown\t'Summary table and per-DaemonSet details for a PR comment or CI step summary'
 junit\t'JUnit XML: one testsuite per DaemonSet, one testcase per eligible pair'"
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l group-by -d 'Matrix rows: fold nodes by the value of this label (e.g. topology.kubernetes.io/zone)' -r
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l max-columns -d 'Matrix: at most N DaemonSet columns per page (default: as many as fit the width)' -r
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l color -d 'When to colour the output (json and yaml are never coloured). NO_COLOR is honoured' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -210,6 +223,8 @@ complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand 
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l toleration-comparison-operators -d 'Evaluate Lt/Gt tolerations, as clusters with the TaintTolerationComparisonOperators feature gate (alpha in 1.35, off by default) do'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l include-ineligible -d 'Also report pairs where the DaemonSet wants no pod, with the reasons'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l all-nodes -d 'Matrix: show every row, also on large clusters where fully covered rows are hidden'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l hide-covered -d 'Matrix: leave out the columns of DaemonSets with every eligible node Ready and nothing else to report'
+complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l all-problems -d 'Table and wide: list every problem node under each DaemonSet, not only the first 5 (the default when a single DaemonSet is named)'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l no-headers -d 'Don\'t print headers (and, in tables, the detail and summary lines), like kubectl'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -l insecure-skip-tls-verify -d 'Don\'t verify the server\'s certificate (insecure)'
 complete -c kubectl-ds_coverage -n "__fish_kubectl_ds_coverage_using_subcommand fix" -s h -l help -d 'Print help (see more with \'--help\')'

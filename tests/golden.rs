@@ -153,16 +153,7 @@ fn junit() {
 
 /// A generated 300-node cluster (deterministic), written once per test process.
 fn generated_300() -> String {
-    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    PATH.get_or_init(|| {
-        let spec = support::generator::ClusterSpec::sized(300, 300, 12, 0.03);
-        let dir = std::env::temp_dir().join(format!("ds-coverage-golden-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("cluster-300.json");
-        std::fs::write(&path, support::generator::generate(&spec).to_json()).unwrap();
-        path.to_str().unwrap().to_string()
-    })
-    .clone()
+    support::generated_file(300, 300, 12, 0.03)
 }
 
 fn generated(extra: &[&str]) -> Vec<String> {
@@ -253,16 +244,7 @@ fn matrix_300_nodes_grouped_color() {
 
 /// A generated 300-node, 40-DaemonSet cluster (deterministic), written once per test process.
 fn generated_40() -> String {
-    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    PATH.get_or_init(|| {
-        let spec = support::generator::ClusterSpec::sized(40, 300, 40, 0.03);
-        let dir = std::env::temp_dir().join(format!("ds-coverage-golden-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("cluster-300x40.json");
-        std::fs::write(&path, support::generator::generate(&spec).to_json()).unwrap();
-        path.to_str().unwrap().to_string()
-    })
-    .clone()
+    support::generated_file(40, 300, 40, 0.03)
 }
 
 fn generated_40_args(extra: &[&str]) -> Vec<String> {

@@ -34,18 +34,9 @@ fn example<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     v
 }
 
-/// A generated 300-node, 40-DaemonSet cluster, written once per test process.
+/// The generated 300-node, 40-DaemonSet cluster of the goldens.
 fn generated() -> String {
-    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    PATH.get_or_init(|| {
-        let spec = support::generator::ClusterSpec::sized(40, 300, 40, 0.03);
-        let dir = std::env::temp_dir().join(format!("ds-coverage-term-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("cluster.json");
-        std::fs::write(&path, support::generator::generate(&spec).to_json()).unwrap();
-        path.to_str().unwrap().to_string()
-    })
-    .clone()
+    support::generated_file(40, 300, 40, 0.03)
 }
 
 /// The problem-node lines under the `kube-system/ebs-csi-node` row of a table.

@@ -165,20 +165,17 @@ fn name_cell(d: &DaemonSetReport) -> String {
 /// columns without all-zero ones, two then one space apart; then the name columns cut with "…".
 fn layout(report: &Report, headers: bool, width: usize) -> Layout {
     let head = |h: &str| if headers { style::width(h) } else { 0 };
-    let ns_w = report
-        .daemon_sets
-        .iter()
-        .map(|d| style::width(&d.namespace))
-        .chain([head("NAMESPACE")])
-        .max()
-        .unwrap_or(0);
-    let name_w = report
-        .daemon_sets
-        .iter()
-        .map(|d| style::width(&name_cell(d)))
-        .chain([head("NAME")])
-        .max()
-        .unwrap_or(0);
+    let widest = |header: &str, cell: &dyn Fn(&DaemonSetReport) -> String| {
+        report
+            .daemon_sets
+            .iter()
+            .map(|d| style::width(&cell(d)))
+            .chain([head(header)])
+            .max()
+            .unwrap_or(0)
+    };
+    let ns_w = widest("NAMESPACE", &|d| d.namespace.clone());
+    let name_w = widest("NAME", &name_cell);
     let make = |gap: usize, columns: Vec<Column>| {
         let widths = columns.iter().map(|c| c.width(headers)).collect();
         Layout {
