@@ -300,6 +300,20 @@ pub struct OutputArgs {
     #[arg(global = true, long)]
     pub all_nodes: bool,
 
+    /// Matrix: leave out the columns of DaemonSets with every eligible node Ready and nothing
+    /// else to report.
+    #[arg(global = true, long)]
+    pub hide_covered: bool,
+
+    /// Matrix: at most N DaemonSet columns per page (default: as many as fit the width).
+    #[arg(global = true, long, value_name = "N")]
+    pub max_columns: Option<usize>,
+
+    /// Table and wide: list every problem node under each DaemonSet, not only the first 5
+    /// (the default when a single DaemonSet is named).
+    #[arg(global = true, long)]
+    pub all_problems: bool,
+
     /// Don't print headers (and, in tables, the detail and summary lines), like kubectl.
     #[arg(global = true, long)]
     pub no_headers: bool,

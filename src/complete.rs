@@ -7,7 +7,6 @@
 use std::io::Write;
 use std::time::Duration;
 
-
 use crate::client::{ConnectArgs, FetchArgs, connect, encode};
 
 /// Cobra's directives.

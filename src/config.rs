@@ -27,7 +27,14 @@ pub struct Env {
     pub stdin_is_terminal: bool,
     /// `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` (or their lower-case forms).
     pub proxy: crate::client::ProxyEnv,
+    /// Columns of the terminal standard output is, else the `COLUMNS` variable; `None` when
+    /// neither says (then [`DEFAULT_WIDTH`]).
+    pub width: Option<usize>,
 }
+
+/// The width human formats fit when neither the terminal nor `COLUMNS` tells it (the classic
+/// terminal's, as in a CI log or a file).
+pub const DEFAULT_WIDTH: usize = 80;
 
 #[derive(Debug, Clone)]
 pub enum Input {
@@ -48,6 +55,17 @@ pub struct RenderOptions {
     pub no_headers: bool,
     pub group_by: Option<String>,
     pub all_nodes: bool,
+    /// Columns every line of a human format fits in (but a single unbreakable token).
+    pub width: usize,
+    /// List every problem node under a DaemonSet (`--all-problems`, or one DaemonSet named).
+    pub all_problems: bool,
+    /// Matrix: leave out fully covered DaemonSet columns.
+    pub hide_covered: bool,
+    /// Matrix: at most this many DaemonSet columns per page.
+    pub max_columns: Option<usize>,
+    /// Colour what goes to stderr (the gate's verdict): `--color`, else a terminal and no
+    /// `NO_COLOR`.
+    pub stderr_color: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -82,8 +100,22 @@ pub enum Mode {
 }
 
 impl Config {
-    pub fn from_cli(cli: Cli, env: &Env) -> Result<Config> {
-        let s = cli.scope;
+    pub fn from_cli(mut cli: Cli, env: &Env) -> Result<Config> {
+        let mut s = cli.scope;
+        // `-n ""` names no namespace, as with kubectl: the context's (or, with files, every one).
+        if s.namespace.as_deref() == Some("") {
+            s.namespace = None;
+        }
+        // DaemonSets named NAMESPACE/NAME (the report's and fix's, as explain's) name the
+        // namespace as -n would.
+        let names = match &mut cli.command {
+            Some(crate::cli::Command::Fix(f)) => &mut f.daemon_sets,
+            _ => &mut cli.daemon_sets,
+        };
+        if let Some(ns) = split_names(names, s.namespace.as_deref())? {
+            s.namespace = Some(ns);
+            s.all_namespaces = false;
+        }
         let now = match &s.as_of {
             Some(t) => t.parse::<Timestamp>().map_err(|e| {
                 Error::Usage(format!(
@@ -239,12 +271,36 @@ impl Config {
         if cli.output.group_by.is_some() && cli.output.output != Format::Matrix {
             return Err(Error::Usage("--group-by applies to -o matrix".into()));
         }
+        if (cli.output.hide_covered || cli.output.max_columns.is_some())
+            && cli.output.output != Format::Matrix
+        {
+            return Err(Error::Usage(
+                "--hide-covered and --max-columns apply to -o matrix".into(),
+            ));
+        }
+        if cli.output.max_columns == Some(0) {
+            return Err(Error::Usage("--max-columns must be at least 1".into()));
+        }
+        if cli.output.all_problems && !matches!(cli.output.output, Format::Table | Format::Wide) {
+            return Err(Error::Usage(
+                "--all-problems applies to -o table and -o wide".into(),
+            ));
+        }
         let render = RenderOptions {
             format: cli.output.output,
             color,
             no_headers: cli.output.no_headers,
             group_by: cli.output.group_by,
             all_nodes: cli.output.all_nodes,
+            width: env.width.filter(|w| *w > 0).unwrap_or(DEFAULT_WIDTH),
+            all_problems: cli.output.all_problems || audit.names.len() == 1,
+            hide_covered: cli.output.hide_covered,
+            max_columns: cli.output.max_columns,
+            stderr_color: match cli.output.color {
+                ColorWhen::Always => true,
+                ColorWhen::Never => false,
+                ColorWhen::Auto => env.stderr_is_terminal && !env.no_color,
+            },
         };
         let gate = gate_policy(cli.gate)?;
         Ok(Config {
@@ -256,6 +312,32 @@ impl Config {
             gate,
         })
     }
+}
+
+/// Turn `NAMESPACE/NAME` into `NAME` in place; the namespace they name (one for all, agreeing
+/// with -n), if any.
+fn split_names(names: &mut [String], namespace: Option<&str>) -> Result<Option<String>> {
+    let mut named: Option<String> = None;
+    for n in names.iter_mut() {
+        let Some((ns, name)) = n.split_once('/') else {
+            continue;
+        };
+        if ns.is_empty() || name.is_empty() || name.contains('/') {
+            return Err(Error::Usage(format!(
+                "invalid DAEMONSET {n:?}: use NAME or NAMESPACE/NAME"
+            )));
+        }
+        if let Some(other) = named.as_deref().or(namespace)
+            && other != ns
+        {
+            return Err(Error::Usage(format!(
+                "{n} is not in namespace {other}: name DaemonSets of one namespace per run"
+            )));
+        }
+        named = Some(ns.to_string());
+        *n = name.to_string();
+    }
+    Ok(named)
 }
 
 fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {

@@ -403,8 +403,12 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
     let mut s = String::new();
     if gate.passed {
         s.push_str(&format!(
-            "PASS  {} meet the policy (fail-on: {})\n",
-            count(report.daemon_sets.len(), "DaemonSet", "DaemonSets"),
+            "PASS  {} the policy (fail-on: {})\n",
+            count(
+                report.daemon_sets.len(),
+                "DaemonSet meets",
+                "DaemonSets meet"
+            ),
             policy.join(",")
         ));
     } else {

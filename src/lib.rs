@@ -20,8 +20,8 @@ pub mod quantity;
 pub mod reason;
 pub mod render;
 pub mod report;
-pub mod session;
 pub mod schema;
+pub mod session;
 pub mod snapshot;
 pub mod source;
 
@@ -98,7 +98,9 @@ pub fn run(
         }
         // The verdict goes to stderr in every format, so CI logs show it beside any output.
         let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
-        write!(e, "{}", gate::verdict_text(&report, &verdict))?;
+        let text = gate::verdict_text(&report, &verdict);
+        let text = render::style::verdict(&text, verdict.passed, config.render.stderr_color);
+        write!(e, "{text}")?;
         report.gate = Some(verdict);
     }
     if report.daemon_sets.is_empty() && config.render.format.is_human() {

@@ -66,6 +66,7 @@ fn main() -> ExitCode {
             http_proxy: env_any(&["HTTP_PROXY", "http_proxy"]),
             no_proxy: env_any(&["NO_PROXY", "no_proxy"]),
         },
+        width: terminal_width(),
     };
     let result = Config::from_cli(cli, &env).and_then(|config| {
         let mut out = ClosablePipe::new(std::io::BufWriter::new(std::io::stdout().lock()));
@@ -93,6 +94,22 @@ fn env_any(names: &[&str]) -> Option<String> {
     names
         .iter()
         .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+}
+
+/// The columns of the terminal standard output is, else `COLUMNS` (as shells export it, and
+/// as tests and CI set it); `None` when neither tells.
+fn terminal_width() -> Option<usize> {
+    let stdout = std::io::stdout();
+    if stdout.is_terminal()
+        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(&stdout)
+        && w > 0
+    {
+        return Some(usize::from(w));
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|w| *w > 0)
 }
 
 /// Standard output or error whose reader may go away (`| head`, `2>&-`). Once the pipe is closed,

@@ -8,12 +8,20 @@ use std::process::Command;
 
 const AS_OF: &str = "2026-11-20T12:00:00Z";
 
+/// The binary with the terminal width given (not a terminal: `COLUMNS` decides).
+fn bin(width: usize) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"));
+    c.env_remove("NO_COLOR").env("COLUMNS", width.to_string());
+    c
+}
+
+/// Goldens are written at 80 columns unless the name says otherwise.
 fn check(name: &str, args: &[&str]) {
-    let o = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("binary runs");
+    check_at(name, args, 80);
+}
+
+fn check_at(name: &str, args: &[&str], width: usize) {
+    let o = bin(width).args(args).output().expect("binary runs");
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -145,16 +153,7 @@ fn junit() {
 
 /// A generated 300-node cluster (deterministic), written once per test process.
 fn generated_300() -> String {
-    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    PATH.get_or_init(|| {
-        let spec = support::generator::ClusterSpec::sized(300, 300, 12, 0.03);
-        let dir = std::env::temp_dir().join(format!("ds-coverage-golden-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("cluster-300.json");
-        std::fs::write(&path, support::generator::generate(&spec).to_json()).unwrap();
-        path.to_str().unwrap().to_string()
-    })
-    .clone()
+    support::generated_file(300, 300, 12, 0.03)
 }
 
 fn generated(extra: &[&str]) -> Vec<String> {
@@ -181,10 +180,12 @@ fn matrix_300_nodes_hides_fully_covered_rows() {
         .lines()
         .find(|l| l.contains("fully covered nodes hidden (of 300)"));
     assert!(hidden.is_some(), "the hidden-rows line is there");
+    // Rows of the first page of DaemonSet columns (each page repeats them).
     let shown = text
         .lines()
+        .skip_while(|l| !l.starts_with("NODE"))
         .skip(1)
-        .take_while(|l| !l.starts_with('…'))
+        .take_while(|l| !l.is_empty() && !l.starts_with('…'))
         .count();
     let n: usize = hidden
         .unwrap()
@@ -204,10 +205,7 @@ fn matrix_300_nodes_hides_fully_covered_rows() {
 fn matrix_300_nodes_all_rows() {
     let args = generated(&["-o", "matrix", "--all-nodes"]);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
-        .args(&refs)
-        .output()
-        .unwrap();
+    let o = bin(200).args(&refs).output().unwrap();
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(!text.contains("hidden"));
     assert_eq!(
@@ -237,6 +235,136 @@ fn matrix_300_nodes_grouped_color() {
             "--color",
             "always",
         ]),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Widths: table, wide and matrix at 80 and 120 columns, on the example and on a generated
+// 300-node, 40-DaemonSet cluster; and no line of a human format wider than it was told.
+
+/// A generated 300-node, 40-DaemonSet cluster (deterministic), written once per test process.
+fn generated_40() -> String {
+    support::generated_file(40, 300, 40, 0.03)
+}
+
+fn generated_40_args(extra: &[&str]) -> Vec<String> {
+    let mut v = vec![
+        "-f".to_string(),
+        generated_40(),
+        "--as-of".into(),
+        AS_OF.into(),
+    ];
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+fn at(name: &str, args: Vec<String>, width: usize) {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    check_at(name, &refs, width);
+}
+
+#[test]
+fn example_at_120_columns() {
+    at("table-120", example(&[]), 120);
+    at("wide-120", example(&["-o", "wide"]), 120);
+    at("matrix-120", example(&["-o", "matrix"]), 120);
+}
+
+#[test]
+fn generated_40_daemon_sets_at_80_and_120_columns() {
+    for w in [80, 120] {
+        at(&format!("table-300x40-{w}"), generated_40_args(&[]), w);
+        at(
+            &format!("wide-300x40-{w}"),
+            generated_40_args(&["-o", "wide"]),
+            w,
+        );
+        at(
+            &format!("matrix-300x40-{w}"),
+            generated_40_args(&["-o", "matrix"]),
+            w,
+        );
+    }
+    at(
+        "matrix-300x40-hide-covered-80",
+        generated_40_args(&["-o", "matrix", "--hide-covered"]),
+        80,
+    );
+}
+
+/// Display width, counted independently of the renderer's own helper.
+fn columns(line: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(line)
+}
+
+/// Every line fits `width`, unless one whitespace-free token (a long name) cannot.
+fn assert_fits(what: &str, text: &str, width: usize) {
+    for line in text.lines() {
+        if columns(line) <= width {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let unbreakable = line.split_whitespace().any(|t| indent + columns(t) > width);
+        assert!(
+            unbreakable,
+            "{what} at {width} columns: a line of {} columns:\n{line}",
+            columns(line)
+        );
+    }
+}
+
+#[test]
+fn no_line_of_a_human_format_exceeds_the_width() {
+    let formats: [&[&str]; 7] = [
+        &[],
+        &["-o", "wide"],
+        &["-o", "matrix"],
+        &["-o", "matrix", "--all-nodes"],
+        &["-o", "matrix", "--group-by", "topology.kubernetes.io/zone"],
+        &["--all-problems"],
+        &["-o", "wide", "--all-problems"],
+    ];
+    let inputs = [example(&[]), generated_40_args(&[])];
+    let mut checked = 0;
+    for input in &inputs {
+        for f in formats {
+            for width in [72, 80, 120, 200] {
+                let mut args = input.clone();
+                args.extend(f.iter().map(|s| s.to_string()));
+                let o = bin(width).args(&args).output().unwrap();
+                assert_eq!(o.status.code(), Some(0), "{args:?}");
+                let text = String::from_utf8(o.stdout).unwrap();
+                assert!(text.lines().count() > 3, "{args:?} printed a report");
+                assert_fits(&format!("{args:?}"), &text, width);
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 2 * 7 * 4);
+}
+
+#[test]
+fn table_shortens_reasons_and_wide_keeps_them_whole() {
+    let reason = "Container node-exporter was using 97412Ki, request is 64Mi, has larger consumption of memory.";
+    let table = String::from_utf8(bin(120).args(example(&[])).output().unwrap().stdout).unwrap();
+    let wide = String::from_utf8(
+        bin(120)
+            .args(example(&["-o", "wide"]))
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let evicted = table
+        .lines()
+        .find(|l| l.contains("Evicted: The node was low"))
+        .expect("the Failed pair's line");
+    assert!(evicted.ends_with('…'), "{evicted}");
+    assert!(!table.contains(reason));
+    let joined = wide.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        joined.contains(reason),
+        "wide keeps the whole reason:\n{wide}"
     );
 }
 

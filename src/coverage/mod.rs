@@ -156,6 +156,24 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
                 .to_string(),
         );
     }
+    // An instant before anything existed (a mistyped --as-of) would read every age as 0s.
+    let earliest = snap
+        .nodes
+        .iter()
+        .map(|n| &n.metadata)
+        .chain(snap.daemon_sets.iter().map(|d| &d.metadata))
+        .chain(snap.pods.iter().map(|p| &p.metadata))
+        .filter_map(|m| m.creation_timestamp)
+        .min();
+    if let Some(first) = earliest
+        && opts.now < first
+    {
+        warnings.push(format!(
+            "the audit instant {} is before every object was created (the first at {first}): \
+             every age reads 0s; check --as-of",
+            opts.now
+        ));
+    }
     orphans.sort_by(|a: &OrphanReport, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
 
     Ok(Report {

@@ -65,7 +65,28 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
                     state: State::Ineligible,
                 });
             }
-            Suite { name: id, cases }
+            // Facts that are not a testcase: the suite's system-out, as the table tells them.
+            let mut notes: Vec<String> = d
+                .pods_on_missing_nodes
+                .iter()
+                .map(crate::render::table::stranded_text)
+                .collect();
+            notes.extend(
+                report
+                    .orphans
+                    .iter()
+                    .filter(|o| o.daemon_set == id)
+                    .map(crate::render::table::orphan_text),
+            );
+            notes.extend(d.warnings.iter().cloned());
+            notes.extend(report.warnings.iter().cloned());
+            Suite {
+                name: id,
+                cases,
+                coverage: crate::render::style::coverage(&d.counts),
+                what_if: d.from_manifest,
+                notes,
+            }
         })
         .collect();
 
@@ -90,6 +111,19 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
             s.failed(),
             s.skipped()
         )?;
+        writeln!(out, "    <properties>")?;
+        writeln!(
+            out,
+            r#"      <property name="coverage" value="{}"/>"#,
+            xml(&s.coverage)
+        )?;
+        if s.what_if {
+            writeln!(
+                out,
+                r#"      <property name="what-if" value="not applied (--manifest)"/>"#
+            )?;
+        }
+        writeln!(out, "    </properties>")?;
         for c in &s.cases {
             write!(
                 out,
@@ -125,6 +159,13 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
             }
             writeln!(out, "    </testcase>")?;
         }
+        if !s.notes.is_empty() {
+            writeln!(
+                out,
+                "    <system-out>{}</system-out>",
+                xml(&s.notes.join("\n"))
+            )?;
+        }
         writeln!(out, "  </testsuite>")?;
     }
     writeln!(out, "</testsuites>")
@@ -133,6 +174,9 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
 struct Suite {
     name: String,
     cases: Vec<Case>,
+    coverage: String,
+    what_if: bool,
+    notes: Vec<String>,
 }
 
 impl Suite {

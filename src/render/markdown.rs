@@ -10,7 +10,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "## DaemonSet coverage: {} ({} of {} eligible pairs Ready)\n",
-        pct(c.coverage_percent),
+        crate::render::style::coverage(c),
         c.ready,
         c.eligible
     )?;
@@ -36,7 +36,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(&d.namespace),
-            cell(&d.name),
+            cell(&if d.from_manifest {
+                format!("{} (what-if)", d.name)
+            } else {
+                d.name.clone()
+            }),
             k.eligible,
             k.ready,
             k.not_ready,
@@ -45,7 +49,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             k.missing,
             k.misscheduled,
             k.outdated,
-            pct(k.coverage_percent)
+            crate::render::style::coverage(k)
         )?;
     }
     writeln!(out)?;
@@ -57,14 +61,33 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             .filter(|p| p.state != State::Ready || p.outdated || p.duplicates > 0)
             .collect();
         let nowhere = d.counts.eligible == 0 && !d.exclusions.is_empty();
-        if pairs.is_empty() && d.warnings.is_empty() && !nowhere {
+        let orphans: Vec<&crate::report::OrphanReport> = report
+            .orphans
+            .iter()
+            .filter(|o| o.daemon_set == format!("{}/{}", d.namespace, d.name))
+            .collect();
+        if pairs.is_empty()
+            && d.warnings.is_empty()
+            && !nowhere
+            && d.pods_on_missing_nodes.is_empty()
+            && orphans.is_empty()
+        {
             continue;
         }
-        let head = if nowhere {
+        let mut head = if nowhere {
             "no node is eligible".to_string()
         } else {
             headline(&pairs)
         };
+        if !d.pods_on_missing_nodes.is_empty() {
+            let n = d.pods_on_missing_nodes.len();
+            let more = format!("{n} pod{} on deleted nodes", if n == 1 { "" } else { "s" });
+            head = if head == "notes" {
+                more
+            } else {
+                format!("{head}, {more}")
+            };
+        }
         writeln!(
             out,
             "<details><summary><b>{}/{}</b> — {head}</summary>\n",
@@ -82,10 +105,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             writeln!(out, "| Node | State | Reason |")?;
             writeln!(out, "|---|---|---|")?;
             for p in pairs {
-                let mut state = p.state.to_string();
-                if p.outdated {
-                    state.push_str(", outdated");
-                }
+                let state = crate::render::table::state_label(p);
                 let reasons: Vec<&str> = p.reasons.iter().map(|r| r.message.as_str()).collect();
                 writeln!(
                     out,
@@ -97,10 +117,27 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             }
             writeln!(out)?;
         }
+        for m in &d.pods_on_missing_nodes {
+            writeln!(
+                out,
+                "> ⚠️ {}\n",
+                cell(&crate::render::table::stranded_text(m))
+            )?;
+        }
+        for o in orphans {
+            writeln!(
+                out,
+                "> ⚠️ {}\n",
+                cell(&crate::render::table::orphan_text(o))
+            )?;
+        }
         for w in &d.warnings {
             writeln!(out, "> ⚠️ {}\n", cell(w))?;
         }
         writeln!(out, "</details>\n")?;
+    }
+    for w in &report.warnings {
+        writeln!(out, "> ⚠️ {}\n", cell(w))?;
     }
     if let Some(g) = &report.gate
         && !g.ignored.is_empty()
@@ -117,25 +154,26 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
 fn headline(pairs: &[&PairReport]) -> String {
     let mut counts: std::collections::BTreeMap<State, usize> = Default::default();
     let mut outdated = 0;
+    let mut duplicates = 0;
     for p in pairs {
         if p.state != State::Ready {
             *counts.entry(p.state).or_default() += 1;
         }
         outdated += usize::from(p.outdated);
+        duplicates += usize::from(p.duplicates > 0);
     }
     let mut parts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
     if outdated > 0 {
         parts.push(format!("{outdated} outdated"));
+    }
+    if duplicates > 0 {
+        parts.push(format!("{duplicates} with duplicate pods"));
     }
     if parts.is_empty() {
         "notes".into()
     } else {
         parts.join(", ")
     }
-}
-
-fn pct(p: f64) -> String {
-    crate::render::style::percent(p)
 }
 
 /// Table cells must not break the row: escape pipes, flatten newlines, escape HTML brackets.

@@ -1,17 +1,19 @@
 //! `-o matrix`: rows are nodes (or `--group-by` label values), columns are DaemonSets (numbered,
-//! with a key below), one symbol per cell and a legend. On clusters with more than
-//! [`ROW_LIMIT`] rows only rows with a gap are shown unless `--all-nodes`.
+//! with a key below), one symbol per cell, a legend and the notes the table prints. On clusters
+//! with more than [`ROW_LIMIT`] rows only rows with a gap are shown unless `--all-nodes`. The
+//! DaemonSet columns come in pages that fit [`RenderOptions::width`] (`--max-columns` caps a
+//! page, `--hide-covered` leaves out fully covered DaemonSets); key, legend and notes wrap
+//! between entries.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use super::style::{self, Painter, Tone};
 use crate::config::RenderOptions;
-use crate::report::{PairReport, Report, State};
+use crate::report::{DaemonSetReport, PairReport, Report, State};
 
 /// Above this many rows, fully covered rows are hidden by default.
 pub const ROW_LIMIT: usize = 50;
-const KEY_WIDTH: usize = 100;
 
 /// One rendered cell: plain text (for width) and the tone to paint it with.
 struct CellText {
@@ -27,6 +29,13 @@ struct Row {
     gap: bool,
 }
 
+/// Every eligible node Ready on the current revision, one pod each, nothing misscheduled.
+fn covered(d: &DaemonSetReport) -> bool {
+    d.nodes.iter().all(|p| {
+        matches!(p.state, State::Ready | State::Ineligible) && !p.outdated && p.duplicates == 0
+    })
+}
+
 pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std::io::Result<()> {
     let painter = Painter { color: opts.color };
     let lookups: Vec<HashMap<&str, &PairReport>> = report
@@ -34,10 +43,23 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
         .iter()
         .map(|d| d.nodes.iter().map(|p| (p.node.as_str(), p)).collect())
         .collect();
-    let (first_header, second_header, rows) = match &opts.group_by {
+    let (first_header, second_header, mut rows) = match &opts.group_by {
         Some(label) => grouped_rows(report, &lookups, label),
         None => node_rows(report, &lookups),
     };
+    // What-if columns read as what-ifs, not as live failures.
+    for r in &mut rows {
+        for (c, d) in r.cells.iter_mut().zip(&report.daemon_sets) {
+            if d.from_manifest && c.tone != Tone::Dim {
+                c.tone = Tone::WhatIf;
+            }
+        }
+    }
+
+    let columns: Vec<usize> = (0..report.daemon_sets.len())
+        .filter(|i| !opts.hide_covered || !covered(&report.daemon_sets[*i]))
+        .collect();
+    let hidden_columns = report.daemon_sets.len() - columns.len();
 
     let total = rows.len();
     let hide = total > ROW_LIMIT && !opts.all_nodes;
@@ -56,8 +78,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
         .chain([style::width(&second_header)])
         .max()
         .unwrap_or(0);
-    let ncols = report.daemon_sets.len();
-    let col_w: Vec<usize> = (0..ncols)
+    let col_w: Vec<usize> = (0..report.daemon_sets.len())
         .map(|i| {
             shown
                 .iter()
@@ -68,24 +89,60 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
         })
         .collect();
 
-    if !opts.no_headers {
-        let mut line = format!("{:label_w$}  {:status_w$}", first_header, second_header);
-        for (i, w) in col_w.iter().enumerate() {
-            line.push_str(&format!("  {:<w$}", i + 1, w = *w));
+    // Pages of DaemonSet columns, each as many as fit beside the row labels.
+    let fixed = label_w + 2 + status_w;
+    let cap = opts.max_columns.unwrap_or(usize::MAX);
+    let mut pages: Vec<Vec<usize>> = Vec::new();
+    let mut page: Vec<usize> = Vec::new();
+    let mut used = fixed;
+    for &i in &columns {
+        if !page.is_empty() && (used + 2 + col_w[i] > opts.width || page.len() >= cap) {
+            pages.push(std::mem::take(&mut page));
+            used = fixed;
         }
-        writeln!(out, "{}", line.trim_end())?;
+        used += 2 + col_w[i];
+        page.push(i);
     }
-    for r in &shown {
-        let mut line = format!(
-            "{}  {}",
-            style::pad_paint(&painter, &r.label, label_w, Tone::Plain),
-            style::pad_paint(&painter, &r.status, status_w, r.status_tone)
-        );
-        for (c, w) in r.cells.iter().zip(&col_w) {
-            line.push_str("  ");
-            line.push_str(&style::pad_paint(&painter, &c.text, *w, c.tone));
+    if !page.is_empty() || pages.is_empty() {
+        pages.push(page);
+    }
+
+    for (n, page) in pages.iter().enumerate() {
+        if pages.len() > 1 && !opts.no_headers {
+            if n > 0 {
+                writeln!(out)?;
+            }
+            let (first, last) = (
+                page.first().map_or(0, |i| i + 1),
+                page.last().map_or(0, |i| i + 1),
+            );
+            let which = if first == last {
+                format!("DaemonSet {first}")
+            } else {
+                format!("DaemonSets {first}–{last}")
+            };
+            writeln!(out, "{which} (page {} of {})", n + 1, pages.len())?;
         }
-        writeln!(out, "{}", line.trim_end())?;
+        if !opts.no_headers {
+            let mut line = format!("{:label_w$}  {:status_w$}", first_header, second_header);
+            for &i in page {
+                line.push_str(&format!("  {:<w$}", i + 1, w = col_w[i]));
+            }
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        for r in &shown {
+            let mut line = format!(
+                "{}  {}",
+                style::pad_paint(&painter, &r.label, label_w, Tone::Plain),
+                style::pad_paint(&painter, &r.status, status_w, r.status_tone)
+            );
+            for &i in page {
+                let c = &r.cells[i];
+                line.push_str("  ");
+                line.push_str(&style::pad_paint(&painter, &c.text, col_w[i], c.tone));
+            }
+            writeln!(out, "{}", line.trim_end())?;
+        }
     }
     if opts.no_headers {
         return Ok(());
@@ -96,44 +153,92 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
         "nodes"
     };
     if hidden > 0 {
-        writeln!(
-            out,
+        let line = format!(
             "… {hidden} fully covered {} hidden (of {total}); --all-nodes shows them",
             if hidden == 1 {
                 unit.trim_end_matches('s')
             } else {
                 unit
             }
-        )?;
+        );
+        write_lines(out, "", &style::wrap(&line, 0, 2, opts.width), 2)?;
     } else if shown.is_empty() && total == 0 {
         writeln!(out, "(no nodes)")?;
     }
+    if hidden_columns > 0 {
+        let line = format!(
+            "… {hidden_columns} fully covered {} hidden (--hide-covered)",
+            if hidden_columns == 1 {
+                "DaemonSet"
+            } else {
+                "DaemonSets"
+            }
+        );
+        write_lines(out, "", &style::wrap(&line, 0, 2, opts.width), 2)?;
+    }
     writeln!(out)?;
-    for line in key_lines(report) {
+    let key: Vec<String> = columns
+        .iter()
+        .map(|&i| {
+            let d = &report.daemon_sets[i];
+            let what_if = if d.from_manifest { " (what-if)" } else { "" };
+            format!("[{}] {}/{}{what_if}", i + 1, d.namespace, d.name)
+        })
+        .collect();
+    for line in style::wrap_entries(&key, opts.width) {
         writeln!(out, "{line}")?;
     }
-    writeln!(out, "{}", style::legend())?;
+    for line in style::wrap_entries(&style::legend(), opts.width) {
+        writeln!(out, "{line}")?;
+    }
+    write_notes(report, &painter, opts.width, out)
+}
+
+/// The facts the cells cannot show, as the table tells them: pods of deleted nodes, status
+/// notes, orphans, report-wide notes.
+fn write_notes(
+    report: &Report,
+    p: &Painter,
+    width: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut notes: Vec<String> = Vec::new();
+    for d in &report.daemon_sets {
+        let id = format!("{}/{}", d.namespace, d.name);
+        for m in &d.pods_on_missing_nodes {
+            notes.push(format!("{id}: {}", super::table::stranded_text(m)));
+        }
+        for w in &d.warnings {
+            notes.push(format!("{id}: {w}"));
+        }
+    }
+    notes.extend(report.orphans.iter().map(super::table::orphan_text));
+    notes.extend(report.warnings.iter().cloned());
+    if !notes.is_empty() {
+        writeln!(out)?;
+    }
+    for n in notes {
+        let lead = format!("{} ", p.paint("note:", Tone::Warn));
+        write_lines(out, &lead, &style::wrap(&n, 6, 2, width), 2)?;
+    }
     Ok(())
 }
 
-/// "[1] ns/name  [2] ns/name", wrapped.
-fn key_lines(report: &Report) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for (i, d) in report.daemon_sets.iter().enumerate() {
-        let entry = format!("[{}] {}/{}", i + 1, d.namespace, d.name);
-        if !line.is_empty() && style::width(&line) + 2 + style::width(&entry) > KEY_WIDTH {
-            lines.push(std::mem::take(&mut line));
+/// Wrapped lines: the first after `lead`, the others indented by `indent` columns.
+fn write_lines(
+    out: &mut dyn Write,
+    lead: &str,
+    lines: &[String],
+    indent: usize,
+) -> std::io::Result<()> {
+    for (i, l) in lines.iter().enumerate() {
+        if i == 0 {
+            writeln!(out, "{lead}{l}")?;
+        } else {
+            writeln!(out, "{}{l}", " ".repeat(indent))?;
         }
-        if !line.is_empty() {
-            line.push_str("  ");
-        }
-        line.push_str(&entry);
     }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
+    Ok(())
 }
 
 fn pair_state(lookup: &HashMap<&str, &PairReport>, node: &str) -> (State, bool, bool) {
@@ -196,6 +301,7 @@ struct GroupCell {
     ready: usize,
     misscheduled: usize,
     outdated: bool,
+    duplicates: bool,
     worst: Option<State>,
 }
 
@@ -222,7 +328,8 @@ fn grouped_rows(
                 .map(|l| {
                     let mut g = GroupCell::default();
                     for node in &nodes {
-                        let (state, outdated, _) = pair_state(l, node);
+                        let (state, outdated, dup) = pair_state(l, node);
+                        g.duplicates |= dup;
                         match state {
                             State::Ready => g.ready += 1,
                             State::Misscheduled => g.misscheduled += 1,
@@ -234,7 +341,7 @@ fn grouped_rows(
                             g.outdated |= outdated;
                         }
                     }
-                    gap |= g.ready < g.eligible || g.misscheduled > 0 || g.outdated;
+                    gap |= g.ready < g.eligible || g.misscheduled > 0 || g.outdated || g.duplicates;
                     group_cell(&g)
                 })
                 .collect();
@@ -278,6 +385,12 @@ fn group_cell(g: &GroupCell) -> CellText {
     }
     if g.outdated {
         text.push_str(style::OUTDATED);
+        if tone == Tone::Good {
+            tone = Tone::Warn;
+        }
+    }
+    if g.duplicates {
+        text.push_str(style::DUPLICATE);
         if tone == Tone::Good {
             tone = Tone::Warn;
         }

@@ -21,8 +21,8 @@ pub fn symbol(state: State) -> &'static str {
 pub const OUTDATED: &str = "↻";
 pub const DUPLICATE: &str = "+";
 
-/// The legend line of the matrix.
-pub fn legend() -> String {
+/// The legend of the matrix, one entry per symbol (wrapped between entries by [`wrap_entries`]).
+pub fn legend() -> Vec<String> {
     let mut parts: Vec<String> = State::ALL
         .iter()
         .map(|s| match s {
@@ -32,7 +32,7 @@ pub fn legend() -> String {
         .collect();
     parts.push(format!("{OUTDATED} outdated"));
     parts.push(format!("{DUPLICATE} duplicate pods"));
-    parts.join("  ")
+    parts
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,8 @@ pub enum Tone {
     Odd,
     Dim,
     Plain,
+    /// A what-if (`--manifest`): what would happen, not a live finding.
+    WhatIf,
 }
 
 pub fn tone(state: State) -> Tone {
@@ -87,6 +89,7 @@ impl Painter {
             Tone::Odd => text.magenta().to_string(),
             Tone::Dim => text.dimmed().to_string(),
             Tone::Plain => text.to_string(),
+            Tone::WhatIf => text.cyan().to_string(),
         }
     }
 
@@ -99,18 +102,136 @@ impl Painter {
     }
 }
 
+/// The gate's verdict text with its first word (PASS or FAIL) painted green or red.
+pub fn verdict(text: &str, passed: bool, color: bool) -> String {
+    let word = if passed { "PASS" } else { "FAIL" };
+    match text.strip_prefix(word) {
+        Some(rest) if color => {
+            let tone = if passed { Tone::Good } else { Tone::Bad };
+            let p = Painter { color };
+            format!("{}{rest}", p.bold(&p.paint(word, tone)))
+        }
+        _ => text.to_string(),
+    }
+}
+
 /// A percentage as the tables print it: one decimal, rounded down so 99.96 % never reads 100.0 %.
 pub fn percent(p: f64) -> String {
     format!("{:.1}%", (p * 10.0).floor() / 10.0)
 }
 
-/// Display width of plain text (every symbol used here is one column wide).
+/// A coverage figure as every human format shows it (the one place that decides how a figure,
+/// or its absence, reads).
+pub fn coverage(c: &Counts) -> String {
+    percent(c.coverage_percent)
+}
+
+/// Display width of plain text in terminal columns (wide characters count two).
 pub fn width(s: &str) -> usize {
-    s.chars().count()
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// Plain text cut to at most `w` columns, ending in "…" when cut.
+pub fn truncate(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        if used + cw + 1 > w {
+            break;
+        }
+        used += cw;
+        out.push(ch);
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out.push('…');
+    out
+}
+
+/// Words of `text` in lines of at most `w` columns: the first line after `first` (already
+/// written, its width counted), the others after `indent`. A word wider than a line stands alone.
+pub fn wrap(text: &str, first: usize, indent: usize, w: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut start = first;
+    for word in text.split_whitespace() {
+        if !line.is_empty() && start + width(&line) + 1 + width(word) > w {
+            lines.push(std::mem::take(&mut line));
+            start = indent;
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Entries (each kept whole) joined by two spaces in lines of at most `w` columns.
+pub fn wrap_entries(entries: &[String], w: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for entry in entries {
+        if !line.is_empty() && width(&line) + 2 + width(entry) > w {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push_str("  ");
+        }
+        line.push_str(entry);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// Pad plain text to `w` columns, then paint it (so colour codes never upset alignment).
 pub fn pad_paint(p: &Painter, text: &str, w: usize, tone: Tone) -> String {
     let pad = w.saturating_sub(width(text));
     format!("{}{}", p.paint(text, tone), " ".repeat(pad))
+}
+
+/// Pad plain text on the left to `w` columns, then paint it.
+pub fn rpad_paint(p: &Painter, text: &str, w: usize, tone: Tone) -> String {
+    let pad = w.saturating_sub(width(text));
+    format!("{}{}", " ".repeat(pad), p.paint(text, tone))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_ends_in_an_ellipsis_within_the_width() {
+        assert_eq!(truncate("abcdef", 6), "abcdef");
+        assert_eq!(truncate("abc def", 5), "abc…");
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(width(&truncate("ｗｉｄｅ text", 5)), 5);
+    }
+
+    #[test]
+    fn wrap_breaks_between_words_and_keeps_long_words_whole() {
+        assert_eq!(wrap("aa bb cc", 0, 2, 5), ["aa bb", "cc"]);
+        assert_eq!(wrap("averylongword x", 0, 0, 4), ["averylongword", "x"]);
+        assert_eq!(
+            wrap_entries(&["a b".into(), "c d".into()], 7),
+            ["a b", "c d"]
+        );
+        assert_eq!(wrap_entries(&["a b".into(), "c d".into()], 8), ["a b  c d"]);
+    }
+
+    #[test]
+    fn display_width_counts_wide_characters_twice() {
+        assert_eq!(width("✓"), 1);
+        assert_eq!(width("⚠"), 1);
+        assert_eq!(width("日本"), 4);
+    }
 }

@@ -1,16 +1,223 @@
 //! `-o table` and `-o wide`: one row per DaemonSet in kubectl's borderless style, then under each
-//! imperfect row the nodes concerned with their state and the first reason.
+//! imperfect row the nodes concerned with their state and the first reason. Every line fits
+//! [`RenderOptions::width`] (but a single unbreakable token): the count columns never wrap, long
+//! reasons end in "…" in `table` and wrap whole in `wide`.
 
 use std::io::Write;
-
-use comfy_table::{Cell, CellAlignment, Color, Table, presets};
 
 use super::style::{self, Painter, Tone};
 use crate::config::RenderOptions;
 use crate::report::{DaemonSetReport, OrphanAction, PairReport, Report, State};
 
-/// Nodes listed under a DaemonSet before "… and N more".
+/// Nodes listed under a DaemonSet before "… and N more" (unless `--all-problems`).
 const DETAIL_LIMIT: usize = 5;
+/// Nodes named in a what-if's "would run on" line before "… N more" (unless `--all-problems`).
+const WOULD_RUN_LIMIT: usize = 8;
+/// The narrowest a name column is cut to before the line is left wider than the terminal.
+const MIN_NAME: usize = 8;
+
+/// The count columns in full: the header and the value. Narrow terminals get [`short_columns`].
+const COUNTS: [&str; 8] = [
+    "ELIGIBLE",
+    "READY",
+    "NOT-READY",
+    "PENDING",
+    "FAILED",
+    "MISSING",
+    "MISSCHED",
+    "OUTDATED",
+];
+
+fn count_values(c: &crate::report::Counts) -> [usize; 8] {
+    [
+        c.eligible,
+        c.ready,
+        c.not_ready,
+        c.pending,
+        c.failed,
+        c.missing,
+        c.misscheduled,
+        c.outdated,
+    ]
+}
+
+/// A right-aligned column after the names: its header and one value per DaemonSet.
+struct Column {
+    head: &'static str,
+    values: Vec<String>,
+    /// May be left out when every value is zero and the line is still too wide.
+    optional: bool,
+    /// The coverage column (painted).
+    coverage: bool,
+}
+
+impl Column {
+    fn width(&self, headers: bool) -> usize {
+        self.values
+            .iter()
+            .map(|v| style::width(v))
+            .chain([if headers { style::width(self.head) } else { 0 }])
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn all_zero(&self) -> bool {
+        self.values.iter().all(|v| v == "0")
+    }
+}
+
+fn coverage_column(report: &Report, head: &'static str) -> Column {
+    Column {
+        head,
+        values: report
+            .daemon_sets
+            .iter()
+            .map(|d| style::coverage(&d.counts))
+            .collect(),
+        optional: false,
+        coverage: true,
+    }
+}
+
+/// One column per count, as `kubectl get` headers read.
+fn full_columns(report: &Report) -> Vec<Column> {
+    let mut cols: Vec<Column> = COUNTS
+        .iter()
+        .enumerate()
+        .map(|(i, head)| Column {
+            head,
+            values: report
+                .daemon_sets
+                .iter()
+                .map(|d| count_values(&d.counts)[i].to_string())
+                .collect(),
+            optional: false,
+            coverage: false,
+        })
+        .collect();
+    cols.push(coverage_column(report, "COVERAGE"));
+    cols
+}
+
+/// For narrow terminals: READY as ready/eligible (as `kubectl get pods` shows containers), the
+/// other counts under short headers.
+fn short_columns(report: &Report) -> Vec<Column> {
+    let mut cols = vec![Column {
+        head: "READY",
+        values: report
+            .daemon_sets
+            .iter()
+            .map(|d| format!("{}/{}", d.counts.ready, d.counts.eligible))
+            .collect(),
+        optional: false,
+        coverage: false,
+    }];
+    for (i, head) in [
+        (2, "NRDY"),
+        (3, "PEND"),
+        (4, "FAIL"),
+        (5, "MISS"),
+        (6, "MSCHD"),
+        (7, "OLD"),
+    ] {
+        cols.push(Column {
+            head,
+            values: report
+                .daemon_sets
+                .iter()
+                .map(|d| count_values(&d.counts)[i].to_string())
+                .collect(),
+            optional: true,
+            coverage: false,
+        });
+    }
+    cols.push(coverage_column(report, "COV"));
+    cols
+}
+
+/// A way of turning the counts into columns ([`full_columns`], [`short_columns`]).
+type ColumnSet = fn(&Report) -> Vec<Column>;
+
+/// How the rows are laid out to fit the width.
+struct Layout {
+    gap: usize,
+    columns: Vec<Column>,
+    widths: Vec<usize>,
+    ns_w: usize,
+    name_w: usize,
+}
+
+impl Layout {
+    fn total(&self) -> usize {
+        self.ns_w + 2 + self.name_w + self.widths.iter().map(|w| self.gap + w).sum::<usize>()
+    }
+}
+
+fn name_cell(d: &DaemonSetReport) -> String {
+    if d.from_manifest {
+        format!("{} (what-if)", d.name)
+    } else {
+        d.name.clone()
+    }
+}
+
+/// The first layout that fits: full headers three then two spaces apart; short columns; short
+/// columns without all-zero ones, two then one space apart; then the name columns cut with "…".
+fn layout(report: &Report, headers: bool, width: usize) -> Layout {
+    let head = |h: &str| if headers { style::width(h) } else { 0 };
+    let widest = |header: &str, cell: &dyn Fn(&DaemonSetReport) -> String| {
+        report
+            .daemon_sets
+            .iter()
+            .map(|d| style::width(&cell(d)))
+            .chain([head(header)])
+            .max()
+            .unwrap_or(0)
+    };
+    let ns_w = widest("NAMESPACE", &|d| d.namespace.clone());
+    let name_w = widest("NAME", &name_cell);
+    let make = |gap: usize, columns: Vec<Column>| {
+        let widths = columns.iter().map(|c| c.width(headers)).collect();
+        Layout {
+            gap,
+            columns,
+            widths,
+            ns_w,
+            name_w,
+        }
+    };
+    let drop_zero = |cols: Vec<Column>| -> Vec<Column> {
+        cols.into_iter()
+            .filter(|c| !(c.optional && c.all_zero()))
+            .collect()
+    };
+    let tries: [(usize, ColumnSet, bool); 5] = [
+        (3, full_columns, false),
+        (2, full_columns, false),
+        (2, short_columns, false),
+        (2, short_columns, true),
+        (1, short_columns, true),
+    ];
+    let mut last = None;
+    for (gap, columns, drop) in tries {
+        let cols = columns(report);
+        let l = make(gap, if drop { drop_zero(cols) } else { cols });
+        if l.total() <= width {
+            return l;
+        }
+        last = Some(l);
+    }
+    // Still too wide: cut the longer of the two name columns, a column at a time.
+    let mut l = last.expect("layouts tried");
+    while l.total() > width && (l.ns_w > MIN_NAME || l.name_w > MIN_NAME) {
+        if l.name_w >= l.ns_w {
+            l.name_w -= 1;
+        } else {
+            l.ns_w -= 1;
+        }
+    }
+    l
+}
 
 pub fn render(
     report: &Report,
@@ -18,174 +225,202 @@ pub fn render(
     wide: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let painter = Painter { color: opts.color };
-    let mut header = vec![
-        "NAMESPACE",
-        "NAME",
-        "ELIGIBLE",
-        "READY",
-        "NOT-READY",
-        "PENDING",
-        "FAILED",
-        "MISSING",
-        "MISSCHED",
-        "OUTDATED",
-        "COVERAGE",
-    ];
-    if wide {
-        header.extend(["NODE-SELECTOR", "AFFINITY", "TOLERATIONS"]);
-    }
-    let mut table = Table::new();
-    table.load_style(presets::NOTHING);
-    if opts.color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
+    let p = Painter { color: opts.color };
+    let width = opts.width;
+    let l = layout(report, !opts.no_headers, width);
+    let gap = " ".repeat(l.gap);
     if !opts.no_headers {
-        table.set_header(header.clone());
-    }
-    for d in &report.daemon_sets {
-        let c = &d.counts;
-        let name = if d.from_manifest {
-            format!("{} (manifest)", d.name)
+        // A namespace column cut narrower than its header is headed NS.
+        let ns_head = if l.ns_w < "NAMESPACE".len() {
+            "NS"
         } else {
-            d.name.clone()
+            "NAMESPACE"
         };
-        let mut row = vec![Cell::new(&d.namespace), Cell::new(name)];
-        for n in [
-            c.eligible,
-            c.ready,
-            c.not_ready,
-            c.pending,
-            c.failed,
-            c.missing,
-            c.misscheduled,
-            c.outdated,
-        ] {
-            row.push(Cell::new(n).set_alignment(CellAlignment::Right));
+        let mut line = format!(
+            "{:ns$}  {:name$}",
+            ns_head,
+            "NAME",
+            ns = l.ns_w,
+            name = l.name_w
+        );
+        for (c, w) in l.columns.iter().zip(&l.widths) {
+            line.push_str(&format!("{gap}{:>w$}", c.head));
         }
-        let mut coverage =
-            Cell::new(style::percent(c.coverage_percent)).set_alignment(CellAlignment::Right);
-        if opts.color {
-            coverage = match style::counts_tone(c) {
-                Tone::Good => coverage.fg(Color::Green),
-                Tone::Bad => coverage.fg(Color::Red),
-                Tone::Plain => coverage,
-                _ => coverage.fg(Color::Yellow),
-            };
-        }
-        row.push(coverage);
-        if wide {
-            row.extend(wide_cells(d).into_iter().map(Cell::new));
-        }
-        table.add_row(row);
-    }
-    for (i, col) in table.column_iter_mut().enumerate() {
-        col.set_padding((0, if i + 1 == header.len() { 0 } else { 3 }));
-        if (2..=10).contains(&i) {
-            col.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-    let lines: Vec<String> = table.lines().map(|l| l.trim_end().to_string()).collect();
-    let (head, rows) = if opts.no_headers {
-        (None, &lines[..])
-    } else {
-        (lines.first(), &lines[1..])
-    };
-    if let Some(h) = head {
-        writeln!(out, "{h}")?;
-    }
-    for (d, line) in report.daemon_sets.iter().zip(rows) {
         writeln!(out, "{line}")?;
+    }
+    for (row, d) in report.daemon_sets.iter().enumerate() {
+        let what_if = d.from_manifest;
+        let mut line = format!(
+            "{}  {}",
+            style::pad_paint(
+                &p,
+                &style::truncate(&d.namespace, l.ns_w),
+                l.ns_w,
+                Tone::Plain
+            ),
+            style::pad_paint(
+                &p,
+                &style::truncate(&name_cell(d), l.name_w),
+                l.name_w,
+                if what_if { Tone::WhatIf } else { Tone::Plain }
+            ),
+        );
+        for (c, w) in l.columns.iter().zip(&l.widths) {
+            let tone = match (c.coverage, what_if) {
+                (false, _) => Tone::Plain,
+                (true, true) => Tone::WhatIf,
+                (true, false) => style::counts_tone(&d.counts),
+            };
+            line.push_str(&gap);
+            line.push_str(&style::rpad_paint(&p, &c.values[row], *w, tone));
+        }
+        writeln!(out, "{}", line.trim_end())?;
         if opts.no_headers {
             continue;
         }
-        write_details(d, &painter, out)?;
+        if wide {
+            write_placement(d, width, out)?;
+        }
+        write_details(d, &p, opts, wide, out)?;
         if d.from_manifest && d.counts.eligible > 0 {
             // What-if: where would it land?
-            let nodes: Vec<&str> = d
+            let nodes: Vec<String> = d
                 .nodes
                 .iter()
-                .filter(|p| p.eligible)
-                .map(|p| p.node.as_str())
+                .filter(|x| x.eligible)
+                .map(|x| x.node.clone())
                 .collect();
-            let more = if nodes.len() > 8 {
-                format!(", … {} more", nodes.len() - 8)
+            let limit = if opts.all_problems {
+                nodes.len()
             } else {
-                String::new()
+                WOULD_RUN_LIMIT
             };
-            writeln!(
-                out,
-                "  would run on {} {}: {}{more}",
+            let mut entries: Vec<String> = nodes.iter().take(limit).cloned().collect();
+            if nodes.len() > limit {
+                entries.push(format!("… {} more", nodes.len() - limit));
+            }
+            let head = format!(
+                "would run on {} {}:",
                 nodes.len(),
-                plural(nodes.len(), "node", "nodes"),
-                nodes[..nodes.len().min(8)].join(", ")
+                plural(nodes.len(), "node", "nodes")
+            );
+            write_wrapped(
+                out,
+                &format!("  {}", p.paint(&head, Tone::WhatIf)),
+                &format!("  {head}"),
+                &entries.join(", "),
+                6,
+                width,
             )?;
         }
         for m in &d.pods_on_missing_nodes {
-            writeln!(
-                out,
-                "  {}  pod {} is for node {}, which no longer exists ({} removes it)",
-                painter.paint("gone", Tone::Warn),
-                m.pod,
-                m.node,
-                m.removed_by
-            )?;
+            write_note(out, &p, "  ", &stranded_text(m), width)?;
         }
         for w in &d.warnings {
-            writeln!(out, "  {} {w}", painter.paint("note:", Tone::Warn))?;
+            write_note(out, &p, "  ", w, width)?;
         }
         if d.counts.eligible == 0 && !d.exclusions.is_empty() && !wide {
             // Eligible nowhere is the classic toleration/selector typo: say why at once.
-            writeln!(
-                out,
-                "  {}",
-                painter.paint("no node is eligible:", Tone::Warn)
-            )?;
+            writeln!(out, "  {}", p.paint("no node is eligible:", Tone::Warn))?;
             for e in d.exclusions.iter().take(2) {
-                let noun = if e.count == 1 { "node" } else { "nodes" };
-                writeln!(out, "    {} {noun}: {}", e.count, e.reason.message)?;
+                let noun = plural(e.count, "node", "nodes");
+                let lead = format!("    {} {noun}: ", e.count);
+                let room = width.saturating_sub(style::width(&lead));
+                writeln!(out, "{lead}{}", style::truncate(&e.reason.message, room))?;
             }
         }
         if wide {
-            for e in d.exclusions.iter().take(DETAIL_LIMIT) {
-                let noun = if e.count == 1 { "node" } else { "nodes" };
-                writeln!(out, "    {} {noun} excluded: {}", e.count, e.reason.message)?;
+            let limit = if opts.all_problems {
+                d.exclusions.len()
+            } else {
+                DETAIL_LIMIT
+            };
+            for e in d.exclusions.iter().take(limit) {
+                let noun = plural(e.count, "node", "nodes");
+                let lead = format!("    {} {noun} excluded:", e.count);
+                write_wrapped(out, &lead, &lead, &e.reason.message, 6, width)?;
             }
-            if d.exclusions.len() > DETAIL_LIMIT {
+            if d.exclusions.len() > limit {
                 writeln!(
                     out,
-                    "    … and {} more exclusion reasons",
-                    d.exclusions.len() - DETAIL_LIMIT
+                    "    … and {} more exclusion reasons (--all-problems lists them)",
+                    d.exclusions.len() - limit
                 )?;
             }
         }
     }
     if !opts.no_headers {
         writeln!(out)?;
-        writeln!(out, "{}", summary_line(report))?;
+        for line in style::wrap(&summary_line(report), 0, 0, width) {
+            writeln!(out, "{line}")?;
+        }
         for o in &report.orphans {
-            let verb = match o.action {
-                OrphanAction::Adopt => "adopts",
-                OrphanAction::Release => "releases",
-            };
-            writeln!(
-                out,
-                "{} pod {}/{}{} has no DaemonSet controller reference: {} {verb} it",
-                painter.paint("note:", Tone::Warn),
-                o.namespace,
-                o.name,
-                o.node
-                    .as_ref()
-                    .map(|n| format!(" on {n}"))
-                    .unwrap_or_default(),
-                o.daemon_set
-            )?;
+            write_note(out, &p, "", &orphan_text(o), width)?;
         }
         for w in &report.warnings {
-            writeln!(out, "{} {w}", painter.paint("note:", Tone::Warn))?;
+            write_note(out, &p, "", w, width)?;
         }
+    }
+    Ok(())
+}
+
+/// An orphan pod in words, as every format tells it.
+pub fn orphan_text(o: &crate::report::OrphanReport) -> String {
+    let verb = match o.action {
+        OrphanAction::Adopt => "adopts",
+        OrphanAction::Release => "releases",
+    };
+    format!(
+        "pod {}/{}{} has no DaemonSet controller reference: {} {verb} it",
+        o.namespace,
+        o.name,
+        o.node
+            .as_ref()
+            .map(|n| format!(" on {n}"))
+            .unwrap_or_default(),
+        o.daemon_set
+    )
+}
+
+/// A pod whose node was deleted, in words, as every format tells it.
+pub fn stranded_text(m: &crate::report::PodOnMissingNode) -> String {
+    format!(
+        "pod {} is for node {}, which no longer exists ({} removes it)",
+        m.pod, m.node, m.removed_by
+    )
+}
+
+/// "note: text", wrapped under itself.
+fn write_note(
+    out: &mut dyn Write,
+    p: &Painter,
+    indent: &str,
+    text: &str,
+    width: usize,
+) -> std::io::Result<()> {
+    let plain = format!("{indent}note:");
+    let painted = format!("{indent}{}", p.paint("note:", Tone::Warn));
+    write_wrapped(out, &painted, &plain, text, indent.len() + 2, width)
+}
+
+/// `lead` (painted; `plain` is the same text unpainted, for its width), a space, then `text`
+/// wrapped between words at `width`, continuation lines indented by `indent`.
+fn write_wrapped(
+    out: &mut dyn Write,
+    lead: &str,
+    plain: &str,
+    text: &str,
+    indent: usize,
+    width: usize,
+) -> std::io::Result<()> {
+    let first = style::width(plain) + 1;
+    for (i, line) in style::wrap(text, first, indent, width).iter().enumerate() {
+        let text = if i == 0 {
+            format!("{lead} {line}")
+        } else {
+            format!("{}{line}", " ".repeat(indent))
+        };
+        writeln!(out, "{}", text.trim_end())?;
     }
     Ok(())
 }
@@ -194,8 +429,11 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
 
-/// Placement rules in short form for `-o wide`.
-fn wide_cells(d: &DaemonSetReport) -> [String; 3] {
+/// `-o wide`: the template's placement rules under the row, wrapped between rules (hostNetwork
+/// on its own: it is not a toleration, though it makes the controller tolerate
+/// node.kubernetes.io/network-unavailable, as `AddOrUpdateDaemonPodTolerations` in
+/// pkg/controller/daemon/util/daemonset_util.go does).
+fn write_placement(d: &DaemonSetReport, width: usize, out: &mut dyn Write) -> std::io::Result<()> {
     let p = &d.placement;
     let mut selector: Vec<String> = p
         .node_selector
@@ -210,19 +448,18 @@ fn wide_cells(d: &DaemonSetReport) -> [String; 3] {
         Some(terms) if terms.is_empty() => "(no terms: matches nothing)".to_string(),
         Some(terms) => terms.join(" OR "),
     };
-    let mut tolerations = p.tolerations.join(",");
+    let mut entries = vec![
+        format!("node-selector: {}", none_if_empty(selector.join(","))),
+        format!("affinity: {affinity}"),
+        format!("tolerations: {}", none_if_empty(p.tolerations.join(","))),
+    ];
     if p.host_network {
-        tolerations = if tolerations.is_empty() {
-            "hostNetwork".into()
-        } else {
-            format!("{tolerations},hostNetwork")
-        };
+        entries.push("hostNetwork".into());
     }
-    [
-        none_if_empty(selector.join(",")),
-        affinity,
-        none_if_empty(tolerations),
-    ]
+    for entry in entries {
+        write_wrapped(out, "   ", "   ", &entry, 6, width)?;
+    }
+    Ok(())
 }
 
 fn none_if_empty(s: String) -> String {
@@ -251,14 +488,25 @@ fn severity(s: State) -> u8 {
     }
 }
 
-fn write_details(d: &DaemonSetReport, p: &Painter, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_details(
+    d: &DaemonSetReport,
+    p: &Painter,
+    opts: &RenderOptions,
+    wide: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut pairs: Vec<&PairReport> = d.nodes.iter().filter(|x| concerned(d, x)).collect();
     pairs.sort_by(|a, b| {
         severity(a.state)
             .cmp(&severity(b.state))
             .then_with(|| a.node.cmp(&b.node))
     });
-    let shown = &pairs[..pairs.len().min(DETAIL_LIMIT)];
+    let limit = if opts.all_problems {
+        pairs.len()
+    } else {
+        DETAIL_LIMIT
+    };
+    let shown = &pairs[..pairs.len().min(limit)];
     let node_w = shown
         .iter()
         .map(|x| style::width(&x.node))
@@ -266,18 +514,50 @@ fn write_details(d: &DaemonSetReport, p: &Painter, out: &mut dyn Write) -> std::
         .unwrap_or(0);
     let labels: Vec<String> = shown.iter().map(|x| state_label(x)).collect();
     let state_w = labels.iter().map(|l| style::width(l)).max().unwrap_or(0);
+    let lead_w = 2 + node_w + 2 + state_w;
     for (pair, label) in shown.iter().zip(&labels) {
+        let tone = if d.from_manifest {
+            Tone::WhatIf
+        } else {
+            style::tone(pair.state)
+        };
+        let lead = format!(
+            "  {}  {}",
+            style::pad_paint(p, &pair.node, node_w, Tone::Plain),
+            style::pad_paint(p, label, state_w, tone)
+        );
         let reason = detail_reason(pair);
+        if wide {
+            // Whole, wrapped under the reason column (or under the node when that is far right).
+            let indent = if lead_w + 2 <= opts.width / 2 {
+                lead_w + 2
+            } else {
+                6
+            };
+            let plain = " ".repeat(lead_w + 1);
+            write_wrapped(
+                out,
+                &format!("{lead} "),
+                &plain,
+                &reason,
+                indent,
+                opts.width,
+            )?;
+        } else {
+            let room = opts.width.saturating_sub(lead_w + 2);
+            writeln!(
+                out,
+                "{}",
+                format!("{lead}  {}", style::truncate(&reason, room.max(1))).trim_end()
+            )?;
+        }
+    }
+    if pairs.len() > limit {
         writeln!(
             out,
-            "  {}  {}  {}",
-            style::pad_paint(p, &pair.node, node_w, Tone::Plain),
-            style::pad_paint(p, label, state_w, style::tone(pair.state)),
-            reason
+            "  … and {} more (--all-problems lists them)",
+            pairs.len() - limit
         )?;
-    }
-    if pairs.len() > DETAIL_LIMIT {
-        writeln!(out, "  … and {} more", pairs.len() - DETAIL_LIMIT)?;
     }
     Ok(())
 }
@@ -311,7 +591,7 @@ fn detail_reason(pair: &PairReport) -> String {
     }
 }
 
-fn state_label(p: &PairReport) -> String {
+pub fn state_label(p: &PairReport) -> String {
     let mut s = p.state.to_string();
     if p.outdated {
         s.push_str(", outdated");
@@ -339,7 +619,7 @@ pub fn summary_line(report: &Report) -> String {
         count(s.nodes, "node", "nodes"),
         c.ready,
         c.eligible,
-        style::percent(c.coverage_percent)
+        style::coverage(c)
     );
     for (n, word) in [
         (c.not_ready, "not ready"),

@@ -1,0 +1,286 @@
+//! Human output that fits the terminal and tells the same story in every format: the binary at
+//! a given width (`COLUMNS`), the problem-node cap, NAMESPACE/NAME, colours and the smaller
+//! points of the report's wording.
+
+mod support;
+
+use std::process::{Command, Output};
+
+const AS_OF: &str = "2026-11-20T12:00:00Z";
+
+fn run(width: usize, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("KUBECONFIG")
+        .env("COLUMNS", width.to_string())
+        .output()
+        .expect("binary runs")
+}
+
+fn ok(o: &Output) -> String {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).expect("UTF-8")
+}
+
+fn example<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["-f", "examples/cluster.yaml", "--as-of", AS_OF];
+    v.extend_from_slice(extra);
+    v
+}
+
+/// The generated 300-node, 40-DaemonSet cluster of the goldens.
+fn generated() -> String {
+    support::generated_file(40, 300, 40, 0.03)
+}
+
+/// The problem-node lines under the `kube-system/ebs-csi-node` row of a table.
+fn detail_lines(table: &str) -> Vec<String> {
+    table
+        .lines()
+        .skip_while(|l| !l.starts_with("kube-system ") || !l.contains(" ebs-csi-node "))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_problem_list_is_capped_with_a_hint_unless_asked_or_one_daemon_set_is_named() {
+    let file = generated();
+    let capped = ok(&run(120, &["-f", &file, "--as-of", AS_OF]));
+    let capped = detail_lines(&capped);
+    let more = capped.last().expect("detail lines");
+    assert!(
+        more.starts_with("  … and ") && more.ends_with(" more (--all-problems lists them)"),
+        "{more}"
+    );
+    let hidden: usize = more.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert_eq!(capped.len(), 5 + 1);
+
+    let all = detail_lines(&ok(&run(
+        120,
+        &["-f", &file, "--as-of", AS_OF, "--all-problems"],
+    )));
+    assert_eq!(all.len(), 5 + hidden, "every problem node listed");
+    assert!(all.iter().all(|l| !l.contains("… and")));
+
+    // One DaemonSet named: no cap, NAME or NAMESPACE/NAME alike.
+    for args in [
+        vec!["-n", "kube-system", "ebs-csi-node"],
+        vec!["kube-system/ebs-csi-node"],
+    ] {
+        let mut a = vec!["-f", file.as_str(), "--as-of", AS_OF];
+        a.extend(args);
+        let one = detail_lines(&ok(&run(120, &a)));
+        assert_eq!(one, all, "{a:?}");
+    }
+}
+
+#[test]
+fn namespace_slash_name_names_a_daemon_set_of_the_report() {
+    let o = run(80, &example(&["logging/fluent-bit", "-o", "json"]));
+    let report: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    let ds = report["daemonSets"].as_array().unwrap();
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0]["namespace"], "logging");
+    assert_eq!(ds[0]["name"], "fluent-bit");
+
+    let clash = run(80, &example(&["-n", "monitoring", "logging/fluent-bit"]));
+    assert_eq!(clash.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&clash.stderr);
+    assert!(err.contains("not in namespace monitoring"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+
+    let bad = run(80, &example(&["logging/"]));
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn an_empty_namespace_flag_is_no_namespace() {
+    let all = ok(&run(200, &example(&[])));
+    let empty = run(200, &example(&["-n", ""]));
+    assert!(!String::from_utf8_lossy(&empty.stderr).contains("namespace ."));
+    assert_eq!(ok(&empty), all);
+}
+
+#[test]
+fn the_gate_verdict_is_coloured_and_grammatical() {
+    let args = [
+        "--check",
+        "--fail-on",
+        "Missing",
+        "-n",
+        "monitoring",
+        "netdata",
+    ];
+    let colour = run(80, &example(&[&args[..], &["--color", "always"]].concat()));
+    assert_eq!(colour.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&colour.stderr);
+    assert!(err.contains("\x1b[32mPASS"), "green PASS: {err:?}");
+    assert!(err.contains("1 DaemonSet meets the policy"), "{err}");
+
+    let plain = run(80, &example(&[&args[..], &["--color", "never"]].concat()));
+    let err = String::from_utf8_lossy(&plain.stderr);
+    assert!(
+        err.starts_with("PASS  1 DaemonSet meets the policy"),
+        "{err}"
+    );
+    assert!(!err.contains('\x1b'));
+
+    let fail = run(80, &example(&["--check", "--color", "always"]));
+    assert_eq!(fail.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&fail.stderr).contains("\x1b[31mFAIL"));
+}
+
+/// The SGR parameters of every escape sequence in `text`.
+fn sgr_codes(text: &str) -> Vec<String> {
+    text.split('\x1b')
+        .skip(1)
+        .map(|s| {
+            s.strip_prefix('[')
+                .and_then(|s| s.split_once('m'))
+                .map(|(codes, _)| codes.to_string())
+                .unwrap_or_else(|| panic!("not an SGR sequence: {s:?}"))
+        })
+        .collect()
+}
+
+#[test]
+fn colours_are_the_basic_sixteen() {
+    for format in ["table", "wide", "matrix"] {
+        let text = ok(&run(120, &example(&["-o", format, "--color", "always"])));
+        let codes = sgr_codes(&text);
+        assert!(!codes.is_empty(), "{format} is coloured");
+        for c in codes {
+            for n in c.split(';') {
+                let n: u32 = n.parse().unwrap_or_else(|_| panic!("{format}: {c:?}"));
+                assert!(
+                    matches!(n, 0 | 1 | 2 | 22 | 39 | 30..=37 | 90..=97),
+                    "{format}: SGR {c:?} is not a basic colour or attribute"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn what_if_rows_are_painted_as_what_ifs_not_as_failures() {
+    let text = ok(&run(
+        120,
+        &example(&[
+            "--manifest",
+            "examples/whatif-gpu-operator.yaml",
+            "--color",
+            "always",
+        ]),
+    ));
+    let row = text
+        .lines()
+        .find(|l| l.contains("dcgm-exporter (what-if)"))
+        .expect("the what-if row");
+    assert!(row.contains("\x1b[36m"), "cyan: {row:?}");
+    assert!(!row.contains("\x1b[31m"), "not red: {row:?}");
+}
+
+#[test]
+fn an_audit_instant_before_every_object_warns() {
+    let o = run(
+        120,
+        &[
+            "-f",
+            "examples/cluster.yaml",
+            "--as-of",
+            "2000-01-01T00:00:00Z",
+        ],
+    );
+    let text = ok(&o);
+    assert!(
+        text.contains("is before every object was created"),
+        "{text}"
+    );
+    let fine = ok(&run(120, &example(&[])));
+    assert!(!fine.contains("before every object"));
+}
+
+#[test]
+fn every_format_tells_stranded_pods_orphans_and_stale_status() {
+    let facts = [
+        "pod nvidia-device-plugin-zskwg is for node gpu-3, which no longer exists",
+        "pod logging/fluent-bit-debug on worker-1 has no DaemonSet controller reference",
+        "status is stale: observedGeneration 2 is behind generation 3",
+    ];
+    for format in ["table", "wide", "matrix", "markdown", "junit"] {
+        let text = ok(&run(200, &example(&["-o", format])));
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for f in facts {
+            assert!(flat.contains(f), "{format} lacks {f:?}");
+        }
+    }
+    let markdown = ok(&run(200, &example(&["-o", "markdown"])));
+    assert!(markdown.contains("| worker-1 | Ready, duplicate |"));
+    assert!(markdown.contains("| worker-1 | Ready, outdated |"));
+    let junit = ok(&run(200, &example(&["-o", "junit"])));
+    assert!(junit.contains(r#"<property name="coverage" value="50.0%"/>"#));
+}
+
+#[test]
+fn no_stranded_pod_in_the_node_column() {
+    let text = ok(&run(120, &example(&[])));
+    assert!(!text.lines().any(|l| l.trim_start().starts_with("gone ")));
+}
+
+#[test]
+fn matrix_pages_columns_and_hides_covered_daemon_sets() {
+    let file = generated();
+    let paged = ok(&run(80, &["-f", &file, "--as-of", AS_OF, "-o", "matrix"]));
+    let pages: Vec<&str> = paged.lines().filter(|l| l.contains("(page ")).collect();
+    assert!(pages.len() > 1, "40 DaemonSets do not fit 80 columns");
+    let capped = ok(&run(
+        200,
+        &[
+            "-f",
+            &file,
+            "--as-of",
+            AS_OF,
+            "-o",
+            "matrix",
+            "--max-columns",
+            "10",
+        ],
+    ));
+    assert_eq!(
+        capped.lines().filter(|l| l.contains("(page ")).count(),
+        4,
+        "40 columns, 10 a page"
+    );
+    let hidden = ok(&run(
+        200,
+        &[
+            "-f",
+            &file,
+            "--as-of",
+            AS_OF,
+            "-o",
+            "matrix",
+            "--hide-covered",
+        ],
+    ));
+    let line = hidden
+        .lines()
+        .find(|l| l.contains("fully covered DaemonSets hidden (--hide-covered)"))
+        .expect("the hidden-columns line");
+    let n: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let keys = hidden.matches("] ").count();
+    assert_eq!(keys + n, 40, "key entries and hidden columns add up");
+    assert_eq!(
+        run(80, &example(&["--hide-covered"])).status.code(),
+        Some(2),
+        "--hide-covered is a matrix flag"
+    );
+}
