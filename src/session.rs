@@ -107,8 +107,9 @@ pub fn load(
     audit.namespace = session.namespace(&config.input, namespace);
     let mut scope = source::cluster::Scope {
         namespace: audit.namespace.clone(),
-        daemon_set_selector: audit.selector.as_ref().and_then(wire),
-        node_selector: audit.node_selector.as_ref().and_then(wire),
+        // The wire form, never `Display`; everything is "" and ListQuery then sends nothing.
+        daemon_set_selector: audit.selector.as_ref().map(|s| s.to_query()),
+        node_selector: audit.node_selector.as_ref().map(|s| s.to_query()),
     };
     if !manifests.is_empty() {
         // Find the applied versions of the manifests: their namespace(s), any labels.
@@ -131,13 +132,4 @@ pub fn load(
         snapshot,
         live: Some(session),
     })
-}
-
-/// A selector as the API's `labelSelector` query; `None` for everything (`-l ''`), which kubectl
-/// does not send either.
-fn wire(sel: &crate::eligibility::labels::Selector) -> Option<String> {
-    match sel {
-        crate::eligibility::labels::Selector::Everything => None,
-        s => Some(s.to_string()),
-    }
 }

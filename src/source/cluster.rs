@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::SharedWriter;
 use crate::client::{Connection, FetchArgs, ListQuery, Transport, encode};
 use crate::error::{Error, Result};
-use crate::model::{ControllerRevision, LabelSelector, Node, Pod};
+use crate::model::{ControllerRevision, Node, Pod};
 use crate::report::Source;
 use crate::snapshot::Snapshot;
 
@@ -77,7 +77,7 @@ pub async fn fetch(
         if sel.is_empty() {
             continue; // the controller refuses a DaemonSet that selects everything
         }
-        let selector = selector_string(&sel);
+        let selector = crate::eligibility::labels::label_selector_query(&sel);
         let ns = encode(ds.namespace());
         let f = fetcher.clone();
         let s = selector.clone();
@@ -163,32 +163,4 @@ fn spawn_progress(f: Arc<Transport>) -> tokio::task::JoinHandle<()> {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     })
-}
-
-/// A `metav1.LabelSelector` in the API's query syntax.
-pub fn selector_string(sel: &LabelSelector) -> String {
-    crate::eligibility::labels::label_selector_query(sel)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn selectors_are_sent_in_api_syntax_and_encoded() {
-        let sel: LabelSelector = serde_json::from_value(serde_json::json!({
-            "matchLabels": {"app": "fluent-bit"},
-            "matchExpressions": [
-                {"key": "tier", "operator": "In", "values": ["a", "b"]},
-                {"key": "canary", "operator": "DoesNotExist"}
-            ]
-        }))
-        .unwrap();
-        let s = selector_string(&sel);
-        assert_eq!(s, "app=fluent-bit,tier in (a,b),!canary");
-        assert_eq!(
-            encode(&s),
-            "app%3Dfluent-bit%2Ctier%20in%20%28a%2Cb%29%2C%21canary"
-        );
-    }
 }
