@@ -363,7 +363,6 @@ fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {
         policy.fail_on = g
             .fail_on
             .iter()
-            .filter(|s| !s.trim().is_empty())
             .map(|s| FailOn::parse(s).map_err(|e| Error::Usage(format!("invalid --fail-on: {e}"))))
             .collect::<Result<_>>()?;
     }

@@ -41,6 +41,12 @@ impl FailOn {
             "missing" => FailOn::Missing,
             "misscheduled" => FailOn::Misscheduled,
             "outdated" => FailOn::Outdated,
+            "" => {
+                return Err(
+                    "empty state (use Missing, Pending, NotReady, Failed, Misscheduled, outdated)"
+                        .to_string(),
+                );
+            }
             other => {
                 return Err(format!(
                     "unknown state {other:?} (use Missing, Pending, NotReady, Failed, Misscheduled, outdated)"

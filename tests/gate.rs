@@ -338,6 +338,23 @@ fn exit_codes_from_the_binary() {
             "101",
         ],
         &["-f", "examples/cluster.yaml", "--check", "--grace", "soon"],
+        // An empty --fail-on (or an empty item in the list) names no state: a usage error,
+        // never a gate that passes on nothing.
+        &["-f", "examples/cluster.yaml", "--check", "--fail-on", ""],
+        &[
+            "-f",
+            "examples/cluster.yaml",
+            "--check",
+            "--fail-on",
+            "Missing,",
+        ],
+        &[
+            "-f",
+            "examples/cluster.yaml",
+            "--check",
+            "--fail-on",
+            "Missing,Bogus",
+        ],
     ] {
         assert_eq!(bin(args).status.code(), Some(2), "{args:?}");
     }
@@ -435,4 +452,23 @@ fn objects_newer_than_as_of_are_not_young() {
     );
     assert!(!g.passed);
     assert!(g.ignored.is_empty(), "{:?}", g.ignored);
+}
+
+#[test]
+fn coverage_is_rounded_half_up_to_the_shown_precision() {
+    use ds_coverage::render::style;
+    use ds_coverage::report::percent;
+    // 2 of 3: 66.666… → 66.67 in JSON, 66.7 % on screen (was truncated to 66.66 / 66.6 %).
+    assert_eq!(percent(2, 3), 66.67);
+    assert_eq!(style::percent(percent(2, 3)), "66.7%");
+    assert_eq!(percent(1, 3), 33.33);
+    assert_eq!(style::percent(percent(1, 3)), "33.3%");
+    // Exactly half rounds up: 1 of 8 = 12.5 → 12.5; 1 of 16 = 6.25 → 6.3 %.
+    assert_eq!(percent(1, 16), 6.25);
+    assert_eq!(style::percent(6.25), "6.3%");
+    assert_eq!(style::percent(66.65), "66.7%");
+    // 1 of 200000 short of all never reads 100.
+    assert_eq!(style::percent(percent(199_999, 200_000)), "99.9%");
+    assert_eq!(style::percent(percent(3, 3)), "100.0%");
+    assert_eq!(style::percent(percent(0, 3)), "0.0%");
 }

@@ -113,7 +113,15 @@ pub fn percent(part: usize, whole: usize) -> f64 {
     if whole == 0 {
         100.0
     } else {
-        (part as f64 * 10000.0 / whole as f64).floor() / 100.0
+        // Half-up at two decimals, in integers so 2 of 3 is 66.67 and never 66.66; anything
+        // short of all stays below 100.
+        let hundredths = (part as u128 * 20000 + whole as u128) / (2 * whole as u128);
+        let hundredths = if part < whole {
+            hundredths.min(9999)
+        } else {
+            hundredths
+        };
+        hundredths as f64 / 100.0
     }
 }
 
