@@ -349,6 +349,7 @@ fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {
         (g.ignore_unready_nodes, "--ignore-unready-nodes"),
         (g.include_draining_nodes, "--include-draining-nodes"),
         (g.expect_nodes.is_some(), "--expect-nodes"),
+        (g.allow_empty, "--allow-empty"),
     ];
     if !g.check {
         if let Some((_, flag)) = given.iter().find(|(set, _)| *set) {
@@ -381,6 +382,7 @@ fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {
     }
     policy.ignore_unready_nodes = g.ignore_unready_nodes;
     policy.include_draining_nodes = g.include_draining_nodes;
+    policy.allow_empty = g.allow_empty;
     policy.expect_nodes = parse_selector("--expect-nodes", g.expect_nodes.as_deref())?;
     Ok(Some(policy))
 }

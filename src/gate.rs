@@ -97,6 +97,8 @@ pub struct Policy {
     pub include_draining_nodes: bool,
     /// Every node matching must be eligible for every audited DaemonSet.
     pub expect_nodes: Option<Selector>,
+    /// `--allow-empty`: an audit of zero DaemonSets passes (it fails by default).
+    pub allow_empty: bool,
 }
 
 impl Default for Policy {
@@ -108,6 +110,7 @@ impl Default for Policy {
             ignore_unready_nodes: false,
             include_draining_nodes: false,
             expect_nodes: None,
+            allow_empty: false,
         }
     }
 }
@@ -148,6 +151,10 @@ pub enum ViolationState {
     FailOn(FailOn),
     Ineligible,
     NoNodes,
+    /// No DaemonSet was audited (and `--allow-empty` was not given).
+    NoDaemonSets,
+    /// `--expect-nodes` matches no node.
+    NoExpectedNode,
 }
 
 impl ViolationState {
@@ -156,6 +163,8 @@ impl ViolationState {
             ViolationState::FailOn(f) => f.as_str(),
             ViolationState::Ineligible => "Ineligible",
             ViolationState::NoNodes => "NoNodes",
+            ViolationState::NoDaemonSets => "NoDaemonSets",
+            ViolationState::NoExpectedNode => "NoExpectedNode",
         }
     }
 }
@@ -264,6 +273,11 @@ fn pod_exemption(pair: &PairReport, p: &Policy, now: Timestamp) -> Option<Exempt
 }
 
 pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
+    evaluate_scoped(report, policy, "No DaemonSets were audited.")
+}
+
+/// [`evaluate`], with the line that says what an empty audit looked at and how to widen it.
+pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> GateReport {
     let now = report.generated_at;
     let nodes: std::collections::HashMap<&str, &NodeReport> =
         report.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
@@ -331,6 +345,27 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
         if let Some(sel) = &policy.expect_nodes {
             violations.extend(expected_but_excluded(d, &id, sel, report));
         }
+    }
+    if report.daemon_sets.is_empty() && !policy.allow_empty {
+        // A gate must not pass on an audit of nothing (a CI job that forgot -A, a -l typo).
+        violations.push(Violation {
+            daemon_set: "*".into(),
+            node: "*".into(),
+            state: ViolationState::NoDaemonSets,
+            reason: format!("{empty_hint} (--allow-empty accepts an empty audit)"),
+        });
+    }
+    if let Some(sel) = &policy.expect_nodes
+        && !report.nodes.is_empty()
+        && !report.nodes.iter().any(|n| sel.matches(&n.labels))
+    {
+        // A typo in the expectation itself must not pass silently.
+        violations.push(Violation {
+            daemon_set: "*".into(),
+            node: "*".into(),
+            state: ViolationState::NoExpectedNode,
+            reason: format!("no node matches the expectation --expect-nodes {sel}"),
+        });
     }
     if report.nodes.is_empty() && !report.daemon_sets.is_empty() {
         // Nothing was checked: a gate must not pass on an audit of zero nodes.
@@ -417,6 +452,11 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
             ),
             policy.join(",")
         ));
+    } else if report.daemon_sets.is_empty()
+        && let [only] = gate.violations.as_slice()
+        && only.state == ViolationState::NoDaemonSets
+    {
+        s.push_str(&format!("FAIL  {}\n", only.reason));
     } else {
         let failing: BTreeSet<&str> = gate
             .violations

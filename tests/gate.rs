@@ -472,3 +472,92 @@ fn coverage_is_rounded_half_up_to_the_shown_precision() {
     assert_eq!(style::percent(percent(3, 3)), "100.0%");
     assert_eq!(style::percent(percent(0, 3)), "0.0%");
 }
+
+/// Issue 13: an audit of zero DaemonSets fails the gate with one line saying what was looked at
+/// and how to widen it; --allow-empty accepts it; `fix` gives the same line.
+#[test]
+fn an_empty_audit_fails_the_gate_with_one_line_unless_allowed() {
+    let typo = bin(&["-f", "examples/cluster.yaml", "-l", "app=typo", "--check"]);
+    assert_eq!(typo.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&typo.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("FAIL  No DaemonSets found matching -l app=typo in examples/cluster.yaml"),
+        "{err}"
+    );
+    assert!(err.contains("--allow-empty"), "{err}");
+
+    let ns = bin(&["-f", "examples/cluster.yaml", "-n", "nope", "--check"]);
+    assert_eq!(ns.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&ns.stderr);
+    assert!(
+        err.contains("in namespace nope") && err.contains("Use -A"),
+        "{err}"
+    );
+
+    let json = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "-n",
+        "nope",
+        "--check",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(json.status.code(), Some(1));
+    let r: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(r["gate"]["violations"][0]["state"], "NoDaemonSets");
+
+    let allowed = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "-n",
+        "nope",
+        "--check",
+        "--allow-empty",
+    ]);
+    assert_eq!(allowed.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&allowed.stderr).starts_with("PASS"));
+    // A policy flag without --check is a usage error, as the others are.
+    assert_eq!(
+        bin(&["-f", "examples/cluster.yaml", "--allow-empty"])
+            .status
+            .code(),
+        Some(2)
+    );
+
+    let fix = bin(&["fix", "-f", "examples/cluster.yaml", "-n", "nope"]);
+    let err = String::from_utf8_lossy(&fix.stderr);
+    assert!(
+        err.contains("No DaemonSets found in namespace nope") && err.contains("Use -A"),
+        "{err}"
+    );
+}
+
+/// Issue 13: `--expect-nodes` matching no node is a violation of its own (a typo in the
+/// expectation must not pass silently).
+#[test]
+fn expect_nodes_matching_no_node_is_a_violation() {
+    let sel = |s: &str| Some(Selector::parse(s).unwrap());
+    let healthy = report_at("examples/healthy-cluster.yaml", AS_OF);
+    let typo = evaluate(
+        &healthy,
+        &Policy {
+            expect_nodes: sel("no-such-label=anything"),
+            ..Policy::default()
+        },
+    );
+    assert!(!typo.passed);
+    assert_eq!(typo.violations.len(), 1, "{:?}", typo.violations);
+    assert_eq!(typo.violations[0].state, ViolationState::NoExpectedNode);
+    assert!(typo.violations[0].reason.contains("no node matches"));
+    // A selector that matches every node keeps the healthy cluster passing.
+    let all = evaluate(
+        &healthy,
+        &Policy {
+            expect_nodes: sel("kubernetes.io/os=linux"),
+            ..Policy::default()
+        },
+    );
+    assert!(all.passed, "{:?}", all.violations);
+}
