@@ -20,17 +20,20 @@ pub enum FailOn {
     NotReady,
     Failed,
     Misscheduled,
+    /// A DaemonSet eligible on no node at all (no coverage figure).
+    NoEligibleNode,
     #[serde(rename = "outdated")]
     Outdated,
 }
 
 impl FailOn {
-    pub const DEFAULT: [FailOn; 5] = [
+    pub const DEFAULT: [FailOn; 6] = [
         FailOn::Missing,
         FailOn::Pending,
         FailOn::NotReady,
         FailOn::Failed,
         FailOn::Misscheduled,
+        FailOn::NoEligibleNode,
     ];
 
     pub fn parse(s: &str) -> Result<FailOn, String> {
@@ -41,15 +44,16 @@ impl FailOn {
             "missing" => FailOn::Missing,
             "misscheduled" => FailOn::Misscheduled,
             "outdated" => FailOn::Outdated,
+            "noeligiblenode" | "no-eligible-node" => FailOn::NoEligibleNode,
             "" => {
                 return Err(
-                    "empty state (use Missing, Pending, NotReady, Failed, Misscheduled, outdated)"
+                    "empty state (use Missing, Pending, NotReady, Failed, Misscheduled, NoEligibleNode, outdated)"
                         .to_string(),
                 );
             }
             other => {
                 return Err(format!(
-                    "unknown state {other:?} (use Missing, Pending, NotReady, Failed, Misscheduled, outdated)"
+                    "unknown state {other:?} (use Missing, Pending, NotReady, Failed, Misscheduled, NoEligibleNode, outdated)"
                 ));
             }
         })
@@ -74,6 +78,7 @@ impl FailOn {
             FailOn::Missing => "Missing",
             FailOn::Misscheduled => "Misscheduled",
             FailOn::Outdated => "outdated",
+            FailOn::NoEligibleNode => "NoEligibleNode",
         }
     }
 }
@@ -345,6 +350,12 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
         if let Some(sel) = &policy.expect_nodes {
             violations.extend(expected_but_excluded(d, &id, sel, report));
         }
+        if policy.fail_on.contains(&FailOn::NoEligibleNode)
+            && !report.nodes.is_empty()
+            && d.nodes.iter().all(|p| !p.state.is_eligible())
+        {
+            violations.push(no_eligible_node(d, &id));
+        }
     }
     if report.daemon_sets.is_empty() && !policy.allow_empty {
         // A gate must not pass on an audit of nothing (a CI job that forgot -A, a -l typo).
@@ -386,6 +397,26 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
         violations,
         ignored,
         waived,
+    }
+}
+
+/// A DaemonSet eligible on no node (a GPU DaemonSet without GPUs, a toleration typo, a what-if
+/// manifest landing nowhere): one DaemonSet-level violation with the exclusions grouped.
+fn no_eligible_node(d: &DaemonSetReport, id: &str) -> Violation {
+    let groups: Vec<String> = d
+        .exclusions
+        .iter()
+        .map(|e| format!("{} ({})", e.reason.message, count(e.count, "node", "nodes")))
+        .collect();
+    Violation {
+        daemon_set: id.to_string(),
+        node: "*".into(),
+        state: ViolationState::FailOn(FailOn::NoEligibleNode),
+        reason: if groups.is_empty() {
+            "eligible on no node".to_string()
+        } else {
+            format!("eligible on no node: {}", groups.join("; "))
+        },
     }
 }
 

@@ -34,6 +34,8 @@ fn v(ds: &str, node: &str, state: &str) -> (String, String, String) {
 
 fn default_violations() -> BTreeSet<(String, String, String)> {
     [
+        // The toleration typo leaves dcgm-exporter eligible nowhere: a violation of its own.
+        v("gpu-operator/dcgm-exporter", "*", "NoEligibleNode"),
         v("gpu-operator/nvidia-device-plugin", "gpu-2", "Pending"),
         v("kube-system/kube-proxy", "worker-3", "NotReady"),
         v("logging/fluent-bit", "cp-1", "NotReady"),
@@ -113,6 +115,7 @@ fn min_coverage_waives_eligible_violations_per_daemonset_but_not_misscheduled() 
     assert_eq!(
         violations(&g),
         [
+            v("gpu-operator/dcgm-exporter", "*", "NoEligibleNode"),
             v("logging/fluent-bit", "worker-3", "Misscheduled"),
             v("logging/fluent-bit", "worker-5", "Misscheduled")
         ]
@@ -255,7 +258,9 @@ fn expect_nodes_catches_a_daemonset_that_misses_gpu_nodes() {
     let dcgm: Vec<_> = g
         .violations
         .iter()
-        .filter(|v| v.daemon_set == "gpu-operator/dcgm-exporter")
+        .filter(|v| {
+            v.daemon_set == "gpu-operator/dcgm-exporter" && v.state == ViolationState::Ineligible
+        })
         .collect();
     assert_eq!(dcgm.len(), 2);
     assert!(dcgm.iter().all(|v| {
@@ -297,7 +302,7 @@ fn exit_codes_from_the_binary() {
     assert_eq!(drifted.status.code(), Some(1));
     let err = String::from_utf8_lossy(&drifted.stderr);
     assert!(
-        err.starts_with("FAIL  4 of 6 DaemonSets below policy, 8 violations"),
+        err.starts_with("FAIL  5 of 6 DaemonSets below policy, 9 violations"),
         "{err}"
     );
     assert!(
@@ -306,7 +311,7 @@ fn exit_codes_from_the_binary() {
     );
     let r: serde_json::Value = serde_json::from_slice(&drifted.stdout).unwrap();
     assert_eq!(r["gate"]["passed"], false);
-    assert_eq!(r["gate"]["violations"].as_array().unwrap().len(), 8);
+    assert_eq!(r["gate"]["violations"].as_array().unwrap().len(), 9);
     for k in ["daemonSet", "node", "state", "reason"] {
         assert!(r["gate"]["violations"][0].get(k).is_some(), "violation.{k}");
     }
@@ -418,12 +423,13 @@ fn junit_parses_and_counts_match() {
     }
     let r = example();
     assert_eq!(suites, r.daemon_sets.len());
-    // One case per eligible pair plus the two misscheduled pairs.
+    // One case per eligible pair plus the two misscheduled pairs, plus dcgm-exporter's
+    // "(no eligible node)".
     assert_eq!(
         cases,
-        r.summary.counts.eligible + r.summary.counts.misscheduled
+        r.summary.counts.eligible + r.summary.counts.misscheduled + 1
     );
-    assert_eq!(failures, 8, "the default policy's violations");
+    assert_eq!(failures, 9, "the default policy's violations");
     assert_eq!(top, Some((cases, failures)));
 }
 
@@ -560,4 +566,107 @@ fn expect_nodes_matching_no_node_is_a_violation() {
         },
     );
     assert!(all.passed, "{:?}", all.violations);
+}
+
+/// Issue 13: a DaemonSet eligible on no node has no coverage figure (null, `–`), fails the
+/// default gate as NoEligibleNode with the grouped exclusions, gets a failing JUnit testcase and
+/// a markdown line; leaving NoEligibleNode out of --fail-on passes it on purpose.
+#[test]
+fn a_daemon_set_eligible_on_no_node_has_no_figure_and_fails_the_default_gate() {
+    let r = example();
+    let dcgm = r
+        .daemon_sets
+        .iter()
+        .find(|d| d.name == "dcgm-exporter")
+        .unwrap();
+    assert_eq!(dcgm.counts.eligible, 0);
+    assert_eq!(dcgm.counts.coverage_percent, None);
+    assert_eq!(ds_coverage::render::style::coverage(&dcgm.counts), "–");
+    let g = evaluate(&r, &Policy::default());
+    let v = g
+        .violations
+        .iter()
+        .find(|v| v.daemon_set == "gpu-operator/dcgm-exporter")
+        .unwrap();
+    assert_eq!(v.state, ViolationState::FailOn(FailOn::NoEligibleNode));
+    assert!(
+        v.reason.contains("(6 nodes)") && v.reason.contains("(2 nodes)"),
+        "{}",
+        v.reason
+    );
+    let without = evaluate(
+        &r,
+        &Policy {
+            fail_on: FailOn::DEFAULT
+                .into_iter()
+                .filter(|f| *f != FailOn::NoEligibleNode)
+                .collect(),
+            ..Policy::default()
+        },
+    );
+    assert!(
+        without
+            .violations
+            .iter()
+            .all(|v| v.daemon_set != "gpu-operator/dcgm-exporter")
+    );
+
+    let json = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "json",
+    ]);
+    let j: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let d = j["daemonSets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "dcgm-exporter")
+        .unwrap();
+    assert!(d["counts"]["coveragePercent"].is_null(), "{}", d["counts"]);
+
+    let junit = String::from_utf8(
+        bin(&[
+            "-f",
+            "examples/cluster.yaml",
+            "--as-of",
+            AS_OF,
+            "-o",
+            "junit",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let suite = &junit[junit
+        .find(r#"<testsuite name="gpu-operator/dcgm-exporter""#)
+        .unwrap()..];
+    let suite = &suite[..suite.find("</testsuite>").unwrap()];
+    assert!(
+        suite.contains(r#"failures="1""#) && suite.contains(r#"type="NoEligibleNode""#),
+        "{suite}"
+    );
+
+    let md = String::from_utf8(
+        bin(&[
+            "-f",
+            "examples/cluster.yaml",
+            "--as-of",
+            AS_OF,
+            "-o",
+            "markdown",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    assert!(
+        md.contains("**gpu-operator/dcgm-exporter** is eligible on no node"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| gpu-operator | dcgm-exporter | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | – |"),
+        "{md}"
+    );
 }

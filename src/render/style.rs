@@ -130,7 +130,8 @@ pub fn percent(p: f64) -> String {
 /// A coverage figure as every human format shows it (the one place that decides how a figure,
 /// or its absence, reads).
 pub fn coverage(c: &Counts) -> String {
-    percent(c.coverage_percent)
+    // No eligible node: no figure, not 100 %.
+    c.coverage_percent.map_or_else(|| "–".to_string(), percent)
 }
 
 /// Display width of plain text in terminal columns (wide characters count two).

@@ -58,7 +58,8 @@ pub struct Summary {
     pub counts: Counts,
 }
 
-/// One state per pair, counted. `coveragePercent` = ready / eligible (100 when none eligible).
+/// One state per pair, counted. `coveragePercent` = ready / eligible, rounded half-up to two
+/// decimals; null when no pair is eligible (there is no figure to give).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
@@ -70,7 +71,7 @@ pub struct Counts {
     pub missing: usize,
     pub misscheduled: usize,
     pub outdated: usize,
-    pub coverage_percent: f64,
+    pub coverage_percent: Option<f64>,
 }
 
 impl Counts {
@@ -103,9 +104,9 @@ impl Counts {
         self.outdated += other.outdated;
     }
 
-    /// Fill `coverage_percent` from the counts (two decimals, 100 when nothing is eligible).
+    /// Fill `coverage_percent` from the counts (two decimals, none when nothing is eligible).
     pub fn finish(&mut self) {
-        self.coverage_percent = percent(self.ready, self.eligible);
+        self.coverage_percent = (self.eligible > 0).then(|| percent(self.ready, self.eligible));
     }
 }
 
