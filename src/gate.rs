@@ -20,7 +20,7 @@ pub enum FailOn {
     NotReady,
     Failed,
     Misscheduled,
-    /// A DaemonSet eligible on no node at all (no coverage figure).
+    // A DaemonSet eligible on no node at all (no coverage figure).
     NoEligibleNode,
     #[serde(rename = "outdated")]
     Outdated,

@@ -71,6 +71,7 @@ pub struct Counts {
     pub missing: usize,
     pub misscheduled: usize,
     pub outdated: usize,
+    #[schemars(required, extend("type" = ["number", "null"]))]
     pub coverage_percent: Option<f64>,
 }
 
