@@ -670,3 +670,40 @@ fn a_daemon_set_eligible_on_no_node_has_no_figure_and_fails_the_default_gate() {
         "{md}"
     );
 }
+
+/// Issue 13: a what-if manifest that would land on no node fails `--check` (its Missing pairs
+/// are what applying fixes, but eligible-nowhere is not).
+#[test]
+fn a_what_if_manifest_landing_on_no_node_fails_the_gate() {
+    let o = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "--manifest",
+        "examples/whatif-gpu-operator.yaml",
+        "--check",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let states: Vec<(String, String)> = r["gate"]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["daemonSet"].as_str().unwrap().to_string(),
+                v["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [(
+            "gpu-operator/gpu-feature-discovery".to_string(),
+            "NoEligibleNode".to_string()
+        )]
+    );
+}
