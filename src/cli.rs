@@ -161,6 +161,11 @@ pub struct GateArgs {
     /// DaemonSet (catches a toleration or selector typo before desired=0 goes unnoticed).
     #[arg(global = true, long, value_name = "SELECTOR")]
     pub expect_nodes: Option<String>,
+
+    /// Pass the gate when no DaemonSet is audited (by default an empty audit fails: a CI job
+    /// that forgot -A, or a -l typo, must not pass).
+    #[arg(global = true, long)]
+    pub allow_empty: bool,
 }
 
 /// kubectl's connection flags.
@@ -393,6 +398,7 @@ const GATE: &[&str] = &[
     "ignore_unready_nodes",
     "include_draining_nodes",
     "expect_nodes",
+    "allow_empty",
 ];
 
 /// The formats each subcommand prints (`-o`), with what each one shows there.

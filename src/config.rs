@@ -349,6 +349,7 @@ fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {
         (g.ignore_unready_nodes, "--ignore-unready-nodes"),
         (g.include_draining_nodes, "--include-draining-nodes"),
         (g.expect_nodes.is_some(), "--expect-nodes"),
+        (g.allow_empty, "--allow-empty"),
     ];
     if !g.check {
         if let Some((_, flag)) = given.iter().find(|(set, _)| *set) {
@@ -363,7 +364,6 @@ fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {
         policy.fail_on = g
             .fail_on
             .iter()
-            .filter(|s| !s.trim().is_empty())
             .map(|s| FailOn::parse(s).map_err(|e| Error::Usage(format!("invalid --fail-on: {e}"))))
             .collect::<Result<_>>()?;
     }
@@ -382,6 +382,7 @@ fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {
     }
     policy.ignore_unready_nodes = g.ignore_unready_nodes;
     policy.include_draining_nodes = g.include_draining_nodes;
+    policy.allow_empty = g.allow_empty;
     policy.expect_nodes = parse_selector("--expect-nodes", g.expect_nodes.as_deref())?;
     Ok(Some(policy))
 }

@@ -20,17 +20,20 @@ pub enum FailOn {
     NotReady,
     Failed,
     Misscheduled,
+    // A DaemonSet eligible on no node at all (no coverage figure).
+    NoEligibleNode,
     #[serde(rename = "outdated")]
     Outdated,
 }
 
 impl FailOn {
-    pub const DEFAULT: [FailOn; 5] = [
+    pub const DEFAULT: [FailOn; 6] = [
         FailOn::Missing,
         FailOn::Pending,
         FailOn::NotReady,
         FailOn::Failed,
         FailOn::Misscheduled,
+        FailOn::NoEligibleNode,
     ];
 
     pub fn parse(s: &str) -> Result<FailOn, String> {
@@ -41,9 +44,16 @@ impl FailOn {
             "missing" => FailOn::Missing,
             "misscheduled" => FailOn::Misscheduled,
             "outdated" => FailOn::Outdated,
+            "noeligiblenode" | "no-eligible-node" => FailOn::NoEligibleNode,
+            "" => {
+                return Err(
+                    "empty state (use Missing, Pending, NotReady, Failed, Misscheduled, NoEligibleNode, outdated)"
+                        .to_string(),
+                );
+            }
             other => {
                 return Err(format!(
-                    "unknown state {other:?} (use Missing, Pending, NotReady, Failed, Misscheduled, outdated)"
+                    "unknown state {other:?} (use Missing, Pending, NotReady, Failed, Misscheduled, NoEligibleNode, outdated)"
                 ));
             }
         })
@@ -68,6 +78,7 @@ impl FailOn {
             FailOn::Missing => "Missing",
             FailOn::Misscheduled => "Misscheduled",
             FailOn::Outdated => "outdated",
+            FailOn::NoEligibleNode => "NoEligibleNode",
         }
     }
 }
@@ -91,6 +102,8 @@ pub struct Policy {
     pub include_draining_nodes: bool,
     /// Every node matching must be eligible for every audited DaemonSet.
     pub expect_nodes: Option<Selector>,
+    /// `--allow-empty`: an audit of zero DaemonSets passes (it fails by default).
+    pub allow_empty: bool,
 }
 
 impl Default for Policy {
@@ -102,6 +115,7 @@ impl Default for Policy {
             ignore_unready_nodes: false,
             include_draining_nodes: false,
             expect_nodes: None,
+            allow_empty: false,
         }
     }
 }
@@ -142,6 +156,10 @@ pub enum ViolationState {
     FailOn(FailOn),
     Ineligible,
     NoNodes,
+    /// No DaemonSet was audited (and `--allow-empty` was not given).
+    NoDaemonSets,
+    /// `--expect-nodes` matches no node.
+    NoExpectedNode,
 }
 
 impl ViolationState {
@@ -150,6 +168,8 @@ impl ViolationState {
             ViolationState::FailOn(f) => f.as_str(),
             ViolationState::Ineligible => "Ineligible",
             ViolationState::NoNodes => "NoNodes",
+            ViolationState::NoDaemonSets => "NoDaemonSets",
+            ViolationState::NoExpectedNode => "NoExpectedNode",
         }
     }
 }
@@ -258,6 +278,11 @@ fn pod_exemption(pair: &PairReport, p: &Policy, now: Timestamp) -> Option<Exempt
 }
 
 pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
+    evaluate_scoped(report, policy, "No DaemonSets were audited.")
+}
+
+/// [`evaluate`], with the line that says what an empty audit looked at and how to widen it.
+pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> GateReport {
     let now = report.generated_at;
     let nodes: std::collections::HashMap<&str, &NodeReport> =
         report.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
@@ -325,6 +350,33 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
         if let Some(sel) = &policy.expect_nodes {
             violations.extend(expected_but_excluded(d, &id, sel, report));
         }
+        if policy.fail_on.contains(&FailOn::NoEligibleNode)
+            && !report.nodes.is_empty()
+            && d.nodes.iter().all(|p| !p.state.is_eligible())
+        {
+            violations.push(no_eligible_node(d, &id));
+        }
+    }
+    if report.daemon_sets.is_empty() && !policy.allow_empty {
+        // A gate must not pass on an audit of nothing (a CI job that forgot -A, a -l typo).
+        violations.push(Violation {
+            daemon_set: "*".into(),
+            node: "*".into(),
+            state: ViolationState::NoDaemonSets,
+            reason: format!("{empty_hint} (--allow-empty accepts an empty audit)"),
+        });
+    }
+    if let Some(sel) = &policy.expect_nodes
+        && !report.nodes.is_empty()
+        && !report.nodes.iter().any(|n| sel.matches(&n.labels))
+    {
+        // A typo in the expectation itself must not pass silently.
+        violations.push(Violation {
+            daemon_set: "*".into(),
+            node: "*".into(),
+            state: ViolationState::NoExpectedNode,
+            reason: format!("no node matches the expectation --expect-nodes {sel}"),
+        });
     }
     if report.nodes.is_empty() && !report.daemon_sets.is_empty() {
         // Nothing was checked: a gate must not pass on an audit of zero nodes.
@@ -345,6 +397,26 @@ pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
         violations,
         ignored,
         waived,
+    }
+}
+
+/// A DaemonSet eligible on no node (a GPU DaemonSet without GPUs, a toleration typo, a what-if
+/// manifest landing nowhere): one DaemonSet-level violation with the exclusions grouped.
+fn no_eligible_node(d: &DaemonSetReport, id: &str) -> Violation {
+    let groups: Vec<String> = d
+        .exclusions
+        .iter()
+        .map(|e| format!("{} ({})", e.reason.message, count(e.count, "node", "nodes")))
+        .collect();
+    Violation {
+        daemon_set: id.to_string(),
+        node: "*".into(),
+        state: ViolationState::FailOn(FailOn::NoEligibleNode),
+        reason: if groups.is_empty() {
+            "eligible on no node".to_string()
+        } else {
+            format!("eligible on no node: {}", groups.join("; "))
+        },
     }
 }
 
@@ -411,6 +483,11 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
             ),
             policy.join(",")
         ));
+    } else if report.daemon_sets.is_empty()
+        && let [only] = gate.violations.as_slice()
+        && only.state == ViolationState::NoDaemonSets
+    {
+        s.push_str(&format!("FAIL  {}\n", only.reason));
     } else {
         let failing: BTreeSet<&str> = gate
             .violations

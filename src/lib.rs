@@ -91,10 +91,16 @@ pub fn run(
     let mut report =
         coverage::compute(&snapshot, &audit).map_err(|e| Error::NotFound(e.to_string()))?;
     let mut exit = Exit::Ok;
+    let mut said_empty = false;
     if let Some(policy) = &config.gate {
-        let verdict = gate::evaluate(&report, policy);
+        let verdict = gate::evaluate_scoped(
+            &report,
+            policy,
+            &no_daemon_sets_message(&audit, &config.input),
+        );
         if !verdict.passed {
             exit = Exit::GateFailed;
+            said_empty = report.daemon_sets.is_empty();
         }
         // The verdict goes to stderr in every format, so CI logs show it beside any output.
         let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
@@ -105,8 +111,10 @@ pub fn run(
     }
     if report.daemon_sets.is_empty() && config.render.format.is_human() {
         // As kubectl: the notice goes to stderr, so a pipeline sees empty output.
-        let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
-        writeln!(e, "{}", no_daemon_sets_message(&audit, &config.input))?;
+        if !said_empty {
+            let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
+            writeln!(e, "{}", no_daemon_sets_message(&audit, &config.input))?;
+        }
         return Ok(exit);
     }
     render::render(&report, &config.render, out)?;
@@ -124,14 +132,42 @@ pub fn write_completion(shell: clap_complete::Shell, out: &mut dyn Write) -> Res
     Ok(complete::write_script(shell, out)?)
 }
 
-fn no_daemon_sets_message(audit: &coverage::Options, input: &Input) -> String {
-    match (&audit.namespace, input) {
-        (Some(ns), _) => {
-            format!("No DaemonSets found in namespace {ns}. Use -A to audit all namespaces.")
-        }
-        (None, Input::Files(_)) => "No DaemonSets found in the input.".to_string(),
-        (None, Input::Cluster { .. }) => "No DaemonSets found.".to_string(),
+/// What an audit that found no DaemonSet looked at, and how to widen it: one line, shared by
+/// the report, the gate and `fix`.
+pub(crate) fn no_daemon_sets_message(audit: &coverage::Options, input: &Input) -> String {
+    let mut filters = Vec::new();
+    if !audit.names.is_empty() {
+        filters.push(format!("named {}", audit.names.join(",")));
     }
+    if let Some(sel) = &audit.selector {
+        filters.push(format!("matching -l {sel}"));
+    }
+    let filtered = if filters.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", filters.join(" "))
+    };
+    let widen_selector = if filters.is_empty() {
+        ""
+    } else {
+        " or drop the name/-l filter"
+    };
+    let place = match (&audit.namespace, input) {
+        (Some(ns), Input::Files(files)) => format!("in namespace {ns} of {}", files.join(", ")),
+        (Some(ns), _) => format!("in namespace {ns}"),
+        (None, Input::Files(files)) => format!("in {}", files.join(", ")),
+        (None, Input::Cluster { .. }) => "in any namespace".to_string(),
+    };
+    let widen = match (&audit.namespace, input) {
+        (Some(_), _) => format!("Use -A to audit all namespaces{widen_selector}."),
+        (None, Input::Files(_)) if filters.is_empty() => {
+            "Add the DaemonSets to the input (kubectl get nodes,daemonsets,pods,controllerrevisions -A -o json)."
+                .to_string()
+        }
+        (None, _) if !filters.is_empty() => "Drop the name/-l filter.".to_string(),
+        (None, _) => "Check the context (--context) and your RBAC.".to_string(),
+    };
+    format!("No DaemonSets found{filtered} {place}. {widen}")
 }
 
 /// `explain DAEMONSET NODE`, with its namespace settled.

@@ -527,7 +527,7 @@ fn empty_namespace_says_so_on_stderr() {
     assert!(o.stdout.is_empty());
     assert_eq!(
         stderr(&o).trim(),
-        "No DaemonSets found in namespace nothing-here. Use -A to audit all namespaces."
+        "No DaemonSets found in namespace nothing-here of examples/cluster.yaml. Use -A to audit all namespaces."
     );
     // Machine formats still print a (empty) report.
     let r = json(&run(&[

@@ -34,6 +34,8 @@ fn v(ds: &str, node: &str, state: &str) -> (String, String, String) {
 
 fn default_violations() -> BTreeSet<(String, String, String)> {
     [
+        // The toleration typo leaves dcgm-exporter eligible nowhere: a violation of its own.
+        v("gpu-operator/dcgm-exporter", "*", "NoEligibleNode"),
         v("gpu-operator/nvidia-device-plugin", "gpu-2", "Pending"),
         v("kube-system/kube-proxy", "worker-3", "NotReady"),
         v("logging/fluent-bit", "cp-1", "NotReady"),
@@ -113,6 +115,7 @@ fn min_coverage_waives_eligible_violations_per_daemonset_but_not_misscheduled() 
     assert_eq!(
         violations(&g),
         [
+            v("gpu-operator/dcgm-exporter", "*", "NoEligibleNode"),
             v("logging/fluent-bit", "worker-3", "Misscheduled"),
             v("logging/fluent-bit", "worker-5", "Misscheduled")
         ]
@@ -255,7 +258,9 @@ fn expect_nodes_catches_a_daemonset_that_misses_gpu_nodes() {
     let dcgm: Vec<_> = g
         .violations
         .iter()
-        .filter(|v| v.daemon_set == "gpu-operator/dcgm-exporter")
+        .filter(|v| {
+            v.daemon_set == "gpu-operator/dcgm-exporter" && v.state == ViolationState::Ineligible
+        })
         .collect();
     assert_eq!(dcgm.len(), 2);
     assert!(dcgm.iter().all(|v| {
@@ -297,7 +302,7 @@ fn exit_codes_from_the_binary() {
     assert_eq!(drifted.status.code(), Some(1));
     let err = String::from_utf8_lossy(&drifted.stderr);
     assert!(
-        err.starts_with("FAIL  4 of 6 DaemonSets below policy, 8 violations"),
+        err.starts_with("FAIL  5 of 6 DaemonSets below policy, 9 violations"),
         "{err}"
     );
     assert!(
@@ -306,7 +311,7 @@ fn exit_codes_from_the_binary() {
     );
     let r: serde_json::Value = serde_json::from_slice(&drifted.stdout).unwrap();
     assert_eq!(r["gate"]["passed"], false);
-    assert_eq!(r["gate"]["violations"].as_array().unwrap().len(), 8);
+    assert_eq!(r["gate"]["violations"].as_array().unwrap().len(), 9);
     for k in ["daemonSet", "node", "state", "reason"] {
         assert!(r["gate"]["violations"][0].get(k).is_some(), "violation.{k}");
     }
@@ -338,6 +343,23 @@ fn exit_codes_from_the_binary() {
             "101",
         ],
         &["-f", "examples/cluster.yaml", "--check", "--grace", "soon"],
+        // An empty --fail-on (or an empty item in the list) names no state: a usage error,
+        // never a gate that passes on nothing.
+        &["-f", "examples/cluster.yaml", "--check", "--fail-on", ""],
+        &[
+            "-f",
+            "examples/cluster.yaml",
+            "--check",
+            "--fail-on",
+            "Missing,",
+        ],
+        &[
+            "-f",
+            "examples/cluster.yaml",
+            "--check",
+            "--fail-on",
+            "Missing,Bogus",
+        ],
     ] {
         assert_eq!(bin(args).status.code(), Some(2), "{args:?}");
     }
@@ -401,12 +423,13 @@ fn junit_parses_and_counts_match() {
     }
     let r = example();
     assert_eq!(suites, r.daemon_sets.len());
-    // One case per eligible pair plus the two misscheduled pairs.
+    // One case per eligible pair plus the two misscheduled pairs, plus dcgm-exporter's
+    // "(no eligible node)".
     assert_eq!(
         cases,
-        r.summary.counts.eligible + r.summary.counts.misscheduled
+        r.summary.counts.eligible + r.summary.counts.misscheduled + 1
     );
-    assert_eq!(failures, 8, "the default policy's violations");
+    assert_eq!(failures, 9, "the default policy's violations");
     assert_eq!(top, Some((cases, failures)));
 }
 
@@ -435,4 +458,252 @@ fn objects_newer_than_as_of_are_not_young() {
     );
     assert!(!g.passed);
     assert!(g.ignored.is_empty(), "{:?}", g.ignored);
+}
+
+#[test]
+fn coverage_is_rounded_half_up_to_the_shown_precision() {
+    use ds_coverage::render::style;
+    use ds_coverage::report::percent;
+    // 2 of 3: 66.666… → 66.67 in JSON, 66.7 % on screen (was truncated to 66.66 / 66.6 %).
+    assert_eq!(percent(2, 3), 66.67);
+    assert_eq!(style::percent(percent(2, 3)), "66.7%");
+    assert_eq!(percent(1, 3), 33.33);
+    assert_eq!(style::percent(percent(1, 3)), "33.3%");
+    // Exactly half rounds up: 1 of 8 = 12.5 → 12.5; 1 of 16 = 6.25 → 6.3 %.
+    assert_eq!(percent(1, 16), 6.25);
+    assert_eq!(style::percent(6.25), "6.3%");
+    assert_eq!(style::percent(66.65), "66.7%");
+    // 1 of 200000 short of all never reads 100.
+    assert_eq!(style::percent(percent(199_999, 200_000)), "99.9%");
+    assert_eq!(style::percent(percent(3, 3)), "100.0%");
+    assert_eq!(style::percent(percent(0, 3)), "0.0%");
+}
+
+/// Issue 13: an audit of zero DaemonSets fails the gate with one line saying what was looked at
+/// and how to widen it; --allow-empty accepts it; `fix` gives the same line.
+#[test]
+fn an_empty_audit_fails_the_gate_with_one_line_unless_allowed() {
+    let typo = bin(&["-f", "examples/cluster.yaml", "-l", "app=typo", "--check"]);
+    assert_eq!(typo.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&typo.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("FAIL  No DaemonSets found matching -l app=typo in examples/cluster.yaml"),
+        "{err}"
+    );
+    assert!(err.contains("--allow-empty"), "{err}");
+
+    let ns = bin(&["-f", "examples/cluster.yaml", "-n", "nope", "--check"]);
+    assert_eq!(ns.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&ns.stderr);
+    assert!(
+        err.contains("in namespace nope") && err.contains("Use -A"),
+        "{err}"
+    );
+
+    let json = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "-n",
+        "nope",
+        "--check",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(json.status.code(), Some(1));
+    let r: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(r["gate"]["violations"][0]["state"], "NoDaemonSets");
+
+    let allowed = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "-n",
+        "nope",
+        "--check",
+        "--allow-empty",
+    ]);
+    assert_eq!(allowed.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&allowed.stderr).starts_with("PASS"));
+    // A policy flag without --check is a usage error, as the others are.
+    assert_eq!(
+        bin(&["-f", "examples/cluster.yaml", "--allow-empty"])
+            .status
+            .code(),
+        Some(2)
+    );
+
+    let fix = bin(&["fix", "-f", "examples/cluster.yaml", "-n", "nope"]);
+    let err = String::from_utf8_lossy(&fix.stderr);
+    assert!(
+        err.contains("No DaemonSets found in namespace nope") && err.contains("Use -A"),
+        "{err}"
+    );
+}
+
+/// Issue 13: `--expect-nodes` matching no node is a violation of its own (a typo in the
+/// expectation must not pass silently).
+#[test]
+fn expect_nodes_matching_no_node_is_a_violation() {
+    let sel = |s: &str| Some(Selector::parse(s).unwrap());
+    let healthy = report_at("examples/healthy-cluster.yaml", AS_OF);
+    let typo = evaluate(
+        &healthy,
+        &Policy {
+            expect_nodes: sel("no-such-label=anything"),
+            ..Policy::default()
+        },
+    );
+    assert!(!typo.passed);
+    assert_eq!(typo.violations.len(), 1, "{:?}", typo.violations);
+    assert_eq!(typo.violations[0].state, ViolationState::NoExpectedNode);
+    assert!(typo.violations[0].reason.contains("no node matches"));
+    // A selector that matches every node keeps the healthy cluster passing.
+    let all = evaluate(
+        &healthy,
+        &Policy {
+            expect_nodes: sel("kubernetes.io/os=linux"),
+            ..Policy::default()
+        },
+    );
+    assert!(all.passed, "{:?}", all.violations);
+}
+
+/// Issue 13: a DaemonSet eligible on no node has no coverage figure (null, `–`), fails the
+/// default gate as NoEligibleNode with the grouped exclusions, gets a failing JUnit testcase and
+/// a markdown line; leaving NoEligibleNode out of --fail-on passes it on purpose.
+#[test]
+fn a_daemon_set_eligible_on_no_node_has_no_figure_and_fails_the_default_gate() {
+    let r = example();
+    let dcgm = r
+        .daemon_sets
+        .iter()
+        .find(|d| d.name == "dcgm-exporter")
+        .unwrap();
+    assert_eq!(dcgm.counts.eligible, 0);
+    assert_eq!(dcgm.counts.coverage_percent, None);
+    assert_eq!(ds_coverage::render::style::coverage(&dcgm.counts), "–");
+    let g = evaluate(&r, &Policy::default());
+    let v = g
+        .violations
+        .iter()
+        .find(|v| v.daemon_set == "gpu-operator/dcgm-exporter")
+        .unwrap();
+    assert_eq!(v.state, ViolationState::FailOn(FailOn::NoEligibleNode));
+    assert!(
+        v.reason.contains("(6 nodes)") && v.reason.contains("(2 nodes)"),
+        "{}",
+        v.reason
+    );
+    let without = evaluate(
+        &r,
+        &Policy {
+            fail_on: FailOn::DEFAULT
+                .into_iter()
+                .filter(|f| *f != FailOn::NoEligibleNode)
+                .collect(),
+            ..Policy::default()
+        },
+    );
+    assert!(
+        without
+            .violations
+            .iter()
+            .all(|v| v.daemon_set != "gpu-operator/dcgm-exporter")
+    );
+
+    let json = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "json",
+    ]);
+    let j: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let d = j["daemonSets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "dcgm-exporter")
+        .unwrap();
+    assert!(d["counts"]["coveragePercent"].is_null(), "{}", d["counts"]);
+
+    let junit = String::from_utf8(
+        bin(&[
+            "-f",
+            "examples/cluster.yaml",
+            "--as-of",
+            AS_OF,
+            "-o",
+            "junit",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let suite = &junit[junit
+        .find(r#"<testsuite name="gpu-operator/dcgm-exporter""#)
+        .unwrap()..];
+    let suite = &suite[..suite.find("</testsuite>").unwrap()];
+    assert!(
+        suite.contains(r#"failures="1""#) && suite.contains(r#"type="NoEligibleNode""#),
+        "{suite}"
+    );
+
+    let md = String::from_utf8(
+        bin(&[
+            "-f",
+            "examples/cluster.yaml",
+            "--as-of",
+            AS_OF,
+            "-o",
+            "markdown",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    assert!(
+        md.contains("**gpu-operator/dcgm-exporter** is eligible on no node"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| gpu-operator | dcgm-exporter | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | – |"),
+        "{md}"
+    );
+}
+
+/// Issue 13: a what-if manifest that would land on no node fails `--check` (its Missing pairs
+/// are what applying fixes, but eligible-nowhere is not).
+#[test]
+fn a_what_if_manifest_landing_on_no_node_fails_the_gate() {
+    let o = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "--manifest",
+        "examples/whatif-gpu-operator.yaml",
+        "--check",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let states: Vec<(String, String)> = r["gate"]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["daemonSet"].as_str().unwrap().to_string(),
+                v["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [(
+            "gpu-operator/gpu-feature-discovery".to_string(),
+            "NoEligibleNode".to_string()
+        )]
+    );
 }

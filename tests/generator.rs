@@ -483,7 +483,7 @@ fn without_drift_every_eligible_pair_is_ready_and_current() {
         assert!(c.eligible > 0);
         assert_eq!(c.ready, c.eligible, "{spec:?}: {c:?}");
         assert_eq!(c.misscheduled + c.outdated, 0, "{spec:?}: {c:?}");
-        assert_eq!(c.coverage_percent, 100.0);
+        assert_eq!(c.coverage_percent, Some(100.0));
     }
 }
 

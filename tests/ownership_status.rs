@@ -954,7 +954,7 @@ fn computed_status_counts_per_node_like_the_controller() {
         ),
         (5, 3, 1, 1, 1, 1)
     );
-    assert_eq!(c.coverage_percent, 60.0);
+    assert_eq!(c.coverage_percent, Some(60.0));
     assert_eq!(r.summary.pairs, 7);
 }
 

@@ -150,6 +150,10 @@ pub fn run(
     let human = format.is_human();
     let crate::session::Loaded { snapshot, live } =
         crate::session::load(config, &mut audit, None, &[], stdin, err.clone())?;
+    if coverage::compute(&snapshot, &audit).is_ok_and(|r| r.daemon_sets.is_empty()) {
+        // The same line the report and the gate give: what was looked at, how to widen it.
+        note(&err, &crate::no_daemon_sets_message(&audit, &config.input))?;
+    }
     let Some(live) = live else {
         // Offline: a plan to read; `config` refuses --yes, --dry-run and --plan-file here.
         let p = make_plan(&snapshot, &audit, &settings.options)?;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::gate::{GateReport, Violation, ViolationState};
+use crate::gate::{FailOn, GateReport, Violation, ViolationState};
 use crate::report::{Report, State};
 
 pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::io::Result<()> {
@@ -52,6 +52,17 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
                     }
                 })
                 .collect();
+            // A DaemonSet eligible on no node fails as one testcase of its own.
+            for v in gate.violations.iter().filter(|v| {
+                v.daemon_set == id && v.state == ViolationState::FailOn(FailOn::NoEligibleNode)
+            }) {
+                cases.push(Case {
+                    name: "(no eligible node)".to_string(),
+                    failures: vec![(v.state, v.reason.clone())],
+                    skipped: None,
+                    state: State::Ineligible,
+                });
+            }
             // --expect-nodes violations are about nodes that are not pairs of the report.
             for v in gate
                 .violations

@@ -53,6 +53,24 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     writeln!(out)?;
+    for d in report
+        .daemon_sets
+        .iter()
+        .filter(|d| d.counts.coverage_percent.is_none())
+    {
+        let groups: Vec<String> = d
+            .exclusions
+            .iter()
+            .map(|e| format!("{} ({})", e.reason.message, e.count))
+            .collect();
+        writeln!(
+            out,
+            "> ❌ **{}/{}** is eligible on no node: {}\n",
+            cell(&d.namespace),
+            cell(&d.name),
+            cell(&groups.join("; "))
+        )?;
+    }
     writeln!(out, "{}\n", crate::render::table::summary_line(report))?;
     for d in &report.daemon_sets {
         let pairs: Vec<&PairReport> = d

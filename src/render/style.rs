@@ -115,15 +115,23 @@ pub fn verdict(text: &str, passed: bool, color: bool) -> String {
     }
 }
 
-/// A percentage as the tables print it: one decimal, rounded down so 99.96 % never reads 100.0 %.
+/// A percentage as the tables print it: one decimal, rounded half-up (2 of 3 reads 66.7 %),
+/// except that anything short of 100 never reads 100.0 %.
 pub fn percent(p: f64) -> String {
-    format!("{:.1}%", (p * 10.0).floor() / 10.0)
+    // Round the two-decimal figure in integer hundredths, so 66.65 reads 66.7 (not 66.6).
+    let hundredths = (p * 100.0).round() as i64;
+    let mut tenths = (hundredths + 5).div_euclid(10);
+    if tenths >= 1000 && hundredths < 10000 {
+        tenths = 999;
+    }
+    format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
 /// A coverage figure as every human format shows it (the one place that decides how a figure,
 /// or its absence, reads).
 pub fn coverage(c: &Counts) -> String {
-    percent(c.coverage_percent)
+    // No eligible node: no figure, not 100 %.
+    c.coverage_percent.map_or_else(|| "–".to_string(), percent)
 }
 
 /// Display width of plain text in terminal columns (wide characters count two).

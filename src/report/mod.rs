@@ -58,7 +58,8 @@ pub struct Summary {
     pub counts: Counts,
 }
 
-/// One state per pair, counted. `coveragePercent` = ready / eligible (100 when none eligible).
+/// One state per pair, counted. `coveragePercent` = ready / eligible, rounded half-up to two
+/// decimals; null when no pair is eligible (there is no figure to give).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
@@ -70,7 +71,8 @@ pub struct Counts {
     pub missing: usize,
     pub misscheduled: usize,
     pub outdated: usize,
-    pub coverage_percent: f64,
+    #[schemars(required, extend("type" = ["number", "null"]))]
+    pub coverage_percent: Option<f64>,
 }
 
 impl Counts {
@@ -103,9 +105,9 @@ impl Counts {
         self.outdated += other.outdated;
     }
 
-    /// Fill `coverage_percent` from the counts (two decimals, 100 when nothing is eligible).
+    /// Fill `coverage_percent` from the counts (two decimals, none when nothing is eligible).
     pub fn finish(&mut self) {
-        self.coverage_percent = percent(self.ready, self.eligible);
+        self.coverage_percent = (self.eligible > 0).then(|| percent(self.ready, self.eligible));
     }
 }
 
@@ -113,7 +115,15 @@ pub fn percent(part: usize, whole: usize) -> f64 {
     if whole == 0 {
         100.0
     } else {
-        (part as f64 * 10000.0 / whole as f64).floor() / 100.0
+        // Half-up at two decimals, in integers so 2 of 3 is 66.67 and never 66.66; anything
+        // short of all stays below 100.
+        let hundredths = (part as u128 * 20000 + whole as u128) / (2 * whole as u128);
+        let hundredths = if part < whole {
+            hundredths.min(9999)
+        } else {
+            hundredths
+        };
+        hundredths as f64 / 100.0
     }
 }
 
