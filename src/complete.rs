@@ -302,6 +302,7 @@ fn flag_values(id: &str, t: &Typed, env: &CompletionEnv) -> (Candidates, u32) {
                 "NotReady",
                 "Failed",
                 "Misscheduled",
+                "NoEligibleNode",
                 "outdated",
             ]),
             NO_FILE,
