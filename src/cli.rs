@@ -137,7 +137,7 @@ pub struct GateArgs {
     pub check: bool,
 
     /// States that fail the gate, comma-separated: Missing, Pending, NotReady, Failed,
-    /// Misscheduled, NoEligibleNode, outdated. Default: all but outdated.
+    /// Misscheduled, NoEligibleNode, Unknown, outdated. Default: all but outdated.
     #[arg(global = true, long, value_name = "STATES", value_delimiter = ',')]
     pub fail_on: Vec<String>,
 

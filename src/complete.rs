@@ -303,6 +303,7 @@ fn flag_values(id: &str, t: &Typed, env: &CompletionEnv) -> (Candidates, u32) {
                 "Failed",
                 "Misscheduled",
                 "NoEligibleNode",
+                "Unknown",
                 "outdated",
             ]),
             NO_FILE,

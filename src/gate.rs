@@ -22,18 +22,21 @@ pub enum FailOn {
     Misscheduled,
     // A DaemonSet eligible on no node at all (no coverage figure).
     NoEligibleNode,
+    // A DaemonSet whose pods could not be read (a 403 on its namespace): nothing is known.
+    Unknown,
     #[serde(rename = "outdated")]
     Outdated,
 }
 
 impl FailOn {
-    pub const DEFAULT: [FailOn; 6] = [
+    pub const DEFAULT: [FailOn; 7] = [
         FailOn::Missing,
         FailOn::Pending,
         FailOn::NotReady,
         FailOn::Failed,
         FailOn::Misscheduled,
         FailOn::NoEligibleNode,
+        FailOn::Unknown,
     ];
 
     pub fn parse(s: &str) -> Result<FailOn, String> {
@@ -45,15 +48,16 @@ impl FailOn {
             "misscheduled" => FailOn::Misscheduled,
             "outdated" => FailOn::Outdated,
             "noeligiblenode" | "no-eligible-node" => FailOn::NoEligibleNode,
+            "unknown" => FailOn::Unknown,
             "" => {
                 return Err(
-                    "empty state (use Missing, Pending, NotReady, Failed, Misscheduled, NoEligibleNode, outdated)"
+                    "empty state (use Missing, Pending, NotReady, Failed, Misscheduled, NoEligibleNode, Unknown, outdated)"
                         .to_string(),
                 );
             }
             other => {
                 return Err(format!(
-                    "unknown state {other:?} (use Missing, Pending, NotReady, Failed, Misscheduled, NoEligibleNode, outdated)"
+                    "unknown state {other:?} (use Missing, Pending, NotReady, Failed, Misscheduled, NoEligibleNode, Unknown, outdated)"
                 ));
             }
         })
@@ -79,6 +83,7 @@ impl FailOn {
             FailOn::Misscheduled => "Misscheduled",
             FailOn::Outdated => "outdated",
             FailOn::NoEligibleNode => "NoEligibleNode",
+            FailOn::Unknown => "Unknown",
         }
     }
 }
@@ -291,6 +296,18 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
     let mut waived = Vec::new();
     for d in &report.daemon_sets {
         let id = format!("{}/{}", d.namespace, d.name);
+        if let Some(unknown) = &d.unknown {
+            // Its pods could not be read: nothing about it can pass (no pair, nothing waived).
+            if policy.fail_on.contains(&FailOn::Unknown) {
+                violations.push(Violation {
+                    daemon_set: id,
+                    node: "*".into(),
+                    state: ViolationState::FailOn(FailOn::Unknown),
+                    reason: format!("its pods could not be read: {}", unknown.reason),
+                });
+            }
+            continue;
+        }
         let mut eligible_violations = Vec::new();
         let mut other_violations = Vec::new();
         let (mut eligible, mut ready) = (0usize, 0usize);

@@ -1,6 +1,6 @@
 //! The only input to `compute`: the objects read, from files or a cluster.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::model::{ControllerRevision, DaemonSet, Node, Pod};
 use crate::report::Source;
@@ -18,6 +18,12 @@ pub struct Snapshot {
     /// Notes on the input itself (objects that conflict, kinds missing from a capture); the
     /// report carries them with its own warnings.
     pub warnings: Vec<String>,
+    /// Namespaces whose pods could not be read (a live 403), with the API's reason: their
+    /// DaemonSets are reported Unknown, never judged.
+    pub unreadable_pods: BTreeMap<String, String>,
+    /// Namespaces whose ControllerRevisions could not be read (a live 403 or 404), with the
+    /// API's reason: their DaemonSets fall back to the pod-template-generation label.
+    pub unreadable_revisions: BTreeMap<String, String>,
     seen: HashSet<(&'static str, String)>,
     /// `seen` for UIDs in the API's canonical form (lowercase 8-4-4-4-12 hex), as numbers: 16
     /// bytes an object instead of about 90 (most objects are pods, and they are many).
@@ -59,6 +65,8 @@ impl Snapshot {
             source,
             nodes_complete: true,
             warnings: Vec::new(),
+            unreadable_pods: BTreeMap::new(),
+            unreadable_revisions: BTreeMap::new(),
             seen: HashSet::new(),
             seen_uuids: HashSet::new(),
         }

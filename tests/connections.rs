@@ -509,21 +509,237 @@ fn unreadable_controller_revisions_degrade_to_the_generation_label_and_403s_say_
         let warnings = r["warnings"].to_string();
         assert!(warnings.contains("ControllerRevisions"), "{code}: {r}");
     }
-    let ns = sim.objects("DaemonSet")[0]["metadata"]["namespace"]
+    // Readable in one namespace, forbidden in another: the report-wide warning (none could be
+    // read) is not given, the DaemonSets of the forbidden namespace say it themselves.
+    sim.set_faults(vec![Fault::new(
+        Matcher::resource("controllerrevisions", Verb::List).in_namespace("logging"),
+        FaultKind::Status(403),
+    )]);
+    let r = report(&audit(&kc, &[], &[]));
+    assert!(
+        !r["warnings"].to_string().contains("ControllerRevisions"),
+        "{}",
+        r["warnings"]
+    );
+    let fluent = r["daemonSets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "fluent-bit")
+        .unwrap();
+    let w = fluent["warnings"].to_string();
+    assert!(
+        w.contains("ControllerRevisions could not be read")
+            && w.contains("403 Forbidden")
+            && w.contains("\\\"logging\\\""),
+        "{w}"
+    );
+}
+
+/// The DaemonSets of a namespace whose pods are forbidden (RBAC by namespace) are Unknown with
+/// the API's reason, judge no pair, fail the gate, show in every format; the rest of the audit
+/// is exactly what it is with full access. explain refuses to invent a state, fix plans nothing.
+#[test]
+fn a_namespace_whose_pods_are_forbidden_leaves_its_daemon_sets_unknown_and_the_rest_audited() {
+    let sim = plain_sim();
+    let dir = temp_dir("forbidden-pods");
+    let kc = kubeconfig(&dir, "kc", &sim.url(), &[], &[]);
+    let full = report(&audit(&kc, &[], &[]));
+    sim.set_faults(vec![Fault::new(
+        Matcher::resource("pods", Verb::List).in_namespace("monitoring"),
+        FaultKind::Status(403),
+    )]);
+    let partial = report(&audit(&kc, &[], &[]));
+    let by_name = |r: &Value| -> std::collections::BTreeMap<String, Value> {
+        r["daemonSets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["name"].as_str().unwrap().to_string(), d.clone()))
+            .collect()
+    };
+    let (full_ds, partial_ds) = (by_name(&full), by_name(&partial));
+    assert_eq!(full_ds.len(), 6);
+    assert_eq!(partial_ds.len(), 6, "every DaemonSet is reported");
+    for (name, d) in &partial_ds {
+        if d["namespace"] == "monitoring" {
+            let reason = d["unknown"]["reason"].as_str().unwrap_or_default();
+            assert!(
+                reason.starts_with("403 Forbidden: pods is forbidden")
+                    && reason.contains("cannot list resource \"pods\"")
+                    && reason.contains("in the namespace \"monitoring\""),
+                "{name}: {reason}"
+            );
+            assert_eq!(d["nodes"], serde_json::json!([]), "{name}: no pair judged");
+            assert_eq!(d["counts"]["missing"], 0, "{name}");
+            assert_eq!(d["counts"]["eligible"], 0, "{name}");
+            assert!(d["counts"]["coveragePercent"].is_null(), "{name}");
+            // The full run did judge pairs for it.
+            assert!(!full_ds[name]["nodes"].as_array().unwrap().is_empty());
+        } else {
+            assert_eq!(d, &full_ds[name], "{name} is audited as with full access");
+        }
+    }
+    // No node lists a monitoring DaemonSet as missing.
+    for n in partial["nodes"].as_array().unwrap() {
+        assert!(!n["missing"].to_string().contains("monitoring/"), "{n}");
+    }
+
+    // The gate fails, with one Unknown violation per DaemonSet, in the default --fail-on.
+    let o = audit(&kc, &["--check"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let gated: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let unknown: Vec<&Value> = gated["gate"]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["state"] == "Unknown")
+        .collect();
+    assert_eq!(unknown.len(), 2, "{}", gated["gate"]);
+    assert!(gated["gate"]["failOn"].to_string().contains("Unknown"));
+    for v in &unknown {
+        assert!(v["daemonSet"].as_str().unwrap().starts_with("monitoring/"));
+        assert!(v["reason"].as_str().unwrap().contains("pods is forbidden"));
+    }
+    // Left out of --fail-on on purpose, it does not fail (the rest of the example does).
+    let o = audit(&kc, &["--check", "--fail-on", "Unknown"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = audit(
+        &kc,
+        &["--check", "--fail-on", "Misscheduled", "-n", "monitoring"],
+        &[],
+    );
+    let only: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        !only["gate"]["violations"].to_string().contains("Unknown"),
+        "{}",
+        only["gate"]
+    );
+
+    // Every format shows it.
+    let text = |fmt: &str| {
+        let o = bin(
+            &[
+                "--kubeconfig",
+                &kc,
+                "-A",
+                "-o",
+                fmt,
+                "--as-of",
+                AS_OF,
+                "--check",
+            ],
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(1), "{fmt}: {}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    for fmt in ["table", "wide"] {
+        let t = text(fmt);
+        let row = t
+            .lines()
+            .find(|l| l.starts_with("monitoring") && l.contains("netdata"))
+            .unwrap_or_else(|| panic!("{fmt}:\n{t}"));
+        assert!(row.trim_end().ends_with("Unknown"), "{fmt}: {row}");
+        assert!(
+            t.contains("pods could not be read: 403 Forbidden"),
+            "{fmt}:\n{t}"
+        );
+        assert!(t.contains("2 DaemonSets Unknown"), "{fmt}:\n{t}");
+    }
+    let m = text("matrix");
+    assert!(
+        m.contains("monitoring/netdata (Unknown)")
+            && m.contains("? Unknown (pods could not be read)"),
+        "{m}"
+    );
+    assert!(
+        m.contains("monitoring/node-exporter: pods could not be read"),
+        "{m}"
+    );
+    let y = text("yaml");
+    assert!(
+        y.contains("unknown:") && y.contains("pods is forbidden"),
+        "{y}"
+    );
+    let md = text("markdown");
+    assert!(
+        md.contains("**monitoring/netdata** is Unknown: its pods could not be read: 403 Forbidden"),
+        "{md}"
+    );
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("| monitoring | netdata |") && l.ends_with("| Unknown |")),
+        "{md}"
+    );
+    let junit = text("junit");
+    let case = junit
+        .split("<testsuite ")
+        .find(|s| s.starts_with("name=\"monitoring/netdata\""))
+        .unwrap();
+    assert!(
+        case.contains("<testcase name=\"(pods could not be read)\"")
+            && case.contains("type=\"Unknown\"")
+            && case.contains("pods is forbidden"),
+        "{case}"
+    );
+
+    // explain says why it cannot judge the pair; fix plans nothing for it and says so.
+    let node = full_ds["netdata"]["nodes"][0]["node"]
         .as_str()
         .unwrap()
         .to_string();
-    sim.set_faults(vec![Fault::new(
-        Matcher::resource("pods", Verb::List).in_namespace(ns.clone()),
-        FaultKind::Status(403),
-    )]);
-    let o = audit(&kc, &[], &[]);
-    assert_eq!(o.status.code(), Some(3));
+    let o = bin(
+        &[
+            "--kubeconfig",
+            &kc,
+            "explain",
+            "-n",
+            "monitoring",
+            "netdata",
+            &node,
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains(&format!("list pods in namespace {ns}")) && err.contains("forbidden"),
+        err.contains("its pods could not be read (403 Forbidden: pods is forbidden")
+            && err.contains("state is Unknown"),
         "{err}"
     );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let o = bin(
+        &[
+            "--kubeconfig",
+            &kc,
+            "fix",
+            "-A",
+            "-o",
+            "json",
+            "--as-of",
+            AS_OF,
+        ],
+        &[],
+    );
+    let plan: Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    assert!(
+        !plan["actions"].to_string().contains("\"monitoring\""),
+        "{}",
+        plan["actions"]
+    );
+    let gaps: Vec<&Value> = plan["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["namespace"] == "monitoring")
+        .collect();
+    assert_eq!(gaps.len(), 2, "{}", plan["gaps"]);
+    for g in gaps {
+        assert_eq!(g["state"], "Unknown");
+        assert!(g["hint"].as_str().unwrap().contains("nothing is planned"));
+    }
 }
 
 #[test]

@@ -25,6 +25,9 @@ pub(super) fn audit_daemon_set(
     index: &PodIndex,
     orphans: &mut Vec<OrphanReport>,
 ) -> DaemonSetReport {
+    if let Some(reason) = ctx.unreadable_pods.get(ds.namespace()) {
+        return unknown(ds, reason);
+    }
     let mut warnings = Vec::new();
     let deleting = ds.metadata.deletion_timestamp.is_some();
     let selects_all = ds.selector().is_empty();
@@ -41,6 +44,16 @@ pub(super) fn audit_daemon_set(
     let revision = revision::current_revision(ds, ctx.revisions, selector.as_ref(), !deleting);
     if let Some(w) = &revision.warning {
         warnings.push(w.clone());
+    }
+    // Revisions readable elsewhere but not here: this DaemonSet alone degrades (the report-wide
+    // warning covers the case where none could be read).
+    if !ctx.revisions.is_empty()
+        && let Some(reason) = ctx.unreadable_revisions.get(ds.namespace())
+    {
+        warnings.push(format!(
+            "its ControllerRevisions could not be read ({reason}): outdated pods are found \
+             through the pod-template-generation label only"
+        ));
     }
     let updates = UpdateCheck::new(ds, &revision);
 
@@ -75,6 +88,33 @@ pub(super) fn audit_daemon_set(
         exclusions: group_exclusions(nodes.exclusions),
         pods_on_missing_nodes: by_node.on_missing,
         warnings,
+        unknown: None,
+    }
+}
+
+/// A DaemonSet whose pods could not be read: its pairs are not judged (no Missing pair is
+/// invented from an absence of pods that may be there); the placement and the status as read
+/// are still shown.
+fn unknown(ds: &DaemonSet, reason: &str) -> DaemonSetReport {
+    DaemonSetReport {
+        namespace: ds.namespace().to_string(),
+        name: ds.name().to_string(),
+        uid: ds.metadata.uid.clone(),
+        from_manifest: ds.from_manifest,
+        update_strategy: ds.update_strategy(),
+        current_revision: None,
+        placement: PlacementSummary::of(ds),
+        counts: Counts::default(),
+        computed_status: ComputedStatus::default(),
+        controller_status: status::read(ds),
+        status_agrees: None,
+        nodes: Vec::new(),
+        exclusions: Vec::new(),
+        pods_on_missing_nodes: Vec::new(),
+        warnings: Vec::new(),
+        unknown: Some(crate::report::Unknown {
+            reason: reason.to_string(),
+        }),
     }
 }
 

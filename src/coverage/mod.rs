@@ -93,6 +93,8 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
         nodes_complete: snap.nodes_complete,
         nodes_restricted: opts.node_selector.is_some(),
         revisions: &snap.revisions,
+        unreadable_pods: &snap.unreadable_pods,
+        unreadable_revisions: &snap.unreadable_revisions,
     };
 
     let mut reports = Vec::with_capacity(daemon_sets.len());
@@ -149,12 +151,18 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
         });
     }
     if snap.revisions.is_empty() && !reports.is_empty() {
-        warnings.push(
-            "no ControllerRevisions in the input: outdated pods are found through the \
-             pod-template-generation label only (add controllerrevisions to the dump for the \
-             revision hash)"
+        warnings.push(match &snap.source {
+            crate::report::Source::Cluster { .. } if !snap.unreadable_revisions.is_empty() => {
+                "no ControllerRevisions could be read: outdated pods are found through the \
+                 pod-template-generation label only (grant list on controllerrevisions for the \
+                 revision hash)"
+                    .to_string()
+            }
+            _ => "no ControllerRevisions in the input: outdated pods are found through the \
+                  pod-template-generation label only (add controllerrevisions to the dump for \
+                  the revision hash)"
                 .to_string(),
-        );
+        });
     }
     // An instant before anything existed (a mistyped --as-of) would read every age as 0s.
     let earliest = snap
@@ -184,7 +192,8 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
         summary: Summary {
             daemon_sets: reports.len(),
             nodes: nodes.len(),
-            pairs: reports.len() * nodes.len(),
+            // DaemonSets whose pods could not be read have no judged pair.
+            pairs: reports.iter().filter(|r| r.unknown.is_none()).count() * nodes.len(),
             counts: totals,
         },
         daemon_sets: reports,
@@ -295,6 +304,10 @@ struct Ctx<'a> {
     nodes_complete: bool,
     nodes_restricted: bool,
     revisions: &'a [ControllerRevision],
+    /// Namespaces whose pods could not be read, with the API's reason.
+    unreadable_pods: &'a std::collections::BTreeMap<String, String>,
+    /// Namespaces whose ControllerRevisions could not be read, with the API's reason.
+    unreadable_revisions: &'a std::collections::BTreeMap<String, String>,
 }
 
 /// Pods indexed the way the controller's informer finds them: by controller UID, and orphans

@@ -55,6 +55,16 @@ pub fn explain_with(
         .into_iter()
         .find(|d| d.uid == ds.metadata.uid)
         .ok_or_else(|| Error::NotFound(format!("daemonset {name:?} not found")))?;
+    if let Some(u) = &ds_report.unknown {
+        // No pair is judged without the pods: saying Missing or Ready here would be invented.
+        return Err(Error::Cluster(format!(
+            "cannot explain {}/{} on node {node_name}: its pods could not be read ({}); its \
+             state is Unknown",
+            ds.namespace(),
+            ds.name(),
+            u.reason
+        )));
+    }
     let pair = ds_report
         .nodes
         .into_iter()

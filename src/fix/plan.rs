@@ -131,14 +131,17 @@ pub enum GapState {
     NodeGone,
     /// A pod targeting a node that no longer exists, not a daemon pod of its DaemonSet.
     OnMissingNode,
+    /// The DaemonSet's pods could not be read: nothing is planned for it.
+    Unknown,
 }
 
 impl GapState {
-    const OTHERS: [GapState; 4] = [
+    const OTHERS: [GapState; 5] = [
         GapState::Duplicate,
         GapState::Outdated,
         GapState::NodeGone,
         GapState::OnMissingNode,
+        GapState::Unknown,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -148,6 +151,7 @@ impl GapState {
             GapState::Outdated => "Outdated",
             GapState::NodeGone => "NodeGone",
             GapState::OnMissingNode => "OnMissingNode",
+            GapState::Unknown => "Unknown",
         }
     }
 }
@@ -215,6 +219,22 @@ pub fn plan(report: &Report, opts: &FixOptions) -> Plan {
         .map(|n| n.name.as_str())
         .collect();
     for ds in report.daemon_sets.iter().filter(|d| !d.from_manifest) {
+        if let Some(u) = &ds.unknown {
+            // Nothing is known of its pods: no call is planned, and the plan says why.
+            gaps.push(Gap {
+                namespace: ds.namespace.clone(),
+                daemon_set: ds.name.clone(),
+                node: "*".to_string(),
+                pod: None,
+                state: GapState::Unknown,
+                reason: format!("its pods could not be read: {}", u.reason),
+                hint: format!(
+                    "nothing is planned for it; grant list on pods in namespace {}",
+                    ds.namespace
+                ),
+            });
+            continue;
+        }
         for pair in &ds.nodes {
             let node_not_ready = not_ready.contains(pair.node.as_str());
             plan_pair(ds, pair, node_not_ready, opts, &mut actions, &mut gaps);
@@ -724,6 +744,7 @@ mod tests {
             exclusions: Vec::new(),
             pods_on_missing_nodes: Vec::new(),
             warnings: Vec::new(),
+            unknown: None,
         }
     }
 

@@ -63,6 +63,26 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
                     state: State::Ineligible,
                 });
             }
+            // A DaemonSet whose pods could not be read is one testcase: failed when the gate
+            // fails it (Unknown in --fail-on), else skipped with the reason.
+            if let Some(u) = &d.unknown {
+                let failures: Vec<(ViolationState, String)> = gate
+                    .violations
+                    .iter()
+                    .filter(|v| {
+                        v.daemon_set == id && v.state == ViolationState::FailOn(FailOn::Unknown)
+                    })
+                    .map(|v| (v.state, v.reason.clone()))
+                    .collect();
+                cases.push(Case {
+                    name: "(pods could not be read)".to_string(),
+                    skipped: failures
+                        .is_empty()
+                        .then(|| format!("pods could not be read: {}", u.reason)),
+                    failures,
+                    state: State::Ineligible,
+                });
+            }
             // --expect-nodes violations are about nodes that are not pairs of the report.
             for v in gate
                 .violations
@@ -94,7 +114,11 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
             Suite {
                 name: id,
                 cases,
-                coverage: crate::render::style::coverage(&d.counts),
+                coverage: if d.unknown.is_some() {
+                    "Unknown".to_string()
+                } else {
+                    crate::render::style::coverage(&d.counts)
+                },
                 what_if: d.from_manifest,
                 notes,
             }

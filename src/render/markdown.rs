@@ -49,14 +49,18 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             k.missing,
             k.misscheduled,
             k.outdated,
-            crate::render::style::coverage(k)
+            if d.unknown.is_some() {
+                "Unknown".to_string()
+            } else {
+                crate::render::style::coverage(k)
+            }
         )?;
     }
     writeln!(out)?;
     for d in report
         .daemon_sets
         .iter()
-        .filter(|d| d.counts.coverage_percent.is_none())
+        .filter(|d| d.counts.coverage_percent.is_none() && d.unknown.is_none())
     {
         let groups: Vec<String> = d
             .exclusions
@@ -70,6 +74,17 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             cell(&d.name),
             cell(&groups.join("; "))
         )?;
+    }
+    for d in &report.daemon_sets {
+        if let Some(u) = &d.unknown {
+            writeln!(
+                out,
+                "> ❌ **{}/{}** is Unknown: its pods could not be read: {}\n",
+                cell(&d.namespace),
+                cell(&d.name),
+                cell(&u.reason)
+            )?;
+        }
     }
     writeln!(out, "{}\n", crate::render::table::summary_line(report))?;
     for d in &report.daemon_sets {

@@ -15,6 +15,9 @@ use crate::report::{DaemonSetReport, PairReport, Report, State};
 /// Above this many rows, fully covered rows are hidden by default.
 pub const ROW_LIMIT: usize = 50;
 
+/// The cell of a DaemonSet whose pods could not be read.
+const UNKNOWN: &str = "?";
+
 /// One rendered cell: plain text (for width) and the tone to paint it with.
 struct CellText {
     text: String,
@@ -31,9 +34,10 @@ struct Row {
 
 /// Every eligible node Ready on the current revision, one pod each, nothing misscheduled.
 fn covered(d: &DaemonSetReport) -> bool {
-    d.nodes.iter().all(|p| {
-        matches!(p.state, State::Ready | State::Ineligible) && !p.outdated && p.duplicates == 0
-    })
+    d.unknown.is_none()
+        && d.nodes.iter().all(|p| {
+            matches!(p.state, State::Ready | State::Ineligible) && !p.outdated && p.duplicates == 0
+        })
 }
 
 pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std::io::Result<()> {
@@ -52,6 +56,14 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
         for (c, d) in r.cells.iter_mut().zip(&report.daemon_sets) {
             if d.from_manifest && c.tone != Tone::Dim {
                 c.tone = Tone::WhatIf;
+            }
+            // Pods unreadable: no cell of it is judged, and every row shows the gap.
+            if d.unknown.is_some() {
+                *c = CellText {
+                    text: UNKNOWN.into(),
+                    tone: Tone::Bad,
+                };
+                r.gap = true;
             }
         }
     }
@@ -182,13 +194,22 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
         .map(|&i| {
             let d = &report.daemon_sets[i];
             let what_if = if d.from_manifest { " (what-if)" } else { "" };
-            format!("[{}] {}/{}{what_if}", i + 1, d.namespace, d.name)
+            let unknown = if d.unknown.is_some() {
+                " (Unknown)"
+            } else {
+                ""
+            };
+            format!("[{}] {}/{}{what_if}{unknown}", i + 1, d.namespace, d.name)
         })
         .collect();
     for line in style::wrap_entries(&key, opts.width) {
         writeln!(out, "{line}")?;
     }
-    for line in style::wrap_entries(&style::legend(), opts.width) {
+    let mut legend = style::legend();
+    if report.daemon_sets.iter().any(|d| d.unknown.is_some()) {
+        legend.push(format!("{UNKNOWN} Unknown (pods could not be read)"));
+    }
+    for line in style::wrap_entries(&legend, opts.width) {
         writeln!(out, "{line}")?;
     }
     write_notes(report, &painter, opts.width, out)
@@ -205,6 +226,9 @@ fn write_notes(
     let mut notes: Vec<String> = Vec::new();
     for d in &report.daemon_sets {
         let id = format!("{}/{}", d.namespace, d.name);
+        if let Some(u) = &d.unknown {
+            notes.push(format!("{id}: pods could not be read: {}", u.reason));
+        }
         for m in &d.pods_on_missing_nodes {
             notes.push(format!("{id}: {}", super::table::stranded_text(m)));
         }

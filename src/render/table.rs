@@ -72,7 +72,10 @@ fn coverage_column(report: &Report, head: &'static str) -> Column {
         values: report
             .daemon_sets
             .iter()
-            .map(|d| style::coverage(&d.counts))
+            .map(|d| match d.unknown {
+                Some(_) => "Unknown".to_string(),
+                None => style::coverage(&d.counts),
+            })
             .collect(),
         optional: false,
         coverage: true,
@@ -269,6 +272,7 @@ pub fn render(
             let tone = match (c.coverage, what_if) {
                 (false, _) => Tone::Plain,
                 (true, true) => Tone::WhatIf,
+                (true, false) if d.unknown.is_some() => Tone::Bad,
                 (true, false) => style::counts_tone(&d.counts),
             };
             line.push_str(&gap);
@@ -280,6 +284,16 @@ pub fn render(
         }
         if wide {
             write_placement(d, width, out)?;
+        }
+        if let Some(u) = &d.unknown {
+            write_wrapped(
+                out,
+                &format!("  {}", p.paint("pods could not be read:", Tone::Bad)),
+                "  pods could not be read:",
+                &u.reason,
+                4,
+                width,
+            )?;
         }
         write_details(d, &p, opts, wide, out)?;
         if d.from_manifest && d.counts.eligible > 0 {
@@ -632,6 +646,17 @@ pub fn summary_line(report: &Report) -> String {
         if n > 0 {
             line.push_str(&format!(", {n} {word}"));
         }
+    }
+    let unknown = report
+        .daemon_sets
+        .iter()
+        .filter(|d| d.unknown.is_some())
+        .count();
+    if unknown > 0 {
+        line.push_str(&format!(
+            ", {} Unknown (pods could not be read)",
+            count(unknown, "DaemonSet", "DaemonSets")
+        ));
     }
     line.push('.');
     line

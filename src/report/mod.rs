@@ -205,6 +205,20 @@ pub struct DaemonSetReport {
     /// Daemon pods whose node is not in the cluster.
     pub pods_on_missing_nodes: Vec<PodOnMissingNode>,
     pub warnings: Vec<String>,
+    /// Present when the DaemonSet's pods could not be read (a 403 on its namespace): its state
+    /// is Unknown, no pair is judged (`nodes` is empty, the counts are zero, the coverage null),
+    /// and it fails the gate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unknown: Option<Unknown>,
+}
+
+/// Why a DaemonSet's state is Unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Unknown {
+    /// The API's answer, naming the resource and the namespace (`403 Forbidden: pods is
+    /// forbidden: User … cannot list resource "pods" … in the namespace "…"`).
+    pub reason: String,
 }
 
 /// The template's placement rules in short form.

@@ -82,13 +82,31 @@ pub async fn fetch(
         let f = fetcher.clone();
         let s = selector.clone();
         let path = format!("/api/v1/namespaces/{ns}/pods");
+        let namespace = ds.namespace().to_string();
         tasks.spawn(async move {
-            f.list::<Pod>(&ListQuery::new("pods", path).labels(Some(&s)))
+            match f
+                .list::<Pod>(&ListQuery::new("pods", path).labels(Some(&s)))
                 .await
-                .map(Fetched::Pods)
+            {
+                // Partial access (RBAC per namespace): the DaemonSets of this namespace are
+                // reported Unknown with the API's words, the rest of the audit goes on.
+                Err(e)
+                    if e.api()
+                        .is_some_and(|a| a.status == http::StatusCode::FORBIDDEN) =>
+                {
+                    let a = e.api().map(|a| a.message.clone()).unwrap_or_default();
+                    f.log(&format!("{e}; its DaemonSets are reported Unknown"));
+                    Ok(Fetched::PodsUnreadable {
+                        namespace,
+                        reason: format!("403 Forbidden: {a}"),
+                    })
+                }
+                other => other.map(Fetched::Pods),
+            }
         });
         let f = fetcher.clone();
         let path = format!("/apis/apps/v1/namespaces/{ns}/controllerrevisions");
+        let namespace = ds.namespace().to_string();
         tasks.spawn(async move {
             let revisions = f
                 .list::<ControllerRevision>(
@@ -107,7 +125,12 @@ pub async fn fetch(
                     }) =>
                 {
                     f.log(&format!("{e}; going on without them"));
-                    Ok(Fetched::Revisions(Vec::new()))
+                    let a = e.api().map(|a| (a.status_line(), a.message.clone()));
+                    let (status, message) = a.unwrap_or_default();
+                    Ok(Fetched::RevisionsUnreadable {
+                        namespace,
+                        reason: format!("{status}: {message}"),
+                    })
                 }
                 other => other.map(Fetched::Revisions),
             }
@@ -129,6 +152,12 @@ pub async fn fetch(
         match fetched {
             Fetched::Pods(pods) => pods.into_iter().for_each(|p| snap.add_pod(p)),
             Fetched::Revisions(revs) => revs.into_iter().for_each(|r| snap.add_revision(r)),
+            Fetched::PodsUnreadable { namespace, reason } => {
+                snap.unreadable_pods.entry(namespace).or_insert(reason);
+            }
+            Fetched::RevisionsUnreadable { namespace, reason } => {
+                snap.unreadable_revisions.entry(namespace).or_insert(reason);
+            }
         }
     }
     if let Some(p) = progress {
@@ -141,7 +170,17 @@ pub async fn fetch(
 
 enum Fetched {
     Pods(Vec<Pod>),
+    /// The pods of a namespace cannot be listed (403).
+    PodsUnreadable {
+        namespace: String,
+        reason: String,
+    },
     Revisions(Vec<ControllerRevision>),
+    /// The ControllerRevisions of a namespace cannot be listed (403, 404): optional, as offline.
+    RevisionsUnreadable {
+        namespace: String,
+        reason: String,
+    },
 }
 
 fn spawn_progress(f: Arc<Transport>) -> tokio::task::JoinHandle<()> {
