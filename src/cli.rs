@@ -44,8 +44,12 @@ pub struct Cli {
 pub enum Command {
     /// Every rule, checked, for one (DaemonSet, node) pair, and what to change.
     Explain(ExplainArgs),
-    /// Print the JSON Schema of the `-o json` report (as JSON, or YAML with -o yaml).
-    Schema,
+    /// Print the JSON Schema of a JSON output: the report (the default), explain's
+    /// explanation or fix's plan (as JSON, or YAML with -o yaml).
+    Schema {
+        #[arg(value_enum, value_name = "WHICH", default_value_t = SchemaKind::Report)]
+        which: SchemaKind,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completion {
         #[arg(value_enum)]
@@ -54,6 +58,17 @@ pub enum Command {
     /// Plan the removal of drift (misscheduled, duplicate, failed daemon pods, pods of deleted
     /// nodes, with --outdated OnDelete pods), show it, and carry it out with --yes.
     Fix(FixArgs),
+}
+
+/// Which JSON output `schema` describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// The report (`-o json`).
+    Report,
+    /// `explain -o json`.
+    Explain,
+    /// `fix -o json`: the plan, and the result once it acted.
+    Plan,
 }
 
 #[derive(Debug, Args)]

@@ -248,6 +248,20 @@ fn candidates(typed: &[String], current: &str, env: &CompletionEnv) -> (Candidat
                 NO_FILE,
             )
         }
+        (Some("schema"), 0) => {
+            use clap::ValueEnum;
+            (
+                crate::cli::SchemaKind::value_variants()
+                    .iter()
+                    .filter_map(|k| k.to_possible_value())
+                    .map(|v| {
+                        let help = v.get_help().map(|h| h.to_string()).unwrap_or_default();
+                        (v.get_name().to_string(), help)
+                    })
+                    .collect(),
+                NO_FILE,
+            )
+        }
         (Some("help"), 0) => (
             subcommands()
                 .into_iter()
@@ -490,6 +504,15 @@ mod tests {
         let help = complete(&["help", "f"]);
         assert!(help.starts_with("fix\t"), "{help}");
         assert_eq!(complete(&["completion", "f"]), "fish\n:4\n");
+        assert_eq!(
+            complete(&["schema", ""]),
+            "report\tThe report (`-o json`)\nexplain\t`explain -o json`\nplan\t`fix -o json`: the plan, and the result once it acted\n:4\n"
+        );
+        assert_eq!(
+            complete(&["schema", "pl"]),
+            "plan\t`fix -o json`: the plan, and the result once it acted\n:4\n"
+        );
+        assert_eq!(complete(&["schema", "plan", ""]), ":4\n");
     }
 
     #[test]

@@ -95,8 +95,8 @@ pub enum Mode {
     Completion(clap_complete::Shell),
     /// `fix`: plan the removal of drift, and carry it out when told to.
     Fix(Box<crate::fix::FixSettings>),
-    /// `schema`: print the report's JSON Schema.
-    Schema,
+    /// `schema [report|explain|plan]`: print a JSON output's JSON Schema.
+    Schema(crate::cli::SchemaKind),
 }
 
 impl Config {
@@ -207,7 +207,7 @@ impl Config {
                 }
                 Mode::Fix(Box::new(fix_settings(f, offline, env)?))
             }
-            Some(crate::cli::Command::Schema) => Mode::Schema,
+            Some(crate::cli::Command::Schema { which }) => Mode::Schema(which),
             Some(crate::cli::Command::Explain(e)) => {
                 if !cli.daemon_sets.is_empty() {
                     return Err(Error::Usage(

@@ -50,8 +50,8 @@ pub fn run(
             write_completion(shell, out)?;
             return Ok(Exit::Ok);
         }
-        config::Mode::Schema => {
-            schema::write(config.render.format, out)?;
+        config::Mode::Schema(which) => {
+            schema::write(which, config.render.format, out)?;
             return Ok(Exit::Ok);
         }
         _ => {}
@@ -125,6 +125,30 @@ pub fn run(
 pub fn report_schema() -> String {
     let schema = schemars::schema_for!(report::Report);
     serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+/// The JSON Schema of `explain -o json`, generated from the Rust types.
+pub fn explain_schema() -> String {
+    let schema = schemars::schema_for!(explain::Explanation);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+/// The JSON Schema of `fix -o json`: the plan (`DaemonSetFixPlan`, also what `--plan-file`
+/// reads) or, once it acted or with `--dry-run`, the result (`DaemonSetFixResult`).
+pub fn plan_schema() -> String {
+    let mut schema = schemars::SchemaGenerator::default().into_root_schema_for::<FixOutput>();
+    schema.insert("title".into(), "DaemonSetFixOutput".into());
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+/// `fix -o json`: the plan (`DaemonSetFixPlan`), or the result once it acted or with --dry-run
+/// (`DaemonSetFixResult`); `kind` tells which.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum FixOutput {
+    Plan(fix::plan::Plan),
+    Result(fix::FixResult),
 }
 
 /// The completion script for `kubectl-ds_coverage` in one shell's language.

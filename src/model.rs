@@ -121,7 +121,9 @@ impl std::fmt::Display for Taint {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Toleration {
     #[serde(

@@ -1,14 +1,18 @@
-//! `schema`: the JSON Schema of the report (`-o json`), printed as JSON (the default) or, with
-//! `-o yaml`, as YAML.
+//! `schema [report|explain|plan]`: the JSON Schema of the report (`-o json`), of `explain -o
+//! json` or of `fix -o json`, printed as JSON (the default) or, with `-o yaml`, as YAML.
 
 use std::io::Write;
 
-use crate::cli::Format;
+use crate::cli::{Format, SchemaKind};
 use crate::error::Result;
 
-/// Print the report's schema in `format` (JSON unless YAML is asked for).
-pub fn write(format: Format, out: &mut dyn Write) -> Result<()> {
-    let json = crate::report_schema();
+/// Print the schema of `which` in `format` (JSON unless YAML is asked for).
+pub fn write(which: SchemaKind, format: Format, out: &mut dyn Write) -> Result<()> {
+    let json = match which {
+        SchemaKind::Report => crate::report_schema(),
+        SchemaKind::Explain => crate::explain_schema(),
+        SchemaKind::Plan => crate::plan_schema(),
+    };
     match format {
         Format::Yaml => {
             let value: serde_json::Value = serde_json::from_str(&json)

@@ -369,6 +369,12 @@ fn binary_completion(shell: Shell) {
         &["json", "yaml"],
         &["table", "decoy-file.txt"],
     );
+    t.offers(
+        &format!("{p} schema "),
+        &["report", "explain", "plan"],
+        &["bash", "decoy-file.txt"],
+    );
+    t.inserts(&format!("{p} schema pl"), &format!("{p} schema plan"));
     t.offers(&format!("{p} help "), &["explain", "fix", "schema"], &[]);
     t.inserts(
         &format!("{p} fix --max-unav"),

@@ -127,3 +127,29 @@ fn schema_prints_yaml_when_asked() {
     assert_eq!(yaml, json);
     assert_eq!(bin(&["schema", "-o", "table"]).status.code(), Some(2));
 }
+
+#[test]
+fn schema_help_offers_each_json_output() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+        .args(["schema", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        help.contains("Usage: kubectl ds-coverage schema [OPTIONS] [WHICH]"),
+        "{help}"
+    );
+    for which in ["- report:", "- explain:", "- plan:", "[default: report]"] {
+        assert!(help.contains(which), "{which} in {help}");
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+        .args(["schema", "events"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an unknown schema is a usage error"
+    );
+}

@@ -15,28 +15,57 @@ fn bin(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Each JSON output's schema: the argument of `schema`, its committed file, the generated text.
+fn schemas() -> [(&'static str, &'static str, String); 3] {
+    [
+        ("report", SCHEMA, ds_coverage::report_schema()),
+        (
+            "explain",
+            "schema/explain.schema.json",
+            ds_coverage::explain_schema(),
+        ),
+        (
+            "plan",
+            "schema/plan.schema.json",
+            ds_coverage::plan_schema(),
+        ),
+    ]
+}
+
 #[test]
-fn committed_schema_is_current() {
-    let generated = ds_coverage::report_schema() + "\n";
-    let printed = String::from_utf8(bin(&["schema"]).stdout).unwrap();
+fn committed_schemas_are_current() {
+    let default = String::from_utf8(bin(&["schema"]).stdout).unwrap();
     assert_eq!(
-        printed, generated,
-        "`kubectl ds-coverage schema` prints the generated schema"
+        default,
+        ds_coverage::report_schema() + "\n",
+        "`schema` alone prints the report's"
     );
-    if std::env::var_os("DS_COVERAGE_GOLDEN").is_some() {
-        std::fs::write(SCHEMA, &generated).unwrap();
-        return;
+    for (which, path, generated) in schemas() {
+        let generated = generated + "\n";
+        let printed = String::from_utf8(bin(&["schema", which]).stdout).unwrap();
+        assert_eq!(
+            printed, generated,
+            "`kubectl ds-coverage schema {which}` prints the generated schema"
+        );
+        if std::env::var_os("DS_COVERAGE_GOLDEN").is_some() {
+            std::fs::write(path, &generated).unwrap();
+            continue;
+        }
+        let committed = std::fs::read_to_string(path).unwrap();
+        assert!(
+            committed == generated,
+            "{path} is out of date: regenerate with `DS_COVERAGE_GOLDEN=1 cargo test --test schema`"
+        );
     }
-    let committed = std::fs::read_to_string(SCHEMA).unwrap();
-    assert!(
-        committed == generated,
-        "{SCHEMA} is out of date: regenerate with `DS_COVERAGE_GOLDEN=1 cargo test --test schema`"
-    );
 }
 
 fn validator() -> jsonschema::Validator {
+    validator_of(SCHEMA)
+}
+
+fn validator_of(path: &str) -> jsonschema::Validator {
     let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(SCHEMA).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema")
 }
 
@@ -162,4 +191,108 @@ fn the_schema_rejects_what_the_report_never_contains() {
     let mut wrong_type = good;
     wrong_type["summary"]["ready"] = serde_json::json!("many");
     assert!(!v.is_valid(&wrong_type), "wrong type");
+}
+
+/// Every JSON output carries its schemaVersion and kind, and validates against its schema:
+/// explain on every pair of the example (eligible or not, with fit checks and suggestions), the
+/// plan offline, a dry run's result and a partial-access report from the simulated API server.
+#[test]
+fn explain_and_fix_outputs_are_valid() {
+    let explain = validator_of("schema/explain.schema.json");
+    let plan = validator_of("schema/plan.schema.json");
+    let report = validator();
+    let o = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "-A",
+        "-o",
+        "json",
+        "--include-ineligible",
+        "--as-of",
+        AS_OF,
+    ]);
+    let full: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut explained = 0;
+    for d in full["daemonSets"].as_array().unwrap() {
+        let id = format!(
+            "{}/{}",
+            d["namespace"].as_str().unwrap(),
+            d["name"].as_str().unwrap()
+        );
+        for p in d["nodes"].as_array().unwrap() {
+            let node = p["node"].as_str().unwrap();
+            let o = bin(&[
+                "explain",
+                &id,
+                node,
+                "-f",
+                "examples/cluster.yaml",
+                "-o",
+                "json",
+                "--as-of",
+                AS_OF,
+            ]);
+            assert_eq!(o.status.code(), Some(0), "{id} {node}");
+            let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            assert_eq!(e["schemaVersion"], 1, "{id} {node}");
+            assert_eq!(e["kind"], "DaemonSetNodeExplanation");
+            assert_valid(&explain, &e, &format!("explain {id} {node}"));
+            explained += 1;
+        }
+    }
+    assert!(explained > 20, "{explained} pairs explained");
+    for extra in [
+        &[][..],
+        &["--outdated", "--delete"][..],
+        &["--keep-tolerated"][..],
+    ] {
+        let mut args = vec!["fix", "-A", "-f", "examples/cluster.yaml", "-o", "json"];
+        args.extend_from_slice(extra);
+        let o = bin(&args);
+        let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(p["schemaVersion"], 1);
+        assert_eq!(p["kind"], "DaemonSetFixPlan");
+        assert!(!p["actions"].as_array().unwrap().is_empty(), "{extra:?}");
+        assert_valid(&plan, &p, &format!("plan {extra:?}"));
+    }
+
+    // Live: a dry run's result, and a report with a namespace whose pods are forbidden.
+    use ds_coverage_simulator::{Fault, FaultKind, Matcher, SimOptions, Simulator, Verb};
+    let sim = Simulator::start(support::example_objects(), SimOptions::default());
+    let dir = std::env::temp_dir().join(format!("ds-coverage-schema-live-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kc = dir.join("kubeconfig");
+    sim.write_kubeconfig(&kc, None, None).unwrap();
+    let kc = kc.to_str().unwrap();
+    let o = bin(&[
+        "--kubeconfig",
+        kc,
+        "fix",
+        "-A",
+        "--dry-run=server",
+        "--yes",
+        "-o",
+        "json",
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    assert_eq!(r["schemaVersion"], 1);
+    assert_eq!(r["kind"], "DaemonSetFixResult");
+    assert!(!r["results"].as_array().unwrap().is_empty(), "{r}");
+    assert_valid(&plan, &r, "dry-run result");
+    sim.set_faults(vec![Fault::new(
+        Matcher::resource("pods", Verb::List).in_namespace("monitoring"),
+        FaultKind::Status(403),
+    )]);
+    let o = bin(&["--kubeconfig", kc, "-A", "-o", "json", "--as-of", AS_OF]);
+    let partial: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        partial.to_string().contains("\"unknown\":{\"reason\""),
+        "{partial}"
+    );
+    assert_valid(&report, &partial, "partial access");
+    let o = bin(&["--kubeconfig", kc, "fix", "-A", "-o", "json"]);
+    let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(p["gaps"].to_string().contains("\"Unknown\""), "{p}");
+    assert_valid(&plan, &p, "plan with Unknown gaps");
 }

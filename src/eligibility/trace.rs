@@ -18,7 +18,7 @@ use super::taints::{self, NO_EXECUTE, NO_SCHEDULE};
 use crate::model::{DaemonSet, Labels, Node, NodeSelectorRequirement, Taint, Toleration};
 
 /// How one rule fared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The rule lets the pod onto the node.
@@ -33,7 +33,7 @@ pub enum Status {
 
 /// One rule, checked. Serialized with a `rule` tag: `nodeName`, `nodeSelector`, `nodeAffinity`,
 /// `taint`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(tag = "rule", rename_all = "camelCase")]
 pub enum Check {
     NodeName(NodeNameCheck),
@@ -62,7 +62,7 @@ impl Check {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeNameCheck {
     pub status: Status,
@@ -71,7 +71,7 @@ pub struct NodeNameCheck {
     pub wanted: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeSelectorCheck {
     pub status: Status,
@@ -84,7 +84,7 @@ pub struct NodeSelectorCheck {
 }
 
 /// What a required node affinity entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum TermKind {
     /// The template has no required node affinity: nothing is restricted.
@@ -101,7 +101,7 @@ pub enum TermKind {
     Invalid,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AffinityCheck {
     pub status: Status,
@@ -113,7 +113,7 @@ pub struct AffinityCheck {
     pub requirements: Vec<RequirementCheck>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum RequirementKind {
     /// `matchExpressions`: against the node's labels.
@@ -122,7 +122,7 @@ pub enum RequirementKind {
     Field,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RequirementCheck {
     pub kind: RequirementKind,
@@ -138,7 +138,7 @@ pub struct RequirementCheck {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TaintCheck {
     pub status: Status,
@@ -156,7 +156,7 @@ pub struct TaintCheck {
     pub meaning: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ToleratedBy {
     pub toleration: Toleration,

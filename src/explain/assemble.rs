@@ -80,6 +80,7 @@ pub fn explain_with(
         .then(|| fit_check(snap, ds, node, &pair.pods, node_pods));
 
     Ok(Explanation {
+        schema_version: super::SCHEMA_VERSION,
         kind: KIND.to_string(),
         generated_at: opts.now,
         daemon_set: format!("{}/{}", ds.namespace(), ds.name()),

@@ -25,11 +25,15 @@ pub use assemble::{explain, explain_with, warning_events};
 pub use fit::{pod_requests, show};
 
 pub const KIND: &str = "DaemonSetNodeExplanation";
+/// The version of the explanation's JSON (`schema explain`).
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// The answer to "why is (or isn't) this daemon on this node, and what to change".
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(title = "DaemonSetNodeExplanation")]
 pub struct Explanation {
+    pub schema_version: u32,
     pub kind: String,
     /// The instant the pair was evaluated at (`--as-of`, or the clock).
     pub generated_at: Timestamp,
@@ -59,7 +63,7 @@ pub struct Explanation {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExplainVerdict {
     pub should_run: bool,
@@ -68,7 +72,7 @@ pub struct ExplainVerdict {
 }
 
 /// One Warning event of a daemon pod.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PodEvent {
     pub pod: String,
@@ -79,7 +83,7 @@ pub struct PodEvent {
 }
 
 /// Where a suggestion's YAML goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Target {
     DaemonSet,
@@ -87,7 +91,7 @@ pub enum Target {
 }
 
 /// What to do with the YAML at `path`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Action {
     /// `yaml` is a list: append its items to the list at `path`.
@@ -99,7 +103,7 @@ pub enum Action {
     Remove,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Suggestion {
     /// Index in `checks` of the rule this change satisfies.
@@ -115,7 +119,7 @@ pub struct Suggestion {
 }
 
 /// The scheduler's resource fit (NodeResourcesFit) for the daemon on this node.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Fit {
     /// Every resource fits; null when it cannot be told.
@@ -129,7 +133,7 @@ pub struct Fit {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceFit {
     /// `cpu` (millicores), `memory` (bytes) or `pods` (count).
@@ -145,7 +149,7 @@ pub struct ResourceFit {
     pub fits: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Hint {
     pub text: String,

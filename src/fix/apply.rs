@@ -18,7 +18,7 @@ use crate::client::{Preconditions, Removal, Transport as PodApi, WriteAnswer, Wr
 use crate::model::Pod;
 
 /// `--dry-run`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum DryRun {
     /// Act for real.
@@ -54,7 +54,7 @@ impl Default for ApplyOptions {
 }
 
 /// What became of one action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
     /// The call succeeded (with a dry run: would have been made / was validated).
@@ -79,7 +79,7 @@ impl Outcome {
 }
 
 /// One action and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionResult {
     #[serde(flatten)]

@@ -40,7 +40,7 @@ pub struct FixSettings {
 }
 
 /// What `fix` did (`-o json` once it acted).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FixResult {
     pub schema_version: u32,
@@ -53,7 +53,7 @@ pub struct FixResult {
     pub gaps: Vec<Gap>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultSummary {
     pub done: usize,

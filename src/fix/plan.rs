@@ -20,7 +20,9 @@ pub const PLAN_KIND: &str = "DaemonSetFixPlan";
 pub const PLAN_SCHEMA_VERSION: u32 = 1;
 
 /// What to plan (`fix` flags).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase", default)]
 pub struct FixOptions {
     /// `--delete`: delete misscheduled pods instead of evicting them.
@@ -32,7 +34,9 @@ pub struct FixOptions {
 }
 
 /// How a pod is removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum ActionKind {
     /// The eviction API: PodDisruptionBudgets are respected.
@@ -54,7 +58,9 @@ impl ActionKind {
 }
 
 /// Why a pod is removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Cause {
     /// The DaemonSet does not want a pod on the node.
@@ -70,7 +76,7 @@ pub enum Cause {
 }
 
 /// One planned call on one pod.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Action {
     pub action: ActionKind,
@@ -102,7 +108,7 @@ impl Action {
 }
 
 /// Drift no API call of `fix` can remove, with what to look at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Gap {
     pub namespace: String,
@@ -168,6 +174,23 @@ impl Serialize for GapState {
     }
 }
 
+impl schemars::JsonSchema for GapState {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "GapState".into()
+    }
+
+    /// One word: a pair state's name or one of the others.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let words: Vec<&str> = State::ALL
+            .into_iter()
+            .map(GapState::Pair)
+            .chain(GapState::OTHERS)
+            .map(GapState::as_str)
+            .collect();
+        schemars::json_schema!({ "type": "string", "enum": words })
+    }
+}
+
 impl<'de> Deserialize<'de> for GapState {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<GapState, D::Error> {
         let word = String::deserialize(d)?;
@@ -197,7 +220,7 @@ impl From<Cause> for GapState {
 pub type PlanSource = Source;
 
 /// The plan (`fix -o json` without acting); `fix --plan-file` reads it back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     pub schema_version: u32,
