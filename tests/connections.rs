@@ -760,3 +760,63 @@ fn a_huge_answer_is_refused_with_the_way_out() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// A token file is read once per run, not once per request (client-go's
+/// `transport.NewCachedFileTokenSource` caches it): replaced while the run is under way, the
+/// requests after the change still carry the token read at the start. A new run reads the new
+/// file (and, the token being wrong, is refused).
+#[test]
+fn a_token_file_is_read_once_per_run() {
+    let sim = tls_sim(Some("file-token-1"));
+    let dir = temp_dir("token-file-once");
+    let token = dir.join("token");
+    std::fs::write(&token, "file-token-1\n").unwrap();
+    let ca = format!("certificate-authority: {}", fixture("ca.crt"));
+    let user = format!("tokenFile: {}", token.display());
+    let kc = kubeconfig(&dir, "kc", &sim.url(), &[&ca], &[&user]);
+    // The DaemonSets answer late: nodes are read (the token in use) before the file changes, and
+    // every pod and revision list is sent after it changed.
+    sim.set_faults(vec![Fault::new(
+        Matcher::resource("daemonsets", Verb::List),
+        FaultKind::Slow(std::time::Duration::from_secs(3)),
+    )]);
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"));
+    c.args(["--kubeconfig", &kc, "-A", "-o", "json", "--as-of", AS_OF])
+        .env_remove("KUBECONFIG")
+        .env("HOME", "/nonexistent")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for v in PROXY_VARS {
+        c.env_remove(v);
+    }
+    let child = c.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !sim.requests().iter().any(|r| r.path == "/api/v1/nodes") {
+        assert!(started.elapsed().as_secs() < 60, "nodes never listed");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::fs::write(&token, "file-token-2\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    let r = report(&o);
+    assert_eq!(r["daemonSets"].as_array().unwrap().len(), 6);
+    let requests = sim.requests();
+    let ds = requests
+        .iter()
+        .position(|r| r.path == "/apis/apps/v1/daemonsets")
+        .expect("daemonsets listed");
+    let after: Vec<_> = requests[ds + 1..]
+        .iter()
+        .filter(|r| r.path.ends_with("/pods"))
+        .collect();
+    assert!(!after.is_empty(), "pods listed after the change");
+    for r in &requests {
+        assert_eq!(r.status, 200, "{} {} sent another token", r.method, r.path);
+        assert_eq!(r.authorization_scheme.as_deref(), Some("Bearer"));
+    }
+    // The file did change: a new run reads it, and the server refuses that token.
+    sim.set_faults(Vec::new());
+    let o = audit(&kc, &[], &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("unauthorized"), "{}", stderr(&o));
+}
