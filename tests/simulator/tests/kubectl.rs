@@ -177,3 +177,50 @@ fn kubectl_works_against_the_simulator() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("pods \"nope\" not found"));
 }
+
+/// A 403 on the pods of one namespace (RBAC by namespace, as ds-coverage's partial-access tests
+/// inject it) is what kube-apiserver answers: the real kubectl prints its own Forbidden line,
+/// naming the user, the resource and the namespace, while other namespaces stay readable.
+/// Needs kubectl (fails without it: .ci/run installs it).
+#[test]
+fn kubectl_is_forbidden_the_pods_of_a_namespace_the_simulator_forbids() {
+    use ds_coverage_simulator::{Fault, FaultKind, Matcher, Verb};
+    assert!(
+        kubectl_on_path(),
+        "kubectl is required by this test (.ci/run installs it): not on PATH"
+    );
+    let sim = Simulator::start(example_cluster(), SimOptions::default());
+    sim.set_faults(vec![Fault::new(
+        Matcher::resource("pods", Verb::List).in_namespace("monitoring"),
+        FaultKind::Status(403),
+    )]);
+    let scratch = Scratch::new("kubectl-forbidden");
+    let kubeconfig = scratch.0.join("kubeconfig");
+    let cache = scratch.0.join("cache");
+    sim.write_kubeconfig(&kubeconfig, None, None).unwrap();
+    let out = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .args(["--request-timeout=20s", "get", "pods", "-n", "monitoring"])
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("kubectl runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:ci:auditor\" \
+             cannot list resource \"pods\" in API group \"\" in the namespace \"monitoring\""
+        ),
+        "{err}"
+    );
+    // Another namespace is readable.
+    let logging = kubectl(
+        &kubeconfig,
+        &cache,
+        &["get", "pods", "-n", "logging", "-o", "name"],
+    );
+    assert!(logging.lines().any(|l| l.starts_with("pod/")), "{logging}");
+}
