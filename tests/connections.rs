@@ -29,6 +29,11 @@ fn temp_dir(tag: &str) -> PathBuf {
 
 /// The binary with a clean environment: no kubeconfig, no proxy variables but `env`'s.
 fn bin(args: &[&str], env: &[(&str, &str)]) -> Output {
+    command(args, env).output().unwrap()
+}
+
+/// [`bin`]'s command, not started yet.
+fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"));
     c.args(args)
         .env_remove("KUBECONFIG")
@@ -40,7 +45,7 @@ fn bin(args: &[&str], env: &[(&str, &str)]) -> Output {
     for (k, v) in env {
         c.env(k, v);
     }
-    c.output().unwrap()
+    c
 }
 
 fn stderr(o: &Output) -> String {
@@ -780,17 +785,14 @@ fn a_token_file_is_read_once_per_run() {
         Matcher::resource("daemonsets", Verb::List),
         FaultKind::Slow(std::time::Duration::from_secs(3)),
     )]);
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"));
-    c.args(["--kubeconfig", &kc, "-A", "-o", "json", "--as-of", AS_OF])
-        .env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent")
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    for v in PROXY_VARS {
-        c.env_remove(v);
-    }
-    let child = c.spawn().unwrap();
+    let child = command(
+        &["--kubeconfig", &kc, "-A", "-o", "json", "--as-of", AS_OF],
+        &[],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
     let started = std::time::Instant::now();
     while !sim.requests().iter().any(|r| r.path == "/api/v1/nodes") {
         assert!(started.elapsed().as_secs() < 60, "nodes never listed");
