@@ -268,6 +268,10 @@ pub struct PairReport {
     /// (not in the JSON: the reasons carry the scheduler's own words).
     #[serde(skip)]
     pub unscheduled: Option<Unscheduled>,
+    /// Surge rollout, every pod on the node being deleted or finished: the controller creates a
+    /// new pod now rather than once they are gone (not in the JSON: the reasons say it).
+    #[serde(skip)]
+    pub surge_creates: bool,
 }
 
 /// How the scheduler explains a daemon pod it has not placed.
@@ -378,6 +382,7 @@ pub struct OrphanReport {
     /// The DaemonSet whose selector matches (or whose ownerReference it carries).
     pub daemon_set: String,
     /// `adopt`: no controller, labels match. `release`: owned, labels no longer match.
+    /// `contested`: no controller, and the selectors of several DaemonSets match it.
     #[schemars(with = "String")]
     pub action: OrphanAction,
     pub reason: String,
@@ -389,6 +394,9 @@ pub struct OrphanReport {
 pub enum OrphanAction {
     Adopt,
     Release,
+    /// Several DaemonSets' selectors match the orphan: only one can adopt it, and which is not
+    /// decided, so none counts it.
+    Contested,
 }
 
 /// A value serialized as its `Display` form.
