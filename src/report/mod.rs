@@ -252,7 +252,9 @@ pub struct PairReport {
     pub state: State,
     /// shouldRun.
     pub eligible: bool,
-    /// Misscheduled only: the controller will delete the pod (shouldContinueRunning is false).
+    /// Misscheduled only: the controller leaves no pod on the node: shouldContinueRunning is
+    /// false (it deletes every pod), or no pod is still running (it deletes Failed and Succeeded
+    /// pods all the same).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub removed_by_controller: Option<bool>,
     /// The pod that speaks for the node is not on the current revision.
