@@ -1916,3 +1916,146 @@ fn terminating_orphan_revision_is_not_claimed() {
         );
     }
 }
+
+/// `explain` and `fix` tell the same next action as the report on every case above that they
+/// touch: the same state and reasons for the pair; fix never evicts a finished pod (the
+/// controller deletes it), never acts on the old pod a surge step deletes, evicts every pod under
+/// NoExecute without calling any a duplicate, touches no contested orphan, and says when surge
+/// creates the replacement now.
+#[test]
+fn explain_and_fix_agree_with_the_report_on_the_next_action() {
+    use ds_coverage::fix::plan::{ActionKind, Cause, FixOptions, plan};
+
+    let surge_items = |pods: Vec<Value>| {
+        let mut items = vec![node("n1"), surge(daemon_set(), json!(1))];
+        items.extend(pods);
+        items.extend(two_revisions());
+        items
+    };
+    let other = set(
+        set(quiet(daemon_set()), "/metadata/name", json!("agent-b")),
+        "/metadata/uid",
+        json!("uid-agent-b"),
+    );
+    // (case, objects, the actions fix plans, words the report's and explain's reasons carry,
+    // words a gap's hint carries)
+    type Case = (
+        &'static str,
+        Vec<Value>,
+        Vec<(ActionKind, Cause, &'static str)>,
+        &'static str,
+        Option<&'static str>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "a Failed pod on a NoSchedule-only node: deleted, not evicted",
+            vec![
+                node_with_taint("n1", "dedicated", "NoSchedule"),
+                quiet(daemon_set()),
+                failed(pod("agent-1", "n1", "2024-05-01T00:00:00Z")),
+            ],
+            vec![(ActionKind::Delete, Cause::Failed, "agent-1")],
+            "deletes the finished Failed pod agent-1",
+            None,
+        ),
+        (
+            "two pods under NoExecute: both evicted, neither a duplicate",
+            vec![
+                node_with_taint("n1", "dedicated", "NoExecute"),
+                quiet(daemon_set()),
+                pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+                pod("agent-2", "n1", "2024-05-02T00:00:00Z"),
+            ],
+            vec![
+                (ActionKind::Evict, Cause::Misscheduled, "agent-1"),
+                (ActionKind::Evict, Cause::Misscheduled, "agent-2"),
+            ],
+            "deletes every daemon pod on this node (2)",
+            None,
+        ),
+        (
+            "surge, unready old pod: the controller deletes it, fix does not",
+            surge_items(vec![
+                not_ready(outdated_pod("old", "n1")),
+                not_ready(pod("new", "n1", "2024-06-01T11:59:00Z")),
+            ]),
+            vec![],
+            "old is not ready, so the controller deletes it now",
+            Some("kubectl logs"),
+        ),
+        (
+            "surge, only a terminating pod: the replacement comes now",
+            surge_items(vec![terminating(not_ready(outdated_pod("old", "n1")))]),
+            vec![],
+            "creates a new pod now",
+            Some("with surge the controller creates its replacement now"),
+        ),
+        (
+            "a contested orphan: counted for neither, touched by none",
+            vec![
+                node("n1"),
+                quiet(daemon_set()),
+                other,
+                orphan(pod("stray", "n1", "2024-05-01T00:00:00Z")),
+            ],
+            vec![],
+            "no daemon pod for this node",
+            Some("no pod created"),
+        ),
+    ];
+    for (name, items, want_actions, words, hint) in cases {
+        let snap = snapshot(items);
+        let opts = Options::new(ts(NOW));
+        let report = compute(&snap, &opts).unwrap();
+        let d = report
+            .daemon_sets
+            .iter()
+            .find(|d| d.name == "agent")
+            .unwrap();
+        let p = pair(d, "n1");
+        assert!(
+            p.reasons.iter().any(|r| r.message.contains(words)),
+            "{name}: report {:?}",
+            p.reasons
+        );
+
+        let e = ds_coverage::explain::explain(&snap, Some(NS), "agent", "n1", &opts).unwrap();
+        assert_eq!(e.state, p.state, "{name}");
+        let msgs = |rs: &[ds_coverage::reason::Reason]| {
+            rs.iter().map(|r| r.message.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(msgs(&e.reasons), msgs(&p.reasons), "{name}");
+        assert_eq!(e.warnings, d.warnings, "{name}");
+        if p.removed_by_controller == Some(true) && e.verdict.should_continue_running {
+            assert!(
+                e.verdict.text.contains("none is left running here"),
+                "{name}: {}",
+                e.verdict.text
+            );
+        }
+
+        let fix = plan(&report, &FixOptions::default());
+        let mine: Vec<(ActionKind, Cause, &str)> = fix
+            .actions
+            .iter()
+            .filter(|a| a.daemon_set == "agent")
+            .map(|a| (a.action, a.cause, a.pod.as_str()))
+            .collect();
+        assert_eq!(mine, want_actions, "{name}: {:?}", fix.actions);
+        assert!(
+            fix.actions
+                .iter()
+                .all(|a| a.action != ActionKind::Evict || !a.reason.starts_with("Failed")),
+            "{name}"
+        );
+        if let Some(h) = hint {
+            assert!(
+                fix.gaps
+                    .iter()
+                    .any(|g| g.daemon_set == "agent" && g.hint.contains(h)),
+                "{name}: {:?}",
+                fix.gaps
+            );
+        }
+    }
+}
