@@ -1743,8 +1743,15 @@ fn surge_keeps_by_revision_hash_and_replaces_as_upstream() {
             "/metadata/labels/controller-revision-hash",
         )
     };
-    // (name, min ready seconds, now, pods, deleted now, kept-both reason)
-    let cases: Vec<(&str, i64, &str, Vec<Value>, Vec<&str>)> = vec![
+    // (case, minReadySeconds, evaluation instant, pods, the pods deleted now)
+    type SurgeCase = (
+        &'static str,
+        i64,
+        &'static str,
+        Vec<Value>,
+        Vec<&'static str>,
+    );
+    let cases: Vec<SurgeCase> = vec![
         (
             "old ready, new not ready: both stay",
             0,

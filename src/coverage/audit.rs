@@ -9,8 +9,8 @@ use crate::eligibility::{Placement, Verdict};
 use crate::model::{DaemonSet, Node, Pod};
 use crate::reason::{Reason, Rule};
 use crate::report::{
-    ComputedStatus, Counts, DaemonSetReport, Exclusion, OrphanReport, PairReport, PlacementSummary,
-    PodReport, State,
+    ComputedStatus, Counts, DaemonSetReport, Exclusion, OrphanAction, OrphanReport, PairReport,
+    PlacementSummary, PodReport, State,
 };
 
 use super::claim::{self, Claimed, controller_order};
@@ -39,10 +39,17 @@ pub(super) fn audit_daemon_set(
             selects_all,
             ctx.contested,
             orphans,
-            &mut warnings,
         ),
         None => Vec::new(),
     };
+    for o in orphans.iter() {
+        if o.action == OrphanAction::Contested {
+            warnings.push(format!(
+                "pod {} is contested: it {}; make the selectors disjoint",
+                o.name, o.reason
+            ));
+        }
+    }
     let mut by_node =
         claim::group_by_node(&claimed, ctx.known_nodes, ctx.nodes_complete, &mut warnings);
 

@@ -67,7 +67,6 @@ pub(super) fn claim_pods<'a>(
     selects_all: bool,
     contested: &Contested,
     orphans: &mut Vec<OrphanReport>,
-    warnings: &mut Vec<String>,
 ) -> Vec<Claimed<'a>> {
     let id = format!("{}/{}", ds.namespace(), ds.name());
     let orphan = |p: &Pod, action: OrphanAction, reason: &str| OrphanReport {
@@ -126,10 +125,6 @@ pub(super) fn claim_pods<'a>(
                      reference), so it is counted for none of them",
                     rivals.join(" and ")
                 );
-                warnings.push(format!(
-                    "pod {} is contested: it {why}; make the selectors disjoint",
-                    p.name()
-                ));
                 orphans.push(orphan(p, OrphanAction::Contested, &why));
                 continue;
             }
