@@ -1127,6 +1127,17 @@ fn pod_with_current_hash_is_updated_even_with_an_old_generation_label() {
     assert_eq!(d.computed_status.updated_number_scheduled, 1);
 }
 
+/// Revision 3, hash 7f7f7f7f7: a template (agent:2.0) the DaemonSet does not have.
+fn revision_3() -> Value {
+    revision(
+        "agent-7f7f7f7f7",
+        "7f7f7f7f7",
+        3,
+        template("registry.example/agent:2.0"),
+        DS_UID,
+    )
+}
+
 /// pkg/controller/daemon/update.go: `constructHistory` / `Match`: every controlled revision whose
 /// data matches the template is current, not only the highest-numbered one. After a rollback the
 /// template matches an older revision until the controller renumbers it; that one's hash is the
@@ -1154,14 +1165,7 @@ fn current_revision_is_any_revision_matching_the_template_after_a_rollback() {
         ),
     ];
     items.extend(two_revisions());
-    // Revision 3 records a template the DaemonSet was rolled back from.
-    items.push(revision(
-        "agent-7f7f7f7f7",
-        "7f7f7f7f7",
-        3,
-        template("registry.example/agent:2.0"),
-        DS_UID,
-    ));
+    items.push(revision_3());
     let r = audit(items);
     let d = only(&r);
     assert_eq!(d.current_revision.as_deref(), Some(HASH));
@@ -1190,13 +1194,7 @@ fn no_revision_matching_the_template_leaves_the_revision_unknown() {
         pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
         outdated_pod("agent-2", "n2"),
         two_revisions().remove(0),
-        revision(
-            "agent-7f7f7f7f7",
-            "7f7f7f7f7",
-            3,
-            template("registry.example/agent:2.0"),
-            DS_UID,
-        ),
+        revision_3(),
     ];
     let r = audit(items);
     let d = only(&r);

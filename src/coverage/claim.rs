@@ -31,15 +31,7 @@ pub(super) fn contested_orphans(
 ) -> Contested {
     let mut matched: HashMap<(String, String), Vec<String>> = HashMap::new();
     for (ds, sel) in adopters {
-        for p in index
-            .orphans_by_ns
-            .get(ds.namespace())
-            .into_iter()
-            .flatten()
-        {
-            if p.is_terminating() || !sel.matches(&p.metadata.labels) {
-                continue;
-            }
+        for p in adoptable(ds, sel, index) {
             matched
                 .entry((p.metadata.namespace.clone(), p.name().to_string()))
                 .or_default()
@@ -51,6 +43,22 @@ pub(super) fn contested_orphans(
         ds.sort();
     }
     matched
+}
+
+/// The orphans in the DaemonSet's namespace that `claimObject` would adopt for it: not being
+/// deleted, labels matching the selector.
+fn adoptable<'i, 'a>(
+    ds: &DaemonSet,
+    sel: &'i Selector,
+    index: &'i PodIndex<'a>,
+) -> impl Iterator<Item = &'a Pod> + 'i {
+    index
+        .orphans_by_ns
+        .get(ds.namespace())
+        .into_iter()
+        .flatten()
+        .copied()
+        .filter(move |p| !p.is_terminating() && sel.matches(&p.metadata.labels))
 }
 
 /// `ClaimPods`: owned pods (controller reference with this UID, kind and name) that match are
@@ -105,15 +113,7 @@ pub(super) fn claim_pods<'a>(
         }
     }
     if !selects_all && !deleting {
-        for p in index
-            .orphans_by_ns
-            .get(ds.namespace())
-            .into_iter()
-            .flatten()
-        {
-            if p.is_terminating() || !sel.matches(&p.metadata.labels) {
-                continue;
-            }
+        for p in adoptable(ds, sel, index) {
             let key = || (p.metadata.namespace.clone(), p.name().to_string());
             if let Some(rivals) = (!contested.is_empty())
                 .then(|| contested.get(&key()))
