@@ -1127,30 +1127,81 @@ fn pod_with_current_hash_is_updated_even_with_an_old_generation_label() {
     assert_eq!(d.computed_status.updated_number_scheduled, 1);
 }
 
-#[test]
-fn newest_revision_not_matching_the_template_leaves_the_revision_unknown() {
-    let mut items = vec![
-        node("n1"),
-        node("n2"),
-        daemon_set(),
-        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
-        outdated_pod("agent-2", "n2"),
-    ];
-    items.extend(two_revisions());
-    items.push(revision(
+/// Revision 3, hash 7f7f7f7f7: a template (agent:2.0) the DaemonSet does not have.
+fn revision_3() -> Value {
+    revision(
         "agent-7f7f7f7f7",
         "7f7f7f7f7",
         3,
         template("registry.example/agent:2.0"),
         DS_UID,
-    ));
+    )
+}
+
+/// pkg/controller/daemon/update.go: `constructHistory` / `Match`: every controlled revision whose
+/// data matches the template is current, not only the highest-numbered one. After a rollback the
+/// template matches an older revision until the controller renumbers it; that one's hash is the
+/// current hash, and pods on the newer revision are outdated.
+#[test]
+fn current_revision_is_any_revision_matching_the_template_after_a_rollback() {
+    let mut items = vec![
+        node("n1"),
+        node("n2"),
+        // Rolled back: template generation 4, the template of revision 2.
+        set(
+            quiet(daemon_set()),
+            "/metadata/annotations/deprecated.daemonset.template.generation",
+            json!("4"),
+        ),
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+        set(
+            set(
+                pod("agent-2", "n2", "2024-05-01T00:00:00Z"),
+                "/metadata/labels/controller-revision-hash",
+                json!("7f7f7f7f7"),
+            ),
+            "/metadata/labels/pod-template-generation",
+            json!("3"),
+        ),
+    ];
+    items.extend(two_revisions());
+    items.push(revision_3());
+    let r = audit(items);
+    let d = only(&r);
+    assert_eq!(d.current_revision.as_deref(), Some(HASH));
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    assert!(!pair(d, "n1").outdated, "agent-1 carries the current hash");
+    let p2 = pair(d, "n2");
+    assert!(p2.outdated, "agent-2 runs the revision rolled back from");
+    assert!(
+        p2.reasons
+            .iter()
+            .any(|r| r.rule == Rule::Revision && r.message.contains("7f7f7f7f7")),
+        "{:?}",
+        p2.reasons
+    );
+    assert_eq!(d.computed_status.updated_number_scheduled, 1);
+}
+
+/// `constructHistory`: no controlled revision matches the template (the controller has not
+/// snapshotted it yet): the current hash is unknown, with a warning naming the newest revision.
+#[test]
+fn no_revision_matching_the_template_leaves_the_revision_unknown() {
+    let items = vec![
+        node("n1"),
+        node("n2"),
+        daemon_set(),
+        pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+        outdated_pod("agent-2", "n2"),
+        two_revisions().remove(0),
+        revision_3(),
+    ];
     let r = audit(items);
     let d = only(&r);
     assert_eq!(d.current_revision, None);
     assert!(
-        d.warnings
-            .iter()
-            .any(|w| w.contains("agent-7f7f7f7f7") && w.contains("does not match")),
+        d.warnings.iter().any(|w| w.contains("agent-7f7f7f7f7")
+            && w.contains("no ControllerRevision matches the current template")),
         "{:?}",
         d.warnings
     );
@@ -1451,4 +1502,565 @@ fn surge_rollout_keeps_one_pod_per_revision() {
         ["agent-new"],
         "without surge the newer pod is the extra"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The controller's next action: pkg/controller/daemon/daemon_controller.go: podsShouldBeOnNode
+
+fn phase(p: Value, phase: &str) -> Value {
+    set(not_ready(p), "/status/phase", json!(phase))
+}
+
+/// `podsShouldBeOnNode`, `shouldContinueRunning` branch: on a node where only NoSchedule taints
+/// are untolerated, a running pod is kept, but Failed pods (after the backoff) and Succeeded pods
+/// are deleted, so no pod is left: `removedByController` is true.
+#[test]
+fn misscheduled_finished_pods_are_removed_by_the_controller() {
+    let cases: Vec<(&str, Vec<Value>, bool, &str)> = vec![
+        (
+            "a running pod is kept",
+            vec![pod("agent-1", "n1", "2024-05-01T00:00:00Z")],
+            false,
+            "keeps the existing one",
+        ),
+        (
+            "a Failed pod is deleted (after the backoff)",
+            vec![failed(pod("agent-1", "n1", "2024-05-01T00:00:00Z"))],
+            true,
+            "deletes the finished Failed pod agent-1",
+        ),
+        (
+            "a Succeeded pod is deleted",
+            vec![phase(
+                pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+                "Succeeded",
+            )],
+            true,
+            "deletes the finished Succeeded pod agent-1",
+        ),
+        (
+            "a Failed pod beside a running one: the running one stays",
+            vec![
+                failed(pod("agent-1", "n1", "2024-05-01T00:00:00Z")),
+                pod("agent-2", "n1", "2024-05-02T00:00:00Z"),
+            ],
+            false,
+            "keeps the existing one",
+        ),
+    ];
+    for (name, pods, removed, words) in cases {
+        let mut items = vec![
+            node_with_taint("n1", "dedicated", "NoSchedule"),
+            daemon_set(),
+        ];
+        items.extend(pods);
+        let r = audit(items);
+        let d = only(&r);
+        let p = pair(d, "n1");
+        assert_eq!(p.state, State::Misscheduled, "{name}");
+        assert_eq!(p.removed_by_controller, Some(removed), "{name}");
+        assert_eq!(p.duplicates, 0, "{name}");
+        assert!(
+            p.reasons.iter().any(|r| r.message.contains(words)),
+            "{name}: {:?}",
+            p.reasons
+        );
+    }
+}
+
+/// `podsShouldBeOnNode`, `!shouldContinueRunning && exists`: every daemon pod on a node with an
+/// untolerated NoExecute taint is deleted, not "the oldest kept and the rest deleted"; none is a
+/// duplicate.
+#[test]
+fn no_execute_taint_deletes_every_pod_on_the_node() {
+    for n in [1usize, 2, 3] {
+        let mut items = vec![
+            node_with_taint("n1", "dedicated", "NoExecute"),
+            daemon_set(),
+        ];
+        for i in 0..n {
+            items.push(pod(
+                &format!("agent-{i}"),
+                "n1",
+                &format!("2024-05-0{}T00:00:00Z", i + 1),
+            ));
+        }
+        let r = audit(items);
+        let d = only(&r);
+        let p = pair(d, "n1");
+        assert_eq!(p.state, State::Misscheduled);
+        assert_eq!(p.removed_by_controller, Some(true), "{n} pods");
+        assert_eq!(p.duplicates, 0, "{n} pods");
+        assert!(p.pods.iter().all(|p| !p.duplicate), "{n} pods");
+        assert!(
+            !p.reasons.iter().any(|r| r.message.contains("keeps")),
+            "{n} pods: {:?}",
+            p.reasons
+        );
+        let want = if n == 1 {
+            "the controller deletes the pod on this node".to_string()
+        } else {
+            format!("the controller deletes every daemon pod on this node ({n})")
+        };
+        assert!(
+            p.reasons.iter().any(|r| r.message == want),
+            "{n} pods: {:?}",
+            p.reasons
+        );
+    }
+}
+
+/// `controller_ref_manager.go: ClaimPods` → `AdoptPod`: an orphan matched by two DaemonSets can
+/// be adopted by one only (the API server rejects a second controller reference), and which one
+/// is whichever syncs first, which nothing decides. So it is counted for neither, both carry a
+/// warning naming the other, and the orphan list says "contested". A DaemonSet that does not
+/// adopt (being deleted: `claimObject` skips adoption) does not contest it.
+#[test]
+fn orphan_matched_by_two_daemon_sets_is_counted_for_neither() {
+    let other = |deleting: bool| {
+        let mut d = set(quiet(daemon_set()), "/metadata/name", json!("agent-b"));
+        d = set(d, "/metadata/uid", json!("uid-agent-b"));
+        if deleting {
+            d = set(
+                d,
+                "/metadata/deletionTimestamp",
+                json!("2024-06-01T11:00:00Z"),
+            );
+        }
+        d
+    };
+    let stray = orphan(pod("stray", "n1", "2024-05-01T00:00:00Z"));
+
+    let r = audit(vec![
+        node("n1"),
+        quiet(daemon_set()),
+        other(false),
+        stray.clone(),
+    ]);
+    assert_eq!(r.daemon_sets.len(), 2);
+    for d in &r.daemon_sets {
+        let p = pair(d, "n1");
+        assert_eq!(p.state, State::Missing, "{}", d.name);
+        assert!(p.pods.is_empty(), "{}", d.name);
+        assert_eq!(d.computed_status.current_number_scheduled, 0, "{}", d.name);
+        assert!(
+            d.warnings.iter().any(|w| w.contains(&format!(
+                "pod stray is contested: it has no controller and matches the selectors of \
+                 {NS}/agent and {NS}/agent-b"
+            ))),
+            "{}: {:?}",
+            d.name,
+            d.warnings
+        );
+    }
+    let contested: Vec<(&str, OrphanAction)> = r
+        .orphans
+        .iter()
+        .map(|o| (o.daemon_set.as_str(), o.action))
+        .collect();
+    assert_eq!(
+        contested,
+        [
+            ("ops/agent", OrphanAction::Contested),
+            ("ops/agent-b", OrphanAction::Contested)
+        ]
+    );
+
+    // Auditing one of them alone: the other still contests the pod.
+    let mut opts = Options::new(ts(NOW));
+    opts.names = vec!["agent".into()];
+    let r = compute(
+        &snapshot(vec![node("n1"), daemon_set(), other(false), stray.clone()]),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(pair(only(&r), "n1").state, State::Missing);
+
+    // The other DaemonSet is being deleted: it adopts nothing, so agent adopts the pod.
+    let r = audit(vec![node("n1"), daemon_set(), other(true), stray]);
+    let d = r.daemon_sets.iter().find(|d| d.name == "agent").unwrap();
+    assert_eq!(pair(d, "n1").state, State::Ready);
+    assert_eq!(pair(d, "n1").pods[0].claim, Claim::Adopted);
+}
+
+/// Without `.status`: no status comparison (and its warning) in the way.
+fn quiet(ds: Value) -> Value {
+    unset(ds, "/status")
+}
+
+fn surge(ds: Value, max_surge: Value) -> Value {
+    set(
+        quiet(ds),
+        "/spec/updateStrategy/rollingUpdate",
+        json!({ "maxUnavailable": 0, "maxSurge": max_surge }),
+    )
+}
+
+/// The pod names the report says the controller deletes on `node` now: the duplicates, plus the
+/// old pod a surge step replaces (named in a Revision reason).
+fn deleted_now(p: &PairReport) -> Vec<String> {
+    let mut out: Vec<String> = p
+        .pods
+        .iter()
+        .filter(|p| p.duplicate)
+        .map(|p| p.name.clone())
+        .collect();
+    for r in &p.reasons {
+        if r.rule == Rule::Revision
+            && let Some(rest) = r.message.strip_prefix("rolling update with surge: ")
+        {
+            if let Some((old, _)) =
+                rest.split_once(" is not ready, so the controller deletes it now")
+            {
+                out.push(old.to_string());
+            } else if let Some((_, tail)) =
+                rest.split_once(" is available, so the controller deletes ")
+            {
+                out.push(tail.trim_end_matches(" now").to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `podsShouldBeOnNode` with surge (`AllowsSurge`): of the running pods, the oldest whose
+/// `controller-revision-hash` equals the current hash and the oldest other one are kept, the rest
+/// deleted; a pod without the hash is not new, whatever its pod-template-generation. The old one
+/// goes at once when it is not ready (`TestSurgeDeletesUnreadyOldPods`), or when the new one is
+/// available at the evaluation instant (`TestSurgeDeletesOldReadyWithUnsatisfiedMinReady`:
+/// minReadySeconds decides, at `now`).
+#[test]
+fn surge_keeps_by_revision_hash_and_replaces_as_upstream() {
+    let new_pod = |name: &str, created: &str| pod(name, "n1", created);
+    let old_pod = |name: &str| outdated_pod(name, "n1");
+    let unlabelled = |name: &str, created: &str| {
+        // Current template generation, but no revision hash.
+        unset(
+            pod(name, "n1", created),
+            "/metadata/labels/controller-revision-hash",
+        )
+    };
+    // (case, minReadySeconds, evaluation instant, pods, the pods deleted now)
+    type SurgeCase = (
+        &'static str,
+        i64,
+        &'static str,
+        Vec<Value>,
+        Vec<&'static str>,
+    );
+    let cases: Vec<SurgeCase> = vec![
+        (
+            "old ready, new not ready: both stay",
+            0,
+            NOW,
+            vec![
+                old_pod("old"),
+                not_ready(new_pod("new", "2024-06-01T11:59:00Z")),
+            ],
+            vec![],
+        ),
+        (
+            "TestSurgeDeletesUnreadyOldPods: an unready old pod goes at once",
+            0,
+            NOW,
+            vec![
+                not_ready(old_pod("old")),
+                not_ready(new_pod("new", "2024-06-01T11:59:00Z")),
+            ],
+            vec!["old"],
+        ),
+        (
+            "new pod available at the instant: the old one goes",
+            15,
+            NOW,
+            vec![old_pod("old"), new_pod("new", "2024-06-01T11:59:00Z")],
+            vec!["old"],
+        ),
+        (
+            "new pod ready but not for minReadySeconds yet: both stay",
+            15,
+            "2024-06-01T11:59:10Z",
+            vec![old_pod("old"), new_pod("new", "2024-06-01T11:59:00Z")],
+            vec![],
+        ),
+        (
+            "a pod without the hash is old, not new: the newer hashless one is an extra",
+            0,
+            NOW,
+            vec![
+                old_pod("old"),
+                unlabelled("nohash", "2024-05-01T00:00:00Z"),
+                not_ready(new_pod("new", "2024-06-01T11:59:00Z")),
+            ],
+            vec!["nohash"],
+        ),
+        (
+            "a third pod on the current revision is an extra",
+            0,
+            NOW,
+            vec![
+                old_pod("old"),
+                not_ready(new_pod("new", "2024-06-01T11:59:00Z")),
+                not_ready(new_pod("new2", "2024-06-01T11:59:30Z")),
+            ],
+            vec!["new2"],
+        ),
+    ];
+    for (name, min_ready, now, pods, want) in cases {
+        let ds = set(
+            surge(daemon_set(), json!(1)),
+            "/spec/minReadySeconds",
+            json!(min_ready),
+        );
+        let mut items = vec![node("n1"), ds];
+        items.extend(pods);
+        items.extend(two_revisions());
+        let r = audit_at(items, now);
+        let d = only(&r);
+        assert!(d.warnings.is_empty(), "{name}: {:?}", d.warnings);
+        let p = pair(d, "n1");
+        assert_eq!(deleted_now(p), want, "{name}: {:?}", p.reasons);
+        assert!(!p.surge_creates, "{name}");
+    }
+}
+
+/// `podsShouldBeOnNode` with surge: a node whose only pod is being deleted has no running pod, so
+/// the controller creates a new one at once (`TestSurgeCreatesNewPodWhenAtMaxSurgeAndOldPodDeleted`);
+/// without surge it waits until the old pod is gone (`len(daemonPodsRunning) <= 1` breaks out).
+#[test]
+fn surge_creates_a_new_pod_beside_a_terminating_one() {
+    for (max_surge, creates) in [(json!(1), true), (json!(0), false)] {
+        let r = audit(vec![
+            node("n1"),
+            surge(daemon_set(), max_surge.clone()),
+            terminating(outdated_pod("old", "n1")),
+        ]);
+        let p = pair(only(&r), "n1");
+        assert_eq!(p.surge_creates, creates, "maxSurge {max_surge}");
+        assert_eq!(
+            p.reasons
+                .iter()
+                .any(|r| r.message.contains("creates a new pod now")),
+            creates,
+            "maxSurge {max_surge}: {:?}",
+            p.reasons
+        );
+    }
+}
+
+/// `util.SurgeCount` → `intstr.GetScaledValueFromIntOrPercent(maxSurge, 1, true)`: a string
+/// that is not a percentage, or a percentage that is not an integer, is an error, and
+/// `AllowsSurge` is false: the DaemonSet behaves as without surge (the newer of two pods is an
+/// extra), with a warning. A whole percentage rounds up to one pod.
+#[test]
+fn unscalable_max_surge_behaves_as_without_surge_with_a_warning() {
+    let cases = [
+        (json!("1"), false),
+        (json!("0.5%"), false),
+        (json!("10%"), true),
+        (json!("0%"), true),
+    ];
+    for (max_surge, scalable) in cases {
+        let r = audit({
+            let mut items = vec![
+                node("n1"),
+                surge(daemon_set(), max_surge.clone()),
+                outdated_pod("old", "n1"),
+                not_ready(pod("new", "n1", "2024-06-01T11:59:00Z")),
+            ];
+            items.extend(two_revisions());
+            items
+        });
+        let d = only(&r);
+        let warned = d
+            .warnings
+            .iter()
+            .any(|w| w.contains("maxSurge") && w.contains("as without surge"));
+        assert_eq!(warned, !scalable, "{max_surge}: {:?}", d.warnings);
+        let extras: Vec<&str> = pair(d, "n1")
+            .pods
+            .iter()
+            .filter(|p| p.duplicate)
+            .map(|p| p.name.as_str())
+            .collect();
+        // "0%" scales to 0: no surge either, so the newer pod is an extra there too.
+        let surging = scalable && max_surge != json!("0%");
+        let want: &[&str] = if surging { &[] } else { &["new"] };
+        assert_eq!(extras, want, "{max_surge}");
+    }
+}
+
+/// `controlledHistories` → `claimObject`: an orphan ControllerRevision being deleted is never
+/// adopted, so it cannot be the current revision; the same revision not being deleted is.
+#[test]
+fn terminating_orphan_revision_is_not_claimed() {
+    let orphan_rev = |deleting: bool| {
+        let mut r = unset(two_revisions().remove(1), "/metadata/ownerReferences");
+        if deleting {
+            r = set(
+                r,
+                "/metadata/deletionTimestamp",
+                json!("2024-06-01T11:00:00Z"),
+            );
+            r = set(r, "/metadata/finalizers", json!(["example.com/hold"]));
+        }
+        r
+    };
+    for (deleting, want) in [(false, Some(HASH)), (true, None)] {
+        let r = audit(vec![
+            node("n1"),
+            daemon_set(),
+            pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+            orphan_rev(deleting),
+        ]);
+        assert_eq!(
+            only(&r).current_revision.as_deref(),
+            want,
+            "deleting: {deleting}"
+        );
+    }
+}
+
+/// `explain` and `fix` tell the same next action as the report on every case above that they
+/// touch: the same state and reasons for the pair; fix never evicts a finished pod (the
+/// controller deletes it), never acts on the old pod a surge step deletes, evicts every pod under
+/// NoExecute without calling any a duplicate, touches no contested orphan, and says when surge
+/// creates the replacement now.
+#[test]
+fn explain_and_fix_agree_with_the_report_on_the_next_action() {
+    use ds_coverage::fix::plan::{ActionKind, Cause, FixOptions, plan};
+
+    let surge_items = |pods: Vec<Value>| {
+        let mut items = vec![node("n1"), surge(daemon_set(), json!(1))];
+        items.extend(pods);
+        items.extend(two_revisions());
+        items
+    };
+    let other = set(
+        set(quiet(daemon_set()), "/metadata/name", json!("agent-b")),
+        "/metadata/uid",
+        json!("uid-agent-b"),
+    );
+    // (case, objects, the actions fix plans, words the report's and explain's reasons carry,
+    // words a gap's hint carries)
+    type Case = (
+        &'static str,
+        Vec<Value>,
+        Vec<(ActionKind, Cause, &'static str)>,
+        &'static str,
+        Option<&'static str>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "a Failed pod on a NoSchedule-only node: deleted, not evicted",
+            vec![
+                node_with_taint("n1", "dedicated", "NoSchedule"),
+                quiet(daemon_set()),
+                failed(pod("agent-1", "n1", "2024-05-01T00:00:00Z")),
+            ],
+            vec![(ActionKind::Delete, Cause::Failed, "agent-1")],
+            "deletes the finished Failed pod agent-1",
+            None,
+        ),
+        (
+            "two pods under NoExecute: both evicted, neither a duplicate",
+            vec![
+                node_with_taint("n1", "dedicated", "NoExecute"),
+                quiet(daemon_set()),
+                pod("agent-1", "n1", "2024-05-01T00:00:00Z"),
+                pod("agent-2", "n1", "2024-05-02T00:00:00Z"),
+            ],
+            vec![
+                (ActionKind::Evict, Cause::Misscheduled, "agent-1"),
+                (ActionKind::Evict, Cause::Misscheduled, "agent-2"),
+            ],
+            "deletes every daemon pod on this node (2)",
+            None,
+        ),
+        (
+            "surge, unready old pod: the controller deletes it, fix does not",
+            surge_items(vec![
+                not_ready(outdated_pod("old", "n1")),
+                not_ready(pod("new", "n1", "2024-06-01T11:59:00Z")),
+            ]),
+            vec![],
+            "old is not ready, so the controller deletes it now",
+            Some("kubectl logs"),
+        ),
+        (
+            "surge, only a terminating pod: the replacement comes now",
+            surge_items(vec![terminating(not_ready(outdated_pod("old", "n1")))]),
+            vec![],
+            "creates a new pod now",
+            Some("with surge the controller creates its replacement now"),
+        ),
+        (
+            "a contested orphan: counted for neither, touched by none",
+            vec![
+                node("n1"),
+                quiet(daemon_set()),
+                other,
+                orphan(pod("stray", "n1", "2024-05-01T00:00:00Z")),
+            ],
+            vec![],
+            "no daemon pod for this node",
+            Some("no pod created"),
+        ),
+    ];
+    for (name, items, want_actions, words, hint) in cases {
+        let snap = snapshot(items);
+        let opts = Options::new(ts(NOW));
+        let report = compute(&snap, &opts).unwrap();
+        let d = report
+            .daemon_sets
+            .iter()
+            .find(|d| d.name == "agent")
+            .unwrap();
+        let p = pair(d, "n1");
+        assert!(
+            p.reasons.iter().any(|r| r.message.contains(words)),
+            "{name}: report {:?}",
+            p.reasons
+        );
+
+        let e = ds_coverage::explain::explain(&snap, Some(NS), "agent", "n1", &opts).unwrap();
+        assert_eq!(e.state, p.state, "{name}");
+        let msgs = |rs: &[ds_coverage::reason::Reason]| {
+            rs.iter().map(|r| r.message.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(msgs(&e.reasons), msgs(&p.reasons), "{name}");
+        assert_eq!(e.warnings, d.warnings, "{name}");
+        if p.removed_by_controller == Some(true) && e.verdict.should_continue_running {
+            assert!(
+                e.verdict.text.contains("none is left running here"),
+                "{name}: {}",
+                e.verdict.text
+            );
+        }
+
+        let fix = plan(&report, &FixOptions::default());
+        let mine: Vec<(ActionKind, Cause, &str)> = fix
+            .actions
+            .iter()
+            .filter(|a| a.daemon_set == "agent")
+            .map(|a| (a.action, a.cause, a.pod.as_str()))
+            .collect();
+        assert_eq!(mine, want_actions, "{name}: {:?}", fix.actions);
+        assert!(
+            fix.actions
+                .iter()
+                .all(|a| a.action != ActionKind::Evict || !a.reason.starts_with("Failed")),
+            "{name}"
+        );
+        if let Some(h) = hint {
+            assert!(
+                fix.gaps
+                    .iter()
+                    .any(|g| g.daemon_set == "agent" && g.hint.contains(h)),
+                "{name}: {:?}",
+                fix.gaps
+            );
+        }
+    }
 }

@@ -9,8 +9,8 @@ use crate::eligibility::{Placement, Verdict};
 use crate::model::{DaemonSet, Node, Pod};
 use crate::reason::{Reason, Rule};
 use crate::report::{
-    ComputedStatus, Counts, DaemonSetReport, Exclusion, OrphanReport, PairReport, PlacementSummary,
-    PodReport, State,
+    ComputedStatus, Counts, DaemonSetReport, Exclusion, OrphanAction, OrphanReport, PairReport,
+    PlacementSummary, PodReport, State,
 };
 
 use super::claim::{self, Claimed, controller_order};
@@ -34,9 +34,25 @@ pub(super) fn audit_daemon_set(
     let selector = check_selector(ds, &mut warnings);
 
     let claimed = match &selector {
-        Some(sel) => claim::claim_pods(ds, sel, index, deleting, selects_all, orphans),
+        Some(sel) => claim::claim_pods(
+            ds,
+            sel,
+            index,
+            deleting,
+            selects_all,
+            ctx.contested,
+            orphans,
+        ),
         None => Vec::new(),
     };
+    for o in orphans.iter() {
+        if o.action == OrphanAction::Contested {
+            warnings.push(format!(
+                "pod {} is contested: it {}; make the selectors disjoint",
+                o.name, o.reason
+            ));
+        }
+    }
     let mut by_node =
         claim::group_by_node(&claimed, ctx.known_nodes, ctx.nodes_complete, &mut warnings);
 
@@ -56,6 +72,13 @@ pub(super) fn audit_daemon_set(
         ));
     }
     let updates = UpdateCheck::new(ds, &revision);
+    if let Some(why) = &updates.surge_error {
+        warnings.push(format!(
+            "maxSurge {why}: the controller cannot scale it (SurgeCount fails), so it treats the \
+             DaemonSet as without surge (one pod per node) and its rolling update stops with \
+             \"invalid value for MaxSurge\""
+        ));
+    }
 
     let nodes = audit_nodes(ctx, ds, &mut by_node, &updates);
 
@@ -212,7 +235,15 @@ fn audit_nodes(
             continue;
         }
         out.pairs.push(pair_report(
-            node, &verdict, &pods, state, reasons, outdated, updates,
+            node,
+            &verdict,
+            &pods,
+            state,
+            reasons,
+            outdated,
+            updates,
+            ctx.opts.now,
+            ds.spec.min_ready_seconds,
         ));
     }
     status::finish(&mut out.status);
@@ -220,8 +251,9 @@ fn audit_nodes(
     out
 }
 
-/// One reported pair: which of its live pods the controller keeps, and the reasons about
-/// extras, a surge rollout and an outdated pod added to the state's own.
+/// One reported pair: what the controller does next with its pods (`next_action`), and the
+/// reasons about extras, a surge rollout and an outdated pod added to the state's own.
+#[allow(clippy::too_many_arguments)]
 fn pair_report(
     node: &Node,
     verdict: &Verdict,
@@ -230,24 +262,11 @@ fn pair_report(
     mut reasons: Vec<Reason>,
     outdated: bool,
     updates: &UpdateCheck,
+    now: jiff::Timestamp,
+    min_ready_seconds: i64,
 ) -> PairReport {
-    let live: Vec<&Pod> = pods
-        .iter()
-        .map(|c| c.pod)
-        .filter(|p| !p.is_terminal() && !p.is_terminating())
-        .collect();
-    let kept = kept_pods(&live, updates);
-    let extras: Vec<&str> = live
-        .iter()
-        .map(|p| p.name())
-        .filter(|n| !kept.contains(n))
-        .collect();
-    reasons.extend(reasons::kept_pods_reason(
-        live.len(),
-        &kept,
-        extras.len(),
-        updates.surge,
-    ));
+    let next = next_action(verdict, pods, updates, now, min_ready_seconds);
+    reasons.extend(next.reasons);
     if outdated && let Some(c) = pods.first() {
         reasons.push(Reason::new(
             Rule::Revision,
@@ -258,35 +277,169 @@ fn pair_report(
         node: node.name().to_string(),
         state,
         eligible: verdict.should_run,
-        removed_by_controller: (state == State::Misscheduled)
-            .then_some(!verdict.should_continue_running),
+        removed_by_controller: (state == State::Misscheduled).then_some(next.removes_all),
         outdated,
-        duplicates: extras.len(),
+        duplicates: next.extras.len(),
         terminating: pods.iter().any(|c| c.pod.is_terminating()),
         reasons,
         pods: pods
             .iter()
-            .map(|c| pod_report(c, extras.contains(&c.pod.name())))
+            .map(|c| pod_report(c, next.extras.contains(&c.pod.name())))
             .collect(),
         unscheduled: pods
             .first()
             .filter(|_| state == State::Pending)
             .and_then(|c| reasons::unscheduled(c.pod)),
+        surge_creates: next.surge_creates,
     }
 }
 
-/// `pkg/controller/daemon/daemon_controller.go: podsShouldBeOnNode`: the live pods the
-/// controller keeps. Without surge: the first in the controller's order. With surge
-/// (RollingUpdate and maxSurge > 0): the oldest on the current revision and the oldest on an
-/// older one, so a rollout's new pod is not an extra.
-fn kept_pods<'a>(live: &[&'a Pod], updates: &UpdateCheck) -> Vec<&'a str> {
-    if updates.surge {
-        let newest = live.iter().find(|p| updates.is_updated(p).unwrap_or(true));
-        let older = live.iter().find(|p| !updates.is_updated(p).unwrap_or(true));
-        newest.into_iter().chain(older).map(|p| p.name()).collect()
-    } else {
-        live.first().map(|p| p.name()).into_iter().collect()
+/// What `pkg/controller/daemon/daemon_controller.go: podsShouldBeOnNode` does with one node's pods.
+struct NextAction<'a> {
+    /// Running pods deleted because more run than the controller keeps (duplicates).
+    extras: Vec<&'a str>,
+    /// No pod is left once the controller is done (Misscheduled pairs: `removedByController`).
+    removes_all: bool,
+    /// Surge: a pod is created now although the node has pods (all being deleted or finished).
+    surge_creates: bool,
+    reasons: Vec<Reason>,
+}
+
+/// `podsShouldBeOnNode`, past the pods already being deleted (it skips them):
+/// - not shouldContinueRunning (an untolerated NoExecute taint, a rule the node no longer meets):
+///   every pod is deleted;
+/// - shouldContinueRunning: Failed pods (after a backoff) and Succeeded pods are deleted; of the
+///   running ones, without surge the first in the controller's order is kept and the rest deleted;
+///   with surge (`AllowsSurge`) the oldest pod whose `controller-revision-hash` is the current
+///   hash and the oldest other one are kept, the rest deleted, and the old one goes too once it
+///   is not ready or the new one is available at the evaluation instant; a node left with no
+///   running pod gets a new one at once.
+fn next_action<'a>(
+    verdict: &Verdict,
+    pods: &[&Claimed<'a>],
+    updates: &UpdateCheck,
+    now: jiff::Timestamp,
+    min_ready_seconds: i64,
+) -> NextAction<'a> {
+    let mut next = NextAction {
+        extras: Vec::new(),
+        removes_all: false,
+        surge_creates: false,
+        reasons: Vec::new(),
+    };
+    if !verdict.should_continue_running {
+        // The Misscheduled reason already says every pod goes.
+        next.removes_all = true;
+        return next;
     }
+    // `pods` is in the controller's order already (podByCreationTimestampAndPhase).
+    let running: Vec<&'a Pod> = pods
+        .iter()
+        .map(|c| c.pod)
+        .filter(|p| !p.is_terminating() && !p.is_terminal())
+        .collect();
+    next.removes_all = running.is_empty();
+    if !updates.surge {
+        if let Some((keep, rest)) = running.split_first()
+            && !rest.is_empty()
+        {
+            next.extras = rest.iter().map(|p| p.name()).collect();
+            next.reasons.push(Reason::new(
+                Rule::Duplicate,
+                format!(
+                    "{} live daemon pods on this node: the controller keeps the oldest, {}, and deletes the rest",
+                    running.len(),
+                    keep.name()
+                ),
+            ));
+        }
+        return next;
+    }
+    if running.is_empty() {
+        if verdict.should_run && !pods.is_empty() {
+            next.surge_creates = true;
+            next.reasons.push(Reason::new(
+                Rule::Revision,
+                "surge: with no running pod left on the node, the controller creates a new pod \
+                 now, without waiting for the old one to be gone",
+            ));
+        }
+        return next;
+    }
+    if running.len() == 1 {
+        return next;
+    }
+    let is_new: Vec<Option<bool>> = running.iter().map(|p| updates.is_new_revision(p)).collect();
+    if is_new.iter().any(Option::is_none) {
+        next.reasons.push(Reason::new(
+            Rule::Revision,
+            format!(
+                "{} live daemon pods on this node during a surge rollout: the current revision \
+                 is not known (no ControllerRevision in the input matches the template), so \
+                 which the controller keeps cannot be told",
+                running.len()
+            ),
+        ));
+        return next;
+    }
+    let oldest_new = running.iter().zip(&is_new).find(|(_, n)| **n == Some(true));
+    let oldest_old = running
+        .iter()
+        .zip(&is_new)
+        .find(|(_, n)| **n == Some(false));
+    let kept: Vec<&str> = oldest_new
+        .iter()
+        .chain(oldest_old.iter())
+        .map(|(p, _)| p.name())
+        .collect();
+    next.extras = running
+        .iter()
+        .map(|p| p.name())
+        .filter(|n| !kept.contains(n))
+        .collect();
+    if !next.extras.is_empty() {
+        let which = match (oldest_new, oldest_old) {
+            (Some((n, _)), Some((o, _))) => format!(
+                "the oldest pod on the current revision, {}, and the oldest older one, {}",
+                n.name(),
+                o.name()
+            ),
+            (Some((p, _)), None) | (None, Some((p, _))) => format!("the oldest, {}", p.name()),
+            (None, None) => String::new(),
+        };
+        next.reasons.push(Reason::new(
+            Rule::Duplicate,
+            format!(
+                "{} live daemon pods on this node: the controller keeps {which} (surge rollout), \
+                 and deletes the rest",
+                running.len()
+            ),
+        ));
+    }
+    if let (Some((new, _)), Some((old, _))) = (oldest_new, oldest_old) {
+        let msg = if !old.is_ready() {
+            format!(
+                "rolling update with surge: {} is not ready, so the controller deletes it now \
+                 ({} runs the current revision)",
+                old.name(),
+                new.name()
+            )
+        } else if new.is_available(min_ready_seconds, now) {
+            format!(
+                "rolling update with surge: {} is available, so the controller deletes {} now",
+                new.name(),
+                old.name()
+            )
+        } else {
+            format!(
+                "rolling update with surge: {} replaces {} once it is available",
+                new.name(),
+                old.name()
+            )
+        };
+        next.reasons.push(Reason::new(Rule::Revision, msg));
+    }
+    next
 }
 
 /// Excluded nodes grouped by reason, the largest group first.

@@ -16,17 +16,64 @@ pub(super) struct Claimed<'a> {
     pub claim: Claim,
 }
 
+/// Orphans that more than one DaemonSet would adopt, by (namespace, name), with those
+/// DaemonSets (`namespace/name`, sorted).
+pub(super) type Contested = HashMap<(String, String), Vec<String>>;
+
+/// Orphans several DaemonSets would adopt. `controller_ref_manager.go: AdoptPod` patches a
+/// controller reference in, and the API server rejects a second one, so the DaemonSet that syncs
+/// first wins; the controller's work queue gives no order, so none is counted as the owner.
+/// `adopters` are the DaemonSets that adopt (not being deleted, a valid selector that does not
+/// select everything), each with its compiled selector.
+pub(super) fn contested_orphans(
+    adopters: &[(&DaemonSet, Selector)],
+    index: &PodIndex,
+) -> Contested {
+    let mut matched: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for (ds, sel) in adopters {
+        for p in adoptable(ds, sel, index) {
+            matched
+                .entry((p.metadata.namespace.clone(), p.name().to_string()))
+                .or_default()
+                .push(format!("{}/{}", ds.namespace(), ds.name()));
+        }
+    }
+    matched.retain(|_, ds| ds.len() > 1);
+    for ds in matched.values_mut() {
+        ds.sort();
+    }
+    matched
+}
+
+/// The orphans in the DaemonSet's namespace that `claimObject` would adopt for it: not being
+/// deleted, labels matching the selector.
+fn adoptable<'i, 'a>(
+    ds: &DaemonSet,
+    sel: &'i Selector,
+    index: &'i PodIndex<'a>,
+) -> impl Iterator<Item = &'a Pod> + 'i {
+    index
+        .orphans_by_ns
+        .get(ds.namespace())
+        .into_iter()
+        .flatten()
+        .copied()
+        .filter(move |p| !p.is_terminating() && sel.matches(&p.metadata.labels))
+}
+
 /// `ClaimPods`: owned pods (controller reference with this UID, kind and name) that match are
 /// counted, owned pods that no longer match are released, and orphans that match are adopted,
 /// unless the pod or the DaemonSet is being deleted (`deleting`) or the selector selects
-/// everything (`selects_all`: the controller refuses to adopt then). Releases and adoptions are
-/// recorded in `orphans`.
+/// everything (`selects_all`: the controller refuses to adopt then), or another DaemonSet's
+/// selector matches it too (`contested`: counted for none, with a warning). Releases, adoptions
+/// and contests are recorded in `orphans`.
 pub(super) fn claim_pods<'a>(
     ds: &DaemonSet,
     sel: &Selector,
     index: &PodIndex<'a>,
     deleting: bool,
     selects_all: bool,
+    contested: &Contested,
     orphans: &mut Vec<OrphanReport>,
 ) -> Vec<Claimed<'a>> {
     let id = format!("{}/{}", ds.namespace(), ds.name());
@@ -66,13 +113,19 @@ pub(super) fn claim_pods<'a>(
         }
     }
     if !selects_all && !deleting {
-        for p in index
-            .orphans_by_ns
-            .get(ds.namespace())
-            .into_iter()
-            .flatten()
-        {
-            if p.is_terminating() || !sel.matches(&p.metadata.labels) {
+        for p in adoptable(ds, sel, index) {
+            let key = || (p.metadata.namespace.clone(), p.name().to_string());
+            if let Some(rivals) = (!contested.is_empty())
+                .then(|| contested.get(&key()))
+                .flatten()
+            {
+                let why = format!(
+                    "has no controller and matches the selectors of {}: only one controller can \
+                     adopt it (the first to sync; the API server rejects a second controller \
+                     reference), so it is counted for none of them",
+                    rivals.join(" and ")
+                );
+                orphans.push(orphan(p, OrphanAction::Contested, &why));
                 continue;
             }
             claimed.push(Claimed {

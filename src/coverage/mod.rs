@@ -86,7 +86,20 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
 
     let daemon_sets = select_daemon_sets(snap, opts)?;
     let index = PodIndex::new(&snap.pods);
+    // Every DaemonSet that adopts competes for orphans, audited or not.
+    let adopters: Vec<(&DaemonSet, Selector)> = snap
+        .daemon_sets
+        .iter()
+        .filter(|d| d.metadata.deletion_timestamp.is_none() && !d.selector().is_empty())
+        .filter_map(|d| {
+            Selector::from_label_selector(&d.selector())
+                .ok()
+                .map(|s| (d, s))
+        })
+        .collect();
+    let contested = claim::contested_orphans(&adopters, &index);
     let ctx = Ctx {
+        contested: &contested,
         opts,
         nodes: &nodes,
         known_nodes: &known_nodes,
@@ -308,6 +321,7 @@ struct Ctx<'a> {
     unreadable_pods: &'a std::collections::BTreeMap<String, String>,
     /// Namespaces whose ControllerRevisions could not be read, with the API's reason.
     unreadable_revisions: &'a std::collections::BTreeMap<String, String>,
+    contested: &'a claim::Contested,
 }
 
 /// Pods indexed the way the controller's informer finds them: by controller UID, and orphans

@@ -60,14 +60,7 @@ pub(super) fn classify(
             return (State::Ineligible, verdict.reasons.clone());
         }
         let mut reasons = verdict.reasons.clone();
-        reasons.push(Reason::new(
-            Rule::Node,
-            if verdict.should_continue_running {
-                "the controller would not place a pod here but keeps the existing one (no untolerated NoExecute taint)"
-            } else {
-                "the controller deletes the pod on this node"
-            },
-        ));
+        reasons.push(Reason::new(Rule::Node, misscheduled_fate(verdict, pods)));
         return (State::Misscheduled, reasons);
     }
     let Some(first) = pods.first().map(|c| c.pod) else {
@@ -113,6 +106,42 @@ pub(super) fn classify(
         State::NotReady
     };
     (state, reasons)
+}
+
+/// What `pkg/controller/daemon/daemon_controller.go: podsShouldBeOnNode` does with the pods on a
+/// node the DaemonSet should not run on. Without shouldContinueRunning (an untolerated NoExecute
+/// taint, or a placement rule the node no longer meets) it deletes every pod not already being
+/// deleted. With it (only NoSchedule taints untolerated) it keeps a running pod, but still
+/// deletes Failed pods (after a backoff) and Succeeded ones.
+fn misscheduled_fate(verdict: &crate::eligibility::Verdict, pods: &[&Claimed]) -> String {
+    let open: Vec<&Pod> = pods
+        .iter()
+        .map(|c| c.pod)
+        .filter(|p| !p.is_terminating())
+        .collect();
+    if !verdict.should_continue_running {
+        return match open.len() {
+            0 | 1 => "the controller deletes the pod on this node".to_string(),
+            n => format!("the controller deletes every daemon pod on this node ({n})"),
+        };
+    }
+    if open.iter().any(|p| !p.is_terminal()) {
+        return "the controller would not place a pod here but keeps the existing one (no untolerated NoExecute taint)"
+            .to_string();
+    }
+    let finished: Vec<String> = open
+        .iter()
+        .map(|p| format!("{} pod {}", p.status.phase, p.name()))
+        .collect();
+    if finished.is_empty() {
+        return "the controller would not place a pod here and creates none once the pod being deleted is gone"
+            .to_string();
+    }
+    format!(
+        "the controller would not place a pod here: it deletes the finished {} (a Failed pod \
+         after a backoff) and creates none",
+        finished.join(", ")
+    )
 }
 
 fn failed_reasons(p: &Pod) -> Vec<Reason> {
@@ -293,40 +322,6 @@ fn container_reasons(p: &Pod) -> Vec<Reason> {
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("").trim()
-}
-
-/// More live daemon pods on the node than the controller keeps (`kept`), or a surge rollout in
-/// progress (two kept, no extras).
-pub(super) fn kept_pods_reason(
-    live: usize,
-    kept: &[&str],
-    extras: usize,
-    surge: bool,
-) -> Option<Reason> {
-    if extras > 0 {
-        let keep = kept.join(" and ");
-        let which = if surge && kept.len() == 2 {
-            "the newest revision's oldest pod and the oldest older one (surge rollout)"
-        } else {
-            "the oldest"
-        };
-        Some(Reason::new(
-            Rule::Duplicate,
-            format!(
-                "{live} live daemon pods on this node: the controller keeps {which}, {keep}, and deletes the rest"
-            ),
-        ))
-    } else if kept.len() == 2 {
-        Some(Reason::new(
-            Rule::Revision,
-            format!(
-                "rolling update with surge: {} replaces {} once it is available",
-                kept[0], kept[1]
-            ),
-        ))
-    } else {
-        None
-    }
 }
 
 /// A Missing pair of a DaemonSet read from a manifest: the pod applying it would create.

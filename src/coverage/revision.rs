@@ -4,12 +4,13 @@ use crate::eligibility::labels::Selector;
 use crate::model::UpdateStrategyType;
 use crate::model::{ControllerRevision, DaemonSet, Pod};
 
-/// `pkg/controller/daemon/util/daemonset_util.go: AllowsSurge`: a RollingUpdate with a non-zero
-/// `maxSurge` (an integer, or a percentage, which rounds up to at least one pod when it is above
-/// zero).
-fn allows_surge(ds: &DaemonSet) -> bool {
+/// `pkg/controller/daemon/util/daemonset_util.go: SurgeCount(ds, 1)`: 0 unless a RollingUpdate
+/// sets `maxSurge`; an integer is taken as it is, a percentage of one pod rounds up
+/// (`intstr.GetScaledValueFromIntOrPercent` with `roundUp`). Anything else is the error the
+/// controller gets: a string without `%` ("1"), or one whose number is not an integer ("0.5%").
+pub(super) fn surge_count(ds: &DaemonSet) -> Result<i64, String> {
     if ds.update_strategy() != UpdateStrategyType::RollingUpdate {
-        return false;
+        return Ok(0);
     }
     let surge = ds
         .spec
@@ -18,13 +19,37 @@ fn allows_surge(ds: &DaemonSet) -> bool {
         .as_ref()
         .and_then(|r| r.max_surge.as_ref());
     match surge {
-        Some(serde_json::Value::Number(n)) => n.as_f64().is_some_and(|v| v > 0.0),
-        Some(serde_json::Value::String(s)) => s
-            .trim_end_matches('%')
-            .trim()
-            .parse::<f64>()
-            .is_ok_and(|v| v > 0.0),
-        _ => false,
+        None | Some(serde_json::Value::Null) => Ok(0),
+        Some(serde_json::Value::Number(n)) => {
+            n.as_i64().ok_or_else(|| format!("{n} is not an integer"))
+        }
+        Some(serde_json::Value::String(s)) => {
+            let Some(number) = s.strip_suffix('%') else {
+                return Err(format!("{s:?} is a string but not a percentage"));
+            };
+            // Go's strconv.Atoi: an optional sign and decimal digits, nothing else.
+            let digits = number.strip_prefix(['+', '-']).unwrap_or(number);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("{s:?} is not a whole-number percentage"));
+            }
+            let percent: i64 = number
+                .trim_start_matches('+')
+                .parse()
+                .map_err(|_| format!("{s:?} is out of range"))?;
+            // ceil(percent × 1 / 100)
+            Ok((percent as f64 / 100.0).ceil() as i64)
+        }
+        Some(other) => Err(format!("{other} is neither an integer nor a percentage")),
+    }
+}
+
+/// `pkg/controller/daemon/util/daemonset_util.go: AllowsSurge`: `SurgeCount(ds, 1)` succeeds and
+/// is above zero. The error, when the controller cannot scale `maxSurge`, is returned for the
+/// warning (the DaemonSet then behaves as without surge).
+fn allows_surge(ds: &DaemonSet) -> (bool, Option<String>) {
+    match surge_count(ds) {
+        Ok(n) => (n > 0, None),
+        Err(why) => (false, Some(why)),
     }
 }
 
@@ -58,48 +83,46 @@ pub(super) struct CurrentRevision {
 }
 
 /// `pkg/controller/daemon/update.go: constructHistory`: among the ControllerRevisions the
-/// DaemonSet controls (or would adopt, `controlledHistories`), the highest `revision` is current
-/// if its template equals the DaemonSet's (`Match`); its hash is the `controller-revision-hash`
-/// label. Anything else means "not known yet".
+/// DaemonSet controls (or would adopt, `controlledHistories`: an orphan being deleted is never
+/// adopted, `controller_ref_manager.go: claimObject`), every one whose template equals the
+/// DaemonSet's (`Match`) is current; of several, `dedupCurHistories` keeps the highest
+/// `revision`. Its hash is its `controller-revision-hash` label (the controller sets the label
+/// to the revision's name when it is missing). None matching: the controller has not recorded
+/// the template yet, so the hash is not known.
 pub(super) fn current_revision(
     ds: &DaemonSet,
     revisions: &[ControllerRevision],
     selector: Option<&Selector>,
     adopt: bool,
 ) -> CurrentRevision {
-    let newest = revisions
+    let controlled: Vec<&ControllerRevision> = revisions
         .iter()
         .filter(|r| r.metadata.namespace == ds.namespace())
         .filter(|r| {
             let labels_match = selector.is_some_and(|s| s.matches(&r.metadata.labels));
             match r.metadata.controller_ref() {
                 Some(c) => c.uid == ds.metadata.uid && labels_match,
-                None => adopt && labels_match,
+                None => adopt && labels_match && r.metadata.deletion_timestamp.is_none(),
             }
         })
-        .max_by(|a, b| {
-            a.revision
-                .cmp(&b.revision)
-                .then_with(|| a.metadata.name.cmp(&b.metadata.name))
-        });
-    let Some(newest) = newest else {
-        return CurrentRevision {
-            hash: None,
-            warning: None,
-            template_differs: false,
-        };
+        .collect();
+    let by_number = |a: &&&ControllerRevision, b: &&&ControllerRevision| {
+        a.revision
+            .cmp(&b.revision)
+            .then_with(|| a.metadata.name.cmp(&b.metadata.name))
     };
-    let recorded = newest.data.pointer("/spec/template");
-    let matches = recorded.is_some_and(|t| {
-        if ds.from_manifest {
-            // A manifest lacks the API server's defaults: unchanged means every field it sets
-            // has the applied value.
-            subset(&normalized(&ds.template_raw), &normalized(t))
-        } else {
-            normalized(t) == normalized(&ds.template_raw)
-        }
-    });
-    if !matches {
+    let current = controlled
+        .iter()
+        .filter(|r| matches_template(ds, r))
+        .max_by(by_number);
+    let Some(current) = current else {
+        let Some(newest) = controlled.iter().max_by(by_number) else {
+            return CurrentRevision {
+                hash: None,
+                warning: None,
+                template_differs: false,
+            };
+        };
         let warning = if ds.from_manifest {
             format!(
                 "the manifest changes the pod template (applied: revision {}): applying it \
@@ -108,9 +131,9 @@ pub(super) fn current_revision(
             )
         } else {
             format!(
-                "the newest ControllerRevision {} (revision {}) does not match the current \
-                 template: the controller has not recorded the latest change yet, so outdated \
-                 pods cannot be told by revision hash",
+                "no ControllerRevision matches the current template (the newest, {}, is \
+                 revision {}): the controller has not recorded the latest change yet, so \
+                 outdated pods cannot be told by revision hash",
                 newest.metadata.name, newest.revision
             )
         };
@@ -119,22 +142,41 @@ pub(super) fn current_revision(
             warning: Some(warning),
             template_differs: true,
         };
-    }
-    match newest.metadata.labels.get("controller-revision-hash") {
+    };
+    match current.metadata.labels.get("controller-revision-hash") {
         Some(h) if !h.is_empty() => CurrentRevision {
             hash: Some(h.clone()),
             warning: None,
             template_differs: false,
         },
-        _ => CurrentRevision {
+        // constructHistory labels a revision that lacks the label with its own name.
+        None => CurrentRevision {
+            hash: Some(current.metadata.name.clone()),
+            warning: None,
+            template_differs: false,
+        },
+        Some(_) => CurrentRevision {
             hash: None,
             warning: Some(format!(
-                "ControllerRevision {} has no controller-revision-hash label",
-                newest.metadata.name
+                "ControllerRevision {} has an empty controller-revision-hash label",
+                current.metadata.name
             )),
             template_differs: false,
         },
     }
+}
+
+/// `pkg/controller/daemon/update.go: Match`: the revision records the DaemonSet's template.
+fn matches_template(ds: &DaemonSet, r: &ControllerRevision) -> bool {
+    r.data.pointer("/spec/template").is_some_and(|t| {
+        if ds.from_manifest {
+            // A manifest lacks the API server's defaults: unchanged means every field it sets
+            // has the applied value.
+            subset(&normalized(&ds.template_raw), &normalized(t))
+        } else {
+            normalized(t) == normalized(&ds.template_raw)
+        }
+    })
 }
 
 /// Every field `a` sets has the same value in `b` (lists element by element, same length).
@@ -177,6 +219,8 @@ pub(super) struct UpdateCheck {
     generation_label: Option<String>,
     /// The rollout may run two pods on a node (`AllowsSurge`).
     pub surge: bool,
+    /// `maxSurge` is set but the controller cannot scale it (`SurgeCount` errors): why.
+    pub surge_error: Option<String>,
 }
 
 impl UpdateCheck {
@@ -187,13 +231,32 @@ impl UpdateCheck {
         } else {
             ds.template_generation()
         };
+        let (surge, surge_error) = allows_surge(ds);
         UpdateCheck {
             manifest_replaces,
             hash: revision.hash.clone(),
             template_generation,
             generation_label: template_generation.map(|g| g.to_string()),
-            surge: allows_surge(ds),
+            surge,
+            surge_error,
         }
+    }
+
+    /// `podsShouldBeOnNode` with surge: the pod carries the current revision's
+    /// `controller-revision-hash` (the template generation plays no part). `None` when the current
+    /// hash is not known; a pod without the label is never new.
+    pub fn is_new_revision(&self, p: &Pod) -> Option<bool> {
+        if self.manifest_replaces {
+            return Some(false);
+        }
+        let hash = self.hash.as_deref()?;
+        Some(
+            p.metadata
+                .labels
+                .get("controller-revision-hash")
+                .map(String::as_str)
+                == Some(hash),
+        )
     }
 
     /// Neither a revision hash nor a template generation: "updated" cannot be told.

@@ -89,7 +89,12 @@ pub fn explain_with(
         verdict: ExplainVerdict {
             should_run: verdict.should_run,
             should_continue_running: verdict.should_continue_running,
-            text: verdict_text(&traced, verdict.should_run, verdict.should_continue_running),
+            text: verdict_text(
+                &traced,
+                verdict.should_run,
+                verdict.should_continue_running,
+                pair.removed_by_controller == Some(true),
+            ),
         },
         checks: traced.checks,
         state: pair.state,
@@ -137,7 +142,14 @@ fn find_daemon_set<'a>(
     }
 }
 
-fn verdict_text(t: &trace::Trace, should_run: bool, should_continue: bool) -> String {
+/// `removed`: the report's `removedByController` for the pair (shouldContinueRunning, yet no
+/// running pod is left: `podsShouldBeOnNode` deletes Failed and Succeeded pods all the same).
+fn verdict_text(
+    t: &trace::Trace,
+    should_run: bool,
+    should_continue: bool,
+    removed: bool,
+) -> String {
     if should_run {
         return "the controller places a daemon pod here (shouldRun=true, shouldContinueRunning=true)."
             .to_string();
@@ -180,7 +192,12 @@ fn verdict_text(t: &trace::Trace, should_run: bool, should_continue: bool) -> St
         .map(|c| c.taint.as_str())
         .collect();
     text.push('.');
-    if should_continue {
+    if should_continue && removed {
+        text.push_str(
+            " A running pod would be kept (only NoSchedule taints are untolerated), but none is \
+             left running here: the controller deletes Failed and Succeeded pods and creates none.",
+        );
+    } else if should_continue {
         text.push_str(" An existing pod would be kept (only NoSchedule taints are untolerated).");
     } else {
         text.push_str(&format!(

@@ -399,9 +399,11 @@ fn plan_pair(
     // Pods already being deleted are left alone, as the controller leaves them.
     let live: Vec<&PodReport> = pair.pods.iter().filter(|p| !p.terminating).collect();
 
+    let mut evicted = false;
     if pair.state == State::Misscheduled {
         let kept_by_controller = pair.removed_by_controller == Some(false);
         if !(opts.keep_tolerated && kept_by_controller) {
+            evicted = true;
             let kind = if opts.delete {
                 ActionKind::Delete
             } else {
@@ -412,7 +414,8 @@ fn plan_pair(
             } else {
                 "the controller removes it too"
             };
-            for p in &live {
+            // Finished pods are not evicted: the controller deletes them itself (below).
+            for p in live.iter().filter(|p| !is_finished(p)) {
                 if p.claim == Claim::Adopted {
                     gaps.push(gap(
                         Some(&p.name),
@@ -440,12 +443,12 @@ fn plan_pair(
                     ));
                 }
             }
-            return;
         }
         // Kept (--keep-tolerated): the controller still deletes failed pods and duplicates.
     }
 
-    // Failed (and Succeeded) pods: the controller deletes them and creates a replacement.
+    // Failed (and Succeeded) pods: the controller deletes them (`podsShouldBeOnNode`, a Failed
+    // one after a backoff) and, where the DaemonSet should run, creates a replacement.
     for p in live.iter().filter(|p| is_finished(p)) {
         if p.claim == Claim::Adopted {
             gaps.push(gap(
@@ -464,13 +467,21 @@ fn plan_pair(
             } else {
                 format!("phase {}", p.phase)
             };
+            let then = if pair.state == State::Misscheduled {
+                "the controller deletes it too and creates none here"
+            } else {
+                "the controller recreates it"
+            };
             actions.push(action(
                 ActionKind::Delete,
                 Cause::Failed,
                 p,
-                format!("{}: {why} (the controller recreates it)", p.phase),
+                format!("{}: {why} ({then})", p.phase),
             ));
         }
+    }
+    if evicted {
+        return;
     }
 
     // Duplicates: the pods the audit marks as extras (the controller keeps the first running pod
@@ -566,7 +577,12 @@ fn plan_pair(
         _ if terminating && pair.state != State::Ready => gaps.push(gap(
             pod,
             first_reason(pair),
-            "the pod is being deleted: the controller replaces it once it is gone".to_string(),
+            if pair.surge_creates {
+                "the pod is being deleted: with surge the controller creates its replacement now"
+            } else {
+                "the pod is being deleted: the controller replaces it once it is gone"
+            }
+            .to_string(),
         )),
         State::Pending => {
             let hint = match pair.unscheduled {
@@ -747,6 +763,7 @@ mod tests {
             reasons: reasons.iter().map(|(r, m)| Reason::new(*r, *m)).collect(),
             pods,
             unscheduled: None,
+            surge_creates: false,
         }
     }
 

@@ -383,6 +383,10 @@ pub fn orphan_text(o: &crate::report::OrphanReport) -> String {
     let verb = match o.action {
         OrphanAction::Adopt => "adopts",
         OrphanAction::Release => "releases",
+        OrphanAction::Contested => {
+            "does not count (another DaemonSet's selector matches it too) \
+                                    and may adopt"
+        }
     };
     format!(
         "pod {}/{}{} has no DaemonSet controller reference: {} {verb} it",

@@ -266,7 +266,9 @@ pub struct PairReport {
     pub state: State,
     /// shouldRun.
     pub eligible: bool,
-    /// Misscheduled only: the controller will delete the pod (shouldContinueRunning is false).
+    /// Misscheduled only: the controller leaves no pod on the node: shouldContinueRunning is
+    /// false (it deletes every pod), or no pod is still running (it deletes Failed and Succeeded
+    /// pods all the same).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub removed_by_controller: Option<bool>,
     /// The pod that speaks for the node is not on the current revision.
@@ -282,6 +284,10 @@ pub struct PairReport {
     /// (not in the JSON: the reasons carry the scheduler's own words).
     #[serde(skip)]
     pub unscheduled: Option<Unscheduled>,
+    /// Surge rollout, every pod on the node being deleted or finished: the controller creates a
+    /// new pod now rather than once they are gone (not in the JSON: the reasons say it).
+    #[serde(skip)]
+    pub surge_creates: bool,
 }
 
 /// How the scheduler explains a daemon pod it has not placed.
@@ -392,6 +398,7 @@ pub struct OrphanReport {
     /// The DaemonSet whose selector matches (or whose ownerReference it carries).
     pub daemon_set: String,
     /// `adopt`: no controller, labels match. `release`: owned, labels no longer match.
+    /// `contested`: no controller, and the selectors of several DaemonSets match it.
     #[schemars(with = "String")]
     pub action: OrphanAction,
     pub reason: String,
@@ -403,6 +410,9 @@ pub struct OrphanReport {
 pub enum OrphanAction {
     Adopt,
     Release,
+    /// Several DaemonSets' selectors match the orphan: only one can adopt it, and which is not
+    /// decided, so none counts it.
+    Contested,
 }
 
 /// A value serialized as its `Display` form.
