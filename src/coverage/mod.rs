@@ -309,6 +309,13 @@ impl<'a> PodIndex<'a> {
         let mut by_controller: HashMap<&str, Vec<&Pod>> = HashMap::new();
         let mut orphans_by_ns: HashMap<&str, Vec<&Pod>> = HashMap::new();
         for p in pods {
+            // A mirror pod is the kubelet's: no DaemonSet counts, adopts or releases it, even
+            // one without an owner reference (kubelets before 1.17 set none); since then the
+            // node is its controller, which `ClaimPods`
+            // (pkg/controller/controller_ref_manager.go) never takes over.
+            if p.is_mirror() {
+                continue;
+            }
             match p.metadata.controller_ref() {
                 Some(r) => by_controller.entry(r.uid.as_str()).or_default().push(p),
                 None => orphans_by_ns
