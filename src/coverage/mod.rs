@@ -13,6 +13,7 @@ mod audit;
 mod claim;
 mod reasons;
 mod revision;
+mod statics;
 mod status;
 
 use std::collections::{HashMap, HashSet};
@@ -26,6 +27,7 @@ use crate::snapshot::Snapshot;
 
 pub use claim::{controller_order, target_node_name};
 pub use revision::is_pod_updated;
+pub use statics::{ExpectStatic, ROLE_PREFIX, StaticOptions, manifest_name};
 
 /// What to audit and how.
 #[derive(Debug, Clone)]
@@ -46,6 +48,8 @@ pub struct Options {
     pub comparison_operators: bool,
     /// Audit only DaemonSets read from `--manifest` (what-if).
     pub only_manifests: bool,
+    /// `--static-pods`: audit static-pod families too.
+    pub static_pods: Option<StaticOptions>,
 }
 
 impl Options {
@@ -59,6 +63,7 @@ impl Options {
             include_ineligible: false,
             comparison_operators: false,
             only_manifests: false,
+            static_pods: None,
         }
     }
 }
@@ -192,6 +197,10 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
         orphans,
         warnings,
         gate: None,
+        static_pods: opts
+            .static_pods
+            .as_ref()
+            .map(|s| statics::audit(&snap.pods, &nodes, &snap.nodes, s)),
     })
 }
 
