@@ -1,0 +1,199 @@
+//! `--static-pods` in the human formats: a "Static pods" section after the DaemonSets (table,
+//! wide, markdown), and static-pod columns in the matrix (see [`matrix_view`]).
+
+use std::io::Write;
+
+use super::style::{self, Painter, Tone};
+use crate::config::RenderOptions;
+use crate::report::{DaemonSetReport, PlacementSummary, Report, State, StaticPodReport};
+
+/// The UID prefix of the matrix columns [`matrix_view`] adds for static-pod families.
+pub const STATIC_COLUMN_UID: &str = "static-pods:";
+
+/// A matrix column that stands for a static-pod family.
+pub fn is_static_column(d: &DaemonSetReport) -> bool {
+    d.uid.starts_with(STATIC_COLUMN_UID)
+}
+
+/// The report the matrix draws: the static-pod families appended as columns (their pairs have the
+/// DaemonSets' shape), marked by [`is_static_column`].
+pub fn matrix_view(report: &Report) -> Option<Report> {
+    let families = report.static_pods.as_ref().filter(|f| !f.is_empty())?;
+    let mut view = report.clone();
+    for f in families {
+        view.daemon_sets.push(DaemonSetReport {
+            namespace: f.namespace.clone(),
+            name: f.name.clone(),
+            uid: format!("{STATIC_COLUMN_UID}{}/{}", f.namespace, f.name),
+            from_manifest: false,
+            update_strategy: crate::model::UpdateStrategyType::OnDelete,
+            current_revision: None,
+            placement: PlacementSummary::default(),
+            counts: f.counts.clone(),
+            computed_status: Default::default(),
+            controller_status: None,
+            status_agrees: None,
+            nodes: f.nodes.clone(),
+            exclusions: Vec::new(),
+            pods_on_missing_nodes: Vec::new(),
+            warnings: f.warnings.clone(),
+        });
+    }
+    Some(view)
+}
+
+fn problems(f: &StaticPodReport) -> impl Iterator<Item = &crate::report::PairReport> {
+    f.nodes
+        .iter()
+        .filter(|p| p.state != State::Ready || !p.eligible)
+}
+
+fn expectation(f: &StaticPodReport) -> String {
+    if f.expectation.inferred {
+        format!("{} (inferred from node roles)", f.expectation.nodes)
+    } else {
+        f.expectation.nodes.clone()
+    }
+}
+
+/// Table and wide: one row per family, the nodes concerned under each imperfect one.
+pub fn write_table(
+    report: &Report,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let Some(families) = &report.static_pods else {
+        return Ok(());
+    };
+    let p = Painter { color: opts.color };
+    if !opts.no_headers {
+        writeln!(out)?;
+    }
+    if families.is_empty() {
+        if !opts.no_headers {
+            writeln!(out, "Static pods: no mirror pod in the input.")?;
+        }
+        return Ok(());
+    }
+    let ns_w = families
+        .iter()
+        .map(|f| style::width(&f.namespace))
+        .chain([9])
+        .max()
+        .unwrap_or(9);
+    let name_w = families
+        .iter()
+        .map(|f| style::width(&f.name))
+        .chain(["STATIC POD".len()])
+        .max()
+        .unwrap_or(10);
+    let ready: Vec<String> = families
+        .iter()
+        .map(|f| format!("{}/{}", f.counts.ready, f.counts.eligible))
+        .collect();
+    let ready_w = ready.iter().map(|r| r.len()).chain([5]).max().unwrap_or(5);
+    if !opts.no_headers {
+        writeln!(
+            out,
+            "{:ns_w$}  {:name_w$}  {:>ready_w$}     COV  EXPECTED ON",
+            "NAMESPACE", "STATIC POD", "READY"
+        )?;
+    }
+    for (f, r) in families.iter().zip(&ready) {
+        let line = format!(
+            "{:ns_w$}  {:name_w$}  {}  {}  {}",
+            f.namespace,
+            f.name,
+            style::rpad_paint(&p, r, ready_w, style::counts_tone(&f.counts)),
+            style::rpad_paint(&p, &style::coverage(&f.counts), 6, Tone::Plain),
+            expectation(f)
+        );
+        writeln!(out, "{}", line.trim_end())?;
+        if opts.no_headers {
+            continue;
+        }
+        let concerned: Vec<_> = problems(f).collect();
+        let limit = if opts.all_problems { usize::MAX } else { 5 };
+        for pair in concerned.iter().take(limit) {
+            let why = pair
+                .reasons
+                .first()
+                .map(|r| r.message.as_str())
+                .unwrap_or("");
+            let text = format!("{}  {}  {why}", pair.node, pair.state);
+            for l in style::wrap(&text, 2, 4, opts.width) {
+                let painted = l.replacen(
+                    pair.state.as_str(),
+                    &p.paint(pair.state.as_str(), style::tone(pair.state)),
+                    1,
+                );
+                writeln!(out, "{painted}")?;
+            }
+        }
+        if concerned.len() > limit {
+            writeln!(
+                out,
+                "    … and {} more (--all-problems lists them)",
+                concerned.len() - limit
+            )?;
+        }
+        for w in &f.warnings {
+            for l in style::wrap(&format!("note: {w}"), 2, 4, opts.width) {
+                writeln!(out, "{l}")?;
+            }
+        }
+    }
+    if !opts.no_headers {
+        let total: usize = families.iter().map(|f| f.counts.eligible).sum();
+        let ready: usize = families.iter().map(|f| f.counts.ready).sum();
+        writeln!(
+            out,
+            "\n{} static-pod {}: {ready} of {total} pairs Ready. The kubelet runs what its \
+             manifest folder holds: no rule places a static pod.",
+            families.len(),
+            if families.len() == 1 {
+                "family"
+            } else {
+                "families"
+            }
+        )?;
+    }
+    Ok(())
+}
+
+/// Markdown: a "Static pods" section.
+pub fn write_markdown(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let Some(families) = &report.static_pods else {
+        return Ok(());
+    };
+    writeln!(out, "\n### Static pods\n")?;
+    if families.is_empty() {
+        return writeln!(out, "No mirror pod in the input.");
+    }
+    writeln!(
+        out,
+        "| Static pod | Ready | Coverage | Expected on | Problems |"
+    )?;
+    writeln!(out, "| --- | ---: | ---: | --- | --- |")?;
+    for f in families {
+        let problems: Vec<String> = problems(f)
+            .map(|p| format!("{} {}", p.node, p.state))
+            .collect();
+        writeln!(
+            out,
+            "| {}/{} | {}/{} | {} | {} | {} |",
+            f.namespace,
+            f.name,
+            f.counts.ready,
+            f.counts.eligible,
+            style::coverage(&f.counts),
+            expectation(f).replace('|', "\\|"),
+            if problems.is_empty() {
+                "–".to_string()
+            } else {
+                problems.join(", ")
+            }
+        )?;
+    }
+    Ok(())
+}
