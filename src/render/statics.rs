@@ -95,60 +95,84 @@ pub fn write_table(
     if !opts.no_headers {
         writeln!(
             out,
-            "{:ns_w$}  {:name_w$}  {:>ready_w$}     COV  EXPECTED ON",
+            "{:ns_w$}  {:name_w$}  {:>ready_w$}     COV",
             "NAMESPACE", "STATIC POD", "READY"
         )?;
     }
+    // A detail line: `lead` (already indented) then `text` wrapped under it.
+    let detail = |out: &mut dyn Write, lead: &str, text: &str| -> std::io::Result<()> {
+        let lead_w = style::width(lead);
+        for (i, l) in style::wrap(text, lead_w, 6, opts.width)
+            .into_iter()
+            .enumerate()
+        {
+            if i == 0 {
+                writeln!(out, "{lead}{l}")?;
+            } else {
+                writeln!(out, "      {l}")?;
+            }
+        }
+        Ok(())
+    };
     for (f, r) in families.iter().zip(&ready) {
         let line = format!(
-            "{:ns_w$}  {:name_w$}  {}  {}  {}",
+            "{:ns_w$}  {:name_w$}  {}  {}",
             f.namespace,
             f.name,
             style::rpad_paint(&p, r, ready_w, style::counts_tone(&f.counts)),
             style::rpad_paint(&p, &style::coverage(&f.counts), 6, Tone::Plain),
-            expectation(f)
         );
         writeln!(out, "{}", line.trim_end())?;
         if opts.no_headers {
             continue;
         }
+        detail(out, "  expected on: ", &expectation(f))?;
         let concerned: Vec<_> = problems(f).collect();
         let limit = if opts.all_problems { usize::MAX } else { 5 };
+        let node_w = concerned
+            .iter()
+            .map(|c| style::width(&c.node))
+            .max()
+            .unwrap_or(0);
         for pair in concerned.iter().take(limit) {
             let why = pair
                 .reasons
                 .first()
                 .map(|r| r.message.as_str())
                 .unwrap_or("");
-            let text = format!("{}  {}  {why}", pair.node, pair.state);
-            for l in style::wrap(&text, 2, 4, opts.width) {
-                let painted = l.replacen(
-                    pair.state.as_str(),
-                    &p.paint(pair.state.as_str(), style::tone(pair.state)),
-                    1,
-                );
-                writeln!(out, "{painted}")?;
+            let lead = format!(
+                "  {:node_w$}  {}  ",
+                pair.node,
+                p.paint(pair.state.as_str(), style::tone(pair.state))
+            );
+            let plain_w = 2 + node_w + 2 + pair.state.as_str().len() + 2;
+            for (i, l) in style::wrap(why, plain_w, 6, opts.width)
+                .into_iter()
+                .enumerate()
+            {
+                if i == 0 {
+                    writeln!(out, "{}", format!("{lead}{l}").trim_end())?;
+                } else {
+                    writeln!(out, "      {l}")?;
+                }
             }
         }
         if concerned.len() > limit {
             writeln!(
                 out,
-                "    … and {} more (--all-problems lists them)",
+                "  … and {} more (--all-problems lists them)",
                 concerned.len() - limit
             )?;
         }
         for w in &f.warnings {
-            for l in style::wrap(&format!("note: {w}"), 2, 4, opts.width) {
-                writeln!(out, "{l}")?;
-            }
+            detail(out, "  note: ", w)?;
         }
     }
     if !opts.no_headers {
         let total: usize = families.iter().map(|f| f.counts.eligible).sum();
         let ready: usize = families.iter().map(|f| f.counts.ready).sum();
-        writeln!(
-            out,
-            "\n{} static-pod {}: {ready} of {total} pairs Ready. The kubelet runs what its \
+        let line = format!(
+            "{} static-pod {}: {ready} of {total} pairs Ready. The kubelet runs what its \
              manifest folder holds: no rule places a static pod.",
             families.len(),
             if families.len() == 1 {
@@ -156,7 +180,11 @@ pub fn write_table(
             } else {
                 "families"
             }
-        )?;
+        );
+        writeln!(out)?;
+        for l in style::wrap(&line, 0, 0, opts.width) {
+            writeln!(out, "{l}")?;
+        }
     }
     Ok(())
 }
