@@ -591,3 +591,87 @@ fn real_captures_show_their_mirror_pods_as_families() {
         assert_eq!(f.nodes[0].state, State::Ready);
     }
 }
+
+#[test]
+fn explain_a_static_family_on_a_node_offline_and_live() {
+    let file = cluster_file("explain");
+    let o = bin(&[
+        "-f",
+        &file,
+        "explain",
+        "--static-pods",
+        "etcd",
+        "node-00001",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = stdout(&o);
+    assert!(
+        text.starts_with("Static pod kube-system/etcd on node node-00001: Missing"),
+        "{text}"
+    );
+    assert!(text.contains("manifest folder"), "{text}");
+    assert!(text.contains("No rule"), "placement is no rule: {text}");
+    assert!(text.contains("Ready=True"), "node conditions: {text}");
+    let e = json_of(&bin(&[
+        "-f",
+        &file,
+        "explain",
+        "--static-pods",
+        "kube-system/kube-apiserver",
+        "node-00002",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(e["kind"], "StaticPodNodeExplanation");
+    assert_eq!(e["state"], "NotReady");
+    assert_eq!(e["expected"], true);
+    assert_eq!(e["pods"][0]["name"], "kube-apiserver-node-00002");
+    assert!(
+        e["reasons"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("readiness"),
+        "{}",
+        e["reasons"]
+    );
+    let missing = bin(&[
+        "-f",
+        &file,
+        "explain",
+        "--static-pods",
+        "nope",
+        "node-00001",
+    ]);
+    assert_eq!(missing.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("static pod \"nope\" not found"));
+
+    // Live: the node's own pods are read for it.
+    let sim = Simulator::start(vec![kubeadm_cluster()], SimOptions::default());
+    let kc = temp_dir("explain-live").join("kubeconfig");
+    std::fs::write(&kc, sim.kubeconfig_yaml(None, None)).unwrap();
+    let live = json_of(&bin(&[
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "explain",
+        "--static-pods",
+        "kube-apiserver",
+        "node-00002",
+        "-o",
+        "json",
+    ]));
+    for key in [
+        "staticPod",
+        "state",
+        "expected",
+        "reasons",
+        "pods",
+        "nodeConditions",
+    ] {
+        assert_eq!(live[key], e[key], "{key}");
+    }
+}

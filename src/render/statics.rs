@@ -225,3 +225,99 @@ pub fn write_markdown(report: &Report, out: &mut dyn Write) -> std::io::Result<(
     }
     Ok(())
 }
+
+/// `explain --static-pods`: the static-pod family on one node.
+pub fn render_explanation(
+    e: &crate::explain::statics::StaticExplanation,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    use crate::cli::Format;
+    match opts.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, e)?;
+            return writeln!(out);
+        }
+        Format::Yaml => {
+            let text = serde_saphyr::to_string(e).map_err(std::io::Error::other)?;
+            return out.write_all(text.as_bytes());
+        }
+        _ => {}
+    }
+    let p = Painter { color: opts.color };
+    let w = opts.width;
+    let para = |out: &mut dyn Write, lead: &str, text: &str| -> std::io::Result<()> {
+        for (i, l) in style::wrap(text, style::width(lead), 4, w)
+            .into_iter()
+            .enumerate()
+        {
+            if i == 0 {
+                writeln!(out, "{lead}{l}")?;
+            } else {
+                writeln!(out, "    {l}")?;
+            }
+        }
+        Ok(())
+    };
+    writeln!(
+        out,
+        "Static pod {} on node {}: {}",
+        e.static_pod,
+        e.node,
+        p.paint(e.state.as_str(), style::tone(e.state))
+    )?;
+    para(
+        out,
+        "  expected on: ",
+        &format!(
+            "{}{} ({})",
+            e.expectation.nodes,
+            if e.expectation.inferred {
+                " (inferred from node roles)"
+            } else {
+                ""
+            },
+            if e.expected {
+                "this node is"
+            } else {
+                "this node is not"
+            }
+        ),
+    )?;
+    para(out, "  placement: ", &e.placement)?;
+    if !e.reasons.is_empty() {
+        writeln!(out, "\nWhy")?;
+        for r in &e.reasons {
+            para(out, "  - ", &r.message)?;
+        }
+    }
+    writeln!(out, "\nMirror pod")?;
+    if e.pods.is_empty() {
+        writeln!(out, "  (none on this node)")?;
+    }
+    for pod in &e.pods {
+        writeln!(
+            out,
+            "  {}  {}  ready={}  restarts={}",
+            pod.name, pod.phase, pod.ready, pod.restarts
+        )?;
+    }
+    writeln!(out, "\nNode conditions")?;
+    for c in &e.node_conditions {
+        let mut line = format!("{}={}", c.type_, c.status);
+        if !c.reason.is_empty() {
+            line.push_str(&format!(" ({})", c.reason));
+        }
+        if !c.message.is_empty() && c.status != "False" {
+            line.push_str(&format!(": {}", c.message));
+        }
+        para(out, "  ", &line)?;
+    }
+    if !e.next_steps.is_empty() {
+        writeln!(out, "\nWhat to do")?;
+        for s in &e.next_steps {
+            para(out, "  - ", s)?;
+        }
+    }
+    Ok(())
+}
