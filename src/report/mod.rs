@@ -307,7 +307,7 @@ pub struct PodReport {
 pub enum Claim {
     Owned,
     Adopted,
-    /// A mirror pod (static-pod families only): the kubelet runs it from its manifest folder.
+    // A mirror pod (static-pod families only): the kubelet runs it from its manifest folder.
     Mirror,
 }
 
