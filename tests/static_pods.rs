@@ -485,6 +485,13 @@ fn human_formats_add_a_static_section_and_leave_the_rest_as_it_was() {
     );
     let plain_matrix = stdout(&bin(&["-f", &file, "-o", "matrix"]));
     assert!(!plain_matrix.contains("static pod"));
+    let junit = stdout(&bin(&["-f", &file, "-o", "junit", "--static-pods"]));
+    assert!(
+        junit.contains(r#"<testsuite name="kube-system/etcd (static pod)" tests="3" failures="1""#),
+        "{junit}"
+    );
+    let plain_junit = stdout(&bin(&["-f", &file, "-o", "junit"]));
+    assert!(!plain_junit.contains("static pod"));
     let md = stdout(&bin(&["-f", &file, "-o", "markdown", "--static-pods"]));
     assert!(md.contains("### Static pods"), "{md}");
     assert!(md.contains("| kube-system/etcd | 2/3 |"), "{md}");

@@ -181,13 +181,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
         .iter()
         .map(|&i| {
             let d = &report.daemon_sets[i];
-            let what_if = if d.from_manifest {
-                " (what-if)"
-            } else if super::statics::is_static_column(d) {
-                " (static pod)"
-            } else {
-                ""
-            };
+            let what_if = if d.from_manifest { " (what-if)" } else { "" };
             format!("[{}] {}/{}{what_if}", i + 1, d.namespace, d.name)
         })
         .collect();

@@ -28,7 +28,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
             table::render(report, opts, opts.format == Format::Wide, out)?;
             statics::write_table(report, opts, out)
         }
-        Format::Matrix => match statics::matrix_view(report) {
+        Format::Matrix => match statics::with_static_columns(report) {
             Some(view) => matrix::render(&view, opts, out),
             None => matrix::render(report, opts, out),
         },
@@ -42,7 +42,10 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
                 Some(g) => g.clone(),
                 None => crate::gate::evaluate(report, &crate::gate::Policy::default()),
             };
-            junit::render(report, &gate, out)
+            match statics::with_static_columns(report) {
+                Some(view) => junit::render(&view, &gate, out),
+                None => junit::render(report, &gate, out),
+            }
         }
     }
 }

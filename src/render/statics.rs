@@ -7,24 +7,18 @@ use super::style::{self, Painter, Tone};
 use crate::config::RenderOptions;
 use crate::report::{DaemonSetReport, PlacementSummary, Report, State, StaticPodReport};
 
-/// The UID prefix of the matrix columns [`matrix_view`] adds for static-pod families.
-pub const STATIC_COLUMN_UID: &str = "static-pods:";
-
-/// A matrix column that stands for a static-pod family.
-pub fn is_static_column(d: &DaemonSetReport) -> bool {
-    d.uid.starts_with(STATIC_COLUMN_UID)
-}
-
-/// The report the matrix draws: the static-pod families appended as columns (their pairs have the
-/// DaemonSets' shape), marked by [`is_static_column`].
-pub fn matrix_view(report: &Report) -> Option<Report> {
+/// The report with each static-pod family appended as a DaemonSet-shaped entry (their pairs
+/// have the same shape), named `NAME (static pod)` so that the matrix key and the JUnit suite read
+/// `NAMESPACE/NAME (static pod)`, the gate's name for the family ([`crate::gate::static_id`]).
+/// `None` without `--static-pods` (or without families): the report is drawn as it is.
+pub fn with_static_columns(report: &Report) -> Option<Report> {
     let families = report.static_pods.as_ref().filter(|f| !f.is_empty())?;
     let mut view = report.clone();
     for f in families {
         view.daemon_sets.push(DaemonSetReport {
             namespace: f.namespace.clone(),
-            name: f.name.clone(),
-            uid: format!("{STATIC_COLUMN_UID}{}/{}", f.namespace, f.name),
+            name: format!("{} (static pod)", f.name),
+            uid: format!("static-pod:{}/{}", f.namespace, f.name),
             from_manifest: false,
             update_strategy: crate::model::UpdateStrategyType::OnDelete,
             current_revision: None,

@@ -39,7 +39,9 @@ pub struct Scope {
 /// every daemon pod of kube-proxy, the CNI agent and the CSI drivers (a few per node: it grows
 /// with the cluster). One `spec.nodeName=NODE` list per node that matters fetches only that
 /// node's pods (tens): three small requests for a three-member control plane, whatever the
-/// cluster's size. The price: static pods on other nodes (a distribution that runs kube-proxy
+/// cluster's size. Measured on the generator's 300-node, 40-DaemonSet cluster (pods padded to
+/// real size): every pod is 9,954 pods and 60 MB of JSON, kube-system 2,607 pods and 16 MB, the
+/// three control-plane nodes' pods 76 pods and 0.45 MB. The price: static pods on other nodes (a distribution that runs kube-proxy
 /// statically on workers) are read only when an `--expect-static` selector names those nodes
 /// (README, "Static pods"); offline, every mirror pod in the input is read.
 pub fn static_pod_nodes<'a>(
