@@ -56,6 +56,9 @@ fn roles(n: &Node) -> BTreeSet<&str> {
         .collect()
 }
 
+/// Whether a node is expected to run a family.
+type Expected = Box<dyn Fn(&Node) -> bool>;
+
 /// The families, sorted by namespace and name. `nodes` are the audited nodes (sorted by name),
 /// `all_nodes` every node read (for the inference and for mirror pods of nodes left out).
 pub(super) fn audit(
@@ -104,44 +107,43 @@ pub(super) fn audit(
             .iter()
             .filter(|e| e.name == name && e.namespace.as_deref().is_none_or(|x| x == namespace))
             .collect();
-        let (expectation, expected): (StaticExpectation, Box<dyn Fn(&Node) -> bool>) =
-            if explicit.is_empty() {
-                let runners: Vec<&Node> = running
-                    .keys()
-                    .filter_map(|n| by_name.get(n).copied())
-                    .collect();
-                let keys: BTreeSet<&str> = runners.iter().flat_map(|n| roles(n)).collect();
-                let roleless = runners.iter().any(|n| roles(n).is_empty());
-                let mut words: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-                if roleless {
-                    words.push(format!("nodes without a {ROLE_PREFIX}* label"));
-                }
-                let keys: BTreeSet<String> = keys.into_iter().map(str::to_string).collect();
-                (
-                    StaticExpectation {
-                        nodes: if words.is_empty() {
-                            "no node (no node that runs it is in the input)".into()
-                        } else {
-                            words.join(" or ")
-                        },
-                        inferred: true,
+        let (expectation, expected): (StaticExpectation, Expected) = if explicit.is_empty() {
+            let runners: Vec<&Node> = running
+                .keys()
+                .filter_map(|n| by_name.get(n).copied())
+                .collect();
+            let keys: BTreeSet<&str> = runners.iter().flat_map(|n| roles(n)).collect();
+            let roleless = runners.iter().any(|n| roles(n).is_empty());
+            let mut words: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+            if roleless {
+                words.push(format!("nodes without a {ROLE_PREFIX}* label"));
+            }
+            let keys: BTreeSet<String> = keys.into_iter().map(str::to_string).collect();
+            (
+                StaticExpectation {
+                    nodes: if words.is_empty() {
+                        "no node (no node that runs it is in the input)".into()
+                    } else {
+                        words.join(" or ")
                     },
-                    Box::new(move |n: &Node| {
-                        let r = roles(n);
-                        r.iter().any(|k| keys.contains(*k)) || (roleless && r.is_empty())
-                    }),
-                )
-            } else {
-                let text: Vec<String> = explicit.iter().map(|e| e.text.clone()).collect();
-                let sels: Vec<Selector> = explicit.iter().map(|e| e.selector.clone()).collect();
-                (
-                    StaticExpectation {
-                        nodes: text.join(" or "),
-                        inferred: false,
-                    },
-                    Box::new(move |n: &Node| sels.iter().any(|s| s.matches(&n.metadata.labels))),
-                )
-            };
+                    inferred: true,
+                },
+                Box::new(move |n: &Node| {
+                    let r = roles(n);
+                    r.iter().any(|k| keys.contains(*k)) || (roleless && r.is_empty())
+                }),
+            )
+        } else {
+            let text: Vec<String> = explicit.iter().map(|e| e.text.clone()).collect();
+            let sels: Vec<Selector> = explicit.iter().map(|e| e.selector.clone()).collect();
+            (
+                StaticExpectation {
+                    nodes: text.join(" or "),
+                    inferred: false,
+                },
+                Box::new(move |n: &Node| sels.iter().any(|s| s.matches(&n.metadata.labels))),
+            )
+        };
         let mut counts = Counts::default();
         let mut pairs = Vec::new();
         for node in nodes {
