@@ -36,6 +36,29 @@ pub fn with_static_columns(report: &Report) -> Option<Report> {
     Some(view)
 }
 
+/// `lead` (`lead_w` columns wide, whatever its colour codes) then `text` wrapped to `width`,
+/// the following lines indented by `indent`.
+fn write_led(
+    out: &mut dyn Write,
+    lead: &str,
+    lead_w: usize,
+    text: &str,
+    indent: usize,
+    width: usize,
+) -> std::io::Result<()> {
+    for (i, l) in style::wrap(text, lead_w, indent, width)
+        .into_iter()
+        .enumerate()
+    {
+        if i == 0 {
+            writeln!(out, "{}", format!("{lead}{l}").trim_end())?;
+        } else {
+            writeln!(out, "{:indent$}{l}", "")?;
+        }
+    }
+    Ok(())
+}
+
 fn problems(f: &StaticPodReport) -> impl Iterator<Item = &crate::report::PairReport> {
     f.nodes
         .iter()
@@ -93,20 +116,8 @@ pub fn write_table(
             "NAMESPACE", "STATIC POD", "READY"
         )?;
     }
-    // A detail line: `lead` (already indented) then `text` wrapped under it.
-    let detail = |out: &mut dyn Write, lead: &str, text: &str| -> std::io::Result<()> {
-        let lead_w = style::width(lead);
-        for (i, l) in style::wrap(text, lead_w, 6, opts.width)
-            .into_iter()
-            .enumerate()
-        {
-            if i == 0 {
-                writeln!(out, "{lead}{l}")?;
-            } else {
-                writeln!(out, "      {l}")?;
-            }
-        }
-        Ok(())
+    let detail = |out: &mut dyn Write, lead: &str, text: &str| {
+        write_led(out, lead, style::width(lead), text, 6, opts.width)
     };
     for (f, r) in families.iter().zip(&ready) {
         let line = format!(
@@ -140,16 +151,7 @@ pub fn write_table(
                 p.paint(pair.state.as_str(), style::tone(pair.state))
             );
             let plain_w = 2 + node_w + 2 + pair.state.as_str().len() + 2;
-            for (i, l) in style::wrap(why, plain_w, 6, opts.width)
-                .into_iter()
-                .enumerate()
-            {
-                if i == 0 {
-                    writeln!(out, "{}", format!("{lead}{l}").trim_end())?;
-                } else {
-                    writeln!(out, "      {l}")?;
-                }
-            }
+            write_led(out, &lead, plain_w, why, 6, opts.width)?;
         }
         if concerned.len() > limit {
             writeln!(
@@ -240,18 +242,8 @@ pub fn render_explanation(
     }
     let p = Painter { color: opts.color };
     let w = opts.width;
-    let para = |out: &mut dyn Write, lead: &str, text: &str| -> std::io::Result<()> {
-        for (i, l) in style::wrap(text, style::width(lead), 4, w)
-            .into_iter()
-            .enumerate()
-        {
-            if i == 0 {
-                writeln!(out, "{lead}{l}")?;
-            } else {
-                writeln!(out, "    {l}")?;
-            }
-        }
-        Ok(())
+    let para = |out: &mut dyn Write, lead: &str, text: &str| {
+        write_led(out, lead, style::width(lead), text, 4, w)
     };
     writeln!(
         out,
