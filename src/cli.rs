@@ -37,6 +37,9 @@ pub struct Cli {
     pub gate: GateArgs,
 
     #[command(flatten)]
+    pub statics: StaticArgs,
+
+    #[command(flatten)]
     pub connection: ConnectionArgs,
 }
 
@@ -181,6 +184,22 @@ pub struct GateArgs {
     /// that forgot -A, or a -l typo, must not pass).
     #[arg(global = true, long)]
     pub allow_empty: bool,
+}
+
+/// Static pods: the kubelet's own pods (mirror pods), beside the DaemonSets.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Static pods")]
+pub struct StaticArgs {
+    /// Also audit static-pod families (mirror pods, grouped by manifest name), in every
+    /// namespace: per node Ready, NotReady, Pending, Failed, or Missing where expected.
+    #[arg(global = true, long)]
+    pub static_pods: bool,
+
+    /// With --static-pods: every node matching SELECTOR must run static pod NAME (or
+    /// NAMESPACE/NAME), e.g. etcd=node-role.kubernetes.io/control-plane. Repeatable. Without
+    /// one, a family is expected on the nodes sharing the roles of the nodes that run it.
+    #[arg(global = true, long, value_name = "NAME=SELECTOR")]
+    pub expect_static: Vec<String>,
 }
 
 /// kubectl's connection flags.
@@ -398,6 +417,8 @@ const NOT_FOR: &[(&str, &[&str])] = &[
             "all_nodes",
             "no_headers",
             "color",
+            "static_pods",
+            "expect_static",
         ],
     ),
     ("schema", &["*"]),

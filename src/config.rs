@@ -302,6 +302,7 @@ impl Config {
                 ColorWhen::Auto => env.stderr_is_terminal && !env.no_color,
             },
         };
+        audit.static_pods = static_options(cli.statics)?;
         let gate = gate_policy(cli.gate)?;
         Ok(Config {
             mode,
@@ -385,6 +386,46 @@ fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {
     policy.allow_empty = g.allow_empty;
     policy.expect_nodes = parse_selector("--expect-nodes", g.expect_nodes.as_deref())?;
     Ok(Some(policy))
+}
+
+/// `--static-pods` and its `--expect-static NAME=SELECTOR` expectations.
+fn static_options(s: crate::cli::StaticArgs) -> Result<Option<crate::coverage::StaticOptions>> {
+    if !s.static_pods {
+        if !s.expect_static.is_empty() {
+            return Err(Error::Usage(
+                "--expect-static applies to --static-pods: add --static-pods".into(),
+            ));
+        }
+        return Ok(None);
+    }
+    let mut expectations = Vec::new();
+    for e in &s.expect_static {
+        let invalid = |why: &str| {
+            Error::Usage(format!(
+                "invalid --expect-static {e:?}: {why} (expected NAME=SELECTOR, e.g. \
+                 etcd=node-role.kubernetes.io/control-plane)"
+            ))
+        };
+        let (name, selector) = e.split_once('=').ok_or_else(|| invalid("no `=`"))?;
+        let (namespace, name) = match name.split_once('/') {
+            Some((ns, n)) if !ns.is_empty() && !n.is_empty() && !n.contains('/') => {
+                (Some(ns.to_string()), n.to_string())
+            }
+            Some(_) => return Err(invalid("use NAME or NAMESPACE/NAME")),
+            None => (None, name.to_string()),
+        };
+        if name.is_empty() {
+            return Err(invalid("no NAME"));
+        }
+        let parsed = Selector::parse(selector).map_err(|why| invalid(&why.to_string()))?;
+        expectations.push(crate::coverage::ExpectStatic {
+            namespace,
+            name,
+            selector: parsed,
+            text: selector.to_string(),
+        });
+    }
+    Ok(Some(crate::coverage::StaticOptions { expectations }))
 }
 
 /// kubectl's `--request-timeout`: `0` (no timeout), a plain integer (seconds), or a duration.

@@ -374,6 +374,28 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
             violations.push(no_eligible_node(d, &id));
         }
     }
+    // --static-pods: each family's pairs fail on the same states (no --min-coverage waiver:
+    // a control plane short of one member is not "mostly covered").
+    for f in report.static_pods.iter().flatten() {
+        let id = static_id(&f.namespace, &f.name);
+        for pair in &f.nodes {
+            let Some(wanted) = FailOn::of(pair.state).filter(|f| policy.fail_on.contains(f)) else {
+                continue;
+            };
+            let exemption = nodes
+                .get(pair.node.as_str())
+                .and_then(|n| node_exemption(n, policy, now))
+                .or_else(|| pod_exemption(pair, policy, now));
+            match exemption {
+                Some(why) => ignored.push(Ignored {
+                    daemon_set: id.clone(),
+                    node: pair.node.clone(),
+                    reason: why,
+                }),
+                None => violations.push(violation(&id, pair, ViolationState::FailOn(wanted))),
+            }
+        }
+    }
     if report.daemon_sets.is_empty() && !policy.allow_empty {
         // A gate must not pass on an audit of nothing (a CI job that forgot -A, a -l typo).
         violations.push(Violation {
@@ -482,6 +504,11 @@ fn expected_but_excluded(
     out
 }
 
+/// How the gate names a static-pod family (violations, ignored pairs, the verdict).
+pub fn static_id(namespace: &str, name: &str) -> String {
+    format!("{namespace}/{name} (static pod)")
+}
+
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -511,10 +538,17 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
             .iter()
             .map(|v| v.daemon_set.as_str())
             .collect();
+        let mut audited = count(report.daemon_sets.len(), "DaemonSet", "DaemonSets");
+        if let Some(families) = &report.static_pods {
+            audited.push_str(&format!(
+                " and {}",
+                count(families.len(), "static-pod family", "static-pod families")
+            ));
+        }
         s.push_str(&format!(
             "FAIL  {} of {} below policy, {} (fail-on: {})\n",
             failing.len(),
-            count(report.daemon_sets.len(), "DaemonSet", "DaemonSets"),
+            audited,
             count(gate.violations.len(), "violation", "violations"),
             policy.join(",")
         ));

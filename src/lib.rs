@@ -233,6 +233,38 @@ fn explain_request(
     })
 }
 
+/// `explain --static-pods NAME NODE`: a static-pod family on one node. Live, the node's pods
+/// are read (the snapshot holds mirror pods of the control-plane nodes only).
+fn run_explain_static(
+    request: &ExplainRequest,
+    config: &Config,
+    audit: &coverage::Options,
+    mut snapshot: Snapshot,
+    live: Option<session::Session>,
+    out: &mut dyn Write,
+) -> Result<Exit> {
+    let node = request.node.as_str();
+    if let Some(live) = &live {
+        let pods = live
+            .block_on(live.transport().pods_on_node(None, None, node))
+            .map_err(|e| {
+                error::Error::Cluster(format!("cannot read the pods of node {node}: {e}"))
+            })?;
+        pods.into_iter()
+            .filter(model::Pod::is_mirror)
+            .for_each(|p| snapshot.add_pod(p));
+    }
+    let e = explain::statics::explain_static(
+        &snapshot,
+        request.namespace.as_deref(),
+        &request.name,
+        node,
+        audit,
+    )?;
+    render::statics::render_explanation(&e, &config.render, out)?;
+    Ok(Exit::Ok)
+}
+
 /// Explain one (DaemonSet, node) pair. On a live cluster also read the node's other pods (for
 /// the fit check) and the daemon pods' Warning events; when they cannot be read, say so.
 fn run_explain(
@@ -245,6 +277,9 @@ fn run_explain(
 ) -> Result<Exit> {
     let ns = request.namespace.as_deref();
     let (name, node) = (request.name.as_str(), request.node.as_str());
+    if audit.static_pods.is_some() {
+        return run_explain_static(request, config, audit, snapshot, live, out);
+    }
     let mut explanation = explain::explain(&snapshot, ns, name, node, audit)?;
     if let Some(live) = &live {
         let api = live.transport();

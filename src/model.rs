@@ -20,6 +20,10 @@ where
 
 pub type Labels = BTreeMap<String, String>;
 
+/// The annotation the kubelet puts on a mirror pod (`pkg/kubelet/types/pod_update.go:
+/// ConfigMirrorAnnotationKey`).
+pub const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ObjectMeta {
@@ -456,7 +460,8 @@ impl Node {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(from = "slim::Pod")]
 pub struct Pod {
-    /// Without `annotations` and `generation`; `ownerReferences` as sent.
+    /// Without `generation`, and of the annotations only [`MIRROR_ANNOTATION`];
+    /// `ownerReferences` as sent.
     pub metadata: ObjectMeta,
     /// Without `tolerations`, `nodeSelector`, `hostNetwork` and container images (the audit reads
     /// those on DaemonSet templates, never on pods); `affinity` only while `nodeName` is unset
@@ -557,6 +562,14 @@ impl Pod {
         self.metadata.deletion_timestamp.is_some()
     }
 
+    /// A mirror pod: the API's copy of a static pod the kubelet runs from its manifest folder
+    /// (`pkg/kubelet/types/pod_update.go: IsMirrorPod`, the [`MIRROR_ANNOTATION`]
+    /// annotation). No controller adopts it: the kubelet makes the node its controller
+    /// (`pkg/kubelet/pod/mirror_client.go: CreateMirrorPod`).
+    pub fn is_mirror(&self) -> bool {
+        self.metadata.annotations.contains_key(MIRROR_ANNOTATION)
+    }
+
     pub fn restarts(&self) -> i64 {
         self.status
             .container_statuses
@@ -605,7 +618,41 @@ mod slim {
         #[serde(deserialize_with = "nullable")]
         labels: Labels,
         #[serde(deserialize_with = "nullable")]
+        annotations: MirrorAnnotation,
+        #[serde(deserialize_with = "nullable")]
         owner_references: Vec<OwnerReference>,
+    }
+
+    /// Of a pod's annotations only the mirror pod one ([`super::MIRROR_ANNOTATION`]) is kept;
+    /// the others are skipped as they are read.
+    #[derive(Default)]
+    struct MirrorAnnotation(Option<String>);
+
+    impl<'de> Deserialize<'de> for MirrorAnnotation {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Visit;
+            impl<'de> serde::de::Visitor<'de> for Visit {
+                type Value = MirrorAnnotation;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a map of annotations")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<MirrorAnnotation, A::Error> {
+                    let mut kept = None;
+                    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                        if key == super::MIRROR_ANNOTATION {
+                            kept = Some(map.next_value::<Option<String>>()?.unwrap_or_default());
+                        } else {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                    Ok(MirrorAnnotation(kept))
+                }
+            }
+            d.deserialize_map(Visit)
+        }
     }
 
     #[derive(Default, Deserialize)]
@@ -727,7 +774,11 @@ mod slim {
                     creation_timestamp: m.creation_timestamp,
                     deletion_timestamp: m.deletion_timestamp,
                     labels: m.labels,
-                    annotations: Labels::new(),
+                    annotations: m
+                        .annotations
+                        .0
+                        .map(|v| Labels::from([(super::MIRROR_ANNOTATION.to_string(), v)]))
+                        .unwrap_or_default(),
                     owner_references: exact(m.owner_references),
                 },
                 spec: super::PodSpec {

@@ -110,6 +110,10 @@ pub fn load(
         // The wire form, never `Display`; everything is "" and ListQuery then sends nothing.
         daemon_set_selector: audit.selector.as_ref().map(|s| s.to_query()),
         node_selector: audit.node_selector.as_ref().map(|s| s.to_query()),
+        static_pods: audit
+            .static_pods
+            .as_ref()
+            .map(|s| s.expectations.iter().map(|e| e.selector.clone()).collect()),
     };
     if !manifests.is_empty() {
         // Find the applied versions of the manifests: their namespace(s), any labels.

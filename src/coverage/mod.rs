@@ -13,6 +13,7 @@ mod audit;
 mod claim;
 mod reasons;
 mod revision;
+mod statics;
 mod status;
 
 use std::collections::{HashMap, HashSet};
@@ -26,6 +27,7 @@ use crate::snapshot::Snapshot;
 
 pub use claim::{controller_order, target_node_name};
 pub use revision::is_pod_updated;
+pub use statics::{ExpectStatic, ROLE_PREFIX, StaticOptions, manifest_name};
 
 /// What to audit and how.
 #[derive(Debug, Clone)]
@@ -46,6 +48,8 @@ pub struct Options {
     pub comparison_operators: bool,
     /// Audit only DaemonSets read from `--manifest` (what-if).
     pub only_manifests: bool,
+    /// `--static-pods`: audit static-pod families too.
+    pub static_pods: Option<StaticOptions>,
 }
 
 impl Options {
@@ -59,6 +63,7 @@ impl Options {
             include_ineligible: false,
             comparison_operators: false,
             only_manifests: false,
+            static_pods: None,
         }
     }
 }
@@ -214,6 +219,10 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
         orphans,
         warnings,
         gate: None,
+        static_pods: opts
+            .static_pods
+            .as_ref()
+            .map(|s| statics::audit(&snap.pods, &nodes, &snap.nodes, s)),
     })
 }
 
@@ -336,6 +345,13 @@ impl<'a> PodIndex<'a> {
         let mut by_controller: HashMap<&str, Vec<&Pod>> = HashMap::new();
         let mut orphans_by_ns: HashMap<&str, Vec<&Pod>> = HashMap::new();
         for p in pods {
+            // A mirror pod is the kubelet's: no DaemonSet counts, adopts or releases it, even
+            // one without an owner reference (kubelets before 1.17 set none); since then the
+            // node is its controller, which `ClaimPods`
+            // (pkg/controller/controller_ref_manager.go) never takes over.
+            if p.is_mirror() {
+                continue;
+            }
             match p.metadata.controller_ref() {
                 Some(r) => by_controller.entry(r.uid.as_str()).or_default().push(p),
                 None => orphans_by_ns

@@ -331,3 +331,18 @@ pub(super) fn manifest_missing() -> Vec<Reason> {
         "no daemon pod yet: the controller would create one once the manifest is applied",
     )]
 }
+
+/// The state of a node's mirror pod (a static pod, run by the kubelet from its manifest
+/// folder) and its reasons, read from the pod's status as for a daemon pod: Ready, else Failed
+/// when finished, Pending before it runs, NotReady otherwise.
+pub(super) fn mirror_pod_state(p: &Pod, node: &Node) -> (State, Vec<Reason>) {
+    if p.is_ready() {
+        (State::Ready, Vec::new())
+    } else if p.is_terminal() {
+        (State::Failed, failed_reasons(p))
+    } else if p.status.phase == "Pending" || p.status.phase.is_empty() {
+        (State::Pending, pending_reasons(p))
+    } else {
+        (State::NotReady, not_ready_reasons(p, node))
+    }
+}

@@ -12,6 +12,7 @@
 
 mod assemble;
 mod fit;
+pub mod statics;
 mod suggest;
 
 use jiff::Timestamp;

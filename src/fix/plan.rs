@@ -802,6 +802,7 @@ mod tests {
             orphans: Vec::new(),
             warnings: Vec::new(),
             gate: None,
+            static_pods: None,
         }
     }
 

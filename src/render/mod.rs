@@ -4,6 +4,7 @@ pub mod explain;
 pub mod junit;
 pub mod markdown;
 pub mod matrix;
+pub mod statics;
 pub mod style;
 pub mod table;
 
@@ -23,17 +24,28 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
             let text = serde_saphyr::to_string(report).map_err(std::io::Error::other)?;
             out.write_all(text.as_bytes())
         }
-        Format::Table => table::render(report, opts, false, out),
-        Format::Wide => table::render(report, opts, true, out),
-        Format::Matrix => matrix::render(report, opts, out),
-        Format::Markdown => markdown::render(report, out),
+        Format::Table | Format::Wide => {
+            table::render(report, opts, opts.format == Format::Wide, out)?;
+            statics::write_table(report, opts, out)
+        }
+        Format::Matrix => match statics::with_static_columns(report) {
+            Some(view) => matrix::render(&view, opts, out),
+            None => matrix::render(report, opts, out),
+        },
+        Format::Markdown => {
+            markdown::render(report, out)?;
+            statics::write_markdown(report, out)
+        }
         Format::Junit => {
             // Without --check the default policy decides which pairs fail.
             let gate = match &report.gate {
                 Some(g) => g.clone(),
                 None => crate::gate::evaluate(report, &crate::gate::Policy::default()),
             };
-            junit::render(report, &gate, out)
+            match statics::with_static_columns(report) {
+                Some(view) => junit::render(&view, &gate, out),
+                None => junit::render(report, &gate, out),
+            }
         }
     }
 }

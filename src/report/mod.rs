@@ -37,6 +37,9 @@ pub struct Report {
     pub warnings: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gate: Option<crate::gate::GateReport>,
+    /// `--static-pods` only: one entry per static-pod family (absent without the flag).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub static_pods: Option<Vec<StaticPodReport>>,
 }
 
 /// Where the objects came from.
@@ -314,7 +317,8 @@ pub struct PodReport {
     pub revision: Option<String>,
     pub created_at: Option<Timestamp>,
     pub terminating: bool,
-    /// `owned` (controller ownerReference) or `adopted` (an orphan the controller would adopt).
+    /// `owned` (controller ownerReference), `adopted` (an orphan the controller would adopt) or,
+    /// in `staticPods[]`, `mirror` (the kubelet's copy of a static pod).
     pub claim: Claim,
 }
 
@@ -323,6 +327,8 @@ pub struct PodReport {
 pub enum Claim {
     Owned,
     Adopted,
+    // A mirror pod (static-pod families only): the kubelet runs it from its manifest folder.
+    Mirror,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -429,4 +435,32 @@ fn display_each<T: std::fmt::Display, S: serde::Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     s.collect_seq(items.iter().map(|t| t.to_string()))
+}
+
+/// A static-pod family (`--static-pods`): the mirror pods of one manifest (the pod name minus
+/// `-<node name>`) in one namespace, with one pair per node that runs it or is expected to. The
+/// kubelet runs whatever its manifest folder holds: placement is no rule here, so `Missing` is
+/// judged against an expectation (`--expect-static`, else inferred from node roles).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StaticPodReport {
+    pub namespace: String,
+    /// The manifest name (e.g. `etcd`).
+    pub name: String,
+    pub expectation: StaticExpectation,
+    pub counts: Counts,
+    /// One pair per node running the family or expected to (same shape as a DaemonSet's).
+    pub nodes: Vec<PairReport>,
+    pub warnings: Vec<String>,
+}
+
+/// Where a static-pod family is expected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StaticExpectation {
+    /// The nodes expected to run the family, as a label selector or in words.
+    pub nodes: String,
+    /// True when no `--expect-static` names the family: the expectation is inferred from the
+    /// `node-role.kubernetes.io/*` labels of the nodes that run it.
+    pub inferred: bool,
 }

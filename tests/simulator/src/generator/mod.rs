@@ -27,6 +27,7 @@ mod placement;
 mod pods;
 mod profiles;
 mod random;
+mod statics;
 mod templates;
 
 pub use api::*;
@@ -36,6 +37,7 @@ use placement::*;
 use pods::*;
 use profiles::*;
 use random::*;
+pub use statics::{KUBEADM_STATIC_PODS, StaticFault, add_kubeadm_static_pods};
 use templates::*;
 
 /// The instant generated clusters are captured at (`--as-of`); every timestamp is earlier.
