@@ -129,8 +129,19 @@ pub fn report_schema() -> String {
 
 /// The JSON Schema of `explain -o json`, generated from the Rust types.
 pub fn explain_schema() -> String {
-    let schema = schemars::schema_for!(explain::Explanation);
+    let mut schema = schemars::SchemaGenerator::default().into_root_schema_for::<ExplainOutput>();
+    schema.insert("title".into(), "DaemonSetCoverageExplanation".into());
     serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+/// `explain -o json`: a DaemonSet on a node (`DaemonSetNodeExplanation`) or, with
+/// `--static-pods`, a static-pod family on a node (`StaticPodNodeExplanation`); `kind` tells which.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum ExplainOutput {
+    DaemonSet(explain::Explanation),
+    StaticPod(explain::statics::StaticExplanation),
 }
 
 /// The JSON Schema of `fix -o json`: the plan (`DaemonSetFixPlan`, also what `--plan-file`

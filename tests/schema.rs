@@ -296,3 +296,57 @@ fn explain_and_fix_outputs_are_valid() {
     assert!(p["gaps"].to_string().contains("\"Unknown\""), "{p}");
     assert_valid(&plan, &p, "plan with Unknown gaps");
 }
+
+/// `explain --static-pods -o json` validates against the same `schema explain` (its
+/// `StaticPodNodeExplanation` branch), on the static pods of a real three-node cluster's capture
+/// (on its control-plane node and on a worker, where the family is neither run nor expected).
+#[test]
+fn static_pod_explanations_are_valid() {
+    let explain = validator_of("schema/explain.schema.json");
+    let files = [
+        "tests/fixtures/real/sonobuoy-aws3-nodes.json",
+        "tests/fixtures/real/sonobuoy-aws3-daemonsets.json",
+        "tests/fixtures/real/sonobuoy-aws3-pods.json",
+    ];
+    let mut explained = 0;
+    for (family, node) in [
+        ("etcd", "ip-10-0-9-206.us-west-2.compute.internal"),
+        (
+            "kube-system/kube-apiserver",
+            "ip-10-0-9-206.us-west-2.compute.internal",
+        ),
+        ("kube-scheduler", "ip-10-0-9-16.us-west-2.compute.internal"),
+    ] {
+        let mut args = vec![];
+        for f in files {
+            args.extend(["-f", f]);
+        }
+        args.extend([
+            "explain",
+            "--static-pods",
+            family,
+            node,
+            "-o",
+            "json",
+            "--as-of",
+            AS_OF,
+        ]);
+        let o = bin(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{family} {node}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(e["schemaVersion"], 1);
+        assert_eq!(e["kind"], "StaticPodNodeExplanation");
+        assert_valid(
+            &explain,
+            &e,
+            &format!("explain --static-pods {family} {node}"),
+        );
+        explained += 1;
+    }
+    assert_eq!(explained, 3);
+}

@@ -225,6 +225,7 @@ fn pair(
         reasons,
         pods,
         unscheduled: None,
+        surge_creates: false,
     }
 }
 

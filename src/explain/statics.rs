@@ -15,9 +15,12 @@ use crate::snapshot::Snapshot;
 pub const KIND: &str = "StaticPodNodeExplanation";
 
 /// What can be said about a static-pod family on one node.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(title = "StaticPodNodeExplanation")]
 pub struct StaticExplanation {
+    /// The version of this JSON, shared with `DaemonSetNodeExplanation` (`schema explain`).
+    pub schema_version: u32,
     pub kind: String,
     pub generated_at: Timestamp,
     /// `namespace/name` (the manifest name).
@@ -39,7 +42,7 @@ pub struct StaticExplanation {
     pub next_steps: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeCondition {
     #[serde(rename = "type")]
@@ -139,6 +142,7 @@ pub fn explain_static(
         ));
     }
     Ok(StaticExplanation {
+        schema_version: super::SCHEMA_VERSION,
         kind: KIND.to_string(),
         generated_at: opts.now,
         static_pod: format!("{}/{}", family.namespace, family.name),

@@ -31,6 +31,7 @@ pub fn with_static_columns(report: &Report) -> Option<Report> {
             exclusions: Vec::new(),
             pods_on_missing_nodes: Vec::new(),
             warnings: f.warnings.clone(),
+            unknown: None,
         });
     }
     Some(view)
