@@ -40,6 +40,7 @@ mod status;
 mod store;
 mod table;
 mod util;
+mod watch;
 
 pub use controller::ControllerMode;
 pub use faults::{Fault, FaultKind, Matcher, Verb};
@@ -448,7 +449,14 @@ impl Simulator {
         }
     }
 
-    /// Expires every continue token issued so far (as an etcd compaction would).
+    /// Aborts the connection of every open watch (as a load balancer or an API server restart
+    /// would); a client must resume from the last resourceVersion it saw, or relist.
+    pub fn drop_watches(&self) {
+        self.shared.watch_drops.send_modify(|n| *n += 1);
+    }
+
+    /// Expires every continue token issued so far (as an etcd compaction would); a watch from
+    /// a resourceVersion before now gets an `ERROR` event with a 410 `Expired` Status.
     pub fn compact(&self) {
         self.shared.write_store().compact();
     }
