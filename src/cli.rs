@@ -37,6 +37,9 @@ pub struct Cli {
     pub gate: GateArgs,
 
     #[command(flatten)]
+    pub follow: FollowArgs,
+
+    #[command(flatten)]
     pub connection: ConnectionArgs,
 }
 
@@ -166,6 +169,22 @@ pub struct GateArgs {
     /// that forgot -A, or a -l typo, must not pass).
     #[arg(global = true, long)]
     pub allow_empty: bool,
+}
+
+/// Following a rollout on a live cluster (`--wait`).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Follow a rollout")]
+pub struct FollowArgs {
+    /// With --check: follow the cluster (watch) until the gate passes, the rollout included
+    /// (every eligible node runs an updated, available pod; outdated counts unless --fail-on
+    /// says otherwise), or until DURATION (e.g. 10m) runs out; exits 1 early when waiting
+    /// cannot help (image pull, crash loop, no room on the node, eligible on no node).
+    #[arg(long, value_name = "DURATION")]
+    pub wait: Option<String>,
+
+    /// With --wait: wait until the deadline even when a pod cannot start.
+    #[arg(long)]
+    pub no_fail_fast: bool,
 }
 
 /// kubectl's connection flags.

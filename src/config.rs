@@ -78,6 +78,19 @@ pub struct Config {
     pub render: RenderOptions,
     /// `--check`: the gate policy.
     pub gate: Option<crate::gate::Policy>,
+    /// `--check --wait`: follow the cluster until the gate passes or the deadline.
+    pub wait: Option<WaitSettings>,
+}
+
+/// `--wait` and its companions, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitSettings {
+    /// How long to follow the cluster before the gate fails.
+    pub deadline: std::time::Duration,
+    /// Exit 1 before the deadline when waiting cannot help (`--no-fail-fast` turns it off).
+    pub fail_fast: bool,
+    /// Progress is redrawn in place on a terminal, a line per change otherwise.
+    pub stderr_is_terminal: bool,
 }
 
 /// What to do with the objects read.
@@ -302,7 +315,22 @@ impl Config {
                 ColorWhen::Auto => env.stderr_is_terminal && !env.no_color,
             },
         };
-        let gate = gate_policy(cli.gate)?;
+        let fail_on_given = !cli.gate.fail_on.is_empty();
+        let mut gate = gate_policy(cli.gate)?;
+        let wait = wait_settings(
+            cli.follow,
+            &gate,
+            &input,
+            &s.manifest,
+            s.as_of.is_some(),
+            env,
+        )?;
+        if let (Some(_), Some(policy)) = (&wait, &mut gate)
+            && !fail_on_given
+        {
+            // While waiting for a rollout, outdated pods are not done (unless --fail-on says).
+            policy.fail_on.insert(crate::gate::FailOn::Outdated);
+        }
         Ok(Config {
             mode,
             manifests: s.manifest,
@@ -310,6 +338,7 @@ impl Config {
             audit,
             render,
             gate,
+            wait,
         })
     }
 }
@@ -385,6 +414,57 @@ fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {
     policy.allow_empty = g.allow_empty;
     policy.expect_nodes = parse_selector("--expect-nodes", g.expect_nodes.as_deref())?;
     Ok(Some(policy))
+}
+
+/// `--wait DURATION` (read as kubectl reads `--request-timeout`) and `--no-fail-fast`: only
+/// with `--check`, on a live cluster, and not for a what-if (`--manifest`: nothing will roll).
+fn wait_settings(
+    f: crate::cli::FollowArgs,
+    gate: &Option<crate::gate::Policy>,
+    input: &Input,
+    manifests: &[String],
+    as_of: bool,
+    env: &Env,
+) -> Result<Option<WaitSettings>> {
+    let Some(wait) = f.wait else {
+        if f.no_fail_fast {
+            return Err(Error::Usage("--no-fail-fast applies to --wait".into()));
+        }
+        return Ok(None);
+    };
+    if gate.is_none() {
+        return Err(Error::Usage(
+            "--wait waits for the gate to pass: add --check".into(),
+        ));
+    }
+    if matches!(input, Input::Files(_)) {
+        return Err(Error::Usage(
+            "--wait follows a live cluster: it cannot read --from-file".into(),
+        ));
+    }
+    if !manifests.is_empty() {
+        return Err(Error::Usage(
+            "--wait cannot wait for a what-if (--manifest): apply it, then wait".into(),
+        ));
+    }
+    if as_of {
+        return Err(Error::Usage(
+            "--wait follows the clock: it cannot be combined with --as-of".into(),
+        ));
+    }
+    let deadline = match parse_request_timeout(&wait) {
+        Ok(Some(d)) => d,
+        _ => {
+            return Err(Error::Usage(format!(
+                "invalid --wait {wait:?}: use a positive number of seconds or a duration such as 30s or 10m"
+            )));
+        }
+    };
+    Ok(Some(WaitSettings {
+        deadline,
+        fail_fast: !f.no_fail_fast,
+        stderr_is_terminal: env.stderr_is_terminal,
+    }))
 }
 
 /// kubectl's `--request-timeout`: `0` (no timeout), a plain integer (seconds), or a duration.

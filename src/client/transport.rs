@@ -251,6 +251,76 @@ impl Transport {
         }
     }
 
+    /// A request whose body is read by the caller as it arrives (a watch): sent and answered
+    /// within the timeout (the body is not bounded by it), logged with `-v`, and repeated on
+    /// broken connections by `retry` (its status, whatever it is, goes to the caller).
+    pub(crate) async fn open(
+        &self,
+        what: &str,
+        req: http::Request<Vec<u8>>,
+        retry: Retry,
+    ) -> Result<(StatusCode, Option<Duration>, kube::client::Body), ClientError> {
+        let (parts, body) = req.into_parts();
+        let attempts = match retry {
+            Retry::Never => 1,
+            _ => self.args.attempts.max(1),
+        };
+        let url = parts.uri.to_string();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let req = http::Request::builder()
+                .method(parts.method.clone())
+                .uri(parts.uri.clone())
+                .header(http::header::ACCEPT, "application/json")
+                .body(kube::client::Body::from(body.clone()))
+                .map_err(|e| ClientError::Decode {
+                    url: url.clone(),
+                    ctx: self.ctx.clone(),
+                    message: e.to_string(),
+                })?;
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let started = Instant::now();
+            let sent = self.client.send(req);
+            let answer = match self.timeout {
+                Some(t) => tokio::time::timeout(t, sent).await.ok(),
+                None => Some(sent.await),
+            };
+            let ms = started.elapsed().as_millis();
+            let (detail, transient) = match answer {
+                Some(Ok(resp)) => {
+                    self.log(&format!("GET {url} {} {ms}ms", resp.status().as_u16()));
+                    let retry_after = resp
+                        .headers()
+                        .get(http::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    return Ok((resp.status(), retry_after, resp.into_body()));
+                }
+                Some(Err(e)) => (describe_kube_error(&e), is_transient(&e)),
+                None => {
+                    return Err(ClientError::Timeout {
+                        what: format!("cannot {what}"),
+                        ctx: self.ctx.clone(),
+                        after: crate::duration::short(
+                            self.timeout.map(|t| t.as_secs() as i64).unwrap_or(0),
+                        ),
+                    });
+                }
+            };
+            self.log(&format!("GET {url} failed after {ms}ms: {detail}"));
+            if !transient || attempt >= attempts {
+                return Err(ClientError::Unreachable {
+                    ctx: self.ctx.clone(),
+                    detail,
+                    transient,
+                });
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+        }
+    }
+
     /// One request: sent, answered and its body read, all within the timeout (kubectl's
     /// `--request-timeout` bounds the whole exchange).
     async fn exchange(
