@@ -300,6 +300,50 @@ fn a_crash_loop_past_the_restart_threshold_fails_fast_and_no_fail_fast_waits() {
 }
 
 #[test]
+fn a_pod_the_scheduler_finds_no_room_for_fails_fast() {
+    let live = start("nocpu");
+    let child = live.spawn(&["--check", "--wait", "10m"]);
+    live.await_pod_watches(1);
+    // As the scheduler leaves an unplaceable daemon pod: unbound, pinned by the controller's
+    // matchFields term, PodScheduled False with the fit plugin's words.
+    let mut p = pod("agent-c", "n3", 2, Is::Creating);
+    p["spec"].as_object_mut().unwrap().remove("nodeName");
+    p["spec"]["affinity"] = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":
+        {"nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n3"]}]}]}}});
+    p["status"] = json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
+        "reason": "Unschedulable", "message": "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector."}]});
+    live.sim.apply(p).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(err.contains("waiting cannot help"), "{err}");
+    assert!(
+        err.contains("monitoring/agent on n3: does not fit on the node"),
+        "{err}"
+    );
+    assert!(err.contains("Insufficient cpu"), "{err}");
+}
+
+#[test]
+fn a_daemon_set_eligible_on_no_node_fails_fast() {
+    let live = start("nowhere");
+    let mut ds = daemon_set(2);
+    ds["spec"]["template"]["spec"]["nodeSelector"] = json!({"accelerator": "tpu"});
+    live.sim.apply(ds).unwrap();
+    let out = live
+        .spawn(&["--check", "--wait", "10m"])
+        .wait_with_output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(err.contains("waiting cannot help"), "{err}");
+    assert!(
+        err.contains("monitoring/agent on *: eligible on no node"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_watch_dropped_mid_rollout_is_resumed_and_the_rollout_still_passes() {
     let live = start("dropped");
     let child = live.spawn(&["--check", "--wait", "10m", "-o", "json"]);
@@ -333,6 +377,14 @@ fn the_deadline_fails_with_the_last_report_and_its_violations() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "stderr: {err}");
     assert!(err.contains("timed out after 2s"), "{err}");
+    // Not a terminal: progress as whole lines (never carriage returns), one per change.
+    assert!(!err.contains('\r'), "{err:?}");
+    let progress: Vec<&str> = err.lines().filter(|l| l.starts_with("waiting (")).collect();
+    assert_eq!(progress.len(), 1, "{err}");
+    assert!(
+        progress[0].ends_with("monitoring/agent 2/3 available, 1/3 updated"),
+        "{err}"
+    );
     let r = json_report(&out);
     assert_eq!(r["gate"]["passed"], false);
     let v = violations(&r);

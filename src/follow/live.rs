@@ -376,25 +376,27 @@ impl Drop for Feeds {
     }
 }
 
-/// Progress on stderr: in place on a terminal, else a line per change at most every
-/// [`CI_LINE_EVERY`].
+/// Progress on stderr: in place on a terminal (with the time left), else a line per change of
+/// state at most every [`CI_LINE_EVERY`].
 struct Progress {
     err: SharedWriter,
     terminal: bool,
+    /// The state last shown (without the time left).
     shown: String,
-    pending: Option<String>,
+    /// A state not shown yet (rate limit), with the line that shows it.
+    pending: Option<(String, String)>,
     last: Option<Instant>,
 }
 
 const CI_LINE_EVERY: Duration = Duration::from_secs(2);
 
 impl Progress {
-    fn update(&mut self, line: String) {
-        if line != self.shown && self.pending.as_ref() != Some(&line) {
-            self.pending = Some(line);
+    fn update(&mut self, state: String, line: String) {
+        if self.terminal || state != self.shown {
+            self.pending = Some((state, line));
         }
         let due = self.terminal || self.last.is_none_or(|l| l.elapsed() >= CI_LINE_EVERY);
-        let Some(line) = self.pending.take().filter(|_| due) else {
+        let Some((state, line)) = self.pending.take().filter(|_| due) else {
             return;
         };
         let mut e = self.err.lock().unwrap_or_else(|p| p.into_inner());
@@ -404,7 +406,7 @@ impl Progress {
             writeln!(e, "{line}")
         };
         let _ = e.flush();
-        self.shown = line;
+        self.shown = state;
         self.last = Some(Instant::now());
     }
 
@@ -518,11 +520,12 @@ pub fn run(
                             return Ok((report, verdict, Outcome::Passed));
                         }
                         let left = deadline.saturating_duration_since(Instant::now());
-                        progress.update(format!(
-                            "waiting ({} left): {}",
-                            crate::duration::short(left.as_secs() as i64),
-                            super::progress(&report)
-                        ));
+                        let state = super::progress(&report);
+                        let line = format!(
+                            "waiting ({} left): {state}",
+                            crate::duration::short(left.as_secs() as i64)
+                        );
+                        progress.update(state, line);
                         if wait.fail_fast {
                             let hopeless = super::hopeless(&report, &verdict, &snap);
                             if !hopeless.is_empty() {
@@ -534,7 +537,7 @@ pub fn run(
                     }
                     // A DaemonSet named on the command line may be created while waiting.
                     Err(e) if !timed_out => {
-                        progress.update(format!("waiting: {e}"));
+                        progress.update(e.to_string(), format!("waiting: {e}"));
                     }
                     Err(e) => {
                         progress.clear();
