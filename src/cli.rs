@@ -185,6 +185,11 @@ pub struct FollowArgs {
     /// With --wait: wait until the deadline even when a pod cannot start.
     #[arg(long)]
     pub no_fail_fast: bool,
+
+    /// Follow the cluster until interrupted: on a terminal the report is redrawn as it
+    /// changes; otherwise one line per pair whose state changed (NDJSON with -o json).
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// kubectl's connection flags.

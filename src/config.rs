@@ -80,6 +80,17 @@ pub struct Config {
     pub gate: Option<crate::gate::Policy>,
     /// `--check --wait`: follow the cluster until the gate passes or the deadline.
     pub wait: Option<WaitSettings>,
+    /// `--watch`: follow the cluster and show what changes.
+    pub watch: Option<WatchSettings>,
+}
+
+/// `--watch`, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchSettings {
+    /// Redraw the report in place (a terminal, a human format).
+    pub redraw: bool,
+    /// One JSON object per changed pair (`-o json`); text lines otherwise.
+    pub ndjson: bool,
 }
 
 /// `--wait` and its companions, checked.
@@ -316,6 +327,15 @@ impl Config {
             },
         };
         let fail_on_given = !cli.gate.fail_on.is_empty();
+        let watch = watch_settings(
+            cli.follow.watch,
+            &cli.gate,
+            &cli.follow,
+            &input,
+            &s.manifest,
+            cli.output.output,
+            env,
+        )?;
         let mut gate = gate_policy(cli.gate)?;
         let wait = wait_settings(
             cli.follow,
@@ -339,6 +359,7 @@ impl Config {
             render,
             gate,
             wait,
+            watch,
         })
     }
 }
@@ -414,6 +435,51 @@ fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {
     policy.allow_empty = g.allow_empty;
     policy.expect_nodes = parse_selector("--expect-nodes", g.expect_nodes.as_deref())?;
     Ok(Some(policy))
+}
+
+/// `--watch`: a live cluster, no gate (`--check --wait` is the gate's way to follow), and a
+/// format that can show changes: table, wide or matrix redrawn on a terminal, text lines
+/// otherwise, NDJSON with `-o json`.
+fn watch_settings(
+    watch: bool,
+    gate: &crate::cli::GateArgs,
+    follow: &crate::cli::FollowArgs,
+    input: &Input,
+    manifests: &[String],
+    format: Format,
+    env: &Env,
+) -> Result<Option<WatchSettings>> {
+    if !watch {
+        return Ok(None);
+    }
+    if gate.check || follow.wait.is_some() {
+        return Err(Error::Usage(
+            "--watch shows changes; to wait for the gate use --check --wait DURATION".into(),
+        ));
+    }
+    if matches!(input, Input::Files(_)) {
+        return Err(Error::Usage(
+            "--watch follows a live cluster: it cannot read --from-file".into(),
+        ));
+    }
+    if !manifests.is_empty() {
+        return Err(Error::Usage(
+            "--watch cannot follow a what-if (--manifest)".into(),
+        ));
+    }
+    if !matches!(
+        format,
+        Format::Table | Format::Wide | Format::Matrix | Format::Json
+    ) {
+        return Err(Error::Usage(
+            "--watch supports -o table (default), wide, matrix and json (NDJSON)".into(),
+        ));
+    }
+    let ndjson = format == Format::Json;
+    Ok(Some(WatchSettings {
+        redraw: !ndjson && env.stdout_is_terminal,
+        ndjson,
+    }))
 }
 
 /// `--wait DURATION` (read as kubectl reads `--request-timeout`) and `--no-fail-fast`: only

@@ -60,6 +60,9 @@ pub fn run(
     if let Some(wait) = &config.wait {
         return follow::live::run(config, wait, out, err);
     }
+    if let Some(watch) = &config.watch {
+        return follow::live::watch(config, watch, out, err);
+    }
     let mut audit = config.audit.clone();
     let manifests = if config.manifests.is_empty() {
         Vec::new()

@@ -22,7 +22,7 @@ use crate::SharedWriter;
 use crate::client::transport::backoff;
 use crate::client::watch::is_gone;
 use crate::client::{ClientError, ListQuery, Transport, encode};
-use crate::config::{Config, WaitSettings};
+use crate::config::{Config, WaitSettings, WatchSettings};
 use crate::coverage;
 use crate::error::{Error, Exit, Result};
 use crate::gate::{self, GateReport};
@@ -419,12 +419,175 @@ impl Progress {
     }
 }
 
+/// The feeds of one run and the channel they report on.
+struct Follower {
+    feeds: Feeds,
+    rx: mpsc::UnboundedReceiver<Message>,
+    tick: tokio::time::Interval,
+    source: Source,
+    nodes_complete: bool,
+}
+
+impl Follower {
+    /// Starts the node and DaemonSet feeds (the per-DaemonSet ones follow once those are read).
+    /// Call within the session's runtime.
+    fn start(session: &Session, audit: &coverage::Options, source: Source) -> Follower {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut feeds = Feeds {
+            t: Arc::new(session.transport()),
+            tx,
+            feeds: BTreeMap::new(),
+            next: 0,
+        };
+        let ds_path = match &audit.namespace {
+            Some(ns) => format!("/apis/apps/v1/namespaces/{}/daemonsets", encode(ns)),
+            None => "/apis/apps/v1/daemonsets".to_string(),
+        };
+        let node_selector = audit.node_selector.as_ref().map(|s| s.to_query());
+        let ds_selector = audit.selector.as_ref().map(|s| s.to_query());
+        feeds.spawn(
+            Kind::Nodes,
+            ListQuery::new("nodes", "/api/v1/nodes").labels(node_selector.as_deref()),
+            None,
+        );
+        feeds.spawn(
+            Kind::DaemonSets,
+            ListQuery::new("daemonsets", ds_path).labels(ds_selector.as_deref()),
+            None,
+        );
+        Follower {
+            feeds,
+            rx,
+            tick: tokio::time::interval(Duration::from_secs(1)),
+            source,
+            nodes_complete: node_selector.is_none(),
+        }
+    }
+
+    /// Waits for changes (or a second, or the deadline); returns whether the deadline came,
+    /// and the snapshot when every feed has been read.
+    async fn step(&mut self, deadline: Option<Instant>) -> Result<(bool, Option<Snapshot>)> {
+        let timed_out = tokio::select! {
+            m = self.rx.recv() => {
+                if let Some(m) = m {
+                    self.feeds.apply(m)?;
+                }
+                while let Ok(m) = self.rx.try_recv() {
+                    self.feeds.apply(m)?;
+                }
+                false
+            }
+            _ = self.tick.tick() => false,
+            _ = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            } => true,
+        };
+        let ready = self.feeds.all_listed() && {
+            let targets = self.feeds.targets();
+            !self.feeds.follow_targets(&targets) && self.feeds.all_listed()
+        };
+        Ok((
+            timed_out,
+            ready.then(|| self.feeds.snapshot(&self.source, self.nodes_complete)),
+        ))
+    }
+}
+
 /// How the wait ended.
 enum Outcome {
     Passed,
     Hopeless(Vec<gate::Violation>),
     TimedOut,
 }
+
+/// `--watch`: follow the cluster and print what changes, until interrupted (or the cluster can
+/// no longer be read). On a terminal (human formats) the report is redrawn in place, at most
+/// [`REDRAWS_EVERY`]; otherwise one line per pair whose state changed, NDJSON with `-o json`.
+/// The terminal's modes are never changed (no alternate screen, no raw mode), so exiting or
+/// Ctrl-C leaves it as it was.
+pub fn watch(
+    config: &Config,
+    settings: &WatchSettings,
+    out: &mut dyn Write,
+    err: SharedWriter,
+) -> Result<Exit> {
+    let Some(session) = Session::open(&config.input, err.clone())? else {
+        return Err(Error::Usage(
+            "--watch follows a live cluster: it cannot read --from-file".into(),
+        ));
+    };
+    let mut audit = config.audit.clone();
+    audit.namespace = session.namespace(&config.input, None);
+    let source = Source::Cluster {
+        context: session.context().to_string(),
+        server: session.server().to_string(),
+    };
+    session.block_on(async {
+        let mut follower = Follower::start(&session, &audit, source);
+        watch_loop(&mut follower, &mut audit, config, settings, out).await
+    })
+}
+
+async fn watch_loop(
+    follower: &mut Follower,
+    audit: &mut coverage::Options,
+    config: &Config,
+    settings: &WatchSettings,
+    out: &mut dyn Write,
+) -> Result<Exit> {
+    {
+        let mut previous: Option<Report> = None;
+        let mut drawn: Option<std::time::Instant> = None;
+        let mut undrawn = false;
+        loop {
+            let (_, snap) = follower.step(None).await?;
+            let Some(snap) = snap else {
+                continue;
+            };
+            audit.now = jiff::Timestamp::now();
+            let report = match coverage::compute(&snap, audit) {
+                Ok(r) => r,
+                // A DaemonSet named on the command line may be created later.
+                Err(_) => continue,
+            };
+            let changes = super::transitions(previous.as_ref(), &report);
+            if settings.redraw {
+                undrawn |= !changes.is_empty() || previous.is_none();
+                if undrawn && drawn.is_none_or(|d| d.elapsed() >= REDRAWS_EVERY) {
+                    let mut screen = Vec::new();
+                    crate::render::render(&report, &config.render, &mut screen)?;
+                    // Home, clear, the report, and when it last changed.
+                    write!(out, "\x1b[H\x1b[2J")?;
+                    out.write_all(&screen)?;
+                    writeln!(
+                        out,
+                        "\nlast change: {}  (Ctrl-C to stop)",
+                        report.generated_at
+                    )?;
+                    out.flush()?;
+                    drawn = Some(std::time::Instant::now());
+                    undrawn = false;
+                }
+            } else if !changes.is_empty() {
+                for c in &changes {
+                    if settings.ndjson {
+                        writeln!(out, "{}", serde_json::to_string(c).unwrap_or_default())?;
+                    } else {
+                        writeln!(out, "{}", c.text())?;
+                    }
+                }
+                out.flush()?;
+            }
+            previous = Some(report);
+        }
+    }
+}
+
+/// At most this often the terminal is redrawn (a few times a second).
+const REDRAWS_EVERY: Duration = Duration::from_millis(300);
 
 /// `--check --wait`: follow the cluster until the gate passes (exit 0), waiting cannot help
 /// or the deadline comes (exit 1); the last report is printed either way.
@@ -453,31 +616,8 @@ pub fn run(
     let hint = crate::no_daemon_sets_message(&audit, &config.input);
     let started = std::time::Instant::now();
     let (report, verdict, outcome) = session.block_on(async {
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let mut feeds = Feeds {
-            t: Arc::new(session.transport()),
-            tx,
-            feeds: BTreeMap::new(),
-            next: 0,
-        };
-        let ds_path = match &audit.namespace {
-            Some(ns) => format!("/apis/apps/v1/namespaces/{}/daemonsets", encode(ns)),
-            None => "/apis/apps/v1/daemonsets".to_string(),
-        };
-        let node_selector = audit.node_selector.as_ref().map(|s| s.to_query());
-        let ds_selector = audit.selector.as_ref().map(|s| s.to_query());
-        feeds.spawn(
-            Kind::Nodes,
-            ListQuery::new("nodes", "/api/v1/nodes").labels(node_selector.as_deref()),
-            None,
-        );
-        feeds.spawn(
-            Kind::DaemonSets,
-            ListQuery::new("daemonsets", ds_path).labels(ds_selector.as_deref()),
-            None,
-        );
+        let mut follower = Follower::start(&session, &audit, source.clone());
         let deadline = Instant::now() + wait.deadline;
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
         let mut progress = Progress {
             err: err.clone(),
             terminal: wait.stderr_is_terminal,
@@ -487,25 +627,8 @@ pub fn run(
         };
         let mut last: Option<(Report, GateReport)> = None;
         loop {
-            let timed_out = tokio::select! {
-                m = rx.recv() => {
-                    if let Some(m) = m {
-                        feeds.apply(m)?;
-                    }
-                    while let Ok(m) = rx.try_recv() {
-                        feeds.apply(m)?;
-                    }
-                    false
-                }
-                _ = tick.tick() => false,
-                _ = tokio::time::sleep_until(deadline) => true,
-            };
-            let ready = feeds.all_listed() && {
-                let targets = feeds.targets();
-                !feeds.follow_targets(&targets) && feeds.all_listed()
-            };
-            if ready {
-                let snap = feeds.snapshot(&source, node_selector.is_none());
+            let (timed_out, snap) = follower.step(Some(deadline)).await?;
+            if let Some(snap) = snap {
                 audit.now = jiff::Timestamp::now();
                 match coverage::compute(&snap, &audit) {
                     Ok(report) => {

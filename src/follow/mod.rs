@@ -9,6 +9,8 @@ pub mod live;
 
 use std::collections::HashMap;
 
+use serde::Serialize;
+
 use crate::gate::{FailOn, GateReport, Violation, ViolationState};
 use crate::model::Pod;
 use crate::report::{Report, State, Unscheduled};
@@ -200,4 +202,90 @@ pub fn progress(report: &Report) -> String {
     } else {
         parts.join("; ")
     }
+}
+
+/// One pair whose state changed between two reports (`--watch`): `from` is null for a pair
+/// seen for the first time, `to` null for one gone (its DaemonSet or node removed). A state is
+/// the pair's, with `/outdated` when its pod runs an older revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transition {
+    /// When the new report was computed (RFC 3339).
+    pub time: String,
+    #[serde(rename = "daemonSet")]
+    pub daemon_set: String,
+    pub node: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// The first reason of the new state (empty when Ready or gone).
+    pub reason: String,
+}
+
+impl Transition {
+    /// The text form: time, DaemonSet, node, from -> to, reason.
+    pub fn text(&self) -> String {
+        let s = |x: &Option<String>| x.clone().unwrap_or_else(|| "-".into());
+        let mut line = format!(
+            "{}  {}  {}  {} -> {}",
+            self.time,
+            self.daemon_set,
+            self.node,
+            s(&self.from),
+            s(&self.to)
+        );
+        if !self.reason.is_empty() {
+            line.push_str("  ");
+            line.push_str(&self.reason);
+        }
+        line
+    }
+}
+
+fn pair_states(r: &Report) -> std::collections::BTreeMap<(String, String), (String, String)> {
+    let mut out = std::collections::BTreeMap::new();
+    for d in &r.daemon_sets {
+        for p in &d.nodes {
+            let mut state = p.state.as_str().to_string();
+            if p.outdated {
+                state.push_str("/outdated");
+            }
+            let reason = p
+                .reasons
+                .first()
+                .map(|r| r.message.clone())
+                .unwrap_or_default();
+            out.insert(
+                (format!("{}/{}", d.namespace, d.name), p.node.clone()),
+                (state, reason),
+            );
+        }
+    }
+    out
+}
+
+/// The pairs whose state differs between `old` (none: every pair is new) and `new`, in
+/// DaemonSet then node order.
+pub fn transitions(old: Option<&Report>, new: &Report) -> Vec<Transition> {
+    let before = old.map(pair_states).unwrap_or_default();
+    let after = pair_states(new);
+    let time = new.generated_at.to_string();
+    let mut keys: Vec<&(String, String)> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|k| {
+            let from = before.get(k);
+            let to = after.get(k);
+            if from.map(|f| &f.0) == to.map(|t| &t.0) {
+                return None;
+            }
+            Some(Transition {
+                time: time.clone(),
+                daemon_set: k.0.clone(),
+                node: k.1.clone(),
+                from: from.map(|f| f.0.clone()),
+                to: to.map(|t| t.0.clone()),
+                reason: to.map(|t| t.1.clone()).unwrap_or_default(),
+            })
+        })
+        .collect()
 }
