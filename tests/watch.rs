@@ -174,3 +174,48 @@ fn watch_is_a_usage_error_with_the_gate_files_or_a_format_that_cannot_stream() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }
+
+/// script(1) (util-linux, `bsdutils` on Debian; .ci/run installs it) gives the binary a
+/// terminal: without it these fail, never pass unrun. `timeout -s INT` is the Ctrl-C.
+fn under_a_terminal(command: &str) -> String {
+    let o = std::process::Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .env("HOME", "/nonexistent")
+        .output()
+        .expect("script(1) is required on PATH (.ci/run installs bsdutils)");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn on_a_terminal_the_report_is_redrawn_in_place_until_ctrl_c() {
+    let live = start("watch-tty");
+    let screen = under_a_terminal(&format!(
+        "timeout -s INT 3 {} --watch --kubeconfig {}",
+        env!("CARGO_BIN_EXE_kubectl-ds_coverage"),
+        live.kubeconfig
+    ));
+    // Home and clear, then the table with its DaemonSet, then when it last changed.
+    let drawn = screen
+        .find("\x1b[H\x1b[2J")
+        .unwrap_or_else(|| panic!("{screen:?}"));
+    let rest = &screen[drawn..];
+    assert!(rest.contains("agent"), "{screen:?}");
+    assert!(rest.contains("last change: "), "{screen:?}");
+    // No alternate screen or raw mode to restore: none is ever entered.
+    assert!(!screen.contains("\x1b[?1049h"), "{screen:?}");
+}
+
+#[test]
+fn on_a_terminal_wait_progress_is_redrawn_in_place() {
+    let live = start("wait-tty");
+    let screen = under_a_terminal(&format!(
+        "{} --check --wait 2s --kubeconfig {} >/dev/null",
+        env!("CARGO_BIN_EXE_kubectl-ds_coverage"),
+        live.kubeconfig
+    ));
+    assert!(
+        screen.contains("\r\x1b[2Kwaiting (") && screen.contains("monitoring/agent 2/3 available"),
+        "{screen:?}"
+    );
+    assert!(screen.contains("timed out after 2s"), "{screen:?}");
+}
