@@ -112,18 +112,12 @@ fn a_crash_loop_past_the_restart_threshold_fails_fast_and_no_fail_fast_waits() {
     let mut crashing = pod("agent-c", "n3", 2, Is::Waiting("CrashLoopBackOff"));
     crashing["status"]["containerStatuses"][0]["restartCount"] = json!(5);
     live.sim.apply(crashing).unwrap();
-    let out = live
-        .spawn(&["--check", "--wait", "10m"])
-        .wait_with_output()
-        .unwrap();
+    let out = live.run(&["--check", "--wait", "10m"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "stderr: {err}");
     assert!(err.contains("CrashLoopBackOff (5 restarts)"), "{err}");
 
-    let out = live
-        .spawn(&["--check", "--wait", "2s", "--no-fail-fast", "-o", "json"])
-        .wait_with_output()
-        .unwrap();
+    let out = live.run(&["--check", "--wait", "2s", "--no-fail-fast", "-o", "json"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "stderr: {err}");
     assert!(err.contains("timed out after 2s"), "{err}");
@@ -161,10 +155,7 @@ fn a_daemon_set_eligible_on_no_node_fails_fast() {
     let mut ds = daemon_set(2);
     ds["spec"]["template"]["spec"]["nodeSelector"] = json!({"accelerator": "tpu"});
     live.sim.apply(ds).unwrap();
-    let out = live
-        .spawn(&["--check", "--wait", "10m"])
-        .wait_with_output()
-        .unwrap();
+    let out = live.run(&["--check", "--wait", "10m"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "stderr: {err}");
     assert!(err.contains("waiting cannot help"), "{err}");
@@ -201,10 +192,7 @@ fn a_watch_dropped_mid_rollout_is_resumed_and_the_rollout_still_passes() {
 #[test]
 fn the_deadline_fails_with_the_last_report_and_its_violations() {
     let live = start("deadline");
-    let out = live
-        .spawn(&["--check", "--wait", "2s", "-o", "json"])
-        .wait_with_output()
-        .unwrap();
+    let out = live.run(&["--check", "--wait", "2s", "-o", "json"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "stderr: {err}");
     assert!(err.contains("timed out after 2s"), "{err}");
@@ -266,7 +254,7 @@ fn wait_is_a_usage_error_without_a_live_cluster_or_check_or_for_a_what_if() {
             "--no-fail-fast applies to --wait",
         ),
     ] {
-        let out = live.spawn(&args).wait_with_output().unwrap();
+        let out = live.run(&args);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(says), "{args:?}: {err}");

@@ -168,7 +168,7 @@ fn watch_is_a_usage_error_with_the_gate_files_or_a_format_that_cannot_stream() {
         ),
         (vec!["--watch", "-o", "yaml"], "--watch supports"),
     ] {
-        let out = live.spawn(&args).wait_with_output().unwrap();
+        let out = live.run(&args);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(says), "{args:?}: {err}");

@@ -514,17 +514,7 @@ pub fn watch(
     out: &mut dyn Write,
     err: SharedWriter,
 ) -> Result<Exit> {
-    let Some(session) = Session::open(&config.input, err.clone())? else {
-        return Err(Error::Usage(
-            "--watch follows a live cluster: it cannot read --from-file".into(),
-        ));
-    };
-    let mut audit = config.audit.clone();
-    audit.namespace = session.namespace(&config.input, None);
-    let source = Source::Cluster {
-        context: session.context().to_string(),
-        server: session.server().to_string(),
-    };
+    let (session, mut audit, source) = open(config, err, "--watch")?;
     session.block_on(async {
         let mut follower = Follower::start(&session, &audit, source);
         watch_loop(&mut follower, &mut audit, config, settings, out).await
@@ -586,6 +576,27 @@ async fn watch_loop(
     }
 }
 
+/// The session of a followed cluster, the audit with its namespace settled, and the report's
+/// source. `flag` names the option in the error a non-live input gets.
+fn open(
+    config: &Config,
+    err: SharedWriter,
+    flag: &str,
+) -> Result<(Session, coverage::Options, Source)> {
+    let Some(session) = Session::open(&config.input, err)? else {
+        return Err(Error::Usage(format!(
+            "{flag} follows a live cluster: it cannot read --from-file"
+        )));
+    };
+    let mut audit = config.audit.clone();
+    audit.namespace = session.namespace(&config.input, None);
+    let source = Source::Cluster {
+        context: session.context().to_string(),
+        server: session.server().to_string(),
+    };
+    Ok((session, audit, source))
+}
+
 /// At most this often the terminal is redrawn (a few times a second).
 const REDRAWS_EVERY: Duration = Duration::from_millis(300);
 
@@ -597,22 +608,12 @@ pub fn run(
     out: &mut dyn Write,
     err: SharedWriter,
 ) -> Result<Exit> {
-    let Some(session) = Session::open(&config.input, err.clone())? else {
-        return Err(Error::Usage(
-            "--wait follows a live cluster: it cannot read --from-file".into(),
-        ));
-    };
     let Some(policy) = &config.gate else {
         return Err(Error::Usage(
             "--wait waits for the gate to pass: add --check".into(),
         ));
     };
-    let mut audit = config.audit.clone();
-    audit.namespace = session.namespace(&config.input, None);
-    let source = Source::Cluster {
-        context: session.context().to_string(),
-        server: session.server().to_string(),
-    };
+    let (session, mut audit, source) = open(config, err.clone(), "--wait")?;
     let hint = crate::no_daemon_sets_message(&audit, &config.input);
     let started = std::time::Instant::now();
     let (report, verdict, outcome) = session.block_on(async {

@@ -141,6 +141,11 @@ impl Live {
             .unwrap()
     }
 
+    /// Runs the plugin to its end.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.spawn(args).wait_with_output().unwrap()
+    }
+
     /// Open watches of pods the plugin has sent so far.
     pub fn pod_watches(&self) -> usize {
         self.sim

@@ -83,6 +83,12 @@ impl RawWatch {
     }
 }
 
+/// An event's type and its object's name.
+fn typed(e: &Value) -> (String, String) {
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    (s(&e["type"]), s(&e["object"]["metadata"]["name"]))
+}
+
 fn two_nodes() -> Vec<Value> {
     vec![
         node("a", json!({"pool": "x"})),
@@ -112,17 +118,9 @@ fn a_watch_from_the_lists_version_sees_each_change_once_in_order() {
     let seen: Vec<(String, String, String)> = (0..3)
         .map(|_| {
             let e = w.next_change();
-            (
-                e["type"].as_str().unwrap().to_string(),
-                e["object"]["metadata"]["name"]
-                    .as_str()
-                    .unwrap()
-                    .to_string(),
-                e["object"]["metadata"]["resourceVersion"]
-                    .as_str()
-                    .unwrap()
-                    .to_string(),
-            )
+            let (kind, name) = typed(&e);
+            let rv = e["object"]["metadata"]["resourceVersion"].as_str().unwrap();
+            (kind, name, rv.to_string())
         })
         .collect();
     let s = |t: &str, rv: u64| (t.to_string(), "c".to_string(), rv.to_string());
@@ -175,18 +173,7 @@ fn selectors_turn_objects_entering_and_leaving_into_added_and_deleted() {
     sim.apply(node("b", json!({"pool": "x"}))).unwrap();
     sim.apply(node("e", json!({"pool": "y"}))).unwrap();
     sim.apply(node("a", json!({"pool": "y"}))).unwrap();
-    let seen: Vec<(String, String)> = (0..2)
-        .map(|_| {
-            let e = w.next_change();
-            (
-                e["type"].as_str().unwrap().to_string(),
-                e["object"]["metadata"]["name"]
-                    .as_str()
-                    .unwrap()
-                    .to_string(),
-            )
-        })
-        .collect();
+    let seen: Vec<(String, String)> = (0..2).map(|_| typed(&w.next_change())).collect();
     assert_eq!(
         seen,
         [
