@@ -8,6 +8,7 @@ mod support;
 
 use std::process::Output;
 
+use ds_coverage_simulator::{Rollout, Stuck};
 use serde_json::{Value, json};
 use support::rollout::*;
 
@@ -259,5 +260,73 @@ fn wait_is_a_usage_error_without_a_live_cluster_or_check_or_for_a_what_if() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(says), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "one line: {err}");
+    }
+}
+
+/// The simulator's controller rolls the DaemonSet out node by node while the plugin waits.
+fn controller_rollout(tag: &str, stuck: Option<(Stuck, &str)>) -> std::process::Output {
+    let live = start(tag);
+    let child = live.spawn(&["--check", "--wait", "10m", "-o", "json"]);
+    live.await_pod_watches(1);
+    let roll = live.sim.roll_out(
+        "monitoring",
+        "agent",
+        Rollout {
+            ready_after: std::time::Duration::from_millis(100),
+            stuck: stuck.map(|(how, node)| (how, [node.to_string()].into_iter().collect())),
+        },
+    );
+    let out = child.wait_with_output().unwrap();
+    roll.join().unwrap();
+    out
+}
+
+#[test]
+fn a_rollout_the_controller_completes_passes() {
+    let out = controller_rollout("ctl-completes", None);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "stderr: {err}");
+    let r = json_report(&out);
+    assert_eq!(r["gate"]["passed"], true);
+    let ds = &r["daemonSets"][0];
+    assert_eq!(ds["counts"]["ready"], 3, "{ds}");
+    assert_eq!(ds["controllerStatus"]["observedGeneration"], 2, "{ds}");
+    // n1 kept its updated pod; n2's was replaced, n3 got one.
+    let nodes = ds["nodes"].as_array().unwrap();
+    assert_eq!(nodes[0]["pods"][0]["name"], "agent-a");
+    assert!(
+        nodes[1..]
+            .iter()
+            .all(|n| n["pods"][0]["name"] != "agent-b" && n["outdated"] == false)
+    );
+}
+
+#[test]
+fn a_rollout_the_controller_gets_stuck_in_fails_fast_with_the_reason() {
+    for (tag, how, node, says) in [
+        (
+            "ctl-pull",
+            Stuck::ImagePull,
+            "n3",
+            "ImagePullBackOff: Back-off pulling image \"agent:2\"",
+        ),
+        (
+            "ctl-crash",
+            Stuck::CrashLoop,
+            "n2",
+            "CrashLoopBackOff (5 restarts)",
+        ),
+        ("ctl-cpu", Stuck::InsufficientCpu, "n2", "Insufficient cpu"),
+    ] {
+        let out = controller_rollout(tag, Some((how, node)));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{how:?}: {err}");
+        assert!(err.contains("waiting cannot help"), "{how:?}: {err}");
+        assert!(
+            err.contains(&format!("monitoring/agent on {node}: ")),
+            "{how:?}: {err}"
+        );
+        assert!(err.contains(says), "{how:?}: {err}");
+        assert_eq!(json_report(&out)["gate"]["passed"], false);
     }
 }

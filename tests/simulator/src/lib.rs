@@ -42,7 +42,7 @@ mod table;
 mod util;
 mod watch;
 
-pub use controller::ControllerMode;
+pub use controller::{ControllerMode, Rollout, Stuck};
 pub use faults::{Fault, FaultKind, Matcher, Verb};
 
 use server::Shared;
@@ -447,6 +447,17 @@ impl Simulator {
         } else {
             set.remove(node);
         }
+    }
+
+    /// Rolls the DaemonSet out node by node as its controller would (see [`Rollout`]): for
+    /// tests that follow a rollout. The handle ends when the rollout is done or stuck.
+    pub fn roll_out(&self, namespace: &str, name: &str, plan: Rollout) -> JoinHandle<()> {
+        controller::roll(
+            self.shared.clone(),
+            namespace.to_string(),
+            name.to_string(),
+            plan,
+        )
     }
 
     /// Aborts the connection of every open watch (as a load balancer or an API server restart
