@@ -71,6 +71,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-ds_coverage' -ScriptBlo
             [CompletionResult]::new('--include-draining-nodes', '--include-draining-nodes', [CompletionResultType]::ParameterName, 'Count nodes that the cluster autoscaler or Karpenter is removing (ignored by default)')
             [CompletionResult]::new('--allow-empty', '--allow-empty', [CompletionResultType]::ParameterName, 'Pass the gate when no DaemonSet is audited (by default an empty audit fails: a CI job that forgot -A, or a -l typo, must not pass)')
             [CompletionResult]::new('--no-fail-fast', '--no-fail-fast', [CompletionResultType]::ParameterName, 'With --wait: wait until the deadline even when a pod cannot start')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Follow the cluster until interrupted: on a terminal the report is redrawn as it changes; otherwise one line per pair whose state changed (NDJSON with -o json)')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Don''t verify the server''s certificate (insecure)')
             [CompletionResult]::new('--disable-compression', '--disable-compression', [CompletionResultType]::ParameterName, 'Don''t ask the server to compress responses')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
