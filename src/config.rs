@@ -328,11 +328,11 @@ impl Config {
         };
         let fail_on_given = !cli.gate.fail_on.is_empty();
         let watch = watch_settings(
-            cli.follow.watch,
             &cli.gate,
             &cli.follow,
             &input,
             &s.manifest,
+            s.as_of.is_some(),
             cli.output.output,
             env,
         )?;
@@ -441,15 +441,15 @@ fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {
 /// format that can show changes: table, wide or matrix redrawn on a terminal, text lines
 /// otherwise, NDJSON with `-o json`.
 fn watch_settings(
-    watch: bool,
     gate: &crate::cli::GateArgs,
     follow: &crate::cli::FollowArgs,
     input: &Input,
     manifests: &[String],
+    as_of: bool,
     format: Format,
     env: &Env,
 ) -> Result<Option<WatchSettings>> {
-    if !watch {
+    if !follow.watch {
         return Ok(None);
     }
     if gate.check || follow.wait.is_some() {
@@ -465,6 +465,11 @@ fn watch_settings(
     if !manifests.is_empty() {
         return Err(Error::Usage(
             "--watch cannot follow a what-if (--manifest)".into(),
+        ));
+    }
+    if as_of {
+        return Err(Error::Usage(
+            "--watch follows the clock: it cannot be combined with --as-of".into(),
         ));
     }
     if !matches!(

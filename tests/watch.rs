@@ -167,6 +167,10 @@ fn watch_is_a_usage_error_with_the_gate_files_or_a_format_that_cannot_stream() {
             "--from-file",
         ),
         (vec!["--watch", "-o", "yaml"], "--watch supports"),
+        (
+            vec!["--watch", "--as-of", "2026-11-20T12:00:00Z"],
+            "--as-of",
+        ),
     ] {
         let out = live.run(&args);
         let err = stderr(&out);
