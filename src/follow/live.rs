@@ -126,11 +126,7 @@ async fn run_feed(
                 }
                 Err(e) => {
                     attempt += 1;
-                    t.log(&format!(
-                        "{e}; resuming the watch of {} from {rv}",
-                        query.resource
-                    ));
-                    tokio::time::sleep(backoff(attempt)).await;
+                    resume_later(&t, &e, &query, &rv, attempt).await;
                     continue;
                 }
             };
@@ -170,17 +166,22 @@ async fn run_feed(
                     Ok(None) => break,
                     Err(e) => {
                         attempt += 1;
-                        t.log(&format!(
-                            "{e}; resuming the watch of {} from {rv}",
-                            query.resource
-                        ));
-                        tokio::time::sleep(backoff(attempt)).await;
+                        resume_later(&t, &e, &query, &rv, attempt).await;
                         break;
                     }
                 }
             }
         }
     }
+}
+
+/// Says (with `-v`) that a watch broke or could not open, and waits before resuming it.
+async fn resume_later(t: &Transport, e: &ClientError, query: &ListQuery, rv: &str, attempt: u32) {
+    t.log(&format!(
+        "{e}; resuming the watch of {} from {rv}",
+        query.resource
+    ));
+    tokio::time::sleep(backoff(attempt)).await;
 }
 
 fn key(v: &Value) -> String {

@@ -295,15 +295,7 @@ fn recreate(
     if let Some((hash, _)) = current_revision(store, ns, ds_name, &ds_uid_now) {
         labels.insert("controller-revision-hash".into(), json!(hash));
     }
-    let generation = ds["metadata"]["annotations"]["deprecated.daemonset.template.generation"]
-        .as_str()
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            ds["metadata"]["generation"]
-                .as_i64()
-                .unwrap_or(1)
-                .to_string()
-        });
+    let generation = template_generation(&ds);
     labels.insert("pod-template-generation".into(), json!(generation));
 
     let mut spec = template["spec"].as_object().cloned().unwrap_or_default();
