@@ -40,6 +40,9 @@ pub struct Cli {
     pub statics: StaticArgs,
 
     #[command(flatten)]
+    pub follow: FollowArgs,
+
+    #[command(flatten)]
     pub connection: ConnectionArgs,
 }
 
@@ -200,6 +203,27 @@ pub struct StaticArgs {
     /// one, a family is expected on the nodes sharing the roles of the nodes that run it.
     #[arg(global = true, long, value_name = "NAME=SELECTOR")]
     pub expect_static: Vec<String>,
+}
+
+/// Following a rollout on a live cluster (`--wait`).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Follow a rollout")]
+pub struct FollowArgs {
+    /// With --check: follow the cluster (watch) until the gate passes, the rollout included
+    /// (every eligible node runs an updated, available pod; outdated counts unless --fail-on
+    /// says otherwise), or until DURATION (e.g. 10m) runs out; exits 1 early when waiting
+    /// cannot help (image pull, crash loop, no room on the node, eligible on no node).
+    #[arg(long, value_name = "DURATION")]
+    pub wait: Option<String>,
+
+    /// With --wait: wait until the deadline even when a pod cannot start.
+    #[arg(long)]
+    pub no_fail_fast: bool,
+
+    /// Follow the cluster until interrupted: on a terminal the report is redrawn as it
+    /// changes; otherwise one line per pair whose state changed (NDJSON with -o json).
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// kubectl's connection flags.

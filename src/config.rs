@@ -78,6 +78,30 @@ pub struct Config {
     pub render: RenderOptions,
     /// `--check`: the gate policy.
     pub gate: Option<crate::gate::Policy>,
+    /// `--check --wait`: follow the cluster until the gate passes or the deadline.
+    pub wait: Option<WaitSettings>,
+    /// `--watch`: follow the cluster and show what changes.
+    pub watch: Option<WatchSettings>,
+}
+
+/// `--watch`, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchSettings {
+    /// Redraw the report in place (a terminal, a human format).
+    pub redraw: bool,
+    /// One JSON object per changed pair (`-o json`); text lines otherwise.
+    pub ndjson: bool,
+}
+
+/// `--wait` and its companions, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitSettings {
+    /// How long to follow the cluster before the gate fails.
+    pub deadline: std::time::Duration,
+    /// Exit 1 before the deadline when waiting cannot help (`--no-fail-fast` turns it off).
+    pub fail_fast: bool,
+    /// Progress is redrawn in place on a terminal, a line per change otherwise.
+    pub stderr_is_terminal: bool,
 }
 
 /// What to do with the objects read.
@@ -303,7 +327,31 @@ impl Config {
             },
         };
         audit.static_pods = static_options(cli.statics)?;
-        let gate = gate_policy(cli.gate)?;
+        let fail_on_given = !cli.gate.fail_on.is_empty();
+        let watch = watch_settings(
+            &cli.gate,
+            &cli.follow,
+            &input,
+            &s.manifest,
+            s.as_of.is_some(),
+            cli.output.output,
+            env,
+        )?;
+        let mut gate = gate_policy(cli.gate)?;
+        let wait = wait_settings(
+            cli.follow,
+            &gate,
+            &input,
+            &s.manifest,
+            s.as_of.is_some(),
+            env,
+        )?;
+        if let (Some(_), Some(policy)) = (&wait, &mut gate)
+            && !fail_on_given
+        {
+            // While waiting for a rollout, outdated pods are not done (unless --fail-on says).
+            policy.fail_on.insert(crate::gate::FailOn::Outdated);
+        }
         Ok(Config {
             mode,
             manifests: s.manifest,
@@ -311,6 +359,8 @@ impl Config {
             audit,
             render,
             gate,
+            wait,
+            watch,
         })
     }
 }
@@ -426,6 +476,107 @@ fn static_options(s: crate::cli::StaticArgs) -> Result<Option<crate::coverage::S
         });
     }
     Ok(Some(crate::coverage::StaticOptions { expectations }))
+}
+
+/// `--watch`: a live cluster, no gate (`--check --wait` is the gate's way to follow), and a
+/// format that can show changes: table, wide or matrix redrawn on a terminal, text lines
+/// otherwise, NDJSON with `-o json`.
+fn watch_settings(
+    gate: &crate::cli::GateArgs,
+    follow: &crate::cli::FollowArgs,
+    input: &Input,
+    manifests: &[String],
+    as_of: bool,
+    format: Format,
+    env: &Env,
+) -> Result<Option<WatchSettings>> {
+    if !follow.watch {
+        return Ok(None);
+    }
+    if gate.check || follow.wait.is_some() {
+        return Err(Error::Usage(
+            "--watch shows changes; to wait for the gate use --check --wait DURATION".into(),
+        ));
+    }
+    if matches!(input, Input::Files(_)) {
+        return Err(Error::Usage(
+            "--watch follows a live cluster: it cannot read --from-file".into(),
+        ));
+    }
+    if !manifests.is_empty() {
+        return Err(Error::Usage(
+            "--watch cannot follow a what-if (--manifest)".into(),
+        ));
+    }
+    if as_of {
+        return Err(Error::Usage(
+            "--watch follows the clock: it cannot be combined with --as-of".into(),
+        ));
+    }
+    if !matches!(
+        format,
+        Format::Table | Format::Wide | Format::Matrix | Format::Json
+    ) {
+        return Err(Error::Usage(
+            "--watch supports -o table (default), wide, matrix and json (NDJSON)".into(),
+        ));
+    }
+    let ndjson = format == Format::Json;
+    Ok(Some(WatchSettings {
+        redraw: !ndjson && env.stdout_is_terminal,
+        ndjson,
+    }))
+}
+
+/// `--wait DURATION` (read as kubectl reads `--request-timeout`) and `--no-fail-fast`: only
+/// with `--check`, on a live cluster, and not for a what-if (`--manifest`: nothing will roll).
+fn wait_settings(
+    f: crate::cli::FollowArgs,
+    gate: &Option<crate::gate::Policy>,
+    input: &Input,
+    manifests: &[String],
+    as_of: bool,
+    env: &Env,
+) -> Result<Option<WaitSettings>> {
+    let Some(wait) = f.wait else {
+        if f.no_fail_fast {
+            return Err(Error::Usage("--no-fail-fast applies to --wait".into()));
+        }
+        return Ok(None);
+    };
+    if gate.is_none() {
+        return Err(Error::Usage(
+            "--wait waits for the gate to pass: add --check".into(),
+        ));
+    }
+    if matches!(input, Input::Files(_)) {
+        return Err(Error::Usage(
+            "--wait follows a live cluster: it cannot read --from-file".into(),
+        ));
+    }
+    if !manifests.is_empty() {
+        return Err(Error::Usage(
+            "--wait cannot wait for a what-if (--manifest): apply it, then wait".into(),
+        ));
+    }
+    if as_of {
+        return Err(Error::Usage(
+            "--wait follows the clock: it cannot be combined with --as-of".into(),
+        ));
+    }
+    let deadline = match parse_request_timeout(&wait) {
+        Ok(Some(d)) => d,
+        _ => {
+            return Err(Error::Usage(format!(
+                "invalid --wait {wait:?}: use a positive number of seconds or a duration such as 30s or 10m"
+            )));
+        }
+    };
+    Ok(Some(WaitSettings {
+        deadline,
+        fail_fast: !f.no_fail_fast,
+        stderr_is_terminal: env.stderr_is_terminal,
+    }))
 }
 
 /// kubectl's `--request-timeout`: `0` (no timeout), a plain integer (seconds), or a duration.

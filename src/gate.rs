@@ -63,7 +63,8 @@ impl FailOn {
         })
     }
 
-    fn of(state: State) -> Option<FailOn> {
+    /// The `--fail-on` item a pair state is (none for Ready and Ineligible).
+    pub fn of(state: State) -> Option<FailOn> {
         Some(match state {
             State::NotReady => FailOn::NotReady,
             State::Pending => FailOn::Pending,
@@ -163,6 +164,10 @@ pub enum ViolationState {
     NoNodes,
     /// No DaemonSet was audited (and `--allow-empty` was not given).
     NoDaemonSets,
+    /// `--wait`: the DaemonSet controller has not observed the current generation yet.
+    GenerationNotObserved,
+    /// `--wait`: the node's updated pod is Ready but not available yet (minReadySeconds).
+    NotAvailable,
     /// `--expect-nodes` matches no node.
     NoExpectedNode,
 }
@@ -175,6 +180,8 @@ impl ViolationState {
             ViolationState::NoNodes => "NoNodes",
             ViolationState::NoDaemonSets => "NoDaemonSets",
             ViolationState::NoExpectedNode => "NoExpectedNode",
+            ViolationState::GenerationNotObserved => "GenerationNotObserved",
+            ViolationState::NotAvailable => "NotAvailable",
         }
     }
 }

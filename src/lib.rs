@@ -14,6 +14,7 @@ pub mod eligibility;
 pub mod error;
 pub mod explain;
 pub mod fix;
+pub mod follow;
 pub mod gate;
 pub mod model;
 pub mod quantity;
@@ -56,6 +57,12 @@ pub fn run(
         }
         _ => {}
     }
+    if let Some(wait) = &config.wait {
+        return follow::live::run(config, wait, out, err);
+    }
+    if let Some(watch) = &config.watch {
+        return follow::live::watch(config, watch, out, err);
+    }
     let mut audit = config.audit.clone();
     let manifests = if config.manifests.is_empty() {
         Vec::new()
@@ -88,16 +95,31 @@ pub fn run(
     if let Some(request) = explain {
         return run_explain(&request, config, &audit, snapshot, live, out);
     }
-    let mut report =
+    let report =
         coverage::compute(&snapshot, &audit).map_err(|e| Error::NotFound(e.to_string()))?;
-    let mut exit = Exit::Ok;
-    let mut said_empty = false;
-    if let Some(policy) = &config.gate {
-        let verdict = gate::evaluate_scoped(
+    let verdict = config.gate.as_ref().map(|policy| {
+        gate::evaluate_scoped(
             &report,
             policy,
             &no_daemon_sets_message(&audit, &config.input),
-        );
+        )
+    });
+    conclude(config, &audit, report, verdict, out, &err)
+}
+
+/// The end of a report run (a single audit, or `--wait`'s last): the gate's verdict on
+/// stderr, then the report in the chosen format (or, for an empty human report, the notice).
+pub(crate) fn conclude(
+    config: &Config,
+    audit: &coverage::Options,
+    mut report: report::Report,
+    verdict: Option<gate::GateReport>,
+    out: &mut dyn Write,
+    err: &SharedWriter,
+) -> Result<Exit> {
+    let mut exit = Exit::Ok;
+    let mut said_empty = false;
+    if let Some(verdict) = verdict {
         if !verdict.passed {
             exit = Exit::GateFailed;
             said_empty = report.daemon_sets.is_empty();
@@ -113,7 +135,7 @@ pub fn run(
         // As kubectl: the notice goes to stderr, so a pipeline sees empty output.
         if !said_empty {
             let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
-            writeln!(e, "{}", no_daemon_sets_message(&audit, &config.input))?;
+            writeln!(e, "{}", no_daemon_sets_message(audit, &config.input))?;
         }
         return Ok(exit);
     }

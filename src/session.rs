@@ -67,7 +67,7 @@ impl Session {
     }
 
     /// The namespace to audit: none with -A, else -n (or `explicit`), else the context's.
-    fn namespace(&self, input: &Input, explicit: Option<&str>) -> Option<String> {
+    pub(crate) fn namespace(&self, input: &Input, explicit: Option<&str>) -> Option<String> {
         let Input::Cluster {
             namespace,
             all_namespaces,

@@ -117,6 +117,8 @@ struct ListPage<T> {
 struct ListMeta {
     #[serde(rename = "continue", default)]
     continue_: Option<String>,
+    #[serde(rename = "resourceVersion", default)]
+    resource_version: Option<String>,
 }
 
 /// Continue-token expiries (410 Gone) tolerated before a list gives up.
@@ -128,6 +130,15 @@ impl Transport {
         &self,
         query: &ListQuery,
     ) -> Result<Vec<T>, ClientError> {
+        self.list_versioned(query).await.map(|(items, _)| items)
+    }
+
+    /// [`Transport::list`], with the list's `resourceVersion` (every page of a list is read at
+    /// the first page's version): where a watch of the same query starts.
+    pub async fn list_versioned<T: DeserializeOwned>(
+        &self,
+        query: &ListQuery,
+    ) -> Result<(Vec<T>, String), ClientError> {
         // "list pods in namespace web": a 403 names what could not be read, and where.
         let what = match query.path.split("/namespaces/").nth(1) {
             Some(rest) => format!(
@@ -167,7 +178,9 @@ impl Transport {
                 out.extend(page.items);
                 match page.metadata.continue_.filter(|c| !c.is_empty()) {
                     Some(c) => cont = Some(c),
-                    None => return Ok(out),
+                    None => {
+                        return Ok((out, page.metadata.resource_version.unwrap_or_default()));
+                    }
                 }
             };
             if expired && restart < RESTARTS {

@@ -5,6 +5,7 @@
 //! - [`proxy`]: the proxy for the server, chosen as client-go chooses it;
 //! - [`list`]: paged lists, single objects, names;
 //! - [`pods`]: explain's and fix's pod reads, and fix's deletes and evictions;
+//! - [`watch`]: watches from a list's resourceVersion, read as event streams (`--wait`);
 //! - [`error`]: typed errors (status, reason, `Retry-After`) that callers decide by.
 //!
 //! Nothing here knows about coverage; nothing in the pure modules (eligibility, coverage, gate,
@@ -16,6 +17,7 @@ pub mod list;
 pub mod pods;
 pub mod proxy;
 pub mod transport;
+pub mod watch;
 
 pub use connect::{ConnectArgs, Connection, connect};
 pub use error::{ApiError, ClientError};
@@ -23,3 +25,4 @@ pub use list::{ListQuery, encode};
 pub use pods::{Preconditions, Removal, WriteAnswer, Written};
 pub use proxy::ProxyEnv;
 pub use transport::{FetchArgs, Retry, Transport};
+pub use watch::{WatchEvent, WatchStream};

@@ -169,20 +169,7 @@ impl Transport {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut builder = http::Request::builder()
-                .method(parts.method.clone())
-                .uri(parts.uri.clone())
-                .header(http::header::ACCEPT, "application/json");
-            for (k, v) in &parts.headers {
-                builder = builder.header(k, v);
-            }
-            let req = builder
-                .body(kube::client::Body::from(body.clone()))
-                .map_err(|e| ClientError::Decode {
-                    url: url.clone(),
-                    ctx: self.ctx.clone(),
-                    message: e.to_string(),
-                })?;
+            let req = self.rebuild(&parts, &body, &url)?;
             let permit = self.limit.acquire().await.ok();
             self.requests.fetch_add(1, Ordering::Relaxed);
             let started = Instant::now();
@@ -251,6 +238,85 @@ impl Transport {
         }
     }
 
+    /// One attempt's request: the method, URI and headers given (Accept JSON unless set).
+    fn rebuild(
+        &self,
+        parts: &http::request::Parts,
+        body: &[u8],
+        url: &str,
+    ) -> Result<http::Request<kube::client::Body>, ClientError> {
+        let mut builder = http::Request::builder()
+            .method(parts.method.clone())
+            .uri(parts.uri.clone())
+            .header(http::header::ACCEPT, "application/json");
+        for (k, v) in &parts.headers {
+            builder = builder.header(k, v);
+        }
+        builder
+            .body(kube::client::Body::from(body.to_vec()))
+            .map_err(|e| ClientError::Decode {
+                url: url.to_string(),
+                ctx: self.ctx.clone(),
+                message: e.to_string(),
+            })
+    }
+
+    /// A request whose body is read by the caller as it arrives (a watch): sent and answered
+    /// within the timeout (the body is not bounded by it), logged with `-v`, and repeated on
+    /// broken connections by `retry` (its status, whatever it is, goes to the caller).
+    pub(crate) async fn open(
+        &self,
+        what: &str,
+        req: http::Request<Vec<u8>>,
+        retry: Retry,
+    ) -> Result<(StatusCode, Option<Duration>, kube::client::Body), ClientError> {
+        let (parts, body) = req.into_parts();
+        let attempts = match retry {
+            Retry::Never => 1,
+            _ => self.args.attempts.max(1),
+        };
+        let url = parts.uri.to_string();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let req = self.rebuild(&parts, &body, &url)?;
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let started = Instant::now();
+            let sent = self.client.send(req);
+            let answer = match self.timeout {
+                Some(t) => tokio::time::timeout(t, sent).await.ok(),
+                None => Some(sent.await),
+            };
+            let ms = started.elapsed().as_millis();
+            let (detail, transient) = match answer {
+                Some(Ok(resp)) => {
+                    self.log(&format!("GET {url} {} {ms}ms", resp.status().as_u16()));
+                    let retry_after = retry_after(resp.headers());
+                    return Ok((resp.status(), retry_after, resp.into_body()));
+                }
+                Some(Err(e)) => (describe_kube_error(&e), is_transient(&e)),
+                None => {
+                    return Err(ClientError::Timeout {
+                        what: format!("cannot {what}"),
+                        ctx: self.ctx.clone(),
+                        after: crate::duration::short(
+                            self.timeout.map(|t| t.as_secs() as i64).unwrap_or(0),
+                        ),
+                    });
+                }
+            };
+            self.log(&format!("GET {url} failed after {ms}ms: {detail}"));
+            if !transient || attempt >= attempts {
+                return Err(ClientError::Unreachable {
+                    ctx: self.ctx.clone(),
+                    detail,
+                    transient,
+                });
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+        }
+    }
+
     /// One request: sent, answered and its body read, all within the timeout (kubectl's
     /// `--request-timeout` bounds the whole exchange).
     async fn exchange(
@@ -267,12 +333,7 @@ impl Transport {
                     transient: is_transient(&e),
                 })?;
             let status = resp.status();
-            let retry_after = resp
-                .headers()
-                .get(http::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
+            let retry_after = retry_after(resp.headers());
             // Into one buffer from the pool: a list page is megabytes, and a fresh buffer for
             // each costs a page fault per 4 KiB (and, with gzip, a copy from decoded chunks).
             let mut body = resp.into_body();
@@ -319,6 +380,15 @@ impl Transport {
             pool.push(buf);
         }
     }
+}
+
+/// A server's `Retry-After` in seconds (the only form kube-apiserver sends).
+fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+    headers
+        .get(http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 /// A broken connection worth another attempt: reset, aborted, closed mid-answer. Decided from

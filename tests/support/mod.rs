@@ -13,6 +13,8 @@ pub fn example_objects() -> Vec<serde_json::Value> {
 
 /// An HTTP CONNECT proxy and a SOCKS5 proxy (the connection tests).
 pub mod proxy;
+/// A DaemonSet mid-rollout in the simulator, and the steps that finish it (`--wait`, `--watch`).
+pub mod rollout;
 /// A generated cluster (deterministic: `sized(seed, nodes, daemon_sets, drift)`) as a
 /// `kubectl get -o json` file, written once per test process and shape; its path.
 pub fn generated_file(seed: u64, nodes: usize, daemon_sets: usize, drift: f64) -> String {

@@ -1,4 +1,6 @@
-//! A small DaemonSet controller: when a daemon pod is deleted or evicted, a replacement appears on
+//! A small DaemonSet controller. Rollouts ([`Rollout`], driven by the test): node by node, the
+//! outdated pod replaced by an updated one that becomes Ready, or gets stuck. Replacements: when
+//! a daemon pod is deleted or evicted, a replacement appears on
 //! the same node (if the node is still eligible and has no other pod of that DaemonSet) at the
 //! DaemonSet's current revision, Pending first and Running+Ready later — unless its node is told
 //! never to become Ready. DaemonSet `.status` counters are recomputed after each change.
@@ -293,15 +295,7 @@ fn recreate(
     if let Some((hash, _)) = current_revision(store, ns, ds_name, &ds_uid_now) {
         labels.insert("controller-revision-hash".into(), json!(hash));
     }
-    let generation = ds["metadata"]["annotations"]["deprecated.daemonset.template.generation"]
-        .as_str()
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            ds["metadata"]["generation"]
-                .as_i64()
-                .unwrap_or(1)
-                .to_string()
-        });
+    let generation = template_generation(&ds);
     labels.insert("pod-template-generation".into(), json!(generation));
 
     let mut spec = template["spec"].as_object().cloned().unwrap_or_default();
@@ -506,4 +500,164 @@ pub(crate) fn refresh_ds_status(store: &mut Store, ns: &str, ds_name: &str) {
         ds["status"]["observedGeneration"] = json!(g);
     }
     let _ = store.put(DAEMONSETS, ds);
+}
+
+/// How the replacement pods of a simulated rollout get stuck.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stuck {
+    /// The image cannot be pulled: `ImagePullBackOff`, the pod Pending.
+    ImagePull,
+    /// The container keeps crashing: `CrashLoopBackOff` with 5 restarts, the pod Running.
+    CrashLoop,
+    /// The scheduler finds no room: unbound, `PodScheduled` False with `Insufficient cpu`.
+    InsufficientCpu,
+}
+
+/// A rollout the simulated controller carries out node by node (as a RollingUpdate with
+/// `maxUnavailable: 1`): delete the node's outdated pod, create the updated one (Pending), make it
+/// Ready after `ready_after`, go on to the next node — unless the node is one of `stuck`'s, where
+/// the replacement gets stuck and the rollout stops, as the real controller's would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rollout {
+    pub ready_after: Duration,
+    pub stuck: Option<(Stuck, BTreeSet<String>)>,
+}
+
+/// The template generation a pod must carry to be updated (`pod-template-generation`).
+fn template_generation(ds: &Value) -> String {
+    ds["metadata"]["annotations"]["deprecated.daemonset.template.generation"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            ds["metadata"]["generation"]
+                .as_i64()
+                .unwrap_or(1)
+                .to_string()
+        })
+}
+
+/// Carries out `plan` on a thread of its own; the handle ends with the rollout (or its stop).
+pub(crate) fn roll(
+    shared: Arc<Shared>,
+    ns: String,
+    ds_name: String,
+    plan: Rollout,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let nodes: Vec<String> = shared.read_store().collections[NODES]
+            .values()
+            .map(|n| n.name.clone())
+            .collect();
+        for node in nodes {
+            // The node's outdated pods, if it is eligible and has no updated one.
+            let replace = {
+                let store = shared.read_store();
+                let Some(ds) = store
+                    .get(DAEMONSETS, Some(&ns), &ds_name)
+                    .map(|o| o.value())
+                else {
+                    return;
+                };
+                let uid = ds["metadata"]["uid"].as_str().unwrap_or("").to_string();
+                let Some(n) = store.get(NODES, None, &node) else {
+                    continue;
+                };
+                if !eligible(&ds["spec"]["template"]["spec"], &n.value()) {
+                    continue;
+                }
+                let generation = template_generation(&ds);
+                let hash = current_revision(&store, &ns, &ds_name, &uid).map(|(h, _)| h);
+                let pods: Vec<Value> = ds_pods(&store, &ns, &ds_name, &uid)
+                    .into_iter()
+                    .filter(|p| p["spec"]["nodeName"] == node.as_str())
+                    .collect();
+                let updated = pods.iter().any(|p| {
+                    let l = &p["metadata"]["labels"];
+                    l["pod-template-generation"] == generation.as_str()
+                        || hash
+                            .as_deref()
+                            .is_some_and(|h| l["controller-revision-hash"] == h)
+                });
+                (!updated).then_some((uid, pods))
+            };
+            let Some((uid, old)) = replace else {
+                continue;
+            };
+            let created = {
+                let mut store = shared.write_store();
+                for p in &old {
+                    let key = format!("{ns}/{}", p["metadata"]["name"].as_str().unwrap_or(""));
+                    store.remove(PODS, &key);
+                }
+                let created = recreate(&shared, &mut store, &ns, &ds_name, &uid, &node);
+                refresh_ds_status(&mut store, &ns, &ds_name);
+                created
+            };
+            let Some((name, pod_uid)) = created else {
+                continue;
+            };
+            std::thread::sleep(plan.ready_after);
+            let mut store = shared.write_store();
+            match &plan.stuck {
+                Some((how, on)) if on.contains(&node) => {
+                    let nodes = store.collections[NODES].len();
+                    get_stuck(&mut store, &ns, &name, *how, nodes);
+                    refresh_ds_status(&mut store, &ns, &ds_name);
+                    return;
+                }
+                _ => {
+                    mark_ready(&shared, &mut store, &ns, &name, &pod_uid);
+                    refresh_ds_status(&mut store, &ns, &ds_name);
+                }
+            }
+        }
+    })
+}
+
+/// Gives a replacement pod the status of a pod stuck `how`.
+fn get_stuck(store: &mut Store, ns: &str, name: &str, how: Stuck, nodes: usize) {
+    let Some(obj) = store.get(PODS, Some(ns), name) else {
+        return;
+    };
+    let mut pod = obj.value();
+    let image = pod["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let status = &mut pod["status"];
+    match how {
+        Stuck::ImagePull => {
+            if let Some(cs) = status["containerStatuses"].as_array_mut() {
+                for c in cs {
+                    c["state"] = json!({"waiting": {"reason": "ImagePullBackOff",
+                        "message": format!("Back-off pulling image \"{image}\"")}});
+                }
+            }
+        }
+        Stuck::CrashLoop => {
+            status["phase"] = json!("Running");
+            if let Some(cs) = status["containerStatuses"].as_array_mut() {
+                for c in cs {
+                    c["restartCount"] = json!(5);
+                    c["state"] = json!({"waiting": {"reason": "CrashLoopBackOff",
+                        "message": "back-off 2m40s restarting failed container"}});
+                    c["lastState"] = json!({"terminated": {"reason": "Error", "exitCode": 1}});
+                }
+            }
+        }
+        Stuck::InsufficientCpu => {
+            if let Some(spec) = pod["spec"].as_object_mut() {
+                spec.remove("nodeName");
+            }
+            let now = rfc3339(now_unix());
+            pod["status"] = json!({
+                "phase": "Pending",
+                "conditions": [{"type": "PodScheduled", "status": "False", "lastProbeTime": null,
+                    "lastTransitionTime": now, "reason": "Unschedulable",
+                    "message": format!("0/{nodes} nodes are available: 1 Insufficient cpu, {} node(s) didn't match Pod's node affinity/selector. preemption: 0/{nodes} nodes are available: 1 No preemption victims found for incoming pod, {} Preemption is not helpful for scheduling.", nodes - 1, nodes - 1)}],
+                "qosClass": "Burstable"
+            });
+        }
+    }
+    let _ = store.put(PODS, pod);
 }

@@ -40,8 +40,9 @@ mod status;
 mod store;
 mod table;
 mod util;
+mod watch;
 
-pub use controller::ControllerMode;
+pub use controller::{ControllerMode, Rollout, Stuck};
 pub use faults::{Fault, FaultKind, Matcher, Verb};
 
 use server::Shared;
@@ -448,7 +449,25 @@ impl Simulator {
         }
     }
 
-    /// Expires every continue token issued so far (as an etcd compaction would).
+    /// Rolls the DaemonSet out node by node as its controller would (see [`Rollout`]): for
+    /// tests that follow a rollout. The handle ends when the rollout is done or stuck.
+    pub fn roll_out(&self, namespace: &str, name: &str, plan: Rollout) -> JoinHandle<()> {
+        controller::roll(
+            self.shared.clone(),
+            namespace.to_string(),
+            name.to_string(),
+            plan,
+        )
+    }
+
+    /// Aborts the connection of every open watch (as a load balancer or an API server restart
+    /// would); a client must resume from the last resourceVersion it saw, or relist.
+    pub fn drop_watches(&self) {
+        self.shared.watch_drops.send_modify(|n| *n += 1);
+    }
+
+    /// Expires every continue token issued so far (as an etcd compaction would); a watch from
+    /// a resourceVersion before now gets an `ERROR` event with a 410 `Expired` Status.
     pub fn compact(&self) {
         self.shared.write_store().compact();
     }

@@ -25,6 +25,7 @@ use crate::status::{self, Reply};
 use crate::store::{ContinueToken, ListQuery, Store, list_bytes};
 use crate::table::{self, IncludeObject};
 use crate::util::{Rng, now_unix, parse_query, rfc3339};
+use crate::watch::{self, WatchBody, WatchSpec};
 use crate::{PdbRule, Request, SimOptions, SimStats};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -49,6 +50,8 @@ pub(crate) struct Shared {
     pub(crate) stats: Mutex<SimStats>,
     rng: Mutex<Rng>,
     pub(crate) never_ready: Mutex<BTreeSet<String>>,
+    /// Bumped by [`crate::Simulator::drop_watches`]: every open watch aborts its connection.
+    pub(crate) watch_drops: tokio::sync::watch::Sender<u64>,
 }
 
 impl Shared {
@@ -73,6 +76,7 @@ impl Shared {
             stats: Mutex::new(SimStats::default()),
             rng: Mutex::new(rng),
             never_ready: Mutex::new(never_ready),
+            watch_drops: tokio::sync::watch::channel(0).0,
         }
     }
 
@@ -212,8 +216,8 @@ pub(crate) async fn serve(
     }
 }
 
-/// A response body: the usual full one, or [`FaultKind::HugeBody`]'s streamed spaces.
-type SimBody = http_body_util::Either<Full<Bytes>, Spaces>;
+/// A response body: the usual full one, [`FaultKind::HugeBody`]'s streamed spaces, or a watch.
+type SimBody = http_body_util::Either<Full<Bytes>, http_body_util::Either<Spaces, WatchBody>>;
 
 /// `remaining` bytes of spaces, in 1 MiB frames of one static buffer.
 pub(crate) struct Spaces {
@@ -438,7 +442,6 @@ struct Ctx<'a> {
     params: &'a [(String, String)],
     accept: Option<&'a str>,
     body: &'a [u8],
-    info: &'a RequestInfo,
 }
 
 async fn handle(
@@ -527,7 +530,9 @@ async fn handle(
                 record_request(&shared, record, bytes, bytes, started.elapsed());
                 return Ok(Response::builder()
                     .header("Content-Type", "application/json")
-                    .body(SimBody::Right(Spaces { remaining: bytes }))
+                    .body(SimBody::Right(http_body_util::Either::Left(Spaces {
+                        remaining: bytes,
+                    })))
                     .unwrap_or_else(|_| Response::new(SimBody::Left(Full::new(Bytes::new())))));
             }
             kind => {
@@ -543,18 +548,44 @@ async fn handle(
                     params: &params,
                     accept: accept.as_deref(),
                     body: &body,
-                    info: &info,
                 };
-                let mut reply = dispatch(&shared, &route, &ctx);
-                if let Some(FaultKind::AfterWrite(code)) = kind {
-                    reply = fault_status(code, &user, &route, &info);
+                if let (
+                    Route::Resource {
+                        res,
+                        namespace,
+                        name: None,
+                        sub: None,
+                    },
+                    Verb::Watch,
+                ) = (&route, info.verb)
+                {
+                    match watch_spec(*res, namespace.as_deref(), &ctx) {
+                        Ok(spec) => {
+                            record.status = 200;
+                            record_request(&shared, record, 0, 0, started.elapsed());
+                            let body = watch::start(shared.clone(), spec);
+                            return Ok(Response::builder()
+                                .header("Content-Type", "application/json")
+                                .header("Cache-Control", "no-cache, private")
+                                .body(SimBody::Right(http_body_util::Either::Right(body)))
+                                .unwrap_or_else(|_| {
+                                    Response::new(SimBody::Left(Full::new(Bytes::new())))
+                                }));
+                        }
+                        Err(reply) => reply,
+                    }
+                } else {
+                    let mut reply = dispatch(&shared, &route, &ctx);
+                    if let Some(FaultKind::AfterWrite(code)) = kind {
+                        reply = fault_status(code, &user, &route, &info);
+                    }
+                    if kind == Some(FaultKind::MalformedBody) {
+                        reply.status = 200;
+                        let half = reply.body.len() / 2;
+                        reply.body.truncate(half.max(1));
+                    }
+                    reply
                 }
-                if kind == Some(FaultKind::MalformedBody) {
-                    reply.status = 200;
-                    let half = reply.body.len() / 2;
-                    reply.body.truncate(half.max(1));
-                }
-                reply
             }
         };
         (reply, started)
@@ -715,9 +746,6 @@ fn dispatch(shared: &Arc<Shared>, route: &Route, ctx: &Ctx<'_>) -> Reply {
         } => {
             let ns = namespace.as_deref();
             match (ctx.method, name.as_deref(), sub.as_deref()) {
-                (&Method::GET, None, None) if ctx.info.verb == Verb::Watch => status::bad_request(
-                    "watch is not supported by ds-coverage-simulator; list instead",
-                ),
                 (&Method::GET, None, None) => list(shared, *res, ns, ctx),
                 (&Method::GET, Some(n), None | Some("status")) => get(shared, *res, ns, n, ctx),
                 (&Method::DELETE, Some(n), None) => delete(shared, *res, ns, n, ctx),
@@ -729,6 +757,59 @@ fn dispatch(shared: &Arc<Shared>, route: &Route, ctx: &Ctx<'_>) -> Reply {
             }
         }
     }
+}
+
+/// A watch request's parameters, checked as a list's are.
+fn watch_spec(res: usize, namespace: Option<&str>, ctx: &Ctx<'_>) -> Result<WatchSpec, Reply> {
+    let r = &RESOURCES[res];
+    let table = match negotiate(ctx.accept) {
+        None => return Err(status::not_acceptable(ctx.accept.unwrap_or(""))),
+        Some(Output::Json) => None,
+        Some(Output::Table(version)) => Some(version),
+        Some(Output::Partial(_)) => {
+            return Err(status::not_acceptable(ctx.accept.unwrap_or("")));
+        }
+    };
+    let labels = parse_label_selector(param(ctx.params, "labelSelector").unwrap_or(""))
+        .map_err(|e| status::bad_request(&e))?;
+    let fields = parse_field_selector(param(ctx.params, "fieldSelector").unwrap_or(""))
+        .map_err(|e| status::bad_request(&e))?;
+    if let Some(bad) = fields.0.iter().find(|f| {
+        !matches!(f.field.as_str(), "metadata.name" | "metadata.namespace")
+            && !r.fields.contains(&f.field.as_str())
+    }) {
+        return Err(status::bad_request(&format!(
+            "field label not supported: {}",
+            bad.field
+        )));
+    }
+    let from = watch::parse_from(param(ctx.params, "resourceVersion"))
+        .map_err(|e| status::bad_request(&e))?;
+    let timeout = match param(ctx.params, "timeoutSeconds").filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => match t.parse::<u64>() {
+            Ok(0) => None,
+            Ok(n) => Some(Duration::from_secs(n)),
+            Err(_) => {
+                return Err(status::bad_request(&format!(
+                    "timeoutSeconds: Invalid value: {t:?}"
+                )));
+            }
+        },
+    };
+    let include = IncludeObject::parse(param(ctx.params, "includeObject"))
+        .map_err(|e| status::bad_request(&e))?;
+    Ok(WatchSpec {
+        res,
+        namespace: namespace.map(str::to_string),
+        labels,
+        fields,
+        from,
+        bookmarks: matches!(param(ctx.params, "allowWatchBookmarks"), Some("true" | "1")),
+        timeout,
+        table,
+        include,
+    })
 }
 
 fn list(shared: &Shared, res: usize, namespace: Option<&str>, ctx: &Ctx<'_>) -> Reply {

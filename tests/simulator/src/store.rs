@@ -1,7 +1,7 @@
 //! The object store: every object serialised once (without `kind`/`apiVersion`, as list items are),
 //! plus the few fields selectors need. Lists are built by concatenating those bytes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 use std::time::Instant;
@@ -214,6 +214,31 @@ pub(crate) struct ListPage {
     pub cont: Option<String>,
 }
 
+/// What happened to an object, as a watch reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EventKind {
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// One entry of the event log (etcd's history, as the watch cache keeps it).
+#[derive(Debug)]
+pub(crate) struct Event {
+    /// The resourceVersion of the write.
+    pub rv: u64,
+    pub res: usize,
+    pub kind: EventKind,
+    /// The object after the write (for a delete: as deleted, at the delete's resourceVersion).
+    pub obj: Arc<Object>,
+    /// The object before the write (selectors decide from both whether a watcher sees the
+    /// change as an ADDED, MODIFIED or DELETED).
+    pub prev: Option<Arc<Object>>,
+}
+
+/// Events kept for watches; a watch from before the oldest kept one gets 410 Gone.
+const EVENTS_KEPT: usize = 20_000;
+
 /// All objects, by resource and key, and the cluster's resourceVersion counter.
 #[derive(Debug)]
 pub(crate) struct Store {
@@ -223,13 +248,46 @@ pub(crate) struct Store {
     /// Continue tokens below this resourceVersion are expired (etcd compaction).
     pub compacted_rv: u64,
     pub last_compaction: Instant,
+    /// Writes since the store was built, oldest first (at most [`EVENTS_KEPT`]).
+    pub events: VecDeque<Arc<Event>>,
+    /// Watches from a resourceVersion below this one are too old (events dropped from the log).
+    pub events_floor: u64,
+    /// Sends the resourceVersion after each change: open watches wait on it.
+    pub changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl Store {
     /// Bumps and returns the global resourceVersion.
     pub(crate) fn bump(&mut self) -> u64 {
         self.rv += 1;
+        self.changes.send_replace(self.rv);
         self.rv
+    }
+
+    fn record(&mut self, event: Event) {
+        if self.events.len() >= EVENTS_KEPT {
+            if let Some(old) = self.events.pop_front() {
+                self.events_floor = old.rv;
+            }
+        }
+        self.events.push_back(Arc::new(event));
+        self.changes.send_replace(self.rv);
+    }
+
+    /// Whether a watch may start after `rv`: not compacted away, and still in the event log.
+    pub(crate) fn too_old(&self, rv: u64) -> bool {
+        rv < self.compacted_rv || rv < self.events_floor
+    }
+
+    /// Events after `rv` of one resource, in order.
+    pub(crate) fn events_after(&self, res: usize, rv: u64) -> Vec<Arc<Event>> {
+        // The log is in resourceVersion order: skip what the watcher has seen.
+        let start = self.events.partition_point(|e| e.rv <= rv);
+        self.events
+            .range(start..)
+            .filter(|e| e.res == res)
+            .cloned()
+            .collect()
     }
 
     /// Expires every continue token issued so far.
@@ -264,14 +322,36 @@ impl Store {
         let rv = self.bump();
         v["metadata"]["resourceVersion"] = json!(rv.to_string());
         let obj = Arc::new(Object::from_value(res, v)?);
-        self.collections[res].insert(obj.key.clone(), obj.clone());
+        let prev = self.collections[res].insert(obj.key.clone(), obj.clone());
+        self.record(Event {
+            rv,
+            res,
+            kind: if prev.is_some() {
+                EventKind::Modified
+            } else {
+                EventKind::Added
+            },
+            obj: obj.clone(),
+            prev,
+        });
         Ok(obj)
     }
 
     pub(crate) fn remove(&mut self, res: usize, key: &str) -> Option<Arc<Object>> {
         let removed = self.collections[res].remove(key);
-        if removed.is_some() {
-            self.bump();
+        if let Some(old) = &removed {
+            let rv = self.bump();
+            // A DELETED event carries the object at the delete's resourceVersion.
+            let mut v = old.value();
+            v["metadata"]["resourceVersion"] = json!(rv.to_string());
+            let obj = Object::from_value(res, v).map_or_else(|_| old.clone(), Arc::new);
+            self.record(Event {
+                rv,
+                res,
+                kind: EventKind::Deleted,
+                obj,
+                prev: Some(old.clone()),
+            });
         }
         removed
     }
@@ -341,6 +421,9 @@ impl StoreBuilder {
                 rv: 0,
                 compacted_rv: 0,
                 last_compaction: Instant::now(),
+                events: VecDeque::new(),
+                events_floor: 0,
+                changes: tokio::sync::watch::channel(0).0,
             },
             namespaces: BTreeSet::from(["default".to_string()]),
             max_rv: 0,

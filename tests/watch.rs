@@ -1,0 +1,225 @@
+//! `--watch` against the simulated API server, the rollout scripted by the test one step at a
+//! time: not on a terminal, each pair whose state changed is one line — NDJSON with `-o json`,
+//! text otherwise — and the stream equals the expected transitions. No timing is asserted.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::Child;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::rollout::*;
+
+/// The plugin's stdout, line by line, read on a thread; killed on drop.
+struct Stream {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Stream {
+    fn open(live: &Live, args: &[&str]) -> Stream {
+        let mut child = live.spawn(args);
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Stream { child, lines: rx }
+    }
+
+    /// The next line; generous patience, only a bound on a hang.
+    fn next(&mut self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("a line from --watch")
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// (node, from, to) of one NDJSON line, after checking its shape.
+fn transition(line: &str) -> (String, Option<String>, Option<String>) {
+    let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["daemonSet", "from", "node", "reason", "time", "to"],
+        "{line}"
+    );
+    assert_eq!(v["daemonSet"], "monitoring/agent", "{line}");
+    assert!(
+        v["time"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .is_ok(),
+        "{line}"
+    );
+    let s = |k: &str| v[k].as_str().map(str::to_string);
+    (s("node").unwrap(), s("from"), s("to"))
+}
+
+fn t(node: &str, from: Option<&str>, to: Option<&str>) -> (String, Option<String>, Option<String>) {
+    (
+        node.to_string(),
+        from.map(str::to_string),
+        to.map(str::to_string),
+    )
+}
+
+#[test]
+fn the_ndjson_stream_of_a_scripted_rollout_is_its_transitions() {
+    let live = start("watch-ndjson");
+    let mut s = Stream::open(&live, &["--watch", "-o", "json"]);
+    // First, every pair as it is.
+    let first: Vec<_> = (0..3).map(|_| transition(&s.next())).collect();
+    assert_eq!(
+        first,
+        [
+            t("n1", None, Some("Ready")),
+            t("n2", None, Some("Ready/outdated")),
+            t("n3", None, Some("Missing")),
+        ]
+    );
+    // Then each step of the rollout, one at a time, as the line it causes.
+    live.sim
+        .apply(pod("agent-c", "n3", 2, Is::Creating))
+        .unwrap();
+    assert_eq!(
+        transition(&s.next()),
+        t("n3", Some("Missing"), Some("Pending"))
+    );
+    live.sim.apply(pod("agent-c", "n3", 2, Is::Ready)).unwrap();
+    assert_eq!(
+        transition(&s.next()),
+        t("n3", Some("Pending"), Some("Ready"))
+    );
+    assert!(live.sim.remove("pods", Some("monitoring"), "agent-b"));
+    assert_eq!(
+        transition(&s.next()),
+        t("n2", Some("Ready/outdated"), Some("Missing"))
+    );
+    live.sim.apply(pod("agent-b2", "n2", 2, Is::Ready)).unwrap();
+    assert_eq!(
+        transition(&s.next()),
+        t("n2", Some("Missing"), Some("Ready"))
+    );
+    // A node leaving takes its pair with it.
+    assert!(live.sim.remove("nodes", None, "n1"));
+    let gone = s.next();
+    assert_eq!(transition(&gone), t("n1", Some("Ready"), None));
+    // A change that moves no pair prints nothing: the next line is the next real change.
+    live.sim.apply(daemon_set(2)).unwrap();
+    live.sim
+        .apply(pod("agent-c", "n3", 2, Is::Waiting("ImagePullBackOff")))
+        .unwrap();
+    let line = s.next();
+    assert_eq!(transition(&line), t("n3", Some("Ready"), Some("Pending")));
+    let v: Value = serde_json::from_str(&line).unwrap();
+    assert!(
+        v["reason"].as_str().unwrap().contains("ImagePullBackOff"),
+        "{line}"
+    );
+}
+
+#[test]
+fn not_on_a_terminal_the_text_stream_is_one_line_per_change() {
+    let live = start("watch-text");
+    let mut s = Stream::open(&live, &["--watch"]);
+    let first: Vec<String> = (0..3).map(|_| s.next()).collect();
+    assert!(
+        first[2].contains("  monitoring/agent  n3  - -> Missing"),
+        "{first:?}"
+    );
+    live.sim.apply(pod("agent-c", "n3", 2, Is::Ready)).unwrap();
+    let line = s.next();
+    assert!(
+        line.contains("  monitoring/agent  n3  Missing -> Ready"),
+        "{line}"
+    );
+    assert!(!line.contains('\x1b'), "{line:?}");
+}
+
+#[test]
+fn watch_is_a_usage_error_with_the_gate_files_or_a_format_that_cannot_stream() {
+    let live = start("watch-usage");
+    let cluster = live.dir.join("cluster.json");
+    let list = serde_json::json!({"kind": "List", "apiVersion": "v1", "items": mid_rollout()});
+    std::fs::write(&cluster, list.to_string()).unwrap();
+    for (args, says) in [
+        (vec!["--watch", "--check"], "--check --wait"),
+        (
+            vec!["--watch", "-f", cluster.to_str().unwrap()],
+            "--from-file",
+        ),
+        (vec!["--watch", "-o", "yaml"], "--watch supports"),
+        (
+            vec!["--watch", "--as-of", "2026-11-20T12:00:00Z"],
+            "--as-of",
+        ),
+    ] {
+        let out = live.run(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+/// script(1) (util-linux, `bsdutils` on Debian; .ci/run installs it) gives the binary a
+/// terminal: without it these fail, never pass unrun. `timeout -s INT` is the Ctrl-C.
+fn under_a_terminal(command: &str) -> String {
+    let o = std::process::Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .env("HOME", "/nonexistent")
+        .output()
+        .expect("script(1) is required on PATH (.ci/run installs bsdutils)");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn on_a_terminal_the_report_is_redrawn_in_place_until_ctrl_c() {
+    let live = start("watch-tty");
+    let screen = under_a_terminal(&format!(
+        "timeout -s INT 3 {} --watch --kubeconfig {}",
+        env!("CARGO_BIN_EXE_kubectl-ds_coverage"),
+        live.kubeconfig
+    ));
+    // Home and clear, then the table with its DaemonSet, then when it last changed.
+    let drawn = screen
+        .find("\x1b[H\x1b[2J")
+        .unwrap_or_else(|| panic!("{screen:?}"));
+    let rest = &screen[drawn..];
+    assert!(rest.contains("agent"), "{screen:?}");
+    assert!(rest.contains("last change: "), "{screen:?}");
+    // No alternate screen or raw mode to restore: none is ever entered.
+    assert!(!screen.contains("\x1b[?1049h"), "{screen:?}");
+}
+
+#[test]
+fn on_a_terminal_wait_progress_is_redrawn_in_place() {
+    let live = start("wait-tty");
+    let screen = under_a_terminal(&format!(
+        "{} --check --wait 2s --kubeconfig {} >/dev/null",
+        env!("CARGO_BIN_EXE_kubectl-ds_coverage"),
+        live.kubeconfig
+    ));
+    assert!(
+        screen.contains("\r\x1b[2Kwaiting (") && screen.contains("monitoring/agent 2/3 available"),
+        "{screen:?}"
+    );
+    assert!(screen.contains("timed out after 2s"), "{screen:?}");
+}
