@@ -15,6 +15,7 @@ pub mod error;
 pub mod explain;
 pub mod fix;
 pub mod gate;
+pub mod interned;
 pub mod model;
 pub mod quantity;
 pub mod reason;

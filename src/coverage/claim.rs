@@ -31,7 +31,7 @@ pub(super) fn claim_pods<'a>(
 ) -> Vec<Claimed<'a>> {
     let id = format!("{}/{}", ds.namespace(), ds.name());
     let orphan = |p: &Pod, action: OrphanAction, reason: &str| OrphanReport {
-        namespace: p.metadata.namespace.clone(),
+        namespace: p.metadata.namespace.to_string(),
         name: p.name().to_string(),
         node: target_node_name(p).ok().map(str::to_string),
         daemon_set: id.clone(),
