@@ -16,6 +16,7 @@ pub mod explain;
 pub mod fix;
 pub mod follow;
 pub mod gate;
+pub mod interned;
 pub mod model;
 pub mod quantity;
 pub mod reason;
@@ -94,6 +95,16 @@ pub fn run(
     }
     if let Some(request) = explain {
         return run_explain(&request, config, &audit, snapshot, live, out);
+    }
+    if config.gate.is_none()
+        && matches!(config.render.format, cli::Format::Json | cli::Format::Yaml)
+    {
+        // Without a gate nothing reads the whole report: each DaemonSet's pairs are produced
+        // as they are written (`coverage::Streamed`).
+        let streamed = coverage::compute_streamed(&snapshot, &audit)
+            .map_err(|e| Error::NotFound(e.to_string()))?;
+        render::serialized(&streamed, config.render.format, out)?;
+        return Ok(Exit::Ok);
     }
     let report =
         coverage::compute(&snapshot, &audit).map_err(|e| Error::NotFound(e.to_string()))?;

@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
+
+pub use crate::interned::Interned;
 use serde::{Deserialize, Deserializer};
 
 /// Deserialize `null` as the type's default (the API and some dumps write `null` for "unset").
@@ -30,7 +32,7 @@ pub struct ObjectMeta {
     #[serde(deserialize_with = "nullable")]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
-    pub namespace: String,
+    pub namespace: Interned,
     #[serde(deserialize_with = "nullable")]
     pub uid: String,
     #[serde(deserialize_with = "nullable")]
@@ -57,13 +59,13 @@ impl ObjectMeta {
 #[serde(rename_all = "camelCase", default)]
 pub struct OwnerReference {
     #[serde(deserialize_with = "nullable")]
-    pub api_version: String,
+    pub api_version: Interned,
     #[serde(deserialize_with = "nullable")]
-    pub kind: String,
+    pub kind: Interned,
     #[serde(deserialize_with = "nullable")]
-    pub name: String,
+    pub name: Interned,
     #[serde(deserialize_with = "nullable")]
-    pub uid: String,
+    pub uid: Interned,
     #[serde(deserialize_with = "nullable")]
     pub controller: bool,
 }
@@ -321,7 +323,7 @@ impl<'de> Deserialize<'de> for Quantity {
 #[serde(rename_all = "camelCase", default)]
 pub struct Container {
     #[serde(deserialize_with = "nullable")]
-    pub name: String,
+    pub name: Interned,
     #[serde(deserialize_with = "nullable")]
     pub image: String,
     #[serde(deserialize_with = "nullable")]
@@ -333,7 +335,7 @@ pub struct Container {
 #[serde(rename_all = "camelCase", default)]
 pub struct PodSpec {
     #[serde(deserialize_with = "nullable")]
-    pub node_name: String,
+    pub node_name: Interned,
     #[serde(deserialize_with = "nullable")]
     pub node_selector: Labels,
     pub affinity: Option<Affinity>,
@@ -346,7 +348,7 @@ pub struct PodSpec {
     #[serde(deserialize_with = "nullable")]
     pub init_containers: Vec<Container>,
     #[serde(deserialize_with = "nullable")]
-    pub priority_class_name: String,
+    pub priority_class_name: Interned,
 }
 
 impl PodSpec {
@@ -426,9 +428,9 @@ pub struct NodeStatus {
 #[serde(rename_all = "camelCase", default)]
 pub struct Condition {
     #[serde(rename = "type", deserialize_with = "nullable")]
-    pub type_: String,
+    pub type_: Interned,
     #[serde(deserialize_with = "nullable")]
-    pub status: String,
+    pub status: Interned,
     #[serde(deserialize_with = "nullable")]
     pub reason: String,
     #[serde(deserialize_with = "nullable")]
@@ -476,7 +478,7 @@ pub struct Pod {
 #[serde(rename_all = "camelCase", default)]
 pub struct PodStatus {
     #[serde(deserialize_with = "nullable")]
-    pub phase: String,
+    pub phase: Interned,
     #[serde(deserialize_with = "nullable")]
     pub reason: String,
     #[serde(deserialize_with = "nullable")]
@@ -493,7 +495,7 @@ pub struct PodStatus {
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerStatus {
     #[serde(deserialize_with = "nullable")]
-    pub name: String,
+    pub name: Interned,
     #[serde(deserialize_with = "nullable")]
     pub ready: bool,
     #[serde(deserialize_with = "nullable")]
@@ -587,8 +589,8 @@ impl Pod {
 /// labels, ownerReferences, deletionTimestamp, nodeName, phase).
 mod slim {
     use super::{
-        Affinity, Condition, ContainerStatus, Labels, OwnerReference, ResourceRequirements,
-        Timestamp, nullable,
+        Affinity, Condition, ContainerStatus, Interned, Labels, OwnerReference,
+        ResourceRequirements, Timestamp, nullable,
     };
     use serde::Deserialize;
 
@@ -608,7 +610,7 @@ mod slim {
         #[serde(deserialize_with = "nullable")]
         name: String,
         #[serde(deserialize_with = "nullable")]
-        namespace: String,
+        namespace: Interned,
         #[serde(deserialize_with = "nullable")]
         uid: String,
         #[serde(deserialize_with = "nullable")]
@@ -659,21 +661,21 @@ mod slim {
     #[serde(rename_all = "camelCase", default)]
     struct Spec {
         #[serde(deserialize_with = "nullable")]
-        node_name: String,
+        node_name: Interned,
         affinity: Option<Affinity>,
         #[serde(deserialize_with = "nullable")]
         containers: Vec<Container>,
         #[serde(deserialize_with = "nullable")]
         init_containers: Vec<Container>,
         #[serde(deserialize_with = "nullable")]
-        priority_class_name: String,
+        priority_class_name: Interned,
     }
 
     #[derive(Default, Deserialize)]
     #[serde(rename_all = "camelCase", default)]
     struct Container {
         #[serde(deserialize_with = "nullable")]
-        name: String,
+        name: Interned,
         #[serde(deserialize_with = "nullable")]
         resources: ResourceRequirements,
     }
@@ -682,7 +684,7 @@ mod slim {
     #[serde(rename_all = "camelCase", default)]
     struct Status {
         #[serde(deserialize_with = "nullable")]
-        phase: String,
+        phase: Interned,
         #[serde(deserialize_with = "nullable")]
         reason: String,
         #[serde(deserialize_with = "nullable")]

@@ -111,7 +111,7 @@ impl Snapshot {
     pub fn apply_manifests(&mut self, manifests: Vec<DaemonSet>, default_namespace: &str) {
         for mut m in manifests {
             if m.metadata.namespace.is_empty() {
-                m.metadata.namespace = default_namespace.to_string();
+                m.metadata.namespace = default_namespace.into();
             }
             m.from_manifest = true;
             m.status = None;

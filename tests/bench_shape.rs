@@ -9,7 +9,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use ds_coverage_simulator::generator::{
-    ClusterSpec, ObjectClass, Shape, generate_each, generate_serialized, generate_with_expectations,
+    ClusterSpec, ObjectClass, Shape, StaticFault, add_kubeadm_static_pods, generate_each,
+    generate_serialized, generate_with_expectations,
 };
 use ds_coverage_simulator::{SimOptions, Simulator, client};
 use serde_json::Value;
@@ -258,6 +259,74 @@ fn a_report_computed_on_several_threads_is_the_generators_intent() {
     assert_eq!(pairs, wanted);
     let missing: usize = report.nodes.iter().map(|n| n.missing.len()).sum();
     assert_eq!(missing, report.summary.counts.missing);
+}
+
+/// `-o json|yaml` without a gate writes the report as it is produced (`coverage::Streamed`,
+/// each DaemonSet audited again while written): byte for byte the report `compute` builds
+/// whole, on one thread (few pairs) and on several (500 nodes × 40), with and without
+/// `--include-ineligible` and `--node-selector`, and with `--static-pods` (kubeadm's mirror pods,
+/// one missing).
+#[test]
+fn the_report_written_as_produced_is_the_whole_report() {
+    for (nodes, drift) in [(12, 0.3), (500, 0.1)] {
+        let spec = ClusterSpec {
+            seed: 5,
+            nodes,
+            daemon_sets: 40,
+            ordinary_pods_per_node: 1,
+            drift,
+            daemon_pod_padding: false,
+        };
+        let (mut cluster, _) = generate_with_expectations(&spec);
+        add_kubeadm_static_pods(&mut cluster, &[("etcd", 0, StaticFault::Absent)]);
+        let mut snap = ds_coverage::snapshot::Snapshot::new(ds_coverage::report::Source::File {
+            paths: vec!["generated".into()],
+        });
+        ds_coverage::source::file::load_text("generated", &cluster.to_json(), &mut snap).unwrap();
+        let mut narrowed = ds_coverage::coverage::Options::new(AS_OF.parse().unwrap());
+        narrowed.include_ineligible = true;
+        narrowed.node_selector = Some(
+            ds_coverage::eligibility::labels::Selector::parse("kubernetes.io/arch=amd64").unwrap(),
+        );
+        let mut statics = ds_coverage::coverage::Options::new(AS_OF.parse().unwrap());
+        statics.static_pods = Some(Default::default());
+        for opts in [
+            ds_coverage::coverage::Options::new(AS_OF.parse().unwrap()),
+            narrowed,
+            statics,
+        ] {
+            let whole = ds_coverage::coverage::compute(&snap, &opts).unwrap();
+            assert_eq!(
+                whole.static_pods.as_ref().map(|f| f.len()),
+                opts.static_pods.as_ref().map(|_| 4),
+                "kubeadm's four static-pod families, only when asked"
+            );
+            let streamed = ds_coverage::coverage::compute_streamed(&snap, &opts).unwrap();
+            assert!(
+                streamed
+                    .skeleton()
+                    .daemon_sets
+                    .iter()
+                    .all(|d| d.nodes.is_empty()),
+                "the pairs are not held before they are written"
+            );
+            assert!(whole.daemon_sets.iter().any(|d| !d.nodes.is_empty()));
+            for format in [
+                ds_coverage::cli::Format::Json,
+                ds_coverage::cli::Format::Yaml,
+            ] {
+                let mut a = Vec::new();
+                let mut b = Vec::new();
+                ds_coverage::render::serialized(&whole, format, &mut a).unwrap();
+                ds_coverage::render::serialized(&streamed, format, &mut b).unwrap();
+                assert!(a.len() > 10_000, "{nodes} nodes: {} bytes", a.len());
+                assert!(
+                    a == b,
+                    "{nodes} nodes, {format:?}: the streamed report differs from the whole one"
+                );
+            }
+        }
+    }
 }
 
 /// Not a test: the compute step's cost at two sizes, to show it is linear in

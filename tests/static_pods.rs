@@ -128,7 +128,7 @@ fn a_mirror_pod_owned_by_its_node_is_neither_claimed_nor_an_orphan() {
             api_version: "v1".into(),
             kind: "Node".into(),
             name: "kind-control-plane".into(),
-            uid: node_uid.clone(),
+            uid: node_uid.as_str().into(),
             controller: true,
         }];
     }

@@ -470,7 +470,7 @@ fn pod_report(c: &Claimed, duplicate: bool) -> PodReport {
         phase: if p.status.phase.is_empty() {
             "Unknown".into()
         } else {
-            p.status.phase.clone()
+            p.status.phase.to_string()
         },
         ready: p.is_ready(),
         restarts: p.restarts(),

@@ -33,7 +33,7 @@ pub(super) fn contested_orphans(
     for (ds, sel) in adopters {
         for p in adoptable(ds, sel, index) {
             matched
-                .entry((p.metadata.namespace.clone(), p.name().to_string()))
+                .entry((p.metadata.namespace.to_string(), p.name().to_string()))
                 .or_default()
                 .push(format!("{}/{}", ds.namespace(), ds.name()));
         }
@@ -78,7 +78,7 @@ pub(super) fn claim_pods<'a>(
 ) -> Vec<Claimed<'a>> {
     let id = format!("{}/{}", ds.namespace(), ds.name());
     let orphan = |p: &Pod, action: OrphanAction, reason: &str| OrphanReport {
-        namespace: p.metadata.namespace.clone(),
+        namespace: p.metadata.namespace.to_string(),
         name: p.name().to_string(),
         node: target_node_name(p).ok().map(str::to_string),
         daemon_set: id.clone(),
@@ -114,7 +114,7 @@ pub(super) fn claim_pods<'a>(
     }
     if !selects_all && !deleting {
         for p in adoptable(ds, sel, index) {
-            let key = || (p.metadata.namespace.clone(), p.name().to_string());
+            let key = || (p.metadata.namespace.to_string(), p.name().to_string());
             if let Some(rivals) = (!contested.is_empty())
                 .then(|| contested.get(&key()))
                 .flatten()

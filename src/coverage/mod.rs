@@ -77,61 +77,174 @@ pub struct NotFound {
 }
 
 pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
-    let mut nodes: Vec<&Node> = snap
-        .nodes
-        .iter()
-        .filter(|n| {
-            opts.node_selector
-                .as_ref()
-                .is_none_or(|s| s.matches(&n.metadata.labels))
-        })
-        .collect();
-    nodes.sort_by(|a, b| a.name().cmp(b.name()));
-    let known_nodes: HashSet<&str> = snap.nodes.iter().map(|n| n.name()).collect();
+    let inputs = Inputs::new(snap, opts)?;
+    Ok(assemble(snap, opts, &inputs, true))
+}
 
-    let daemon_sets = select_daemon_sets(snap, opts)?;
-    let index = PodIndex::new(&snap.pods);
-    // Every DaemonSet that adopts competes for orphans, audited or not.
-    let adopters: Vec<(&DaemonSet, Selector)> = snap
-        .daemon_sets
-        .iter()
-        .filter(|d| d.metadata.deletion_timestamp.is_none() && !d.selector().is_empty())
-        .filter_map(|d| {
-            Selector::from_label_selector(&d.selector())
-                .ok()
-                .map(|s| (d, s))
+/// The report for `-o json|yaml` without a gate, produced as it is serialized: the summary,
+/// nodes, orphans and warnings are computed first with each DaemonSet's per-pair records
+/// (`nodes`, `exclusions`) dropped as soon as they are counted, then each DaemonSet is audited
+/// again while it is written and dropped once written. Serializes exactly as [`compute`]'s
+/// report does; the audit of a DaemonSet is a pure function of the snapshot, so both passes
+/// agree.
+pub struct Streamed<'a> {
+    inputs: Inputs<'a>,
+    /// The report, each DaemonSet's `nodes` and `exclusions` left empty.
+    skeleton: Report,
+}
+
+pub fn compute_streamed<'a>(
+    snap: &'a Snapshot,
+    opts: &'a Options,
+) -> Result<Streamed<'a>, NotFound> {
+    let inputs = Inputs::new(snap, opts)?;
+    let skeleton = assemble(snap, opts, &inputs, false);
+    Ok(Streamed { inputs, skeleton })
+}
+
+impl Streamed<'_> {
+    /// The report without per-pair records (counts, statuses, nodes, orphans, warnings).
+    pub fn skeleton(&self) -> &Report {
+        &self.skeleton
+    }
+}
+
+impl serde::Serialize for Streamed<'_> {
+    /// Field for field as `Report` derives it (`tests/stream.rs` compares the two outputs).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let r = &self.skeleton;
+        let mut out = s.serialize_struct("Report", 11)?;
+        out.serialize_field("schemaVersion", &r.schema_version)?;
+        out.serialize_field("kind", &r.kind)?;
+        out.serialize_field("generatedAt", &r.generated_at)?;
+        out.serialize_field("source", &r.source)?;
+        out.serialize_field("summary", &r.summary)?;
+        out.serialize_field("daemonSets", &Produced(&self.inputs))?;
+        out.serialize_field("nodes", &r.nodes)?;
+        out.serialize_field("orphans", &r.orphans)?;
+        out.serialize_field("warnings", &r.warnings)?;
+        match &r.gate {
+            Some(g) => out.serialize_field("gate", g)?,
+            None => out.skip_field("gate")?,
+        }
+        match &r.static_pods {
+            Some(f) => out.serialize_field("staticPods", f)?,
+            None => out.skip_field("staticPods")?,
+        }
+        out.end()
+    }
+}
+
+/// The DaemonSet reports, audited a few at a time (one per thread) as the sequence is written.
+struct Produced<'i, 'a>(&'i Inputs<'a>);
+
+impl serde::Serialize for Produced<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let inputs = self.0;
+        let ctx = inputs.ctx();
+        let threads = audit_threads(&ctx, &inputs.daemon_sets);
+        s.collect_seq(
+            inputs
+                .daemon_sets
+                .chunks(threads.max(1))
+                .flat_map(|part| audit_all(&ctx, part, &inputs.index, true, threads))
+                .map(|done| done.report),
+        )
+    }
+}
+
+/// What every pass of the audit reads, built once from the snapshot.
+struct Inputs<'a> {
+    nodes: Vec<&'a Node>,
+    known_nodes: HashSet<&'a str>,
+    daemon_sets: Vec<&'a DaemonSet>,
+    index: PodIndex<'a>,
+    /// Orphans more than one DaemonSet would adopt (claimed by none).
+    contested: claim::Contested,
+    snap: &'a Snapshot,
+    opts: &'a Options,
+}
+
+impl<'a> Inputs<'a> {
+    fn new(snap: &'a Snapshot, opts: &'a Options) -> Result<Inputs<'a>, NotFound> {
+        let mut nodes: Vec<&Node> = snap
+            .nodes
+            .iter()
+            .filter(|n| {
+                opts.node_selector
+                    .as_ref()
+                    .is_none_or(|s| s.matches(&n.metadata.labels))
+            })
+            .collect();
+        nodes.sort_by(|a, b| a.name().cmp(b.name()));
+        let known_nodes: HashSet<&str> = snap.nodes.iter().map(|n| n.name()).collect();
+        let daemon_sets = select_daemon_sets(snap, opts)?;
+        let index = PodIndex::new(&snap.pods);
+        // Every DaemonSet that adopts competes for orphans, audited or not.
+        let adopters: Vec<(&DaemonSet, Selector)> = snap
+            .daemon_sets
+            .iter()
+            .filter(|d| d.metadata.deletion_timestamp.is_none() && !d.selector().is_empty())
+            .filter_map(|d| {
+                Selector::from_label_selector(&d.selector())
+                    .ok()
+                    .map(|s| (d, s))
+            })
+            .collect();
+        let contested = claim::contested_orphans(&adopters, &index);
+        Ok(Inputs {
+            nodes,
+            known_nodes,
+            daemon_sets,
+            index,
+            contested,
+            snap,
+            opts,
         })
-        .collect();
-    let contested = claim::contested_orphans(&adopters, &index);
-    let ctx = Ctx {
-        contested: &contested,
-        opts,
-        nodes: &nodes,
-        known_nodes: &known_nodes,
-        nodes_complete: snap.nodes_complete,
-        nodes_restricted: opts.node_selector.is_some(),
-        revisions: &snap.revisions,
-        unreadable_pods: &snap.unreadable_pods,
-        unreadable_revisions: &snap.unreadable_revisions,
-    };
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            opts: self.opts,
+            nodes: &self.nodes,
+            known_nodes: &self.known_nodes,
+            nodes_complete: self.snap.nodes_complete,
+            nodes_restricted: self.opts.node_selector.is_some(),
+            revisions: &self.snap.revisions,
+            unreadable_pods: &self.snap.unreadable_pods,
+            unreadable_revisions: &self.snap.unreadable_revisions,
+            contested: &self.contested,
+        }
+    }
+}
+
+/// The report; with `keep_pairs` false each DaemonSet's `nodes` and `exclusions` are dropped
+/// once counted (see [`Streamed`]).
+fn assemble(snap: &Snapshot, opts: &Options, inputs: &Inputs, keep_pairs: bool) -> Report {
+    let nodes = &inputs.nodes;
+    let daemon_sets = &inputs.daemon_sets;
+    let index = &inputs.index;
+    let ctx = inputs.ctx();
 
     let mut reports = Vec::with_capacity(daemon_sets.len());
     let mut orphans = Vec::new();
     let mut per_node: HashMap<&str, (Vec<String>, Vec<String>)> = HashMap::new();
-    for (r, mut own_orphans) in audit_all(&ctx, &daemon_sets, &index) {
-        orphans.append(&mut own_orphans);
+    for mut done in audit_all(
+        &ctx,
+        daemon_sets,
+        index,
+        keep_pairs,
+        audit_threads(&ctx, daemon_sets),
+    ) {
+        orphans.append(&mut done.orphans);
+        let r = done.report;
         let id = format!("{}/{}", r.namespace, r.name);
-        for pair in &r.nodes {
-            match pair.state {
-                State::Missing => {
-                    let entry = per_node.entry(nodes_key(&nodes, &pair.node)).or_default();
-                    entry.0.push(id.clone());
-                }
-                State::Misscheduled => {
-                    let entry = per_node.entry(nodes_key(&nodes, &pair.node)).or_default();
-                    entry.1.push(id.clone());
-                }
-                _ => {}
+        for (node, state) in &done.marks {
+            let entry = per_node.entry(nodes_key(nodes, node)).or_default();
+            match state {
+                State::Missing => entry.0.push(id.clone()),
+                _ => entry.1.push(id.clone()),
             }
         }
         reports.push(r);
@@ -202,7 +315,7 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
     }
     orphans.sort_by(|a: &OrphanReport, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
 
-    Ok(Report {
+    Report {
         schema_version: crate::report::SCHEMA_VERSION,
         kind: crate::report::KIND.to_string(),
         generated_at: opts.now,
@@ -222,34 +335,68 @@ pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
         static_pods: opts
             .static_pods
             .as_ref()
-            .map(|s| statics::audit(&snap.pods, &nodes, &snap.nodes, s)),
-    })
+            .map(|s| statics::audit(&snap.pods, nodes, &snap.nodes, s)),
+    }
+}
+
+/// One DaemonSet audited: its report, the orphans it found, and its Missing and Misscheduled
+/// pairs by node name (for the node reports).
+struct Audited {
+    report: DaemonSetReport,
+    orphans: Vec<OrphanReport>,
+    marks: Vec<(String, State)>,
+}
+
+/// How many threads audit `daemon_sets`: below some thousands of pairs a thread costs more than
+/// it saves.
+fn audit_threads(ctx: &Ctx, daemon_sets: &[&DaemonSet]) -> usize {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4)
+        .min(daemon_sets.len());
+    if threads < 2 || daemon_sets.len() * ctx.nodes.len() < 20_000 {
+        1
+    } else {
+        threads
+    }
 }
 
 /// Audits every DaemonSet, in order. Each is audited on its own, so on a large cluster they are
 /// spread over the cores (compute runs after the fetch, when they are free): thread `t` of `n`
 /// takes DaemonSets `t`, `t + n`, … (costs differ: some run on few nodes), and the results are
-/// put back in order, so the report is the same however many threads ran.
+/// put back in order, so the report is the same however many threads ran. Without `keep_pairs`
+/// each report's `nodes` and `exclusions` are dropped on its thread once its marks are taken.
 fn audit_all(
     ctx: &Ctx,
     daemon_sets: &[&DaemonSet],
     index: &PodIndex,
-) -> Vec<(DaemonSetReport, Vec<OrphanReport>)> {
+    keep_pairs: bool,
+    threads: usize,
+) -> Vec<Audited> {
     let one = |ds: &DaemonSet| {
         let mut orphans = Vec::new();
-        let report = audit::audit_daemon_set(ctx, ds, index, &mut orphans);
-        (report, orphans)
+        let mut report = audit::audit_daemon_set(ctx, ds, index, &mut orphans);
+        let marks = report
+            .nodes
+            .iter()
+            .filter(|p| matches!(p.state, State::Missing | State::Misscheduled))
+            .map(|p| (p.node.clone(), p.state))
+            .collect();
+        if !keep_pairs {
+            report.nodes = Vec::new();
+            report.exclusions = Vec::new();
+        }
+        Audited {
+            report,
+            orphans,
+            marks,
+        }
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(4)
-        .min(daemon_sets.len());
-    // Below some thousands of pairs a thread costs more than it saves.
-    if threads < 2 || daemon_sets.len() * ctx.nodes.len() < 20_000 {
+    let threads = threads.min(daemon_sets.len());
+    if threads < 2 {
         return daemon_sets.iter().map(|ds| one(ds)).collect();
     }
-    let mut slots: Vec<Option<(DaemonSetReport, Vec<OrphanReport>)>> =
-        daemon_sets.iter().map(|_| None).collect();
+    let mut slots: Vec<Option<Audited>> = daemon_sets.iter().map(|_| None).collect();
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|t| {

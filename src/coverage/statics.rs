@@ -237,7 +237,7 @@ fn pod_report(p: &Pod) -> PodReport {
         phase: if p.status.phase.is_empty() {
             "Unknown".into()
         } else {
-            p.status.phase.clone()
+            p.status.phase.to_string()
         },
         ready: p.is_ready(),
         restarts: p.restarts(),

@@ -49,7 +49,7 @@ impl Placement {
         let template_tolerations = tolerations.len();
         tolerations.extend(taints::default_tolerations(spec.host_network));
         Placement {
-            node_name: spec.node_name.clone(),
+            node_name: spec.node_name.to_string(),
             node_selector: spec.node_selector.clone(),
             required: spec.required_node_affinity().map(RequiredAffinity::compile),
             tolerations,

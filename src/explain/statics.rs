@@ -162,8 +162,8 @@ pub fn explain_static(
             .conditions
             .iter()
             .map(|c| NodeCondition {
-                type_: c.type_.clone(),
-                status: c.status.clone(),
+                type_: c.type_.to_string(),
+                status: c.status.to_string(),
                 reason: c.reason.clone(),
                 message: c.message.trim().to_string(),
             })

@@ -16,14 +16,7 @@ use crate::report::Report;
 
 pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std::io::Result<()> {
     match opts.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, report)?;
-            writeln!(out)
-        }
-        Format::Yaml => {
-            let text = serde_saphyr::to_string(report).map_err(std::io::Error::other)?;
-            out.write_all(text.as_bytes())
-        }
+        Format::Json | Format::Yaml => serialized(report, opts.format, out),
         Format::Table | Format::Wide => {
             table::render(report, opts, opts.format == Format::Wide, out)?;
             statics::write_table(report, opts, out)
@@ -47,5 +40,23 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
                 None => junit::render(report, &gate, out),
             }
         }
+    }
+}
+
+/// `-o json` or `-o yaml` of a report, or of [`crate::coverage::Streamed`], written as it is
+/// serialized (never built whole as text first).
+pub fn serialized<T: serde::Serialize>(
+    report: &T,
+    format: Format,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if format == Format::Yaml {
+        serde_saphyr::to_io_writer(&mut &mut *out, report).map_err(|e| match e {
+            serde_saphyr::SerializeError::IO { error } => error,
+            other => std::io::Error::other(other),
+        })
+    } else {
+        serde_json::to_writer_pretty(&mut *out, report)?;
+        writeln!(out)
     }
 }

@@ -9,7 +9,7 @@ impl PlacementSummary {
     pub fn of(ds: &DaemonSet) -> PlacementSummary {
         let spec = &ds.spec.template.spec;
         PlacementSummary {
-            node_name: (!spec.node_name.is_empty()).then(|| spec.node_name.clone()),
+            node_name: (!spec.node_name.is_empty()).then(|| spec.node_name.to_string()),
             node_selector: spec.node_selector.clone(),
             required_node_affinity: spec.required_node_affinity().map(|r| {
                 r.node_selector_terms

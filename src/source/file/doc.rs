@@ -13,7 +13,9 @@ use serde_json::{Map, Value};
 use super::pyclient;
 use crate::model::{ControllerRevision, DaemonSet, Node, Pod};
 
-/// One object of a document, decoded.
+/// One object of a document, decoded. Unboxed: the items are mostly pods, each moved once into
+/// the snapshot.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Item {
     Node(Node),
     Pod(Pod),
