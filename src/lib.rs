@@ -162,8 +162,13 @@ pub fn report_schema() -> String {
 
 /// The JSON Schema of `explain -o json`, generated from the Rust types.
 pub fn explain_schema() -> String {
-    let mut schema = schemars::SchemaGenerator::default().into_root_schema_for::<ExplainOutput>();
-    schema.insert("title".into(), "DaemonSetCoverageExplanation".into());
+    schema_titled::<ExplainOutput>("DaemonSetCoverageExplanation")
+}
+
+/// The JSON Schema of `T` (an untagged choice of outputs) under `title`.
+fn schema_titled<T: schemars::JsonSchema>(title: &str) -> String {
+    let mut schema = schemars::SchemaGenerator::default().into_root_schema_for::<T>();
+    schema.insert("title".into(), title.into());
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 
@@ -180,9 +185,7 @@ enum ExplainOutput {
 /// The JSON Schema of `fix -o json`: the plan (`DaemonSetFixPlan`, also what `--plan-file`
 /// reads) or, once it acted or with `--dry-run`, the result (`DaemonSetFixResult`).
 pub fn plan_schema() -> String {
-    let mut schema = schemars::SchemaGenerator::default().into_root_schema_for::<FixOutput>();
-    schema.insert("title".into(), "DaemonSetFixOutput".into());
-    serde_json::to_string_pretty(&schema).unwrap_or_default()
+    schema_titled::<FixOutput>("DaemonSetFixOutput")
 }
 
 /// `fix -o json`: the plan (`DaemonSetFixPlan`), or the result once it acted or with --dry-run

@@ -462,21 +462,11 @@ fn group_exclusions(exclusions: BTreeMap<(Rule, String), Vec<String>>) -> Vec<Ex
 
 /// A daemon pod as the report shows it.
 fn pod_report(c: &Claimed, duplicate: bool) -> PodReport {
-    let p = c.pod;
-    PodReport {
-        duplicate,
-        name: p.name().to_string(),
-        uid: p.metadata.uid.clone(),
-        phase: if p.status.phase.is_empty() {
-            "Unknown".into()
-        } else {
-            p.status.phase.to_string()
-        },
-        ready: p.is_ready(),
-        restarts: p.restarts(),
-        revision: p.metadata.labels.get("controller-revision-hash").cloned(),
-        created_at: p.metadata.creation_timestamp,
-        terminating: p.is_terminating(),
-        claim: c.claim,
-    }
+    let revision = c
+        .pod
+        .metadata
+        .labels
+        .get("controller-revision-hash")
+        .cloned();
+    super::pod_report(c.pod, c.claim, duplicate, revision)
 }

@@ -513,3 +513,28 @@ impl<'a> PodIndex<'a> {
         }
     }
 }
+
+/// A pod as the report shows it (a DaemonSet's, or a static pod's mirror pod).
+fn pod_report(
+    p: &Pod,
+    claim: crate::report::Claim,
+    duplicate: bool,
+    revision: Option<String>,
+) -> crate::report::PodReport {
+    crate::report::PodReport {
+        duplicate,
+        name: p.name().to_string(),
+        uid: p.metadata.uid.clone(),
+        phase: if p.status.phase.is_empty() {
+            "Unknown".into()
+        } else {
+            p.status.phase.to_string()
+        },
+        ready: p.is_ready(),
+        restarts: p.restarts(),
+        revision,
+        created_at: p.metadata.creation_timestamp,
+        terminating: p.is_terminating(),
+        claim,
+    }
+}

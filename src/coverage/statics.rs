@@ -180,7 +180,10 @@ pub(super) fn audit(
                             },
                         ));
                     }
-                    let reports = pods.iter().map(|p| pod_report(p)).collect();
+                    let reports = pods
+                        .iter()
+                        .map(|p| super::pod_report(p, Claim::Mirror, false, None))
+                        .collect();
                     pair(node.name(), state, want, reasons, reports)
                 }
             };
@@ -226,25 +229,6 @@ fn pair(
         pods,
         unscheduled: None,
         surge_creates: false,
-    }
-}
-
-fn pod_report(p: &Pod) -> PodReport {
-    PodReport {
-        duplicate: false,
-        name: p.name().to_string(),
-        uid: p.metadata.uid.clone(),
-        phase: if p.status.phase.is_empty() {
-            "Unknown".into()
-        } else {
-            p.status.phase.to_string()
-        },
-        ready: p.is_ready(),
-        restarts: p.restarts(),
-        revision: None,
-        created_at: p.metadata.creation_timestamp,
-        terminating: p.is_terminating(),
-        claim: Claim::Mirror,
     }
 }
 
