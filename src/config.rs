@@ -30,6 +30,8 @@ pub struct Env {
     /// Columns of the terminal standard output is, else the `COLUMNS` variable; `None` when
     /// neither says (then [`DEFAULT_WIDTH`]).
     pub width: Option<usize>,
+    /// The same for standard error (the gate's verdict): its terminal's columns, else `COLUMNS`.
+    pub stderr_width: Option<usize>,
 }
 
 /// The width human formats fit when neither the terminal nor `COLUMNS` tells it (the classic
@@ -55,7 +57,7 @@ pub struct RenderOptions {
     pub no_headers: bool,
     pub group_by: Option<String>,
     pub all_nodes: bool,
-    /// Columns every line of a human format fits in (but a single unbreakable token).
+    /// Columns every line of a human format fits in (words wider than a line are cut).
     pub width: usize,
     /// List every problem node under a DaemonSet (`--all-problems`, or one DaemonSet named).
     pub all_problems: bool,
@@ -66,6 +68,8 @@ pub struct RenderOptions {
     /// Colour what goes to stderr (the gate's verdict): `--color`, else a terminal and no
     /// `NO_COLOR`.
     pub stderr_color: bool,
+    /// Columns the gate's verdict on stderr fits in (standard error's terminal, else `COLUMNS`).
+    pub stderr_width: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -325,6 +329,7 @@ impl Config {
                 ColorWhen::Never => false,
                 ColorWhen::Auto => env.stderr_is_terminal && !env.no_color,
             },
+            stderr_width: env.stderr_width.filter(|w| *w > 0).unwrap_or(DEFAULT_WIDTH),
         };
         audit.static_pods = static_options(cli.statics)?;
         let fail_on_given = !cli.gate.fail_on.is_empty();
