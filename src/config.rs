@@ -333,11 +333,12 @@ impl Config {
         };
         audit.static_pods = static_options(cli.statics)?;
         let fail_on_given = !cli.gate.fail_on.is_empty();
+        let statics = audit.static_pods.is_some();
         let watch = watch_settings(
             &cli.gate,
             &cli.follow,
             &input,
-            &s.manifest,
+            (&s.manifest, statics),
             s.as_of.is_some(),
             cli.output.output,
             env,
@@ -347,7 +348,7 @@ impl Config {
             cli.follow,
             &gate,
             &input,
-            &s.manifest,
+            (&s.manifest, statics),
             s.as_of.is_some(),
             env,
         )?;
@@ -483,6 +484,12 @@ fn static_options(s: crate::cli::StaticArgs) -> Result<Option<crate::coverage::S
     Ok(Some(crate::coverage::StaticOptions { expectations }))
 }
 
+/// `--static-pods` with `--wait` or `--watch`: the follow loop's feeds (`follow/live.rs`) are the
+/// DaemonSet reads; the mirror pods, read per node (`source/cluster.rs: static_pod_nodes`), are
+/// not followed, so static-pod families would be judged on no pods at all.
+const STATIC_NOT_FOLLOWED: &str = "{flag} does not follow static pods: drop --static-pods, or \
+     audit them once without {flag} (kubectl ds-coverage --static-pods --check)";
+
 /// `--watch`: a live cluster, no gate (`--check --wait` is the gate's way to follow), and a
 /// format that can show changes: table, wide or matrix redrawn on a terminal, text lines
 /// otherwise, NDJSON with `-o json`.
@@ -490,7 +497,7 @@ fn watch_settings(
     gate: &crate::cli::GateArgs,
     follow: &crate::cli::FollowArgs,
     input: &Input,
-    manifests: &[String],
+    (manifests, statics): (&[String], bool),
     as_of: bool,
     format: Format,
     env: &Env,
@@ -518,6 +525,11 @@ fn watch_settings(
             "--watch follows the clock: it cannot be combined with --as-of".into(),
         ));
     }
+    if statics {
+        return Err(Error::Usage(
+            STATIC_NOT_FOLLOWED.replace("{flag}", "--watch"),
+        ));
+    }
     if !matches!(
         format,
         Format::Table | Format::Wide | Format::Matrix | Format::Json
@@ -539,7 +551,7 @@ fn wait_settings(
     f: crate::cli::FollowArgs,
     gate: &Option<crate::gate::Policy>,
     input: &Input,
-    manifests: &[String],
+    (manifests, statics): (&[String], bool),
     as_of: bool,
     env: &Env,
 ) -> Result<Option<WaitSettings>> {
@@ -567,6 +579,11 @@ fn wait_settings(
     if as_of {
         return Err(Error::Usage(
             "--wait follows the clock: it cannot be combined with --as-of".into(),
+        ));
+    }
+    if statics {
+        return Err(Error::Usage(
+            STATIC_NOT_FOLLOWED.replace("{flag}", "--wait"),
         ));
     }
     let deadline = match parse_request_timeout(&wait) {
