@@ -218,8 +218,11 @@ impl From<Cause> for GapState {
 
 /// A pod the controller itself removes (`podsShouldBeOnNode` in
 /// `pkg/controller/daemon/daemon_controller.go` deletes every daemon pod on a node where
-/// `shouldContinueRunning` is false): fix plans no call for it, and says so.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+/// `shouldContinueRunning` is false): fix plans no call for it, and says so. Ordered by
+/// namespace, DaemonSet, node, pod (the field order), as actions and gaps are.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub struct Note {
     pub namespace: String,
@@ -335,14 +338,7 @@ pub fn plan(report: &Report, opts: &FixOptions) -> Plan {
         }
     }
     sort(&mut actions, &mut gaps);
-    notes.sort_by(|a, b| {
-        (&a.namespace, &a.daemon_set, &a.node, &a.pod).cmp(&(
-            &b.namespace,
-            &b.daemon_set,
-            &b.node,
-            &b.pod,
-        ))
-    });
+    notes.sort();
     Plan {
         schema_version: PLAN_SCHEMA_VERSION,
         kind: PLAN_KIND.to_string(),
