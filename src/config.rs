@@ -68,8 +68,9 @@ pub struct RenderOptions {
     /// Colour what goes to stderr (the gate's verdict): `--color`, else a terminal and no
     /// `NO_COLOR`.
     pub stderr_color: bool,
-    /// Columns the gate's verdict on stderr fits in (standard error's terminal, else `COLUMNS`).
-    pub stderr_width: usize,
+    /// Columns the gate's verdict on stderr fits in: standard error's terminal, else `COLUMNS`;
+    /// `None` when neither tells (a CI log, a pipe): its lines are left whole, for grep.
+    pub stderr_width: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -329,7 +330,7 @@ impl Config {
                 ColorWhen::Never => false,
                 ColorWhen::Auto => env.stderr_is_terminal && !env.no_color,
             },
-            stderr_width: env.stderr_width.filter(|w| *w > 0).unwrap_or(DEFAULT_WIDTH),
+            stderr_width: env.stderr_width.filter(|w| *w > 0),
         };
         audit.static_pods = static_options(cli.statics)?;
         let fail_on_given = !cli.gate.fail_on.is_empty();

@@ -309,16 +309,29 @@ fn columns(line: &str) -> usize {
 
 /// Every line of the table, wide and matrix outputs, and of the gate's verdict on stderr, fits
 /// the width (80 and 120, from `COLUMNS`); a name cut to fit ends in "…", and `-o wide` then gives
-/// it whole under its row; the verdict is wrapped between words, nothing lost.
+/// it whole under its row; the verdict is wrapped between words, nothing lost (and left whole
+/// when no width is known).
 #[test]
 fn every_line_of_every_human_output_and_the_verdict_fits_the_width() {
     let file = long_named_example();
     let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
-    let unwrapped = run(1000, &["-f", &file, "--as-of", AS_OF, "--check"]);
+    // Neither a terminal nor COLUMNS (a CI log, a pipe): the verdict's lines are left whole.
+    let unwrapped = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+        .args(["-f", &file, "--as-of", AS_OF, "--check"])
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap();
     let verdict = String::from_utf8(unwrapped.stderr).unwrap();
     assert!(
         verdict.lines().any(|l| columns(l) > 120),
         "the verdict has lines wider than 120 to wrap:\n{verdict}"
+    );
+    assert!(
+        verdict
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with("  ") && !l.starts_with("    ") || !l.starts_with(' ')),
+        "no continuation line without a width:\n{verdict}"
     );
     for width in [80, 120] {
         for format in ["table", "wide", "matrix"] {
