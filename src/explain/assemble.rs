@@ -117,8 +117,9 @@ pub fn explain_with(
 /// object (two UIDs for one name, one UID with two contents) begin with the object's kind and
 /// `namespace/name` (`source/file`); those count when the object is the DaemonSet, the node, a
 /// pod of the pair or one of the DaemonSet's ControllerRevisions (named `<daemonset>-<hash>`).
-/// The others (no pods or no ControllerRevisions in the input, an audit instant before every
-/// object, skipped files, more conflicts) are about what was read, so about every pair.
+/// The others (no pods in the input, an audit instant before every object, skipped files, more
+/// conflicts) are about what was read, so about every pair; but missing ControllerRevisions
+/// (`coverage::compute`'s warning) only bear on a pair with pods, whose revision they decide.
 fn concerns_pair(
     warning: &str,
     ds: &DaemonSet,
@@ -127,7 +128,7 @@ fn concerns_pair(
 ) -> bool {
     const KINDS: [&str; 4] = ["DaemonSet ", "Node ", "Pod ", "ControllerRevision "];
     let Some(rest) = KINDS.iter().find_map(|k| warning.strip_prefix(k)) else {
-        return true;
+        return !pods.is_empty() || !warning.starts_with("no ControllerRevisions");
     };
     let object = rest.split(' ').next().unwrap_or_default();
     let ds_id = format!("{}/{}", ds.namespace(), ds.name());
