@@ -19,6 +19,8 @@ const PROMPT: &str = "READY> ";
 /// runners, several builds at once) a shell's start or a completion can take many seconds, and
 /// the waits poll, so a fast run is not slowed by it.
 const WAIT: Duration = Duration::from_secs(180);
+/// How long one Tab's answer is awaited before the line is typed and Tab pressed again.
+const ATTEMPT: Duration = Duration::from_secs(30);
 
 fn require(program: &str) -> PathBuf {
     let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
@@ -274,8 +276,7 @@ impl Terminal {
 
     /// Type `line`, press Tab: every one of `offered` shows, and none of `absent`.
     fn offers(&self, line: &str, offered: &[&str], absent: &[&str]) {
-        self.complete(line);
-        let screen = self.wait_for(&format!("{offered:?} offered for {line:?}"), |s| {
+        let screen = self.tab_until(line, &format!("{offered:?} offered"), |s| {
             let below: String = s
                 .lines()
                 .filter(|l| !l.starts_with(PROMPT.trim_end()))
@@ -294,11 +295,32 @@ impl Terminal {
 
     /// Type `line`, press Tab: the command line becomes `want` (the one candidate inserted).
     fn inserts(&self, line: &str, want: &str) {
-        self.complete(line);
-        let screen = self.wait_for(&format!("{line:?} completed to {want:?}"), |s| {
+        self.tab_until(line, &format!("completed to {want:?}"), |s| {
             Terminal::command_line(s).trim_end() == format!("{PROMPT}{want}").trim_end()
         });
-        let _ = screen;
+    }
+
+    /// Type `line` and press Tab until the screen satisfies `ok`: each attempt is awaited
+    /// [`ATTEMPT`], all of them [`WAIT`]. An attempt may come back empty on a loaded machine by
+    /// design: the engine gives up on cluster names after a short timeout (README, "Shell
+    /// completion"), so one more attempt is made rather than a failure reported; an engine that
+    /// never answers still fails.
+    fn tab_until(&self, line: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        let mut attempts = 0;
+        loop {
+            self.complete(line);
+            attempts += 1;
+            match self.poll(ATTEMPT, &ok) {
+                Ok(screen) => return screen,
+                Err(screen) if start.elapsed() >= WAIT => panic!(
+                    "{}: never saw {line:?} {what} in {attempts} attempts within {WAIT:?}; the \
+                     screen:\n{screen}",
+                    self.shell.name()
+                ),
+                Err(_) => {}
+            }
+        }
     }
 }
 
