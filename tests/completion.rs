@@ -248,6 +248,10 @@ impl Terminal {
             self.tmux(&["send-keys", "-t", "0", "C-c"]);
             self.tmux(&["send-keys", "-t", "0", "C-l"]);
             self.tmux(&["clear-history", "-t", "0"]);
+            // The one fixed pause: C-c reaches the shell as a signal, handled on its own time;
+            // a line typed before it is handled can be wiped by it (seen under load as a Tab
+            // answered by a fresh, empty prompt). Everything awaited is polled.
+            std::thread::sleep(Duration::from_millis(200));
             match self.poll(Duration::from_secs(2), |s| {
                 s.trim_end() == PROMPT.trim_end()
             }) {
