@@ -145,6 +145,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-ds_coverage' -ScriptBlo
             break
         }
         'kubectl-ds_coverage;schema' {
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'The report (`-o json`)')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, '`explain -o json`')
+            [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, '`fix -o json`: the plan, and the result once it acted')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the DaemonSets (default: the context''s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the DaemonSets (default: the context''s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector on DaemonSets (`key=value,key2 in (a,b),!key3`)')
@@ -202,6 +205,11 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-ds_coverage' -ScriptBlo
             break
         }
         'kubectl-ds_coverage;completion' {
+            [CompletionResult]::new('bash', 'bash', [CompletionResultType]::ParameterValue, 'bash')
+            [CompletionResult]::new('elvish', 'elvish', [CompletionResultType]::ParameterValue, 'elvish')
+            [CompletionResult]::new('fish', 'fish', [CompletionResultType]::ParameterValue, 'fish')
+            [CompletionResult]::new('powershell', 'powershell', [CompletionResultType]::ParameterValue, 'powershell')
+            [CompletionResult]::new('zsh', 'zsh', [CompletionResultType]::ParameterValue, 'zsh')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the DaemonSets (default: the context''s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the DaemonSets (default: the context''s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector on DaemonSets (`key=value,key2 in (a,b),!key3`)')

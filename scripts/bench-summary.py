@@ -86,9 +86,16 @@ for n in sizes:
             out.append(f"| {n:,} | on | kubectl | not run (see notes: needs more memory than the machine has) | | | | | | |")
 
 out.append("")
-out.append("Ratios (medians; `-o json`; gzip on unless marked):")
+out.append(
+    "Ratios of medians, each column naming what is divided by what (the tools of the table above; "
+    "gzip on unless marked):"
+)
 out.append("")
-out.append("| nodes | wall / kubectl | RSS / kubectl | wall / floor (plugin's lists) | wall / floor, gzip off | wall / floor (kubectl's lists) | plugin peak RSS MiB |")
+out.append(
+    "| nodes | plugin-json wall ÷ kubectl wall | plugin-json peak RSS ÷ kubectl peak RSS "
+    "| plugin-json wall ÷ floor-plugin wall | same, gzip off "
+    "| plugin-json wall ÷ floor-kubectl wall | plugin-json peak RSS MiB |"
+)
 out.append("|---:|---:|---:|---:|---:|---:|---:|")
 
 

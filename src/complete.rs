@@ -63,10 +63,47 @@ pub fn write_script(shell: clap_complete::Shell, out: &mut dyn Write) -> std::io
             let mut cmd = crate::cli::command();
             let mut buf = Vec::new();
             clap_complete::generate(other, &mut cmd, "kubectl-ds_coverage", &mut buf);
+            if other == Shell::PowerShell {
+                let script = String::from_utf8_lossy(&buf);
+                return out.write_all(powershell_positional_values(&script).as_bytes());
+            }
             return out.write_all(&buf);
         }
     };
     out.write_all(script.as_bytes())
+}
+
+/// clap_complete's PowerShell script offers flags and subcommands only; a subcommand's positional
+/// values (`schema report|explain|plan`, `completion bash|…`) are added to its block, as
+/// `ParameterValue` results, from the same clap definition the `__complete` engine reads.
+fn powershell_positional_values(script: &str) -> String {
+    let mut cmd = crate::cli::command();
+    cmd.build();
+    let quote = |s: &str| s.replace('\'', "''");
+    let mut out = script.to_string();
+    for sub in cmd.get_subcommands() {
+        let values: Vec<String> = sub
+            .get_positionals()
+            .flat_map(|a| a.get_possible_values())
+            .filter(|v| !v.is_hide_set())
+            .map(|v| {
+                let name = quote(v.get_name());
+                let help = v
+                    .get_help()
+                    .map(|h| quote(&h.to_string()))
+                    .unwrap_or_else(|| name.clone());
+                format!(
+                    "            [CompletionResult]::new('{name}', '{name}', \
+                     [CompletionResultType]::ParameterValue, '{help}')\n"
+                )
+            })
+            .collect();
+        let block = format!("        'kubectl-ds_coverage;{}' {{\n", sub.get_name());
+        if let Some(at) = out.find(&block) {
+            out.insert_str(at + block.len(), &values.concat());
+        }
+    }
+    out
 }
 
 type Candidates = Vec<(String, String)>;

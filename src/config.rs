@@ -30,6 +30,8 @@ pub struct Env {
     /// Columns of the terminal standard output is, else the `COLUMNS` variable; `None` when
     /// neither says (then [`DEFAULT_WIDTH`]).
     pub width: Option<usize>,
+    /// The same for standard error (the gate's verdict): its terminal's columns, else `COLUMNS`.
+    pub stderr_width: Option<usize>,
 }
 
 /// The width human formats fit when neither the terminal nor `COLUMNS` tells it (the classic
@@ -55,7 +57,7 @@ pub struct RenderOptions {
     pub no_headers: bool,
     pub group_by: Option<String>,
     pub all_nodes: bool,
-    /// Columns every line of a human format fits in (but a single unbreakable token).
+    /// Columns every line of a human format fits in (words wider than a line are cut).
     pub width: usize,
     /// List every problem node under a DaemonSet (`--all-problems`, or one DaemonSet named).
     pub all_problems: bool,
@@ -66,6 +68,9 @@ pub struct RenderOptions {
     /// Colour what goes to stderr (the gate's verdict): `--color`, else a terminal and no
     /// `NO_COLOR`.
     pub stderr_color: bool,
+    /// Columns the gate's verdict on stderr fits in: standard error's terminal, else `COLUMNS`;
+    /// `None` when neither tells (a CI log, a pipe): its lines are left whole, for grep.
+    pub stderr_width: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -325,14 +330,16 @@ impl Config {
                 ColorWhen::Never => false,
                 ColorWhen::Auto => env.stderr_is_terminal && !env.no_color,
             },
+            stderr_width: env.stderr_width.filter(|w| *w > 0),
         };
         audit.static_pods = static_options(cli.statics)?;
         let fail_on_given = !cli.gate.fail_on.is_empty();
+        let statics = audit.static_pods.is_some();
         let watch = watch_settings(
             &cli.gate,
             &cli.follow,
             &input,
-            &s.manifest,
+            (&s.manifest, statics),
             s.as_of.is_some(),
             cli.output.output,
             env,
@@ -342,7 +349,7 @@ impl Config {
             cli.follow,
             &gate,
             &input,
-            &s.manifest,
+            (&s.manifest, statics),
             s.as_of.is_some(),
             env,
         )?;
@@ -478,6 +485,12 @@ fn static_options(s: crate::cli::StaticArgs) -> Result<Option<crate::coverage::S
     Ok(Some(crate::coverage::StaticOptions { expectations }))
 }
 
+/// `--static-pods` with `--wait` or `--watch`: the follow loop's feeds (`follow/live.rs`) are the
+/// DaemonSet reads; the mirror pods, read per node (`source/cluster.rs: static_pod_nodes`), are
+/// not followed, so static-pod families would be judged on no pods at all.
+const STATIC_NOT_FOLLOWED: &str = "{flag} does not follow static pods: drop --static-pods, or \
+     audit them once without {flag} (kubectl ds-coverage --static-pods --check)";
+
 /// `--watch`: a live cluster, no gate (`--check --wait` is the gate's way to follow), and a
 /// format that can show changes: table, wide or matrix redrawn on a terminal, text lines
 /// otherwise, NDJSON with `-o json`.
@@ -485,7 +498,7 @@ fn watch_settings(
     gate: &crate::cli::GateArgs,
     follow: &crate::cli::FollowArgs,
     input: &Input,
-    manifests: &[String],
+    (manifests, statics): (&[String], bool),
     as_of: bool,
     format: Format,
     env: &Env,
@@ -513,6 +526,11 @@ fn watch_settings(
             "--watch follows the clock: it cannot be combined with --as-of".into(),
         ));
     }
+    if statics {
+        return Err(Error::Usage(
+            STATIC_NOT_FOLLOWED.replace("{flag}", "--watch"),
+        ));
+    }
     if !matches!(
         format,
         Format::Table | Format::Wide | Format::Matrix | Format::Json
@@ -534,7 +552,7 @@ fn wait_settings(
     f: crate::cli::FollowArgs,
     gate: &Option<crate::gate::Policy>,
     input: &Input,
-    manifests: &[String],
+    (manifests, statics): (&[String], bool),
     as_of: bool,
     env: &Env,
 ) -> Result<Option<WaitSettings>> {
@@ -562,6 +580,11 @@ fn wait_settings(
     if as_of {
         return Err(Error::Usage(
             "--wait follows the clock: it cannot be combined with --as-of".into(),
+        ));
+    }
+    if statics {
+        return Err(Error::Usage(
+            STATIC_NOT_FOLLOWED.replace("{flag}", "--wait"),
         ));
     }
     let deadline = match parse_request_timeout(&wait) {

@@ -138,6 +138,10 @@ pub(crate) fn conclude(
         // The verdict goes to stderr in every format, so CI logs show it beside any output.
         let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
         let text = gate::verdict_text(&report, &verdict);
+        let text = match config.render.stderr_width {
+            Some(w) => render::style::fit_lines(&text, w),
+            None => text,
+        };
         let text = render::style::verdict(&text, verdict.passed, config.render.stderr_color);
         write!(e, "{text}")?;
         report.gate = Some(verdict);

@@ -66,7 +66,8 @@ fn main() -> ExitCode {
             http_proxy: env_any(&["HTTP_PROXY", "http_proxy"]),
             no_proxy: env_any(&["NO_PROXY", "no_proxy"]),
         },
-        width: terminal_width(),
+        width: terminal_width(&std::io::stdout()),
+        stderr_width: terminal_width(&std::io::stderr()),
     };
     let result = Config::from_cli(cli, &env).and_then(|config| {
         let mut out = ClosablePipe::new(std::io::BufWriter::new(std::io::stdout().lock()));
@@ -96,12 +97,12 @@ fn env_any(names: &[&str]) -> Option<String> {
         .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
 }
 
-/// The columns of the terminal standard output is, else `COLUMNS` (as shells export it, and
-/// as tests and CI set it); `None` when neither tells.
-fn terminal_width() -> Option<usize> {
-    let stdout = std::io::stdout();
-    if stdout.is_terminal()
-        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(&stdout)
+/// The columns of the terminal `stream` is (standard output, or standard error for the
+/// gate's verdict), else `COLUMNS` (as shells export it, and as tests and CI set it); `None`
+/// when neither tells.
+fn terminal_width<S: IsTerminal + std::os::fd::AsFd>(stream: &S) -> Option<usize> {
+    if stream.is_terminal()
+        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(stream)
         && w > 0
     {
         return Some(usize::from(w));

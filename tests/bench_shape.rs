@@ -373,3 +373,73 @@ fn compute_is_linear_in_pods_plus_pairs() {
         );
     }
 }
+
+/// `scripts/bench-summary.py` (the benchmark's summary; python3 is required, `.ci/run` installs
+/// it): every ratio column names what is divided by what, and holds that quotient of the medians
+/// in the table above it.
+#[test]
+fn the_bench_summary_ratio_columns_name_and_hold_their_quotients() {
+    let dir =
+        std::env::temp_dir().join(format!("ds-coverage-bench-summary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let line = |tool: &str, gzip: bool, wall: f64, rss_kib: u64| {
+        serde_json::json!({
+            "size": 1000, "gzip": gzip, "tool": tool, "run": 1, "exit": 0,
+            "killedForMemory": false, "wall": wall, "cpu": wall, "maxRssKiB": rss_kib,
+            "sim": {"bytesSent": 1e6, "bytesUncompressed": 1e7, "requests": 10, "servingSeconds": 0.1}
+        })
+        .to_string()
+    };
+    let rows = [
+        line("plugin-json", true, 3.0, 100 * 1024),
+        line("kubectl", true, 40.0, 4000 * 1024),
+        line("floor-plugin", true, 2.0, 10 * 1024),
+        line("floor-kubectl", true, 2.5, 10 * 1024),
+        line("plugin-json", false, 1.5, 100 * 1024),
+        line("floor-plugin", false, 0.5, 10 * 1024),
+    ];
+    let results = dir.join("results.jsonl");
+    std::fs::write(&results, rows.join("\n") + "\n").unwrap();
+    let o = Command::new("python3")
+        .arg("scripts/bench-summary.py")
+        .arg(&results)
+        .arg(dir.join("machine.txt"))
+        .arg("2500")
+        .output()
+        .expect("python3 is required on PATH (.ci/run installs it)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let table: Vec<Vec<String>> = text
+        .split("Ratios of medians")
+        .nth(1)
+        .expect("a ratio table")
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect();
+    let (head, values) = (&table[0], &table[2]);
+    let quotient = |a: f64, b: f64| format!("{:.3}", a / b);
+    let want = [
+        ("plugin-json wall ÷ kubectl wall", quotient(3.0, 40.0)),
+        (
+            "plugin-json peak RSS ÷ kubectl peak RSS",
+            quotient(100.0, 4000.0),
+        ),
+        ("plugin-json wall ÷ floor-plugin wall", quotient(3.0, 2.0)),
+        ("same, gzip off", quotient(1.5, 0.5)),
+        ("plugin-json wall ÷ floor-kubectl wall", quotient(3.0, 2.5)),
+    ];
+    for (label, value) in want {
+        let i = head
+            .iter()
+            .position(|h| h == label)
+            .unwrap_or_else(|| panic!("no column {label:?} in {head:?}"));
+        assert_eq!(values[i], value, "{label}");
+    }
+}

@@ -15,6 +15,12 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kubectl-ds_coverage");
 const PROMPT: &str = "READY> ";
+/// How long a screen may take to show what is awaited. Generous: on a loaded machine (CI
+/// runners, several builds at once) a shell's start or a completion can take many seconds, and
+/// the waits poll, so a fast run is not slowed by it.
+const WAIT: Duration = Duration::from_secs(180);
+/// How long one Tab's answer is awaited before the line is typed and Tab pressed again.
+const ATTEMPT: Duration = Duration::from_secs(30);
 
 fn require(program: &str) -> PathBuf {
     let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
@@ -204,42 +210,58 @@ impl Terminal {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
     }
 
-    /// Wait (bounded) until the screen satisfies `ok`; fail with the screen otherwise.
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    /// Poll the screen until it satisfies `ok` or `within` has passed: the screen when it did.
+    /// Polls often at first, then every 250 ms, so a fast shell is not held up and a loaded
+    /// machine is not hammered with tmux calls.
+    fn poll(&self, within: Duration, ok: impl Fn(&str) -> bool) -> Result<String, String> {
         let start = Instant::now();
+        let mut pause = Duration::from_millis(10);
         loop {
             let screen = self.screen();
             if ok(&screen) {
-                return screen;
+                return Ok(screen);
             }
-            if start.elapsed() > Duration::from_secs(30) {
-                panic!(
-                    "{}: never saw {what}; the screen:\n{screen}",
-                    self.shell.name()
-                );
+            if start.elapsed() >= within {
+                return Err(screen);
             }
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(pause.min(within.saturating_sub(start.elapsed())));
+            pause = (pause * 2).min(Duration::from_millis(250));
         }
+    }
+
+    /// Wait (bounded by [`WAIT`]) until the screen satisfies `ok`; fail with the screen otherwise.
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        self.poll(WAIT, ok).unwrap_or_else(|screen| {
+            panic!(
+                "{}: never saw {what} within {WAIT:?}; the screen:\n{screen}",
+                self.shell.name()
+            )
+        })
     }
 
     /// A fresh, empty prompt; then `line` typed and Tab pressed (twice where `twice`).
     fn complete(&self, line: &str) -> String {
-        // Cancel whatever is shown (a pager may take a second C-c), until only a prompt is.
+        // Cancel whatever is shown (a pager may take a second C-c), until only a prompt is: each
+        // round polls for the empty prompt a while before pressing the keys again.
         let start = Instant::now();
         loop {
             self.tmux(&["send-keys", "-t", "0", "C-c"]);
             self.tmux(&["send-keys", "-t", "0", "C-l"]);
             self.tmux(&["clear-history", "-t", "0"]);
+            // The one fixed pause: C-c reaches the shell as a signal, handled on its own time;
+            // a line typed before it is handled can be wiped by it (seen under load as a Tab
+            // answered by a fresh, empty prompt). Everything awaited is polled.
             std::thread::sleep(Duration::from_millis(200));
-            let screen = self.screen();
-            if screen.trim_end() == PROMPT.trim_end() {
-                break;
+            match self.poll(Duration::from_secs(2), |s| {
+                s.trim_end() == PROMPT.trim_end()
+            }) {
+                Ok(_) => break,
+                Err(screen) => assert!(
+                    start.elapsed() < WAIT,
+                    "{}: never got an empty prompt back within {WAIT:?}; the screen:\n{screen}",
+                    self.shell.name()
+                ),
             }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "{}: never got an empty prompt back; the screen:\n{screen}",
-                self.shell.name()
-            );
         }
         self.tmux(&["send-keys", "-t", "0", "-l", line]);
         self.wait_for("the typed line", |s| s.contains(line.trim_end()));
@@ -258,8 +280,7 @@ impl Terminal {
 
     /// Type `line`, press Tab: every one of `offered` shows, and none of `absent`.
     fn offers(&self, line: &str, offered: &[&str], absent: &[&str]) {
-        self.complete(line);
-        let screen = self.wait_for(&format!("{offered:?} offered for {line:?}"), |s| {
+        let screen = self.tab_until(line, &format!("{offered:?} offered"), |s| {
             let below: String = s
                 .lines()
                 .filter(|l| !l.starts_with(PROMPT.trim_end()))
@@ -278,11 +299,32 @@ impl Terminal {
 
     /// Type `line`, press Tab: the command line becomes `want` (the one candidate inserted).
     fn inserts(&self, line: &str, want: &str) {
-        self.complete(line);
-        let screen = self.wait_for(&format!("{line:?} completed to {want:?}"), |s| {
+        self.tab_until(line, &format!("completed to {want:?}"), |s| {
             Terminal::command_line(s).trim_end() == format!("{PROMPT}{want}").trim_end()
         });
-        let _ = screen;
+    }
+
+    /// Type `line` and press Tab until the screen satisfies `ok`: each attempt is awaited
+    /// [`ATTEMPT`], all of them [`WAIT`]. An attempt may come back empty on a loaded machine by
+    /// design: the engine gives up on cluster names after a short timeout (README, "Shell
+    /// completion"), so one more attempt is made rather than a failure reported; an engine that
+    /// never answers still fails.
+    fn tab_until(&self, line: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        let mut attempts = 0;
+        loop {
+            self.complete(line);
+            attempts += 1;
+            match self.poll(ATTEMPT, &ok) {
+                Ok(screen) => return screen,
+                Err(screen) if start.elapsed() >= WAIT => panic!(
+                    "{}: never saw {line:?} {what} in {attempts} attempts within {WAIT:?}; the \
+                     screen:\n{screen}",
+                    self.shell.name()
+                ),
+                Err(_) => {}
+            }
+        }
     }
 }
 

@@ -786,3 +786,93 @@ fn manifest_what_if_is_explained_before_it_is_applied() {
     assert_eq!(j["state"], "Missing");
     assert_eq!(j["fit"]["fits"], true);
 }
+
+/// The input's warnings that bear on the pair are in `explain` as in the report: every
+/// report-wide one about what was read (here: no ControllerRevisions), and those about one
+/// object (two UIDs for one name) when the object is the DaemonSet, the node or a pod of the
+/// pair; not those about other objects.
+#[test]
+fn explain_shows_the_input_warnings_that_concern_the_pair() {
+    let items = raw_items(EXAMPLE);
+    let dir = std::env::temp_dir().join(format!("ds-coverage-explain-warn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let without_revisions: Vec<Value> = items
+        .iter()
+        .filter(|i| i["kind"] != "ControllerRevision")
+        .cloned()
+        .collect();
+    let again = |kind: &str, ns: &str, name: &str| {
+        let mut v = raw(&items, kind, ns, name).clone();
+        v["metadata"]["uid"] = json!(format!("00000000-0000-0000-0000-{:0>12}", name.len()));
+        v
+    };
+    let other_capture = vec![
+        again("Node", "", "worker-5"),
+        again("Pod", "logging", "fluent-bit-mzbwr"),
+        again("DaemonSet", "monitoring", "node-exporter"),
+        again("Node", "", "worker-1"),
+    ];
+    let list = |items: Vec<Value>| json!({"apiVersion": "v1", "kind": "List", "items": items});
+    std::fs::write(dir.join("a.json"), list(without_revisions).to_string()).unwrap();
+    std::fs::write(dir.join("b.json"), list(other_capture).to_string()).unwrap();
+    let input = dir.to_str().unwrap();
+
+    let report = bin(&["-f", input, "--as-of", AS_OF, "-A", "-o", "json"]);
+    let report: Value = serde_json::from_slice(&report.stdout).unwrap();
+    let report_warnings: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    let o = bin(&explain_args(
+        "logging/fluent-bit",
+        "worker-5",
+        input,
+        &["-o", "json"],
+    ));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let shown: Vec<&str> = e["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    let from_report = |start: &str| -> &str {
+        report_warnings
+            .iter()
+            .copied()
+            .find(|w| w.starts_with(start))
+            .unwrap_or_else(|| panic!("the report warns {start:?}: {report_warnings:#?}"))
+    };
+    for wanted in [
+        "no ControllerRevisions in the input",
+        "Node worker-5 is in the input under two UIDs",
+        "Pod logging/fluent-bit-mzbwr is in the input under two UIDs",
+    ] {
+        let w = from_report(wanted);
+        assert!(shown.contains(&w), "explain shows {w:?}: {shown:#?}");
+    }
+    for other in [
+        "DaemonSet monitoring/node-exporter is in the input",
+        "Node worker-1 is in the input",
+    ] {
+        from_report(other);
+        assert!(
+            !shown.iter().any(|w| w.starts_with(other)),
+            "{other:?} is not about the pair: {shown:#?}"
+        );
+    }
+    // The text says the same under Notes.
+    let o = bin(&explain_args("logging/fluent-bit", "worker-5", input, &[]));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let notes = text.split("Notes:").nth(1).expect("a Notes section");
+    assert!(
+        notes.contains("no ControllerRevisions in the input")
+            && notes.contains("Node worker-5 is in the input under two UIDs")
+            && !notes.contains("node-exporter"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -49,6 +49,36 @@ fn committed_completion_scripts_are_current() {
     }
 }
 
+/// PowerShell's static script completes what the dynamic engine (bash, zsh, fish) completes for
+/// a subcommand's positional values: `schema report|explain|plan`, `completion SHELL`.
+#[test]
+fn powershell_completes_the_positional_values_the_engine_offers() {
+    let script = std::fs::read_to_string("completions/_kubectl-ds_coverage.ps1").unwrap();
+    for sub in ["schema", "completion"] {
+        let o = run(&["__complete", sub, ""]);
+        let engine: Vec<String> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| !l.starts_with(':'))
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect();
+        assert!(engine.len() >= 3, "{sub}: {engine:?}");
+        let head = format!("'kubectl-ds_coverage;{sub}' {{");
+        let block = script
+            .split(&head)
+            .nth(1)
+            .and_then(|rest| rest.split("break").next())
+            .unwrap_or_else(|| panic!("no {head} block in the PowerShell script"));
+        for value in &engine {
+            assert!(
+                block.contains(&format!(
+                    "[CompletionResult]::new('{value}', '{value}', [CompletionResultType]::ParameterValue"
+                )),
+                "PowerShell does not offer {value:?} after {sub}:\n{block}"
+            );
+        }
+    }
+}
+
 #[test]
 fn kubectl_completion_shims_call_the_hidden_subcommand() {
     let shim = std::fs::read_to_string("completions/kubectl_complete-ds_coverage").unwrap();

@@ -284,3 +284,99 @@ fn matrix_pages_columns_and_hides_covered_daemon_sets() {
         "--hide-covered is a matrix flag"
     );
 }
+
+/// The example cluster with `logging/fluent-bit` renamed to a long name (56 characters, within
+/// the API's limits), written once to a temp file: its path.
+fn long_named_example() -> String {
+    let text = std::fs::read_to_string("examples/cluster.yaml").expect("examples/cluster.yaml");
+    let text = text.replace("name: fluent-bit\n", &format!("name: {LONG_NAME}\n"));
+    assert!(
+        text.matches(LONG_NAME).count() > 5,
+        "the DaemonSet and its pods renamed"
+    );
+    let dir = std::env::temp_dir().join(format!("ds-coverage-terminal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("long-name.yaml");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+const LONG_NAME: &str = "fluent-bit-log-forwarder-with-a-very-long-name-for-tests";
+
+fn columns(line: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(line)
+}
+
+/// Every line of the table, wide and matrix outputs, and of the gate's verdict on stderr, fits
+/// the width (80 and 120, from `COLUMNS`); a name cut to fit ends in "…", and `-o wide` then gives
+/// it whole under its row; the verdict is wrapped between words, nothing lost (and left whole
+/// when no width is known).
+#[test]
+fn every_line_of_every_human_output_and_the_verdict_fits_the_width() {
+    let file = long_named_example();
+    let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    // Neither a terminal nor COLUMNS (a CI log, a pipe): the verdict's lines are left whole.
+    let unwrapped = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+        .args(["-f", &file, "--as-of", AS_OF, "--check"])
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap();
+    let verdict = String::from_utf8(unwrapped.stderr).unwrap();
+    assert!(
+        verdict.lines().any(|l| columns(l) > 120),
+        "the verdict has lines wider than 120 to wrap:\n{verdict}"
+    );
+    assert!(
+        verdict
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with("  ") && !l.starts_with("    ") || !l.starts_with(' ')),
+        "no continuation line without a width:\n{verdict}"
+    );
+    for width in [80, 120] {
+        for format in ["table", "wide", "matrix"] {
+            let o = run(
+                width,
+                &["-f", &file, "--as-of", AS_OF, "--check", "-o", format],
+            );
+            assert_eq!(o.status.code(), Some(1), "the example fails the gate");
+            let stdout = String::from_utf8(o.stdout).unwrap();
+            let stderr = String::from_utf8(o.stderr).unwrap();
+            for (what, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+                for line in text.lines() {
+                    assert!(
+                        columns(line) <= width,
+                        "{format} at {width}: {what} line of {} columns:\n{line}\nin\n{text}",
+                        columns(line)
+                    );
+                }
+            }
+            assert_eq!(
+                words(&stderr),
+                words(&verdict),
+                "{format} at {width}: the verdict wrapped, every word kept"
+            );
+            if format == "matrix" {
+                continue;
+            }
+            let row = stdout
+                .lines()
+                .find(|l| l.starts_with("logging "))
+                .expect("the logging row");
+            if row.contains(LONG_NAME) {
+                assert!(width >= 120, "the whole name fits only the wide terminal");
+            } else {
+                assert!(
+                    row.contains("fluent-bit-log-forward") && row.contains('…'),
+                    "{format} at {width}: a cut name ends in …: {row}"
+                );
+                if format == "wide" {
+                    assert!(
+                        stdout.contains(&format!("    name: logging/{LONG_NAME}\n")),
+                        "wide gives the cut name whole:\n{stdout}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -254,6 +254,23 @@ fn wait_is_a_usage_error_without_a_live_cluster_or_check_or_for_a_what_if() {
             vec!["--check", "--no-fail-fast"],
             "--no-fail-fast applies to --wait",
         ),
+        // The feeds follow DaemonSets' reads only: mirror pods are not followed, and a family
+        // judged on none would be Missing everywhere (or absent).
+        (
+            vec!["--check", "--wait", "2s", "--static-pods"],
+            "--wait does not follow static pods",
+        ),
+        (
+            vec![
+                "--check",
+                "--wait",
+                "2s",
+                "--static-pods",
+                "--expect-static",
+                "etcd=node-role.kubernetes.io/control-plane",
+            ],
+            "--wait does not follow static pods",
+        ),
     ] {
         let out = live.run(&args);
         let err = stderr(&out);

@@ -171,6 +171,11 @@ fn watch_is_a_usage_error_with_the_gate_files_or_a_format_that_cannot_stream() {
             vec!["--watch", "--as-of", "2026-11-20T12:00:00Z"],
             "--as-of",
         ),
+        // The feeds follow DaemonSets' reads only: mirror pods are not followed.
+        (
+            vec!["--watch", "--static-pods"],
+            "--watch does not follow static pods",
+        ),
     ] {
         let out = live.run(&args);
         let err = stderr(&out);

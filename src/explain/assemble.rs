@@ -50,6 +50,7 @@ pub fn explain_with(
     pair_opts.include_ineligible = true;
     pair_opts.comparison_operators = opts.comparison_operators;
     let report = coverage::compute(snap, &pair_opts).map_err(|e| Error::NotFound(e.to_string()))?;
+    let input_warnings = report.warnings;
     let ds_report = report
         .daemon_sets
         .into_iter()
@@ -78,6 +79,11 @@ pub fn explain_with(
     };
     let fit = (verdict.should_run && matches!(pair.state, State::Pending | State::Missing))
         .then(|| fit_check(snap, ds, node, &pair.pods, node_pods));
+    let warnings = input_warnings
+        .into_iter()
+        .filter(|w| concerns_pair(w, ds, node_name, &pair.pods))
+        .chain(ds_report.warnings)
+        .collect();
 
     Ok(Explanation {
         schema_version: super::SCHEMA_VERSION,
@@ -103,8 +109,40 @@ pub fn explain_with(
         events: None,
         suggestions,
         fit,
-        warnings: ds_report.warnings,
+        warnings,
     })
+}
+
+/// Whether a report-wide warning bears on the pair explained. The input's own warnings about one
+/// object (two UIDs for one name, one UID with two contents) begin with the object's kind and
+/// `namespace/name` (`source/file`); those count when the object is the DaemonSet, the node, a
+/// pod of the pair or one of the DaemonSet's ControllerRevisions (named `<daemonset>-<hash>`).
+/// The others (no pods in the input, an audit instant before every object, skipped files, more
+/// conflicts) are about what was read, so about every pair; but missing ControllerRevisions
+/// (`coverage::compute`'s warning) only bear on a pair with pods, whose revision they decide.
+fn concerns_pair(
+    warning: &str,
+    ds: &DaemonSet,
+    node: &str,
+    pods: &[crate::report::PodReport],
+) -> bool {
+    const KINDS: [&str; 4] = ["DaemonSet ", "Node ", "Pod ", "ControllerRevision "];
+    let Some(rest) = KINDS.iter().find_map(|k| warning.strip_prefix(k)) else {
+        return !pods.is_empty() || !warning.starts_with("no ControllerRevisions");
+    };
+    let object = rest.split(' ').next().unwrap_or_default();
+    let ds_id = format!("{}/{}", ds.namespace(), ds.name());
+    match &warning[..warning.len() - rest.len()] {
+        "DaemonSet " => object == ds_id,
+        "Node " => object == node,
+        "Pod " => pods
+            .iter()
+            .any(|p| object == format!("{}/{}", ds.namespace(), p.name)),
+        _ => object
+            .strip_prefix(&ds_id)
+            .and_then(|hash| hash.strip_prefix('-'))
+            .is_some_and(|hash| !hash.is_empty() && !hash.contains('-')),
+    }
 }
 
 /// With a namespace, exact; without, by name across namespaces (an error when it is ambiguous).

@@ -109,6 +109,25 @@ pub fn write_plan(plan: &Plan, format: Format, out: &mut dyn Write) -> std::io::
             writeln!(out, "{:reason_col$}— {}", "", g.hint)?;
         }
     }
+    if !plan.notes.is_empty() {
+        writeln!(
+            out,
+            "The controller removes {} itself (no call planned):",
+            count(plan.notes.len(), "pod", "pods")
+        )?;
+        let rows: Vec<Vec<String>> = plan
+            .notes
+            .iter()
+            .map(|n| {
+                vec![
+                    format!("{}/{}", n.namespace, n.pod),
+                    format!("on {}", n.node),
+                    n.reason.clone(),
+                ]
+            })
+            .collect();
+        write_rows(&rows, indent, out)?;
+    }
     Ok(())
 }
 
@@ -195,6 +214,13 @@ mod tests {
                 reason: "Insufficient cpu".into(),
                 hint: "see `explain`".into(),
             }],
+            notes: vec![crate::fix::plan::Note {
+                namespace: "logging".into(),
+                daemon_set: "fluent-bit".into(),
+                node: "worker-6".into(),
+                pod: "fluent-bit-x".into(),
+                reason: "Misscheduled: untolerated taint a=b:NoExecute (the controller deletes it; nothing to do)".into(),
+            }],
         };
         let mut out = Vec::new();
         write_plan(&plan, Format::Table, &mut out).unwrap();
@@ -213,5 +239,13 @@ mod tests {
         let reason_at = lines[2].find("Pending:").unwrap();
         assert_eq!(lines[3].find('—'), Some(reason_at), "{text}");
         assert_eq!(lines[1].find("Misscheduled:"), Some(reason_at), "{text}");
+        assert_eq!(
+            lines[4],
+            "The controller removes 1 pod itself (no call planned):"
+        );
+        assert_eq!(
+            lines[5],
+            "  logging/fluent-bit-x  on worker-6  Misscheduled: untolerated taint a=b:NoExecute (the controller deletes it; nothing to do)"
+        );
     }
 }

@@ -216,6 +216,22 @@ impl From<Cause> for GapState {
     }
 }
 
+/// A pod the controller itself removes (`podsShouldBeOnNode` in
+/// `pkg/controller/daemon/daemon_controller.go` deletes every daemon pod on a node where
+/// `shouldContinueRunning` is false): fix plans no call for it, and says so. Ordered by
+/// namespace, DaemonSet, node, pod (the field order), as actions and gaps are.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    pub namespace: String,
+    pub daemon_set: String,
+    pub node: String,
+    pub pod: String,
+    pub reason: String,
+}
+
 /// Where the plan's objects came from: the report's source, read back with `--plan-file`.
 pub type PlanSource = Source;
 
@@ -229,12 +245,16 @@ pub struct Plan {
     pub options: FixOptions,
     pub actions: Vec<Action>,
     pub gaps: Vec<Gap>,
+    /// Pods the controller removes itself: no call is planned for them.
+    #[serde(default)]
+    pub notes: Vec<Note>,
 }
 
 /// Plan the removal of the drift in `report`.
 pub fn plan(report: &Report, opts: &FixOptions) -> Plan {
     let mut actions = Vec::new();
     let mut gaps = Vec::new();
+    let mut notes = Vec::new();
     let not_ready: std::collections::HashSet<&str> = report
         .nodes
         .iter()
@@ -260,6 +280,23 @@ pub fn plan(report: &Report, opts: &FixOptions) -> Plan {
         }
         for pair in &ds.nodes {
             let node_not_ready = not_ready.contains(pair.node.as_str());
+            if pair.state == State::Misscheduled && pair.removed_by_controller == Some(true) {
+                // The controller deletes every pod here itself (`podsShouldBeOnNode`: not
+                // `shouldContinueRunning`): an evict or delete would only race it.
+                for p in pair.pods.iter().filter(|p| !p.terminating) {
+                    notes.push(Note {
+                        namespace: ds.namespace.clone(),
+                        daemon_set: ds.name.clone(),
+                        node: pair.node.clone(),
+                        pod: p.name.clone(),
+                        reason: format!(
+                            "Misscheduled: {} (the controller deletes it; nothing to do)",
+                            first_reason(pair)
+                        ),
+                    });
+                }
+                continue;
+            }
             plan_pair(ds, pair, node_not_ready, opts, &mut actions, &mut gaps);
         }
         for m in &ds.pods_on_missing_nodes {
@@ -301,6 +338,7 @@ pub fn plan(report: &Report, opts: &FixOptions) -> Plan {
         }
     }
     sort(&mut actions, &mut gaps);
+    notes.sort();
     Plan {
         schema_version: PLAN_SCHEMA_VERSION,
         kind: PLAN_KIND.to_string(),
@@ -308,6 +346,7 @@ pub fn plan(report: &Report, opts: &FixOptions) -> Plan {
         options: *opts,
         actions,
         gaps,
+        notes,
     }
 }
 
@@ -401,19 +440,15 @@ fn plan_pair(
 
     let mut evicted = false;
     if pair.state == State::Misscheduled {
-        let kept_by_controller = pair.removed_by_controller == Some(false);
-        if !(opts.keep_tolerated && kept_by_controller) {
+        // Only pods the controller keeps reach here: the ones it removes are notes (`plan`).
+        if !opts.keep_tolerated {
             evicted = true;
             let kind = if opts.delete {
                 ActionKind::Delete
             } else {
                 ActionKind::Evict
             };
-            let who = if kept_by_controller {
-                "the controller keeps it"
-            } else {
-                "the controller removes it too"
-            };
+            let who = "the controller keeps it";
             // Finished pods are not evicted: the controller deletes them itself (below).
             for p in live.iter().filter(|p| !is_finished(p)) {
                 if p.claim == Claim::Adopted {
@@ -877,7 +912,7 @@ mod tests {
             (
                 "--delete deletes misscheduled pods",
                 UpdateStrategyType::RollingUpdate,
-                misscheduled(true, vec![owned("a")]),
+                misscheduled(false, vec![owned("a")]),
                 delete,
                 (
                     vec![(ActionKind::Delete, Cause::Misscheduled, "a".into())],
@@ -892,20 +927,10 @@ mod tests {
                 (vec![], vec![]),
             ),
             (
-                "--keep-tolerated still removes the pods the controller removes",
-                UpdateStrategyType::RollingUpdate,
-                misscheduled(true, vec![owned("a")]),
-                keep,
-                (
-                    vec![(ActionKind::Evict, Cause::Misscheduled, "a".into())],
-                    vec![],
-                ),
-            ),
-            (
                 "every live misscheduled pod goes, terminating ones are left alone",
                 UpdateStrategyType::RollingUpdate,
                 misscheduled(
-                    true,
+                    false,
                     vec![owned("a"), owned("b"), {
                         let mut t = owned("c");
                         t.terminating = true;
@@ -924,7 +949,7 @@ mod tests {
             (
                 "a misscheduled orphan is a gap, never removed",
                 UpdateStrategyType::RollingUpdate,
-                misscheduled(true, vec![pod("o", "Running", Claim::Adopted)]),
+                misscheduled(false, vec![pod("o", "Running", Claim::Adopted)]),
                 evict,
                 (vec![], vec![("n1".into(), Some("o".into()))]),
             ),
@@ -1074,6 +1099,77 @@ mod tests {
         }
     }
 
+    /// `podsShouldBeOnNode` (pkg/controller/daemon/daemon_controller.go) deletes every daemon pod
+    /// on a node where `shouldContinueRunning` is false (an untolerated NoExecute taint, a
+    /// selector or affinity the node no longer meets): fix plans no evict or delete there, whatever
+    /// the flags, and names each pod in a note instead.
+    #[test]
+    fn pods_the_controller_removes_itself_are_notes_never_actions() {
+        let mut finished = pod("f", "Failed", Claim::Owned);
+        finished.duplicate = false;
+        let mut gone = owned("t");
+        gone.terminating = true;
+        let mut removed = misscheduled(
+            true,
+            vec![
+                owned("a"),
+                owned("b"),
+                finished,
+                gone,
+                pod("o", "Running", Claim::Adopted),
+            ],
+        );
+        removed.reasons = vec![Reason::new(
+            Rule::Taint,
+            "untolerated taint dedicated=infra:NoExecute",
+        )];
+        for opts in [
+            FixOptions::default(),
+            FixOptions {
+                delete: true,
+                ..FixOptions::default()
+            },
+            FixOptions {
+                keep_tolerated: true,
+                ..FixOptions::default()
+            },
+        ] {
+            let p = plan(
+                &report(vec![ds(
+                    UpdateStrategyType::RollingUpdate,
+                    vec![removed.clone()],
+                )]),
+                &opts,
+            );
+            assert!(p.actions.is_empty(), "{opts:?}: {:?}", p.actions);
+            assert!(p.gaps.is_empty(), "{opts:?}: {:?}", p.gaps);
+            let pods: Vec<&str> = p.notes.iter().map(|n| n.pod.as_str()).collect();
+            assert_eq!(pods, ["a", "b", "f", "o"], "terminating pods are left out");
+            assert_eq!(
+                p.notes[0].reason,
+                "Misscheduled: untolerated taint dedicated=infra:NoExecute (the controller \
+                 deletes it; nothing to do)"
+            );
+        }
+        // A pair the controller keeps is still an action: the note is only for its own removals.
+        let kept = plan(
+            &report(vec![ds(
+                UpdateStrategyType::RollingUpdate,
+                vec![misscheduled(false, vec![owned("a")])],
+            )]),
+            &FixOptions::default(),
+        );
+        assert!(kept.notes.is_empty());
+        assert_eq!(kept.actions.len(), 1);
+        assert!(
+            kept.actions[0]
+                .reason
+                .ends_with("(the controller keeps it)"),
+            "{}",
+            kept.actions[0].reason
+        );
+    }
+
     #[test]
     fn gaps_carry_the_hint_for_what_no_call_can_fix() {
         let r = report(vec![ds(
@@ -1220,14 +1316,14 @@ mod tests {
         let r = report(vec![ds(
             UpdateStrategyType::RollingUpdate,
             vec![
-                misscheduled(true, vec![owned("a")]),
+                misscheduled(false, vec![owned("a")]),
                 {
-                    let mut p = misscheduled(true, vec![owned("b")]);
+                    let mut p = misscheduled(false, vec![owned("b")]);
                     p.node = "n2".into();
                     p
                 },
                 {
-                    let mut p = misscheduled(true, vec![owned("c")]);
+                    let mut p = misscheduled(false, vec![owned("c")]);
                     p.node = "n3".into();
                     p
                 },
@@ -1257,7 +1353,7 @@ mod tests {
             UpdateStrategyType::OnDelete,
             vec![
                 outdated_ready("n1", "a"),
-                misscheduled(true, vec![owned("z")]),
+                misscheduled(false, vec![owned("z")]),
             ],
         )]);
         let p = plan(
@@ -1276,8 +1372,8 @@ mod tests {
     fn a_saved_plan_keeps_only_pods_still_planned_with_their_saved_identity() {
         let r = report(vec![ds(
             UpdateStrategyType::RollingUpdate,
-            vec![misscheduled(true, vec![owned("a")]), {
-                let mut p = misscheduled(true, vec![owned("b")]);
+            vec![misscheduled(false, vec![owned("a")]), {
+                let mut p = misscheduled(false, vec![owned("b")]);
                 p.node = "n2".into();
                 p
             }],
@@ -1300,7 +1396,7 @@ mod tests {
     fn plans_round_trip_through_json() {
         let r = report(vec![ds(
             UpdateStrategyType::RollingUpdate,
-            vec![misscheduled(true, vec![owned("a")])],
+            vec![misscheduled(false, vec![owned("a")])],
         )]);
         let p = plan(&r, &FixOptions::default());
         let text = serde_json::to_string(&p).unwrap();

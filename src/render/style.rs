@@ -161,25 +161,96 @@ pub fn truncate(s: &str, w: usize) -> String {
 }
 
 /// Words of `text` in lines of at most `w` columns: the first line after `first` (already
-/// written, its width counted), the others after `indent`. A word wider than a line stands alone.
+/// written, its width counted), the others after `indent`. A word wider than a whole line (after
+/// `indent`) is cut into pieces that fill lines, so no line is ever wider than `w`.
 pub fn wrap(text: &str, first: usize, indent: usize, w: usize) -> Vec<String> {
+    let room = w.saturating_sub(indent).max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut start = first;
-    for word in text.split_whitespace() {
-        if !line.is_empty() && start + width(&line) + 1 + width(word) > w {
-            lines.push(std::mem::take(&mut line));
-            start = indent;
+    for whole in text.split_whitespace() {
+        for word in pieces(whole, room) {
+            if !line.is_empty() && start + width(&line) + 1 + width(&word) > w {
+                lines.push(std::mem::take(&mut line));
+                start = indent;
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&word);
         }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
     }
     if !line.is_empty() || lines.is_empty() {
         lines.push(line);
     }
     lines
+}
+
+/// `word` cut into pieces of at most `room` columns (itself when it fits).
+fn pieces(word: &str, room: usize) -> Vec<String> {
+    if width(word) <= room {
+        return vec![word.to_string()];
+    }
+    let mut out = vec![String::new()];
+    for ch in word.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        let last = out.last_mut().expect("one piece");
+        if !last.is_empty() && width(last) + cw > room {
+            out.push(String::new());
+        }
+        out.last_mut().expect("one piece").push(ch);
+    }
+    out
+}
+
+/// Every line of `text` fitted to `w` columns, broken between words as the table's notes are,
+/// the spacing within each piece kept (so aligned columns stay aligned): continuation lines are
+/// indented two columns past the line's own indent (past `PASS  `/`FAIL  ` on the gate's verdict
+/// line). A word wider than a line stands alone.
+pub fn fit_lines(text: &str, w: usize) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let lead = line.len() - line.trim_start().len();
+        let indent = if line.starts_with("PASS  ") || line.starts_with("FAIL  ") {
+            6
+        } else {
+            lead + 2
+        };
+        let mut current = line[..lead].to_string();
+        let mut rest = &line[lead..];
+        let mut fresh = true;
+        while !rest.is_empty() {
+            // The next word, with the spaces before it.
+            let spaces = rest.len() - rest.trim_start().len();
+            let word_end = rest[spaces..]
+                .find(char::is_whitespace)
+                .map_or(rest.len(), |i| spaces + i);
+            let (gap, word) = (&rest[..spaces], &rest[spaces..word_end]);
+            rest = &rest[word_end..];
+            if word.is_empty() {
+                break;
+            }
+            for (i, piece) in pieces(word, w.saturating_sub(indent).max(1))
+                .iter()
+                .enumerate()
+            {
+                let gap = if i == 0 { gap } else { "" };
+                if !fresh && width(&current) + width(gap) + width(piece) > w {
+                    out.push_str(current.trim_end());
+                    out.push('\n');
+                    current = " ".repeat(indent);
+                    current.push_str(piece);
+                } else {
+                    current.push_str(gap);
+                    current.push_str(piece);
+                }
+                fresh = false;
+            }
+        }
+        out.push_str(current.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// Entries (each kept whole) joined by two spaces in lines of at most `w` columns.
@@ -226,9 +297,44 @@ mod tests {
     }
 
     #[test]
-    fn wrap_breaks_between_words_and_keeps_long_words_whole() {
+    fn fit_lines_breaks_long_lines_and_keeps_aligned_columns() {
+        let text = "FAIL  1 of 2 DaemonSets below policy, 1 violation (fail-on: Missing,Pending)\n  \
+                    logging/fluent-bit  worker-3  Misscheduled  untolerated taint a=b:NoSchedule; the controller keeps the pod\n\
+                    short\n";
+        let got = fit_lines(text, 40);
+        for line in got.lines() {
+            assert!(width(line) <= 40, "{line:?} in\n{got}");
+        }
+        let lines: Vec<&str> = got.lines().collect();
+        assert_eq!(lines[0], "FAIL  1 of 2 DaemonSets below policy, 1");
+        assert_eq!(lines[1], "      violation (fail-on:");
+        assert_eq!(lines[2], "      Missing,Pending)");
+        assert_eq!(lines[3], "  logging/fluent-bit  worker-3");
+        assert_eq!(lines[4], "    Misscheduled  untolerated taint");
+        assert_eq!(*lines.last().unwrap(), "short");
+        let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(words(&got), words(text), "no word lost or cut");
+        // Lines that fit are left exactly as they are.
+        assert_eq!(fit_lines(text, 200), text);
+    }
+
+    #[test]
+    fn wrap_breaks_between_words_and_cuts_only_words_wider_than_a_line() {
         assert_eq!(wrap("aa bb cc", 0, 2, 5), ["aa bb", "cc"]);
-        assert_eq!(wrap("averylongword x", 0, 0, 4), ["averylongword", "x"]);
+        assert_eq!(
+            wrap("averylongword x", 0, 0, 4),
+            ["aver", "ylon", "gwor", "d x"]
+        );
+        // A word that fits a continuation line moves there whole.
+        assert_eq!(
+            wrap("container fluent-bit-long:", 10, 2, 20),
+            ["container", "fluent-bit-long:"]
+        );
+        // Under a column (indent 10 of 20), a longer word is cut to the column's room.
+        assert_eq!(
+            wrap("x fluent-bit-long-name", 10, 10, 20),
+            ["x", "fluent-bit", "-long-name"]
+        );
         assert_eq!(
             wrap_entries(&["a b".into(), "c d".into()], 7),
             ["a b", "c d"]

@@ -1,6 +1,6 @@
 //! `-o table` and `-o wide`: one row per DaemonSet in kubectl's borderless style, then under each
 //! imperfect row the nodes concerned with their state and the first reason. Every line fits
-//! [`RenderOptions::width`] (but a single unbreakable token): the count columns never wrap, long
+//! [`RenderOptions::width`] (names at least 8 columns wide): the count columns never wrap, long
 //! reasons end in "…" in `table` and wrap whole in `wide`.
 
 use std::io::Write;
@@ -283,6 +283,17 @@ pub fn render(
             continue;
         }
         if wide {
+            // Wide gives names whole: one cut to fit the width is written out under its row.
+            if style::width(&d.namespace) > l.ns_w || style::width(&name_cell(d)) > l.name_w {
+                write_wrapped(
+                    out,
+                    "    name:",
+                    "    name:",
+                    &format!("{}/{}", d.namespace, d.name),
+                    6,
+                    width,
+                )?;
+            }
             write_placement(d, width, out)?;
         }
         if let Some(u) = &d.unknown {

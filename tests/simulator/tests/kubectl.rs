@@ -1,5 +1,5 @@
 //! The installed `kubectl` against the simulator: proof that it speaks the real protocol.
-//! Skipped (with a message) when `kubectl` is not on PATH.
+//! These tests fail, never skip, when `kubectl` is not on PATH (.ci/run installs it).
 
 mod common;
 
@@ -58,10 +58,10 @@ fn kubectl(kubeconfig: &Path, cache: &Path, args: &[&str]) -> String {
 
 #[test]
 fn kubectl_works_against_the_simulator() {
-    if !kubectl_on_path() {
-        eprintln!("skipping: kubectl is not on PATH");
-        return;
-    }
+    assert!(
+        kubectl_on_path(),
+        "kubectl is required by this test (.ci/run installs it): not on PATH"
+    );
     let sim = Simulator::start(example_cluster(), SimOptions::default());
     let scratch = Scratch::new("kubectl");
     let kubeconfig = scratch.0.join("kubeconfig");
