@@ -66,6 +66,8 @@ pub struct RenderOptions {
     /// Colour what goes to stderr (the gate's verdict): `--color`, else a terminal and no
     /// `NO_COLOR`.
     pub stderr_color: bool,
+    /// `-o prometheus`: at most this many per-node gap series (`--metrics-max-gaps`).
+    pub metrics_max_gaps: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -282,7 +284,10 @@ impl Config {
         audit.node_selector = node_selector;
         audit.include_ineligible = cli.output.include_ineligible;
         audit.comparison_operators = s.toleration_comparison_operators;
-        let machine = matches!(cli.output.output, Format::Json | Format::Yaml);
+        let machine = matches!(
+            cli.output.output,
+            Format::Json | Format::Yaml | Format::Prometheus
+        );
         let color = !machine
             && match cli.output.color {
                 ColorWhen::Always => true,
@@ -310,7 +315,16 @@ impl Config {
                 "--all-problems applies to -o table and -o wide".into(),
             ));
         }
+        if cli.output.metrics_max_gaps.is_some() && cli.output.output != Format::Prometheus {
+            return Err(Error::Usage(
+                "--metrics-max-gaps applies to -o prometheus".into(),
+            ));
+        }
         let render = RenderOptions {
+            metrics_max_gaps: cli
+                .output
+                .metrics_max_gaps
+                .unwrap_or(crate::render::prometheus::DEFAULT_MAX_GAPS),
             format: cli.output.output,
             color,
             no_headers: cli.output.no_headers,
