@@ -29,6 +29,11 @@ fn check_at(name: &str, args: &[&str], width: usize) {
         String::from_utf8_lossy(&o.stderr)
     );
     let got = String::from_utf8(o.stdout).expect("UTF-8 output");
+    compare(name, got);
+}
+
+/// `got` against `tests/golden/NAME.txt` (rewritten with `DS_COVERAGE_GOLDEN=1`).
+fn compare(name: &str, got: String) {
     let path = Path::new("tests/golden").join(format!("{name}.txt"));
     if std::env::var_os("DS_COVERAGE_GOLDEN").is_some() {
         std::fs::write(&path, &got).unwrap();
@@ -149,6 +154,43 @@ fn markdown_with_gate() {
 #[test]
 fn junit() {
     run_golden("junit", example(&["-o", "junit"]));
+}
+
+/// `-o prometheus`, with the build's version written as `VERSION` (it changes every release).
+fn prometheus_golden(name: &str, args: Vec<String>) {
+    let o = bin(80).args(&args).output().expect("binary runs");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{name}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let got = String::from_utf8(o.stdout).expect("UTF-8 output");
+    let version = format!("version=\"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(got.contains(&version), "{got}");
+    compare(name, got.replace(&version, "version=\"VERSION\""));
+}
+
+#[test]
+fn prometheus() {
+    prometheus_golden("prometheus", example(&["-o", "prometheus"]));
+}
+
+#[test]
+fn prometheus_with_gate() {
+    // A policy the example passes (exit 0), as markdown-gate.
+    prometheus_golden(
+        "prometheus-gate",
+        example(&[
+            "-o",
+            "prometheus",
+            "--check",
+            "--fail-on",
+            "Missing",
+            "-n",
+            "monitoring",
+        ]),
+    );
 }
 
 /// A generated 300-node cluster (deterministic), written once per test process.
