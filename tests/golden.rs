@@ -21,6 +21,11 @@ fn check(name: &str, args: &[&str]) {
 }
 
 fn check_at(name: &str, args: &[&str], width: usize) {
+    compare(name, stdout_of(name, args, width));
+}
+
+/// Standard output of a run that must succeed.
+fn stdout_of(name: &str, args: &[&str], width: usize) -> String {
     let o = bin(width).args(args).output().expect("binary runs");
     assert_eq!(
         o.status.code(),
@@ -28,8 +33,7 @@ fn check_at(name: &str, args: &[&str], width: usize) {
         "{name}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let got = String::from_utf8(o.stdout).expect("UTF-8 output");
-    compare(name, got);
+    String::from_utf8(o.stdout).expect("UTF-8 output")
 }
 
 /// `got` against `tests/golden/NAME.txt` (rewritten with `DS_COVERAGE_GOLDEN=1`).
@@ -158,14 +162,8 @@ fn junit() {
 
 /// `-o prometheus`, with the build's version written as `VERSION` (it changes every release).
 fn prometheus_golden(name: &str, args: Vec<String>) {
-    let o = bin(80).args(&args).output().expect("binary runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{name}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let got = String::from_utf8(o.stdout).expect("UTF-8 output");
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let got = stdout_of(name, &refs, 80);
     let version = format!("version=\"{}\"", env!("CARGO_PKG_VERSION"));
     assert!(got.contains(&version), "{got}");
     compare(name, got.replace(&version, "version=\"VERSION\""));

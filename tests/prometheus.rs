@@ -566,18 +566,22 @@ fn real_captures_parse_and_equal_their_json_reports() {
     }
 }
 
-/// kind's kubeadm mirror pods (sonobuoy-kind1): `--static-pods` families have their own series.
-#[test]
-fn static_pod_families_have_their_own_series() {
-    let mut args: Vec<String> = Vec::new();
-    for f in [
+/// `-f` for each file of the sonobuoy-kind1 capture (kind, with kubeadm's four mirror pods).
+fn kind1() -> Vec<String> {
+    [
         "sonobuoy-kind1-nodes.list.json",
         "sonobuoy-kind1-daemonsets.list.json",
         "sonobuoy-kind1-pods.list.json",
-    ] {
-        args.push("-f".into());
-        args.push(real(f));
-    }
+    ]
+    .iter()
+    .flat_map(|f| ["-f".to_string(), real(f)])
+    .collect()
+}
+
+/// kind's kubeadm mirror pods (sonobuoy-kind1): `--static-pods` families have their own series.
+#[test]
+fn static_pod_families_have_their_own_series() {
+    let mut args = kind1();
     args.extend(["--as-of", "2025-01-01T00:00:00Z", "--static-pods"].map(String::from));
     let mut js = args.clone();
     js.extend(["-o", "json"].map(String::from));
@@ -884,15 +888,7 @@ fn the_readme_documents_every_series_and_includes_the_deploy_files() {
         type_lines(&run(&example(&["-o", "prometheus", "--check"]), &[1]))
             .into_iter()
             .collect();
-    let mut statics = Vec::new();
-    for f in [
-        "sonobuoy-kind1-nodes.list.json",
-        "sonobuoy-kind1-daemonsets.list.json",
-        "sonobuoy-kind1-pods.list.json",
-    ] {
-        statics.push("-f".to_string());
-        statics.push(real(f));
-    }
+    let mut statics = kind1();
     statics.extend(["--static-pods", "-o", "prometheus"].map(String::from));
     families.extend(type_lines(&run(&statics, &[0])));
     assert!(families.contains("ds_coverage_static_pod_gap"));

@@ -11,7 +11,7 @@
 use std::io::Write;
 
 use crate::gate::{FailOn, ViolationState};
-use crate::report::{Counts, OrphanAction, PairReport, Report, State};
+use crate::report::{Counts, DaemonSetReport, OrphanAction, PairReport, Report, State};
 
 /// One cluster of a run: its label and what reading it gave.
 #[derive(Debug, Clone, Copy)]
@@ -141,21 +141,14 @@ pub fn write(
         }
     }
 
-    m.family(
+    // Every DaemonSet: Unknown or not.
+    m.per_daemon_set(
+        &reports,
         "ds_coverage_daemonset_unknown",
         "1 when the DaemonSet's pods could not be read (403 on its namespace): no pair of it is judged and its pair, status and coverage series are absent.",
         None,
+        |d| Some(f64::from(u8::from(d.unknown.is_some()))),
     )?;
-    for (l, r) in &reports {
-        for d in &r.daemon_sets {
-            let labels = l.ds(&d.namespace, &d.name);
-            m.sample(
-                "ds_coverage_daemonset_unknown",
-                &labels,
-                u8::from(d.unknown.is_some()),
-            )?;
-        }
-    }
 
     m.family(
         "ds_coverage_pairs",
@@ -176,104 +169,75 @@ pub fn write(
         }
     }
 
-    m.family(
-        "ds_coverage_outdated_pairs",
-        "Eligible pairs whose pod runs an older revision of the template.",
-        None,
-    )?;
-    for (l, r) in &reports {
-        for d in r.daemon_sets.iter().filter(|d| d.unknown.is_none()) {
-            m.sample(
-                "ds_coverage_outdated_pairs",
-                &l.ds(&d.namespace, &d.name),
-                d.counts.outdated,
-            )?;
-        }
-    }
-
-    m.family(
-        "ds_coverage_coverage_ratio",
-        "Ready pairs / eligible pairs; absent for a DaemonSet eligible on no node.",
-        Some("ratio"),
-    )?;
-    for (l, r) in &reports {
-        for d in r.daemon_sets.iter().filter(|d| d.unknown.is_none()) {
-            if let Some(ratio) = ratio(&d.counts) {
-                m.sample(
-                    "ds_coverage_coverage_ratio",
-                    &l.ds(&d.namespace, &d.name),
-                    ratio,
-                )?;
-            }
-        }
-    }
-
-    type StatusField = fn(&crate::report::ComputedStatus) -> i64;
-    let status: [(&str, &str, StatusField); 7] = [
+    // Facts of a known DaemonSet (absent for an Unknown one), one series each.
+    type Fact = fn(&DaemonSetReport) -> Option<f64>;
+    let computed = "as the DaemonSet controller computes it from the audited objects.";
+    let facts: [(&str, String, Option<&str>, Fact); 10] = [
+        (
+            "ds_coverage_outdated_pairs",
+            "Eligible pairs whose pod runs an older revision of the template.".into(),
+            None,
+            |d| Some(d.counts.outdated as f64),
+        ),
+        (
+            "ds_coverage_coverage_ratio",
+            "Ready pairs / eligible pairs; absent for a DaemonSet eligible on no node.".into(),
+            Some("ratio"),
+            |d| ratio(&d.counts),
+        ),
         (
             "ds_coverage_status_desired_number_scheduled",
-            "desiredNumberScheduled as the DaemonSet controller computes it from the audited objects.",
-            |s| s.desired_number_scheduled,
+            format!("desiredNumberScheduled {computed}"),
+            None,
+            |d| Some(d.computed_status.desired_number_scheduled as f64),
         ),
         (
             "ds_coverage_status_current_number_scheduled",
-            "currentNumberScheduled as the DaemonSet controller computes it from the audited objects.",
-            |s| s.current_number_scheduled,
+            format!("currentNumberScheduled {computed}"),
+            None,
+            |d| Some(d.computed_status.current_number_scheduled as f64),
         ),
         (
             "ds_coverage_status_number_misscheduled",
-            "numberMisscheduled as the DaemonSet controller computes it from the audited objects.",
-            |s| s.number_misscheduled,
+            format!("numberMisscheduled {computed}"),
+            None,
+            |d| Some(d.computed_status.number_misscheduled as f64),
         ),
         (
             "ds_coverage_status_number_ready",
-            "numberReady as the DaemonSet controller computes it from the audited objects.",
-            |s| s.number_ready,
+            format!("numberReady {computed}"),
+            None,
+            |d| Some(d.computed_status.number_ready as f64),
         ),
         (
             "ds_coverage_status_number_available",
-            "numberAvailable as the DaemonSet controller computes it from the audited objects.",
-            |s| s.number_available,
+            format!("numberAvailable {computed}"),
+            None,
+            |d| Some(d.computed_status.number_available as f64),
         ),
         (
             "ds_coverage_status_updated_number_scheduled",
-            "updatedNumberScheduled as the DaemonSet controller computes it from the audited objects.",
-            |s| s.updated_number_scheduled,
+            format!("updatedNumberScheduled {computed}"),
+            None,
+            |d| Some(d.computed_status.updated_number_scheduled as f64),
         ),
         (
             "ds_coverage_status_number_unavailable",
-            "numberUnavailable as the DaemonSet controller computes it from the audited objects.",
-            |s| s.number_unavailable,
+            format!("numberUnavailable {computed}"),
+            None,
+            |d| Some(d.computed_status.number_unavailable as f64),
+        ),
+        (
+            "ds_coverage_status_agrees",
+            "1 when the computed status equals the DaemonSet's own .status and observedGeneration is current, 0 when not; absent when the comparison means nothing.".into(),
+            None,
+            |d| d.status_agrees.map(|a| f64::from(u8::from(a))),
         ),
     ];
-    for (name, help, field) in status {
-        m.family(name, help, None)?;
-        for (l, r) in &reports {
-            for d in r.daemon_sets.iter().filter(|d| d.unknown.is_none()) {
-                m.sample(
-                    name,
-                    &l.ds(&d.namespace, &d.name),
-                    field(&d.computed_status),
-                )?;
-            }
-        }
-    }
-
-    m.family(
-        "ds_coverage_status_agrees",
-        "1 when the computed status equals the DaemonSet's own .status and observedGeneration is current, 0 when not; absent when the comparison means nothing.",
-        None,
-    )?;
-    for (l, r) in &reports {
-        for d in r.daemon_sets.iter().filter(|d| d.unknown.is_none()) {
-            if let Some(agrees) = d.status_agrees {
-                m.sample(
-                    "ds_coverage_status_agrees",
-                    &l.ds(&d.namespace, &d.name),
-                    u8::from(agrees),
-                )?;
-            }
-        }
+    for (name, help, unit, fact) in facts {
+        m.per_daemon_set(&reports, name, &help, unit, |d| {
+            d.unknown.is_none().then(|| fact(d)).flatten()
+        })?;
     }
 
     m.family(
@@ -298,20 +262,13 @@ pub fn write(
         }
     }
 
-    m.family(
+    m.per_daemon_set(
+        &reports,
         "ds_coverage_pods_on_missing_nodes",
         "Daemon pods whose node is no longer in the cluster.",
         None,
+        |d| Some(d.pods_on_missing_nodes.len() as f64),
     )?;
-    for (l, r) in &reports {
-        for d in &r.daemon_sets {
-            m.sample(
-                "ds_coverage_pods_on_missing_nodes",
-                &l.ds(&d.namespace, &d.name),
-                d.pods_on_missing_nodes.len(),
-            )?;
-        }
-    }
 
     // Static-pod families (--static-pods): the same facts, their own label.
     let statics: Vec<(&Labels, &crate::report::StaticPodReport)> = reports
@@ -520,6 +477,26 @@ struct Metrics<'w> {
 }
 
 impl Metrics<'_> {
+    /// A family with one series per DaemonSet of every report, where `value` gives one.
+    fn per_daemon_set(
+        &mut self,
+        reports: &[(Labels, &Report)],
+        name: &str,
+        help: &str,
+        unit: Option<&str>,
+        value: impl Fn(&DaemonSetReport) -> Option<f64>,
+    ) -> std::io::Result<()> {
+        self.family(name, help, unit)?;
+        for (l, r) in reports {
+            for d in &r.daemon_sets {
+                if let Some(v) = value(d) {
+                    self.sample(name, &l.ds(&d.namespace, &d.name), v)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn family(&mut self, name: &str, help: &str, unit: Option<&str>) -> std::io::Result<()> {
         writeln!(self.out, "# TYPE {name} gauge")?;
         if let Some(unit) = unit {
