@@ -901,3 +901,103 @@ fn the_readme_documents_every_series_and_includes_the_deploy_files() {
         assert!(readme.contains(&file), "README includes {path} verbatim");
     }
 }
+
+/// Several clusters in one exposition (what a multi-cluster run passes): each family once, a
+/// `cluster` label on every series, an unreadable cluster down, one gap budget for the run.
+#[test]
+fn several_clusters_share_one_exposition_and_one_gap_budget() {
+    use ds_coverage::render::prometheus::{ClusterMetrics, Options, Outcome, write};
+    let load = |path: &str| {
+        let snap =
+            ds_coverage::source::file::load(&[path.to_string()], &mut std::io::empty()).unwrap();
+        let opts = ds_coverage::coverage::Options::new(AS_OF.parse().unwrap());
+        let mut r = ds_coverage::coverage::compute(&snap, &opts).unwrap();
+        r.gate = Some(ds_coverage::gate::evaluate(
+            &r,
+            &ds_coverage::gate::Policy::default(),
+        ));
+        r
+    };
+    let (prod, staging) = (load("examples/cluster.yaml"), load("examples/cluster.yaml"));
+    let healthy = load("examples/healthy-cluster.yaml");
+    let mut out = Vec::new();
+    write(
+        &[
+            ClusterMetrics {
+                cluster: Some("prod"),
+                outcome: Outcome::Report(&prod),
+            },
+            ClusterMetrics {
+                cluster: Some("staging"),
+                outcome: Outcome::Report(&staging),
+            },
+            ClusterMetrics {
+                cluster: Some("edge"),
+                outcome: Outcome::Unreadable("dial tcp: connection refused"),
+            },
+            ClusterMetrics {
+                cluster: Some("dev"),
+                outcome: Outcome::Report(&healthy),
+            },
+        ],
+        &Options { max_gaps: 10 },
+        &mut out,
+    )
+    .unwrap();
+    let metrics = String::from_utf8(out).unwrap();
+    let types: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("# TYPE "))
+        .collect();
+    let unique: BTreeSet<&&str> = types.iter().collect();
+    assert_eq!(types.len(), unique.len(), "each family once");
+    let samples = parse(&metrics);
+    for s in samples
+        .iter()
+        .filter(|s| s.family != "ds_coverage_build_info")
+    {
+        assert!(s.labels.contains_key("cluster"), "{s:?}");
+    }
+    let up = |c: &str| value(&samples, "ds_coverage_cluster_up", &[("cluster", c)]);
+    assert_eq!(
+        (up("prod"), up("staging"), up("edge"), up("dev")),
+        (Some(1.0), Some(1.0), Some(0.0), Some(1.0))
+    );
+    assert!(samples.iter().all(
+        |s| s.labels.get("cluster").map(String::as_str) != Some("edge")
+            || s.family == "ds_coverage_cluster_up"
+    ));
+    // 8 gaps each: prod keeps its 8, staging the 2 left of the budget.
+    let gaps = |c: &str| {
+        of(&samples, "ds_coverage_gap")
+            .iter()
+            .filter(|s| s.labels["cluster"] == c)
+            .count()
+    };
+    assert_eq!((gaps("prod"), gaps("staging"), gaps("dev")), (8, 2, 0));
+    let truncated = |c: &str| value(&samples, "ds_coverage_gaps_truncated", &[("cluster", c)]);
+    assert_eq!(
+        (truncated("prod"), truncated("staging"), truncated("dev")),
+        (Some(0.0), Some(6.0), Some(0.0))
+    );
+    let passed = |c: &str| value(&samples, "ds_coverage_gate_passed", &[("cluster", c)]);
+    assert_eq!(
+        (passed("prod"), passed("dev"), passed("edge")),
+        (Some(0.0), Some(1.0), None)
+    );
+    // The per-DaemonSet counts of both copies of the example are whole.
+    for c in ["prod", "staging"] {
+        assert_eq!(
+            value(
+                &samples,
+                "ds_coverage_pairs",
+                &[
+                    ("cluster", c),
+                    ("daemonset", "fluent-bit"),
+                    ("state", "Missing")
+                ]
+            ),
+            Some(1.0)
+        );
+    }
+}

@@ -27,8 +27,9 @@ pub struct ClusterMetrics<'a> {
 pub enum Outcome<'a> {
     /// The report (with its gate verdict when `--check` was given).
     Report(&'a Report),
-    /// The cluster could not be read; the error goes to stderr, the metrics say only that.
-    Unreadable,
+    /// The cluster could not be read: the error (said on stderr) is free text, no label, so
+    /// the metrics say only `ds_coverage_cluster_up 0`.
+    Unreadable(&'a str),
 }
 
 /// What the run decides beyond the reports.
@@ -77,7 +78,7 @@ pub fn write(
         .iter()
         .filter_map(|c| match c.outcome {
             Outcome::Report(r) => Some((Labels::cluster(c.cluster), r)),
-            Outcome::Unreadable => None,
+            Outcome::Unreadable(_) => None,
         })
         .collect();
 
@@ -561,7 +562,7 @@ mod tests {
         write(
             &[ClusterMetrics {
                 cluster: Some("prod"),
-                outcome: Outcome::Unreadable,
+                outcome: Outcome::Unreadable("401 Unauthorized"),
             }],
             &Options { max_gaps: 10 },
             &mut out,
