@@ -1001,3 +1001,117 @@ fn several_clusters_share_one_exposition_and_one_gap_budget() {
         );
     }
 }
+
+/// `promtool test rules`: the alert rules fire on the series as the plugin writes them (the
+/// example cluster, audited every minute), after their `for`, and only on what they should.
+/// The rules are deploy/alerts.yaml's without annotations (promtool compares annotations too;
+/// their templates are checked by `promtool check rules` above).
+#[test]
+fn the_alert_rules_fire_on_the_plugins_own_series() {
+    let samples = parse(&run(&example(&["-o", "prometheus", "--check"]), &[1]));
+    let series_name = |s: &Sample| {
+        let labels: Vec<String> = s
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={}", serde_json::to_string(v).unwrap()))
+            .collect();
+        format!("{}{{{}}}", s.family, labels.join(","))
+    };
+    // The audit every minute for an hour: every value held, the timestamp as given.
+    let input = |timestamp: Option<&str>| -> Vec<Value> {
+        samples
+            .iter()
+            .filter_map(|s| {
+                let values = if s.family == "ds_coverage_last_run_timestamp_seconds" {
+                    timestamp?.to_string()
+                } else {
+                    format!("{}+0x60", s.value)
+                };
+                Some(json!({"series": series_name(s), "values": values}))
+            })
+            .collect()
+    };
+    let alert = |at: &str, name: &str, firing: Vec<Value>| {
+        json!({"eval_time": at, "alertname": name, "exp_alerts": firing
+            .into_iter()
+            .map(|labels| json!({"exp_labels": labels}))
+            .collect::<Vec<_>>()})
+    };
+    let warn = |labels: &[(&str, &str)]| {
+        let mut m: serde_json::Map<String, Value> = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        m.insert("severity".into(), json!("warning"));
+        Value::Object(m)
+    };
+    let ds = |ns: &str, name: &str| warn(&[("namespace", ns), ("daemonset", name)]);
+    let mut missing = ds("logging", "fluent-bit");
+    missing["state"] = json!("Missing");
+    let tests = json!([
+        {
+            // Audited every minute (the timestamp keeps up with the clock).
+            "interval": "1m",
+            "input_series": input(Some("0+60x60")),
+            "alert_rule_test": [
+                alert("10m", "DaemonSetPodMissing", vec![]),
+                alert("20m", "DaemonSetPodMissing", vec![missing]),
+                alert("20m", "DaemonSetCoverageBelowOne", vec![]),
+                alert("35m", "DaemonSetCoverageBelowOne", vec![
+                    ds("gpu-operator", "nvidia-device-plugin"),
+                    ds("kube-system", "kube-proxy"),
+                    ds("logging", "fluent-bit"),
+                    ds("monitoring", "node-exporter"),
+                ]),
+                alert("20m", "DaemonSetCoverageGateFailing", vec![warn(&[])]),
+                alert("20m", "DaemonSetCoverageUnknown", vec![]),
+                alert("20m", "DaemonSetCoverageClusterUnreadable", vec![]),
+                alert("50m", "DaemonSetCoverageAuditStale", vec![]),
+                alert("50m", "DaemonSetCoverageAuditAbsent", vec![]),
+            ],
+        },
+        {
+            // The last push stays on the Pushgateway: the same timestamp for an hour.
+            "interval": "1m",
+            "input_series": input(Some("0+0x60")),
+            "alert_rule_test": [
+                alert("20m", "DaemonSetCoverageAuditStale", vec![]),
+                alert("40m", "DaemonSetCoverageAuditStale", vec![warn(&[])]),
+            ],
+        },
+        {
+            // Never audited: no timestamp series at all.
+            "interval": "1m",
+            "input_series": input(None),
+            "alert_rule_test": [
+                alert("20m", "DaemonSetCoverageAuditAbsent", vec![]),
+                alert("35m", "DaemonSetCoverageAuditAbsent", vec![json!({"severity": "warning"})]),
+            ],
+        },
+    ]);
+    let mut rules = documents("deploy/alerts.yaml").remove(0);
+    for r in rules["groups"][0]["rules"].as_array_mut().unwrap() {
+        r.as_object_mut().unwrap().remove("annotations");
+    }
+    let dir = std::env::temp_dir().join(format!("ds-coverage-prom-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules_file = dir.join("rules.json");
+    std::fs::write(&rules_file, rules.to_string()).unwrap();
+    let test_file = dir.join("test.json");
+    std::fs::write(
+        &test_file,
+        json!({"rule_files": [rules_file], "evaluation_interval": "1m", "tests": tests})
+            .to_string(),
+    )
+    .unwrap();
+    let o = Command::new("promtool")
+        .args(["test", "rules", test_file.to_str().unwrap()])
+        .output()
+        .expect("promtool runs (Debian package prometheus; .ci/run installs it)");
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
