@@ -673,6 +673,8 @@ fn a_live_run_labels_its_context_and_a_daemon_set_with_unreadable_pods_is_unknow
         "ds_coverage_pairs",
         "ds_coverage_coverage_ratio",
         "ds_coverage_status_desired_number_scheduled",
+        "ds_coverage_orphan_pods",
+        "ds_coverage_pods_on_missing_nodes",
         "ds_coverage_gap",
     ] {
         assert!(
@@ -1113,5 +1115,76 @@ fn the_alert_rules_fire_on_the_plugins_own_series() {
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A generated 300-node cluster with drift: per-node series only for gaps, at most
+/// `--metrics-max-gaps` of them, every other family a fixed number of series per DaemonSet.
+#[test]
+fn a_large_cluster_stays_a_few_series_per_daemon_set() {
+    let file = support::generated_file(300, 300, 12, 0.3);
+    let base = ["-f", file.as_str(), "--as-of", AS_OF];
+    let report: Value =
+        serde_json::from_str(&text(&bin(&[&base[..], &["-o", "json"]].concat()), &[0])).unwrap();
+    let gaps: usize = report["daemonSets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["nodes"].as_array().unwrap())
+        .filter(|p| p["state"] != "Ready" && p["state"] != "Ineligible")
+        .count();
+    assert!(gaps > 50, "the drift leaves gaps: {gaps}");
+    let samples = parse(&text(
+        &bin(&[&base[..], &["-o", "prometheus", "--metrics-max-gaps", "50"]].concat()),
+        &[0],
+    ));
+    let per_node = samples
+        .iter()
+        .filter(|s| s.labels.contains_key("node"))
+        .count();
+    assert_eq!(per_node, 50);
+    assert_eq!(
+        value(&samples, "ds_coverage_gaps_truncated", &[]),
+        Some((gaps - 50) as f64)
+    );
+    let daemon_sets = report["daemonSets"].as_array().unwrap().len();
+    assert_eq!(daemon_sets, 12);
+    // Everything else: at most 23 per DaemonSet (info, unknown, 7 states, outdated, ratio, 7
+    // status numbers, agrees, 3 orphan actions, pods of deleted nodes) and 8 per cluster.
+    let rest = samples.len() - per_node;
+    assert!(rest <= 23 * daemon_sets + 8, "{rest} series");
+}
+
+/// A what-if (`--manifest`) is labelled, and an audit of nothing still writes its verdict.
+#[test]
+fn what_if_daemon_sets_are_labelled_and_an_empty_audit_fails_visibly() {
+    let samples = parse(&run(
+        &example(&[
+            "--manifest",
+            "examples/whatif-gpu-operator.yaml",
+            "-o",
+            "prometheus",
+        ]),
+        &[0],
+    ));
+    let info = of(&samples, "ds_coverage_daemonset_info");
+    assert!(!info.is_empty());
+    assert!(
+        info.iter().all(|s| s.labels["what_if"] == "true"),
+        "{info:?}"
+    );
+    let samples = parse(&run(
+        &example(&["-n", "no-such-namespace", "--check", "-o", "prometheus"]),
+        &[1],
+    ));
+    assert_eq!(value(&samples, "ds_coverage_daemonsets", &[]), Some(0.0));
+    assert_eq!(value(&samples, "ds_coverage_gate_passed", &[]), Some(0.0));
+    assert_eq!(
+        value(
+            &samples,
+            "ds_coverage_gate_violations",
+            &[("kind", "NoDaemonSets")]
+        ),
+        Some(1.0)
     );
 }

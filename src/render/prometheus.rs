@@ -247,7 +247,7 @@ pub fn write(
         None,
     )?;
     for (l, r) in &reports {
-        for d in &r.daemon_sets {
+        for d in r.daemon_sets.iter().filter(|d| d.unknown.is_none()) {
             let id = format!("{}/{}", d.namespace, d.name);
             for action in ORPHAN_ACTIONS {
                 let n = r
@@ -268,7 +268,11 @@ pub fn write(
         "ds_coverage_pods_on_missing_nodes",
         "Daemon pods whose node is no longer in the cluster.",
         None,
-        |d| Some(d.pods_on_missing_nodes.len() as f64),
+        |d| {
+            d.unknown
+                .is_none()
+                .then_some(d.pods_on_missing_nodes.len() as f64)
+        },
     )?;
 
     // Static-pod families (--static-pods): the same facts, their own label.
