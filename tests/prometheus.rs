@@ -1188,3 +1188,70 @@ fn what_if_daemon_sets_are_labelled_and_an_empty_audit_fails_visibly() {
         Some(1.0)
     );
 }
+
+/// A kubeadm-like generated cluster with etcd absent on one control-plane node and
+/// kube-apiserver NotReady on another: static-pod gaps have series, within the shared budget.
+#[test]
+fn static_pod_gaps_have_series_and_share_the_gap_budget() {
+    use support::generator::{ClusterSpec, StaticFault, add_kubeadm_static_pods, generate};
+    let mut c = generate(&ClusterSpec {
+        drift: 0.0,
+        ..ClusterSpec::small(11)
+    });
+    add_kubeadm_static_pods(
+        &mut c,
+        &[
+            ("etcd", 1, StaticFault::Absent),
+            ("kube-apiserver", 2, StaticFault::NotReady),
+        ],
+    );
+    let dir = std::env::temp_dir().join(format!("ds-coverage-prom-static-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("kubeadm.json");
+    std::fs::write(&file, serde_json::to_string(&c.to_list()).unwrap()).unwrap();
+    let file = file.to_str().unwrap();
+    let args = |max: &str| {
+        [
+            "-f",
+            file,
+            "--as-of",
+            AS_OF,
+            "--static-pods",
+            "-o",
+            "prometheus",
+            "--metrics-max-gaps",
+            max,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let samples = parse(&run(&args("500"), &[0]));
+    let gaps: BTreeSet<(String, String, String)> = of(&samples, "ds_coverage_static_pod_gap")
+        .iter()
+        .map(|s| {
+            (
+                s.labels["static_pod"].clone(),
+                s.labels["node"].clone(),
+                s.labels["state"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        gaps,
+        BTreeSet::from([
+            ("etcd".into(), "node-00001".into(), "Missing".into()),
+            (
+                "kube-apiserver".into(),
+                "node-00002".into(),
+                "NotReady".into()
+            ),
+        ])
+    );
+    let ds_gaps = of(&samples, "ds_coverage_gap").len();
+    let samples = parse(&run(&args("0"), &[0]));
+    assert!(of(&samples, "ds_coverage_static_pod_gap").is_empty());
+    assert_eq!(
+        value(&samples, "ds_coverage_gaps_truncated", &[]),
+        Some((ds_gaps + 2) as f64)
+    );
+}

@@ -276,9 +276,10 @@ pub fn write(
     )?;
 
     // Static-pod families (--static-pods): the same facts, their own label.
-    let statics: Vec<(&Labels, &crate::report::StaticPodReport)> = reports
+    let statics: Vec<(usize, &crate::report::StaticPodReport)> = reports
         .iter()
-        .flat_map(|(l, r)| r.static_pods.iter().flatten().map(move |s| (l, s)))
+        .enumerate()
+        .flat_map(|(i, (_, r))| r.static_pods.iter().flatten().map(move |s| (i, s)))
         .collect();
     if reports.iter().any(|(_, r)| r.static_pods.is_some()) {
         m.family(
@@ -286,7 +287,8 @@ pub fn write(
             "--static-pods: (static-pod family, node) pairs in each state, zeros included.",
             None,
         )?;
-        for (l, s) in &statics {
+        for (i, s) in &statics {
+            let l = &reports[*i].0;
             for state in State::ALL.into_iter().filter(|s| *s != State::Ineligible) {
                 let n = state_count(&s.counts, state, 0);
                 let labels = l
@@ -300,7 +302,8 @@ pub fn write(
             "--static-pods: Ready pairs / expected pairs of a static-pod family; absent when no node is expected to run it.",
             Some("ratio"),
         )?;
-        for (l, s) in &statics {
+        for (i, s) in &statics {
+            let l = &reports[*i].0;
             if let Some(ratio) = ratio(&s.counts) {
                 m.sample(
                     "ds_coverage_static_pod_coverage_ratio",
@@ -313,26 +316,25 @@ pub fn write(
 
     // Gaps: one series per pair that is neither Ready nor Ineligible, within the budget.
     let mut budget = opts.max_gaps;
-    let mut truncated: Vec<(&Labels, usize)> = Vec::new();
+    // Per report: gap series left out.
+    let mut truncated = vec![0usize; reports.len()];
     m.family(
         "ds_coverage_gap",
         "One series (always 1) per (DaemonSet, node) pair that is neither Ready nor Ineligible; reason is the rule of its first reason. At most --metrics-max-gaps per run.",
         None,
     )?;
-    for (l, r) in &reports {
-        let mut left_out = 0;
+    for (i, (l, r)) in reports.iter().enumerate() {
         for d in &r.daemon_sets {
             let base = l.ds(&d.namespace, &d.name);
             for p in d.nodes.iter().filter(|p| is_gap(p)) {
                 if budget == 0 {
-                    left_out += 1;
+                    truncated[i] += 1;
                     continue;
                 }
                 budget -= 1;
                 m.sample("ds_coverage_gap", &gap_labels(&base, p), 1)?;
             }
         }
-        truncated.push((l, left_out));
     }
     if !statics.is_empty() {
         m.family(
@@ -340,13 +342,11 @@ pub fn write(
             "--static-pods: one series (always 1) per (static-pod family, node) pair that is not Ready; shares --metrics-max-gaps with ds_coverage_gap.",
             None,
         )?;
-        for (l, s) in &statics {
-            let base = l.statics(&s.namespace, &s.name);
+        for (i, s) in &statics {
+            let base = reports[*i].0.statics(&s.namespace, &s.name);
             for p in s.nodes.iter().filter(|p| is_gap(p)) {
                 if budget == 0 {
-                    if let Some(t) = truncated.iter_mut().find(|(tl, _)| std::ptr::eq(*tl, *l)) {
-                        t.1 += 1;
-                    }
+                    truncated[*i] += 1;
                     continue;
                 }
                 budget -= 1;
@@ -359,8 +359,8 @@ pub fn write(
         "Gap series left out because of --metrics-max-gaps (0 when every gap has its series).",
         None,
     )?;
-    for (l, n) in &truncated {
-        m.sample("ds_coverage_gaps_truncated", l, *n)?;
+    for ((l, _), n) in reports.iter().zip(&truncated) {
+        m.sample("ds_coverage_gaps_truncated", l, n)?;
     }
 
     // The gate (--check): present only when it ran.
