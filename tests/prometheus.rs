@@ -897,6 +897,22 @@ fn the_readme_documents_every_series_and_includes_the_deploy_files() {
     for f in &families {
         assert!(readme.contains(&format!("`{f}")), "README documents {f}");
     }
+    // Its excerpt of the example's output is the output.
+    let output = run(&example(&["-o", "prometheus"]), &[0]);
+    let lines: BTreeSet<&str> = output.lines().collect();
+    let excerpt = readme
+        .split("(an excerpt: `# HELP` lines and other DaemonSets left out):\n\n```\n")
+        .nth(1)
+        .expect("the README's excerpt")
+        .split("```")
+        .next()
+        .unwrap();
+    for line in excerpt.lines().filter(|l| *l != "…") {
+        assert!(
+            lines.contains(line),
+            "README excerpt line not in the output: {line}"
+        );
+    }
     // The README shows the shipped files as they are.
     for path in ["deploy/cronjob.yaml", "deploy/alerts.yaml"] {
         let file = std::fs::read_to_string(path).unwrap();
