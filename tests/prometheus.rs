@@ -39,6 +39,27 @@ fn text(o: &Output, codes: &[i32]) -> String {
     String::from_utf8(o.stdout.clone()).expect("UTF-8")
 }
 
+/// A directory of this test process's own.
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("ds-coverage-prom-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// `promtool ARGS`, which must succeed.
+fn promtool(args: &[&str]) {
+    let o = Command::new("promtool")
+        .args(args)
+        .output()
+        .expect("promtool runs (Debian package prometheus; .ci/run installs it)");
+    assert!(
+        o.status.success(),
+        "promtool {args:?}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 fn run_with_stdin(program: &str, args: &[&str], input: &str) -> Output {
     let mut child = Command::new(program)
         .args(args)
@@ -476,9 +497,7 @@ fn hostile_names_are_escaped_and_read_back_whole() {
             }
         ]
     });
-    let dir = std::env::temp_dir().join(format!("ds-coverage-prom-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("hostile.json");
+    let file = temp_dir("hostile").join("hostile.json");
     std::fs::write(&file, objects.to_string()).unwrap();
     let metrics = text(
         &bin(&[
@@ -624,9 +643,7 @@ fn static_pod_families_have_their_own_series() {
 // Live, and the recipe in deploy/.
 
 fn kubeconfig(sim: &Simulator, tag: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("ds-coverage-prom-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let kc = dir.join("kubeconfig");
+    let kc = temp_dir(tag).join("kubeconfig");
     std::fs::write(&kc, sim.kubeconfig_yaml(None, None)).unwrap();
     kc.to_str().unwrap().to_string()
 }
@@ -836,16 +853,7 @@ fn the_cronjob_rbac_grants_exactly_what_its_audit_requests() {
 
 #[test]
 fn the_alert_rules_pass_promtool_and_use_series_the_output_has() {
-    let o = Command::new("promtool")
-        .args(["check", "rules", "deploy/alerts.yaml"])
-        .output()
-        .expect("promtool runs (Debian package prometheus; .ci/run installs it)");
-    assert!(
-        o.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    promtool(&["check", "rules", "deploy/alerts.yaml"]);
     // Every series an alert reads is one the plugin writes.
     let written: BTreeSet<String> = parse(&run(&example(&["-o", "prometheus", "--check"]), &[1]))
         .into_iter()
@@ -1111,8 +1119,7 @@ fn the_alert_rules_fire_on_the_plugins_own_series() {
     for r in rules["groups"][0]["rules"].as_array_mut().unwrap() {
         r.as_object_mut().unwrap().remove("annotations");
     }
-    let dir = std::env::temp_dir().join(format!("ds-coverage-prom-rules-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("rules");
     let rules_file = dir.join("rules.json");
     std::fs::write(&rules_file, rules.to_string()).unwrap();
     let test_file = dir.join("test.json");
@@ -1122,16 +1129,7 @@ fn the_alert_rules_fire_on_the_plugins_own_series() {
             .to_string(),
     )
     .unwrap();
-    let o = Command::new("promtool")
-        .args(["test", "rules", test_file.to_str().unwrap()])
-        .output()
-        .expect("promtool runs (Debian package prometheus; .ci/run installs it)");
-    assert!(
-        o.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    promtool(&["test", "rules", test_file.to_str().unwrap()]);
 }
 
 /// A generated 300-node cluster with drift: per-node series only for gaps, at most
@@ -1221,9 +1219,7 @@ fn static_pod_gaps_have_series_and_share_the_gap_budget() {
             ("kube-apiserver", 2, StaticFault::NotReady),
         ],
     );
-    let dir = std::env::temp_dir().join(format!("ds-coverage-prom-static-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("kubeadm.json");
+    let file = temp_dir("static").join("kubeadm.json");
     std::fs::write(&file, serde_json::to_string(&c.to_list()).unwrap()).unwrap();
     let file = file.to_str().unwrap();
     let args = |max: &str| {
