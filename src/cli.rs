@@ -381,6 +381,11 @@ pub struct OutputArgs {
     #[arg(global = true, long)]
     pub no_headers: bool,
 
+    /// -o prometheus: at most N per-node gap series (ds_coverage_gap) per run, 500 by default;
+    /// the rest are counted in ds_coverage_gaps_truncated.
+    #[arg(global = true, long, value_name = "N")]
+    pub metrics_max_gaps: Option<usize>,
+
     /// When to colour the output (json and yaml are never coloured). NO_COLOR is honoured.
     #[arg(global = true, long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
@@ -402,6 +407,8 @@ pub enum Format {
     Markdown,
     /// JUnit XML: one testsuite per DaemonSet, one testcase per eligible pair.
     Junit,
+    /// OpenMetrics text for node-exporter's textfile collector or a Pushgateway.
+    Prometheus,
 }
 
 impl Format {
@@ -430,6 +437,7 @@ const NOT_FOR: &[(&str, &[&str])] = &[
             "group_by",
             "all_nodes",
             "no_headers",
+            "metrics_max_gaps",
         ],
     ),
     (
@@ -443,6 +451,7 @@ const NOT_FOR: &[(&str, &[&str])] = &[
             "color",
             "static_pods",
             "expect_static",
+            "metrics_max_gaps",
         ],
     ),
     ("schema", &["*"]),

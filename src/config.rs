@@ -71,6 +71,8 @@ pub struct RenderOptions {
     /// Columns the gate's verdict on stderr fits in: standard error's terminal, else `COLUMNS`;
     /// `None` when neither tells (a CI log, a pipe): its lines are left whole, for grep.
     pub stderr_width: Option<usize>,
+    /// `-o prometheus`: at most this many per-node gap series (`--metrics-max-gaps`).
+    pub metrics_max_gaps: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -287,7 +289,10 @@ impl Config {
         audit.node_selector = node_selector;
         audit.include_ineligible = cli.output.include_ineligible;
         audit.comparison_operators = s.toleration_comparison_operators;
-        let machine = matches!(cli.output.output, Format::Json | Format::Yaml);
+        let machine = matches!(
+            cli.output.output,
+            Format::Json | Format::Yaml | Format::Prometheus
+        );
         let color = !machine
             && match cli.output.color {
                 ColorWhen::Always => true,
@@ -315,7 +320,16 @@ impl Config {
                 "--all-problems applies to -o table and -o wide".into(),
             ));
         }
+        if cli.output.metrics_max_gaps.is_some() && cli.output.output != Format::Prometheus {
+            return Err(Error::Usage(
+                "--metrics-max-gaps applies to -o prometheus".into(),
+            ));
+        }
         let render = RenderOptions {
+            metrics_max_gaps: cli
+                .output
+                .metrics_max_gaps
+                .unwrap_or(crate::render::prometheus::DEFAULT_MAX_GAPS),
             format: cli.output.output,
             color,
             no_headers: cli.output.no_headers,

@@ -354,7 +354,14 @@ fn binary_completion(shell: Shell) {
         &["decoy-file.txt"],
     );
     let formats = [
-        "table", "wide", "matrix", "json", "yaml", "markdown", "junit",
+        "table",
+        "wide",
+        "matrix",
+        "json",
+        "yaml",
+        "markdown",
+        "junit",
+        "prometheus",
     ];
     t.offers(&format!("{p} -o "), &formats, &["decoy-file.txt"]);
     t.offers(

@@ -21,6 +21,11 @@ fn check(name: &str, args: &[&str]) {
 }
 
 fn check_at(name: &str, args: &[&str], width: usize) {
+    compare(name, stdout_of(name, args, width));
+}
+
+/// Standard output of a run that must succeed.
+fn stdout_of(name: &str, args: &[&str], width: usize) -> String {
     let o = bin(width).args(args).output().expect("binary runs");
     assert_eq!(
         o.status.code(),
@@ -28,7 +33,11 @@ fn check_at(name: &str, args: &[&str], width: usize) {
         "{name}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let got = String::from_utf8(o.stdout).expect("UTF-8 output");
+    String::from_utf8(o.stdout).expect("UTF-8 output")
+}
+
+/// `got` against `tests/golden/NAME.txt` (rewritten with `DS_COVERAGE_GOLDEN=1`).
+fn compare(name: &str, got: String) {
     let path = Path::new("tests/golden").join(format!("{name}.txt"));
     if std::env::var_os("DS_COVERAGE_GOLDEN").is_some() {
         std::fs::write(&path, &got).unwrap();
@@ -149,6 +158,37 @@ fn markdown_with_gate() {
 #[test]
 fn junit() {
     run_golden("junit", example(&["-o", "junit"]));
+}
+
+/// `-o prometheus`, with the build's version written as `VERSION` (it changes every release).
+fn prometheus_golden(name: &str, args: Vec<String>) {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let got = stdout_of(name, &refs, 80);
+    let version = format!("version=\"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(got.contains(&version), "{got}");
+    compare(name, got.replace(&version, "version=\"VERSION\""));
+}
+
+#[test]
+fn prometheus() {
+    prometheus_golden("prometheus", example(&["-o", "prometheus"]));
+}
+
+#[test]
+fn prometheus_with_gate() {
+    // A policy the example passes (exit 0), as markdown-gate.
+    prometheus_golden(
+        "prometheus-gate",
+        example(&[
+            "-o",
+            "prometheus",
+            "--check",
+            "--fail-on",
+            "Missing",
+            "-n",
+            "monitoring",
+        ]),
+    );
 }
 
 /// A generated 300-node cluster (deterministic), written once per test process.

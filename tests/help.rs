@@ -37,6 +37,8 @@ fn subcommand_help_lists_only_its_flags() {
         "--check",
         "matrix",
         "junit",
+        "prometheus",
+        "--metrics-max-gaps",
     ] {
         assert!(
             !explain.contains(absent),

@@ -4,6 +4,7 @@ pub mod explain;
 pub mod junit;
 pub mod markdown;
 pub mod matrix;
+pub mod prometheus;
 pub mod statics;
 pub mod style;
 pub mod table;
@@ -40,6 +41,28 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
                 None => junit::render(report, &gate, out),
             }
         }
+        Format::Prometheus => prometheus::write(
+            &[prometheus::ClusterMetrics {
+                cluster: metrics_cluster(report),
+                outcome: prometheus::Outcome::Report(report),
+            }],
+            &prometheus::Options {
+                max_gaps: opts.metrics_max_gaps,
+            },
+            out,
+        ),
+    }
+}
+
+/// The `cluster` label of a single run: the kubeconfig context; none for files, and none for
+/// the in-cluster configuration, whose context names no cluster (the Pushgateway grouping key
+/// or Prometheus' external labels say which).
+fn metrics_cluster(report: &Report) -> Option<&str> {
+    match &report.source {
+        crate::report::Source::Cluster { context, .. } if context != "in-cluster" => {
+            Some(context.as_str())
+        }
+        _ => None,
     }
 }
 
