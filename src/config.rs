@@ -464,7 +464,8 @@ fn fleet_settings(
     if given.is_empty() {
         if f.allow_unreachable {
             return Err(Error::Usage(
-                "--allow-unreachable applies to a fleet (several --context, --all-contexts,                  --contexts-matching or -f NAME=PATH)"
+                "--allow-unreachable applies to a fleet (several --context, --all-contexts, \
+                 --contexts-matching or -f NAME=PATH)"
                     .into(),
             ));
         }

@@ -166,7 +166,8 @@ pub fn context_names(args: &ConnectArgs) -> Result<Vec<String>, ClientError> {
     match read_kubeconfig(args)? {
         Some(kc) => Ok(kc.contexts.into_iter().map(|c| c.name).collect()),
         None => Err(ClientError::Config(
-            "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config): a fleet is made of              its contexts"
+            "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config): a fleet is made of \
+             its contexts"
                 .into(),
         )),
     }

@@ -88,7 +88,7 @@ fn table(
             }
             Outcome::Error(_) => {
                 let line = format!("{}: {}", c.name, unreadable(c).unwrap_or_default());
-                for l in super::style::wrap(&line, 0, 2, opts.width) {
+                for l in wrapped(&line, opts.width) {
                     writeln!(out, "{}", p.paint(&l, Tone::Bad))?;
                 }
             }
@@ -100,8 +100,16 @@ fn table(
             super::statics::write_table(r, opts, out)?;
         }
     }
-    if reports.len() != 1 || fleet.clusters.len() != 1 {
-        writeln!(out, "{}", fleet_line(fleet))?;
+    write_fleet_line(fleet, opts, out)
+}
+
+fn write_fleet_line(
+    fleet: &FleetReport,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    for l in wrapped(&fleet_line(fleet), opts.width) {
+        writeln!(out, "{l}")?;
     }
     Ok(())
 }
@@ -169,7 +177,7 @@ fn matrix(fleet: &FleetReport, opts: &RenderOptions, out: &mut dyn Write) -> std
         }
         match &c.outcome {
             Outcome::Error(_) => {
-                for l in super::style::wrap(&unreadable(c).unwrap_or_default(), 0, 2, opts.width) {
+                for l in wrapped(&unreadable(c).unwrap_or_default(), opts.width) {
                     writeln!(out, "{}", p.paint(&l, Tone::Bad))?;
                 }
             }
@@ -180,7 +188,8 @@ fn matrix(fleet: &FleetReport, opts: &RenderOptions, out: &mut dyn Write) -> std
         }
     }
     if !opts.no_headers {
-        writeln!(out, "\n{}", fleet_line(fleet))?;
+        writeln!(out)?;
+        write_fleet_line(fleet, opts, out)?;
     }
     Ok(())
 }
@@ -253,6 +262,15 @@ fn markdown(fleet: &FleetReport, out: &mut dyn Write) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `text` in lines of at most `width` columns, the lines after the first indented by two.
+fn wrapped(text: &str, width: usize) -> Vec<String> {
+    super::style::wrap(text, 0, 2, width)
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| if i == 0 { l } else { format!("  {l}") })
+        .collect()
 }
 
 /// A table cell: pipes escaped, one line.
