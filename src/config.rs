@@ -427,9 +427,8 @@ fn fleet_settings(
             "--max-concurrent-clusters must be at least 1".into(),
         ));
     }
-    if contexts.iter().any(|c| c.is_empty()) {
-        return Err(Error::Usage("--context: a context name is empty".into()));
-    }
+    // `--context ""` names no context, as with kubectl: the current one.
+    contexts.retain(|c| !c.is_empty());
     let mut unique: Vec<String> = Vec::new();
     for c in contexts.drain(..) {
         if !unique.contains(&c) {
@@ -853,5 +852,31 @@ mod request_timeout_tests {
         let e = parse_request_timeout("99999999999999999h").unwrap_err();
         assert!(e.to_string().contains("too long"), "{e}");
         assert!(parse_request_timeout("soon").is_err());
+    }
+}
+
+#[cfg(test)]
+mod named_file_tests {
+    use super::named_file;
+
+    #[test]
+    fn a_dump_is_named_only_by_a_context_like_name_before_the_first_equals_sign() {
+        let named = |n: &str, p: &str| Some((n.to_string(), p.to_string()));
+        assert_eq!(named_file("prod=dump.json"), named("prod", "dump.json"));
+        assert_eq!(named_file("prod-eu.1=dir/"), named("prod-eu.1", "dir/"));
+        assert_eq!(named_file("ctx@admin=-"), named("ctx@admin", "-"));
+        assert_eq!(named_file("x=./a=b.json"), named("x", "./a=b.json"));
+        for path in [
+            "dump.json",
+            "./a=b.json",
+            "dumps/a=b.json",
+            "/abs/a=b",
+            "=dump.json",
+            "prod=",
+            "-",
+            "my dump=x",
+        ] {
+            assert_eq!(named_file(path), None, "{path}");
+        }
     }
 }

@@ -12,11 +12,15 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
     write_suites(&suites(report, gate), report.generated_at, out)
 }
 
+/// One cluster of a fleet for [`render_fleet`]: its name, and its report with the gate's
+/// verdict, or why it could not be read.
+pub type FleetCluster<'a> = (&'a str, Result<(&'a Report, GateReport), &'a str>);
+
 /// A fleet's JUnit: each cluster's testsuites (one per DaemonSet) with names led by the
 /// cluster's (`CLUSTER: NAMESPACE/NAME`); a cluster that could not be read is one testsuite
 /// named after it, with one failed testcase saying why.
 pub fn render_fleet(
-    clusters: &[(&str, Result<(&Report, GateReport), &str>)],
+    clusters: &[FleetCluster<'_>],
     generated_at: jiff::Timestamp,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
