@@ -867,31 +867,18 @@ fn human_formats_name_the_cluster_and_fit_the_width() {
         for l in &lines {
             assert!(l.chars().count() <= 80, "{format}: wider than 80: {l:?}");
         }
-        assert!(lines.iter().any(|l| l.starts_with("drifting  ")), "{text}");
-        assert!(
-            lines
-                .iter()
-                .any(|l| l.starts_with("drifting: 6 DaemonSets, 8 nodes:")),
-            "{text}"
-        );
-        assert!(
-            lines
-                .iter()
-                .any(|l| l.starts_with("a-cluster-with-a-rather-long-name: 3 DaemonSets")),
-            "{text}"
-        );
-        assert!(
-            lines
-                .iter()
-                .any(|l| l.starts_with("gone: cannot be read (Input):")),
-            "{text}"
-        );
-        assert!(
-            lines
-                .iter()
-                .any(|l| l.starts_with("Fleet: 3 clusters (1 unreadable), 9 DaemonSets")),
-            "{text}"
-        );
+        for start in [
+            "drifting  ",
+            "drifting: 6 DaemonSets, 8 nodes:",
+            "a-cluster-with-a-rather-long-name: 3 DaemonSets",
+            "gone: cannot be read (Input):",
+            "Fleet: 3 clusters (1 unreadable), 9 DaemonSets",
+        ] {
+            assert!(
+                lines.iter().any(|l| l.starts_with(start)),
+                "{start}: {text}"
+            );
+        }
     }
     let o = bin(&[&args[..], &["-o", "matrix"]].concat());
     let text = stdout(&o);
