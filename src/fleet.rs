@@ -268,7 +268,8 @@ fn read_all(
                     let Some(target) = targets.get(i) else {
                         break;
                     };
-                    let entry = read_one(config, target, piped, err.clone());
+                    let log = Prefixed::shared(&target.name, err.clone());
+                    let entry = read_one(config, target, piped, log);
                     done.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(entry);
                 }
             });
@@ -287,9 +288,58 @@ fn read_all(
                     message: "the cluster's reader stopped".into(),
                     exit_code: Exit::Input as u8,
                 }),
+                empty_notice: None,
             })
         })
         .collect()
+}
+
+/// Standard error for one cluster's reads (the `-v` request log): each line led by the
+/// cluster's name, written whole, so the lines of concurrent clusters never mix.
+struct Prefixed {
+    prefix: String,
+    line: Vec<u8>,
+    inner: SharedWriter,
+}
+
+impl Prefixed {
+    fn shared(name: &str, inner: SharedWriter) -> SharedWriter {
+        std::sync::Arc::new(Mutex::new(Box::new(Prefixed {
+            prefix: format!("[{name}] "),
+            line: Vec::new(),
+            inner,
+        })))
+    }
+}
+
+impl Write for Prefixed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.line.extend_from_slice(buf);
+        while let Some(end) = self.line.iter().position(|b| *b == b'\n') {
+            let rest = self.line.split_off(end + 1);
+            let line = std::mem::replace(&mut self.line, rest);
+            let mut e = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            e.write_all(self.prefix.as_bytes())?;
+            e.write_all(&line)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.line.is_empty() {
+            let line = std::mem::take(&mut self.line);
+            let mut e = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            e.write_all(self.prefix.as_bytes())?;
+            e.write_all(&line)?;
+        }
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).flush()
+    }
+}
+
+impl Drop for Prefixed {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
 }
 
 /// One cluster, read and audited as a single-cluster run (`lib.rs: run`) does.
@@ -307,14 +357,15 @@ fn read_one(config: &Config, target: &Target, piped: &[u8], err: SharedWriter) -
             crate::coverage::compute(&loaded.snapshot, &audit)
                 .map_err(|e| Error::NotFound(e.to_string()))
         });
+    let mut empty_notice = None;
     let outcome = match report {
         Ok(mut report) => {
+            let notice = crate::no_daemon_sets_message(&audit, &one.input);
             if let Some(policy) = &one.gate {
-                report.gate = Some(crate::gate::evaluate_scoped(
-                    &report,
-                    policy,
-                    &crate::no_daemon_sets_message(&audit, &one.input),
-                ));
+                report.gate = Some(crate::gate::evaluate_scoped(&report, policy, &notice));
+            }
+            if report.daemon_sets.is_empty() {
+                empty_notice = Some(notice);
             }
             Outcome::Report(Box::new(report))
         }
@@ -328,6 +379,7 @@ fn read_one(config: &Config, target: &Target, piped: &[u8], err: SharedWriter) -
         name: target.name.clone(),
         source,
         outcome,
+        empty_notice,
     }
 }
 

@@ -531,6 +531,28 @@ fn a_policy_failure_and_the_empty_rule_apply_per_cluster() {
         "{}",
         stderr(&o)
     );
+    // The table says, per cluster, what an empty audit looked at (as a single run's notice).
+    let table = stdout(&o);
+    assert!(
+        table.contains("\nhealthy: No DaemonSets found in namespace kube-public. Use -A"),
+        "{table}"
+    );
+    let single = bin(&[
+        "--kubeconfig",
+        &t.kubeconfig,
+        "--context",
+        "healthy",
+        "-n",
+        "kube-public",
+        "--as-of",
+        AS_OF,
+    ]);
+    assert!(single.stdout.is_empty());
+    assert!(
+        stderr(&single).starts_with("No DaemonSets found in namespace kube-public. Use -A"),
+        "{}",
+        stderr(&single)
+    );
 }
 
 #[test]
@@ -960,4 +982,47 @@ fn one_context_stays_a_single_cluster_run() {
         AS_OF,
     ]);
     assert_eq!(json(&o)["kind"], "DaemonSetCoverageReport");
+}
+
+#[test]
+fn the_request_log_of_each_cluster_is_led_by_its_name() {
+    let t = three();
+    let o = bin(&[
+        "--kubeconfig",
+        &t.kubeconfig,
+        "--all-contexts",
+        "-v",
+        "-o",
+        "json",
+        "--as-of",
+        AS_OF,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let fleet = json(&o);
+    let err = stderr(&o);
+    let requests: Vec<&str> = err.lines().filter(|l| l.contains(" GET ")).collect();
+    assert_eq!(fleet["clusters"].as_array().unwrap().len(), 3);
+    // Each context names its own namespace (none: default), so its lists show whose they are.
+    for (name, ns) in [
+        ("drifting", "logging"),
+        ("healthy", "kube-system"),
+        ("no-namespace", "default"),
+    ] {
+        let lists = format!("/namespaces/{ns}/daemonsets?");
+        let own: Vec<&&str> = requests
+            .iter()
+            .filter(|l| l.starts_with(&format!("[{name}] GET ")))
+            .collect();
+        assert!(
+            own.iter().any(|l| l.contains("/api/v1/nodes?")),
+            "{name}: {err}"
+        );
+        assert!(own.iter().any(|l| l.contains(&lists)), "{name}: {err}");
+        let theirs = requests.iter().filter(|l| l.contains(&lists)).count();
+        assert_eq!(theirs, 1, "{name}: one list, under its name: {err}");
+    }
+    assert!(
+        err.lines().all(|l| l.starts_with('[')),
+        "every -v line names its cluster: {err}"
+    );
 }

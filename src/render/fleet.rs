@@ -83,6 +83,12 @@ fn table(
     let p = Painter { color: opts.color };
     for c in &fleet.clusters {
         match &c.outcome {
+            Outcome::Report(_) if c.empty_notice.is_some() => {
+                let line = format!("{}: {}", c.name, c.empty_notice.as_deref().unwrap_or(""));
+                for l in wrapped(&line, opts.width) {
+                    writeln!(out, "{l}")?;
+                }
+            }
             Outcome::Report(r) => {
                 super::table::write_footer(r, opts, &format!("{}: ", c.name), out)?
             }
@@ -182,7 +188,13 @@ fn matrix(fleet: &FleetReport, opts: &RenderOptions, out: &mut dyn Write) -> std
                 }
             }
             Outcome::Report(r) if r.daemon_sets.is_empty() => {
-                writeln!(out, "{}", super::table::summary_line(r))?;
+                let notice = c.empty_notice.clone();
+                for l in wrapped(
+                    &notice.unwrap_or_else(|| super::table::summary_line(r)),
+                    opts.width,
+                ) {
+                    writeln!(out, "{l}")?;
+                }
             }
             Outcome::Report(r) => super::render(r, opts, out)?,
         }

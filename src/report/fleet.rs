@@ -34,6 +34,11 @@ pub struct ClusterEntry {
     pub source: Source,
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// For human formats: what an audit of no DaemonSet looked at and how to widen it (the
+    /// notice a single run prints on stderr); not part of the JSON.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub empty_notice: Option<String>,
 }
 
 /// Exactly one of `report` and `error`.
