@@ -1026,3 +1026,52 @@ fn the_request_log_of_each_cluster_is_led_by_its_name() {
         "every -v line names its cluster: {err}"
     );
 }
+
+#[test]
+fn each_cluster_has_its_own_request_timeout() {
+    let fast = Simulator::start(
+        objects("examples/healthy-cluster.yaml"),
+        SimOptions::default(),
+    );
+    let slow = Simulator::start(
+        objects("examples/healthy-cluster.yaml"),
+        SimOptions {
+            faults: vec![Fault::new(
+                Matcher::resource("nodes", Verb::List),
+                FaultKind::Slow(std::time::Duration::from_secs(30)),
+            )],
+            ..SimOptions::default()
+        },
+    );
+    let kc = kubeconfig(
+        "timeout",
+        &[
+            slow.context("slow", Some("kube-system")),
+            fast.context("fast", Some("kube-system")),
+        ],
+    );
+    let o = bin(&[
+        "--kubeconfig",
+        &kc,
+        "--all-contexts",
+        "--request-timeout",
+        "1s",
+        "--check",
+        "--allow-unreachable",
+        "-o",
+        "json",
+        "--as-of",
+        AS_OF,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let fleet = json(&o);
+    assert_eq!(fleet["clusters"][0]["error"]["reason"], "Timeout");
+    assert!(
+        fleet["clusters"][0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("timed out after 1s (--request-timeout)")
+    );
+    assert_eq!(fleet["clusters"][1]["report"]["gate"]["passed"], true);
+    assert_eq!(fleet["summary"]["gate"]["passed"], true);
+}
