@@ -59,6 +59,17 @@ fn objects(path: &str) -> Vec<Value> {
     vec![serde_saphyr::from_str(&text).unwrap()]
 }
 
+/// The healthy example cluster, served with these faults.
+fn healthy(faults: Vec<Fault>) -> Simulator {
+    Simulator::start(
+        objects("examples/healthy-cluster.yaml"),
+        SimOptions {
+            faults,
+            ..SimOptions::default()
+        },
+    )
+}
+
 /// A port nothing listens on: bound, then closed.
 fn closed_port() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -100,10 +111,7 @@ struct Three {
 
 fn three() -> Three {
     let a = Simulator::start(objects("examples/cluster.yaml"), SimOptions::default());
-    let b = Simulator::start(
-        objects("examples/healthy-cluster.yaml"),
-        SimOptions::default(),
-    );
+    let b = healthy(Vec::new());
     let c = Simulator::start(objects("examples/cluster.yaml"), SimOptions::default());
     let kubeconfig = kubeconfig(
         "three",
@@ -330,27 +338,12 @@ fn the_contexts_are_real_kubectl_reads_them() {
 
 #[test]
 fn an_unreadable_cluster_is_an_entry_and_never_stops_the_others() {
-    let good = Simulator::start(
-        objects("examples/healthy-cluster.yaml"),
-        SimOptions::default(),
-    );
-    let forbidden = Simulator::start(
-        objects("examples/healthy-cluster.yaml"),
-        SimOptions {
-            faults: vec![Fault::new(
-                Matcher::resource("nodes", Verb::List),
-                FaultKind::Status(403),
-            )],
-            ..SimOptions::default()
-        },
-    );
-    let unauthorized = Simulator::start(
-        objects("examples/healthy-cluster.yaml"),
-        SimOptions {
-            faults: vec![Fault::new(Matcher::any(), FaultKind::Status(401))],
-            ..SimOptions::default()
-        },
-    );
+    let good = healthy(Vec::new());
+    let forbidden = healthy(vec![Fault::new(
+        Matcher::resource("nodes", Verb::List),
+        FaultKind::Status(403),
+    )]);
+    let unauthorized = healthy(vec![Fault::new(Matcher::any(), FaultKind::Status(401))]);
     let kc = kubeconfig(
         "unreadable",
         &[
@@ -557,14 +550,8 @@ fn a_policy_failure_and_the_empty_rule_apply_per_cluster() {
 
 #[test]
 fn selection_by_glob_all_contexts_and_names_with_usage_errors_naming_the_contexts() {
-    let eu = Simulator::start(
-        objects("examples/healthy-cluster.yaml"),
-        SimOptions::default(),
-    );
-    let us = Simulator::start(
-        objects("examples/healthy-cluster.yaml"),
-        SimOptions::default(),
-    );
+    let eu = healthy(Vec::new());
+    let us = healthy(Vec::new());
     let kc = kubeconfig(
         "glob",
         &[
@@ -1029,20 +1016,11 @@ fn the_request_log_of_each_cluster_is_led_by_its_name() {
 
 #[test]
 fn each_cluster_has_its_own_request_timeout() {
-    let fast = Simulator::start(
-        objects("examples/healthy-cluster.yaml"),
-        SimOptions::default(),
-    );
-    let slow = Simulator::start(
-        objects("examples/healthy-cluster.yaml"),
-        SimOptions {
-            faults: vec![Fault::new(
-                Matcher::resource("nodes", Verb::List),
-                FaultKind::Slow(std::time::Duration::from_secs(30)),
-            )],
-            ..SimOptions::default()
-        },
-    );
+    let fast = healthy(Vec::new());
+    let slow = healthy(vec![Fault::new(
+        Matcher::resource("nodes", Verb::List),
+        FaultKind::Slow(std::time::Duration::from_secs(30)),
+    )]);
     let kc = kubeconfig(
         "timeout",
         &[
