@@ -85,7 +85,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-ds_coverage' -ScriptBlo
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Every rule, checked, for one (DaemonSet, node) pair, and what to change')
-            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of a JSON output: the report (the default), explain''s explanation or fix''s plan (as JSON, or YAML with -o yaml)')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of a JSON output: the report (the default), explain''s explanation, fix''s plan or a fleet''s report (as JSON, or YAML with -o yaml)')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Plan the removal of drift (misscheduled, duplicate, failed daemon pods, pods of deleted nodes, with --outdated OnDelete pods), show it, and carry it out with --yes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -347,7 +347,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-ds_coverage' -ScriptBlo
         }
         'kubectl-ds_coverage;help' {
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Every rule, checked, for one (DaemonSet, node) pair, and what to change')
-            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of a JSON output: the report (the default), explain''s explanation or fix''s plan (as JSON, or YAML with -o yaml)')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of a JSON output: the report (the default), explain''s explanation, fix''s plan or a fleet''s report (as JSON, or YAML with -o yaml)')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Plan the removal of drift (misscheduled, duplicate, failed daemon pods, pods of deleted nodes, with --outdated OnDelete pods), show it, and carry it out with --yes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')

@@ -54,7 +54,7 @@ pub enum Command {
     /// Every rule, checked, for one (DaemonSet, node) pair, and what to change.
     Explain(ExplainArgs),
     /// Print the JSON Schema of a JSON output: the report (the default), explain's
-    /// explanation or fix's plan (as JSON, or YAML with -o yaml).
+    /// explanation, fix's plan or a fleet's report (as JSON, or YAML with -o yaml).
     Schema {
         #[arg(value_enum, value_name = "WHICH", default_value_t = SchemaKind::Report)]
         which: SchemaKind,

@@ -210,8 +210,13 @@ fn markdown(fleet: &FleetReport, out: &mut dyn Write) -> std::io::Result<()> {
     let s = &fleet.summary;
     writeln!(
         out,
-        "# DaemonSet coverage of {} clusters: {} ({} of {} eligible pairs Ready)\n",
+        "# DaemonSet coverage of {} {}: {} ({} of {} eligible pairs Ready)\n",
         s.clusters,
+        if s.clusters == 1 {
+            "cluster"
+        } else {
+            "clusters"
+        },
         super::style::coverage(&s.counts),
         s.counts.ready,
         s.counts.eligible
