@@ -44,6 +44,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
+
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,7 +54,7 @@ pub enum Command {
     /// Every rule, checked, for one (DaemonSet, node) pair, and what to change.
     Explain(ExplainArgs),
     /// Print the JSON Schema of a JSON output: the report (the default), explain's
-    /// explanation or fix's plan (as JSON, or YAML with -o yaml).
+    /// explanation, fix's plan or a fleet's report (as JSON, or YAML with -o yaml).
     Schema {
         #[arg(value_enum, value_name = "WHICH", default_value_t = SchemaKind::Report)]
         which: SchemaKind,
@@ -75,6 +78,8 @@ pub enum SchemaKind {
     Explain,
     /// `fix -o json`: the plan, and the result once it acted.
     Plan,
+    /// A fleet's `-o json` (several clusters).
+    Fleet,
 }
 
 #[derive(Debug, Args)]
@@ -234,9 +239,10 @@ pub struct ConnectionArgs {
     #[arg(global = true, long, value_name = "PATH")]
     pub kubeconfig: Option<std::path::PathBuf>,
 
-    /// The kubeconfig context to use.
-    #[arg(global = true, long, value_name = "NAME")]
-    pub context: Option<String>,
+    /// The kubeconfig context to use. Several (repeated, or comma-separated) audit each
+    /// context as a cluster of a fleet.
+    #[arg(global = true, long, value_name = "NAME", value_delimiter = ',')]
+    pub context: Vec<String>,
 
     /// The kubeconfig cluster to use.
     #[arg(global = true, long, value_name = "NAME")]
@@ -303,6 +309,28 @@ pub struct ConnectionArgs {
     pub verbosity: Option<u8>,
 }
 
+/// Fleets: several clusters (kubeconfig contexts, or named dumps) in one run.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Fleets")]
+pub struct FleetArgs {
+    /// Audit every context of the kubeconfig, each as a cluster of the fleet.
+    #[arg(global = true, long)]
+    pub all_contexts: bool,
+
+    /// Audit the kubeconfig contexts whose names match GLOB (`*` any run of characters, `?`
+    /// one character), e.g. 'prod-*'.
+    #[arg(global = true, long, value_name = "GLOB")]
+    pub contexts_matching: Option<String>,
+
+    /// At most this many clusters of a fleet read at once.
+    #[arg(global = true, long, value_name = "N", default_value_t = 4)]
+    pub max_concurrent_clusters: usize,
+
+    /// In a fleet, a cluster that cannot be read is a warning, not exit 3: the rest decide.
+    #[arg(global = true, long)]
+    pub allow_unreachable: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ScopeArgs {
     /// Namespace of the DaemonSets (default: the context's namespace, then `default`; with
@@ -324,7 +352,8 @@ pub struct ScopeArgs {
 
     /// Read cluster state from `kubectl get ... -o json|yaml` output instead of a cluster:
     /// files, directories (recursively, e.g. `kubectl cluster-info dump --output-directory`),
-    /// or `-` for stdin. Repeatable.
+    /// or `-` for stdin. Repeatable. NAME=PATH names the cluster a dump is of: a fleet, one
+    /// cluster per NAME.
     #[arg(global = true, short = 'f', long = "from-file", value_name = "PATH")]
     pub from_file: Vec<String>,
 
@@ -438,6 +467,10 @@ const NOT_FOR: &[(&str, &[&str])] = &[
             "all_nodes",
             "no_headers",
             "metrics_max_gaps",
+            "all_contexts",
+            "contexts_matching",
+            "max_concurrent_clusters",
+            "allow_unreachable",
         ],
     ),
     (
@@ -452,6 +485,10 @@ const NOT_FOR: &[(&str, &[&str])] = &[
             "static_pods",
             "expect_static",
             "metrics_max_gaps",
+            "all_contexts",
+            "contexts_matching",
+            "max_concurrent_clusters",
+            "allow_unreachable",
         ],
     ),
     ("schema", &["*"]),

@@ -229,7 +229,10 @@ fn scan(words: &[String]) -> Typed {
             };
             match known.map(|f| f.id.as_str()) {
                 Some("kubeconfig") => t.kubeconfig = value,
-                Some("context") => t.context = value,
+                // A fleet's `--context A,B`: names are completed from the first context.
+                Some("context") => {
+                    t.context = value.and_then(|v| v.split(',').next().map(str::to_string))
+                }
                 Some("namespace") => t.namespace = value,
                 _ => {}
             }
@@ -513,7 +516,8 @@ mod tests {
     #[test]
     fn flags_complete_with_descriptions() {
         let out = complete(&["--all"]);
-        assert!(out.starts_with("--all-namespaces\t"), "{out}");
+        assert!(out.starts_with("--all-contexts\t"), "{out}");
+        assert!(out.contains("--all-namespaces\t"), "{out}");
         assert!(out.contains("--all-nodes\t"), "{out}");
         let explain = complete(&["explain", "--"]);
         assert!(explain.contains("--namespace\t"), "{explain}");
@@ -543,7 +547,7 @@ mod tests {
         assert_eq!(complete(&["completion", "f"]), "fish\n:4\n");
         assert_eq!(
             complete(&["schema", ""]),
-            "report\tThe report (`-o json`)\nexplain\t`explain -o json`\nplan\t`fix -o json`: the plan, and the result once it acted\n:4\n"
+            "report\tThe report (`-o json`)\nexplain\t`explain -o json`\nplan\t`fix -o json`: the plan, and the result once it acted\nfleet\tA fleet's `-o json` (several clusters)\n:4\n"
         );
         assert_eq!(
             complete(&["schema", "pl"]),

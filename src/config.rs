@@ -89,6 +89,32 @@ pub struct Config {
     pub wait: Option<WaitSettings>,
     /// `--watch`: follow the cluster and show what changes.
     pub watch: Option<WatchSettings>,
+    /// Several clusters in one run (`--context A,B`, `--all-contexts`, `--contexts-matching`,
+    /// `-f NAME=PATH`); `input` is then the template each cluster's input is made from.
+    pub fleet: Option<FleetSettings>,
+}
+
+/// A fleet run, checked (see `crate::fleet`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetSettings {
+    pub selection: FleetSelection,
+    /// How many clusters are read at once.
+    pub max_concurrent: usize,
+    /// An unreadable cluster is a warning, not exit 3.
+    pub allow_unreachable: bool,
+}
+
+/// Which clusters a fleet is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FleetSelection {
+    /// `--context A --context B,C`, in the order given (duplicates dropped).
+    Contexts(Vec<String>),
+    /// `--all-contexts`.
+    AllContexts,
+    /// `--contexts-matching GLOB`.
+    Matching(String),
+    /// `-f NAME=PATH`: per cluster name, its paths in the order given.
+    Files(Vec<(String, Vec<String>)>),
 }
 
 /// `--watch`, checked.
@@ -166,8 +192,29 @@ impl Config {
                     .into(),
             ));
         }
-        let c = cli.connection;
+        let mut c = cli.connection;
         let request_timeout = parse_request_timeout(&c.request_timeout)?;
+        let fleet = fleet_settings(&cli.fleet, &mut c.context, &mut s.from_file)?;
+        if fleet.is_some() {
+            let refused = [
+                (
+                    matches!(cli.command, Some(crate::cli::Command::Explain(_))),
+                    "explain",
+                ),
+                (
+                    matches!(cli.command, Some(crate::cli::Command::Fix(_))),
+                    "fix",
+                ),
+                (cli.follow.wait.is_some(), "--wait"),
+                (cli.follow.watch, "--watch"),
+                (!s.manifest.is_empty(), "--manifest"),
+            ];
+            if let Some((_, what)) = refused.iter().find(|(given, _)| *given) {
+                return Err(Error::Usage(format!(
+                    "{what} reads one cluster: name one --context (or one -f dump), not a fleet"
+                )));
+            }
+        }
         let input = if s.from_file.is_empty() {
             Input::Cluster {
                 connect: Box::new(ConnectArgs {
@@ -175,7 +222,7 @@ impl Config {
                     kubeconfig_env: env.kubeconfig.clone(),
                     default_kubeconfig: env.home.as_ref().map(|h| h.join(".kube").join("config")),
                     in_cluster: env.in_cluster,
-                    context: c.context,
+                    context: c.context.into_iter().next(),
                     cluster: c.cluster,
                     user: c.user,
                     impersonate: c.as_user,
@@ -195,7 +242,8 @@ impl Config {
                 fetch: FetchArgs {
                     page_size: c.chunk_size,
                     verbose: c.verbosity.is_some_and(|v| v > 0),
-                    progress: env.stderr_is_terminal,
+                    // Concurrent clusters would redraw one progress line over each other.
+                    progress: env.stderr_is_terminal && fleet.is_none(),
                     ..FetchArgs::default()
                 },
                 namespace: s.namespace.clone(),
@@ -382,8 +430,133 @@ impl Config {
             gate,
             wait,
             watch,
+            fleet,
         })
     }
+}
+
+/// The fleet flags, checked: `None` for a single-cluster run. Several `--context` values or a
+/// named `-f` make a fleet; `-f` values are turned into their paths (`from_file` keeps every
+/// path, for the messages that name the input).
+fn fleet_settings(
+    f: &crate::cli::FleetArgs,
+    contexts: &mut Vec<String>,
+    from_file: &mut Vec<String>,
+) -> Result<Option<FleetSettings>> {
+    if f.max_concurrent_clusters == 0 {
+        return Err(Error::Usage(
+            "--max-concurrent-clusters must be at least 1".into(),
+        ));
+    }
+    // `--context ""` names no context, as with kubectl: the current one.
+    contexts.retain(|c| !c.is_empty());
+    let mut unique: Vec<String> = Vec::new();
+    for c in contexts.drain(..) {
+        if !unique.contains(&c) {
+            unique.push(c);
+        }
+    }
+    *contexts = unique;
+    let named: Vec<Option<(String, String)>> = from_file.iter().map(|p| named_file(p)).collect();
+    let any_named = named.iter().any(Option::is_some);
+    if any_named && named.iter().any(Option::is_none) {
+        return Err(Error::Usage(
+            "-f: either name every dump (-f NAME=PATH, a fleet) or none (one cluster)".into(),
+        ));
+    }
+    let selectors = [
+        (contexts.len() > 1, "several --context"),
+        (f.all_contexts, "--all-contexts"),
+        (f.contexts_matching.is_some(), "--contexts-matching"),
+        (any_named, "-f NAME=PATH"),
+    ];
+    let given: Vec<&str> = selectors
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, s)| *s)
+        .collect();
+    if given.len() > 1 {
+        return Err(Error::Usage(format!(
+            "choose the fleet one way: {} cannot be combined",
+            given.join(" and ")
+        )));
+    }
+    if given.is_empty() {
+        if f.allow_unreachable {
+            return Err(Error::Usage(
+                "--allow-unreachable applies to a fleet (several --context, --all-contexts, \
+                 --contexts-matching or -f NAME=PATH)"
+                    .into(),
+            ));
+        }
+        return Ok(None);
+    }
+    if !from_file.is_empty() && !any_named {
+        return Err(Error::Usage(format!(
+            "{} reads clusters: it cannot be combined with --from-file (name the dumps: -f NAME=PATH)",
+            given[0]
+        )));
+    }
+    if any_named && !contexts.is_empty() {
+        return Err(Error::Usage(
+            "-f NAME=PATH names offline clusters: it cannot be combined with --context".into(),
+        ));
+    }
+    let selection = if any_named {
+        let mut clusters: Vec<(String, Vec<String>)> = Vec::new();
+        for (name, path) in named.into_iter().flatten() {
+            match clusters.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, paths)) => paths.push(path),
+                None => clusters.push((name, vec![path])),
+            }
+        }
+        let stdin = clusters
+            .iter()
+            .filter(|(_, paths)| paths.iter().any(|p| p == "-"))
+            .count();
+        if stdin > 1 {
+            return Err(Error::Usage(
+                "-f NAME=-: standard input can be the dump of one cluster only".into(),
+            ));
+        }
+        *from_file = clusters
+            .iter()
+            .flat_map(|(_, paths)| paths.iter().cloned())
+            .collect();
+        FleetSelection::Files(clusters)
+    } else if f.all_contexts {
+        FleetSelection::AllContexts
+    } else if let Some(glob) = &f.contexts_matching {
+        if glob.is_empty() {
+            return Err(Error::Usage(
+                "--contexts-matching: the GLOB is empty".into(),
+            ));
+        }
+        FleetSelection::Matching(glob.clone())
+    } else {
+        FleetSelection::Contexts(contexts.clone())
+    };
+    Ok(Some(FleetSettings {
+        selection,
+        max_concurrent: f.max_concurrent_clusters,
+        allow_unreachable: f.allow_unreachable,
+    }))
+}
+
+/// `-f NAME=PATH` → (NAME, PATH); `None` for a plain path. A NAME starts with a letter or a
+/// digit and holds only letters, digits and `.` `_` `-` `:` `@` (no `/`: `dir/a=b.json` and
+/// `./a=b.json` are paths). A file whose own name reads as NAME=PATH is refused when the fleet
+/// is read (`crate::fleet`), so `-f ./NAME=PATH` is the way to name it.
+pub fn named_file(arg: &str) -> Option<(String, String)> {
+    let (name, path) = arg.split_once('=')?;
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '@'));
+    (valid && !path.is_empty()).then(|| (name.to_string(), path.to_string()))
 }
 
 /// Turn `NAMESPACE/NAME` into `NAME` in place; the namespace they name (one for all, agreeing
@@ -716,5 +889,31 @@ mod request_timeout_tests {
         let e = parse_request_timeout("99999999999999999h").unwrap_err();
         assert!(e.to_string().contains("too long"), "{e}");
         assert!(parse_request_timeout("soon").is_err());
+    }
+}
+
+#[cfg(test)]
+mod named_file_tests {
+    use super::named_file;
+
+    #[test]
+    fn a_dump_is_named_only_by_a_context_like_name_before_the_first_equals_sign() {
+        let named = |n: &str, p: &str| Some((n.to_string(), p.to_string()));
+        assert_eq!(named_file("prod=dump.json"), named("prod", "dump.json"));
+        assert_eq!(named_file("prod-eu.1=dir/"), named("prod-eu.1", "dir/"));
+        assert_eq!(named_file("ctx@admin=-"), named("ctx@admin", "-"));
+        assert_eq!(named_file("x=./a=b.json"), named("x", "./a=b.json"));
+        for path in [
+            "dump.json",
+            "./a=b.json",
+            "dumps/a=b.json",
+            "/abs/a=b",
+            "=dump.json",
+            "prod=",
+            "-",
+            "my dump=x",
+        ] {
+            assert_eq!(named_file(path), None, "{path}");
+        }
     }
 }

@@ -14,6 +14,7 @@ pub mod eligibility;
 pub mod error;
 pub mod explain;
 pub mod fix;
+pub mod fleet;
 pub mod follow;
 pub mod gate;
 pub mod interned;
@@ -57,6 +58,9 @@ pub fn run(
             return Ok(Exit::Ok);
         }
         _ => {}
+    }
+    if let Some(fleet) = &config.fleet {
+        return fleet::run(config, fleet, stdin, out, err);
     }
     if let Some(wait) = &config.wait {
         return follow::live::run(config, wait, out, err);
@@ -161,6 +165,12 @@ pub(crate) fn conclude(
 /// The JSON Schema of the report (`-o json`), generated from the Rust types.
 pub fn report_schema() -> String {
     let schema = schemars::schema_for!(report::Report);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+/// The JSON Schema of a fleet's report (`-o json` over several clusters).
+pub fn fleet_schema() -> String {
+    let schema = schemars::schema_for!(report::fleet::FleetReport);
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 

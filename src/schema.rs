@@ -1,5 +1,5 @@
-//! `schema [report|explain|plan]`: the JSON Schema of the report (`-o json`), of `explain -o
-//! json` or of `fix -o json`, printed as JSON (the default) or, with `-o yaml`, as YAML.
+//! `schema [report|explain|plan|fleet]`: the JSON Schema of the report (`-o json`), of `explain -o
+//! json`, of `fix -o json` or of a fleet's report, printed as JSON (the default) or, with `-o yaml`, as YAML.
 
 use std::io::Write;
 
@@ -12,6 +12,7 @@ pub fn write(which: SchemaKind, format: Format, out: &mut dyn Write) -> Result<(
         SchemaKind::Report => crate::report_schema(),
         SchemaKind::Explain => crate::explain_schema(),
         SchemaKind::Plan => crate::plan_schema(),
+        SchemaKind::Fleet => crate::fleet_schema(),
     };
     match format {
         Format::Yaml => {

@@ -95,7 +95,22 @@ pub fn load(
     stdin: &mut dyn Read,
     log: SharedWriter,
 ) -> Result<Loaded> {
-    let Some(session) = Session::open(&config.input, log.clone())? else {
+    let session = Session::open(&config.input, log.clone())?;
+    load_opened(session, config, audit, namespace, manifests, stdin, log)
+}
+
+/// [`load`] with the session already open (`None` for files): a fleet opens each cluster's
+/// first, so that a cluster that cannot be read still names its server.
+pub fn load_opened(
+    session: Option<Session>,
+    config: &Config,
+    audit: &mut coverage::Options,
+    namespace: Option<&str>,
+    manifests: &[DaemonSet],
+    stdin: &mut dyn Read,
+    log: SharedWriter,
+) -> Result<Loaded> {
+    let Some(session) = session else {
         let Input::Files(paths) = &config.input else {
             unreachable!("Session::open returns a session for every cluster input");
         };

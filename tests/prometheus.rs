@@ -1267,3 +1267,55 @@ fn static_pod_gaps_have_series_and_share_the_gap_budget() {
         Some((ds_gaps + 2) as f64)
     );
 }
+
+/// A fleet (`-f NAME=PATH` per cluster) is one exposition: every series labelled with its
+/// cluster's NAME, each cluster's values those of its own single run, each its own gate verdict.
+#[test]
+fn a_fleet_run_labels_each_cluster_and_equals_the_single_runs() {
+    let fleet = bin(&[
+        "-f",
+        "prod=examples/cluster.yaml",
+        "-f",
+        "dev=examples/healthy-cluster.yaml",
+        "-o",
+        "prometheus",
+        "--check",
+        "--as-of",
+        AS_OF,
+    ]);
+    let samples = parse(&text(&fleet, &[1]));
+    for (cluster, path, passed) in [
+        ("prod", "examples/cluster.yaml", 0.0),
+        ("dev", "examples/healthy-cluster.yaml", 1.0),
+    ] {
+        assert_eq!(
+            value(&samples, "ds_coverage_cluster_up", &[("cluster", cluster)]),
+            Some(1.0)
+        );
+        assert_eq!(
+            value(&samples, "ds_coverage_gate_passed", &[("cluster", cluster)]),
+            Some(passed),
+            "{cluster}"
+        );
+        let single = parse(&text(
+            &bin(&["-f", path, "-o", "prometheus", "--check", "--as-of", AS_OF]),
+            &[0, 1],
+        ));
+        let pairs = of(&single, "ds_coverage_pairs");
+        assert!(!pairs.is_empty());
+        for s in pairs {
+            let mut labels: Vec<(&str, &str)> = s
+                .labels
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            labels.push(("cluster", cluster));
+            assert_eq!(
+                value(&samples, "ds_coverage_pairs", &labels),
+                Some(s.value),
+                "{cluster} {:?}",
+                s.labels
+            );
+        }
+    }
+}

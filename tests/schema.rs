@@ -16,7 +16,7 @@ fn bin(args: &[&str]) -> std::process::Output {
 }
 
 /// Each JSON output's schema: the argument of `schema`, its committed file, the generated text.
-fn schemas() -> [(&'static str, &'static str, String); 3] {
+fn schemas() -> [(&'static str, &'static str, String); 4] {
     [
         ("report", SCHEMA, ds_coverage::report_schema()),
         (
@@ -28,6 +28,11 @@ fn schemas() -> [(&'static str, &'static str, String); 3] {
             "plan",
             "schema/plan.schema.json",
             ds_coverage::plan_schema(),
+        ),
+        (
+            "fleet",
+            "schema/fleet.schema.json",
+            ds_coverage::fleet_schema(),
         ),
     ]
 }

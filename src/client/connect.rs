@@ -159,6 +159,20 @@ pub async fn connect(args: &ConnectArgs) -> Result<Connection, ClientError> {
         credentials_withheld: withheld,
     })
 }
+/// The names of the kubeconfig's contexts, in the file's order (with `KUBECONFIG` listing
+/// several files, merged as kubectl merges them: the first file naming a context wins), for a
+/// fleet's `--all-contexts` and `--contexts-matching`.
+pub fn context_names(args: &ConnectArgs) -> Result<Vec<String>, ClientError> {
+    match read_kubeconfig(args)? {
+        Some(kc) => Ok(kc.contexts.into_iter().map(|c| c.name).collect()),
+        None => Err(ClientError::Config(
+            "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config): a fleet is made of \
+             its contexts"
+                .into(),
+        )),
+    }
+}
+
 /// A kubeconfig of one cluster, `-s`'s, for a run with connection flags and no kubeconfig file.
 fn flags_only_kubeconfig() -> Kubeconfig {
     use kube::config::{Cluster, Context, NamedCluster, NamedContext};

@@ -9,6 +9,46 @@ use crate::gate::{FailOn, GateReport, Violation, ViolationState};
 use crate::report::{Report, State};
 
 pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::io::Result<()> {
+    write_suites(&suites(report, gate), report.generated_at, out)
+}
+
+/// One cluster of a fleet for [`render_fleet`]: its name, and its report with the gate's
+/// verdict, or why it could not be read.
+pub type FleetCluster<'a> = (&'a str, Result<(&'a Report, GateReport), &'a str>);
+
+/// A fleet's JUnit: each cluster's testsuites (one per DaemonSet) with names led by the
+/// cluster's (`CLUSTER: NAMESPACE/NAME`); a cluster that could not be read is one testsuite
+/// named after it, with one failed testcase saying why.
+pub fn render_fleet(
+    clusters: &[FleetCluster<'_>],
+    generated_at: jiff::Timestamp,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut all = Vec::new();
+    for (name, outcome) in clusters {
+        match outcome {
+            Ok((report, gate)) => all.extend(suites(report, gate).into_iter().map(|mut s| {
+                s.name = format!("{name}: {}", s.name);
+                s
+            })),
+            Err(message) => all.push(Suite {
+                name: name.to_string(),
+                cases: vec![Case {
+                    name: "(cluster could not be read)".into(),
+                    failures: vec![("Unreadable", message.to_string())],
+                    skipped: None,
+                    state: State::Ineligible,
+                }],
+                coverage: "Unknown".into(),
+                what_if: false,
+                notes: Vec::new(),
+            }),
+        }
+    }
+    write_suites(&all, generated_at, out)
+}
+
+fn suites(report: &Report, gate: &GateReport) -> Vec<Suite> {
     let mut by_pair: HashMap<(&str, &str), Vec<&Violation>> = HashMap::new();
     for v in &gate.violations {
         by_pair
@@ -43,7 +83,7 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
                         name: p.node.clone(),
                         failures: failures
                             .iter()
-                            .map(|v| (v.state, v.reason.clone()))
+                            .map(|v| (v.state.as_str(), v.reason.clone()))
                             .collect(),
                         skipped: ignored
                             .get(&(id.as_str(), p.node.as_str()))
@@ -58,7 +98,7 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
             }) {
                 cases.push(Case {
                     name: "(no eligible node)".to_string(),
-                    failures: vec![(v.state, v.reason.clone())],
+                    failures: vec![(v.state.as_str(), v.reason.clone())],
                     skipped: None,
                     state: State::Ineligible,
                 });
@@ -66,13 +106,13 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
             // A DaemonSet whose pods could not be read is one testcase: failed when the gate
             // fails it (Unknown in --fail-on), else skipped with the reason.
             if let Some(u) = &d.unknown {
-                let failures: Vec<(ViolationState, String)> = gate
+                let failures: Vec<(&'static str, String)> = gate
                     .violations
                     .iter()
                     .filter(|v| {
                         v.daemon_set == id && v.state == ViolationState::FailOn(FailOn::Unknown)
                     })
-                    .map(|v| (v.state, v.reason.clone()))
+                    .map(|v| (v.state.as_str(), v.reason.clone()))
                     .collect();
                 cases.push(Case {
                     name: "(pods could not be read)".to_string(),
@@ -91,7 +131,7 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
             {
                 cases.push(Case {
                     name: format!("{} (expected eligible)", v.node),
-                    failures: vec![(v.state, v.reason.clone())],
+                    failures: vec![(v.state.as_str(), v.reason.clone())],
                     skipped: None,
                     state: State::Ineligible,
                 });
@@ -124,7 +164,14 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
             }
         })
         .collect();
+    suites
+}
 
+fn write_suites(
+    suites: &[Suite],
+    generated_at: jiff::Timestamp,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let tests: usize = suites.iter().map(|s| s.cases.len()).sum();
     let failures: usize = suites.iter().map(|s| s.failed()).sum();
     let skipped: usize = suites.iter().map(|s| s.skipped()).sum();
@@ -133,11 +180,8 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
         out,
         r#"<testsuites name="ds-coverage" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}" time="0">"#
     )?;
-    let stamp = report
-        .generated_at
-        .strftime("%Y-%m-%dT%H:%M:%S")
-        .to_string();
-    for s in &suites {
+    let stamp = generated_at.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    for s in suites {
         writeln!(
             out,
             r#"  <testsuite name="{}" tests="{}" failures="{}" errors="0" skipped="{}" time="0" timestamp="{stamp}">"#,
@@ -179,7 +223,7 @@ pub fn render(report: &Report, gate: &GateReport, out: &mut dyn Write) -> std::i
                     out,
                     r#"      <failure message="{}" type="{}">{} on node {}: {}</failure>"#,
                     xml(&format!("{state}: {reason}")),
-                    xml(state.as_str()),
+                    xml(state),
                     xml(&s.name),
                     xml(&c.name),
                     xml(reason)
@@ -229,7 +273,7 @@ impl Suite {
 
 struct Case {
     name: String,
-    failures: Vec<(ViolationState, String)>,
+    failures: Vec<(&'static str, String)>,
     skipped: Option<String>,
     state: State,
 }

@@ -1,6 +1,7 @@
 //! Renderers: each a function of (&Report, options, writer). None decides a verdict.
 
 pub mod explain;
+pub mod fleet;
 pub mod junit;
 pub mod markdown;
 pub mod matrix;

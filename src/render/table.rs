@@ -146,13 +146,24 @@ struct Layout {
     gap: usize,
     columns: Vec<Column>,
     widths: Vec<usize>,
+    /// A fleet's CLUSTER column (0: none).
+    cluster_w: usize,
     ns_w: usize,
     name_w: usize,
 }
 
 impl Layout {
     fn total(&self) -> usize {
-        self.ns_w + 2 + self.name_w + self.widths.iter().map(|w| self.gap + w).sum::<usize>()
+        let cluster = if self.cluster_w > 0 {
+            self.cluster_w + 2
+        } else {
+            0
+        };
+        cluster
+            + self.ns_w
+            + 2
+            + self.name_w
+            + self.widths.iter().map(|w| self.gap + w).sum::<usize>()
     }
 }
 
@@ -166,7 +177,7 @@ fn name_cell(d: &DaemonSetReport) -> String {
 
 /// The first layout that fits: full headers three then two spaces apart; short columns; short
 /// columns without all-zero ones, two then one space apart; then the name columns cut with "…".
-fn layout(report: &Report, headers: bool, width: usize) -> Layout {
+fn layout(report: &Report, clusters: Option<&[&str]>, headers: bool, width: usize) -> Layout {
     let head = |h: &str| if headers { style::width(h) } else { 0 };
     let widest = |header: &str, cell: &dyn Fn(&DaemonSetReport) -> String| {
         report
@@ -179,12 +190,20 @@ fn layout(report: &Report, headers: bool, width: usize) -> Layout {
     };
     let ns_w = widest("NAMESPACE", &|d| d.namespace.clone());
     let name_w = widest("NAME", &name_cell);
+    let cluster_w = clusters.map_or(0, |c| {
+        c.iter()
+            .map(|n| style::width(n))
+            .chain([head("CLUSTER"), 1])
+            .max()
+            .unwrap_or(1)
+    });
     let make = |gap: usize, columns: Vec<Column>| {
         let widths = columns.iter().map(|c| c.width(headers)).collect();
         Layout {
             gap,
             columns,
             widths,
+            cluster_w,
             ns_w,
             name_w,
         }
@@ -210,10 +229,13 @@ fn layout(report: &Report, headers: bool, width: usize) -> Layout {
         }
         last = Some(l);
     }
-    // Still too wide: cut the longer of the two name columns, a column at a time.
+    // Still too wide: cut the longest of the name columns, a column at a time.
     let mut l = last.expect("layouts tried");
-    while l.total() > width && (l.ns_w > MIN_NAME || l.name_w > MIN_NAME) {
-        if l.name_w >= l.ns_w {
+    while l.total() > width && (l.ns_w > MIN_NAME || l.name_w > MIN_NAME || l.cluster_w > MIN_NAME)
+    {
+        if l.cluster_w > l.name_w && l.cluster_w > l.ns_w {
+            l.cluster_w -= 1;
+        } else if l.name_w >= l.ns_w {
             l.name_w -= 1;
         } else {
             l.ns_w -= 1;
@@ -228,10 +250,69 @@ pub fn render(
     wide: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    render_rows(report, None, opts, wide, out)?;
+    if !opts.no_headers {
+        writeln!(out)?;
+        write_footer(report, opts, "", out)?;
+    }
+    Ok(())
+}
+
+/// A fleet's table: the rows of every cluster's DaemonSets (`report` holds them all, in order)
+/// under one header, the first column naming each row's cluster (`clusters`, one per row).
+/// The per-cluster summary lines are the caller's ([`write_footer`]).
+pub fn render_fleet_rows(
+    report: &Report,
+    clusters: &[&str],
+    opts: &RenderOptions,
+    wide: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    render_rows(report, Some(clusters), opts, wide, out)
+}
+
+/// The lines under the table: the summary line, then orphans and report-wide warnings, each
+/// line after the first of the summary led by `lead` (a fleet's cluster name).
+pub fn write_footer(
+    report: &Report,
+    opts: &RenderOptions,
+    lead: &str,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let p = Painter { color: opts.color };
     let width = opts.width;
-    let l = layout(report, !opts.no_headers, width);
+    for line in style::wrap(&format!("{lead}{}", summary_line(report)), 0, 0, width) {
+        writeln!(out, "{line}")?;
+    }
+    let indent = if lead.is_empty() { "" } else { "  " };
+    for o in &report.orphans {
+        write_note(out, &p, indent, &orphan_text(o), width)?;
+    }
+    for w in &report.warnings {
+        write_note(out, &p, indent, w, width)?;
+    }
+    Ok(())
+}
+
+fn render_rows(
+    report: &Report,
+    clusters: Option<&[&str]>,
+    opts: &RenderOptions,
+    wide: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let p = Painter { color: opts.color };
+    let width = opts.width;
+    let l = layout(report, clusters, !opts.no_headers, width);
     let gap = " ".repeat(l.gap);
+    let cluster_cell = |row: usize| match clusters {
+        Some(c) => format!(
+            "{:w$}  ",
+            style::truncate(c.get(row).copied().unwrap_or(""), l.cluster_w),
+            w = l.cluster_w
+        ),
+        None => String::new(),
+    };
     if !opts.no_headers {
         // A namespace column cut narrower than its header is headed NS.
         let ns_head = if l.ns_w < "NAMESPACE".len() {
@@ -239,8 +320,16 @@ pub fn render(
         } else {
             "NAMESPACE"
         };
+        let cluster_head = match clusters {
+            Some(_) => format!(
+                "{:w$}  ",
+                style::truncate("CLUSTER", l.cluster_w),
+                w = l.cluster_w
+            ),
+            None => String::new(),
+        };
         let mut line = format!(
-            "{:ns$}  {:name$}",
+            "{cluster_head}{:ns$}  {:name$}",
             ns_head,
             "NAME",
             ns = l.ns_w,
@@ -254,7 +343,8 @@ pub fn render(
     for (row, d) in report.daemon_sets.iter().enumerate() {
         let what_if = d.from_manifest;
         let mut line = format!(
-            "{}  {}",
+            "{}{}  {}",
+            cluster_cell(row),
             style::pad_paint(
                 &p,
                 &style::truncate(&d.namespace, l.ns_w),
@@ -372,18 +462,6 @@ pub fn render(
                     d.exclusions.len() - limit
                 )?;
             }
-        }
-    }
-    if !opts.no_headers {
-        writeln!(out)?;
-        for line in style::wrap(&summary_line(report), 0, 0, width) {
-            writeln!(out, "{line}")?;
-        }
-        for o in &report.orphans {
-            write_note(out, &p, "", &orphan_text(o), width)?;
-        }
-        for w in &report.warnings {
-            write_note(out, &p, "", w, width)?;
         }
     }
     Ok(())

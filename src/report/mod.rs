@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Taint, UpdateStrategyType};
 use crate::reason::Reason;
 
+pub mod fleet;
 mod placement;
 
 pub use placement::toleration_text;

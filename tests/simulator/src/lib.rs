@@ -395,6 +395,16 @@ impl Simulator {
         out
     }
 
+    /// One context of a [`fleet_kubeconfig_yaml`]: this simulator as context `name` (its
+    /// cluster and user named the same), with a namespace when given.
+    pub fn context<'a>(&self, name: &'a str, namespace: Option<&'a str>) -> FleetContext<'a> {
+        FleetContext {
+            name,
+            server: self.url(),
+            namespace,
+        }
+    }
+
     /// Writes [`Simulator::kubeconfig_yaml`] to `path`.
     pub fn write_kubeconfig(
         &self,
@@ -565,4 +575,47 @@ impl Drop for Simulator {
             let _ = t.join();
         }
     }
+}
+
+/// A context of a kubeconfig naming several API servers ([`fleet_kubeconfig_yaml`]).
+#[derive(Debug, Clone)]
+pub struct FleetContext<'a> {
+    pub name: &'a str,
+    /// The server's URL: a simulator's ([`Simulator::context`]), or any address (a closed
+    /// port for an unreachable cluster).
+    pub server: String,
+    pub namespace: Option<&'a str>,
+}
+
+/// A kubeconfig with one context (and a cluster and a user of the same name) per entry, the
+/// first the current one: several simulators as the clusters of one fleet.
+pub fn fleet_kubeconfig_yaml(contexts: &[FleetContext<'_>]) -> String {
+    let q = |s: &str| Value::String(s.to_string()).to_string();
+    let mut out = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+    for c in contexts {
+        out.push_str(&format!(
+            "- name: {}\n  cluster:\n    server: {}\n",
+            q(c.name),
+            q(&c.server)
+        ));
+    }
+    out.push_str("contexts:\n");
+    for c in contexts {
+        out.push_str(&format!(
+            "- name: {n}\n  context:\n    cluster: {n}\n    user: {n}\n",
+            n = q(c.name)
+        ));
+        if let Some(ns) = c.namespace {
+            out.push_str(&format!("    namespace: {}\n", q(ns)));
+        }
+    }
+    if let Some(first) = contexts.first() {
+        out.push_str(&format!("current-context: {}\n", q(first.name)));
+    }
+    out.push_str("users:\n");
+    for c in contexts {
+        out.push_str(&format!("- name: {}\n  user: {{}}\n", q(c.name)));
+    }
+    out.push_str("preferences: {}\n");
+    out
 }
