@@ -74,32 +74,32 @@ impl Snapshot {
 
     /// Whether this object was not seen before (by UID, else namespace/name). The same object
     /// often appears twice in dumps (per-namespace files that each hold every namespace).
-    fn first_sighting(&mut self, kind: &'static str, meta: &crate::model::ObjectMeta) -> bool {
-        if let Some(n) = canonical_uuid(&meta.uid) {
+    fn first_sighting(&mut self, kind: &'static str, meta: crate::model::ObjectKeys<'_>) -> bool {
+        if let Some(n) = canonical_uuid(meta.uid) {
             return self.seen_uuids.insert((kind, n));
         }
         let key = if meta.uid.is_empty() {
             format!("{}/{}", meta.namespace, meta.name)
         } else {
-            meta.uid.clone()
+            meta.uid.to_string()
         };
         self.seen.insert((kind, key))
     }
 
     pub fn add_node(&mut self, n: Node) {
-        if self.first_sighting("Node", &n.metadata) {
+        if self.first_sighting("Node", n.metadata.keys()) {
             self.nodes.push(n);
         }
     }
 
     pub fn add_daemon_set(&mut self, d: DaemonSet) {
-        if self.first_sighting("DaemonSet", &d.metadata) {
+        if self.first_sighting("DaemonSet", d.metadata.keys()) {
             self.daemon_sets.push(d);
         }
     }
 
     pub fn add_pod(&mut self, p: Pod) {
-        if self.first_sighting("Pod", &p.metadata) {
+        if self.first_sighting("Pod", p.metadata.keys()) {
             self.pods.push(p);
         }
     }
@@ -133,7 +133,7 @@ impl Snapshot {
     }
 
     pub fn add_revision(&mut self, r: ControllerRevision) {
-        if self.first_sighting("ControllerRevision", &r.metadata) {
+        if self.first_sighting("ControllerRevision", r.metadata.keys()) {
             self.revisions.push(r);
         }
     }
