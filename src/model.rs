@@ -551,24 +551,22 @@ static LABEL_SETS: SharedTable<Labels> = SharedTable::new();
 static OWNER_SETS: SharedTable<[OwnerReference]> = SharedTable::new();
 static CONTAINER_SETS: SharedTable<[Container]> = SharedTable::new();
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// A pod's status: `reason` and `message` interned (evictions repeat them word for word), the
+/// container statuses shared with the pods whose containers stand the same (the ready ones
+/// without their state: the same on most pods of a DaemonSet).
+#[derive(Debug, Clone, Default)]
 pub struct PodStatus {
-    #[serde(deserialize_with = "nullable")]
     pub phase: Interned,
-    #[serde(deserialize_with = "nullable")]
-    pub reason: String,
-    #[serde(deserialize_with = "nullable")]
-    pub message: String,
-    #[serde(deserialize_with = "nullable")]
-    pub conditions: Vec<Condition>,
-    #[serde(deserialize_with = "nullable")]
-    pub container_statuses: Vec<ContainerStatus>,
-    #[serde(deserialize_with = "nullable")]
-    pub init_container_statuses: Vec<ContainerStatus>,
+    pub reason: Interned,
+    pub message: Interned,
+    pub conditions: Box<[Condition]>,
+    pub container_statuses: Shared<[ContainerStatus]>,
+    pub init_container_statuses: Shared<[ContainerStatus]>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+static STATUS_SETS: SharedTable<[ContainerStatus]> = SharedTable::new();
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerStatus {
     #[serde(deserialize_with = "nullable")]
@@ -593,7 +591,26 @@ pub struct ContainerState {
     pub terminated: Option<Box<StateDetail>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Equal when the same details are set and `running` is set alike (its content is not read).
+impl PartialEq for ContainerState {
+    fn eq(&self, other: &Self) -> bool {
+        self.waiting == other.waiting
+            && self.running.is_some() == other.running.is_some()
+            && self.terminated == other.terminated
+    }
+}
+
+impl Eq for ContainerState {}
+
+impl std::hash::Hash for ContainerState {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.waiting.hash(h);
+        self.running.is_some().hash(h);
+        self.terminated.hash(h);
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct StateDetail {
     #[serde(deserialize_with = "nullable")]
@@ -763,9 +780,9 @@ mod slim {
         #[serde(deserialize_with = "nullable")]
         phase: Interned,
         #[serde(deserialize_with = "nullable")]
-        reason: String,
+        reason: Interned,
         #[serde(deserialize_with = "nullable")]
-        message: String,
+        message: Interned,
         #[serde(deserialize_with = "nullable")]
         conditions: Conditions,
         #[serde(deserialize_with = "nullable")]
@@ -836,13 +853,8 @@ mod slim {
                 }
                 c
             };
-            // A vector decoded from JSON starts at four slots: a pod's one owner reference,
-            // container, status and two conditions would keep three spare slots each (about
-            // 1.5 KB a pod).
-            fn exact<T>(mut v: Vec<T>) -> Vec<T> {
-                v.shrink_to_fit();
-                v
-            }
+            // What is not shared is kept at its exact length (a vector decoded from JSON
+            // starts at four slots: three spare Conditions of 104 bytes).
             super::Pod {
                 metadata: super::PodMeta {
                     name: m.name,
@@ -879,13 +891,11 @@ mod slim {
                     phase: st.phase,
                     reason: st.reason,
                     message: st.message,
-                    conditions: exact(st.conditions.0),
-                    container_statuses: exact(
-                        st.container_statuses.into_iter().map(quiet).collect(),
-                    ),
-                    init_container_statuses: exact(
-                        st.init_container_statuses.into_iter().map(quiet).collect(),
-                    ),
+                    conditions: st.conditions.0.into_boxed_slice(),
+                    container_statuses: super::STATUS_SETS
+                        .intern_slice(st.container_statuses.into_iter().map(quiet).collect()),
+                    init_container_statuses: super::STATUS_SETS
+                        .intern_slice(st.init_container_statuses.into_iter().map(quiet).collect()),
                 },
             }
         }
