@@ -590,3 +590,55 @@ enum Resolved {
     Unknown(Value),
     Bare,
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::report::Source;
+    use crate::snapshot::Snapshot;
+
+    fn pod(name: &str, kind: bool) -> String {
+        let kind = if kind {
+            r#""kind":"Pod","apiVersion":"v1","#
+        } else {
+            ""
+        };
+        format!(
+            r#"{{{kind}"metadata":{{"name":"{name}","namespace":"ns","uid":"uid-{name}"}},"spec":{{"nodeName":"n1"}}}}"#
+        )
+    }
+
+    fn read(text: &str) -> Vec<String> {
+        let mut snap = Snapshot::new(Source::File { paths: vec![] });
+        super::load_text("input.json", text, &mut snap).unwrap();
+        snap.pods.iter().map(|p| p.name().to_string()).collect()
+    }
+
+    /// Typed items are handed over as they are read, kindless ones once the list's kind is
+    /// known, wherever `kind` stands (the API server writes it first, kubectl's `List` last).
+    #[test]
+    fn list_items_are_typed_whether_the_kind_comes_before_or_after_them() {
+        let (a, b, c) = (pod("a", false), pod("b", false), pod("c", true));
+        assert_eq!(
+            read(&format!(
+                r#"{{"kind":"PodList","apiVersion":"v1","items":[{a},{b}]}}"#
+            )),
+            ["a", "b"]
+        );
+        assert_eq!(
+            read(&format!(
+                r#"{{"apiVersion":"v1","items":[{a},{c},{b}],"kind":"PodList"}}"#
+            )),
+            ["c", "a", "b"]
+        );
+        assert_eq!(
+            read(&format!(
+                r#"{{"apiVersion":"v1","items":[{c}],"kind":"List"}}"#
+            )),
+            ["c"]
+        );
+        let mut snap = Snapshot::new(Source::File { paths: vec![] });
+        let kindless = format!(r#"{{"apiVersion":"v1","items":[{a}],"kind":"List"}}"#);
+        let err = super::load_text("input.json", &kindless, &mut snap).unwrap_err();
+        assert!(err.to_string().contains("without `kind`"), "{err}");
+    }
+}
