@@ -58,21 +58,28 @@ pub struct ObjectKeys<'a> {
     pub resource_version: &'a str,
 }
 
-impl ObjectMeta {
-    pub fn keys(&self) -> ObjectKeys<'_> {
-        ObjectKeys {
-            name: &self.name,
-            namespace: &self.namespace,
-            uid: &self.uid,
-            resource_version: &self.resource_version,
-        }
-    }
+/// What [`ObjectMeta`] and [`PodMeta`] both answer.
+macro_rules! meta_methods {
+    ($($t:ty),*) => {$(
+        impl $t {
+            pub fn keys(&self) -> ObjectKeys<'_> {
+                ObjectKeys {
+                    name: &self.name,
+                    namespace: &self.namespace,
+                    uid: &self.uid,
+                    resource_version: &self.resource_version,
+                }
+            }
 
-    /// The owner reference with `controller: true`, as `metav1.GetControllerOf` finds it.
-    pub fn controller_ref(&self) -> Option<&OwnerReference> {
-        self.owner_references.iter().find(|r| r.controller)
-    }
+            /// The owner reference with `controller: true`, as `metav1.GetControllerOf` finds
+            /// it.
+            pub fn controller_ref(&self) -> Option<&OwnerReference> {
+                self.owner_references.iter().find(|r| r.controller)
+            }
+        }
+    )*};
 }
+meta_methods!(ObjectMeta, PodMeta);
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -214,6 +221,16 @@ pub struct NodeAffinity {
 #[serde(rename_all = "camelCase", default)]
 pub struct Affinity {
     pub node_affinity: Option<NodeAffinity>,
+}
+
+impl Affinity {
+    /// `nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`, if set.
+    pub fn required(&self) -> Option<&NodeSelector> {
+        self.node_affinity
+            .as_ref()?
+            .required_during_scheduling_ignored_during_execution
+            .as_ref()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
@@ -373,12 +390,7 @@ pub struct PodSpec {
 impl PodSpec {
     /// The required node affinity, if the spec has one (`None` = no restriction).
     pub fn required_node_affinity(&self) -> Option<&NodeSelector> {
-        self.affinity
-            .as_ref()?
-            .node_affinity
-            .as_ref()?
-            .required_during_scheduling_ignored_during_execution
-            .as_ref()
+        self.affinity.as_ref()?.required()
     }
 }
 
@@ -506,22 +518,6 @@ pub struct PodMeta {
     pub owner_references: Shared<[OwnerReference]>,
 }
 
-impl PodMeta {
-    pub fn keys(&self) -> ObjectKeys<'_> {
-        ObjectKeys {
-            name: &self.name,
-            namespace: &self.namespace,
-            uid: &self.uid,
-            resource_version: &self.resource_version,
-        }
-    }
-
-    /// The owner reference with `controller: true`, as `metav1.GetControllerOf` finds it.
-    pub fn controller_ref(&self) -> Option<&OwnerReference> {
-        self.owner_references.iter().find(|r| r.controller)
-    }
-}
-
 /// What a pod's spec keeps: [`PodSpec`] without `tolerations`, `nodeSelector`, `hostNetwork` and
 /// container images (the audit reads those on DaemonSet templates, never on pods); the
 /// containers (names and requests) shared with the pods that have the same.
@@ -537,12 +533,7 @@ pub struct PodSpecSlim {
 impl PodSpecSlim {
     /// The required node affinity, if the spec has one (`None` = no restriction).
     pub fn required_node_affinity(&self) -> Option<&NodeSelector> {
-        self.affinity
-            .as_ref()?
-            .node_affinity
-            .as_ref()?
-            .required_during_scheduling_ignored_during_execution
-            .as_ref()
+        self.affinity.as_deref()?.required()
     }
 }
 
