@@ -164,9 +164,161 @@ impl<'de> Deserialize<'de> for Interned {
     }
 }
 
+/// A value many objects repeat whole — a pod's label set (the same on every pod of a DaemonSet
+/// revision), its owner references, its containers' names and requests — kept once and shared
+/// through an [`Arc`]: 8 or 16 bytes a pod instead of a map or vector of its own (a pod's label
+/// map alone is about 740 bytes; see BENCHMARKS.md). Reads as the value (`Deref`); the rare
+/// writer gets its own copy (`DerefMut`, copy on write).
+#[derive(PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Shared<T: ?Sized>(Arc<T>);
+
+impl<T: ?Sized> Shared<T> {
+    /// Whether both are the one shared copy.
+    pub fn ptr_eq(a: &Shared<T>, b: &Shared<T>) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl<T: ?Sized> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T: ?Sized> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Clone> std::ops::DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl<T: ?Sized + Serialize> Serialize for Shared<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (*self.0).serialize(s)
+    }
+}
+
+impl<T> From<T> for Shared<T> {
+    /// Not interned: for values built by hand (tests, the rare writer).
+    fn from(v: T) -> Shared<T> {
+        Shared(Arc::new(v))
+    }
+}
+
+impl<T> From<Vec<T>> for Shared<[T]> {
+    /// Not interned: for values built by hand.
+    fn from(v: Vec<T>) -> Shared<[T]> {
+        Shared(Arc::from(v))
+    }
+}
+
+impl<T: Default> Default for Shared<T> {
+    fn default() -> Shared<T> {
+        Shared(Arc::new(T::default()))
+    }
+}
+
+impl<T> Default for Shared<[T]> {
+    fn default() -> Shared<[T]> {
+        Shared(Arc::from(Vec::new()))
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Shared<[T]> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// The table a [`Shared`] kind is interned through: every distinct value seen, for the life of
+/// the process (thousands of label sets on a large cluster, not one per pod).
+pub struct SharedTable<T: ?Sized>(LazyLock<Mutex<HashSet<Arc<T>>>>);
+
+impl<T: ?Sized + Eq + std::hash::Hash> SharedTable<T> {
+    pub const fn new() -> SharedTable<T> {
+        SharedTable(LazyLock::new(Default::default))
+    }
+
+    fn find_or<V, Q>(
+        &self,
+        v: V,
+        key: impl Fn(&V) -> &Q,
+        make: impl FnOnce(V) -> Arc<T>,
+    ) -> Shared<T>
+    where
+        Arc<T>: Borrow<Q>,
+        Q: ?Sized + Eq + std::hash::Hash,
+    {
+        let mut table = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = table.get(key(&v)) {
+            return Shared(found.clone());
+        }
+        let shared = make(v);
+        table.insert(shared.clone());
+        Shared(shared)
+    }
+}
+
+impl<T: Eq + std::hash::Hash> SharedTable<T> {
+    /// The shared copy of `v` (`v` itself the first time it is seen).
+    pub fn intern(&self, v: T) -> Shared<T> {
+        self.find_or(v, |v| v, Arc::new)
+    }
+}
+
+impl<T: Eq + std::hash::Hash> SharedTable<[T]> {
+    /// The shared copy of `v` (`v` itself the first time it is seen).
+    pub fn intern_slice(&self, v: Vec<T>) -> Shared<[T]> {
+        self.find_or(v, |v| &v[..], Arc::from)
+    }
+}
+
+impl<T: ?Sized + Eq + std::hash::Hash> Default for SharedTable<T> {
+    fn default() -> Self {
+        SharedTable::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Interned;
+
+    #[test]
+    fn equal_shared_values_are_kept_once_and_a_writer_gets_its_own_copy() {
+        use super::{Shared, SharedTable};
+        use std::collections::BTreeMap;
+        static SETS: SharedTable<BTreeMap<String, String>> = SharedTable::new();
+        static LISTS: SharedTable<[u32]> = SharedTable::new();
+        let map = |v: &str| BTreeMap::from([("app".to_string(), v.to_string())]);
+        let a = SETS.intern(map("x"));
+        let b = SETS.intern(map("x"));
+        assert!(std::sync::Arc::ptr_eq(&a.0, &b.0));
+        assert!(!std::sync::Arc::ptr_eq(&a.0, &SETS.intern(map("y")).0));
+        assert_eq!(a.get("app").map(String::as_str), Some("x"));
+        let mut c = b.clone();
+        c.insert("tier".into(), "node".into());
+        assert_eq!(b.len(), 1, "the shared copy is untouched");
+        assert_eq!(c.len(), 2);
+        let l1 = LISTS.intern_slice(vec![1, 2]);
+        let l2 = LISTS.intern_slice(vec![1, 2]);
+        assert!(std::sync::Arc::ptr_eq(&l1.0, &l2.0));
+        assert_eq!(l1.iter().sum::<u32>(), 3);
+        assert_eq!(Shared::<[u32]>::default().len(), 0);
+    }
 
     #[test]
     fn equal_values_share_one_allocation_and_read_as_str() {

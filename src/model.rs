@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
-pub use crate::interned::Interned;
+use crate::interned::SharedTable;
+pub use crate::interned::{Interned, Shared};
 use serde::{Deserialize, Deserializer};
 
 /// Deserialize `null` as the type's default (the API and some dumps write `null` for "unset").
@@ -48,14 +49,39 @@ pub struct ObjectMeta {
     pub owner_references: Vec<OwnerReference>,
 }
 
-impl ObjectMeta {
-    /// The owner reference with `controller: true`, as `metav1.GetControllerOf` finds it.
-    pub fn controller_ref(&self) -> Option<&OwnerReference> {
-        self.owner_references.iter().find(|r| r.controller)
-    }
+/// What identifies an object, from an [`ObjectMeta`] or a [`PodMeta`] alike.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectKeys<'a> {
+    pub name: &'a str,
+    pub namespace: &'a str,
+    pub uid: &'a str,
+    pub resource_version: &'a str,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// What [`ObjectMeta`] and [`PodMeta`] both answer.
+macro_rules! meta_methods {
+    ($($t:ty),*) => {$(
+        impl $t {
+            pub fn keys(&self) -> ObjectKeys<'_> {
+                ObjectKeys {
+                    name: &self.name,
+                    namespace: &self.namespace,
+                    uid: &self.uid,
+                    resource_version: &self.resource_version,
+                }
+            }
+
+            /// The owner reference with `controller: true`, as `metav1.GetControllerOf` finds
+            /// it.
+            pub fn controller_ref(&self) -> Option<&OwnerReference> {
+                self.owner_references.iter().find(|r| r.controller)
+            }
+        }
+    )*};
+}
+meta_methods!(ObjectMeta, PodMeta);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct OwnerReference {
     #[serde(deserialize_with = "nullable")]
@@ -197,7 +223,17 @@ pub struct Affinity {
     pub node_affinity: Option<NodeAffinity>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+impl Affinity {
+    /// `nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`, if set.
+    pub fn required(&self) -> Option<&NodeSelector> {
+        self.node_affinity
+            .as_ref()?
+            .required_during_scheduling_ignored_during_execution
+            .as_ref()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ResourceRequirements {
     #[serde(deserialize_with = "nullable")]
@@ -206,7 +242,7 @@ pub struct ResourceRequirements {
 
 /// `resources.requests`: a few entries in a sorted vector, with the map methods its readers use.
 /// Every container of every pod has one: as a `BTreeMap` its first node alone takes 540 bytes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Requests(Vec<(String, Quantity)>);
 
 impl Requests {
@@ -299,7 +335,7 @@ impl<'de> Deserialize<'de> for Requests {
 }
 
 /// A resource quantity as written by the API (`"100m"`, `"1.5"`, `"512Mi"`; some dumps use numbers).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Quantity(pub String);
 
 impl<'de> Deserialize<'de> for Quantity {
@@ -319,7 +355,7 @@ impl<'de> Deserialize<'de> for Quantity {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Container {
     #[serde(deserialize_with = "nullable")]
@@ -354,12 +390,7 @@ pub struct PodSpec {
 impl PodSpec {
     /// The required node affinity, if the spec has one (`None` = no restriction).
     pub fn required_node_affinity(&self) -> Option<&NodeSelector> {
-        self.affinity
-            .as_ref()?
-            .node_affinity
-            .as_ref()?
-            .required_during_scheduling_ignored_during_execution
-            .as_ref()
+        self.affinity.as_ref()?.required()
     }
 }
 
@@ -456,42 +487,77 @@ impl Node {
 // ---------------------------------------------------------------------------------------------
 // Pod
 
-/// A pod, decoded slim (see [`slim`]): the fields the audit, `explain` and `fix` read, and no
-/// others. Pods are most of a snapshot (tens of thousands of 5–8 KB objects on a large cluster),
-/// so each field left out here is memory saved per pod.
+/// A pod, decoded compact (see [`slim`]): the fields the audit, `explain` and `fix` read, and
+/// no others, with what many pods repeat kept once. Pods are most of a snapshot (150,000 5–8 KB
+/// objects at 5,000 nodes), so each byte here is 150 KB there (BENCHMARKS.md, issue 19).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(from = "slim::Pod")]
 pub struct Pod {
-    /// Without `generation`, and of the annotations only [`MIRROR_ANNOTATION`];
-    /// `ownerReferences` as sent.
-    pub metadata: ObjectMeta,
-    /// Without `tolerations`, `nodeSelector`, `hostNetwork` and container images (the audit reads
-    /// those on DaemonSet templates, never on pods); `affinity` only while `nodeName` is unset
-    /// (it is read only to find the node of an unbound pod).
-    pub spec: PodSpec,
+    pub metadata: PodMeta,
+    /// `affinity` only while `nodeName` is unset (it is read only to find the node of an
+    /// unbound pod).
+    pub spec: PodSpecSlim,
     /// With only the `Ready` condition and an unmet `PodScheduled` one; ready containers without
     /// their `state`/`lastState` (only unready ones are explained).
     pub status: PodStatus,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct PodStatus {
-    #[serde(deserialize_with = "nullable")]
-    pub phase: Interned,
-    #[serde(deserialize_with = "nullable")]
-    pub reason: String,
-    #[serde(deserialize_with = "nullable")]
-    pub message: String,
-    #[serde(deserialize_with = "nullable")]
-    pub conditions: Vec<Condition>,
-    #[serde(deserialize_with = "nullable")]
-    pub container_statuses: Vec<ContainerStatus>,
-    #[serde(deserialize_with = "nullable")]
-    pub init_container_statuses: Vec<ContainerStatus>,
+/// A pod's metadata: [`ObjectMeta`] without `generation`, with the label set, owner references
+/// and (of the annotations) only [`MIRROR_ANNOTATION`], each shared with the other pods that
+/// carry the same.
+#[derive(Debug, Clone, Default)]
+pub struct PodMeta {
+    pub name: String,
+    pub namespace: Interned,
+    pub uid: String,
+    pub resource_version: String,
+    pub creation_timestamp: Option<Timestamp>,
+    pub deletion_timestamp: Option<Timestamp>,
+    pub labels: Shared<Labels>,
+    pub annotations: Shared<Labels>,
+    pub owner_references: Shared<[OwnerReference]>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// What a pod's spec keeps: [`PodSpec`] without `tolerations`, `nodeSelector`, `hostNetwork` and
+/// container images (the audit reads those on DaemonSet templates, never on pods); the
+/// containers (names and requests) shared with the pods that have the same.
+#[derive(Debug, Clone, Default)]
+pub struct PodSpecSlim {
+    pub node_name: Interned,
+    pub affinity: Option<Box<Affinity>>,
+    pub containers: Shared<[Container]>,
+    pub init_containers: Shared<[Container]>,
+    pub priority_class_name: Interned,
+}
+
+impl PodSpecSlim {
+    /// The required node affinity, if the spec has one (`None` = no restriction).
+    pub fn required_node_affinity(&self) -> Option<&NodeSelector> {
+        self.affinity.as_deref()?.required()
+    }
+}
+
+/// The tables pods' shared parts are interned through (see [`Shared`]).
+static LABEL_SETS: SharedTable<Labels> = SharedTable::new();
+static OWNER_SETS: SharedTable<[OwnerReference]> = SharedTable::new();
+static CONTAINER_SETS: SharedTable<[Container]> = SharedTable::new();
+
+/// A pod's status: `reason` and `message` interned (evictions repeat them word for word), the
+/// container statuses shared with the pods whose containers stand the same (the ready ones
+/// without their state: the same on most pods of a DaemonSet).
+#[derive(Debug, Clone, Default)]
+pub struct PodStatus {
+    pub phase: Interned,
+    pub reason: Interned,
+    pub message: Interned,
+    pub conditions: Box<[Condition]>,
+    pub container_statuses: Shared<[ContainerStatus]>,
+    pub init_container_statuses: Shared<[ContainerStatus]>,
+}
+
+static STATUS_SETS: SharedTable<[ContainerStatus]> = SharedTable::new();
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerStatus {
     #[serde(deserialize_with = "nullable")]
@@ -516,7 +582,26 @@ pub struct ContainerState {
     pub terminated: Option<Box<StateDetail>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Equal when the same details are set and `running` is set alike (its content is not read).
+impl PartialEq for ContainerState {
+    fn eq(&self, other: &Self) -> bool {
+        self.waiting == other.waiting
+            && self.running.is_some() == other.running.is_some()
+            && self.terminated == other.terminated
+    }
+}
+
+impl Eq for ContainerState {}
+
+impl std::hash::Hash for ContainerState {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.waiting.hash(h);
+        self.running.is_some().hash(h);
+        self.terminated.hash(h);
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct StateDetail {
     #[serde(deserialize_with = "nullable")]
@@ -686,9 +771,9 @@ mod slim {
         #[serde(deserialize_with = "nullable")]
         phase: Interned,
         #[serde(deserialize_with = "nullable")]
-        reason: String,
+        reason: Interned,
         #[serde(deserialize_with = "nullable")]
-        message: String,
+        message: Interned,
         #[serde(deserialize_with = "nullable")]
         conditions: Conditions,
         #[serde(deserialize_with = "nullable")]
@@ -759,53 +844,49 @@ mod slim {
                 }
                 c
             };
-            // A vector decoded from JSON starts at four slots: a pod's one owner reference,
-            // container, status and two conditions would keep three spare slots each (about
-            // 1.5 KB a pod).
-            fn exact<T>(mut v: Vec<T>) -> Vec<T> {
-                v.shrink_to_fit();
-                v
-            }
+            // What is not shared is kept at its exact length (a vector decoded from JSON
+            // starts at four slots: three spare Conditions of 104 bytes).
             super::Pod {
-                metadata: super::ObjectMeta {
+                metadata: super::PodMeta {
                     name: m.name,
                     namespace: m.namespace,
                     uid: m.uid,
                     resource_version: m.resource_version,
-                    generation: None,
                     creation_timestamp: m.creation_timestamp,
                     deletion_timestamp: m.deletion_timestamp,
-                    labels: m.labels,
+                    labels: super::LABEL_SETS.intern(m.labels),
                     annotations: m
                         .annotations
                         .0
-                        .map(|v| Labels::from([(super::MIRROR_ANNOTATION.to_string(), v)]))
-                        .unwrap_or_default(),
-                    owner_references: exact(m.owner_references),
+                        .map(|v| {
+                            super::LABEL_SETS
+                                .intern(Labels::from([(super::MIRROR_ANNOTATION.to_string(), v)]))
+                        })
+                        .unwrap_or_else(|| super::LABEL_SETS.intern(Labels::new())),
+                    owner_references: super::OWNER_SETS.intern_slice(m.owner_references),
                 },
-                spec: super::PodSpec {
+                spec: super::PodSpecSlim {
                     affinity: if s.node_name.is_empty() {
-                        s.affinity
+                        s.affinity.map(Box::new)
                     } else {
                         None
                     },
                     node_name: s.node_name,
-                    containers: exact(s.containers.into_iter().map(container).collect()),
-                    init_containers: exact(s.init_containers.into_iter().map(container).collect()),
+                    containers: super::CONTAINER_SETS
+                        .intern_slice(s.containers.into_iter().map(container).collect()),
+                    init_containers: super::CONTAINER_SETS
+                        .intern_slice(s.init_containers.into_iter().map(container).collect()),
                     priority_class_name: s.priority_class_name,
-                    ..Default::default()
                 },
                 status: super::PodStatus {
                     phase: st.phase,
                     reason: st.reason,
                     message: st.message,
-                    conditions: exact(st.conditions.0),
-                    container_statuses: exact(
-                        st.container_statuses.into_iter().map(quiet).collect(),
-                    ),
-                    init_container_statuses: exact(
-                        st.init_container_statuses.into_iter().map(quiet).collect(),
-                    ),
+                    conditions: st.conditions.0.into_boxed_slice(),
+                    container_statuses: super::STATUS_SETS
+                        .intern_slice(st.container_statuses.into_iter().map(quiet).collect()),
+                    init_container_statuses: super::STATUS_SETS
+                        .intern_slice(st.init_container_statuses.into_iter().map(quiet).collect()),
                 },
             }
         }
@@ -1016,5 +1097,59 @@ impl Event {
             .or(self.event_time)
             .or(self.first_timestamp)
             .or(self.metadata.creation_timestamp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Pod, Shared};
+
+    fn pod(name: &str, node: &str, hash: &str) -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {
+                "name": name, "namespace": "kube-system", "uid": format!("uid-{name}"),
+                "resourceVersion": "7",
+                "labels": {"app": "agent", "controller-revision-hash": hash},
+                "annotations": {"kubectl.kubernetes.io/restartedAt": "x"},
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet",
+                    "name": "agent", "uid": "ds-uid", "controller": true}],
+            },
+            "spec": {"nodeName": node, "containers": [{"name": "agent", "image": "agent:1",
+                "resources": {"requests": {"cpu": "100m"}}}]},
+            "status": {"phase": "Running"},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn pods_of_one_revision_share_labels_owners_and_containers() {
+        let (a, b, c) = (
+            pod("a", "n1", "h1"),
+            pod("b", "n2", "h1"),
+            pod("c", "n3", "h2"),
+        );
+        assert!(Shared::ptr_eq(&a.metadata.labels, &b.metadata.labels));
+        assert!(!Shared::ptr_eq(&a.metadata.labels, &c.metadata.labels));
+        assert_eq!(
+            c.metadata.labels.get("controller-revision-hash").unwrap(),
+            "h2"
+        );
+        assert!(Shared::ptr_eq(
+            &a.metadata.owner_references,
+            &c.metadata.owner_references
+        ));
+        assert_eq!(a.metadata.controller_ref().unwrap().name, "agent");
+        assert!(Shared::ptr_eq(&a.spec.containers, &c.spec.containers));
+        assert_eq!(
+            a.spec.containers[0]
+                .resources
+                .requests
+                .get("cpu")
+                .unwrap()
+                .0,
+            "100m"
+        );
+        assert_eq!((a.name(), b.spec.node_name.as_str()), ("a", "n2"));
+        assert!(!a.is_mirror() && a.metadata.annotations.is_empty());
     }
 }

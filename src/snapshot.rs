@@ -1,6 +1,6 @@
 //! The only input to `compute`: the objects read, from files or a cluster.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::model::{ControllerRevision, DaemonSet, Node, Pod};
 use crate::report::Source;
@@ -26,8 +26,9 @@ pub struct Snapshot {
     pub unreadable_revisions: BTreeMap<String, String>,
     seen: HashSet<(&'static str, String)>,
     /// `seen` for UIDs in the API's canonical form (lowercase 8-4-4-4-12 hex), as numbers: 16
-    /// bytes an object instead of about 90 (most objects are pods, and they are many).
-    seen_uuids: HashSet<(&'static str, u128)>,
+    /// bytes an object instead of about 90 (most objects are pods, and they are many), one set
+    /// per kind (a kind beside each number would double it).
+    seen_uuids: HashMap<&'static str, HashSet<u128>>,
 }
 
 /// A UID in canonical UUID form as a number (one text form only, so distinct UIDs stay
@@ -68,38 +69,38 @@ impl Snapshot {
             unreadable_pods: BTreeMap::new(),
             unreadable_revisions: BTreeMap::new(),
             seen: HashSet::new(),
-            seen_uuids: HashSet::new(),
+            seen_uuids: HashMap::new(),
         }
     }
 
     /// Whether this object was not seen before (by UID, else namespace/name). The same object
     /// often appears twice in dumps (per-namespace files that each hold every namespace).
-    fn first_sighting(&mut self, kind: &'static str, meta: &crate::model::ObjectMeta) -> bool {
-        if let Some(n) = canonical_uuid(&meta.uid) {
-            return self.seen_uuids.insert((kind, n));
+    fn first_sighting(&mut self, kind: &'static str, meta: crate::model::ObjectKeys<'_>) -> bool {
+        if let Some(n) = canonical_uuid(meta.uid) {
+            return self.seen_uuids.entry(kind).or_default().insert(n);
         }
         let key = if meta.uid.is_empty() {
             format!("{}/{}", meta.namespace, meta.name)
         } else {
-            meta.uid.clone()
+            meta.uid.to_string()
         };
         self.seen.insert((kind, key))
     }
 
     pub fn add_node(&mut self, n: Node) {
-        if self.first_sighting("Node", &n.metadata) {
+        if self.first_sighting("Node", n.metadata.keys()) {
             self.nodes.push(n);
         }
     }
 
     pub fn add_daemon_set(&mut self, d: DaemonSet) {
-        if self.first_sighting("DaemonSet", &d.metadata) {
+        if self.first_sighting("DaemonSet", d.metadata.keys()) {
             self.daemon_sets.push(d);
         }
     }
 
     pub fn add_pod(&mut self, p: Pod) {
-        if self.first_sighting("Pod", &p.metadata) {
+        if self.first_sighting("Pod", p.metadata.keys()) {
             self.pods.push(p);
         }
     }
@@ -133,7 +134,7 @@ impl Snapshot {
     }
 
     pub fn add_revision(&mut self, r: ControllerRevision) {
-        if self.first_sighting("ControllerRevision", &r.metadata) {
+        if self.first_sighting("ControllerRevision", r.metadata.keys()) {
             self.revisions.push(r);
         }
     }

@@ -130,7 +130,8 @@ fn a_mirror_pod_owned_by_its_node_is_neither_claimed_nor_an_orphan() {
             name: "kind-control-plane".into(),
             uid: node_uid.as_str().into(),
             controller: true,
-        }];
+        }]
+        .into();
     }
     load_text(
         "cp-agent.json",

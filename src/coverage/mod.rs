@@ -299,10 +299,14 @@ fn assemble(snap: &Snapshot, opts: &Options, inputs: &Inputs, keep_pairs: bool) 
     let earliest = snap
         .nodes
         .iter()
-        .map(|n| &n.metadata)
-        .chain(snap.daemon_sets.iter().map(|d| &d.metadata))
-        .chain(snap.pods.iter().map(|p| &p.metadata))
-        .filter_map(|m| m.creation_timestamp)
+        .map(|n| n.metadata.creation_timestamp)
+        .chain(
+            snap.daemon_sets
+                .iter()
+                .map(|d| d.metadata.creation_timestamp),
+        )
+        .chain(snap.pods.iter().map(|p| p.metadata.creation_timestamp))
+        .flatten()
         .min();
     if let Some(first) = earliest
         && opts.now < first

@@ -152,7 +152,7 @@ fn failed_reasons(p: &Pod) -> Vec<Reason> {
             Rule::PodStatus,
             format!("{}: {}", status.reason, status.message.trim()),
         )),
-        (false, true) => out.push(Reason::new(Rule::PodStatus, status.reason.clone())),
+        (false, true) => out.push(Reason::new(Rule::PodStatus, status.reason.to_string())),
         (true, false) => out.push(Reason::new(
             Rule::PodStatus,
             status.message.trim().to_string(),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{DaemonSet, Node, Pod, PodSpec};
+use crate::model::{Container, DaemonSet, Node, Pod, PodSpec};
 use crate::quantity;
 use crate::report::PodReport;
 use crate::snapshot::Snapshot;
@@ -17,8 +17,16 @@ const MEMORY: &str = "memory";
 /// largest init container's (`max(max(init), sum(containers))`), per resource. CPU in
 /// millicores, memory in bytes. Unparseable quantities are listed, not counted.
 pub fn pod_requests(spec: &PodSpec) -> (BTreeMap<&'static str, i128>, Vec<String>) {
+    requests(&spec.containers, &spec.init_containers)
+}
+
+/// [`pod_requests`] of containers and init containers (a template's or a pod's).
+fn requests(
+    containers: &[Container],
+    init_containers: &[Container],
+) -> (BTreeMap<&'static str, i128>, Vec<String>) {
     let mut errors = Vec::new();
-    let mut read = |c: &crate::model::Container, resource: &'static str| -> i128 {
+    let mut read = |c: &Container, resource: &'static str| -> i128 {
         let Some(q) = c.resources.requests.get(resource) else {
             return 0;
         };
@@ -34,9 +42,8 @@ pub fn pod_requests(spec: &PodSpec) -> (BTreeMap<&'static str, i128>, Vec<String
     };
     let mut out = BTreeMap::new();
     for resource in [CPU, MEMORY] {
-        let sum: i128 = spec.containers.iter().map(|c| read(c, resource)).sum();
-        let init = spec
-            .init_containers
+        let sum: i128 = containers.iter().map(|c| read(c, resource)).sum();
+        let init = init_containers
             .iter()
             .map(|c| read(c, resource))
             .max()
@@ -80,7 +87,7 @@ pub(super) fn fit_check(
     let mut used: BTreeMap<&str, i128> = BTreeMap::new();
     let mut per_pod: Vec<(&Pod, BTreeMap<&'static str, i128>)> = Vec::new();
     for p in &bound {
-        let (r, e) = pod_requests(&p.spec);
+        let (r, e) = requests(&p.spec.containers, &p.spec.init_containers);
         errors.extend(
             e.into_iter()
                 .map(|e| format!("pod {}/{}: {e}", p.metadata.namespace, p.name())),

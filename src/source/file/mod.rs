@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::model::{DaemonSet, ObjectMeta};
+use crate::model::{DaemonSet, ObjectKeys};
 use crate::report::Source;
 use crate::snapshot::Snapshot;
 use doc::{Decoded, Doc, Item};
@@ -342,7 +342,7 @@ impl Loader {
                 Ok(Resolved::Added)
             }
             Item::Node(n) => {
-                let i = self.place("Node", &n.metadata, hash, file, |s| &s.nodes);
+                let i = self.place("Node", n.metadata.keys(), hash, file, |s| &s.nodes);
                 match i {
                     Place::New => self.snap.add_node(n),
                     Place::Replace(i) => self.snap.nodes[i] = n,
@@ -351,7 +351,7 @@ impl Loader {
                 Ok(Resolved::Added)
             }
             Item::Pod(p) => {
-                match self.place("Pod", &p.metadata, hash, file, |s| &s.pods) {
+                match self.place("Pod", p.metadata.keys(), hash, file, |s| &s.pods) {
                     Place::New => self.snap.add_pod(p),
                     Place::Replace(i) => self.snap.pods[i] = p,
                     Place::Drop => {}
@@ -359,7 +359,9 @@ impl Loader {
                 Ok(Resolved::Added)
             }
             Item::DaemonSet(ds) => {
-                match self.place("DaemonSet", &ds.metadata, hash, file, |s| &s.daemon_sets) {
+                match self.place("DaemonSet", ds.metadata.keys(), hash, file, |s| {
+                    &s.daemon_sets
+                }) {
                     Place::New => self.snap.add_daemon_set(ds),
                     Place::Replace(i) => self.snap.daemon_sets[i] = ds,
                     Place::Drop => {}
@@ -367,7 +369,7 @@ impl Loader {
                 Ok(Resolved::Added)
             }
             Item::Revision(r) => {
-                match self.place("ControllerRevision", &r.metadata, hash, file, |s| {
+                match self.place("ControllerRevision", r.metadata.keys(), hash, file, |s| {
                     &s.revisions
                 }) {
                     Place::New => self.snap.add_revision(r),
@@ -384,7 +386,7 @@ impl Loader {
     fn place<T: HasMeta>(
         &mut self,
         kind: &'static str,
-        meta: &ObjectMeta,
+        meta: ObjectKeys<'_>,
         hash: u64,
         file: u32,
         list: impl Fn(&Snapshot) -> &Vec<T>,
@@ -420,19 +422,19 @@ impl Loader {
     fn first_sighting(
         &mut self,
         kind: &'static str,
-        meta: &ObjectMeta,
+        meta: ObjectKeys<'_>,
         hash: u64,
         file: u32,
     ) -> Sight {
         let code = kind_code(kind);
         let id = if meta.namespace.is_empty() {
-            meta.name.clone()
+            meta.name.to_string()
         } else {
             format!("{}/{}", meta.namespace, meta.name)
         };
         let uid_key = (
             code,
-            hash_str(if meta.uid.is_empty() { &id } else { &meta.uid }),
+            hash_str(if meta.uid.is_empty() { &id } else { meta.uid }),
         );
         if let Some(first) = self.by_uid.get(&uid_key) {
             if first.content == hash {
@@ -563,14 +565,14 @@ enum Place {
 
 /// The objects the snapshot holds, by their metadata.
 trait HasMeta {
-    fn meta(&self) -> &ObjectMeta;
+    fn meta(&self) -> ObjectKeys<'_>;
 }
 
 macro_rules! has_meta {
     ($($t:ty),*) => {$(
         impl HasMeta for $t {
-            fn meta(&self) -> &ObjectMeta {
-                &self.metadata
+            fn meta(&self) -> ObjectKeys<'_> {
+                self.metadata.keys()
             }
         }
     )*};
@@ -587,4 +589,56 @@ enum Resolved {
     Skipped,
     Unknown(Value),
     Bare,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::Source;
+    use crate::snapshot::Snapshot;
+
+    fn pod(name: &str, kind: bool) -> String {
+        let kind = if kind {
+            r#""kind":"Pod","apiVersion":"v1","#
+        } else {
+            ""
+        };
+        format!(
+            r#"{{{kind}"metadata":{{"name":"{name}","namespace":"ns","uid":"uid-{name}"}},"spec":{{"nodeName":"n1"}}}}"#
+        )
+    }
+
+    fn read(text: &str) -> Vec<String> {
+        let mut snap = Snapshot::new(Source::File { paths: vec![] });
+        super::load_text("input.json", text, &mut snap).unwrap();
+        snap.pods.iter().map(|p| p.name().to_string()).collect()
+    }
+
+    /// Typed items are handed over as they are read, kindless ones once the list's kind is
+    /// known, wherever `kind` stands (the API server writes it first, kubectl's `List` last).
+    #[test]
+    fn list_items_are_typed_whether_the_kind_comes_before_or_after_them() {
+        let (a, b, c) = (pod("a", false), pod("b", false), pod("c", true));
+        assert_eq!(
+            read(&format!(
+                r#"{{"kind":"PodList","apiVersion":"v1","items":[{a},{b}]}}"#
+            )),
+            ["a", "b"]
+        );
+        assert_eq!(
+            read(&format!(
+                r#"{{"apiVersion":"v1","items":[{a},{c},{b}],"kind":"PodList"}}"#
+            )),
+            ["c", "a", "b"]
+        );
+        assert_eq!(
+            read(&format!(
+                r#"{{"apiVersion":"v1","items":[{c}],"kind":"List"}}"#
+            )),
+            ["c"]
+        );
+        let mut snap = Snapshot::new(Source::File { paths: vec![] });
+        let kindless = format!(r#"{{"apiVersion":"v1","items":[{a}],"kind":"List"}}"#);
+        let err = super::load_text("input.json", &kindless, &mut snap).unwrap_err();
+        assert!(err.to_string().contains("without `kind`"), "{err}");
+    }
 }

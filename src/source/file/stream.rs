@@ -4,9 +4,9 @@
 
 use std::io::Read;
 
-use serde::Deserialize;
+use serde::de::DeserializeSeed;
 
-use super::doc::Doc;
+use super::doc::{Decoded, Doc, DocSeed};
 
 /// The log blocks `kubectl cluster-info dump` writes between its JSON documents
 /// (kubectl `pkg/cmd/clusterinfo/clusterinfo_dump.go`, `printContainer`): a START line, the
@@ -215,8 +215,19 @@ pub(super) fn read_json<R: Read>(
             None => return Ok(()),
             Some(b'{' | b'[') => {
                 let mut de = serde_json::Deserializer::from_reader(&mut *c);
-                let doc = Doc::deserialize(&mut de).map_err(|e| json_fail(&e, line, col))?;
-                sink(doc)?;
+                // A list's typed items go to the sink one by one as they are read.
+                let mut failed = None;
+                let mut emit = |d: Decoded| {
+                    sink(Doc { items: vec![d] }).map_err(|e| {
+                        failed = Some(e);
+                        String::from("(stopped)")
+                    })
+                };
+                let doc = DocSeed(&mut emit).deserialize(&mut de);
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                sink(doc.map_err(|e| json_fail(&e, line, col))?)?;
             }
             Some(b'=') => {
                 let text = c.line(4096).map_err(io_fail)?.unwrap_or_default();
