@@ -158,6 +158,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-ds_coverage' -ScriptBlo
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'The report (`-o json`)')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, '`explain -o json`')
             [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, '`fix -o json`: the plan, and the result once it acted')
+            [CompletionResult]::new('fleet', 'fleet', [CompletionResultType]::ParameterValue, 'A fleet''s `-o json` (several clusters)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the DaemonSets (default: the context''s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the DaemonSets (default: the context''s namespace, then `default`; with --from-file, every namespace in the files, as `kubectl get -f` does)')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector on DaemonSets (`key=value,key2 in (a,b),!key3`)')
