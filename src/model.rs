@@ -442,6 +442,10 @@ pub struct Node {
 pub struct NodeSpec {
     #[serde(deserialize_with = "nullable")]
     pub unschedulable: bool,
+    /// The cloud provider's ID of the machine (`gce://PROJECT/ZONE/NAME`, `aws:///ZONE/ID`,
+    /// `kind://docker/CLUSTER/NODE`, …): it tells captures of several clusters apart.
+    #[serde(rename = "providerID", deserialize_with = "nullable")]
+    pub provider_id: String,
     #[serde(deserialize_with = "nullable")]
     pub taints: Vec<Taint>,
 }

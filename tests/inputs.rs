@@ -699,3 +699,50 @@ fn yaml_nested_as_deep_as_a_crd_schema_is_read_and_deeper_is_refused() {
     assert_eq!(e.exit(), Exit::Input);
     assert!(e.to_string().starts_with("<stdin>: invalid YAML"), "{e}");
 }
+
+/// Nodes whose `spec.providerID`s place them in two clusters (a GKE capture and an AWS one merged
+/// in one folder) are a warning naming both; each capture alone, and the examples, are not.
+#[test]
+fn nodes_of_several_clusters_in_one_input_are_a_warning() {
+    let dir = temp_dir("two-clusters");
+    for name in [
+        "kalc-gke5-nodes.json",
+        "kalc-gke5-daemonsets.json",
+        "sonobuoy-aws3-nodes.json",
+    ] {
+        std::fs::copy(real(&format!("real/{name}")), dir.join(name)).unwrap();
+    }
+    let merged = audit_paths(&[dir.to_str().unwrap().to_string()]);
+    let w: Vec<&String> = merged
+        .warnings
+        .iter()
+        .filter(|w| w.starts_with("nodes of several clusters"))
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", merged.warnings);
+    assert!(
+        w[0].contains("5 on GCE project closercriticalhop") && w[0].contains("3 on aws"),
+        "{}",
+        w[0]
+    );
+    for alone in [
+        vec![
+            real("real/kalc-gke5-nodes.json"),
+            real("real/kalc-gke5-daemonsets.json"),
+        ],
+        vec![
+            real("real/sonobuoy-aws3-nodes.json"),
+            real("real/sonobuoy-aws3-daemonsets.json"),
+        ],
+        vec![format!(
+            "{}/examples/cluster.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        )],
+    ] {
+        let r = audit_paths(&alone);
+        assert!(
+            !r.warnings.iter().any(|w| w.contains("several clusters")),
+            "{alone:?}: {:?}",
+            r.warnings
+        );
+    }
+}

@@ -538,6 +538,9 @@ impl Loader {
             ));
         }
         let s = &self.snap;
+        if let Some(w) = several_clusters_warning(&s.nodes) {
+            warnings.push(w);
+        }
         if audit && s.pods.is_empty() && !s.daemon_sets.is_empty() && !s.nodes.is_empty() {
             warnings.push(
                 "no pods in the input: the capture is missing them, so every eligible pair \
@@ -548,6 +551,55 @@ impl Loader {
         self.snap.warnings.extend(warnings);
         self.snap
     }
+}
+
+/// Which cluster a node's `spec.providerID` places it in, as far as it tells: the GCE project
+/// (a GKE cluster's nodes share one), the kind cluster's name, the Azure resource group (an AKS
+/// cluster's nodes share its node resource group), else the provider alone (`aws`, …).
+fn cluster_of(provider_id: &str) -> Option<String> {
+    let (scheme, rest) = provider_id.split_once("://")?;
+    let parts: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+    Some(match scheme {
+        "gce" if !parts[0].is_empty() => format!("GCE project {}", parts[0]),
+        "kind" if parts.len() >= 2 => format!("kind cluster {}", parts[1]),
+        "azure" => match parts
+            .iter()
+            .position(|p| p.eq_ignore_ascii_case("resourceGroups"))
+        {
+            Some(i) if i + 1 < parts.len() => {
+                format!("Azure resource group {}", parts[i + 1].to_ascii_lowercase())
+            }
+            _ => "azure".to_string(),
+        },
+        _ if !scheme.is_empty() => scheme.to_string(),
+        _ => return None,
+    })
+}
+
+/// Nodes whose provider IDs place them in different clusters: a capture of several clusters
+/// merged (every DaemonSet would be judged on the other cluster's nodes too).
+fn several_clusters_warning(nodes: &[crate::model::Node]) -> Option<String> {
+    let mut clusters: Vec<(String, usize, &str)> = Vec::new();
+    for n in nodes {
+        let Some(c) = cluster_of(&n.spec.provider_id) else {
+            continue;
+        };
+        match clusters.iter_mut().find(|(k, _, _)| *k == c) {
+            Some(entry) => entry.1 += 1,
+            None => clusters.push((c, 1, n.name())),
+        }
+    }
+    if clusters.len() < 2 {
+        return None;
+    }
+    let parts: Vec<String> = clusters
+        .iter()
+        .map(|(c, count, first)| format!("{count} on {c} (e.g. {first})"))
+        .collect();
+    Some(format!(
+        "nodes of several clusters in the input (by spec.providerID): {}; each DaemonSet is          judged on every node: audit each cluster's capture on its own (-f NAME=PATH per cluster)",
+        parts.join(", ")
+    ))
 }
 
 enum Sight {
@@ -595,6 +647,30 @@ enum Resolved {
 mod tests {
     use crate::report::Source;
     use crate::snapshot::Snapshot;
+
+    #[test]
+    fn provider_ids_name_the_cluster_as_far_as_they_tell() {
+        use super::cluster_of;
+        let c = |id: &str| cluster_of(id);
+        assert_eq!(
+            c("gce://closercriticalhop/us-central1-a/gke-x").as_deref(),
+            Some("GCE project closercriticalhop")
+        );
+        assert_eq!(
+            c("kind://docker/prod/prod-worker").as_deref(),
+            Some("kind cluster prod")
+        );
+        assert_eq!(
+            c("azure:///subscriptions/s/resourceGroups/MC_rg_aks_westeurope/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool/virtualMachines/0").as_deref(),
+            Some("Azure resource group mc_rg_aks_westeurope")
+        );
+        // AWS zones of one cluster differ (and local zones look like other regions): the
+        // provider alone.
+        assert_eq!(c("aws:///us-west-2a/i-0").as_deref(), Some("aws"));
+        assert_eq!(c("aws:///us-west-2-lax-1a/i-1").as_deref(), Some("aws"));
+        assert_eq!(c(""), None);
+        assert_eq!(c("not-an-id"), None);
+    }
 
     fn pod(name: &str, kind: bool) -> String {
         let kind = if kind {
