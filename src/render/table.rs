@@ -556,9 +556,9 @@ fn write_placement(d: &DaemonSetReport, width: usize, out: &mut dyn Write) -> st
         Some(terms) => terms.join(" OR "),
     };
     let mut entries = vec![
-        format!("node-selector: {}", none_if_empty(selector.join(","))),
+        format!("node-selector: {}", none_if_empty(selector.join(", "))),
         format!("affinity: {affinity}"),
-        format!("tolerations: {}", none_if_empty(p.tolerations.join(","))),
+        format!("tolerations: {}", none_if_empty(p.tolerations.join(", "))),
     ];
     if p.host_network {
         entries.push("hostNetwork".into());
