@@ -94,6 +94,10 @@ fn write_stderr(
             Outcome::Report(r) => {
                 if let Some(g) = &r.gate {
                     let text = format!("{}: {}", c.name, crate::gate::verdict_text(r, g));
+                    let text = match config.render.stderr_width {
+                        Some(w) => crate::render::style::fit_lines(&text, w),
+                        None => text,
+                    };
                     write!(
                         e,
                         "{}",

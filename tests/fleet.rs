@@ -889,6 +889,15 @@ fn human_formats_name_the_cluster_and_fit_the_width() {
             );
         }
     }
+    // The gate's verdicts on stderr fit COLUMNS too, each led by its cluster.
+    let o = bin(&[&args[..2], &["--check", "--as-of", AS_OF]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let verdicts = stderr(&o);
+    assert!(verdicts.starts_with("drifting: FAIL"), "{verdicts}");
+    assert!(verdicts.lines().count() > 10, "{verdicts}");
+    for l in verdicts.lines() {
+        assert!(l.chars().count() <= 80, "verdict wider than 80: {l:?}");
+    }
     let o = bin(&[&args[..], &["-o", "matrix"]].concat());
     let text = stdout(&o);
     let headings: Vec<&str> = text.lines().filter(|l| l.starts_with("CLUSTER ")).collect();
