@@ -194,6 +194,15 @@ impl Config {
         }
         let mut c = cli.connection;
         let request_timeout = parse_request_timeout(&c.request_timeout)?;
+        // One cluster's commands read a dump named once (`-f prod=dump/ explain …`) as that
+        // cluster: the name says which, there is nothing to tell apart.
+        if matches!(
+            cli.command,
+            Some(crate::cli::Command::Explain(_) | crate::cli::Command::Fix(_))
+        ) || !s.manifest.is_empty()
+        {
+            unname_single_cluster(&mut s.from_file);
+        }
         let fleet = fleet_settings(&cli.fleet, &mut c.context, &mut s.from_file)?;
         if fleet.is_some() {
             let refused = [
@@ -557,6 +566,19 @@ pub fn named_file(arg: &str) -> Option<(String, String)> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '@'));
     (valid && !path.is_empty()).then(|| (name.to_string(), path.to_string()))
+}
+
+/// `-f NAME=PATH` entries that all name the same cluster become plain paths.
+fn unname_single_cluster(from_file: &mut [String]) {
+    let named: Option<Vec<(String, String)>> = from_file.iter().map(|p| named_file(p)).collect();
+    if let Some(named) = named
+        && let Some((first, _)) = named.first()
+        && named.iter().all(|(n, _)| n == first)
+    {
+        for (f, (_, path)) in from_file.iter_mut().zip(named) {
+            *f = path;
+        }
+    }
 }
 
 /// Turn `NAMESPACE/NAME` into `NAME` in place; the namespace they name (one for all, agreeing

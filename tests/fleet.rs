@@ -1062,3 +1062,35 @@ fn each_cluster_has_its_own_request_timeout() {
     assert_eq!(fleet["clusters"][1]["report"]["gate"]["passed"], true);
     assert_eq!(fleet["summary"]["gate"]["passed"], true);
 }
+
+/// A dump named once (`-f NAME=PATH`, one NAME) is one cluster to `explain` and `fix`: the
+/// same output as the unnamed dump; two names are still a fleet they refuse.
+#[test]
+fn explain_and_fix_read_a_dump_named_once_as_its_cluster() {
+    for tail in [
+        &["explain", "fluent-bit", "worker-2", "-n", "logging"][..],
+        &["fix", "-A"][..],
+    ] {
+        let plain = bin(&[&["-f", "examples/cluster.yaml", "--as-of", AS_OF][..], tail].concat());
+        let named = bin(&[
+            &["-f", "prod=examples/cluster.yaml", "--as-of", AS_OF][..],
+            tail,
+        ]
+        .concat());
+        assert_eq!(plain.status.code(), named.status.code(), "{tail:?}");
+        assert!(!stdout(&plain).is_empty(), "{tail:?}: {}", stderr(&plain));
+        assert_eq!(stdout(&plain), stdout(&named), "{tail:?}");
+        let two = bin(&[
+            &[
+                "-f",
+                "prod=examples/cluster.yaml",
+                "-f",
+                "dev=examples/healthy-cluster.yaml",
+            ][..],
+            tail,
+        ]
+        .concat());
+        assert_eq!(two.status.code(), Some(2), "{tail:?}");
+        assert!(stderr(&two).contains("not a fleet"), "{}", stderr(&two));
+    }
+}
