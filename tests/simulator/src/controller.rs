@@ -393,7 +393,7 @@ fn mark_ready(shared: &Shared, store: &mut Store, ns: &str, name: &str, uid: &st
     let Some(obj) = store.get(PODS, Some(ns), name) else {
         return false;
     };
-    if obj.uid != uid {
+    if *obj.uid != *uid {
         return false;
     }
     let mut pod = obj.value();
@@ -546,7 +546,7 @@ pub(crate) fn roll(
     std::thread::spawn(move || {
         let nodes: Vec<String> = shared.read_store().collections[NODES]
             .values()
-            .map(|n| n.name.clone())
+            .map(|n| n.name().to_string())
             .collect();
         for node in nodes {
             // The node's outdated pods, if it is eligible and has no updated one.

@@ -8,7 +8,8 @@
 //! bearer-token auth, pod DELETE with preconditions and `dryRun`, the eviction subresource with
 //! PodDisruptionBudget refusals, fault injection, and a small DaemonSet controller.
 //!
-//! Objects are serialised once at start; list pages are concatenations of those bytes.
+//! Objects are serialised once at start (kept compressed, see [`SimOptions::pack_objects`]); list
+//! pages are concatenations of those bytes.
 //!
 //! ```no_run
 //! use ds_coverage_simulator::{SimOptions, Simulator};
@@ -87,6 +88,10 @@ pub struct SimOptions {
     pub worker_threads: usize,
     /// Serve HTTPS with this certificate (and, when set, accept client certificates of a CA).
     pub tls: Option<SimTls>,
+    /// Keep loaded objects compressed against their family's first object (the default; a
+    /// 65,000-node generated cluster fits in a few GiB). `false` keeps every object's JSON whole:
+    /// the responses are the same bytes either way.
+    pub pack_objects: bool,
 }
 
 /// The simulator's TLS: PEM texts (tests/fixtures/tls holds a set).
@@ -114,6 +119,7 @@ impl Default for SimOptions {
             seed: 0,
             worker_threads: 2,
             tls: None,
+            pack_objects: true,
         }
     }
 }
@@ -281,7 +287,7 @@ impl Simulator {
         opts: SimOptions,
     ) -> Result<Simulator, SimError> {
         let mut rng = util::Rng::new(seed(&opts));
-        let mut builder = StoreBuilder::new();
+        let mut builder = StoreBuilder::new(opts.pack_objects);
         for v in objects {
             builder.add(v, &mut rng).map_err(SimError::Object)?;
         }
@@ -298,7 +304,7 @@ impl Simulator {
         opts: SimOptions,
     ) -> Result<(Simulator, generator::Shape), SimError> {
         let mut rng = util::Rng::new(seed(&opts));
-        let mut builder = StoreBuilder::new();
+        let mut builder = StoreBuilder::new(opts.pack_objects);
         let mut shape = generator::Shape::default();
         let mut failed = None;
         generator::generate_each(spec, &mut |v| {
@@ -330,7 +336,7 @@ impl Simulator {
         opts: SimOptions,
     ) -> Result<Simulator, SimError> {
         let mut rng = util::Rng::new(seed(&opts));
-        let mut builder = StoreBuilder::new();
+        let mut builder = StoreBuilder::new(opts.pack_objects);
         load::stream_json(reader, &mut |v| builder.add(v, &mut rng).map(drop))
             .map_err(SimError::Object)?;
         let store = builder.finish(&mut rng).map_err(SimError::Object)?;

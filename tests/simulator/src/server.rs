@@ -999,10 +999,10 @@ fn preconditions(
 ) -> Result<(), Reply> {
     let pre = &options["preconditions"];
     if let Some(uid) = pre["uid"].as_str() {
-        if uid != obj.uid {
+        if uid != &*obj.uid {
             return Err(status::conflict(
                 r,
-                &obj.name,
+                obj.name(),
                 &format!(
                     "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
                     obj.uid
@@ -1011,10 +1011,10 @@ fn preconditions(
         }
     }
     if let Some(rv) = pre["resourceVersion"].as_str() {
-        if rv != obj.resource_version {
+        if rv != &*obj.resource_version {
             return Err(status::conflict(
                 r,
-                &obj.name,
+                obj.name(),
                 &format!(
                     "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
                     obj.resource_version

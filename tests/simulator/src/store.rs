@@ -1,51 +1,205 @@
 //! The object store: every object serialised once (without `kind`/`apiVersion`, as list items are),
 //! plus the few fields selectors need. Lists are built by concatenating those bytes.
+//!
+//! Loaded objects (files, generated clusters) are kept compressed: objects of one family (same
+//! resource, same controller) are nearly identical, so each is stored as an LZ4 block against the
+//! first object of its family as the dictionary ([`Body::Packed`]); a page decompresses them
+//! straight into the response. The index beside them (key, namespace, labels, field-selector
+//! values) stays uncompressed, with repeated strings and label sets shared. Objects written while
+//! serving are kept whole ([`Body::Plain`]).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use crate::resources::{NAMESPACES, RESOURCES, find_by_kind};
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::util::{Rng, b64_decode, b64url_encode, now_unix, rfc3339};
 
+/// An object's labels, shared between objects that have the same ones.
+pub(crate) type Labels = Arc<BTreeMap<String, String>>;
+
+/// An object's JSON (without `kind` and `apiVersion`).
+#[derive(Debug)]
+pub(crate) enum Body {
+    /// The bytes themselves.
+    Plain(Box<[u8]>),
+    /// An LZ4 block of the bytes, compressed with `base` (its family's first object) as the
+    /// dictionary; `len` is the JSON's length.
+    Packed {
+        base: Arc<[u8]>,
+        data: Box<[u8]>,
+        len: u32,
+    },
+}
+
+impl Body {
+    /// The JSON's length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Body::Plain(b) => b.len(),
+            Body::Packed { len, .. } => *len as usize,
+        }
+    }
+
+    /// Appends the JSON to `out`.
+    pub(crate) fn append_to(&self, out: &mut Vec<u8>) {
+        match self {
+            Body::Plain(b) => out.extend_from_slice(b),
+            Body::Packed { base, data, len } => {
+                let start = out.len();
+                out.resize(start + *len as usize, 0);
+                // Only this module packs, from bytes it just compressed: the block is valid.
+                let n = lz4_flex::block::decompress_into_with_dict(data, &mut out[start..], base)
+                    .expect("a packed object decompresses");
+                debug_assert_eq!(n, *len as usize);
+            }
+        }
+    }
+
+    /// The JSON.
+    pub(crate) fn to_vec(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.len());
+        self.append_to(&mut out);
+        out
+    }
+}
+
 /// One stored object.
 #[derive(Debug)]
 pub(crate) struct Object {
     /// etcd-like key within the resource: `namespace/name`, or `name` when cluster-scoped.
-    pub key: String,
-    pub namespace: String,
-    pub name: String,
-    pub uid: String,
-    pub resource_version: String,
-    pub labels: BTreeMap<String, String>,
-    /// Field-selector values (`spec.nodeName` …); `metadata.*` come from the fields above.
-    pub fields: Vec<(&'static str, String)>,
+    pub key: Arc<str>,
+    pub namespace: Arc<str>,
+    pub uid: Box<str>,
+    pub resource_version: Box<str>,
+    pub labels: Labels,
+    /// The resource (index into `RESOURCES`).
+    res: u8,
+    /// Field-selector values, in the order of the resource's `fields` (`metadata.*` come from
+    /// the fields above).
+    fields: Box<[Arc<str>]>,
     /// The object's JSON without `kind` and `apiVersion`.
-    pub bytes: Bytes,
+    pub body: Body,
+}
+
+/// Shares equal strings and label sets between the objects of a store being loaded, and the
+/// dictionaries (first objects) of each family.
+#[derive(Debug, Default)]
+pub(crate) struct Interner {
+    strings: HashSet<Arc<str>>,
+    labels: HashSet<Labels>,
+    /// Families of objects packed against the same base: (resource, controller uid) → base.
+    /// `None`: objects are kept whole.
+    bases: Option<HashMap<(usize, String), Arc<[u8]>>>,
+    /// Scratch space for compression.
+    scratch: Vec<u8>,
+}
+
+/// Bases above this are not used (an LZ4 dictionary reaches back 64 KiB at most).
+const MAX_BASE: usize = 60 * 1024;
+
+impl Interner {
+    /// Shares strings and labels; packs bodies when `pack`.
+    pub(crate) fn new(pack: bool) -> Interner {
+        Interner {
+            bases: pack.then(HashMap::new),
+            ..Interner::default()
+        }
+    }
+
+    fn string(&mut self, s: &str) -> Arc<str> {
+        if let Some(have) = self.strings.get(s) {
+            return have.clone();
+        }
+        let new: Arc<str> = Arc::from(s);
+        self.strings.insert(new.clone());
+        new
+    }
+
+    fn labels(&mut self, labels: BTreeMap<String, String>) -> Labels {
+        if let Some(have) = self.labels.get(&labels) {
+            return have.clone();
+        }
+        let new = Arc::new(labels);
+        self.labels.insert(new.clone());
+        new
+    }
+
+    fn body(&mut self, res: usize, family: String, bytes: Vec<u8>) -> Body {
+        let Some(bases) = &mut self.bases else {
+            return Body::Plain(bytes.into_boxed_slice());
+        };
+        let base = match bases.get(&(res, family.clone())) {
+            Some(base) => base.clone(),
+            None if bytes.len() <= MAX_BASE && u32::try_from(bytes.len()).is_ok() => {
+                let base: Arc<[u8]> = Arc::from(&bytes[..]);
+                bases.insert((res, family), base.clone());
+                base
+            }
+            None => return Body::Plain(bytes.into_boxed_slice()),
+        };
+        let Ok(len) = u32::try_from(bytes.len()) else {
+            return Body::Plain(bytes.into_boxed_slice());
+        };
+        self.scratch
+            .resize(lz4_flex::block::get_maximum_output_size(bytes.len()), 0);
+        match lz4_flex::block::compress_into_with_dict(&bytes, &mut self.scratch, &base) {
+            Ok(n) if n < bytes.len() => Body::Packed {
+                base,
+                data: Box::from(&self.scratch[..n]),
+                len,
+            },
+            _ => Body::Plain(bytes.into_boxed_slice()),
+        }
+    }
+}
+
+/// The uid of an object's controller (`metadata.ownerReferences[controller=true]`), or "".
+fn controller_uid(v: &Value) -> String {
+    v["metadata"]["ownerReferences"]
+        .as_array()
+        .and_then(|refs| refs.iter().find(|r| r["controller"] == true))
+        .and_then(|r| r["uid"].as_str())
+        .unwrap_or("")
+        .to_string()
 }
 
 impl Object {
+    /// `metadata.name`.
+    pub(crate) fn name(&self) -> &str {
+        if RESOURCES[self.res as usize].namespaced {
+            &self.key[self.namespace.len() + 1..]
+        } else {
+            &self.key
+        }
+    }
+
     /// Field-selector lookup.
     pub(crate) fn field(&self, f: &str) -> Option<&str> {
         match f {
-            "metadata.name" => Some(&self.name),
+            "metadata.name" => Some(self.name()),
             "metadata.namespace" => Some(&self.namespace),
-            _ => self
+            _ => RESOURCES[self.res as usize]
                 .fields
                 .iter()
-                .find(|(k, _)| *k == f)
-                .map(|(_, v)| v.as_str()),
+                .position(|k| *k == f)
+                .and_then(|i| self.fields.get(i))
+                .map(|v| &**v),
         }
+    }
+
+    /// The object's JSON without `kind` and `apiVersion`.
+    pub(crate) fn bytes(&self) -> Vec<u8> {
+        self.body.to_vec()
     }
 
     /// The object as JSON, without `kind`/`apiVersion`.
     pub(crate) fn value(&self) -> Value {
-        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
+        serde_json::from_slice(&self.bytes()).unwrap_or(Value::Null)
     }
 
     /// The object's JSON with `kind` and `apiVersion` first, as a single GET returns it.
@@ -56,9 +210,10 @@ impl Object {
             r.kind,
             r.api_version()
         );
-        let mut out = Vec::with_capacity(head.len() + self.bytes.len() + 1);
+        let bytes = self.bytes();
+        let mut out = Vec::with_capacity(head.len() + bytes.len() + 1);
         out.extend_from_slice(head.as_bytes());
-        let rest = &self.bytes[1..];
+        let rest = &bytes[1..];
         if rest.first() != Some(&b'}') {
             out.push(b',');
         }
@@ -77,8 +232,18 @@ impl Object {
         v
     }
 
-    /// Builds a stored object from JSON (kind/apiVersion are dropped).
-    pub(crate) fn from_value(res: usize, mut v: Value) -> Result<Object, String> {
+    /// Builds a stored object from JSON (kind/apiVersion are dropped), kept whole.
+    pub(crate) fn from_value(res: usize, v: Value) -> Result<Object, String> {
+        Object::build(res, v, &mut Interner::new(false))
+    }
+
+    /// Builds a stored object from JSON (kind/apiVersion are dropped), sharing strings, labels
+    /// and dictionaries through `interner`.
+    pub(crate) fn build(
+        res: usize,
+        mut v: Value,
+        interner: &mut Interner,
+    ) -> Result<Object, String> {
         let m = v
             .as_object_mut()
             .ok_or_else(|| "an object must be a JSON object".to_string())?;
@@ -88,25 +253,28 @@ impl Object {
             .get("metadata")
             .and_then(Value::as_object)
             .ok_or_else(|| "an object needs metadata".to_string())?;
-        let s = |k: &str| {
-            meta.get(k)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
-        };
+        let s = |k: &str| meta.get(k).and_then(Value::as_str).unwrap_or("");
         let name = s("name");
-        let uid = s("uid");
-        let resource_version = s("resourceVersion");
         if name.is_empty() {
             return Err(format!("a {} without metadata.name", RESOURCES[res].kind));
         }
+        let uid = Box::from(s("uid"));
+        let resource_version = Box::from(s("resourceVersion"));
         let r = &RESOURCES[res];
         let namespace = if r.namespaced {
-            let ns = s("namespace");
-            if ns.is_empty() { "default".into() } else { ns }
+            match s("namespace") {
+                "" => "default",
+                ns => ns,
+            }
         } else {
-            String::new()
+            ""
         };
+        let key: Arc<str> = if r.namespaced {
+            Arc::from(format!("{namespace}/{name}"))
+        } else {
+            Arc::from(name)
+        };
+        let namespace = interner.string(namespace);
         let labels = meta
             .get("labels")
             .and_then(Value::as_object)
@@ -116,22 +284,24 @@ impl Object {
                     .collect()
             })
             .unwrap_or_default();
-        let fields = r.fields.iter().map(|f| (*f, field_value(&v, f))).collect();
-        let key = if r.namespaced {
-            format!("{namespace}/{name}")
-        } else {
-            name.clone()
-        };
-        let bytes = Bytes::from(serde_json::to_vec(&v).map_err(|e| e.to_string())?);
+        let labels = interner.labels(labels);
+        let fields = r
+            .fields
+            .iter()
+            .map(|f| interner.string(&field_value(&v, f)))
+            .collect();
+        let family = controller_uid(&v);
+        let bytes = serde_json::to_vec(&v).map_err(|e| e.to_string())?;
+        let body = interner.body(res, family, bytes);
         Ok(Object {
             key,
             namespace,
-            name,
             uid,
             resource_version,
             labels,
+            res: res as u8,
             fields,
-            bytes,
+            body,
         })
     }
 }
@@ -242,7 +412,7 @@ const EVENTS_KEPT: usize = 20_000;
 /// All objects, by resource and key, and the cluster's resourceVersion counter.
 #[derive(Debug)]
 pub(crate) struct Store {
-    pub collections: Vec<BTreeMap<String, Arc<Object>>>,
+    pub collections: Vec<BTreeMap<Arc<str>, Arc<Object>>>,
     /// The global resourceVersion; bumped on every write.
     pub rv: u64,
     /// Continue tokens below this resourceVersion are expired (etcd compaction).
@@ -307,7 +477,7 @@ impl Store {
             Some(ns) if RESOURCES[res].namespaced => format!("{ns}/{name}"),
             _ => name.to_string(),
         };
-        self.collections[res].get(&key).cloned()
+        self.collections[res].get(key.as_str()).cloned()
     }
 
     /// Inserts or replaces an object, giving it a fresh resourceVersion.
@@ -387,7 +557,7 @@ impl Store {
                     cont = Some(
                         ContinueToken {
                             rv: resource_version,
-                            after: key.clone(),
+                            after: key.to_string(),
                         }
                         .encode(),
                     );
@@ -407,6 +577,7 @@ impl Store {
 #[derive(Debug)]
 pub(crate) struct StoreBuilder {
     store: Store,
+    interner: Interner,
     namespaces: BTreeSet<String>,
     max_rv: u64,
     /// Objects without a resourceVersion get 1, 2, 3 … (all below the list resourceVersion).
@@ -414,8 +585,10 @@ pub(crate) struct StoreBuilder {
 }
 
 impl StoreBuilder {
-    pub(crate) fn new() -> StoreBuilder {
+    /// A builder that keeps objects compressed when `pack` (see [`Body`]), whole otherwise.
+    pub(crate) fn new(pack: bool) -> StoreBuilder {
         StoreBuilder {
+            interner: Interner::new(pack),
             store: Store {
                 collections: RESOURCES.iter().map(|_| BTreeMap::new()).collect(),
                 rv: 0,
@@ -458,8 +631,8 @@ impl StoreBuilder {
                     self.next_missing_rv += 1;
                 }
             }
-            let obj = Object::from_value(res, v)?;
-            stored += obj.bytes.len();
+            let obj = Object::build(res, v, &mut self.interner)?;
+            stored += obj.body.len();
             self.store.collections[res].insert(obj.key.clone(), Arc::new(obj));
         }
         Ok(stored)
@@ -481,7 +654,7 @@ impl StoreBuilder {
                     "spec": {"finalizers": ["kubernetes"]},
                     "status": {"phase": "Active"}
                 });
-                let obj = Object::from_value(NAMESPACES, v)?;
+                let obj = Object::build(NAMESPACES, v, &mut self.interner)?;
                 self.store.collections[NAMESPACES].insert(obj.key.clone(), Arc::new(obj));
             }
         }
@@ -502,14 +675,14 @@ pub(crate) fn list_bytes(res: usize, page: &ListPage) -> Vec<u8> {
         head.push_str(&format!(",\"continue\":\"{c}\""));
     }
     head.push_str("},\"items\":[");
-    let size = head.len() + page.items.iter().map(|o| o.bytes.len() + 1).sum::<usize>() + 2;
+    let size = head.len() + page.items.iter().map(|o| o.body.len() + 1).sum::<usize>() + 2;
     let mut out = Vec::with_capacity(size);
     out.extend_from_slice(head.as_bytes());
     for (i, o) in page.items.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(&o.bytes);
+        o.body.append_to(&mut out);
     }
     out.extend_from_slice(b"]}");
     out

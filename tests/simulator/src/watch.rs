@@ -67,7 +67,7 @@ impl WatchSpec {
     fn selects(&self, o: &Object) -> bool {
         self.namespace
             .as_deref()
-            .is_none_or(|ns| !RESOURCES[self.res].namespaced || o.namespace == ns)
+            .is_none_or(|ns| !RESOURCES[self.res].namespaced || &*o.namespace == ns)
             && self.labels.matches(&o.labels)
             && self.fields.matches(|f| o.field(f))
     }
