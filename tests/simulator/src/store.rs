@@ -748,3 +748,97 @@ fn fill_defaults(v: &mut Value, rng: &mut Rng) {
         meta["creationTimestamp"] = json!(rfc3339(now_unix()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generator::{ClusterSpec, generate_each};
+
+    fn load(pack: bool) -> Store {
+        let mut rng = Rng::new(3);
+        let mut builder = StoreBuilder::new(pack);
+        generate_each(&ClusterSpec::sized(5, 16, 5, 0.2), &mut |v| {
+            builder.add(v, &mut rng).expect("a generated object loads");
+        });
+        builder.finish(&mut rng).expect("the store builds")
+    }
+
+    #[test]
+    fn packed_objects_hold_the_same_json_in_a_fraction_of_the_bytes() {
+        let (packed, whole) = (load(true), load(false));
+        let (mut json, mut held, mut count, mut packed_count) = (0, 0, 0, 0);
+        for (res, (p, w)) in packed
+            .collections
+            .iter()
+            .zip(&whole.collections)
+            .enumerate()
+        {
+            assert_eq!(
+                p.keys().collect::<Vec<_>>(),
+                w.keys().collect::<Vec<_>>(),
+                "{}",
+                RESOURCES[res].plural
+            );
+            for (a, b) in p.values().zip(w.values()) {
+                assert!(matches!(b.body, Body::Plain(_)));
+                assert_eq!(a.bytes(), b.bytes(), "{}", a.key);
+                assert_eq!(a.full_bytes(res), b.full_bytes(res));
+                assert_eq!((&a.labels, &a.uid, a.name()), (&b.labels, &b.uid, b.name()));
+                for f in RESOURCES[res].fields {
+                    assert_eq!(a.field(f), b.field(f), "{} {f}", a.key);
+                }
+                count += 1;
+                json += a.body.len();
+                held += match &a.body {
+                    Body::Plain(bytes) => bytes.len(),
+                    Body::Packed { data, .. } => {
+                        packed_count += 1;
+                        data.len()
+                    }
+                };
+            }
+        }
+        // Every object of a family after its first is a small delta of it.
+        assert!(
+            packed_count * 10 >= count * 9,
+            "{packed_count} of {count} packed"
+        );
+        assert!(
+            held * 4 < json,
+            "{held} bytes held for {json} bytes of JSON"
+        );
+        // Equal label sets are one allocation.
+        let pods = &packed.collections[crate::resources::find_by_name("pods").unwrap()];
+        let mut sets: Vec<*const BTreeMap<String, String>> =
+            pods.values().map(|o| Arc::as_ptr(&o.labels)).collect();
+        sets.sort();
+        sets.dedup();
+        assert!(
+            sets.len() * 2 < pods.len(),
+            "{} label sets for {} pods",
+            sets.len(),
+            pods.len()
+        );
+    }
+
+    #[test]
+    fn objects_written_while_serving_are_kept_whole_and_lists_read_both() {
+        let mut store = load(true);
+        let nodes = crate::resources::find_by_name("nodes").unwrap();
+        let first = store.collections[nodes].values().next().unwrap().clone();
+        let mut v = first.value();
+        v["spec"]["unschedulable"] = json!(true);
+        let written = store.put(nodes, v).unwrap();
+        assert!(matches!(written.body, Body::Plain(_)));
+        assert_eq!(written.field("spec.unschedulable"), Some("true"));
+        let page = store.list(nodes, &ListQuery::default());
+        let body: Value = serde_json::from_slice(&list_bytes(nodes, &page)).unwrap();
+        let items = body["items"].as_array().unwrap();
+        assert_eq!(items.len(), store.collections[nodes].len());
+        assert_eq!(items[0]["spec"]["unschedulable"], json!(true));
+        assert_eq!(
+            items[1],
+            store.collections[nodes].values().nth(1).unwrap().value()
+        );
+    }
+}
