@@ -123,5 +123,7 @@ out.append("")
 for n in sizes:
     g = generated.get(n)
     if g:
-        out.append(f"- {n:,}: {g['generated']}; simulator RSS {g['simRssKiB'] / 1024:.0f} MiB")
+        peak = g.get("simPeakRssKiB")
+        peak = f" (peak {peak / 1024:.0f} MiB while generating)" if peak else ""
+        out.append(f"- {n:,}: {g['generated']}; simulator RSS {g['simRssKiB'] / 1024:.0f} MiB{peak}")
 print("\n".join(out))

@@ -86,6 +86,9 @@ pub(crate) struct Object {
     pub body: Body,
 }
 
+/// A family of objects: the resource and the uid of their controller ("" without one).
+type Family = (usize, String);
+
 /// Shares equal strings and label sets between the objects of a store being loaded, and the
 /// dictionaries (first objects) of each family.
 #[derive(Debug, Default)]
@@ -94,7 +97,7 @@ pub(crate) struct Interner {
     labels: HashSet<Labels>,
     /// Families of objects packed against the same base: (resource, controller uid) → base.
     /// `None`: objects are kept whole.
-    bases: Option<HashMap<(usize, String), Arc<[u8]>>>,
+    bases: Option<HashMap<Family, Arc<[u8]>>>,
     /// Scratch space for compression.
     scratch: Vec<u8>,
 }
