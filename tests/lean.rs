@@ -142,6 +142,39 @@ fn excluded_named(r: &Report) -> usize {
         .sum()
 }
 
+/// Young nodes (the generated ones are 11 to 19 days old) and young pods set aside, Ready pairs
+/// among them, and the rest judged against the floor.
+const SET_ASIDE: &[&str] = &[
+    "--check",
+    "--min-coverage",
+    "50",
+    "--grace",
+    "336h",
+    "--ignore-unready-nodes",
+];
+/// Excluded nodes named in violations; nodes being drained judged.
+const EXPECT_AMD64: &[&str] = &[
+    "--check",
+    "--fail-on",
+    "Missing",
+    "--fail-on",
+    "outdated",
+    "--expect-nodes",
+    "kubernetes.io/arch=amd64",
+    "--include-draining-nodes",
+];
+const EXPECT_LINUX: &[&str] = &[
+    "--check",
+    "--min-coverage",
+    "99.5",
+    "--expect-nodes",
+    "kubernetes.io/os=linux",
+];
+
+fn joined(parts: &[&[&'static str]]) -> Vec<&'static str> {
+    parts.concat()
+}
+
 /// The runs compared on each input: every lean format, alone and under gates that read what a
 /// report of problems must keep beyond its problems (nodes and pods set aside, --min-coverage,
 /// --expect-nodes' excluded nodes).
@@ -159,38 +192,14 @@ fn variants() -> Vec<Vec<&'static str>> {
         &[],
         &["--check"],
         &["--check", "--min-coverage", "90"],
-        // Young nodes (the generated ones are 11 to 19 days old) and young pods set aside,
-        // Ready pairs among them, and the rest judged against the floor.
-        &[
-            "--check",
-            "--min-coverage",
-            "50",
-            "--grace",
-            "336h",
-            "--ignore-unready-nodes",
-        ],
-        &[
-            "--check",
-            "--fail-on",
-            "Missing",
-            "--fail-on",
-            "outdated",
-            "--expect-nodes",
-            "kubernetes.io/arch=amd64",
-            "--include-draining-nodes",
-        ],
-        &[
-            "--check",
-            "--min-coverage",
-            "99.5",
-            "--expect-nodes",
-            "kubernetes.io/os=linux",
-        ],
+        SET_ASIDE,
+        EXPECT_AMD64,
+        EXPECT_LINUX,
     ];
     let mut out = Vec::new();
     for f in formats {
         for g in gates {
-            out.push(f.iter().chain(g.iter()).copied().collect());
+            out.push(joined(&[f, g]));
         }
     }
     // The audit's own options: ineligible pairs listed, nodes narrowed.
@@ -215,40 +224,12 @@ fn few_variants() -> Vec<Vec<&'static str>> {
         // Every DaemonSet with a violation waived, its coverage printed: a Ready pair on a
         // node being drained (set aside) that the report did not keep would show.
         vec!["-o", "table", "--check", "--min-coverage", "1"],
-        vec![
-            "-o",
-            "wide",
-            "--all-problems",
-            "--check",
-            "--min-coverage",
-            "50",
-            "--grace",
-            "336h",
-            "--ignore-unready-nodes",
-        ],
-        vec![
-            "-o",
-            "markdown",
-            "--check",
-            "--min-coverage",
-            "99.5",
-            "--expect-nodes",
-            "kubernetes.io/os=linux",
-        ],
-        vec![
-            "-o",
-            "prometheus",
-            "--metrics-max-gaps",
-            "100000",
-            "--check",
-            "--fail-on",
-            "Missing",
-            "--fail-on",
-            "outdated",
-            "--expect-nodes",
-            "kubernetes.io/arch=amd64",
-            "--include-draining-nodes",
-        ],
+        joined(&[&["-o", "wide", "--all-problems"], SET_ASIDE]),
+        joined(&[&["-o", "markdown"], EXPECT_LINUX]),
+        joined(&[
+            &["-o", "prometheus", "--metrics-max-gaps", "100000"],
+            EXPECT_AMD64,
+        ]),
     ]
 }
 
