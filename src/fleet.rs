@@ -358,6 +358,7 @@ fn read_one(config: &Config, target: &Target, piped: &[u8], err: SharedWriter) -
     let report = opened
         .and_then(|s| session::load_opened(s, &one, &mut audit, None, &[], &mut stdin, err))
         .and_then(|loaded| {
+            audit.pairs = crate::pairs_read_by(&one, &loaded.snapshot, audit.now);
             crate::coverage::compute(&loaded.snapshot, &audit)
                 .map_err(|e| Error::NotFound(e.to_string()))
         });

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::eligibility::labels::Selector;
-use crate::model::Taint;
+use crate::model::{Node, Taint};
 use crate::report::{DaemonSetReport, NodeReport, PairReport, Report, State};
 
 /// What `--fail-on` can name: the pair states, plus `outdated`.
@@ -258,18 +258,28 @@ pub struct Waived {
 
 /// Why the policy sets a node aside, if it does.
 fn node_exemption(n: &NodeReport, p: &Policy, now: Timestamp) -> Option<Exemption> {
+    exempt_node(&n.taints, n.ready, n.created_at, p, now)
+}
+
+/// [`node_exemption`] from the node's parts (a node report's, or the node's own).
+fn exempt_node(
+    taints: &[Taint],
+    ready: bool,
+    created_at: Option<Timestamp>,
+    p: &Policy,
+    now: Timestamp,
+) -> Option<Exemption> {
     if !p.include_draining_nodes
-        && let Some(t) = n
-            .taints
+        && let Some(t) = taints
             .iter()
             .find(|t| DRAINING_TAINTS.contains(&t.key.as_str()))
     {
         return Some(Exemption::Draining(t.clone()));
     }
-    if p.ignore_unready_nodes && !n.ready {
+    if p.ignore_unready_nodes && !ready {
         return Some(Exemption::NodeNotReady);
     }
-    if let (Some(grace), Some(created)) = (p.grace_seconds, n.created_at) {
+    if let (Some(grace), Some(created)) = (p.grace_seconds, created_at) {
         let age = now.as_second() - created.as_second();
         // A node created after --as-of is not "young": the audit instant is wrong, not the node.
         if (0..grace).contains(&age) {
@@ -287,6 +297,39 @@ fn pod_exemption(pair: &PairReport, p: &Policy, now: Timestamp) -> Option<Exempt
         pod: first.name.clone(),
         age,
     })
+}
+
+/// What a report of problems (`coverage::Pairs::Problems`) must keep besides the problem pairs
+/// for the gate to judge it as it judges the whole report: every pair on a node the policy sets
+/// aside and every pair whose pod may be younger than `--grace` (a Ready pair set aside leaves
+/// its DaemonSet's coverage, which `--min-coverage` reads), and the excluded nodes
+/// `--expect-nodes` matches (named in its violations).
+pub fn problems(policy: &Policy, nodes: &[Node], now: Timestamp) -> crate::coverage::Problems {
+    crate::coverage::Problems {
+        nodes: nodes
+            .iter()
+            .filter(|n| {
+                exempt_node(
+                    &n.spec.taints,
+                    n.is_ready(),
+                    n.metadata.creation_timestamp,
+                    policy,
+                    now,
+                )
+                .is_some()
+            })
+            .map(|n| n.name().to_string())
+            .collect(),
+        pods_younger_than: policy.grace_seconds,
+        excluded_nodes: match &policy.expect_nodes {
+            Some(sel) => nodes
+                .iter()
+                .filter(|n| sel.matches(&n.metadata.labels))
+                .map(|n| n.name().to_string())
+                .collect(),
+            None => Default::default(),
+        },
+    }
 }
 
 pub fn evaluate(report: &Report, policy: &Policy) -> GateReport {
@@ -317,7 +360,10 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
         }
         let mut eligible_violations = Vec::new();
         let mut other_violations = Vec::new();
-        let (mut eligible, mut ready) = (0usize, 0usize);
+        // The pairs the policy sets aside are taken out of the counts below: a report of
+        // problems (`coverage::Pairs::Problems`) lists those and leaves the plain Ready pairs
+        // elsewhere counted only.
+        let (mut eligible, mut ready) = (d.counts.eligible, d.counts.ready);
         for pair in &d.nodes {
             let exemption = nodes
                 .get(pair.node.as_str())
@@ -329,6 +375,10 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
                 .filter(|_| !(d.from_manifest && pair.state == State::Missing));
             let outdated = pair.outdated && policy.fail_on.contains(&FailOn::Outdated);
             if let Some(why) = exemption {
+                if pair.state.is_eligible() {
+                    eligible = eligible.saturating_sub(1);
+                    ready = ready.saturating_sub(usize::from(pair.state == State::Ready));
+                }
                 if wanted.is_some() || outdated {
                     ignored.push(Ignored {
                         daemon_set: id.clone(),
@@ -337,10 +387,6 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
                     });
                 }
                 continue;
-            }
-            if pair.state.is_eligible() {
-                eligible += 1;
-                ready += usize::from(pair.state == State::Ready);
             }
             if let Some(f) = wanted {
                 let v = violation(&id, pair, ViolationState::FailOn(f));
@@ -376,7 +422,7 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
         }
         if policy.fail_on.contains(&FailOn::NoEligibleNode)
             && !report.nodes.is_empty()
-            && d.nodes.iter().all(|p| !p.state.is_eligible())
+            && d.counts.eligible == 0
         {
             violations.push(no_eligible_node(d, &id));
         }

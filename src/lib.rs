@@ -110,6 +110,7 @@ pub fn run(
         render::serialized(&streamed, config.render.format, out)?;
         return Ok(Exit::Ok);
     }
+    audit.pairs = pairs_read_by(config, &snapshot, audit.now);
     let report =
         coverage::compute(&snapshot, &audit).map_err(|e| Error::NotFound(e.to_string()))?;
     let verdict = config.gate.as_ref().map(|policy| {
@@ -120,6 +121,27 @@ pub fn run(
         )
     });
     conclude(config, &audit, report, verdict, out, &err)
+}
+
+/// The pairs a report in `config`'s format keeps: every one for the formats that write or draw
+/// each pair (`-o json|yaml|matrix|junit`); for the others only the problems they list, and what
+/// the gate (`--check`) judges beyond them ([`gate::problems`]), so that the plain Ready pairs
+/// are counted and never collected.
+pub fn pairs_read_by(
+    config: &Config,
+    snapshot: &Snapshot,
+    now: jiff::Timestamp,
+) -> coverage::Pairs {
+    use cli::Format;
+    match config.render.format {
+        Format::Json | Format::Yaml | Format::Matrix | Format::Junit => coverage::Pairs::All,
+        Format::Table | Format::Wide | Format::Markdown | Format::Prometheus => {
+            coverage::Pairs::Problems(match &config.gate {
+                Some(policy) => gate::problems(policy, &snapshot.nodes, now),
+                None => coverage::Problems::default(),
+            })
+        }
+    }
 }
 
 /// The end of a report run (a single audit, or `--wait`'s last): the gate's verdict on

@@ -177,8 +177,9 @@ struct NodesAudit {
     pairs: Vec<PairReport>,
     counts: Counts,
     status: ComputedStatus,
-    /// (rule, reason without the node's details) → the nodes it excludes.
-    exclusions: BTreeMap<(Rule, String), Vec<String>>,
+    /// (rule, reason without the node's details) → how many nodes it excludes, and those of
+    /// them the report names (all of them unless `Options::pairs` says otherwise).
+    exclusions: BTreeMap<(Rule, String), (usize, Vec<String>)>,
 }
 
 /// Every node: the placement verdict, the status numbers, the pair's state and reasons.
@@ -224,17 +225,22 @@ fn audit_nodes(
         }
         out.counts.add(state, outdated);
         if !verdict.should_run {
+            let named = ctx.opts.pairs.names_excluded(node.name());
             for r in &verdict.reasons {
-                out.exclusions
+                let (count, nodes) = out
+                    .exclusions
                     .entry((r.rule, reasons::without_node_details(&r.message)))
-                    .or_default()
-                    .push(node.name().to_string());
+                    .or_default();
+                *count += 1;
+                if named {
+                    nodes.push(node.name().to_string());
+                }
             }
         }
         if state == State::Ineligible && !ctx.opts.include_ineligible {
             continue;
         }
-        out.pairs.push(pair_report(
+        let pair = pair_report(
             node,
             &verdict,
             &pods,
@@ -244,7 +250,11 @@ fn audit_nodes(
             updates,
             ctx.opts.now,
             ds.spec.min_ready_seconds,
-        ));
+        );
+        // Left out here, on the DaemonSet's thread, the pair is never collected.
+        if ctx.opts.pairs.keeps(ds.from_manifest, &pair, ctx.opts.now) {
+            out.pairs.push(pair);
+        }
     }
     status::finish(&mut out.status);
     out.counts.finish();
@@ -443,12 +453,12 @@ fn next_action<'a>(
 }
 
 /// Excluded nodes grouped by reason, the largest group first.
-fn group_exclusions(exclusions: BTreeMap<(Rule, String), Vec<String>>) -> Vec<Exclusion> {
+fn group_exclusions(exclusions: BTreeMap<(Rule, String), (usize, Vec<String>)>) -> Vec<Exclusion> {
     let mut out: Vec<Exclusion> = exclusions
         .into_iter()
-        .map(|((rule, message), nodes)| Exclusion {
+        .map(|((rule, message), (count, nodes))| Exclusion {
             reason: Reason { rule, message },
-            count: nodes.len(),
+            count,
             nodes,
         })
         .collect();

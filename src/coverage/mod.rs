@@ -22,7 +22,9 @@ use jiff::Timestamp;
 
 use crate::eligibility::labels::Selector;
 use crate::model::{ControllerRevision, DaemonSet, Node, Pod};
-use crate::report::{Counts, DaemonSetReport, NodeReport, OrphanReport, Report, State, Summary};
+use crate::report::{
+    Counts, DaemonSetReport, NodeReport, OrphanReport, PairReport, Report, State, Summary,
+};
 use crate::snapshot::Snapshot;
 
 pub use claim::{controller_order, target_node_name};
@@ -50,6 +52,74 @@ pub struct Options {
     pub only_manifests: bool,
     /// `--static-pods`: audit static-pod families too.
     pub static_pods: Option<StaticOptions>,
+    /// Which pairs each DaemonSet's report lists (every one, or only those a reader of
+    /// problems reads).
+    pub pairs: Pairs,
+}
+
+/// Which (DaemonSet, node) pairs a report lists in each DaemonSet's `nodes`, and which excluded
+/// nodes its `exclusions` name. The counts, statuses, node reports and exclusion counts are the
+/// same either way: only the per-pair records a reader does not look at are left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Pairs {
+    /// Every pair (`-o json|yaml|matrix|junit`, `fix`, `explain`, `--wait`, `--watch`).
+    #[default]
+    All,
+    /// The pairs the problem formats read (`-o table|wide|markdown|prometheus`, see
+    /// [`Problems::keeps`]), plus those the gate needs (`Problems::nodes`,
+    /// `Problems::pods_younger_than`). A plain Ready pair elsewhere is only counted.
+    Problems(Problems),
+}
+
+/// What a report of problems keeps beyond the problem pairs themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems {
+    /// Nodes whose pairs are kept whatever their state (the nodes the gate sets aside: a Ready
+    /// pair there leaves its DaemonSet's coverage under `--min-coverage`).
+    pub nodes: HashSet<String>,
+    /// Keep the pairs whose first pod is younger than this many seconds at `now` (or created
+    /// after it): the gate's `--grace` sets them aside.
+    pub pods_younger_than: Option<i64>,
+    /// The excluded nodes `exclusions` name (those `--expect-nodes` matches); the others are
+    /// only counted.
+    pub excluded_nodes: HashSet<String>,
+}
+
+impl Pairs {
+    /// Whether a DaemonSet's report keeps this pair.
+    pub fn keeps(&self, from_manifest: bool, pair: &PairReport, now: Timestamp) -> bool {
+        match self {
+            Pairs::All => true,
+            Pairs::Problems(p) => from_manifest || p.keeps(pair, now),
+        }
+    }
+
+    /// Whether a DaemonSet's `exclusions` name this excluded node.
+    pub fn names_excluded(&self, node: &str) -> bool {
+        match self {
+            Pairs::All => true,
+            Pairs::Problems(p) => p.excluded_nodes.contains(node),
+        }
+    }
+}
+
+impl Problems {
+    /// A pair that is not plainly Ready (any other state, an outdated pod, duplicates: what
+    /// `-o table` lists under its row, `-o markdown` in its details, `-o prometheus` as a gap
+    /// and the gate as a violation), or one the gate may set aside. What-if DaemonSets
+    /// (`--manifest`) keep every pair: the table names the nodes they would run on.
+    fn keeps(&self, pair: &PairReport, now: Timestamp) -> bool {
+        pair.state != State::Ready
+            || pair.outdated
+            || pair.duplicates > 0
+            || self.nodes.contains(&pair.node)
+            || self.pods_younger_than.is_some_and(|grace| {
+                pair.pods
+                    .first()
+                    .and_then(|p| p.created_at)
+                    .is_some_and(|c| now.as_second() - c.as_second() < grace)
+            })
+    }
 }
 
 impl Options {
@@ -64,6 +134,7 @@ impl Options {
             comparison_operators: false,
             only_manifests: false,
             static_pods: None,
+            pairs: Pairs::All,
         }
     }
 }
