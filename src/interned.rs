@@ -332,12 +332,14 @@ impl<T: ?Sized + Eq + std::hash::Hash> Default for SharedTable<T> {
 
 /// Text that is short on most objects (a pod's name, UID or resourceVersion: unique, so not
 /// worth interning), kept inline up to `N` bytes instead of in a heap block of its own (a
-/// `String` is 24 bytes plus a block of 32 or 48). Longer text goes to the heap. Reads as a
-/// `&str` (`Deref`), compares with `str` and `String`.
+/// `String` is 24 bytes plus a block of 32 or 48). Longer text goes to the heap, behind a thin
+/// pointer so that the type is no larger than its inline text (`InlineStr<14>` is 16 bytes).
+/// Reads as a `&str` (`Deref`), compares with `str` and `String`.
 #[derive(Clone)]
 pub enum InlineStr<const N: usize> {
     Inline(u8, [u8; N]),
-    Heap(Box<str>),
+    #[allow(clippy::redundant_allocation)] // the outer box keeps the pointer thin
+    Heap(Box<Box<str>>),
 }
 
 impl<const N: usize> InlineStr<N> {
@@ -348,7 +350,7 @@ impl<const N: usize> InlineStr<N> {
                 buf[..s.len()].copy_from_slice(s.as_bytes());
                 InlineStr::Inline(len, buf)
             }
-            _ => InlineStr::Heap(s.into()),
+            _ => InlineStr::Heap(Box::new(s.into())),
         }
     }
 

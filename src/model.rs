@@ -509,13 +509,13 @@ pub struct Pod {
 /// A pod's metadata: [`ObjectMeta`] without `generation`, with the label set, owner references
 /// and (of the annotations) only [`MIRROR_ANNOTATION`], each shared with the other pods that
 /// carry the same. Name, UID and resourceVersion are unique to the pod: kept inline (no heap
-/// block) up to 30, 36 (a UUID) and 22 bytes; the timestamps in whole seconds ([`Seconds`]).
+/// block) up to 30, 36 (a UUID) and 14 bytes; the timestamps in whole seconds ([`Seconds`]).
 #[derive(Debug, Clone, Default)]
 pub struct PodMeta {
     pub name: InlineStr<30>,
     pub namespace: Interned,
     pub uid: InlineStr<36>,
-    pub resource_version: InlineStr<22>,
+    pub resource_version: InlineStr<14>,
     pub creation_timestamp: Seconds,
     pub deletion_timestamp: Seconds,
     pub labels: Shared<Labels>,
@@ -778,7 +778,7 @@ mod slim {
         #[serde(deserialize_with = "nullable")]
         uid: InlineStr<36>,
         #[serde(deserialize_with = "nullable")]
-        resource_version: InlineStr<22>,
+        resource_version: InlineStr<14>,
         creation_timestamp: Option<Timestamp>,
         deletion_timestamp: Option<Timestamp>,
         #[serde(deserialize_with = "nullable")]
@@ -1241,13 +1241,13 @@ mod tests {
         use std::mem::size_of;
         // Size checks, not timings: each byte here is 2 MB at 2 million pods (issue 19).
         assert!(
-            size_of::<super::PodMeta>() <= 144,
+            size_of::<super::PodMeta>() <= 136,
             "{}",
             size_of::<super::PodMeta>()
         );
         assert!(size_of::<super::PodSpecSlim>() <= 40);
         assert!(size_of::<super::PodStatus>() <= 56);
-        assert!(size_of::<Pod>() <= 240, "{}", size_of::<Pod>());
+        assert!(size_of::<Pod>() <= 232, "{}", size_of::<Pod>());
     }
 
     #[test]
