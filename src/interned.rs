@@ -19,7 +19,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// pointer (not `Copy` only so that the many `.clone()` calls written for `String` stay as
 /// they are).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Interned(&'static Box<str>);
+pub struct Interned(&'static String);
 
 /// Every distinct value seen, for the life of the process (each is leaked once: the table
 /// would keep it alive anyway). Only the fields whose values repeat across objects are
@@ -27,7 +27,7 @@ pub struct Interned(&'static Box<str>);
 static TABLE: LazyLock<Mutex<HashMap<&'static str, Interned>>> = LazyLock::new(Default::default);
 
 /// `""` without a table lookup (most optional fields are empty).
-static EMPTY: LazyLock<Box<str>> = LazyLock::new(|| Box::from(""));
+static EMPTY: String = String::new();
 
 impl Interned {
     pub fn new(s: &str) -> Interned {
@@ -38,7 +38,7 @@ impl Interned {
         if let Some(found) = table.get(s) {
             return found.clone();
         }
-        let leaked: &'static Box<str> = Box::leak(Box::new(Box::from(s)));
+        let leaked: &'static String = Box::leak(Box::new(s.to_string()));
         table.insert(leaked, Interned(leaked));
         Interned(leaked)
     }
