@@ -4,79 +4,90 @@
 //!
 //! A `String` per pod and field costs 24 bytes plus its own heap block (32 bytes or more); a
 //! daemon pod repeats a dozen such strings, so on a 5,000-node cluster (150,000 daemon pods)
-//! they add up to about 100 MB. An `Interned` is one pointer pair (16 bytes) to text decoded
-//! once per distinct value (see BENCHMARKS.md). It reads as a `&str` (`Deref`), compares with
-//! `str` and `String`, and serializes as a string.
+//! they add up to about 100 MB. An `Interned` is one thin pointer (8 bytes) to text decoded
+//! once per distinct value and kept for the life of the process (see BENCHMARKS.md): copying
+//! it touches no reference count. It reads as a `&str` (`Deref`), compares with `str` and
+//! `String`, and serializes as a string.
 
 use std::borrow::Borrow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// Compares, orders and hashes by its text, as the `str` it stands for. Cloning copies the
+/// pointer (not `Copy` only so that the many `.clone()` calls written for `String` stay as
+/// they are).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Interned(Arc<str>);
+pub struct Interned(&'static String);
 
-/// Every distinct value seen, for the life of the process. Only the fields whose values repeat
-/// across objects are interned, so this holds thousands of strings, not millions.
-static TABLE: LazyLock<Mutex<HashSet<Arc<str>>>> = LazyLock::new(Default::default);
+/// Every distinct value seen, for the life of the process (each is leaked once: the table
+/// would keep it alive anyway). Only the fields whose values repeat across objects are
+/// interned, so this holds thousands of strings, not millions.
+static TABLE: LazyLock<Mutex<HashMap<&'static str, Interned>>> = LazyLock::new(Default::default);
 
 /// `""` without a table lookup (most optional fields are empty).
-static EMPTY: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(""));
+static EMPTY: String = String::new();
 
 impl Interned {
     pub fn new(s: &str) -> Interned {
         if s.is_empty() {
-            return Interned(EMPTY.clone());
+            return Interned::default();
         }
         let mut table = TABLE.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(found) = table.get(s) {
-            return Interned(found.clone());
+            return found.clone();
         }
-        let shared: Arc<str> = Arc::from(s);
-        table.insert(shared.clone());
-        Interned(shared)
+        let leaked: &'static String = Box::leak(Box::new(s.to_string()));
+        table.insert(leaked, Interned(leaked));
+        Interned(leaked)
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+
+    /// Whether both are the one stored copy (equal values always are).
+    #[cfg(test)]
+    fn same(a: &Interned, b: &Interned) -> bool {
+        std::ptr::eq(a.0, b.0)
     }
 }
 
 impl Default for Interned {
     fn default() -> Interned {
-        Interned(EMPTY.clone())
+        Interned(&EMPTY)
     }
 }
 
 impl std::ops::Deref for Interned {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        self.0
     }
 }
 
 impl AsRef<str> for Interned {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.0
     }
 }
 
 impl Borrow<str> for Interned {
     fn borrow(&self) -> &str {
-        &self.0
+        self.0
     }
 }
 
 impl std::fmt::Debug for Interned {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&*self.0, f)
+        std::fmt::Debug::fmt(&**self.0, f)
     }
 }
 
 impl std::fmt::Display for Interned {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0)
     }
 }
 
@@ -106,43 +117,43 @@ impl From<Interned> for String {
 
 impl PartialEq<str> for Interned {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Interned {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Interned {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
+        self.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<Interned> for str {
     fn eq(&self, other: &Interned) -> bool {
-        self == &*other.0
+        self == other.as_str()
     }
 }
 
 impl PartialEq<Interned> for &str {
     fn eq(&self, other: &Interned) -> bool {
-        *self == &*other.0
+        *self == other.as_str()
     }
 }
 
 impl PartialEq<Interned> for String {
     fn eq(&self, other: &Interned) -> bool {
-        **self == *other.0
+        self.as_str() == other.as_str()
     }
 }
 
 impl Serialize for Interned {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(self.0)
     }
 }
 
@@ -236,6 +247,32 @@ impl<T> Default for Shared<[T]> {
     }
 }
 
+/// A shared list behind one thin pointer (8 bytes in each object that holds it; a
+/// `Shared<[T]>` is 16).
+pub type SharedList<T> = Shared<Box<[T]>>;
+
+impl<'a, T> IntoIterator for &'a Shared<Box<[T]>> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<T> From<Vec<T>> for Shared<Box<[T]>> {
+    /// Not interned: for values built by hand.
+    fn from(v: Vec<T>) -> Shared<Box<[T]>> {
+        Shared(Arc::new(v.into_boxed_slice()))
+    }
+}
+
+impl<T: Eq + std::hash::Hash> SharedTable<Box<[T]>> {
+    /// The shared copy of the list `v` (`v` itself the first time it is seen).
+    pub fn intern_list(&self, v: Vec<T>) -> Shared<Box<[T]>> {
+        self.intern(v.into_boxed_slice())
+    }
+}
+
 impl<'a, T> IntoIterator for &'a Shared<[T]> {
     type Item = &'a T;
     type IntoIter = std::slice::Iter<'a, T>;
@@ -293,6 +330,217 @@ impl<T: ?Sized + Eq + std::hash::Hash> Default for SharedTable<T> {
     }
 }
 
+/// Text that is short on most objects (a pod's name, UID or resourceVersion: unique, so not
+/// worth interning), kept inline up to `N` bytes instead of in a heap block of its own (a
+/// `String` is 24 bytes plus a block of 32 or 48). Longer text goes to the heap, behind a thin
+/// pointer so that the type is no larger than its inline text (`InlineStr<14>` is 16 bytes).
+/// Reads as a `&str` (`Deref`), compares with `str` and `String`.
+#[derive(Clone)]
+pub enum InlineStr<const N: usize> {
+    Inline(u8, [u8; N]),
+    #[allow(clippy::redundant_allocation)] // the outer box keeps the pointer thin
+    Heap(Box<Box<str>>),
+}
+
+impl<const N: usize> InlineStr<N> {
+    pub fn new(s: &str) -> Self {
+        match u8::try_from(s.len()) {
+            Ok(len) if s.len() <= N => {
+                let mut buf = [0; N];
+                buf[..s.len()].copy_from_slice(s.as_bytes());
+                InlineStr::Inline(len, buf)
+            }
+            _ => InlineStr::Heap(Box::new(s.into())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            // Always a whole `str` copied in `new`, so always valid UTF-8.
+            InlineStr::Inline(len, buf) => {
+                std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or_default()
+            }
+            InlineStr::Heap(s) => s,
+        }
+    }
+}
+
+impl<const N: usize> Default for InlineStr<N> {
+    fn default() -> Self {
+        InlineStr::Inline(0, [0; N])
+    }
+}
+
+impl<const N: usize> std::ops::Deref for InlineStr<N> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl<const N: usize> AsRef<str> for InlineStr<N> {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl<const N: usize> Borrow<str> for InlineStr<N> {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl<const N: usize> PartialEq for InlineStr<N> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl<const N: usize> Eq for InlineStr<N> {}
+
+impl<const N: usize> std::hash::Hash for InlineStr<N> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h)
+    }
+}
+
+impl<const N: usize> PartialEq<str> for InlineStr<N> {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl<const N: usize> PartialEq<&str> for InlineStr<N> {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl<const N: usize> PartialEq<String> for InlineStr<N> {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl<const N: usize> PartialEq<InlineStr<N>> for String {
+    fn eq(&self, other: &InlineStr<N>) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl<const N: usize> PartialEq<InlineStr<N>> for str {
+    fn eq(&self, other: &InlineStr<N>) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl<const N: usize> PartialEq<InlineStr<N>> for &str {
+    fn eq(&self, other: &InlineStr<N>) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for InlineStr<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl<const N: usize> std::fmt::Display for InlineStr<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<const N: usize> From<&str> for InlineStr<N> {
+    fn from(s: &str) -> Self {
+        InlineStr::new(s)
+    }
+}
+
+impl<const N: usize> From<String> for InlineStr<N> {
+    fn from(s: String) -> Self {
+        InlineStr::new(&s)
+    }
+}
+
+impl<const N: usize> From<&InlineStr<N>> for String {
+    fn from(s: &InlineStr<N>) -> String {
+        s.as_str().to_string()
+    }
+}
+
+impl<const N: usize> Serialize for InlineStr<N> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de, const N: usize> Deserialize<'de> for InlineStr<N> {
+    /// Borrows the text from the input where it can, so inline text costs no allocation.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<const N: usize>;
+        impl<const N: usize> serde::de::Visitor<'_> for Visit<N> {
+            type Value = InlineStr<N>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<InlineStr<N>, E> {
+                Ok(InlineStr::new(s))
+            }
+        }
+        d.deserialize_str(Visit::<N>)
+    }
+}
+
+/// An optional timestamp in 8 bytes (an `Option<jiff::Timestamp>` takes 24): whole seconds
+/// since the Unix epoch, `i64::MIN` for none. Ordered as the `Option` is (none first).
+///
+/// Whole seconds are all the API serves for these fields: `metav1.Time` is written in RFC 3339
+/// without a fraction (`staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/time.go:
+/// Time.MarshalJSON`), so a fraction can only come from a hand-edited file, and is dropped
+/// (truncated to the second).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Seconds(i64);
+
+impl Seconds {
+    pub const NONE: Seconds = Seconds(i64::MIN);
+
+    pub fn get(self) -> Option<jiff::Timestamp> {
+        if self.0 == i64::MIN {
+            return None;
+        }
+        jiff::Timestamp::from_second(self.0).ok()
+    }
+
+    pub fn is_some(self) -> bool {
+        self.0 != i64::MIN
+    }
+
+    pub fn is_none(self) -> bool {
+        self.0 == i64::MIN
+    }
+}
+
+impl Default for Seconds {
+    fn default() -> Seconds {
+        Seconds::NONE
+    }
+}
+
+impl From<Option<jiff::Timestamp>> for Seconds {
+    fn from(t: Option<jiff::Timestamp>) -> Seconds {
+        // jiff's range (years -9999 to 9999) is well inside i64 seconds, and never i64::MIN.
+        t.map_or(Seconds::NONE, |t| Seconds(t.as_second()))
+    }
+}
+
+impl std::fmt::Debug for Seconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.get(), f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Interned;
@@ -324,15 +572,12 @@ mod tests {
     fn equal_values_share_one_allocation_and_read_as_str() {
         let a: Interned = serde_json::from_str("\"kube-system\"").unwrap();
         let b = Interned::from(String::from("kube-system"));
-        assert!(std::sync::Arc::ptr_eq(&a.0, &b.0));
+        assert!(Interned::same(&a, &b));
         assert_eq!(a, "kube-system");
         assert_eq!(a.len(), 11);
         assert_eq!(serde_json::to_string(&a).unwrap(), "\"kube-system\"");
         let c: Interned = serde_json::from_str("\"kube-\\u0073ystem\"").unwrap();
-        assert!(
-            std::sync::Arc::ptr_eq(&a.0, &c.0),
-            "escaped text interned alike"
-        );
+        assert!(Interned::same(&a, &c), "escaped text interned alike");
         assert_ne!(Interned::from("default"), a);
         assert_eq!(Interned::default(), "");
     }

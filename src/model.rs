@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use crate::interned::SharedTable;
-pub use crate::interned::{Interned, Shared};
+pub use crate::interned::{InlineStr, Interned, Seconds, Shared, SharedList};
 use serde::{Deserialize, Deserializer};
 
 /// Deserialize `null` as the type's default (the API and some dumps write `null` for "unset").
@@ -508,18 +508,19 @@ pub struct Pod {
 
 /// A pod's metadata: [`ObjectMeta`] without `generation`, with the label set, owner references
 /// and (of the annotations) only [`MIRROR_ANNOTATION`], each shared with the other pods that
-/// carry the same.
+/// carry the same. Name, UID and resourceVersion are unique to the pod: kept inline (no heap
+/// block) up to 30, 36 (a UUID) and 14 bytes; the timestamps in whole seconds ([`Seconds`]).
 #[derive(Debug, Clone, Default)]
 pub struct PodMeta {
-    pub name: String,
+    pub name: InlineStr<30>,
     pub namespace: Interned,
-    pub uid: String,
-    pub resource_version: String,
-    pub creation_timestamp: Option<Timestamp>,
-    pub deletion_timestamp: Option<Timestamp>,
+    pub uid: InlineStr<36>,
+    pub resource_version: InlineStr<14>,
+    pub creation_timestamp: Seconds,
+    pub deletion_timestamp: Seconds,
     pub labels: Shared<Labels>,
     pub annotations: Shared<Labels>,
-    pub owner_references: Shared<[OwnerReference]>,
+    pub owner_references: SharedList<OwnerReference>,
 }
 
 /// What a pod's spec keeps: [`PodSpec`] without `tolerations`, `nodeSelector`, `hostNetwork` and
@@ -529,8 +530,8 @@ pub struct PodMeta {
 pub struct PodSpecSlim {
     pub node_name: Interned,
     pub affinity: Option<Box<Affinity>>,
-    pub containers: Shared<[Container]>,
-    pub init_containers: Shared<[Container]>,
+    pub containers: SharedList<Container>,
+    pub init_containers: SharedList<Container>,
     pub priority_class_name: Interned,
 }
 
@@ -543,8 +544,8 @@ impl PodSpecSlim {
 
 /// The tables pods' shared parts are interned through (see [`Shared`]).
 static LABEL_SETS: SharedTable<Labels> = SharedTable::new();
-static OWNER_SETS: SharedTable<[OwnerReference]> = SharedTable::new();
-static CONTAINER_SETS: SharedTable<[Container]> = SharedTable::new();
+static OWNER_SETS: SharedTable<Box<[OwnerReference]>> = SharedTable::new();
+static CONTAINER_SETS: SharedTable<Box<[Container]>> = SharedTable::new();
 
 /// A pod's status: `reason` and `message` interned (evictions repeat them word for word), the
 /// container statuses shared with the pods whose containers stand the same (the ready ones
@@ -554,12 +555,82 @@ pub struct PodStatus {
     pub phase: Interned,
     pub reason: Interned,
     pub message: Interned,
-    pub conditions: Box<[Condition]>,
-    pub container_statuses: Shared<[ContainerStatus]>,
-    pub init_container_statuses: Shared<[ContainerStatus]>,
+    pub conditions: PodConditions,
+    pub container_statuses: SharedList<ContainerStatus>,
+    pub init_container_statuses: SharedList<ContainerStatus>,
 }
 
-static STATUS_SETS: SharedTable<[ContainerStatus]> = SharedTable::new();
+static STATUS_SETS: SharedTable<Box<[ContainerStatus]>> = SharedTable::new();
+
+/// The conditions a pod keeps (its `Ready` condition and an unmet `PodScheduled` one, see
+/// [`slim`]), read through [`Pod::condition`]. Most pods keep only a `Ready` condition with
+/// status `True` or `False` and no reason or message: its status and time are all there is
+/// to keep (16 bytes in the pod instead of a list of 88-byte [`Condition`]s in a heap block of
+/// its own).
+#[derive(Debug, Clone, Default)]
+pub enum PodConditions {
+    #[default]
+    None,
+    /// A lone `Ready` condition, status `True`, without reason or message: its
+    /// `lastTransitionTime`.
+    ReadyTrue(Seconds),
+    /// The same with status `False`.
+    ReadyFalse(Seconds),
+    /// Anything else, as read.
+    Kept(SharedList<Condition>),
+}
+
+/// `"Ready"`, `"True"` and `"False"`, interned once.
+static READY: std::sync::LazyLock<[Interned; 3]> =
+    std::sync::LazyLock::new(|| ["Ready", "True", "False"].map(Interned::new));
+
+impl PodConditions {
+    fn from_kept(kept: Vec<Condition>) -> PodConditions {
+        match &kept[..] {
+            [] => PodConditions::None,
+            [c] if c.type_ == "Ready" && c.reason.is_empty() && c.message.is_empty() => {
+                let time = c.last_transition_time.into();
+                match c.status.as_str() {
+                    "True" => PodConditions::ReadyTrue(time),
+                    "False" => PodConditions::ReadyFalse(time),
+                    _ => PodConditions::Kept(kept.into()),
+                }
+            }
+            _ => PodConditions::Kept(kept.into()),
+        }
+    }
+
+    /// The first condition of this type, as read.
+    pub fn get(&self, type_: &str) -> Option<Condition> {
+        let ready = |status: usize, time: &Seconds| {
+            (type_ == "Ready").then(|| Condition {
+                type_: READY[0].clone(),
+                status: READY[status].clone(),
+                last_transition_time: time.get(),
+                ..Condition::default()
+            })
+        };
+        match self {
+            PodConditions::None => None,
+            PodConditions::ReadyTrue(time) => ready(1, time),
+            PodConditions::ReadyFalse(time) => ready(2, time),
+            PodConditions::Kept(all) => all.iter().find(|c| c.type_ == type_).cloned(),
+        }
+    }
+
+    /// The `Ready` condition's status and time, without building a [`Condition`].
+    fn ready(&self) -> Option<(&str, Seconds)> {
+        match self {
+            PodConditions::None => None,
+            PodConditions::ReadyTrue(time) => Some(("True", *time)),
+            PodConditions::ReadyFalse(time) => Some(("False", *time)),
+            PodConditions::Kept(all) => all
+                .iter()
+                .find(|c| c.type_ == "Ready")
+                .map(|c| (c.status.as_str(), Seconds::from(c.last_transition_time))),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -620,14 +691,18 @@ impl Pod {
         &self.metadata.name
     }
 
-    pub fn condition(&self, type_: &str) -> Option<&Condition> {
-        self.status.conditions.iter().find(|c| c.type_ == type_)
+    /// The pod's condition of this type (only `Ready` and an unmet `PodScheduled` are kept).
+    pub fn condition(&self, type_: &str) -> Option<Condition> {
+        self.status.conditions.get(type_)
     }
 
     /// `podutil.IsPodReady`: a `Ready` condition with status `True`. Phase and deletion are not
     /// looked at, exactly as upstream.
     pub fn is_ready(&self) -> bool {
-        self.condition("Ready").is_some_and(|c| c.status == "True")
+        self.status
+            .conditions
+            .ready()
+            .is_some_and(|(status, _)| status == "True")
     }
 
     /// `podutil.IsPodAvailable` (1.34+: the boundary is inclusive).
@@ -638,7 +713,7 @@ impl Pod {
         if min_ready_seconds <= 0 {
             return true;
         }
-        match self.condition("Ready").and_then(|c| c.last_transition_time) {
+        match self.status.conditions.ready().and_then(|(_, t)| t.get()) {
             Some(t) => t.as_second().saturating_add(min_ready_seconds) <= now.as_second(),
             None => false,
         }
@@ -678,7 +753,7 @@ impl Pod {
 /// labels, ownerReferences, deletionTimestamp, nodeName, phase).
 mod slim {
     use super::{
-        Affinity, Condition, ContainerStatus, Interned, Labels, OwnerReference,
+        Affinity, Condition, ContainerStatus, InlineStr, Interned, Labels, OwnerReference,
         ResourceRequirements, Timestamp, nullable,
     };
     use serde::Deserialize;
@@ -697,13 +772,13 @@ mod slim {
     #[serde(rename_all = "camelCase", default)]
     struct Meta {
         #[serde(deserialize_with = "nullable")]
-        name: String,
+        name: InlineStr<30>,
         #[serde(deserialize_with = "nullable")]
         namespace: Interned,
         #[serde(deserialize_with = "nullable")]
-        uid: String,
+        uid: InlineStr<36>,
         #[serde(deserialize_with = "nullable")]
-        resource_version: String,
+        resource_version: InlineStr<14>,
         creation_timestamp: Option<Timestamp>,
         deletion_timestamp: Option<Timestamp>,
         #[serde(deserialize_with = "nullable")]
@@ -856,8 +931,8 @@ mod slim {
                     namespace: m.namespace,
                     uid: m.uid,
                     resource_version: m.resource_version,
-                    creation_timestamp: m.creation_timestamp,
-                    deletion_timestamp: m.deletion_timestamp,
+                    creation_timestamp: m.creation_timestamp.into(),
+                    deletion_timestamp: m.deletion_timestamp.into(),
                     labels: super::LABEL_SETS.intern(m.labels),
                     annotations: m
                         .annotations
@@ -867,7 +942,7 @@ mod slim {
                                 .intern(Labels::from([(super::MIRROR_ANNOTATION.to_string(), v)]))
                         })
                         .unwrap_or_else(|| super::LABEL_SETS.intern(Labels::new())),
-                    owner_references: super::OWNER_SETS.intern_slice(m.owner_references),
+                    owner_references: super::OWNER_SETS.intern_list(m.owner_references),
                 },
                 spec: super::PodSpecSlim {
                     affinity: if s.node_name.is_empty() {
@@ -877,20 +952,20 @@ mod slim {
                     },
                     node_name: s.node_name,
                     containers: super::CONTAINER_SETS
-                        .intern_slice(s.containers.into_iter().map(container).collect()),
+                        .intern_list(s.containers.into_iter().map(container).collect()),
                     init_containers: super::CONTAINER_SETS
-                        .intern_slice(s.init_containers.into_iter().map(container).collect()),
+                        .intern_list(s.init_containers.into_iter().map(container).collect()),
                     priority_class_name: s.priority_class_name,
                 },
                 status: super::PodStatus {
                     phase: st.phase,
                     reason: st.reason,
                     message: st.message,
-                    conditions: st.conditions.0.into_boxed_slice(),
+                    conditions: super::PodConditions::from_kept(st.conditions.0),
                     container_statuses: super::STATUS_SETS
-                        .intern_slice(st.container_statuses.into_iter().map(quiet).collect()),
+                        .intern_list(st.container_statuses.into_iter().map(quiet).collect()),
                     init_container_statuses: super::STATUS_SETS
-                        .intern_slice(st.init_container_statuses.into_iter().map(quiet).collect()),
+                        .intern_list(st.init_container_statuses.into_iter().map(quiet).collect()),
                 },
             }
         }
@@ -1155,5 +1230,113 @@ mod tests {
         );
         assert_eq!((a.name(), b.spec.node_name.as_str()), ("a", "n2"));
         assert!(!a.is_mirror() && a.metadata.annotations.is_empty());
+    }
+
+    fn with(meta: serde_json::Value, status: serde_json::Value) -> Pod {
+        serde_json::from_value(serde_json::json!({"metadata": meta, "status": status})).unwrap()
+    }
+
+    #[test]
+    fn a_daemon_pod_fits_in_a_few_hundred_bytes() {
+        use std::mem::size_of;
+        // Size checks, not timings: each byte here is 2 MB at 2 million pods (issue 19).
+        assert!(
+            size_of::<super::PodMeta>() <= 136,
+            "{}",
+            size_of::<super::PodMeta>()
+        );
+        assert!(size_of::<super::PodSpecSlim>() <= 40);
+        assert!(size_of::<super::PodStatus>() <= 56);
+        assert!(size_of::<Pod>() <= 232, "{}", size_of::<Pod>());
+    }
+
+    #[test]
+    fn name_uid_and_resource_version_read_back_as_written_inline_or_not() {
+        let long = "a-daemon-set-with-a-name-longer-than-thirty-bytes-x7k2p";
+        let p = with(
+            serde_json::json!({"name": long, "uid": "6014c695-7bd7-4c3b-bae1-d5beae441315",
+                "resourceVersion": "123456789012345678901234"}),
+            serde_json::json!({}),
+        );
+        assert_eq!(p.name(), long);
+        assert!(matches!(p.metadata.name, super::InlineStr::Heap(_)));
+        assert_eq!(p.metadata.uid, "6014c695-7bd7-4c3b-bae1-d5beae441315");
+        assert!(matches!(p.metadata.uid, super::InlineStr::Inline(..)));
+        assert_eq!(p.metadata.resource_version, "123456789012345678901234");
+        let q = with(
+            serde_json::json!({"name": "agent-x7k2p", "uid": "uid-1", "resourceVersion": "7",
+                "creationTimestamp": "2026-01-02T03:04:05Z"}),
+            serde_json::json!({}),
+        );
+        assert_eq!(
+            (q.name(), q.metadata.uid.as_str()),
+            ("agent-x7k2p", "uid-1")
+        );
+        assert!(matches!(q.metadata.name, super::InlineStr::Inline(..)));
+        assert_eq!(q.metadata.keys().resource_version, "7");
+        assert_eq!(
+            q.metadata.creation_timestamp.get().unwrap().to_string(),
+            "2026-01-02T03:04:05Z"
+        );
+        assert!(q.metadata.deletion_timestamp.is_none() && !q.is_terminating());
+        assert!(p.metadata.creation_timestamp < q.metadata.creation_timestamp);
+    }
+
+    #[test]
+    fn conditions_read_back_whether_kept_compact_or_whole() {
+        let t = "2026-01-02T03:04:05Z";
+        let ready = |status: &str, extra: serde_json::Value| {
+            let mut c = serde_json::json!({"type": "Ready", "status": status,
+                "lastTransitionTime": t});
+            c.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            with(
+                serde_json::json!({"name": "p"}),
+                serde_json::json!({"conditions": [
+                    {"type": "Initialized", "status": "True"}, c,
+                    {"type": "PodScheduled", "status": "True"}]}),
+            )
+        };
+        let now: jiff::Timestamp = "2026-01-02T03:05:05Z".parse().unwrap();
+        let a = ready("True", serde_json::json!({}));
+        assert!(matches!(
+            a.status.conditions,
+            super::PodConditions::ReadyTrue(_)
+        ));
+        assert!(a.is_ready() && a.is_available(60, now) && !a.is_available(61, now));
+        let c = a.condition("Ready").unwrap();
+        assert_eq!((c.type_.as_str(), c.status.as_str()), ("Ready", "True"));
+        assert_eq!(c.last_transition_time.unwrap().to_string(), t);
+        assert!(a.condition("PodScheduled").is_none() && a.condition("Initialized").is_none());
+        let b = ready("False", serde_json::json!({}));
+        assert!(matches!(
+            b.status.conditions,
+            super::PodConditions::ReadyFalse(_)
+        ));
+        assert!(!b.is_ready() && b.condition("Ready").unwrap().status == "False");
+        let c = ready(
+            "False",
+            serde_json::json!({"reason": "ContainersNotReady",
+            "message": "containers with unready status: [agent]"}),
+        );
+        assert!(matches!(c.status.conditions, super::PodConditions::Kept(_)));
+        let r = c.condition("Ready").unwrap();
+        assert_eq!(r.message, "containers with unready status: [agent]");
+        assert_eq!(r.reason, "ContainersNotReady");
+        let u = ready("Unknown", serde_json::json!({}));
+        assert_eq!(u.condition("Ready").unwrap().status, "Unknown");
+        let pending = with(
+            serde_json::json!({"name": "p"}),
+            serde_json::json!({"conditions": [{"type": "PodScheduled", "status": "False",
+                "reason": "Unschedulable", "message": "0/3 nodes are available"}]}),
+        );
+        assert!(!pending.is_ready());
+        assert_eq!(
+            pending.condition("PodScheduled").unwrap().message,
+            "0/3 nodes are available"
+        );
+        let none = with(serde_json::json!({"name": "p"}), serde_json::json!({}));
+        assert!(none.condition("Ready").is_none() && !none.is_ready());
     }
 }

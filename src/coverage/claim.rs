@@ -238,7 +238,7 @@ pub fn controller_order(a: &Pod, b: &Pod) -> std::cmp::Ordering {
     let key = |p: &Pod| {
         (
             p.spec.node_name.is_empty(),
-            p.metadata.creation_timestamp.map(|t| t.as_second()),
+            p.metadata.creation_timestamp.get().map(|t| t.as_second()),
         )
     };
     key(a).cmp(&key(b)).then_with(|| a.name().cmp(b.name()))

@@ -376,7 +376,11 @@ fn assemble(snap: &Snapshot, opts: &Options, inputs: &Inputs, keep_pairs: bool) 
                 .iter()
                 .map(|d| d.metadata.creation_timestamp),
         )
-        .chain(snap.pods.iter().map(|p| p.metadata.creation_timestamp))
+        .chain(
+            snap.pods
+                .iter()
+                .map(|p| p.metadata.creation_timestamp.get()),
+        )
         .flatten()
         .min();
     if let Some(first) = earliest
@@ -599,7 +603,7 @@ fn pod_report(
     crate::report::PodReport {
         duplicate,
         name: p.name().to_string(),
-        uid: p.metadata.uid.clone(),
+        uid: p.metadata.uid.to_string(),
         phase: if p.status.phase.is_empty() {
             "Unknown".into()
         } else {
@@ -608,7 +612,7 @@ fn pod_report(
         ready: p.is_ready(),
         restarts: p.restarts(),
         revision,
-        created_at: p.metadata.creation_timestamp,
+        created_at: p.metadata.creation_timestamp.get(),
         terminating: p.is_terminating(),
         claim,
     }

@@ -174,7 +174,7 @@ pub fn replacement(action: &Action, pods: &[Pod]) -> Result<String, String> {
             .is_none_or(|rev| p.metadata.labels.get("controller-revision-hash") == Some(rev))
     };
     if let Some(p) = candidates.iter().find(|p| p.is_ready() && on_revision(p)) {
-        return Ok(p.metadata.name.clone());
+        return Ok(p.metadata.name.to_string());
     }
     Err(match candidates.first() {
         None => format!("no replacement pod appeared on {}", action.node),

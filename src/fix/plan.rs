@@ -693,8 +693,8 @@ pub fn pin(plan: &mut Plan, snapshot: &Snapshot) {
         };
         match verdict {
             Ok(p) => {
-                a.pod_uid = p.metadata.uid.clone();
-                a.resource_version = Some(p.metadata.resource_version.clone()).filter(|v| !v.is_empty());
+                a.pod_uid = p.metadata.uid.to_string();
+                a.resource_version = Some(p.metadata.resource_version.to_string()).filter(|v| !v.is_empty());
                 if a.action == ActionKind::Replace {
                     a.selector = snapshot
                         .daemon_sets
