@@ -4,7 +4,9 @@
 
 use std::io::Read;
 
-use super::doc::{Decoded, Doc, Item, TextFail, classify, decode_text};
+use serde::de::DeserializeSeed;
+
+use super::doc::{Decoded, Doc, DocSeed, Item, TextFail, classify, decode_text};
 
 /// The log blocks `kubectl cluster-info dump` writes between its JSON documents
 /// (kubectl `pkg/cmd/clusterinfo/clusterinfo_dump.go`, `printContainer`): a START line, the
@@ -563,18 +565,127 @@ fn yaml_options() -> serde_saphyr::Options {
     }
 }
 
-/// Read YAML documents one by one.
+/// Read YAML documents one by one, each list's typed items handed over as they are read.
+/// serde-saphyr's document iterator (`read`) takes no seed, so that each document would be
+/// collected whole first; instead the stream is cut into documents here ([`YamlDoc`]) and each
+/// is read through its deserializer with the items' seed ([`DocSeed`]).
 pub(super) fn read_yaml<R: Read>(
     c: &mut Counted<R>,
     sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
 ) -> Result<(), Fail> {
-    for doc in serde_saphyr::read_with_options::<_, Doc>(c, yaml_options()) {
-        sink(doc.map_err(|e| yaml_fail(&e))?)?;
+    while c.peek().map_err(io_fail)?.is_some() {
+        let (line, _) = c.position();
+        let mut failed = None;
+        let mut emit = |d: Decoded| {
+            sink(Doc { items: vec![d] }).map_err(|e| {
+                failed = Some(e);
+                String::from("(stopped)")
+            })
+        };
+        let doc = serde_saphyr::with_deserializer_from_reader_with_options(
+            YamlDoc::new(c),
+            yaml_options(),
+            |d| DocSeed(&mut emit).deserialize(d),
+        );
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        sink(doc.map_err(|e| yaml_fail(&e, line - 1))?)?;
     }
     Ok(())
 }
 
-fn yaml_fail(e: &serde_saphyr::Error) -> Fail {
+/// One document of a YAML stream: the input up to the next line that starts with the marker
+/// `---` (or just after a line that is the marker `...`). YAML 1.2 forbids either marker at the
+/// start of a line inside a document's content (the production `c-forbidden`), so this cut is
+/// where the parser's own document boundary is.
+struct YamlDoc<'a, R> {
+    c: &'a mut Counted<R>,
+    /// The next byte starts a line.
+    line_start: bool,
+    /// Something of this document has been handed out.
+    begun: bool,
+    done: bool,
+}
+
+impl<'a, R: Read> YamlDoc<'a, R> {
+    fn new(c: &'a mut Counted<R>) -> Self {
+        YamlDoc {
+            c,
+            line_start: true,
+            begun: false,
+            done: false,
+        }
+    }
+}
+
+/// Whether a line starts with the document marker `m` (`---` or `...`) standing alone.
+fn marker(line: &[u8], m: &[u8; 3]) -> bool {
+    line.starts_with(m)
+        && line
+            .get(3)
+            .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+impl<R: Read> Read for YamlDoc<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.done || out.is_empty() {
+            return Ok(0);
+        }
+        self.c.fill(4)?;
+        let a = self.c.available();
+        if a.is_empty() {
+            self.done = true;
+            return Ok(0);
+        }
+        if self.line_start && self.begun && marker(a, b"---") {
+            self.done = true;
+            return Ok(0);
+        }
+        // Whole lines where there is a newline, so that each line's start is seen.
+        let lim = a.len().min(out.len());
+        let mut n = a[..lim]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(lim, |i| i + 1);
+        // A `---` line ends the document before it (seen at the start of the next read), a
+        // `...` line just after it.
+        let line_end = |from: usize, n: usize| {
+            a[from..n]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(n, |j| from + j + 1)
+        };
+        let mut dots = false;
+        if self.line_start && marker(a, b"...") {
+            n = line_end(0, n);
+            dots = true;
+        }
+        let mut i = 0;
+        while !dots && let Some(p) = a[i..n].iter().position(|&b| b == b'\n') {
+            let next = i + p + 1;
+            if next >= n {
+                break;
+            }
+            if marker(&a[next..n], b"---") {
+                n = next;
+                break;
+            }
+            if marker(&a[next..n], b"...") {
+                n = line_end(next, n);
+                dots = true;
+            }
+            i = next;
+        }
+        out[..n].copy_from_slice(&a[..n]);
+        self.line_start = a[n - 1] == b'\n';
+        self.c.consume(n);
+        self.begun = true;
+        self.done = dots;
+        Ok(n)
+    }
+}
+fn yaml_fail(e: &serde_saphyr::Error, lines_before: u64) -> Fail {
     let text = e.to_string();
     let mut first = text.lines().next().unwrap_or("").trim();
     // The parser's own text repeats "error: line X column Y:"; the location is given once.
@@ -587,7 +698,7 @@ fn yaml_fail(e: &serde_saphyr::Error) -> Fail {
     match e.location() {
         Some(loc) => format!(
             "invalid YAML at line {}, column {}: {first}",
-            loc.line(),
+            loc.line() as u64 + lines_before,
             loc.column()
         ),
         None => format!("invalid YAML: {first}"),
