@@ -9,7 +9,6 @@
 //! the same way through [`content_hash`], so objects read through a `Value` (kindless items,
 //! Python-client dumps, YAML) and objects read from JSON text compare as equals.
 
-use std::collections::hash_map::DefaultHasher;
 use std::fmt;
 use std::hash::Hasher;
 
@@ -24,8 +23,60 @@ const STR: u8 = 4;
 const SEQ: u8 = 5;
 const MAP: u8 = 6;
 
-fn tagged(tag: u8) -> DefaultHasher {
-    let mut h = DefaultHasher::new();
+/// A fast 64-bit hasher: FxHash's rotate-xor-multiply over 8-byte words (each step a bijection
+/// of the state, so any one changed word changes the result), murmur3's 64-bit finalizer to
+/// spread it. The hash only tells whether two copies of an object differ; SipHash's resistance
+/// to chosen inputs buys nothing here and cost a third of the time of reading a dump.
+struct Fast(u64);
+
+const SEED: u64 = 0x243f_6a88_85a3_08d3;
+const K: u64 = 0x517c_c1b7_2722_0a95;
+
+impl Fast {
+    fn new() -> Self {
+        Fast(SEED)
+    }
+
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+}
+
+impl Hasher for Fast {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.add(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+        self.add(bytes.len() as u64);
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
+    }
+
+    fn write_u64(&mut self, w: u64) {
+        self.add(w);
+    }
+
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+fn tagged(tag: u8) -> Fast {
+    let mut h = Fast::new();
     h.write_u8(tag);
     h
 }
@@ -196,7 +247,7 @@ impl<'de> Visitor<'de> for HashVisitor<'_> {
                 }
                 _ => map.next_value_seed(Seed(Cap::None))?,
             };
-            let mut e = DefaultHasher::new();
+            let mut e = Fast::new();
             e.write_u64(k);
             e.write_u64(v);
             sum = sum.wrapping_add(e.finish());
