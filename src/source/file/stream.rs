@@ -698,7 +698,7 @@ fn yaml_fail(e: &serde_saphyr::Error, lines_before: u64) -> Fail {
     match e.location() {
         Some(loc) => format!(
             "invalid YAML at line {}, column {}: {first}",
-            loc.line() as u64 + lines_before,
+            loc.line() + lines_before,
             loc.column()
         ),
         None => format!("invalid YAML: {first}"),
