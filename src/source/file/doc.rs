@@ -116,12 +116,8 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
                 // A typed list's kind read before its items (the API server and kubectl write
                 // `kind` first) types each item as it is read: kindless items would otherwise
                 // be held as `Value`s until the list ends (a 5,000-node `PodList`: 13 GiB).
-                let implied = rest
-                    .get("kind")
-                    .and_then(Value::as_str)
-                    .and_then(|k| k.strip_suffix("List"))
-                    .filter(|k| !k.is_empty())
-                    .map(str::to_string);
+                let implied =
+                    items_kind(rest.get("kind").and_then(Value::as_str)).map(str::to_string);
                 items = Some(map.next_value_seed(ItemsSeed {
                     implied,
                     emit: self.emit.take(),
@@ -147,10 +143,7 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
             return Ok(Doc::default());
         }
         // A List, a typed list (`NodeList`: items carry no kind), or a kindless list.
-        let implied = kind
-            .as_deref()
-            .and_then(|k| k.strip_suffix("List"))
-            .filter(|k| !k.is_empty());
+        let implied = items_kind(kind.as_deref());
         let mut doc = Doc::default();
         for d in items {
             match (d.item, implied) {
@@ -162,6 +155,13 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
         }
         Ok(doc)
     }
+}
+
+/// The kind of a list's items as its own kind says it (`PodList`: `Pod`; `List`: none).
+pub(super) fn items_kind(list_kind: Option<&str>) -> Option<&str> {
+    list_kind
+        .and_then(|k| k.strip_suffix("List"))
+        .filter(|k| !k.is_empty())
 }
 
 fn bare() -> Doc {
@@ -258,10 +258,7 @@ pub(super) fn classify(
                 let Some(Value::Array(items)) = o.remove("items") else {
                     return Ok(());
                 };
-                let implied = kind
-                    .as_deref()
-                    .and_then(|k| k.strip_suffix("List"))
-                    .filter(|k| !k.is_empty());
+                let implied = items_kind(kind.as_deref());
                 for x in items {
                     classify(x, implied, out)?;
                 }

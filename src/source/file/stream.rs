@@ -6,7 +6,7 @@ use std::io::Read;
 
 use serde::de::DeserializeSeed;
 
-use super::doc::{Decoded, Doc, DocSeed, Item, TextFail, classify, decode_text};
+use super::doc::{Decoded, Doc, DocSeed, Item, TextFail, classify, decode_text, items_kind};
 
 /// The log blocks `kubectl cluster-info dump` writes between its JSON documents
 /// (kubectl `pkg/cmd/clusterinfo/clusterinfo_dump.go`, `printContainer`): a START line, the
@@ -438,10 +438,7 @@ fn read_object<R: Read>(
                 // A typed list's kind read before its items (the API server and kubectl write
                 // `kind` first) types each item as it is read.
                 let list_kind = kind_of(&rest);
-                let implied = list_kind
-                    .as_deref()
-                    .and_then(|k| k.strip_suffix("List"))
-                    .filter(|k| !k.is_empty());
+                let implied = items_kind(list_kind.as_deref());
                 if !eat(c, b']')? {
                     loop {
                         with_value(c, |t, l, co| item(t, l, co, implied, &mut out))?;
@@ -497,10 +494,7 @@ fn read_object<R: Read>(
         return Ok(());
     }
     // A List, a typed list (`NodeList`: items carry no kind), or a kindless list.
-    let implied = kind
-        .as_deref()
-        .and_then(|k| k.strip_suffix("List"))
-        .filter(|k| !k.is_empty());
+    let implied = items_kind(kind.as_deref());
     for d in held {
         match (d.item, implied) {
             (Item::Kindless(v), Some(k)) => classify(v, Some(k), &mut out)
