@@ -4,12 +4,12 @@
 //! until the loader can tell their kind (the list's kind, their selfLink, the file's name).
 
 use std::fmt;
-use std::hash::Hasher;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use super::hash::{self, content_hash};
 use super::pyclient;
 use crate::model::{ControllerRevision, DaemonSet, Node, Pod};
 
@@ -116,12 +116,8 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
                 // A typed list's kind read before its items (the API server and kubectl write
                 // `kind` first) types each item as it is read: kindless items would otherwise
                 // be held as `Value`s until the list ends (a 5,000-node `PodList`: 13 GiB).
-                let implied = rest
-                    .get("kind")
-                    .and_then(Value::as_str)
-                    .and_then(|k| k.strip_suffix("List"))
-                    .filter(|k| !k.is_empty())
-                    .map(str::to_string);
+                let implied =
+                    items_kind(rest.get("kind").and_then(Value::as_str)).map(str::to_string);
                 items = Some(map.next_value_seed(ItemsSeed {
                     implied,
                     emit: self.emit.take(),
@@ -147,10 +143,7 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
             return Ok(Doc::default());
         }
         // A List, a typed list (`NodeList`: items carry no kind), or a kindless list.
-        let implied = kind
-            .as_deref()
-            .and_then(|k| k.strip_suffix("List"))
-            .filter(|k| !k.is_empty());
+        let implied = items_kind(kind.as_deref());
         let mut doc = Doc::default();
         for d in items {
             match (d.item, implied) {
@@ -162,6 +155,13 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
         }
         Ok(doc)
     }
+}
+
+/// The kind of a list's items as its own kind says it (`PodList`: `Pod`; `List`: none).
+pub(super) fn items_kind(list_kind: Option<&str>) -> Option<&str> {
+    list_kind
+        .and_then(|k| k.strip_suffix("List"))
+        .filter(|k| !k.is_empty())
 }
 
 fn bare() -> Doc {
@@ -258,10 +258,7 @@ pub(super) fn classify(
                 let Some(Value::Array(items)) = o.remove("items") else {
                     return Ok(());
                 };
-                let implied = kind
-                    .as_deref()
-                    .and_then(|k| k.strip_suffix("List"))
-                    .filter(|k| !k.is_empty());
+                let implied = items_kind(kind.as_deref());
                 for x in items {
                     classify(x, implied, out)?;
                 }
@@ -321,50 +318,65 @@ pub(super) fn object_name(v: &Value) -> String {
     }
 }
 
-/// A hash of a value's content, independent of map key order.
-pub(super) fn content_hash(v: &Value) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    hash_into(v, &mut h);
-    h.finish()
+/// Why an item's text could not be read: the JSON itself (with a position inside the item), or
+/// the object in it.
+pub(super) enum TextFail {
+    Json(serde_json::Error),
+    Object(String),
 }
 
-fn hash_into(v: &Value, h: &mut impl Hasher) {
-    match v {
-        Value::Null => h.write_u8(0),
-        Value::Bool(b) => {
-            h.write_u8(1);
-            h.write_u8(u8::from(*b));
-        }
-        Value::Number(n) => {
-            h.write_u8(2);
-            match (n.as_u64(), n.as_i64(), n.as_f64()) {
-                (Some(u), _, _) => h.write_u64(u),
-                (_, Some(i), _) => h.write_i64(i),
-                (_, _, Some(f)) => h.write_u64(f.to_bits()),
-                _ => h.write(n.to_string().as_bytes()),
-            }
-        }
-        Value::String(s) => {
-            h.write_u8(3);
-            h.write(s.as_bytes());
-            h.write_u8(0xff);
-        }
-        Value::Array(a) => {
-            h.write_u8(4);
-            h.write_usize(a.len());
-            for x in a {
-                hash_into(x, h);
-            }
-        }
-        Value::Object(o) => {
-            // serde_json's map is sorted (no preserve_order feature), so the order is stable.
-            h.write_u8(5);
-            h.write_usize(o.len());
-            for (k, x) in o {
-                h.write(k.as_bytes());
-                h.write_u8(0xff);
-                hash_into(x, h);
-            }
-        }
+impl From<serde_json::Error> for TextFail {
+    fn from(e: serde_json::Error) -> Self {
+        TextFail::Json(e)
     }
+}
+
+/// Decode one JSON value given as text (a list item, a document) straight into its typed
+/// object, as the live path decodes a page (`src/source/cluster.rs`): one pass hashes it and
+/// reads its `kind` ([`hash::head`]), a second decodes it into the kind's type, with no `Value`
+/// tree between. Shapes that need one (items without a kind, Python-client objects, lists
+/// inside the input, arrays, scalars) go through [`classify`] as before.
+pub(super) fn decode_text(
+    text: &str,
+    implied: Option<&str>,
+    out: &mut Vec<Decoded>,
+) -> Result<(), TextFail> {
+    let head = hash::head(&mut serde_json::Deserializer::from_str(text))?;
+    let kind = head
+        .kind
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .or(implied)
+        .filter(|_| head.object && !head.pyclient && !head.items);
+    let Some(kind) = kind else {
+        let v: Value = serde_json::from_str(text)?;
+        return classify(v, implied, out).map_err(TextFail::Object);
+    };
+    let bad = |e: serde_json::Error| {
+        let name = serde_json::from_str::<Value>(text)
+            .map(|v| object_name(&v))
+            .unwrap_or_else(|_| "(unnamed)".into());
+        let msg = e.to_string();
+        let msg = msg.rfind(" at line ").map_or(&msg[..], |i| &msg[..i]);
+        TextFail::Object(format!("{kind} {name}: {msg}"))
+    };
+    let item =
+        match kind {
+            "Node" => Item::Node(serde_json::from_str(text).map_err(bad)?),
+            "Pod" => Item::Pod(serde_json::from_str(text).map_err(bad)?),
+            "ControllerRevision" => Item::Revision(serde_json::from_str(text).map_err(bad)?),
+            "DaemonSet" => {
+                // Few, and their template is kept raw for revision comparison.
+                let v: Value = serde_json::from_str(text)?;
+                Item::DaemonSet(super::daemon_set_from_value(v).map_err(|(e, v)| {
+                    TextFail::Object(format!("{kind} {}: {e}", object_name(&v)))
+                })?)
+            }
+            _ => return Ok(()),
+        };
+    out.push(Decoded {
+        item,
+        hash: head.hash,
+    });
+    Ok(())
 }

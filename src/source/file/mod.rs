@@ -8,6 +8,7 @@
 //! state", lists the shapes and the commands that produce them.
 
 mod doc;
+mod hash;
 mod kind;
 mod pyclient;
 mod stream;
@@ -716,5 +717,109 @@ mod tests {
         let kindless = format!(r#"{{"apiVersion":"v1","items":[{a}],"kind":"List"}}"#);
         let err = super::load_text("input.json", &kindless, &mut snap).unwrap_err();
         assert!(err.to_string().contains("without `kind`"), "{err}");
+    }
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/same-object")
+            .join(name)
+    }
+
+    fn scratch(name: &str, text: &str) -> String {
+        let d = std::env::temp_dir().join(format!("ds-coverage-file-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        let p = d.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    }
+
+    fn load_paths(paths: &[String]) -> Snapshot {
+        super::load(paths, &mut std::io::empty()).unwrap()
+    }
+
+    /// "Same content" is the same data: one pod as `kubectl get -o json` and `-o yaml` print it
+    /// (field order, quoting and spacing differ), or reformatted, is one object read twice,
+    /// never a conflict; a change of data under the same UID is one.
+    #[test]
+    fn an_object_written_as_json_and_as_yaml_is_the_same_content() {
+        let json = fixture("pod.json").display().to_string();
+        let yaml = fixture("pod.yaml").display().to_string();
+        let text = std::fs::read_to_string(&json).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let compact = scratch("compact.json", &serde_json::to_string(&v).unwrap());
+        let list = scratch(
+            "list.json",
+            &format!(r#"{{"kind":"List","apiVersion":"v1","items":[{text}]}}"#),
+        );
+        for paths in [
+            [json.clone(), yaml.clone()],
+            [yaml.clone(), json.clone()],
+            [json.clone(), compact],
+            [list, yaml.clone()],
+        ] {
+            let snap = load_paths(&paths);
+            assert_eq!(snap.pods.len(), 1, "{paths:?}");
+            assert!(snap.warnings.is_empty(), "{paths:?}: {:?}", snap.warnings);
+        }
+
+        // The same pod, relabelled at a later resourceVersion.
+        let yaml_text = std::fs::read_to_string(&yaml).unwrap();
+        let changed = yaml_text
+            .replace("resourceVersion: \"411407\"", "resourceVersion: \"411408\"")
+            .replace(
+                "app.kubernetes.io/instance: ebs-csi-node-2\n",
+                "app.kubernetes.io/instance: changed\n",
+            );
+        assert_ne!(changed, yaml_text);
+        let changed = scratch("changed.yaml", &changed);
+        let snap = load_paths(&[json, changed]);
+        assert_eq!(snap.pods.len(), 1);
+        assert!(
+            snap.warnings
+                .iter()
+                .any(|w| w.contains("twice with different content")),
+            "{:?}",
+            snap.warnings
+        );
+        assert_eq!(
+            snap.pods[0]
+                .metadata
+                .labels
+                .get("app.kubernetes.io/instance")
+                .map(|s| s.as_str()),
+            Some("changed"),
+            "the copy with the higher resourceVersion is kept"
+        );
+    }
+
+    /// A YAML stream is cut into documents at `---` and `...` lines as the parser would, each
+    /// list's items read as they come; errors keep their line in the whole stream.
+    #[test]
+    fn yaml_documents_are_read_one_by_one_with_their_lines() {
+        let pod = |name: &str| {
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: ns\n  uid: uid-{name}\nspec:\n  nodeName: n1\n"
+            )
+        };
+        let list = format!(
+            "# a comment\n---\napiVersion: v1\nitems:\n- {}\nkind: List\n...\n--- \n{}---\n\n---\n{}",
+            pod("a").replace('\n', "\n  ").trim_end(),
+            pod("b"),
+            pod("c").replace(
+                "  nodeName: n1\n",
+                "  nodeName: n1\n  note: |\n    --- not a marker\n"
+            ),
+        );
+        assert_eq!(read(&list), ["a", "b", "c"]);
+
+        let broken = format!("{}---\n{}---\nkind: Pod\nmetadata: [\n", pod("a"), pod("b"));
+        let mut snap = Snapshot::new(Source::File { paths: vec![] });
+        let err = super::load_text("input.yaml", &broken, &mut snap).unwrap_err();
+        let lines = broken.lines().count();
+        assert!(
+            err.to_string().contains("invalid YAML at line ")
+                && err.to_string().contains(&format!("line {lines}")),
+            "{err} (the stream has {lines} lines)"
+        );
     }
 }

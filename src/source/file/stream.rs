@@ -6,7 +6,7 @@ use std::io::Read;
 
 use serde::de::DeserializeSeed;
 
-use super::doc::{Decoded, Doc, DocSeed};
+use super::doc::{Decoded, Doc, DocSeed, Item, TextFail, classify, decode_text, items_kind};
 
 /// The log blocks `kubectl cluster-info dump` writes between its JSON documents
 /// (kubectl `pkg/cmd/clusterinfo/clusterinfo_dump.go`, `printContainer`): a START line, the
@@ -69,15 +69,67 @@ impl<R: Read> Counted<R> {
     }
 
     fn consume(&mut self, n: usize) {
-        for &b in &self.buf[self.pos..self.pos + n] {
-            if b == b'\n' {
-                self.lines += 1;
-                self.col = 0;
-            } else {
-                self.col += 1;
+        let s = &self.buf[self.pos..self.pos + n];
+        match s.iter().rposition(|&b| b == b'\n') {
+            Some(last) => {
+                self.lines += s.iter().filter(|&&b| b == b'\n').count() as u64;
+                self.col = (n - last - 1) as u64;
             }
+            None => self.col += n as u64,
         }
         self.pos += n;
+    }
+
+    /// The length of the JSON value that starts at the next byte, with all of it buffered;
+    /// `None` when the input ends inside it. Only its extent is found here (strings, escapes
+    /// and nesting); whoever parses the text checks it.
+    fn value_len(&mut self) -> std::io::Result<Option<usize>> {
+        self.fill(1)?;
+        let Some(&first) = self.available().first() else {
+            return Ok(None);
+        };
+        let scalar = !matches!(first, b'{' | b'[' | b'"');
+        let (mut i, mut depth, mut in_str, mut esc) = (0usize, 0u32, false, false);
+        loop {
+            let avail = self.available();
+            while i < avail.len() {
+                let b = avail[i];
+                if in_str {
+                    if esc {
+                        esc = false;
+                    } else if b == b'\\' {
+                        esc = true;
+                    } else if b == b'"' {
+                        in_str = false;
+                        if depth == 0 {
+                            return Ok(Some(i + 1));
+                        }
+                    }
+                } else if scalar {
+                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                        return Ok(Some(i));
+                    }
+                } else {
+                    match b {
+                        b'"' => in_str = true,
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                return Ok(Some(i + 1));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                i += 1;
+            }
+            if self.eof {
+                return Ok((scalar && i > 0).then_some(i));
+            }
+            let have = avail.len();
+            self.fill((have * 2).max(have + 256 * 1024))?;
+        }
     }
 
     fn peek(&mut self) -> std::io::Result<Option<u8>> {
@@ -213,22 +265,8 @@ pub(super) fn read_json<R: Read>(
         let (line, col) = c.position();
         match c.peek().map_err(io_fail)? {
             None => return Ok(()),
-            Some(b'{' | b'[') => {
-                let mut de = serde_json::Deserializer::from_reader(&mut *c);
-                // A list's typed items go to the sink one by one as they are read.
-                let mut failed = None;
-                let mut emit = |d: Decoded| {
-                    sink(Doc { items: vec![d] }).map_err(|e| {
-                        failed = Some(e);
-                        String::from("(stopped)")
-                    })
-                };
-                let doc = DocSeed(&mut emit).deserialize(&mut de);
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-                sink(doc.map_err(|e| json_fail(&e, line, col))?)?;
-            }
+            Some(b'{') => read_object(c, sink)?,
+            Some(b'[') => read_array(c, sink)?,
             Some(b'=') => {
                 let text = c.line(4096).map_err(io_fail)?.unwrap_or_default();
                 let text = String::from_utf8_lossy(&text);
@@ -257,6 +295,214 @@ pub(super) fn read_json<R: Read>(
             }
         }
     }
+}
+
+/// Run `f` on the text of the JSON value at the reader's position (whitespace skipped) and its
+/// line and column, then consume it.
+fn with_value<R: Read, T>(
+    c: &mut Counted<R>,
+    f: impl FnOnce(&str, u64, u64) -> Result<T, Fail>,
+) -> Result<T, Fail> {
+    c.skip_whitespace().map_err(io_fail)?;
+    let (line, col) = c.position();
+    let Some(n) = c.value_len().map_err(io_fail)? else {
+        return Err(format!(
+            "invalid JSON at line {line}, column {col}: the input ends inside this value (cut \
+             short?)"
+        ));
+    };
+    let text = std::str::from_utf8(&c.available()[..n])
+        .map_err(|_| io_fail(std::io::ErrorKind::InvalidData.into()))?;
+    let out = f(text, line, col);
+    c.consume(n);
+    out
+}
+
+/// After a member of an object or an array: `,` (true: more follow) or the closing `close`.
+fn next_member<R: Read>(c: &mut Counted<R>, close: u8) -> Result<bool, Fail> {
+    c.skip_whitespace().map_err(io_fail)?;
+    let (line, col) = c.position();
+    match c.peek().map_err(io_fail)? {
+        Some(b',') => {
+            c.consume(1);
+            Ok(true)
+        }
+        Some(b) if b == close => {
+            c.consume(1);
+            Ok(false)
+        }
+        Some(_) => Err(format!(
+            "invalid JSON at line {line}, column {col}: expected `,` or `{}`",
+            close as char
+        )),
+        None => Err(format!(
+            "invalid JSON at line {line}, column {col}: the input ends inside a document (cut \
+             short?)"
+        )),
+    }
+}
+
+/// Whether the next byte (whitespace skipped) is `b`, consumed if so.
+fn eat<R: Read>(c: &mut Counted<R>, b: u8) -> Result<bool, Fail> {
+    c.skip_whitespace().map_err(io_fail)?;
+    if c.peek().map_err(io_fail)? == Some(b) {
+        c.consume(1);
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Decode one item's text into `out`, errors placed at its position.
+fn item(
+    text: &str,
+    line: u64,
+    col: u64,
+    implied: Option<&str>,
+    out: &mut Vec<Decoded>,
+) -> Result<(), Fail> {
+    decode_text(text, implied, out).map_err(|e| match e {
+        TextFail::Json(e) => json_fail(&e, line, col),
+        TextFail::Object(m) => format!("at line {line}, column {col}: {m}"),
+    })
+}
+
+fn emit(out: &mut Vec<Decoded>, sink: &mut dyn FnMut(Doc) -> Result<(), Fail>) -> Result<(), Fail> {
+    for d in out.drain(..) {
+        sink(Doc { items: vec![d] })?;
+    }
+    Ok(())
+}
+
+/// A JSON document that is an array (sonobuoy's bare arrays): each element decoded and handed
+/// over as it is read.
+fn read_array<R: Read>(
+    c: &mut Counted<R>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+) -> Result<(), Fail> {
+    c.consume(1);
+    if eat(c, b']')? {
+        return Ok(());
+    }
+    let mut out = Vec::new();
+    loop {
+        with_value(c, |t, l, co| item(t, l, co, None, &mut out))?;
+        emit(&mut out, sink)?;
+        if !next_member(c, b']')? {
+            return Ok(());
+        }
+    }
+}
+
+/// A JSON document that is an object: a `List` or typed list, whose `items` are decoded and
+/// handed over one by one as they are read (kindless ones once the list's kind is known,
+/// wherever `kind` stands), or a single object.
+fn read_object<R: Read>(
+    c: &mut Counted<R>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+) -> Result<(), Fail> {
+    let (line, col) = c.position();
+    c.consume(1);
+    // The members other than `items`, as text.
+    let mut rest: Vec<(String, String)> = Vec::new();
+    let kind_of = |rest: &[(String, String)]| {
+        rest.iter()
+            .rev()
+            .find(|(k, _)| k == "kind")
+            .and_then(|(_, t)| serde_json::from_str::<String>(t).ok())
+            .filter(|k| !k.is_empty())
+    };
+    let mut items = false;
+    let mut held: Vec<Decoded> = Vec::new();
+    let mut out = Vec::new();
+    let mut more = !eat(c, b'}')?;
+    while more {
+        c.skip_whitespace().map_err(io_fail)?;
+        let (kl, kc) = c.position();
+        if c.peek().map_err(io_fail)? != Some(b'"') {
+            return Err(format!(
+                "invalid JSON at line {kl}, column {kc}: expected a key (a string)"
+            ));
+        }
+        let key = with_value(c, |t, l, co| {
+            serde_json::from_str::<String>(t).map_err(|e| json_fail(&e, l, co))
+        })?;
+        if !eat(c, b':')? {
+            let (l, co) = c.position();
+            return Err(format!(
+                "invalid JSON at line {l}, column {co}: expected `:`"
+            ));
+        }
+        if key == "items" && !items {
+            items = true;
+            if eat(c, b'[')? {
+                // A typed list's kind read before its items (the API server and kubectl write
+                // `kind` first) types each item as it is read.
+                let list_kind = kind_of(&rest);
+                let implied = items_kind(list_kind.as_deref());
+                if !eat(c, b']')? {
+                    loop {
+                        with_value(c, |t, l, co| item(t, l, co, implied, &mut out))?;
+                        for d in out.drain(..) {
+                            match d.item {
+                                // Kindless items wait: the list's kind may come after them.
+                                Item::Kindless(_) => held.push(d),
+                                _ => sink(Doc { items: vec![d] })?,
+                            }
+                        }
+                        if !next_member(c, b']')? {
+                            break;
+                        }
+                    }
+                }
+            } else {
+                with_value(c, |t, l, co| match t {
+                    "null" => Ok(()),
+                    _ => Err(format!(
+                        "at line {l}, column {co}: expected a list of Kubernetes objects in \
+                         `items`"
+                    )),
+                })?;
+            }
+        } else {
+            let text = with_value(c, |t, l, co| {
+                serde_json::from_str::<serde::de::IgnoredAny>(t)
+                    .map(|_| t.to_string())
+                    .map_err(|e| json_fail(&e, l, co))
+            })?;
+            rest.push((key, text));
+        }
+        more = next_member(c, b'}')?;
+    }
+    let kind = kind_of(&rest);
+    if !items {
+        // A single object, put back together from its members.
+        let mut text = String::from("{");
+        for (i, (k, v)) in rest.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&serde_json::to_string(k).unwrap_or_default());
+            text.push(':');
+            text.push_str(v);
+        }
+        text.push('}');
+        item(&text, line, col, None, &mut out)?;
+        return emit(&mut out, sink);
+    }
+    if !kind.as_deref().is_none_or(|k| k.ends_with("List")) {
+        // Some other kind with an `items` field: not one the audit reads.
+        return Ok(());
+    }
+    // A List, a typed list (`NodeList`: items carry no kind), or a kindless list.
+    let implied = items_kind(kind.as_deref());
+    for d in held {
+        match (d.item, implied) {
+            (Item::Kindless(v), Some(k)) => classify(v, Some(k), &mut out)
+                .map_err(|e| format!("at line {line}, column {col}: {e}"))?,
+            (item, _) => out.push(Decoded { item, hash: d.hash }),
+        }
+    }
+    sink(Doc { items: out })
 }
 
 fn io_fail(e: std::io::Error) -> Fail {
@@ -313,18 +559,127 @@ fn yaml_options() -> serde_saphyr::Options {
     }
 }
 
-/// Read YAML documents one by one.
+/// Read YAML documents one by one, each list's typed items handed over as they are read.
+/// serde-saphyr's document iterator (`read`) takes no seed, so that each document would be
+/// collected whole first; instead the stream is cut into documents here ([`YamlDoc`]) and each
+/// is read through its deserializer with the items' seed ([`DocSeed`]).
 pub(super) fn read_yaml<R: Read>(
     c: &mut Counted<R>,
     sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
 ) -> Result<(), Fail> {
-    for doc in serde_saphyr::read_with_options::<_, Doc>(c, yaml_options()) {
-        sink(doc.map_err(|e| yaml_fail(&e))?)?;
+    while c.peek().map_err(io_fail)?.is_some() {
+        let (line, _) = c.position();
+        let mut failed = None;
+        let mut emit = |d: Decoded| {
+            sink(Doc { items: vec![d] }).map_err(|e| {
+                failed = Some(e);
+                String::from("(stopped)")
+            })
+        };
+        let doc = serde_saphyr::with_deserializer_from_reader_with_options(
+            YamlDoc::new(c),
+            yaml_options(),
+            |d| DocSeed(&mut emit).deserialize(d),
+        );
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        sink(doc.map_err(|e| yaml_fail(&e, line - 1))?)?;
     }
     Ok(())
 }
 
-fn yaml_fail(e: &serde_saphyr::Error) -> Fail {
+/// One document of a YAML stream: the input up to the next line that starts with the marker
+/// `---` (or just after a line that is the marker `...`). YAML 1.2 forbids either marker at the
+/// start of a line inside a document's content (the production `c-forbidden`), so this cut is
+/// where the parser's own document boundary is.
+struct YamlDoc<'a, R> {
+    c: &'a mut Counted<R>,
+    /// The next byte starts a line.
+    line_start: bool,
+    /// Something of this document has been handed out.
+    begun: bool,
+    done: bool,
+}
+
+impl<'a, R: Read> YamlDoc<'a, R> {
+    fn new(c: &'a mut Counted<R>) -> Self {
+        YamlDoc {
+            c,
+            line_start: true,
+            begun: false,
+            done: false,
+        }
+    }
+}
+
+/// Whether a line starts with the document marker `m` (`---` or `...`) standing alone.
+fn marker(line: &[u8], m: &[u8; 3]) -> bool {
+    line.starts_with(m)
+        && line
+            .get(3)
+            .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+impl<R: Read> Read for YamlDoc<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.done || out.is_empty() {
+            return Ok(0);
+        }
+        self.c.fill(4)?;
+        let a = self.c.available();
+        if a.is_empty() {
+            self.done = true;
+            return Ok(0);
+        }
+        if self.line_start && self.begun && marker(a, b"---") {
+            self.done = true;
+            return Ok(0);
+        }
+        // Whole lines where there is a newline, so that each line's start is seen.
+        let lim = a.len().min(out.len());
+        let mut n = a[..lim]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(lim, |i| i + 1);
+        // A `---` line ends the document before it (seen at the start of the next read), a
+        // `...` line just after it.
+        let line_end = |from: usize, n: usize| {
+            a[from..n]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(n, |j| from + j + 1)
+        };
+        let mut dots = false;
+        if self.line_start && marker(a, b"...") {
+            n = line_end(0, n);
+            dots = true;
+        }
+        let mut i = 0;
+        while !dots && let Some(p) = a[i..n].iter().position(|&b| b == b'\n') {
+            let next = i + p + 1;
+            if next >= n {
+                break;
+            }
+            if marker(&a[next..n], b"---") {
+                n = next;
+                break;
+            }
+            if marker(&a[next..n], b"...") {
+                n = line_end(next, n);
+                dots = true;
+            }
+            i = next;
+        }
+        out[..n].copy_from_slice(&a[..n]);
+        self.line_start = a[n - 1] == b'\n';
+        self.c.consume(n);
+        self.begun = true;
+        self.done = dots;
+        Ok(n)
+    }
+}
+fn yaml_fail(e: &serde_saphyr::Error, lines_before: u64) -> Fail {
     let text = e.to_string();
     let mut first = text.lines().next().unwrap_or("").trim();
     // The parser's own text repeats "error: line X column Y:"; the location is given once.
@@ -337,7 +692,7 @@ fn yaml_fail(e: &serde_saphyr::Error) -> Fail {
     match e.location() {
         Some(loc) => format!(
             "invalid YAML at line {}, column {}: {first}",
-            loc.line(),
+            loc.line() + lines_before,
             loc.column()
         ),
         None => format!("invalid YAML: {first}"),
