@@ -10,8 +10,11 @@
 //! `String`, and serializes as a string.
 
 use std::borrow::Borrow;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock, Mutex};
+
+use crate::fasthash::FastBuild;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -24,7 +27,15 @@ pub struct Interned(&'static String);
 /// Every distinct value seen, for the life of the process (each is leaked once: the table
 /// would keep it alive anyway). Only the fields whose values repeat across objects are
 /// interned, so this holds thousands of strings, not millions.
-static TABLE: LazyLock<Mutex<HashMap<&'static str, Interned>>> = LazyLock::new(Default::default);
+static TABLE: LazyLock<Mutex<HashMap<&'static str, Interned, FastBuild>>> =
+    LazyLock::new(Default::default);
+
+thread_local! {
+    /// What this thread has already looked up in [`TABLE`]: the decoding threads intern a dozen
+    /// strings a pod, nearly all seen before, and this answers them without taking the lock
+    /// the other decoding thread may hold. It only ever holds values the table holds.
+    static SEEN: RefCell<HashMap<&'static str, Interned, FastBuild>> = RefCell::default();
+}
 
 /// `""` without a table lookup (most optional fields are empty).
 static EMPTY: String = String::new();
@@ -34,13 +45,22 @@ impl Interned {
         if s.is_empty() {
             return Interned::default();
         }
-        let mut table = TABLE.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(found) = table.get(s) {
-            return found.clone();
+        if let Some(found) = SEEN.with(|seen| seen.borrow().get(s).cloned()) {
+            return found;
         }
-        let leaked: &'static String = Box::leak(Box::new(s.to_string()));
-        table.insert(leaked, Interned(leaked));
-        Interned(leaked)
+        let found = {
+            let mut table = TABLE.lock().unwrap_or_else(|p| p.into_inner());
+            match table.get(s) {
+                Some(found) => found.clone(),
+                None => {
+                    let leaked: &'static String = Box::leak(Box::new(s.to_string()));
+                    table.insert(leaked, Interned(leaked));
+                    Interned(leaked)
+                }
+            }
+        };
+        SEEN.with(|seen| seen.borrow_mut().insert(found.as_str(), found.clone()));
+        found
     }
 
     pub fn as_str(&self) -> &'static str {
@@ -283,7 +303,7 @@ impl<'a, T> IntoIterator for &'a Shared<[T]> {
 
 /// The table a [`Shared`] kind is interned through: every distinct value seen, for the life of
 /// the process (thousands of label sets on a large cluster, not one per pod).
-pub struct SharedTable<T: ?Sized>(LazyLock<Mutex<HashSet<Arc<T>>>>);
+pub struct SharedTable<T: ?Sized>(LazyLock<Mutex<HashSet<Arc<T>, FastBuild>>>);
 
 impl<T: ?Sized + Eq + std::hash::Hash> SharedTable<T> {
     pub const fn new() -> SharedTable<T> {

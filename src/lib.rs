@@ -13,6 +13,7 @@ pub mod duration;
 pub mod eligibility;
 pub mod error;
 pub mod explain;
+pub mod fasthash;
 pub mod fix;
 pub mod fleet;
 pub mod follow;
@@ -107,7 +108,7 @@ pub fn run(
         // as they are written (`coverage::Streamed`).
         let streamed = coverage::compute_streamed(&snapshot, &audit)
             .map_err(|e| Error::NotFound(e.to_string()))?;
-        render::serialized(&streamed, config.render.format, out)?;
+        render::streamed(&streamed, config.render.format, out)?;
         return Ok(Exit::Ok);
     }
     audit.pairs = pairs_read_by(config, &snapshot, audit.now);

@@ -318,7 +318,7 @@ fn the_report_written_as_produced_is_the_whole_report() {
                 let mut a = Vec::new();
                 let mut b = Vec::new();
                 ds_coverage::render::serialized(&whole, format, &mut a).unwrap();
-                ds_coverage::render::serialized(&streamed, format, &mut b).unwrap();
+                ds_coverage::render::streamed(&streamed, format, &mut b).unwrap();
                 assert!(a.len() > 10_000, "{nodes} nodes: {} bytes", a.len());
                 assert!(
                     a == b,
@@ -327,6 +327,66 @@ fn the_report_written_as_produced_is_the_whole_report() {
             }
         }
     }
+}
+
+/// The streamed audit stops at the first error its writer returns (a closed pipe): the audit
+/// threads take no more DaemonSets than the few they run ahead, and what was handed over came
+/// in the report's order.
+#[test]
+fn the_streamed_audit_stops_at_the_first_write_error() {
+    let spec = ClusterSpec {
+        seed: 5,
+        nodes: 500,
+        daemon_sets: 40,
+        ordinary_pods_per_node: 1,
+        drift: 0.1,
+        daemon_pod_padding: false,
+    };
+    let (cluster, _) = generate_with_expectations(&spec);
+    let mut snap = ds_coverage::snapshot::Snapshot::new(ds_coverage::report::Source::File {
+        paths: vec!["generated".into()],
+    });
+    ds_coverage::source::file::load_text("generated", &cluster.to_json(), &mut snap).unwrap();
+    let opts = ds_coverage::coverage::Options::new(AS_OF.parse().unwrap());
+    let whole = ds_coverage::coverage::compute(&snap, &opts).unwrap();
+    let streamed = ds_coverage::coverage::compute_streamed(&snap, &opts).unwrap();
+    assert_eq!(streamed.daemon_set_count(), 40);
+    let audited = std::sync::atomic::AtomicUsize::new(0);
+    let mut handed = Vec::new();
+    let result = streamed.each_daemon_set(
+        |r| {
+            audited.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            r.name
+        },
+        |name| {
+            handed.push(name);
+            if handed.len() == 3 {
+                Err("closed")
+            } else {
+                Ok(())
+            }
+        },
+    );
+    assert_eq!(result, Err("closed"));
+    let order: Vec<&str> = whole.daemon_sets.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(handed, order[..3]);
+    let audited = audited.into_inner();
+    assert!(
+        (3..=3 + 2 * 4).contains(&audited),
+        "{audited} DaemonSets audited after the writer failed on the third"
+    );
+    // Without an error, every DaemonSet in order.
+    let mut all = Vec::new();
+    streamed
+        .each_daemon_set(
+            |r| r.name,
+            |name| {
+                all.push(name);
+                Ok::<_, ()>(())
+            },
+        )
+        .unwrap();
+    assert_eq!(all, order);
 }
 
 /// Not a test: the compute step's cost at two sizes, to show it is linear in

@@ -180,9 +180,16 @@ impl Streamed<'_> {
     }
 }
 
-impl serde::Serialize for Streamed<'_> {
-    /// Field for field as `Report` derives it (`tests/stream.rs` compares the two outputs).
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl Streamed<'_> {
+    /// The report field for field as `Report` derives it, with `daemon_sets` written as its
+    /// `daemonSets` (the renderers pass [`Produced`] or a sequence of their own that reads
+    /// [`Streamed::each_daemon_set`]; `tests/bench_shape.rs` compares the outputs with the
+    /// whole report's).
+    pub fn serialize_with<S: serde::Serializer, D: serde::Serialize + ?Sized>(
+        &self,
+        s: S,
+        daemon_sets: &D,
+    ) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let r = &self.skeleton;
         let mut out = s.serialize_struct("Report", 11)?;
@@ -191,7 +198,7 @@ impl serde::Serialize for Streamed<'_> {
         out.serialize_field("generatedAt", &r.generated_at)?;
         out.serialize_field("source", &r.source)?;
         out.serialize_field("summary", &r.summary)?;
-        out.serialize_field("daemonSets", &Produced(&self.inputs))?;
+        out.serialize_field("daemonSets", daemon_sets)?;
         out.serialize_field("nodes", &r.nodes)?;
         out.serialize_field("orphans", &r.orphans)?;
         out.serialize_field("warnings", &r.warnings)?;
@@ -205,23 +212,96 @@ impl serde::Serialize for Streamed<'_> {
         }
         out.end()
     }
+
+    /// How many DaemonSet reports [`Streamed::each_daemon_set`] produces.
+    pub fn daemon_set_count(&self) -> usize {
+        self.inputs.daemon_sets.len()
+    }
+
+    /// Each DaemonSet's report, in the report's order: audited and passed through `finish` on
+    /// the audit threads (a renderer serializes it there, so writing is spread over the cores
+    /// as auditing is), then handed to `each` on this thread. The threads run at most a few
+    /// DaemonSets ahead of what `each` has taken, so few are held at once whatever their
+    /// sizes. Stops at the first error `each` returns.
+    pub fn each_daemon_set<T: Send, E>(
+        &self,
+        finish: impl Fn(DaemonSetReport) -> T + Sync,
+        mut each: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let inputs = &self.inputs;
+        let ctx = inputs.ctx();
+        let daemon_sets = &inputs.daemon_sets;
+        let threads = audit_threads(&ctx, daemon_sets);
+        let produce = |ds: &DaemonSet| finish(audit_one(&ctx, ds, &inputs.index, true).report);
+        if threads < 2 {
+            return daemon_sets.iter().try_for_each(|ds| each(produce(ds)));
+        }
+        let ahead = threads;
+        // (next index to take, how many `each` has taken, stop).
+        let state = std::sync::Mutex::new((0usize, 0usize, false));
+        let taken = std::sync::Condvar::new();
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, T)>();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let (state, taken, produce) = (&state, &taken, &produce);
+                scope.spawn(move || {
+                    loop {
+                        let i = {
+                            let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+                            while !s.2 && s.0 < daemon_sets.len() && s.0 >= s.1 + ahead {
+                                s = taken.wait(s).unwrap_or_else(|p| p.into_inner());
+                            }
+                            if s.2 || s.0 >= daemon_sets.len() {
+                                return;
+                            }
+                            s.0 += 1;
+                            s.0 - 1
+                        };
+                        if tx.send((i, produce(daemon_sets[i]))).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut done: std::collections::BTreeMap<usize, T> = Default::default();
+            let mut next = 0;
+            for (i, produced) in rx.iter() {
+                done.insert(i, produced);
+                while let Some(produced) = done.remove(&next) {
+                    next += 1;
+                    let written = each(produced);
+                    let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+                    s.1 = next;
+                    s.2 = written.is_err();
+                    taken.notify_all();
+                    drop(s);
+                    written?;
+                }
+            }
+            Ok(())
+        })
+    }
 }
 
-/// The DaemonSet reports, audited a few at a time (one per thread) as the sequence is written.
-struct Produced<'i, 'a>(&'i Inputs<'a>);
+impl serde::Serialize for Streamed<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.serialize_with(s, &Produced(self))
+    }
+}
+
+/// The DaemonSet reports, audited a few at a time (on the audit threads) as the sequence is
+/// written.
+struct Produced<'s, 'a>(&'s Streamed<'a>);
 
 impl serde::Serialize for Produced<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let inputs = self.0;
-        let ctx = inputs.ctx();
-        let threads = audit_threads(&ctx, &inputs.daemon_sets);
-        s.collect_seq(
-            inputs
-                .daemon_sets
-                .chunks(threads.max(1))
-                .flat_map(|part| audit_all(&ctx, part, &inputs.index, true, threads))
-                .map(|done| done.report),
-        )
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.daemon_set_count()))?;
+        self.0
+            .each_daemon_set(|report| report, |report| seq.serialize_element(&report))?;
+        seq.end()
     }
 }
 
@@ -426,6 +506,28 @@ struct Audited {
     marks: Vec<(String, State)>,
 }
 
+/// One DaemonSet audited; without `keep_pairs` its report's `nodes` and `exclusions` are
+/// dropped once its marks are taken.
+fn audit_one(ctx: &Ctx, ds: &DaemonSet, index: &PodIndex, keep_pairs: bool) -> Audited {
+    let mut orphans = Vec::new();
+    let mut report = audit::audit_daemon_set(ctx, ds, index, &mut orphans);
+    let marks = report
+        .nodes
+        .iter()
+        .filter(|p| matches!(p.state, State::Missing | State::Misscheduled))
+        .map(|p| (p.node.clone(), p.state))
+        .collect();
+    if !keep_pairs {
+        report.nodes = Vec::new();
+        report.exclusions = Vec::new();
+    }
+    Audited {
+        report,
+        orphans,
+        marks,
+    }
+}
+
 /// How many threads audit `daemon_sets`: below some thousands of pairs a thread costs more than
 /// it saves.
 fn audit_threads(ctx: &Ctx, daemon_sets: &[&DaemonSet]) -> usize {
@@ -452,25 +554,7 @@ fn audit_all(
     keep_pairs: bool,
     threads: usize,
 ) -> Vec<Audited> {
-    let one = |ds: &DaemonSet| {
-        let mut orphans = Vec::new();
-        let mut report = audit::audit_daemon_set(ctx, ds, index, &mut orphans);
-        let marks = report
-            .nodes
-            .iter()
-            .filter(|p| matches!(p.state, State::Missing | State::Misscheduled))
-            .map(|p| (p.node.clone(), p.state))
-            .collect();
-        if !keep_pairs {
-            report.nodes = Vec::new();
-            report.exclusions = Vec::new();
-        }
-        Audited {
-            report,
-            orphans,
-            marks,
-        }
-    };
+    let one = |ds: &DaemonSet| audit_one(ctx, ds, index, keep_pairs);
     let threads = threads.min(daemon_sets.len());
     if threads < 2 {
         return daemon_sets.iter().map(|ds| one(ds)).collect();

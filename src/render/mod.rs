@@ -67,6 +67,136 @@ fn metrics_cluster(report: &Report) -> Option<&str> {
     }
 }
 
+/// `-o json` or `-o yaml` of a report produced as it is written ([`crate::coverage::Streamed`]).
+/// JSON: each DaemonSet's report is serialized on the audit thread that produced it, indented
+/// for its place in the document, and spliced in whole; the output is byte for byte what
+/// [`serialized`] writes of the whole report (`tests/bench_shape.rs`).
+pub fn streamed(
+    report: &crate::coverage::Streamed,
+    format: Format,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if format == Format::Yaml {
+        return serialized(report, format, out);
+    }
+    struct Json<'s, 'a>(&'s crate::coverage::Streamed<'a>);
+    impl serde::Serialize for Json<'_, '_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            self.0.serialize_with(s, &Spliced(self.0))
+        }
+    }
+    struct Spliced<'s, 'a>(&'s crate::coverage::Streamed<'a>);
+    impl serde::Serialize for Spliced<'_, '_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::{Error, SerializeSeq};
+            let mut seq = s.serialize_seq(Some(self.0.daemon_set_count()))?;
+            self.0.each_daemon_set(
+                |report| pretty_at_depth(&report, 2),
+                |text| match text {
+                    Ok(text) => seq.serialize_element(&text),
+                    Err(e) => Err(S::Error::custom(e)),
+                },
+            )?;
+            seq.end()
+        }
+    }
+    // serde_json writes a token at a time: to a concrete buffer, not through `dyn Write`.
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut buffered, &Json(report))?;
+    writeln!(buffered)?;
+    buffered.flush()
+}
+
+/// `value` as `serde_json::to_writer_pretty` writes it `depth` levels deep in a document (its
+/// lines after the first indented two spaces a level more), checked as JSON by `RawValue`.
+fn pretty_at_depth<T: serde::Serialize>(
+    value: &T,
+    depth: usize,
+) -> serde_json::Result<Box<serde_json::value::RawValue>> {
+    let mut text = Vec::new();
+    value.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut text,
+        Nested {
+            depth,
+            has_value: false,
+        },
+    ))?;
+    // serde_json writes UTF-8.
+    let text = String::from_utf8(text).map_err(serde::ser::Error::custom)?;
+    serde_json::value::RawValue::from_string(text)
+}
+
+/// serde_json's `PrettyFormatter` (two spaces a level), started `depth` levels deep: its
+/// methods as serde_json 1 writes them, with the indentation counted from `depth`.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn newline<W: ?Sized + Write>(&self, w: &mut W, comma: bool) -> std::io::Result<()> {
+        w.write_all(if comma { b",\n" } else { b"\n" })?;
+        for _ in 0..self.depth {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w, false)?;
+        }
+        w.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.newline(w, !first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.newline(w, !first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
 /// `-o json` or `-o yaml` of a report, or of [`crate::coverage::Streamed`], written as it is
 /// serialized (never built whole as text first).
 pub fn serialized<T: serde::Serialize>(
