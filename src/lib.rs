@@ -101,15 +101,29 @@ pub fn run(
     if let Some(request) = explain {
         return run_explain(&request, config, &audit, snapshot, live, out);
     }
-    if config.gate.is_none()
-        && matches!(config.render.format, cli::Format::Json | cli::Format::Yaml)
-    {
-        // Without a gate nothing reads the whole report: each DaemonSet's pairs are produced
-        // as they are written (`coverage::Streamed`).
-        let streamed = coverage::compute_streamed(&snapshot, &audit)
+    if matches!(config.render.format, cli::Format::Json | cli::Format::Yaml) {
+        // Every pair is written, but nothing reads them all at once: each DaemonSet's pairs
+        // are produced as they are written (`coverage::Streamed`). A gate judges a report of
+        // problems (what it reads: `gate::problems`), as `-o table --check` does.
+        let mut streamed = coverage::compute_streamed(&snapshot, &audit)
             .map_err(|e| Error::NotFound(e.to_string()))?;
+        let mut exit = Exit::Ok;
+        if let Some(policy) = &config.gate {
+            let mut lean = audit.clone();
+            lean.pairs =
+                coverage::Pairs::Problems(gate::problems(policy, &snapshot.nodes, audit.now));
+            let judged =
+                coverage::compute(&snapshot, &lean).map_err(|e| Error::NotFound(e.to_string()))?;
+            let verdict = gate::evaluate_scoped(
+                &judged,
+                policy,
+                &no_daemon_sets_message(&audit, &config.input),
+            );
+            exit = announce(config, &judged, &verdict, &err)?;
+            streamed.set_gate(verdict);
+        }
         render::streamed(&streamed, config.render.format, out)?;
-        return Ok(Exit::Ok);
+        return Ok(exit);
     }
     audit.pairs = pairs_read_by(config, &snapshot, audit.now);
     let report =
@@ -158,19 +172,8 @@ pub(crate) fn conclude(
     let mut exit = Exit::Ok;
     let mut said_empty = false;
     if let Some(verdict) = verdict {
-        if !verdict.passed {
-            exit = Exit::GateFailed;
-            said_empty = report.daemon_sets.is_empty();
-        }
-        // The verdict goes to stderr in every format, so CI logs show it beside any output.
-        let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
-        let text = gate::verdict_text(&report, &verdict);
-        let text = match config.render.stderr_width {
-            Some(w) => render::style::fit_lines(&text, w),
-            None => text,
-        };
-        let text = render::style::verdict(&text, verdict.passed, config.render.stderr_color);
-        write!(e, "{text}")?;
+        exit = announce(config, &report, &verdict, err)?;
+        said_empty = exit == Exit::GateFailed && report.daemon_sets.is_empty();
         report.gate = Some(verdict);
     }
     if report.daemon_sets.is_empty() && config.render.format.is_human() {
@@ -183,6 +186,29 @@ pub(crate) fn conclude(
     }
     render::render(&report, &config.render, out)?;
     Ok(exit)
+}
+
+/// The gate's verdict on stderr, in every format, so CI logs show it beside any output; the
+/// exit code it gives.
+fn announce(
+    config: &Config,
+    report: &report::Report,
+    verdict: &gate::GateReport,
+    err: &SharedWriter,
+) -> Result<Exit> {
+    let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
+    let text = gate::verdict_text(report, verdict);
+    let text = match config.render.stderr_width {
+        Some(w) => render::style::fit_lines(&text, w),
+        None => text,
+    };
+    let text = render::style::verdict(&text, verdict.passed, config.render.stderr_color);
+    write!(e, "{text}")?;
+    Ok(if verdict.passed {
+        Exit::Ok
+    } else {
+        Exit::GateFailed
+    })
 }
 
 /// The JSON Schema of the report (`-o json`), generated from the Rust types.

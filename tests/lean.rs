@@ -1,6 +1,7 @@
 //! `-o table|wide|markdown|prometheus` (with and without `--check`) compute a report of problems
 //! (`coverage::Pairs::Problems`): a plain Ready pair is counted on its DaemonSet's thread and
-//! never collected. Everything these formats print, and the gate's verdict, must be byte for
+//! never collected. `-o json|yaml --check` write every pair as it is produced and gate a report
+//! of problems. Everything these formats print, and the gate's verdict, must be byte for
 //! byte what the whole report gives: each run here goes through `ds_coverage::run` (the lean
 //! report) and is compared with the whole report (`coverage::Pairs::All`) rendered and gated
 //! from the same input, on generated clusters and on the real fixtures.
@@ -202,6 +203,11 @@ fn variants() -> Vec<Vec<&'static str>> {
             out.push(joined(&[f, g]));
         }
     }
+    // Every pair written, the gate judging a report of problems.
+    out.push(vec!["-o", "json", "--check"]);
+    out.push(joined(&[&["-o", "json"], SET_ASIDE]));
+    out.push(vec!["-o", "yaml", "--check", "--min-coverage", "90"]);
+    out.push(joined(&[&["-o", "json"], EXPECT_LINUX]));
     // The audit's own options: ineligible pairs listed, nodes narrowed.
     out.push(vec!["-o", "table", "--include-ineligible", "--check"]);
     out.push(vec![
@@ -226,6 +232,7 @@ fn few_variants() -> Vec<Vec<&'static str>> {
         vec!["-o", "table", "--check", "--min-coverage", "1"],
         joined(&[&["-o", "wide", "--all-problems"], SET_ASIDE]),
         joined(&[&["-o", "markdown"], EXPECT_LINUX]),
+        joined(&[&["-o", "json"], SET_ASIDE]),
         joined(&[
             &["-o", "prometheus", "--metrics-max-gaps", "100000"],
             EXPECT_AMD64,

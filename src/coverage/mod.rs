@@ -213,6 +213,11 @@ impl Streamed<'_> {
         out.end()
     }
 
+    /// The gate's verdict, written as the report's `gate`.
+    pub fn set_gate(&mut self, verdict: crate::gate::GateReport) {
+        self.skeleton.gate = Some(verdict);
+    }
+
     /// How many DaemonSet reports [`Streamed::each_daemon_set`] produces.
     pub fn daemon_set_count(&self) -> usize {
         self.inputs.daemon_sets.len()
