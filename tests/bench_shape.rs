@@ -218,19 +218,7 @@ fn the_live_report_on_the_generated_cluster_is_correct() {
 /// every pair is still what the generator meant, in order.
 #[test]
 fn a_report_computed_on_several_threads_is_the_generators_intent() {
-    let spec = ClusterSpec {
-        seed: 9,
-        nodes: 500,
-        daemon_sets: 40,
-        ordinary_pods_per_node: 0,
-        drift: 0.1,
-        daemon_pod_padding: false,
-    };
-    let (cluster, expected) = generate_with_expectations(&spec);
-    let mut snap = ds_coverage::snapshot::Snapshot::new(ds_coverage::report::Source::File {
-        paths: vec!["generated".into()],
-    });
-    ds_coverage::source::file::load_text("generated", &cluster.to_json(), &mut snap).unwrap();
+    let (snap, expected) = five_hundred_nodes(9, 0);
     let opts = ds_coverage::coverage::Options::new(AS_OF.parse().unwrap());
     let report = ds_coverage::coverage::compute(&snap, &opts).unwrap();
     let ids: Vec<String> = report
@@ -329,24 +317,37 @@ fn the_report_written_as_produced_is_the_whole_report() {
     }
 }
 
+/// A generated cluster of 500 nodes and 40 DaemonSets (drift 0.1: enough pairs for several
+/// audit threads), loaded as `-f` loads a dump, with what the generator meant.
+fn five_hundred_nodes(
+    seed: u64,
+    ordinary_pods_per_node: usize,
+) -> (
+    ds_coverage::snapshot::Snapshot,
+    ds_coverage_simulator::generator::Expectations,
+) {
+    let spec = ClusterSpec {
+        seed,
+        nodes: 500,
+        daemon_sets: 40,
+        ordinary_pods_per_node,
+        drift: 0.1,
+        daemon_pod_padding: false,
+    };
+    let (cluster, expected) = generate_with_expectations(&spec);
+    let mut snap = ds_coverage::snapshot::Snapshot::new(ds_coverage::report::Source::File {
+        paths: vec!["generated".into()],
+    });
+    ds_coverage::source::file::load_text("generated", &cluster.to_json(), &mut snap).unwrap();
+    (snap, expected)
+}
+
 /// The streamed audit stops at the first error its writer returns (a closed pipe): the audit
 /// threads take no more DaemonSets than the few they run ahead, and what was handed over came
 /// in the report's order.
 #[test]
 fn the_streamed_audit_stops_at_the_first_write_error() {
-    let spec = ClusterSpec {
-        seed: 5,
-        nodes: 500,
-        daemon_sets: 40,
-        ordinary_pods_per_node: 1,
-        drift: 0.1,
-        daemon_pod_padding: false,
-    };
-    let (cluster, _) = generate_with_expectations(&spec);
-    let mut snap = ds_coverage::snapshot::Snapshot::new(ds_coverage::report::Source::File {
-        paths: vec!["generated".into()],
-    });
-    ds_coverage::source::file::load_text("generated", &cluster.to_json(), &mut snap).unwrap();
+    let (snap, _) = five_hundred_nodes(5, 1);
     let opts = ds_coverage::coverage::Options::new(AS_OF.parse().unwrap());
     let whole = ds_coverage::coverage::compute(&snap, &opts).unwrap();
     let streamed = ds_coverage::coverage::compute_streamed(&snap, &opts).unwrap();
