@@ -43,10 +43,59 @@ pub struct ObjectMeta {
     pub deletion_timestamp: Option<Timestamp>,
     #[serde(deserialize_with = "nullable")]
     pub labels: Labels,
-    #[serde(deserialize_with = "nullable")]
+    /// Only the annotations the audit reads ([`READ_ANNOTATIONS`]).
+    #[serde(deserialize_with = "read_annotations")]
     pub annotations: Labels,
     #[serde(deserialize_with = "nullable")]
     pub owner_references: Vec<OwnerReference>,
+}
+
+/// The annotations of a node, DaemonSet or ControllerRevision that anything here reads: the
+/// DaemonSet's template generation ([`DaemonSet::template_generation`]). The rest — a node's
+/// cloud and CSI annotations (a kilobyte or more a node on a managed cluster), a DaemonSet's
+/// `kubectl.kubernetes.io/last-applied-configuration` (the whole object again) — are skipped as
+/// they are read.
+pub const READ_ANNOTATIONS: [&str; 1] = ["deprecated.daemonset.template.generation"];
+
+fn read_annotations<'de, D: Deserializer<'de>>(d: D) -> Result<Labels, D::Error> {
+    d.deserialize_option(KeptAnnotations(&READ_ANNOTATIONS))
+}
+
+/// Reads an `annotations` map (or null) keeping only the keys named; the other values are
+/// skipped as they are read, never allocated.
+struct KeptAnnotations(&'static [&'static str]);
+
+impl<'de> serde::de::Visitor<'de> for KeptAnnotations {
+    type Value = Labels;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a map of annotations")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Labels, E> {
+        Ok(Labels::new())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Labels, E> {
+        Ok(Labels::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Labels, D::Error> {
+        d.deserialize_map(self)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Labels, A::Error> {
+        let mut kept = Labels::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if self.0.contains(&&*key) {
+                let value = map.next_value::<Option<String>>()?;
+                kept.insert(key.into_owned(), value.unwrap_or_default());
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(kept)
+    }
 }
 
 /// What identifies an object, from an [`ObjectMeta`] or a [`PodMeta`] alike.
@@ -783,42 +832,16 @@ mod slim {
         deletion_timestamp: Option<Timestamp>,
         #[serde(deserialize_with = "nullable")]
         labels: Labels,
-        #[serde(deserialize_with = "nullable")]
-        annotations: MirrorAnnotation,
+        #[serde(deserialize_with = "mirror_annotation")]
+        annotations: Labels,
         #[serde(deserialize_with = "nullable")]
         owner_references: Vec<OwnerReference>,
     }
 
     /// Of a pod's annotations only the mirror pod one ([`super::MIRROR_ANNOTATION`]) is kept;
     /// the others are skipped as they are read.
-    #[derive(Default)]
-    struct MirrorAnnotation(Option<String>);
-
-    impl<'de> Deserialize<'de> for MirrorAnnotation {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct Visit;
-            impl<'de> serde::de::Visitor<'de> for Visit {
-                type Value = MirrorAnnotation;
-                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                    f.write_str("a map of annotations")
-                }
-                fn visit_map<A: serde::de::MapAccess<'de>>(
-                    self,
-                    mut map: A,
-                ) -> Result<MirrorAnnotation, A::Error> {
-                    let mut kept = None;
-                    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                        if key == super::MIRROR_ANNOTATION {
-                            kept = Some(map.next_value::<Option<String>>()?.unwrap_or_default());
-                        } else {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-                    }
-                    Ok(MirrorAnnotation(kept))
-                }
-            }
-            d.deserialize_map(Visit)
-        }
+    fn mirror_annotation<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Labels, D::Error> {
+        d.deserialize_option(super::KeptAnnotations(&[super::MIRROR_ANNOTATION]))
     }
 
     #[derive(Default, Deserialize)]
@@ -934,14 +957,7 @@ mod slim {
                     creation_timestamp: m.creation_timestamp.into(),
                     deletion_timestamp: m.deletion_timestamp.into(),
                     labels: super::LABEL_SETS.intern(m.labels),
-                    annotations: m
-                        .annotations
-                        .0
-                        .map(|v| {
-                            super::LABEL_SETS
-                                .intern(Labels::from([(super::MIRROR_ANNOTATION.to_string(), v)]))
-                        })
-                        .unwrap_or_else(|| super::LABEL_SETS.intern(Labels::new())),
+                    annotations: super::LABEL_SETS.intern(m.annotations),
                     owner_references: super::OWNER_SETS.intern_list(m.owner_references),
                 },
                 spec: super::PodSpecSlim {
@@ -1181,7 +1197,48 @@ impl Event {
 
 #[cfg(test)]
 mod tests {
-    use super::{Pod, Shared};
+    use super::{DaemonSet, Node, Pod, Shared};
+
+    #[test]
+    fn only_the_annotations_read_are_kept() {
+        let node: Node = serde_json::from_str(
+            r#"{"metadata": {"name": "n1", "annotations": {
+                "csi.volume.kubernetes.io/nodeid": "{\"pd.csi.storage.gke.io\":\"projects/p/zones/z/instances/n1\"}",
+                "node.alpha.kubernetes.io/ttl": "0"}}}"#,
+        )
+        .unwrap();
+        assert!(node.metadata.annotations.is_empty());
+        let ds: DaemonSet = serde_json::from_str(
+            r#"{"metadata": {"name": "agent", "annotations": {
+                "kubectl.kubernetes.io/last-applied-configuration": "{\"kind\":\"DaemonSet\"}",
+                "deprecated.daemonset.template.generation": "4"}}, "spec": {}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            ds.metadata.annotations.keys().collect::<Vec<_>>(),
+            ["deprecated.daemonset.template.generation"]
+        );
+        assert_eq!(ds.template_generation(), Some(4));
+        for absent in [
+            r#"{"metadata": {"annotations": null}}"#,
+            r#"{"metadata": {}}"#,
+        ] {
+            let node: Node = serde_json::from_str(absent).unwrap();
+            assert!(node.metadata.annotations.is_empty(), "{absent}");
+        }
+        let mirror: Pod = serde_json::from_str(
+            r#"{"metadata": {"name": "etcd-cp1", "annotations": {
+                "kubernetes.io/config.mirror": "abc", "kubernetes.io/config.hash": "abc"}}}"#,
+        )
+        .unwrap();
+        assert!(mirror.is_mirror());
+        assert_eq!(mirror.metadata.annotations.len(), 1);
+        let yaml: Node = serde_saphyr::from_str(
+            "metadata:\n  name: n1\n  annotations:\n    node.alpha.kubernetes.io/ttl: \"0\"\n",
+        )
+        .unwrap();
+        assert!(yaml.metadata.annotations.is_empty());
+    }
 
     fn pod(name: &str, node: &str, hash: &str) -> Pod {
         serde_json::from_value(serde_json::json!({
