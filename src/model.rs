@@ -23,6 +23,72 @@ where
 
 pub type Labels = BTreeMap<String, String>;
 
+/// A `metav1.Time` (or null). The API server writes RFC 3339 in UTC to the second
+/// (`2026-01-02T03:04:05Z`, `k8s.io/apimachinery/pkg/apis/meta/v1: Time.MarshalJSON`); that form
+/// is read here directly (a pod carries half a dozen), every other one through jiff's parser.
+pub(crate) fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+    struct Visit;
+    impl<'de> serde::de::Visitor<'de> for Visit {
+        type Value = Option<Timestamp>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an RFC 3339 timestamp")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            match utc_seconds(s.as_bytes()).and_then(|t| Timestamp::from_second(t).ok()) {
+                Some(t) => Ok(Some(t)),
+                None => s.parse().map(Some).map_err(E::custom),
+            }
+        }
+    }
+    d.deserialize_option(Visit)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` as seconds since the Unix epoch; `None` for anything else (another
+/// form, or a date or time that does not exist), which jiff then reads or rejects.
+fn utc_seconds(s: &[u8]) -> Option<i64> {
+    if s.len() != 20 || s[19] != b'Z' || s[10] != b'T' {
+        return None;
+    }
+    if s[4] != b'-' || s[7] != b'-' || s[13] != b':' || s[16] != b':' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<i64> {
+        s[from..to].iter().try_fold(0i64, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
+        })
+    };
+    let (y, m, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+    let (hh, mm, ss) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if d < 1 || d > days_in_month || hh > 23 || mm > 59 || ss > 59 {
+        return None;
+    }
+    // Days from 1970-01-01 to the civil date (Howard Hinnant's `days_from_civil`).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3_600 + mm * 60 + ss)
+}
+
 /// The annotation the kubelet puts on a mirror pod (`pkg/kubelet/types/pod_update.go:
 /// ConfigMirrorAnnotationKey`).
 pub const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
@@ -39,7 +105,9 @@ pub struct ObjectMeta {
     #[serde(deserialize_with = "nullable")]
     pub resource_version: String,
     pub generation: Option<i64>,
+    #[serde(deserialize_with = "timestamp")]
     pub creation_timestamp: Option<Timestamp>,
+    #[serde(deserialize_with = "timestamp")]
     pub deletion_timestamp: Option<Timestamp>,
     #[serde(deserialize_with = "nullable")]
     pub labels: Labels,
@@ -519,6 +587,7 @@ pub struct Condition {
     pub reason: String,
     #[serde(deserialize_with = "nullable")]
     pub message: String,
+    #[serde(deserialize_with = "timestamp")]
     pub last_transition_time: Option<Timestamp>,
 }
 
@@ -828,7 +897,9 @@ mod slim {
         uid: InlineStr<36>,
         #[serde(deserialize_with = "nullable")]
         resource_version: InlineStr<14>,
+        #[serde(deserialize_with = "super::timestamp")]
         creation_timestamp: Option<Timestamp>,
+        #[serde(deserialize_with = "super::timestamp")]
         deletion_timestamp: Option<Timestamp>,
         #[serde(deserialize_with = "nullable")]
         labels: Labels,
@@ -1198,6 +1269,51 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::{DaemonSet, Node, Pod, Shared};
+
+    #[test]
+    fn api_server_timestamps_read_directly_are_what_jiff_reads() {
+        use jiff::Timestamp;
+        // Every day boundary over four centuries and a spread of times of day (leap days, the
+        // 100- and 400-year rules), and forms the fast reader leaves to jiff.
+        let mut second = Timestamp::from_second(-2_208_988_800).unwrap().as_second(); // 1900
+        let end = Timestamp::from_second(7_258_118_400).unwrap().as_second(); // 2200
+        while second < end {
+            let t = Timestamp::from_second(second).unwrap();
+            let text = t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+            assert_eq!(super::utc_seconds(text.as_bytes()), Some(second), "{text}");
+            second += 86_400 + 1_237;
+        }
+        for (text, fast) in [
+            ("2024-02-29T23:59:59Z", true),
+            ("2000-02-29T00:00:00Z", true),
+            ("0001-01-01T00:00:00Z", true),
+            ("9999-12-31T23:59:59Z", true),
+            ("2023-02-29T00:00:00Z", false),
+            ("1900-02-29T00:00:00Z", false),
+            ("2026-04-31T00:00:00Z", false),
+            ("2026-01-01T24:00:00Z", false),
+            ("2026-12-31T23:59:60Z", false),
+            ("2026-01-02T03:04:05.5Z", false),
+            ("2026-01-02T03:04:05+01:00", false),
+            ("2026-01-02t03:04:05z", false),
+            ("2026-1-02T03:04:05Z", false),
+        ] {
+            let direct = super::utc_seconds(text.as_bytes());
+            assert_eq!(direct.is_some(), fast, "{text}");
+            let jiff: Result<Timestamp, _> = text.parse();
+            // (9999-12-31T23:59:59Z is past jiff's last instant: both readers refuse it.)
+            if let (Some(s), Ok(t)) = (direct, &jiff) {
+                assert_eq!(t.as_second(), s, "{text}");
+            }
+            // Through serde either way: what jiff reads, or jiff's error.
+            let json = serde_json::json!({ "metadata": { "creationTimestamp": text } });
+            let read: Result<Node, _> = serde_json::from_value(json);
+            match jiff {
+                Ok(t) => assert_eq!(read.unwrap().metadata.creation_timestamp, Some(t), "{text}"),
+                Err(_) => assert!(read.is_err(), "{text}"),
+            }
+        }
+    }
 
     #[test]
     fn only_the_annotations_read_are_kept() {
