@@ -127,6 +127,14 @@ impl<R: Read> Counted<R> {
             let avail = self.available();
             while i < avail.len() {
                 let b = avail[i];
+                if in_str && !esc && b != b'"' && b != b'\\' {
+                    // Most of a document is inside strings: jump to the next quote or escape.
+                    match memchr::memchr2(b'"', b'\\', &avail[i..]) {
+                        Some(j) => i += j,
+                        None => i = avail.len(),
+                    }
+                    continue;
+                }
                 if in_str {
                     if esc {
                         esc = false;
@@ -990,5 +998,40 @@ mod tests {
             // Nothing consumed.
             assert_eq!(c.peek_content().unwrap(), Some(b'{'));
         }
+    }
+
+    /// A reader that hands out one byte at a time: values end up cut across refills.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let Some((&b, rest)) = self.0.split_first() else {
+                return Ok(0);
+            };
+            out[0] = b;
+            self.0 = rest;
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn a_value_ends_where_its_brackets_close_whatever_its_strings_hold() {
+        let value = r#"{"a":"x\"}]{[","b\\":["\\",{"c":"\u0022"}],"d":1}"#;
+        let text = format!("{value} , 7");
+        for trickle in [false, true] {
+            let mut c = if trickle {
+                Counted::new(Box::new(Trickle(text.as_bytes())) as Box<dyn Read>)
+            } else {
+                Counted::new(Box::new(text.as_bytes()) as Box<dyn Read>)
+            };
+            assert_eq!(
+                c.value_len().unwrap(),
+                Some(value.len()),
+                "trickle {trickle}"
+            );
+        }
+        // Cut short inside a string: no end.
+        let mut c = Counted::new(&br#"{"a":"x\"}"#[..]);
+        assert_eq!(c.value_len().unwrap(), None);
     }
 }
