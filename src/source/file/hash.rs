@@ -293,10 +293,17 @@ impl<'de> Visitor<'de> for HashVisitor<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<u64, A::Error> {
         let mut cap = self.0;
+        let mut h = MapHash::default();
+        if let Cap::None = cap {
+            // Nothing to look for: the keys are hashed as any value, unnamed.
+            while let Some(k) = map.next_key_seed(Seed(Cap::None))? {
+                h.add(k, map.next_value_seed(Seed(Cap::None))?);
+            }
+            return Ok(h.finish());
+        }
         if let Cap::Top(head) = &mut cap {
             head.object = true;
         }
-        let mut h = MapHash::default();
         while let Some((k, name)) = map.next_key_seed(KeySeed)? {
             let v = match (&mut cap, name) {
                 (Cap::Top(head), Name::Kind) => {

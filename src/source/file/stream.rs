@@ -35,7 +35,9 @@ impl<R: Read> Counted<R> {
     pub(super) fn new(inner: R) -> Self {
         Counted {
             inner,
-            buf: vec![0; 256 * 1024],
+            // Large beside the one-pass window (`FAST_WINDOW`), so that keeping it filled moves
+            // little.
+            buf: vec![0; 1024 * 1024],
             pos: 0,
             len: 0,
             lines: 0,
