@@ -23,76 +23,104 @@ const STR: u8 = 4;
 const SEQ: u8 = 5;
 const MAP: u8 = 6;
 
-/// A fast 64-bit hasher: FxHash's rotate-xor-multiply over 8-byte words (each step a bijection
-/// of the state, so any one changed word changes the result), murmur3's 64-bit finalizer to
-/// spread it. The hash only tells whether two copies of an object differ; SipHash's resistance
-/// to chosen inputs buys nothing here and cost a third of the time of reading a dump.
-struct Fast(u64);
-
-const SEED: u64 = 0x243f_6a88_85a3_08d3;
-const K: u64 = 0x517c_c1b7_2722_0a95;
-
-impl Fast {
-    fn new() -> Self {
-        Fast(SEED)
-    }
-
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-    }
-}
-
-impl Hasher for Fast {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            self.add(u64::from_le_bytes([
-                w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7],
-            ]));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-        self.add(bytes.len() as u64);
-    }
-
-    fn write_u8(&mut self, b: u8) {
-        self.add(u64::from(b));
-    }
-
-    fn write_u64(&mut self, w: u64) {
-        self.add(w);
-    }
-
-    fn finish(&self) -> u64 {
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
-}
+/// The hash only tells whether two copies of an object differ: an unkeyed hasher
+/// (`crate::fasthash`); SipHash's resistance to chosen inputs buys nothing here and cost a third
+/// of the time of reading a dump.
+type Fast = crate::fasthash::FastHasher;
 
 fn tagged(tag: u8) -> Fast {
-    let mut h = Fast::new();
+    let mut h = Fast::default();
     h.write_u8(tag);
     h
 }
 
-fn int(i: i128) -> u64 {
+// The hash of each kind of value, shared by the visitor below and by the decoder that hashes as
+// it decodes (`tee.rs`), so that both give one object the same hash.
+
+pub(super) fn null() -> u64 {
+    tagged(NULL).finish()
+}
+
+pub(super) fn boolean(b: bool) -> u64 {
+    let mut h = tagged(BOOL);
+    h.write_u8(u8::from(b));
+    h.finish()
+}
+
+pub(super) fn int(i: i128) -> u64 {
     let mut h = tagged(INT);
     h.write_i128(i);
     h.finish()
 }
 
-fn string(s: &str) -> u64 {
+pub(super) fn uint(u: u128) -> u64 {
+    i128::try_from(u).map_or_else(|_| string(&u.to_string()), int)
+}
+
+pub(super) fn float(f: f64) -> u64 {
+    let mut h = tagged(FLOAT);
+    h.write_u64(f.to_bits());
+    h.finish()
+}
+
+pub(super) fn string(s: &str) -> u64 {
     let mut h = tagged(STR);
     h.write(s.as_bytes());
     h.finish()
+}
+
+/// An array's hash, element by element in order.
+pub(super) struct SeqHash {
+    h: Fast,
+    n: u64,
+}
+
+impl SeqHash {
+    pub(super) fn new() -> Self {
+        SeqHash {
+            h: tagged(SEQ),
+            n: 0,
+        }
+    }
+
+    pub(super) fn add(&mut self, element: u64) {
+        self.h.write_u64(element);
+        self.n += 1;
+    }
+
+    pub(super) fn finish(mut self) -> u64 {
+        self.h.write_u64(self.n);
+        self.h.finish()
+    }
+}
+
+/// A map's hash: the wrapping sum of its entries' hashes, whatever their order.
+#[derive(Default)]
+pub(super) struct MapHash {
+    sum: u64,
+    n: u64,
+}
+
+impl MapHash {
+    pub(super) fn add(&mut self, key: u64, value: u64) {
+        let mut e = Fast::default();
+        e.write_u64(key);
+        e.write_u64(value);
+        self.sum = self.sum.wrapping_add(e.finish());
+        self.n += 1;
+    }
+
+    pub(super) fn finish(self) -> u64 {
+        let mut h = tagged(MAP);
+        h.write_u64(self.n);
+        h.write_u64(self.sum);
+        h.finish()
+    }
+}
+
+/// The content hash of the value a deserializer holds.
+pub(super) fn any<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    Seed(Cap::None).deserialize(d)
 }
 
 /// The content hash of a value already parsed.
@@ -157,7 +185,7 @@ impl<'de> Visitor<'de> for HashVisitor<'_> {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<u64, E> {
-        Ok(tagged(NULL).finish())
+        Ok(null())
     }
 
     fn visit_none<E: de::Error>(self) -> Result<u64, E> {
@@ -169,9 +197,7 @@ impl<'de> Visitor<'de> for HashVisitor<'_> {
     }
 
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<u64, E> {
-        let mut h = tagged(BOOL);
-        h.write_u8(u8::from(b));
-        Ok(h.finish())
+        Ok(boolean(b))
     }
 
     fn visit_i64<E: de::Error>(self, i: i64) -> Result<u64, E> {
@@ -187,13 +213,11 @@ impl<'de> Visitor<'de> for HashVisitor<'_> {
     }
 
     fn visit_u128<E: de::Error>(self, u: u128) -> Result<u64, E> {
-        Ok(i128::try_from(u).map_or_else(|_| string(&u.to_string()), int))
+        Ok(uint(u))
     }
 
     fn visit_f64<E: de::Error>(self, f: f64) -> Result<u64, E> {
-        let mut h = tagged(FLOAT);
-        h.write_u64(f.to_bits());
-        Ok(h.finish())
+        Ok(float(f))
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<u64, E> {
@@ -211,23 +235,26 @@ impl<'de> Visitor<'de> for HashVisitor<'_> {
         if let Cap::Items(i) = self.0 {
             *i = true;
         }
-        let mut h = tagged(SEQ);
-        let mut n = 0u64;
+        let mut h = SeqHash::new();
         while let Some(x) = seq.next_element_seed(Seed(Cap::None))? {
-            h.write_u64(x);
-            n += 1;
+            h.add(x);
         }
-        h.write_u64(n);
         Ok(h.finish())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<u64, A::Error> {
         let mut cap = self.0;
+        let mut h = MapHash::default();
+        if let Cap::None = cap {
+            // Nothing to look for: the keys are hashed as any value, unnamed.
+            while let Some(k) = map.next_key_seed(Seed(Cap::None))? {
+                h.add(k, map.next_value_seed(Seed(Cap::None))?);
+            }
+            return Ok(h.finish());
+        }
         if let Cap::Top(head) = &mut cap {
             head.object = true;
         }
-        let mut sum = 0u64;
-        let mut n = 0u64;
         while let Some((k, name)) = map.next_key_seed(KeySeed)? {
             let v = match (&mut cap, name) {
                 (Cap::Top(head), Name::Kind) => {
@@ -249,15 +276,8 @@ impl<'de> Visitor<'de> for HashVisitor<'_> {
                 }
                 _ => map.next_value_seed(Seed(Cap::None))?,
             };
-            let mut e = Fast::new();
-            e.write_u64(k);
-            e.write_u64(v);
-            sum = sum.wrapping_add(e.finish());
-            n += 1;
+            h.add(k, v);
         }
-        let mut h = tagged(MAP);
-        h.write_u64(n);
-        h.write_u64(sum);
         Ok(h.finish())
     }
 }
@@ -322,7 +342,7 @@ impl<'de> Visitor<'de> for KeyVisitor {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(u64, Name), E> {
-        Ok((tagged(NULL).finish(), Name::Other))
+        Ok((null(), Name::Other))
     }
 }
 

@@ -12,6 +12,7 @@ mod hash;
 mod kind;
 mod pyclient;
 mod stream;
+mod tee;
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};

@@ -7,6 +7,8 @@ use std::io::Read;
 use serde::de::DeserializeSeed;
 
 use super::doc::{Decoded, Doc, DocSeed, Item, TextFail, classify, decode_text, items_kind};
+use super::tee::Teed;
+use crate::model::{ControllerRevision, Node, Pod};
 
 /// The log blocks `kubectl cluster-info dump` writes between its JSON documents
 /// (kubectl `pkg/cmd/clusterinfo/clusterinfo_dump.go`, `printContainer`): a START line, the
@@ -25,18 +27,23 @@ pub(super) struct Counted<R> {
     /// Bytes handed out since the last newline.
     col: u64,
     eof: bool,
+    /// `buf[pos..utf8_end]` is known to be UTF-8 ([`Counted::text`]).
+    utf8_end: usize,
 }
 
 impl<R: Read> Counted<R> {
     pub(super) fn new(inner: R) -> Self {
         Counted {
             inner,
-            buf: vec![0; 256 * 1024],
+            // Large beside the one-pass window (`FAST_WINDOW`), so that keeping it filled moves
+            // little.
+            buf: vec![0; 1024 * 1024],
             pos: 0,
             len: 0,
             lines: 0,
             col: 0,
             eof: false,
+            utf8_end: 0,
         }
     }
 
@@ -48,6 +55,7 @@ impl<R: Read> Counted<R> {
         if self.pos > 0 {
             self.buf.copy_within(self.pos..self.len, 0);
             self.len -= self.pos;
+            self.utf8_end = self.utf8_end.saturating_sub(self.pos);
             self.pos = 0;
         }
         if self.buf.len() < n {
@@ -68,11 +76,38 @@ impl<R: Read> Counted<R> {
         &self.buf[self.pos..self.len]
     }
 
+    /// The buffered input, up to where it is UTF-8. Each byte is checked once, however many
+    /// times it is asked for: the one-pass decode asks for it at every item, and serde_json's
+    /// slice reader would check each string again.
+    fn text(&mut self) -> &str {
+        // A continuation byte cannot start the text (the position was moved into a character
+        // by a raw skip): check again from here, which finds nothing valid.
+        let boundary = self.buf[self.pos..self.len]
+            .first()
+            .is_none_or(|&b| (b as i8) >= -0x40);
+        let from = if boundary {
+            self.utf8_end.max(self.pos)
+        } else {
+            self.pos
+        };
+        self.utf8_end = match std::str::from_utf8(&self.buf[from..self.len]) {
+            Ok(_) => self.len,
+            // Invalid, or a character cut at the end of the buffer.
+            Err(e) => from + e.valid_up_to(),
+        };
+        // SAFETY: `buf[pos..utf8_end]` is UTF-8: `from_utf8` checked `buf[from..utf8_end]`, and
+        // when `from > pos`, `buf[pos..from]` was checked by an earlier call (`utf8_end` only
+        // moves with the bytes it covers: `fill` shifts both, reads only append after `len`)
+        // and starts on a character boundary (checked above), so it is a valid suffix of
+        // checked text ending where the checked `buf[from..]` begins, on a boundary too.
+        unsafe { std::str::from_utf8_unchecked(&self.buf[self.pos..self.utf8_end]) }
+    }
+
     fn consume(&mut self, n: usize) {
         let s = &self.buf[self.pos..self.pos + n];
-        match s.iter().rposition(|&b| b == b'\n') {
+        match memchr::memrchr(b'\n', s) {
             Some(last) => {
-                self.lines += s.iter().filter(|&&b| b == b'\n').count() as u64;
+                self.lines += memchr::memchr_iter(b'\n', s).count() as u64;
                 self.col = (n - last - 1) as u64;
             }
             None => self.col += n as u64,
@@ -94,6 +129,14 @@ impl<R: Read> Counted<R> {
             let avail = self.available();
             while i < avail.len() {
                 let b = avail[i];
+                if in_str && !esc && b != b'"' && b != b'\\' {
+                    // Most of a document is inside strings: jump to the next quote or escape.
+                    match memchr::memchr2(b'"', b'\\', &avail[i..]) {
+                        Some(j) => i += j,
+                        None => i = avail.len(),
+                    }
+                    continue;
+                }
                 if in_str {
                     if esc {
                         esc = false;
@@ -366,6 +409,126 @@ fn item(
     })
 }
 
+/// How much of the input the one-pass decode ([`fast_item`]) sees at once: items larger than
+/// this (or not whole in the buffer) take the general way.
+const FAST_WINDOW: usize = 64 * 1024;
+
+/// Decode the item at the reader's position in one pass, straight from the reader's buffer:
+/// typed by the `kind` among its first members (or `implied`), hashed as it is decoded
+/// ([`super::tee`]), consumed. False, with nothing consumed, where the item needs the general
+/// way ([`with_value`], [`decode_text`]: two passes over its text): a kind the audit reads as a
+/// tree (DaemonSet) or not at all, an item not whole in the window, an odd shape, any error
+/// (which the general way then reports as it always has).
+fn fast_item<R: Read>(
+    c: &mut Counted<R>,
+    implied: Option<&str>,
+    out: &mut Vec<Decoded>,
+) -> Result<bool, Fail> {
+    c.skip_whitespace().map_err(io_fail)?;
+    c.fill(FAST_WINDOW).map_err(io_fail)?;
+    let avail = c.text();
+    if !avail.starts_with('{') {
+        return Ok(false);
+    }
+    let Some(kind) = first_kind(avail.as_bytes()).or(implied) else {
+        return Ok(false);
+    };
+    let decoded = match kind {
+        "Pod" => one_pass::<Pod>(avail, kind, implied, Item::Pod),
+        "Node" => one_pass::<Node>(avail, kind, implied, Item::Node),
+        "ControllerRevision" => {
+            one_pass::<ControllerRevision>(avail, kind, implied, Item::Revision)
+        }
+        _ => None,
+    };
+    let Some((d, n)) = decoded else {
+        return Ok(false);
+    };
+    out.push(d);
+    c.consume(n);
+    Ok(true)
+}
+
+/// `T` from the object at the start of `text`, with its length, if it decodes and is of `kind`
+/// as [`decode_text`] would tell it.
+fn one_pass<'a, T: serde::Deserialize<'a>>(
+    text: &'a str,
+    kind: &str,
+    implied: Option<&str>,
+    item: fn(T) -> Item,
+) -> Option<(Decoded, usize)> {
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Teed<T>>();
+    let t = stream.next()?.ok()?;
+    let told = t
+        .kind
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .or(implied)
+        .filter(|_| t.object && !t.odd);
+    (told == Some(kind)).then(|| {
+        (
+            Decoded {
+                item: item(t.value),
+                hash: t.hash,
+            },
+            stream.byte_offset(),
+        )
+    })
+}
+
+/// The string value of `kind` when it is among an object's first members, before any member
+/// whose value is an object or an array (`kubectl` and the API server write `apiVersion` and
+/// `kind` first; sorted keys put `kind` before `metadata`). Only a guess: the decode checks it.
+fn first_kind(b: &[u8]) -> Option<&str> {
+    fn ws(b: &[u8], mut i: usize) -> usize {
+        while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
+            i += 1;
+        }
+        i
+    }
+    // A string without escapes starting at `i` (its opening quote): its content and the index
+    // after it.
+    fn plain(b: &[u8], i: usize) -> Option<(&[u8], usize)> {
+        let rest = b.get(i + 1..)?;
+        let end = rest.iter().position(|&c| c == b'"' || c == b'\\')?;
+        (rest[end] == b'"').then(|| (&rest[..end], i + end + 2))
+    }
+    let mut i = 1;
+    for _ in 0..8 {
+        i = ws(b, i);
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let (key, after) = plain(b, i)?;
+        i = ws(b, after);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = ws(b, i + 1);
+        match b.get(i)? {
+            b'"' => {
+                let (value, after) = plain(b, i)?;
+                if key == b"kind" {
+                    return std::str::from_utf8(value).ok();
+                }
+                i = after;
+            }
+            b'{' | b'[' => return None,
+            _ => {
+                while b.get(i).is_some_and(|c| !matches!(c, b',' | b'}')) {
+                    i += 1;
+                }
+            }
+        }
+        i = ws(b, i);
+        if b.get(i) != Some(&b',') {
+            return None;
+        }
+        i += 1;
+    }
+    None
+}
+
 fn emit(out: &mut Vec<Decoded>, sink: &mut dyn FnMut(Doc) -> Result<(), Fail>) -> Result<(), Fail> {
     for d in out.drain(..) {
         sink(Doc { items: vec![d] })?;
@@ -385,7 +548,9 @@ fn read_array<R: Read>(
     }
     let mut out = Vec::new();
     loop {
-        with_value(c, |t, l, co| item(t, l, co, None, &mut out))?;
+        if !fast_item(c, None, &mut out)? {
+            with_value(c, |t, l, co| item(t, l, co, None, &mut out))?;
+        }
         emit(&mut out, sink)?;
         if !next_member(c, b']')? {
             return Ok(());
@@ -441,7 +606,9 @@ fn read_object<R: Read>(
                 let implied = items_kind(list_kind.as_deref());
                 if !eat(c, b']')? {
                     loop {
-                        with_value(c, |t, l, co| item(t, l, co, implied, &mut out))?;
+                        if !fast_item(c, implied, &mut out)? {
+                            with_value(c, |t, l, co| item(t, l, co, implied, &mut out))?;
+                        }
                         for d in out.drain(..) {
                             match d.item {
                                 // Kindless items wait: the list's kind may come after them.
@@ -710,5 +877,163 @@ pub(super) fn read_any<R: Read>(
         Some(b'{' | b'[') => read_json(&mut c, sink),
         Some(_) => read_yaml(&mut c, sink),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// Every object of the JSON fixtures, as text (list items one by one), compact and indented.
+    fn fixture_objects() -> Vec<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "json") {
+                    out.push(p);
+                }
+            }
+        }
+        fn objects(v: Value, out: &mut Vec<String>) {
+            match v {
+                Value::Array(a) => a.into_iter().for_each(|x| objects(x, out)),
+                Value::Object(mut o) if matches!(o.get("items"), Some(Value::Array(_))) => {
+                    if let Some(Value::Array(a)) = o.remove("items") {
+                        a.into_iter().for_each(|x| objects(x, out));
+                    }
+                }
+                v @ Value::Object(_) => {
+                    out.push(serde_json::to_string(&v).unwrap());
+                    out.push(serde_json::to_string_pretty(&v).unwrap());
+                }
+                _ => {}
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
+            &mut files,
+        );
+        let mut out = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            // Some fixtures are streams (`kubectl cluster-info dump`): each document.
+            for v in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
+                let Ok(v) = v else { break };
+                objects(v, &mut out);
+            }
+        }
+        out
+    }
+
+    fn describe(d: &Decoded) -> String {
+        match &d.item {
+            Item::Node(n) => format!("{n:?}"),
+            Item::Pod(p) => format!("{p:?}"),
+            Item::Revision(r) => format!("{r:?}"),
+            Item::DaemonSet(ds) => format!("{ds:?}"),
+            Item::Kindless(v) => format!("{v:?}"),
+            Item::Bare => "bare".into(),
+        }
+    }
+
+    /// The one-pass decode gives what the two-pass one gives (same object, same hash) for every
+    /// object of the fixtures it takes, and it takes the pods, nodes and revisions.
+    #[test]
+    fn one_pass_and_two_passes_decode_the_fixtures_alike() {
+        let mut taken = 0;
+        for text in fixture_objects() {
+            for implied in [None, Some("Pod")] {
+                let mut two = Vec::new();
+                let general = decode_text(&text, implied, &mut two);
+                let mut c = Counted::new(text.as_bytes());
+                let mut one = Vec::new();
+                if !fast_item(&mut c, implied, &mut one).unwrap() {
+                    assert!(one.is_empty());
+                    continue;
+                }
+                taken += 1;
+                assert!(general.is_ok(), "{text}");
+                assert_eq!(one.len(), 1);
+                assert_eq!(two.len(), 1, "{text}");
+                assert_eq!(one[0].hash, two[0].hash, "{text}");
+                assert_eq!(describe(&one[0]), describe(&two[0]));
+                // The whole object was consumed.
+                assert_eq!(c.peek_content().unwrap(), None);
+            }
+        }
+        assert!(taken > 100, "only {taken} objects took the one-pass way");
+    }
+
+    #[test]
+    fn the_kind_is_guessed_from_the_first_members_only() {
+        assert_eq!(
+            first_kind(br#"{"apiVersion":"v1", "kind" : "Pod","metadata":{}}"#),
+            Some("Pod")
+        );
+        assert_eq!(
+            first_kind(br#"{"a":1,"b":true,"kind":"Node"}"#),
+            Some("Node")
+        );
+        // After a nested value, or with escapes: no guess (the general way reads it).
+        assert_eq!(first_kind(br#"{"metadata":{},"kind":"Pod"}"#), None);
+        assert_eq!(first_kind(br#"{"kind":"P\u006fd"}"#), None);
+        assert_eq!(first_kind(br#"{"kind":"Pod""#), Some("Pod"));
+    }
+
+    #[test]
+    fn an_item_not_whole_in_the_input_or_odd_takes_the_general_way() {
+        for text in [
+            r#"{"kind":"Pod","metadata":{"name":"p"}"#,
+            r#"{"kind":"Pod","metadata":{"name":"p","creation_timestamp":null}}"#,
+            r#"{"kind":"Pod","kind":"Node","metadata":{"name":"p"}}"#,
+            r#"{"kind":"Pod","metadata":{"name":7}}"#,
+            r#"{"kind":"DaemonSet","metadata":{"name":"d"}}"#,
+        ] {
+            let mut c = Counted::new(text.as_bytes());
+            let mut out = Vec::new();
+            assert!(!fast_item(&mut c, None, &mut out).unwrap(), "{text}");
+            assert!(out.is_empty());
+            // Nothing consumed.
+            assert_eq!(c.peek_content().unwrap(), Some(b'{'));
+        }
+    }
+
+    /// A reader that hands out one byte at a time: values end up cut across refills.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let Some((&b, rest)) = self.0.split_first() else {
+                return Ok(0);
+            };
+            out[0] = b;
+            self.0 = rest;
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn a_value_ends_where_its_brackets_close_whatever_its_strings_hold() {
+        let value = r#"{"a":"x\"}]{[","b\\":["\\",{"c":"\u0022"}],"d":1}"#;
+        let text = format!("{value} , 7");
+        for trickle in [false, true] {
+            let mut c = if trickle {
+                Counted::new(Box::new(Trickle(text.as_bytes())) as Box<dyn Read>)
+            } else {
+                Counted::new(Box::new(text.as_bytes()) as Box<dyn Read>)
+            };
+            assert_eq!(
+                c.value_len().unwrap(),
+                Some(value.len()),
+                "trickle {trickle}"
+            );
+        }
+        // Cut short inside a string: no end.
+        let mut c = Counted::new(&br#"{"a":"x\"}"#[..]);
+        assert_eq!(c.value_len().unwrap(), None);
     }
 }
