@@ -6,7 +6,12 @@ use std::io::Read;
 
 use serde::de::DeserializeSeed;
 
-use super::doc::{Decoded, Doc, DocSeed, Item, TextFail, classify, decode_text, items_kind};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::doc::{self, Decoded, Doc, DocSeed, Item, TextFail, classify, decode_text, items_kind};
+use super::{fastyaml, hash};
+use crate::model::{ControllerRevision, Node, Pod};
 
 /// The log blocks `kubectl cluster-info dump` writes between its JSON documents
 /// (kubectl `pkg/cmd/clusterinfo/clusterinfo_dump.go`, `printContainer`): a START line, the
@@ -560,33 +565,275 @@ fn yaml_options() -> serde_saphyr::Options {
 }
 
 /// Read YAML documents one by one, each list's typed items handed over as they are read.
-/// serde-saphyr's document iterator (`read`) takes no seed, so that each document would be
-/// collected whole first; instead the stream is cut into documents here ([`YamlDoc`]) and each
-/// is read through its deserializer with the items' seed ([`DocSeed`]).
+///
+/// Each document is first read by the fast reader of kubectl's YAML ([`fast_doc`]), top-level
+/// entry by entry and list item by list item. At the first block it does not take, the rest
+/// of the document goes to serde-saphyr ([`slow_doc`]) behind the top-level lines read before
+/// the list's items, so that serde-saphyr sees the document as it is, less the items already
+/// handed over.
 pub(super) fn read_yaml<R: Read>(
     c: &mut Counted<R>,
     sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
 ) -> Result<(), Fail> {
+    read_yaml_with(c, sink, true)
+}
+
+/// [`read_yaml`], with the fast reader or (`fast` false) serde-saphyr alone.
+pub(super) fn read_yaml_with<R: Read>(
+    c: &mut Counted<R>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    fast: bool,
+) -> Result<(), Fail> {
     while c.peek().map_err(io_fail)?.is_some() {
-        let (line, _) = c.position();
-        let mut failed = None;
-        let mut emit = |d: Decoded| {
-            sink(Doc { items: vec![d] }).map_err(|e| {
-                failed = Some(e);
-                String::from("(stopped)")
-            })
-        };
-        let doc = serde_saphyr::with_deserializer_from_reader_with_options(
-            YamlDoc::new(c),
-            yaml_options(),
-            |d| DocSeed(&mut emit).deserialize(d),
-        );
-        if let Some(e) = failed {
-            return Err(e);
+        let (start, _) = c.position();
+        let mut header = Vec::new();
+        if fast && fast_doc(c, sink, &mut header)? {
+            continue;
         }
-        sink(doc.map_err(|e| yaml_fail(&e, line - 1))?)?;
+        let (resume, _) = c.position();
+        let h = header.iter().filter(|&&b| b == b'\n').count() as u64;
+        let line = move |l: u64| {
+            if l <= h {
+                start + l - 1
+            } else {
+                resume + (l - h - 1)
+            }
+        };
+        slow_doc(c, sink, &header, line)?;
     }
     Ok(())
+}
+
+/// One document (or its rest, behind `header`) through serde-saphyr; `line` maps its line
+/// numbers to the input's.
+fn slow_doc<R: Read>(
+    c: &mut Counted<R>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    header: &[u8],
+    line: impl Fn(u64) -> u64,
+) -> Result<(), Fail> {
+    let mut failed = None;
+    let mut emit = |d: Decoded| {
+        sink(Doc { items: vec![d] }).map_err(|e| {
+            failed = Some(e);
+            String::from("(stopped)")
+        })
+    };
+    let mut rest = YamlDoc::new(c);
+    rest.begun = !header.is_empty();
+    let doc = serde_saphyr::with_deserializer_from_reader_with_options(
+        header.chain(rest),
+        yaml_options(),
+        |d| DocSeed(&mut emit).deserialize(d),
+    );
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    sink(doc.map_err(|e| yaml_fail(&e, line))?)
+}
+
+/// The length of the top-level block at the reader's position (a line at column 0 and the
+/// lines below it that are blank or indented), all of it buffered.
+fn block_len<R: Read>(c: &mut Counted<R>) -> std::io::Result<usize> {
+    let mut i = 0;
+    loop {
+        let a = c.available();
+        if let Some(k) = a[i..].iter().position(|&b| b == b'\n') {
+            let next = i + k + 1;
+            if next < a.len() {
+                if !matches!(a[next], b' ' | b'\n') {
+                    return Ok(next);
+                }
+                i = next;
+                continue;
+            }
+        }
+        if c.eof {
+            return Ok(a.len());
+        }
+        let have = a.len();
+        c.fill((have * 2).max(have + 256 * 1024))?;
+    }
+}
+
+/// Read a document with the fast reader of kubectl's YAML (`fastyaml.rs`): true when it is read
+/// whole; false at a block it does not take, with the reader at that block's first line and
+/// `header` holding the lines read before a list's items (or all, when there are none).
+fn fast_doc<R: Read>(
+    c: &mut Counted<R>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    header: &mut Vec<u8>,
+) -> Result<bool, Fail> {
+    let mut rest = Map::new();
+    // `items:` has been read; `in_items`: its `- ` entries are being read.
+    let (mut items, mut in_items) = (false, false);
+    let mut implied: Option<String> = None;
+    let mut content = false;
+    let mut out = Vec::new();
+    loop {
+        c.fill(4).map_err(io_fail)?;
+        let a = c.available();
+        if a.is_empty() {
+            break;
+        }
+        if marker(a, b"---") {
+            if content || !header.is_empty() {
+                break;
+            }
+            // The document's own start: `---` alone.
+            let n = block_len(c).map_err(io_fail)?;
+            let a = c.available();
+            if !a[..n].iter().skip(3).all(|b| matches!(b, b' ' | b'\n')) {
+                return Ok(false);
+            }
+            header.extend_from_slice(&a[..n]);
+            c.consume(n);
+            continue;
+        }
+        if a[0] == b'\n' {
+            if !items {
+                header.push(b'\n');
+            }
+            c.consume(1);
+            continue;
+        }
+        if marker(a, b"...") || !(a[0].is_ascii_alphanumeric() || a[0] == b'-') {
+            // Documents ended by `...`, comments, quoted keys, indented or odd top levels.
+            return Ok(false);
+        }
+        let n = block_len(c).map_err(io_fail)?;
+        let a = c.available();
+        let Ok(text) = std::str::from_utf8(&a[..n]) else {
+            return Ok(false);
+        };
+        // A key whose value is a sequence at its column: only `items` is read here.
+        let next_dash = a.get(n) == Some(&b'-');
+        if a[0] == b'-' {
+            if !in_items || !a[..n].starts_with(b"- ") {
+                return Ok(false);
+            }
+            if !fast_item(text, implied.as_deref(), &mut out) {
+                return Ok(false);
+            }
+            c.consume(n);
+            content = true;
+            for d in out.drain(..) {
+                sink(Doc { items: vec![d] })?;
+            }
+            continue;
+        }
+        in_items = false;
+        if let Some(after) = text.strip_prefix("items:")
+            && !items
+        {
+            let value = after.trim_end_matches([' ', '\n']);
+            if after.trim_end_matches(' ').matches('\n').count() > 1 {
+                return Ok(false);
+            }
+            match value.trim_start_matches(' ') {
+                "" if next_dash => in_items = true,
+                "[]" if !next_dash => {}
+                _ => return Ok(false),
+            }
+            items = true;
+            implied = doc::items_kind(rest.get("kind").and_then(Value::as_str)).map(str::to_string);
+            header.extend_from_slice(&a[..n]);
+            c.consume(n);
+            content = true;
+            continue;
+        }
+        if next_dash {
+            return Ok(false);
+        }
+        let Ok(tape) = fastyaml::parse(text) else {
+            return Ok(false);
+        };
+        let (Some(fastyaml::Node::Key(k)), Ok(v)) = (
+            tape.get(1),
+            Value::deserialize(&mut fastyaml::Cursor::new(&tape, 2)),
+        ) else {
+            return Ok(false);
+        };
+        if rest.contains_key(k.as_ref()) {
+            return Ok(false);
+        }
+        rest.insert(k.to_string(), v);
+        if !items {
+            header.extend_from_slice(&a[..n]);
+        }
+        c.consume(n);
+        content = true;
+    }
+    if !content {
+        // Nothing but blank lines and `---`: serde-saphyr's to read.
+        return Ok(false);
+    }
+    if items {
+        // Every item has been handed over (kindless ones are left to serde-saphyr).
+        sink(Doc::default())?;
+        return Ok(true);
+    }
+    // A single object, as `DocVisitor` reads one; its errors are serde-saphyr's to word.
+    if doc::classify(Value::Object(rest), None, &mut out).is_err() {
+        return Ok(false);
+    }
+    sink(Doc {
+        items: std::mem::take(&mut out),
+    })?;
+    Ok(true)
+}
+
+/// One list item (a `- ` block) read by the fast reader into `out`, as [`DocSeed`]'s items
+/// are decoded (typed straight from the tape, like a JSON item from its text, `decode_text`);
+/// false (and `out` empty) when serde-saphyr should read it: outside the subset, kindless, or
+/// not decodable (its error is then serde-saphyr's).
+fn fast_item(text: &str, implied: Option<&str>, out: &mut Vec<Decoded>) -> bool {
+    let Ok(tape) = fastyaml::parse(text) else {
+        return false;
+    };
+    if !matches!(tape.first(), Some(fastyaml::Node::Seq { len: 1, .. })) {
+        return false;
+    }
+    let cur = || fastyaml::Cursor::new(&tape, 1);
+    let Ok(head) = hash::head(&mut cur()) else {
+        return false;
+    };
+    let kind = head
+        .kind
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .or(implied)
+        .filter(|_| head.object && !head.pyclient && !head.items);
+    let item = match kind {
+        None => {
+            let ok = Value::deserialize(&mut cur())
+                .ok()
+                .is_some_and(|v| doc::classify(v, implied, out).is_ok());
+            if !ok || out.iter().any(|d| matches!(d.item, Item::Kindless(_))) {
+                out.clear();
+                return false;
+            }
+            return true;
+        }
+        Some("Node") => Node::deserialize(&mut cur()).map(Item::Node).ok(),
+        Some("Pod") => Pod::deserialize(&mut cur()).map(Item::Pod).ok(),
+        Some("ControllerRevision") => ControllerRevision::deserialize(&mut cur())
+            .map(Item::Revision)
+            .ok(),
+        Some("DaemonSet") => Value::deserialize(&mut cur())
+            .ok()
+            .and_then(|v| super::daemon_set_from_value(v).ok())
+            .map(Item::DaemonSet),
+        Some(_) => return true,
+    };
+    let Some(item) = item else {
+        return false;
+    };
+    out.push(Decoded {
+        item,
+        hash: head.hash,
+    });
+    true
 }
 
 /// One document of a YAML stream: the input up to the next line that starts with the marker
@@ -679,7 +926,7 @@ impl<R: Read> Read for YamlDoc<'_, R> {
         Ok(n)
     }
 }
-fn yaml_fail(e: &serde_saphyr::Error, lines_before: u64) -> Fail {
+fn yaml_fail(e: &serde_saphyr::Error, line: impl Fn(u64) -> u64) -> Fail {
     let text = e.to_string();
     let mut first = text.lines().next().unwrap_or("").trim();
     // The parser's own text repeats "error: line X column Y:"; the location is given once.
@@ -692,7 +939,7 @@ fn yaml_fail(e: &serde_saphyr::Error, lines_before: u64) -> Fail {
     match e.location() {
         Some(loc) => format!(
             "invalid YAML at line {}, column {}: {first}",
-            loc.line() + lines_before,
+            line(loc.line()),
             loc.column()
         ),
         None => format!("invalid YAML: {first}"),
