@@ -959,3 +959,343 @@ pub(super) fn read_any<R: Read>(
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every item a YAML input yields (kind, decoded object, content hash), read by the fast
+    /// reader or by serde-saphyr alone; or the error line.
+    fn items(text: &str, fast: bool) -> Result<Vec<String>, String> {
+        let mut got = Vec::new();
+        let mut sink = |doc: Doc| {
+            for d in doc.items {
+                let what = match &d.item {
+                    Item::Node(n) => format!("{n:?}"),
+                    Item::Pod(p) => format!("{p:?}"),
+                    Item::DaemonSet(ds) => format!("{ds:?}"),
+                    Item::Revision(r) => format!("{r:?}"),
+                    Item::Kindless(v) => format!("kindless {v}"),
+                    Item::Bare => "bare".into(),
+                };
+                got.push(format!("{what} #{:x}", d.hash));
+            }
+            Ok(())
+        };
+        let mut c = Counted::new(text.as_bytes());
+        read_yaml_with(&mut c, &mut sink, fast)?;
+        Ok(got)
+    }
+
+    fn same(text: &str) -> Result<Vec<String>, String> {
+        let fast = items(text, true);
+        let slow = items(text, false);
+        assert_eq!(
+            fast, slow,
+            "fast reader and serde-saphyr differ on:\n{text}"
+        );
+        fast
+    }
+
+    /// YAML as `kubectl get -o yaml` writes it (sigs.k8s.io/yaml, go-yaml v2's encoder): keys
+    /// sorted, 2-space indentation, sequences at their key's column, strings plain unless they
+    /// would read as something else, multi-line strings as `|`/`|-` block scalars.
+    fn kubectl_yaml(v: &Value, indent: usize, out: &mut String) {
+        let pad = " ".repeat(indent);
+        match v {
+            Value::Object(m) => {
+                let mut keys: Vec<_> = m.keys().collect();
+                keys.sort();
+                for (i, k) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(&pad);
+                    }
+                    out.push_str(&scalar(k, indent));
+                    out.push(':');
+                    entry(&m[k], indent, false, out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(&pad);
+                    }
+                    out.push('-');
+                    entry(x, indent, true, out);
+                }
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    fn entry(v: &Value, indent: usize, in_seq: bool, out: &mut String) {
+        let pad = " ".repeat(indent);
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                if in_seq {
+                    out.push(' ');
+                    kubectl_yaml(v, indent + 2, out);
+                } else {
+                    out.push('\n');
+                    out.push_str(&pad);
+                    out.push_str("  ");
+                    kubectl_yaml(v, indent + 2, out);
+                }
+            }
+            Value::Array(a) if !a.is_empty() => {
+                if in_seq {
+                    out.push(' ');
+                    kubectl_yaml(v, indent + 2, out);
+                } else {
+                    out.push('\n');
+                    out.push_str(&pad);
+                    kubectl_yaml(v, indent, out);
+                }
+            }
+            Value::Object(_) => out.push_str(" {}\n"),
+            Value::Array(_) => out.push_str(" []\n"),
+            Value::String(s) => {
+                out.push(' ');
+                out.push_str(&scalar(s, indent));
+                out.push('\n');
+            }
+            other => {
+                out.push(' ');
+                out.push_str(&other.to_string());
+                out.push('\n');
+            }
+        }
+    }
+
+    fn scalar(s: &str, indent: usize) -> String {
+        let typed_as_string =
+            serde_saphyr::from_str::<Value>(s).ok() == Some(Value::String(s.into()));
+        if s.contains('\n')
+            && !s.starts_with(' ')
+            && !s.chars().any(|c| c.is_control() && c != '\n')
+        {
+            let body = s.strip_suffix('\n').unwrap_or(s);
+            let pad = " ".repeat(indent + 2);
+            let mut t = String::from(if s.ends_with('\n') { "|" } else { "|-" });
+            for l in body.split('\n') {
+                t.push('\n');
+                if !l.is_empty() {
+                    t.push_str(&pad);
+                    t.push_str(l);
+                }
+            }
+            return t;
+        }
+        let plain = typed_as_string
+            && !s.is_empty()
+            && !s.starts_with([
+                ' ', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'',
+                '"', '%', '@', '`',
+            ])
+            && !s.ends_with([' ', ':'])
+            && !s.contains(": ")
+            && !s.contains(" #")
+            && !s.chars().any(char::is_control);
+        if plain {
+            s.to_string()
+        } else if s.chars().any(char::is_control) {
+            serde_json::to_string(s).unwrap()
+        } else {
+            format!("'{}'", s.replace('\'', "''"))
+        }
+    }
+
+    fn as_kubectl_list(objects: &[Value]) -> String {
+        let mut out = String::from("apiVersion: v1\nitems:\n");
+        for o in objects {
+            out.push('-');
+            entry(o, 0, true, &mut out);
+        }
+        out.push_str("kind: List\nmetadata:\n  resourceVersion: \"\"\n");
+        out
+    }
+
+    fn fixtures() -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures"
+        ))];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn every_yaml_fixture_reads_the_same_through_the_fast_reader_and_serde_saphyr() {
+        let mut n = 0;
+        for p in fixtures() {
+            if !matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            let got = same(&text);
+            assert!(
+                got.as_ref().is_ok_and(|v| !v.is_empty()) || got.is_err(),
+                "{}",
+                p.display()
+            );
+            n += 1;
+        }
+        assert!(n >= 9, "only {n} YAML fixtures found");
+    }
+
+    #[test]
+    fn json_fixtures_written_as_kubectl_yaml_read_the_same_both_ways_and_as_json() {
+        let mut n = 0;
+        for p in fixtures() {
+            if p.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            let Ok(v) = serde_json::from_str::<Value>(&text) else {
+                continue; // a `cluster-info dump` stream: several documents
+            };
+            let objects = match &v {
+                Value::Array(a) => a.clone(),
+                Value::Object(o) => match o.get("items") {
+                    Some(Value::Array(a)) => a.clone(),
+                    _ => vec![v.clone()],
+                },
+                _ => continue,
+            };
+            if objects.iter().any(|o| !o.is_object()) {
+                continue;
+            }
+            let yaml = as_kubectl_list(&objects);
+            let got = same(&yaml).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            // The same objects as JSON hash and decode alike (`hash.rs`: same data, same hash).
+            let mut json = Vec::new();
+            let mut sink = |doc: Doc| {
+                json.extend(doc.items.into_iter().map(|d| d.hash));
+                Ok(())
+            };
+            read_json(
+                &mut Counted::new(as_json_list(&objects).as_bytes()),
+                &mut sink,
+            )
+            .unwrap();
+            let yaml_hashes: Vec<u64> = got
+                .iter()
+                .filter(|s| !s.starts_with("kindless") && !s.starts_with("bare"))
+                .map(|s| u64::from_str_radix(s.rsplit('#').next().unwrap(), 16).unwrap())
+                .collect();
+            let json_typed: Vec<u64> = json.into_iter().filter(|&h| h != 0).collect();
+            assert_eq!(yaml_hashes, json_typed, "{}", p.display());
+            n += 1;
+        }
+        assert!(n >= 5, "only {n} JSON fixtures converted");
+    }
+
+    fn as_json_list(objects: &[Value]) -> String {
+        serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects}).to_string()
+    }
+
+    #[test]
+    fn a_generated_cluster_as_kubectl_yaml_reads_the_same_both_ways() {
+        let spec = ds_coverage_simulator::generator::ClusterSpec::small(7);
+        let cluster = ds_coverage_simulator::generator::generate(&spec);
+        let objects: Vec<Value> = cluster.items().cloned().collect();
+        assert!(objects.len() > 100);
+        let yaml = as_kubectl_list(&objects);
+        let got = same(&yaml).unwrap();
+        assert_eq!(
+            got.len(),
+            objects
+                .iter()
+                .filter(|o| {
+                    matches!(
+                        o["kind"].as_str(),
+                        Some("Node" | "Pod" | "DaemonSet" | "ControllerRevision")
+                    )
+                })
+                .count()
+        );
+        // Every item here is in the subset: serde-saphyr is not what read them.
+        let mut c = Counted::new(yaml.as_bytes());
+        let mut header = Vec::new();
+        let mut none = |_: Doc| Ok(());
+        assert!(fast_doc(&mut c, &mut none, &mut header).unwrap());
+    }
+
+    #[test]
+    fn blocks_outside_the_subset_read_as_serde_saphyr_reads_them() {
+        let pod = |name: &str, extra: &str| {
+            format!(
+                "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: {name}\n    namespace: ns\n    uid: u-{name}{extra}\n  spec:\n    nodeName: n1\n"
+            )
+        };
+        let cases = [
+            // An anchor in one item, its alias in the next.
+            format!("apiVersion: v1\nitems:\n{}{}- apiVersion: v1\n  kind: Pod\n  metadata: *m\nkind: List\n", pod("a", ""), pod("b", "\n    labels: &m\n      app: x")),
+            // A flow map, a multi-line plain scalar, a tag, comments, an indented sequence.
+            format!("items:\n{}{}", pod("a", "\n    labels: {app: x, tier: web}"), pod("b", "")),
+            format!("items:\n{}{}", pod("a", "\n    labels:\n      note: one\n        two"), pod("b", "")),
+            format!("items:\n{}{}", pod("a", "\n    labels:\n      n: !!str 5"), pod("b", "")),
+            format!("items:\n{}# between\n{}", pod("a", " # trailing"), pod("b", "")),
+            format!("# first\napiVersion: v1\nitems:\n{}", pod("a", "")),
+            format!("items:\n{}{}", pod("a", "\n    ownerReferences:\n      - kind: DaemonSet\n        name: d\n        uid: x"), pod("b", "")),
+            // Kindless items, whose kind the list's kind gives after them.
+            "items:\n- metadata:\n    name: n1\n- metadata:\n    name: n2\nkind: NodeList\n".to_string(),
+            // A typed list's kind before its items.
+            "kind: NodeList\nitems:\n- metadata:\n    name: n1\n".to_string(),
+            // Documents, markers, a single object, a bare sequence, an empty document.
+            format!("---\nkind: Pod\nmetadata:\n  name: s\n  uid: s1\n...\n---\n{}---\n\n", pod("a", "")),
+            format!("- kind: Node\n  metadata:\n    name: n9\n"),
+            "kind: Node\nmetadata:\n  name: q\n  labels:\n    \"quoted\": 'it''s'\n    b: \"tab\\there\"\n    c: |\n      block\n      text\n".to_string(),
+            "items: []\nkind: List\n".to_string(),
+            // Windows line ends, a duplicate key, a merge key.
+            "kind: Node\r\nmetadata:\r\n  name: w\r\n".to_string(),
+            format!("items:\n{}", pod("a", "\n    uid: again")),
+            "items:\n- kind: Node\n  metadata:\n    <<: {name: m}\n".to_string(),
+        ];
+        for text in &cases {
+            let got = same(text);
+            if text.contains("uid: again") {
+                // serde-saphyr's duplicate-key error, at the second key.
+                assert!(got.is_err_and(|e| e.contains("line 8") && e.contains("duplicate")));
+                continue;
+            }
+            assert!(
+                got.as_ref().is_ok_and(|v| !v.is_empty()) || text.starts_with("items: []"),
+                "{text}\n{got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn broken_yaml_is_one_line_with_the_line_number_serde_saphyr_gives() {
+        let good = "- apiVersion: v1\n  kind: Node\n  metadata:\n    name: node-1\n";
+        for (text, line) in [
+            (
+                format!(
+                    "apiVersion: v1\nitems:\n{good}{good}- kind: Node\n   metadata: x\n  bad\n"
+                ),
+                12,
+            ),
+            (
+                format!("items:\n{good}{good}- kind: Node\n  metadata:\n    name: 'open\n"),
+                12,
+            ),
+            (format!("items:\n{good}- kind: [Node\n"), 6),
+        ] {
+            let err = same(&text).unwrap_err();
+            assert!(!err.contains('\n'), "{err}");
+            assert!(err.contains(&format!("line {line}")), "{err}");
+        }
+    }
+}
