@@ -99,10 +99,19 @@ struct P<'a> {
 }
 
 fn line_end(b: &[u8], from: usize) -> usize {
-    b[from..]
-        .iter()
-        .position(|&c| c == b'\n')
-        .map_or(b.len(), |k| from + k)
+    memchr::memchr(b'\n', &b[from..]).map_or(b.len(), |k| from + k)
+}
+
+/// Whether plain text (a key or a scalar, one line) holds a `: ` (a mapping inside it) or a
+/// ` #` (a comment after it), or ends in a tab.
+fn plain_breaks(t: &[u8]) -> bool {
+    memchr::memchr2_iter(b':', b'#', t).any(|i| {
+        if t[i] == b':' {
+            matches!(t.get(i + 1), None | Some(b' ' | b'\t'))
+        } else {
+            i > 0 && matches!(t[i - 1], b' ' | b'\t')
+        }
+    }) || t.last() == Some(&b'\t')
 }
 
 fn is_dash(line: &[u8]) -> bool {
@@ -195,14 +204,12 @@ impl<'a> P<'a> {
 
     /// Where a plain key ends (its `:`) when the line is `key:` or `key: ...`.
     fn key_end(&self, line: &[u8]) -> Option<usize> {
-        let mut i = 0;
-        while i < line.len() {
+        for i in memchr::memchr2_iter(b':', b'#', line) {
             match line[i] {
                 b':' if matches!(line.get(i + 1), None | Some(b' ')) => return Some(i),
-                b'#' if i > 0 && line[i - 1] == b' ' => return None,
+                b'#' if i > 0 && matches!(line[i - 1], b' ' | b'\t') => return None,
                 _ => {}
             }
-            i += 1;
         }
         None
     }
@@ -313,7 +320,7 @@ impl<'a> P<'a> {
             b'-' if b.get(1) == Some(&b' ') => return Err(Unsupported),
             _ => {
                 let t = text.trim_end_matches(' ');
-                if t.contains(" #") || t.contains(": ") || t.ends_with(':') || t.contains('\t') {
+                if plain_breaks(t.as_bytes()) {
                     return Err(Unsupported);
                 }
                 plain(t)?

@@ -638,7 +638,7 @@ fn block_len<R: Read>(c: &mut Counted<R>) -> std::io::Result<usize> {
     let mut i = 0;
     loop {
         let a = c.available();
-        if let Some(k) = a[i..].iter().position(|&b| b == b'\n') {
+        if let Some(k) = memchr::memchr(b'\n', &a[i..]) {
             let next = i + k + 1;
             if next < a.len() {
                 if !matches!(a[next], b' ' | b'\n') {
