@@ -587,10 +587,14 @@ pub(super) fn read_yaml_with<R: Read>(
     while c.peek().map_err(io_fail)?.is_some() {
         let (start, _) = c.position();
         let mut header = Vec::new();
-        if fast && fast_doc(c, sink, &mut header)? {
-            continue;
-        }
-        let (resume, _) = c.position();
+        let (pending, resume) = match fast {
+            true => match fast_doc(c, sink, &mut header)? {
+                Fast::Done => continue,
+                Fast::Slow => (Vec::new(), c.position().0),
+                Fast::SlowFrom(pending, line) => (pending, line),
+            },
+            false => (Vec::new(), c.position().0),
+        };
         let h = header.iter().filter(|&&b| b == b'\n').count() as u64;
         let line = move |l: u64| {
             if l <= h {
@@ -599,17 +603,18 @@ pub(super) fn read_yaml_with<R: Read>(
                 resume + (l - h - 1)
             }
         };
-        slow_doc(c, sink, &header, line)?;
+        slow_doc(c, sink, &header, &pending, line)?;
     }
     Ok(())
 }
 
-/// One document (or its rest, behind `header`) through serde-saphyr; `line` maps its line
-/// numbers to the input's.
+/// One document (or its rest: `pending`, then the reader's, behind `header`) through
+/// serde-saphyr; `line` maps its line numbers to the input's.
 fn slow_doc<R: Read>(
     c: &mut Counted<R>,
     sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
     header: &[u8],
+    pending: &[u8],
     line: impl Fn(u64) -> u64,
 ) -> Result<(), Fail> {
     let mut failed = None;
@@ -620,9 +625,9 @@ fn slow_doc<R: Read>(
         })
     };
     let mut rest = YamlDoc::new(c);
-    rest.begun = !header.is_empty();
+    rest.begun = !header.is_empty() || !pending.is_empty();
     let doc = serde_saphyr::with_deserializer_from_reader_with_options(
-        header.chain(rest),
+        header.chain(pending).chain(rest),
         yaml_options(),
         |d| DocSeed(&mut emit).deserialize(d),
     );
@@ -656,14 +661,24 @@ fn block_len<R: Read>(c: &mut Counted<R>) -> std::io::Result<usize> {
     }
 }
 
-/// Read a document with the fast reader of kubectl's YAML (`fastyaml.rs`): true when it is read
-/// whole; false at a block it does not take, with the reader at that block's first line and
-/// `header` holding the lines read before a list's items (or all, when there are none).
+/// How far the fast reader read a document.
+enum Fast {
+    /// Whole.
+    Done,
+    /// Up to a block it does not take: the reader is at that block's first line.
+    Slow,
+    /// Up to a list item it does not take, read already: these bytes (from that item on) come
+    /// before the reader's, and the item starts at this line.
+    SlowFrom(Vec<u8>, u64),
+}
+
+/// Read a document with the fast reader of kubectl's YAML (`fastyaml.rs`), `header` holding
+/// the lines read before a list's items (or all, when there are none).
 fn fast_doc<R: Read>(
     c: &mut Counted<R>,
     sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
     header: &mut Vec<u8>,
-) -> Result<bool, Fail> {
+) -> Result<Fast, Fail> {
     let mut rest = Map::new();
     // `items:` has been read; `in_items`: its `- ` entries are being read.
     let (mut items, mut in_items) = (false, false);
@@ -684,7 +699,7 @@ fn fast_doc<R: Read>(
             let n = block_len(c).map_err(io_fail)?;
             let a = c.available();
             if !a[..n].iter().skip(3).all(|b| matches!(b, b' ' | b'\n')) {
-                return Ok(false);
+                return Ok(Fast::Slow);
             }
             header.extend_from_slice(&a[..n]);
             c.consume(n);
@@ -699,27 +714,24 @@ fn fast_doc<R: Read>(
         }
         if marker(a, b"...") || !(a[0].is_ascii_alphanumeric() || a[0] == b'-') {
             // Documents ended by `...`, comments, quoted keys, indented or odd top levels.
-            return Ok(false);
+            return Ok(Fast::Slow);
         }
         let n = block_len(c).map_err(io_fail)?;
         let a = c.available();
         let Ok(text) = std::str::from_utf8(&a[..n]) else {
-            return Ok(false);
+            return Ok(Fast::Slow);
         };
         // A key whose value is a sequence at its column: only `items` is read here.
         let next_dash = a.get(n) == Some(&b'-');
         if a[0] == b'-' {
             if !in_items || !a[..n].starts_with(b"- ") {
-                return Ok(false);
+                return Ok(Fast::Slow);
             }
-            if !fast_item(text, implied.as_deref(), &mut out) {
-                return Ok(false);
+            if let Some((pending, line)) = read_items(c, sink, implied.as_deref())? {
+                return Ok(Fast::SlowFrom(pending, line));
             }
-            c.consume(n);
+            in_items = false;
             content = true;
-            for d in out.drain(..) {
-                sink(Doc { items: vec![d] })?;
-            }
             continue;
         }
         in_items = false;
@@ -728,12 +740,12 @@ fn fast_doc<R: Read>(
         {
             let value = after.trim_end_matches([' ', '\n']);
             if after.trim_end_matches(' ').matches('\n').count() > 1 {
-                return Ok(false);
+                return Ok(Fast::Slow);
             }
             match value.trim_start_matches(' ') {
                 "" if next_dash => in_items = true,
                 "[]" if !next_dash => {}
-                _ => return Ok(false),
+                _ => return Ok(Fast::Slow),
             }
             items = true;
             implied = doc::items_kind(rest.get("kind").and_then(Value::as_str)).map(str::to_string);
@@ -743,19 +755,19 @@ fn fast_doc<R: Read>(
             continue;
         }
         if next_dash {
-            return Ok(false);
+            return Ok(Fast::Slow);
         }
         let Ok(tape) = fastyaml::parse(text) else {
-            return Ok(false);
+            return Ok(Fast::Slow);
         };
         let (Some(fastyaml::Node::Key(k)), Ok(v)) = (
             tape.get(1),
             Value::deserialize(&mut fastyaml::Cursor::new(&tape, 2)),
         ) else {
-            return Ok(false);
+            return Ok(Fast::Slow);
         };
         if rest.contains_key(k.as_ref()) {
-            return Ok(false);
+            return Ok(Fast::Slow);
         }
         rest.insert(k.to_string(), v);
         if !items {
@@ -766,21 +778,150 @@ fn fast_doc<R: Read>(
     }
     if !content {
         // Nothing but blank lines and `---`: serde-saphyr's to read.
-        return Ok(false);
+        return Ok(Fast::Slow);
     }
     if items {
         // Every item has been handed over (kindless ones are left to serde-saphyr).
         sink(Doc::default())?;
-        return Ok(true);
+        return Ok(Fast::Done);
     }
     // A single object, as `DocVisitor` reads one; its errors are serde-saphyr's to word.
     if doc::classify(Value::Object(rest), None, &mut out).is_err() {
-        return Ok(false);
+        return Ok(Fast::Slow);
     }
     sink(Doc {
         items: std::mem::take(&mut out),
     })?;
-    Ok(true)
+    Ok(Fast::Done)
+}
+
+/// List items read one after another (`- ` blocks at column 0), cut into batches here and
+/// decoded on worker threads (items are independent; their order is kept), handed over in
+/// order. At an item the fast reader does not take: that item's text and the rest read
+/// already, and its line, for serde-saphyr to go on from.
+fn read_items<R: Read>(
+    c: &mut Counted<R>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    implied: Option<&str>,
+) -> Result<Option<(Vec<u8>, u64)>, Fail> {
+    type Done = (usize, Batch, Vec<Option<Vec<Decoded>>>);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    std::thread::scope(|s| {
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
+        let mut jobs = Vec::new();
+        for _ in 0..workers {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Batch)>(1);
+            let done_tx = done_tx.clone();
+            s.spawn(move || {
+                for (k, b) in rx {
+                    let out = decode_batch(&b, implied);
+                    if done_tx.send((k, b, out)).is_err() {
+                        break;
+                    }
+                }
+            });
+            jobs.push(tx);
+        }
+        drop(done_tx);
+        let lost = || String::from("internal error: a YAML decoding thread stopped");
+        let mut waiting = std::collections::BTreeMap::new();
+        let (mut sent, mut emitted, mut more) = (0usize, 0usize, true);
+        loop {
+            while more && sent - emitted < 2 * workers {
+                match read_batch(c)? {
+                    Some(b) => {
+                        jobs[sent % workers].send((sent, b)).map_err(|_| lost())?;
+                        sent += 1;
+                    }
+                    None => more = false,
+                }
+            }
+            if sent == 0 {
+                // Not even one item read (not UTF-8?): serde-saphyr's to read.
+                return Ok(Some((Vec::new(), c.position().0)));
+            }
+            if emitted == sent {
+                return Ok(None);
+            }
+            while !waiting.contains_key(&emitted) {
+                let (k, b, out) = done_rx.recv().map_err(|_| lost())?;
+                waiting.insert(k, (b, out));
+            }
+            let Some((b, out)) = waiting.remove(&emitted) else {
+                return Err(lost());
+            };
+            emitted += 1;
+            for (j, r) in out.into_iter().enumerate() {
+                let Some(items) = r else {
+                    // This item and everything read after it go to serde-saphyr.
+                    let from = if j == 0 { 0 } else { b.ends[j - 1] };
+                    let line = b.line
+                        + memchr::memchr_iter(b'\n', &b.text.as_bytes()[..from]).count() as u64;
+                    let mut pending = b.text.as_bytes()[from..].to_vec();
+                    for k in emitted..sent {
+                        while !waiting.contains_key(&k) {
+                            let (k2, b2, out2) = done_rx.recv().map_err(|_| lost())?;
+                            waiting.insert(k2, (b2, out2));
+                        }
+                        if let Some((b2, _)) = waiting.get(&k) {
+                            pending.extend_from_slice(b2.text.as_bytes());
+                        }
+                    }
+                    return Ok(Some((pending, line)));
+                };
+                for d in items {
+                    sink(Doc { items: vec![d] })?;
+                }
+            }
+        }
+    })
+}
+
+/// Consecutive list items' text, with where each ends and the line the first starts at.
+struct Batch {
+    text: String,
+    ends: Vec<usize>,
+    line: u64,
+}
+
+/// Read the list items at the reader's position, about 1 MiB of them; `None` when there are
+/// none (the list has ended).
+fn read_batch<R: Read>(c: &mut Counted<R>) -> Result<Option<Batch>, Fail> {
+    let mut b = Batch {
+        text: String::new(),
+        ends: Vec::new(),
+        line: c.position().0,
+    };
+    while b.text.len() < 1 << 20 {
+        c.fill(2).map_err(io_fail)?;
+        if !c.available().starts_with(b"- ") {
+            break;
+        }
+        let n = block_len(c).map_err(io_fail)?;
+        let Ok(t) = std::str::from_utf8(&c.available()[..n]) else {
+            break;
+        };
+        b.text.push_str(t);
+        b.ends.push(b.text.len());
+        c.consume(n);
+    }
+    Ok((!b.ends.is_empty()).then_some(b))
+}
+
+/// Decode a batch's items, up to the first the fast reader does not take (`None`).
+fn decode_batch(b: &Batch, implied: Option<&str>) -> Vec<Option<Vec<Decoded>>> {
+    let mut out = Vec::with_capacity(b.ends.len());
+    let mut from = 0;
+    for &end in &b.ends {
+        let mut items = Vec::new();
+        if !fast_item(&b.text[from..end], implied, &mut items) {
+            out.push(None);
+            break;
+        }
+        out.push(Some(items));
+        from = end;
+    }
+    out
 }
 
 /// One list item (a `- ` block) read by the fast reader into `out`, as [`DocSeed`]'s items
@@ -936,6 +1077,15 @@ fn yaml_fail(e: &serde_saphyr::Error, line: impl Fn(u64) -> u64) -> Fail {
     {
         first = &first[i + 2..];
     }
+    // A second position the parser may add (where a flow collection started) counts lines of
+    // what serde-saphyr was given, which after the fast reader is not the whole input.
+    if let Some(i) = first.rfind(" at line ")
+        && first[i + 9..]
+            .split(", column ")
+            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        first = &first[..i];
+    }
     match e.location() {
         Some(loc) => format!(
             "invalid YAML at line {}, column {}: {first}",
@@ -990,9 +1140,22 @@ mod tests {
     fn same(text: &str) -> Result<Vec<String>, String> {
         let fast = items(text, true);
         let slow = items(text, false);
+        if let (Ok(f), Ok(s)) = (&fast, &slow) {
+            let first = f.iter().zip(s).position(|(a, b)| a != b);
+            assert!(
+                first.is_none() && f.len() == s.len(),
+                "fast reader and serde-saphyr differ at item {first:?} of {}/{}:\n{:.3000}\n{:.3000}\nin:\n{:.2000}",
+                f.len(),
+                s.len(),
+                first.map_or("", |i| &f[i]),
+                first.map_or("", |i| &s[i]),
+                text
+            );
+        }
         assert_eq!(
-            fast, slow,
-            "fast reader and serde-saphyr differ on:\n{text}"
+            fast.as_ref().err(),
+            slow.as_ref().err(),
+            "fast reader and serde-saphyr differ on:\n{text:.3000}"
         );
         fast
     }
@@ -1229,7 +1392,40 @@ mod tests {
         let mut c = Counted::new(yaml.as_bytes());
         let mut header = Vec::new();
         let mut none = |_: Doc| Ok(());
-        assert!(fast_doc(&mut c, &mut none, &mut header).unwrap());
+        assert!(matches!(
+            fast_doc(&mut c, &mut none, &mut header),
+            Ok(Fast::Done)
+        ));
+    }
+
+    #[test]
+    fn a_fallback_batches_after_the_first_reads_the_same_as_serde_saphyr() {
+        // Items are decoded in batches of about 1 MiB on worker threads: an item outside the
+        // subset deep in a long list hands that item and every batch read after it over.
+        let spec = ds_coverage_simulator::generator::ClusterSpec::small(3);
+        let cluster = ds_coverage_simulator::generator::generate(&spec);
+        let one: Vec<Value> = cluster.items().cloned().collect();
+        let mut objects = Vec::new();
+        while as_kubectl_list(&objects).len() < 5 << 20 {
+            objects.extend(one.iter().cloned());
+        }
+        let mut yaml = as_kubectl_list(&objects);
+        let at = yaml[yaml.len() * 2 / 5..].find("\n- ").unwrap() + yaml.len() * 2 / 5 + 1;
+        yaml.insert_str(at, "- kind: Node\n  metadata: {name: flow, uid: f1}\n");
+        let fast = same(&yaml).unwrap();
+        assert_eq!(fast.len(), objects.len() + 1);
+        // Broken YAML deep in the list: serde-saphyr's error, at the input's line.
+        let line = yaml[..at].matches('\n').count() + 2;
+        let broken = yaml.replacen(
+            "  metadata: {name: flow, uid: f1}",
+            "  metadata: {name: flow",
+            1,
+        );
+        let err = same(&broken).unwrap_err();
+        assert!(
+            err.contains(&format!("line {line},")) || err.contains(&format!("line {},", line + 1)),
+            "{err} (item at line {line})"
+        );
     }
 
     #[test]
