@@ -1451,7 +1451,7 @@ mod tests {
             "kind: NodeList\nitems:\n- metadata:\n    name: n1\n".to_string(),
             // Documents, markers, a single object, a bare sequence, an empty document.
             format!("---\nkind: Pod\nmetadata:\n  name: s\n  uid: s1\n...\n---\n{}---\n\n", pod("a", "")),
-            format!("- kind: Node\n  metadata:\n    name: n9\n"),
+            "- kind: Node\n  metadata:\n    name: n9\n".to_string(),
             "kind: Node\nmetadata:\n  name: q\n  labels:\n    \"quoted\": 'it''s'\n    b: \"tab\\there\"\n    c: |\n      block\n      text\n".to_string(),
             "items: []\nkind: List\n".to_string(),
             // Windows line ends, a duplicate key, a merge key.
