@@ -169,28 +169,7 @@ impl<'a> P<'a> {
         let mut len = 0u32;
         while !self.end && self.col == n && is_dash(self.line()) {
             len += 1;
-            let mut p = self.pos + 1;
-            while p < self.eol && self.b[p] == b' ' {
-                p += 1;
-            }
-            if p == self.eol {
-                // `-` alone: the entry is on the lines below, or null.
-                self.advance_line(self.eol + 1)?;
-                if !self.end && self.col > n {
-                    self.block()?;
-                } else {
-                    self.tape.push(Node::Null);
-                }
-                continue;
-            }
-            self.col += p - self.pos;
-            self.pos = p;
-            let rest = self.line();
-            if is_dash(rest) || self.key_end(rest).is_some() {
-                self.block()?;
-            } else {
-                self.inline_value(n)?;
-            }
+            self.node_after(self.pos + 1, n, true)?;
         }
         if !self.end && self.col > n {
             return Err(Unsupported);
@@ -200,6 +179,35 @@ impl<'a> P<'a> {
             end: self.tape.len() as u32,
         };
         Ok(())
+    }
+
+    /// The node after a `-` or a `key:` (from byte `from` of its line; `n`: the column of the
+    /// dash or the key): on the same line (after a dash, a compact mapping or sequence too), on
+    /// the lines below (deeper, or after a key a sequence at its column), or null.
+    fn node_after(&mut self, from: usize, n: usize, in_seq: bool) -> R<()> {
+        let mut p = from;
+        while p < self.eol && self.b[p] == b' ' {
+            p += 1;
+        }
+        if p == self.eol {
+            self.advance_line(self.eol + 1)?;
+            if !self.end && self.col > n {
+                return self.block();
+            }
+            if !in_seq && !self.end && self.col == n && is_dash(self.line()) {
+                return self.seq(n);
+            }
+            self.tape.push(Node::Null);
+            return Ok(());
+        }
+        self.col += p - self.pos;
+        self.pos = p;
+        let rest = self.line();
+        if in_seq && (is_dash(rest) || self.key_end(rest).is_some()) {
+            self.block()
+        } else {
+            self.inline_value(n)
+        }
     }
 
     /// Where a plain key ends (its `:`) when the line is `key:` or `key: ...`.
@@ -261,24 +269,7 @@ impl<'a> P<'a> {
             self.keys.push(key.clone());
             self.tape.push(Node::Key(key));
             len += 1;
-            let mut p = self.pos + after;
-            while p < self.eol && self.b[p] == b' ' {
-                p += 1;
-            }
-            if p == self.eol {
-                self.advance_line(self.eol + 1)?;
-                if !self.end && self.col > n {
-                    self.block()?;
-                } else if !self.end && self.col == n && is_dash(self.line()) {
-                    self.seq(n)?;
-                } else {
-                    self.tape.push(Node::Null);
-                }
-            } else {
-                self.col += p - self.pos;
-                self.pos = p;
-                self.inline_value(n)?;
-            }
+            self.node_after(self.pos + after, n, false)?;
             if !self.end && self.col > n {
                 return Err(Unsupported);
             }
@@ -680,23 +671,15 @@ impl<'de> Deserializer<'de> for &mut Cursor<'_, 'de> {
             Node::F64(f) => v.visit_f64(*f),
             Node::Str(Cow::Borrowed(s)) | Node::Key(Cow::Borrowed(s)) => v.visit_borrowed_str(s),
             Node::Str(Cow::Owned(s)) | Node::Key(Cow::Owned(s)) => v.visit_str(s),
-            Node::Seq { len, .. } => {
+            n @ (Node::Seq { len, .. } | Node::Map { len, .. }) => {
                 let mut a = Access {
                     c: self,
                     left: *len,
                 };
-                let out = v.visit_seq(&mut a)?;
-                if a.left > 0 {
-                    return Err(de::Error::invalid_length(*len as usize, &"fewer elements"));
-                }
-                Ok(out)
-            }
-            Node::Map { len, .. } => {
-                let mut a = Access {
-                    c: self,
-                    left: *len,
+                let out = match n {
+                    Node::Map { .. } => v.visit_map(&mut a)?,
+                    _ => v.visit_seq(&mut a)?,
                 };
-                let out = v.visit_map(&mut a)?;
                 if a.left > 0 {
                     return Err(de::Error::invalid_length(*len as usize, &"fewer entries"));
                 }

@@ -1194,26 +1194,22 @@ mod tests {
     fn entry(v: &Value, indent: usize, in_seq: bool, out: &mut String) {
         let pad = " ".repeat(indent);
         match v {
-            Value::Object(m) if !m.is_empty() => {
+            Value::Object(_) | Value::Array(_)
+                if v.as_object().map_or(0, |m| m.len()) + v.as_array().map_or(0, |a| a.len())
+                    > 0 =>
+            {
+                // Mappings go 2 deeper; sequences under a key stay at its column.
+                let deeper = in_seq || v.is_object();
                 if in_seq {
                     out.push(' ');
-                    kubectl_yaml(v, indent + 2, out);
                 } else {
                     out.push('\n');
                     out.push_str(&pad);
-                    out.push_str("  ");
-                    kubectl_yaml(v, indent + 2, out);
+                    if deeper {
+                        out.push_str("  ");
+                    }
                 }
-            }
-            Value::Array(a) if !a.is_empty() => {
-                if in_seq {
-                    out.push(' ');
-                    kubectl_yaml(v, indent + 2, out);
-                } else {
-                    out.push('\n');
-                    out.push_str(&pad);
-                    kubectl_yaml(v, indent, out);
-                }
+                kubectl_yaml(v, if deeper { indent + 2 } else { indent }, out);
             }
             Value::Object(_) => out.push_str(" {}\n"),
             Value::Array(_) => out.push_str(" []\n"),
