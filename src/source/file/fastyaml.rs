@@ -69,6 +69,7 @@ pub(super) fn parse(text: &str) -> R<Vec<Node<'_>>> {
         end: false,
         tape: Vec::with_capacity(text.len() / 16),
         keys: Vec::new(),
+        depth: 0,
     };
     p.advance_line(0)?;
     if p.end || p.col != 0 {
@@ -96,7 +97,13 @@ struct P<'a> {
     /// Keys of the mappings being read, innermost last (duplicate keys are serde-saphyr's to
     /// judge).
     keys: Vec<Cow<'a, str>>,
+    /// Collections open; deeper than serde-saphyr's limit (`stream.rs`, `yaml_options`) is its
+    /// to refuse, and a bounded depth keeps the recursion off the end of the stack.
+    depth: usize,
 }
+
+/// The deepest nesting read here (serde-saphyr's `max_depth` in `stream.rs`, `yaml_options`).
+const MAX_DEPTH: usize = 128;
 
 fn line_end(b: &[u8], from: usize) -> usize {
     memchr::memchr(b'\n', &b[from..]).map_or(b.len(), |k| from + k)
@@ -155,12 +162,18 @@ impl<'a> P<'a> {
 
     /// The block node at the cursor: a sequence or a mapping at the cursor's column.
     fn block(&mut self) -> R<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Unsupported);
+        }
         let line = self.line();
-        if is_dash(line) {
+        let done = if is_dash(line) {
             self.seq(self.col)
         } else {
             self.map(self.col)
-        }
+        };
+        self.depth -= 1;
+        done
     }
 
     fn seq(&mut self, n: usize) -> R<()> {
@@ -942,5 +955,14 @@ mod tests {
         ] {
             assert!(parse(text).is_err(), "{text}");
         }
+        // Nesting deeper than serde-saphyr's limit: its to refuse.
+        let deep: String = (0..MAX_DEPTH)
+            .map(|i| format!("{}- a:\n", "  ".repeat(i)))
+            .collect();
+        assert!(parse(&deep).is_err());
+        let shallow: String = (0..10)
+            .map(|i| format!("{}- a:\n", "  ".repeat(i)))
+            .collect();
+        assert_eq!(fast(&shallow), saphyr(&shallow));
     }
 }
