@@ -657,3 +657,25 @@ fn a_manifest_that_changes_the_template_marks_existing_pods_as_replaced() {
             .contains("replaces every existing pod")
     );
 }
+
+#[test]
+fn broken_yaml_deep_in_a_kubectl_list_names_its_line() {
+    // Items before it are read by the fast reader of kubectl's YAML; the broken one goes to
+    // serde-saphyr, whose error is placed at the input's line.
+    let node =
+        |n: usize| format!("- apiVersion: v1\n  kind: Node\n  metadata:\n    name: node-{n}\n");
+    let mut text = String::from("apiVersion: v1\nitems:\n");
+    for n in 0..50 {
+        text.push_str(&node(n));
+    }
+    text.push_str("- apiVersion: v1\n  kind: Node\n  metadata:\n    name: 'open\nkind: List\n");
+    let p = temp_file("list.yaml", &text);
+    let o = run(&["-f", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains("list.yaml") && err.contains("invalid YAML at line 206,"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+}

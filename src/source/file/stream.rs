@@ -6,8 +6,12 @@ use std::io::Read;
 
 use serde::de::DeserializeSeed;
 
-use super::doc::{Decoded, Doc, DocSeed, Item, TextFail, classify, decode_text, items_kind};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::doc::{self, Decoded, Doc, DocSeed, Item, TextFail, classify, decode_text, items_kind};
 use super::tee::Teed;
+use super::{fastyaml, hash};
 use crate::model::{ControllerRevision, Node, Pod};
 
 /// The log blocks `kubectl cluster-info dump` writes between its JSON documents
@@ -727,33 +731,416 @@ fn yaml_options() -> serde_saphyr::Options {
 }
 
 /// Read YAML documents one by one, each list's typed items handed over as they are read.
-/// serde-saphyr's document iterator (`read`) takes no seed, so that each document would be
-/// collected whole first; instead the stream is cut into documents here ([`YamlDoc`]) and each
-/// is read through its deserializer with the items' seed ([`DocSeed`]).
+///
+/// Each document is first read by the fast reader of kubectl's YAML ([`fast_doc`]), top-level
+/// entry by entry and list item by list item. At the first block it does not take, the rest
+/// of the document goes to serde-saphyr ([`slow_doc`]) behind the top-level lines read before
+/// the list's items, so that serde-saphyr sees the document as it is, less the items already
+/// handed over.
 pub(super) fn read_yaml<R: Read>(
     c: &mut Counted<R>,
     sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
 ) -> Result<(), Fail> {
+    read_yaml_with(c, sink, true)
+}
+
+/// [`read_yaml`], with the fast reader or (`fast` false) serde-saphyr alone.
+pub(super) fn read_yaml_with<R: Read>(
+    c: &mut Counted<R>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    fast: bool,
+) -> Result<(), Fail> {
     while c.peek().map_err(io_fail)?.is_some() {
-        let (line, _) = c.position();
-        let mut failed = None;
-        let mut emit = |d: Decoded| {
-            sink(Doc { items: vec![d] }).map_err(|e| {
-                failed = Some(e);
-                String::from("(stopped)")
-            })
+        let (start, _) = c.position();
+        let mut header = Vec::new();
+        let (pending, resume) = match fast {
+            true => match fast_doc(c, sink, &mut header)? {
+                Fast::Done => continue,
+                Fast::Slow => (Vec::new(), c.position().0),
+                Fast::SlowFrom(pending, line) => (pending, line),
+            },
+            false => (Vec::new(), c.position().0),
         };
-        let doc = serde_saphyr::with_deserializer_from_reader_with_options(
-            YamlDoc::new(c),
-            yaml_options(),
-            |d| DocSeed(&mut emit).deserialize(d),
-        );
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        sink(doc.map_err(|e| yaml_fail(&e, line - 1))?)?;
+        let h = header.iter().filter(|&&b| b == b'\n').count() as u64;
+        let line = move |l: u64| {
+            if l <= h {
+                start + l - 1
+            } else {
+                resume + (l - h - 1)
+            }
+        };
+        slow_doc(c, sink, &header, &pending, line)?;
     }
     Ok(())
+}
+
+/// One document (or its rest: `pending`, then the reader's, behind `header`) through
+/// serde-saphyr; `line` maps its line numbers to the input's.
+fn slow_doc<R: Read>(
+    c: &mut Counted<R>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    header: &[u8],
+    pending: &[u8],
+    line: impl Fn(u64) -> u64,
+) -> Result<(), Fail> {
+    let mut failed = None;
+    let mut emit = |d: Decoded| {
+        sink(Doc { items: vec![d] }).map_err(|e| {
+            failed = Some(e);
+            String::from("(stopped)")
+        })
+    };
+    let mut rest = YamlDoc::new(c);
+    rest.begun = !header.is_empty() || !pending.is_empty();
+    let doc = serde_saphyr::with_deserializer_from_reader_with_options(
+        header.chain(pending).chain(rest),
+        yaml_options(),
+        |d| DocSeed(&mut emit).deserialize(d),
+    );
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    sink(doc.map_err(|e| yaml_fail(&e, line))?)
+}
+
+/// The length of the top-level block at the reader's position (a line at column 0 and the
+/// lines below it that are blank or indented), all of it buffered.
+fn block_len<R: Read>(c: &mut Counted<R>) -> std::io::Result<usize> {
+    let mut i = 0;
+    loop {
+        let a = c.available();
+        if let Some(k) = memchr::memchr(b'\n', &a[i..]) {
+            let next = i + k + 1;
+            if next < a.len() {
+                if !matches!(a[next], b' ' | b'\n') {
+                    return Ok(next);
+                }
+                i = next;
+                continue;
+            }
+        }
+        if c.eof {
+            return Ok(a.len());
+        }
+        let have = a.len();
+        c.fill((have * 2).max(have + 256 * 1024))?;
+    }
+}
+
+/// How far the fast reader read a document.
+enum Fast {
+    /// Whole.
+    Done,
+    /// Up to a block it does not take: the reader is at that block's first line.
+    Slow,
+    /// Up to a list item it does not take, read already: these bytes (from that item on) come
+    /// before the reader's, and the item starts at this line.
+    SlowFrom(Vec<u8>, u64),
+}
+
+/// Read a document with the fast reader of kubectl's YAML (`fastyaml.rs`), `header` holding
+/// the lines read before a list's items (or all, when there are none).
+fn fast_doc<R: Read>(
+    c: &mut Counted<R>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    header: &mut Vec<u8>,
+) -> Result<Fast, Fail> {
+    let mut rest = Map::new();
+    // `items:` has been read; `in_items`: its `- ` entries are being read.
+    let (mut items, mut in_items) = (false, false);
+    let mut implied: Option<String> = None;
+    let mut content = false;
+    let mut out = Vec::new();
+    loop {
+        c.fill(4).map_err(io_fail)?;
+        let a = c.available();
+        if a.is_empty() {
+            break;
+        }
+        if marker(a, b"---") {
+            if content || !header.is_empty() {
+                break;
+            }
+            // The document's own start: `---` alone.
+            let n = block_len(c).map_err(io_fail)?;
+            let a = c.available();
+            if !a[..n].iter().skip(3).all(|b| matches!(b, b' ' | b'\n')) {
+                return Ok(Fast::Slow);
+            }
+            header.extend_from_slice(&a[..n]);
+            c.consume(n);
+            continue;
+        }
+        if a[0] == b'\n' {
+            if !items {
+                header.push(b'\n');
+            }
+            c.consume(1);
+            continue;
+        }
+        if marker(a, b"...") || !(a[0].is_ascii_alphanumeric() || a[0] == b'-') {
+            // Documents ended by `...`, comments, quoted keys, indented or odd top levels.
+            return Ok(Fast::Slow);
+        }
+        let n = block_len(c).map_err(io_fail)?;
+        let a = c.available();
+        let Ok(text) = std::str::from_utf8(&a[..n]) else {
+            return Ok(Fast::Slow);
+        };
+        // A key whose value is a sequence at its column: only `items` is read here.
+        let next_dash = a.get(n) == Some(&b'-');
+        if a[0] == b'-' {
+            if !in_items || !a[..n].starts_with(b"- ") {
+                return Ok(Fast::Slow);
+            }
+            if let Some((pending, line)) = read_items(c, sink, implied.as_deref())? {
+                return Ok(Fast::SlowFrom(pending, line));
+            }
+            in_items = false;
+            content = true;
+            continue;
+        }
+        in_items = false;
+        if let Some(after) = text.strip_prefix("items:")
+            && !items
+        {
+            let value = after.trim_end_matches([' ', '\n']);
+            if after.trim_end_matches(' ').matches('\n').count() > 1 {
+                return Ok(Fast::Slow);
+            }
+            match value.trim_start_matches(' ') {
+                "" if next_dash => in_items = true,
+                "[]" if !next_dash => {}
+                _ => return Ok(Fast::Slow),
+            }
+            items = true;
+            implied = doc::items_kind(rest.get("kind").and_then(Value::as_str)).map(str::to_string);
+            header.extend_from_slice(&a[..n]);
+            c.consume(n);
+            content = true;
+            continue;
+        }
+        if next_dash {
+            return Ok(Fast::Slow);
+        }
+        let Ok(tape) = fastyaml::parse(text) else {
+            return Ok(Fast::Slow);
+        };
+        let (Some(fastyaml::Node::Key(k)), Ok(v)) = (
+            tape.get(1),
+            Value::deserialize(&mut fastyaml::Cursor::new(&tape, 2)),
+        ) else {
+            return Ok(Fast::Slow);
+        };
+        if rest.contains_key(k.as_ref()) {
+            return Ok(Fast::Slow);
+        }
+        rest.insert(k.to_string(), v);
+        if !items {
+            header.extend_from_slice(&a[..n]);
+        }
+        c.consume(n);
+        content = true;
+    }
+    if !content {
+        // Nothing but blank lines and `---`: serde-saphyr's to read.
+        return Ok(Fast::Slow);
+    }
+    if items {
+        // Every item has been handed over (kindless ones are left to serde-saphyr).
+        sink(Doc::default())?;
+        return Ok(Fast::Done);
+    }
+    // A single object, as `DocVisitor` reads one; its errors are serde-saphyr's to word.
+    if doc::classify(Value::Object(rest), None, &mut out).is_err() {
+        return Ok(Fast::Slow);
+    }
+    sink(Doc {
+        items: std::mem::take(&mut out),
+    })?;
+    Ok(Fast::Done)
+}
+
+/// List items read one after another (`- ` blocks at column 0), cut into batches here and
+/// decoded on worker threads (items are independent; their order is kept), handed over in
+/// order. At an item the fast reader does not take: that item's text and the rest read
+/// already, and its line, for serde-saphyr to go on from.
+fn read_items<R: Read>(
+    c: &mut Counted<R>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    implied: Option<&str>,
+) -> Result<Option<(Vec<u8>, u64)>, Fail> {
+    type Done = (usize, Batch, Vec<Option<Vec<Decoded>>>);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    std::thread::scope(|s| {
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
+        let mut jobs = Vec::new();
+        for _ in 0..workers {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Batch)>(1);
+            let done_tx = done_tx.clone();
+            s.spawn(move || {
+                for (k, b) in rx {
+                    let out = decode_batch(&b, implied);
+                    if done_tx.send((k, b, out)).is_err() {
+                        break;
+                    }
+                }
+            });
+            jobs.push(tx);
+        }
+        drop(done_tx);
+        let lost = || String::from("internal error: a YAML decoding thread stopped");
+        let mut waiting = std::collections::BTreeMap::new();
+        let (mut sent, mut emitted, mut more) = (0usize, 0usize, true);
+        loop {
+            while more && sent - emitted < 2 * workers {
+                match read_batch(c)? {
+                    Some(b) => {
+                        jobs[sent % workers].send((sent, b)).map_err(|_| lost())?;
+                        sent += 1;
+                    }
+                    None => more = false,
+                }
+            }
+            if sent == 0 {
+                // Not even one item read (not UTF-8?): serde-saphyr's to read.
+                return Ok(Some((Vec::new(), c.position().0)));
+            }
+            if emitted == sent {
+                return Ok(None);
+            }
+            while !waiting.contains_key(&emitted) {
+                let (k, b, out) = done_rx.recv().map_err(|_| lost())?;
+                waiting.insert(k, (b, out));
+            }
+            let Some((b, out)) = waiting.remove(&emitted) else {
+                return Err(lost());
+            };
+            emitted += 1;
+            for (j, r) in out.into_iter().enumerate() {
+                let Some(items) = r else {
+                    // This item and everything read after it go to serde-saphyr.
+                    let from = if j == 0 { 0 } else { b.ends[j - 1] };
+                    let line = b.line
+                        + memchr::memchr_iter(b'\n', &b.text.as_bytes()[..from]).count() as u64;
+                    let mut pending = b.text.as_bytes()[from..].to_vec();
+                    for k in emitted..sent {
+                        while !waiting.contains_key(&k) {
+                            let (k2, b2, out2) = done_rx.recv().map_err(|_| lost())?;
+                            waiting.insert(k2, (b2, out2));
+                        }
+                        if let Some((b2, _)) = waiting.get(&k) {
+                            pending.extend_from_slice(b2.text.as_bytes());
+                        }
+                    }
+                    return Ok(Some((pending, line)));
+                };
+                for d in items {
+                    sink(Doc { items: vec![d] })?;
+                }
+            }
+        }
+    })
+}
+
+/// Consecutive list items' text, with where each ends and the line the first starts at.
+struct Batch {
+    text: String,
+    ends: Vec<usize>,
+    line: u64,
+}
+
+/// Read the list items at the reader's position, about 1 MiB of them; `None` when there are
+/// none (the list has ended).
+fn read_batch<R: Read>(c: &mut Counted<R>) -> Result<Option<Batch>, Fail> {
+    let mut b = Batch {
+        text: String::new(),
+        ends: Vec::new(),
+        line: c.position().0,
+    };
+    while b.text.len() < 1 << 20 {
+        c.fill(2).map_err(io_fail)?;
+        if !c.available().starts_with(b"- ") {
+            break;
+        }
+        let n = block_len(c).map_err(io_fail)?;
+        let Ok(t) = std::str::from_utf8(&c.available()[..n]) else {
+            break;
+        };
+        b.text.push_str(t);
+        b.ends.push(b.text.len());
+        c.consume(n);
+    }
+    Ok((!b.ends.is_empty()).then_some(b))
+}
+
+/// Decode a batch's items, up to the first the fast reader does not take (`None`).
+fn decode_batch(b: &Batch, implied: Option<&str>) -> Vec<Option<Vec<Decoded>>> {
+    let mut out = Vec::with_capacity(b.ends.len());
+    let mut from = 0;
+    for &end in &b.ends {
+        let mut items = Vec::new();
+        if !fast_yaml_item(&b.text[from..end], implied, &mut items) {
+            out.push(None);
+            break;
+        }
+        out.push(Some(items));
+        from = end;
+    }
+    out
+}
+
+/// One list item (a `- ` block) read by the fast reader into `out`, as [`DocSeed`]'s items
+/// are decoded (typed straight from the tape, like a JSON item from its text, `decode_text`);
+/// false (and `out` empty) when serde-saphyr should read it: outside the subset, kindless, or
+/// not decodable (its error is then serde-saphyr's).
+fn fast_yaml_item(text: &str, implied: Option<&str>, out: &mut Vec<Decoded>) -> bool {
+    let Ok(tape) = fastyaml::parse(text) else {
+        return false;
+    };
+    if !matches!(tape.first(), Some(fastyaml::Node::Seq { len: 1, .. })) {
+        return false;
+    }
+    let cur = || fastyaml::Cursor::new(&tape, 1);
+    let Ok(head) = hash::head(&mut cur()) else {
+        return false;
+    };
+    let kind = head
+        .kind
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .or(implied)
+        .filter(|_| head.object && !head.pyclient && !head.items);
+    let item = match kind {
+        None => {
+            let ok = Value::deserialize(&mut cur())
+                .ok()
+                .is_some_and(|v| doc::classify(v, implied, out).is_ok());
+            if !ok || out.iter().any(|d| matches!(d.item, Item::Kindless(_))) {
+                out.clear();
+                return false;
+            }
+            return true;
+        }
+        Some("Node") => Node::deserialize(&mut cur()).map(Item::Node).ok(),
+        Some("Pod") => Pod::deserialize(&mut cur()).map(Item::Pod).ok(),
+        Some("ControllerRevision") => ControllerRevision::deserialize(&mut cur())
+            .map(Item::Revision)
+            .ok(),
+        Some("DaemonSet") => Value::deserialize(&mut cur())
+            .ok()
+            .and_then(|v| super::daemon_set_from_value(v).ok())
+            .map(Item::DaemonSet),
+        Some(_) => return true,
+    };
+    let Some(item) = item else {
+        return false;
+    };
+    out.push(Decoded {
+        item,
+        hash: head.hash,
+    });
+    true
 }
 
 /// One document of a YAML stream: the input up to the next line that starts with the marker
@@ -846,7 +1233,7 @@ impl<R: Read> Read for YamlDoc<'_, R> {
         Ok(n)
     }
 }
-fn yaml_fail(e: &serde_saphyr::Error, lines_before: u64) -> Fail {
+fn yaml_fail(e: &serde_saphyr::Error, line: impl Fn(u64) -> u64) -> Fail {
     let text = e.to_string();
     let mut first = text.lines().next().unwrap_or("").trim();
     // The parser's own text repeats "error: line X column Y:"; the location is given once.
@@ -856,10 +1243,19 @@ fn yaml_fail(e: &serde_saphyr::Error, lines_before: u64) -> Fail {
     {
         first = &first[i + 2..];
     }
+    // A second position the parser may add (where a flow collection started) counts lines of
+    // what serde-saphyr was given, which after the fast reader is not the whole input.
+    if let Some(i) = first.rfind(" at line ")
+        && first[i + 9..]
+            .split(", column ")
+            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        first = &first[..i];
+    }
     match e.location() {
         Some(loc) => format!(
             "invalid YAML at line {}, column {}: {first}",
-            loc.line() + lines_before,
+            line(loc.line()),
             loc.column()
         ),
         None => format!("invalid YAML: {first}"),
@@ -1035,5 +1431,382 @@ mod tests {
         // Cut short inside a string: no end.
         let mut c = Counted::new(&br#"{"a":"x\"}"#[..]);
         assert_eq!(c.value_len().unwrap(), None);
+    }
+
+    /// Every item a YAML input yields (kind, decoded object, content hash), read by the fast
+    /// reader or by serde-saphyr alone; or the error line.
+    fn items(text: &str, fast: bool) -> Result<Vec<String>, String> {
+        let mut got = Vec::new();
+        let mut sink = |doc: Doc| {
+            for d in doc.items {
+                let what = match &d.item {
+                    Item::Node(n) => format!("{n:?}"),
+                    Item::Pod(p) => format!("{p:?}"),
+                    Item::DaemonSet(ds) => format!("{ds:?}"),
+                    Item::Revision(r) => format!("{r:?}"),
+                    Item::Kindless(v) => format!("kindless {v}"),
+                    Item::Bare => "bare".into(),
+                };
+                got.push(format!("{what} #{:x}", d.hash));
+            }
+            Ok(())
+        };
+        let mut c = Counted::new(text.as_bytes());
+        read_yaml_with(&mut c, &mut sink, fast)?;
+        Ok(got)
+    }
+
+    fn same(text: &str) -> Result<Vec<String>, String> {
+        let fast = items(text, true);
+        let slow = items(text, false);
+        if let (Ok(f), Ok(s)) = (&fast, &slow) {
+            let first = f.iter().zip(s).position(|(a, b)| a != b);
+            assert!(
+                first.is_none() && f.len() == s.len(),
+                "fast reader and serde-saphyr differ at item {first:?} of {}/{}:\n{:.3000}\n{:.3000}\nin:\n{:.2000}",
+                f.len(),
+                s.len(),
+                first.map_or("", |i| &f[i]),
+                first.map_or("", |i| &s[i]),
+                text
+            );
+        }
+        assert_eq!(
+            fast.as_ref().err(),
+            slow.as_ref().err(),
+            "fast reader and serde-saphyr differ on:\n{text:.3000}"
+        );
+        fast
+    }
+
+    /// YAML as `kubectl get -o yaml` writes it (sigs.k8s.io/yaml, go-yaml v2's encoder): keys
+    /// sorted, 2-space indentation, sequences at their key's column, strings plain unless they
+    /// would read as something else, multi-line strings as `|`/`|-` block scalars.
+    fn kubectl_yaml(v: &Value, indent: usize, out: &mut String) {
+        let pad = " ".repeat(indent);
+        match v {
+            Value::Object(m) => {
+                let mut keys: Vec<_> = m.keys().collect();
+                keys.sort();
+                for (i, k) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(&pad);
+                    }
+                    out.push_str(&scalar(k, indent));
+                    out.push(':');
+                    entry(&m[k], indent, false, out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(&pad);
+                    }
+                    out.push('-');
+                    entry(x, indent, true, out);
+                }
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    fn entry(v: &Value, indent: usize, in_seq: bool, out: &mut String) {
+        let pad = " ".repeat(indent);
+        match v {
+            Value::Object(_) | Value::Array(_)
+                if v.as_object().map_or(0, |m| m.len()) + v.as_array().map_or(0, |a| a.len())
+                    > 0 =>
+            {
+                // Mappings go 2 deeper; sequences under a key stay at its column.
+                let deeper = in_seq || v.is_object();
+                if in_seq {
+                    out.push(' ');
+                } else {
+                    out.push('\n');
+                    out.push_str(&pad);
+                    if deeper {
+                        out.push_str("  ");
+                    }
+                }
+                kubectl_yaml(v, if deeper { indent + 2 } else { indent }, out);
+            }
+            Value::Object(_) => out.push_str(" {}\n"),
+            Value::Array(_) => out.push_str(" []\n"),
+            Value::String(s) => {
+                out.push(' ');
+                out.push_str(&scalar(s, indent));
+                out.push('\n');
+            }
+            other => {
+                out.push(' ');
+                out.push_str(&other.to_string());
+                out.push('\n');
+            }
+        }
+    }
+
+    fn scalar(s: &str, indent: usize) -> String {
+        let typed_as_string =
+            serde_saphyr::from_str::<Value>(s).ok() == Some(Value::String(s.into()));
+        if s.contains('\n')
+            && !s.starts_with(' ')
+            && !s.chars().any(|c| c.is_control() && c != '\n')
+        {
+            let body = s.strip_suffix('\n').unwrap_or(s);
+            let pad = " ".repeat(indent + 2);
+            let mut t = String::from(if s.ends_with('\n') { "|" } else { "|-" });
+            for l in body.split('\n') {
+                t.push('\n');
+                if !l.is_empty() {
+                    t.push_str(&pad);
+                    t.push_str(l);
+                }
+            }
+            return t;
+        }
+        let plain = typed_as_string
+            && !s.is_empty()
+            && !s.starts_with([
+                ' ', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'',
+                '"', '%', '@', '`',
+            ])
+            && !s.ends_with([' ', ':'])
+            && !s.contains(": ")
+            && !s.contains(" #")
+            && !s.chars().any(char::is_control);
+        if plain {
+            s.to_string()
+        } else if s.chars().any(char::is_control) {
+            serde_json::to_string(s).unwrap()
+        } else {
+            format!("'{}'", s.replace('\'', "''"))
+        }
+    }
+
+    fn as_kubectl_list(objects: &[Value]) -> String {
+        let mut out = String::from("apiVersion: v1\nitems:\n");
+        for o in objects {
+            out.push('-');
+            entry(o, 0, true, &mut out);
+        }
+        out.push_str("kind: List\nmetadata:\n  resourceVersion: \"\"\n");
+        out
+    }
+
+    fn fixtures() -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures"
+        ))];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn every_yaml_fixture_reads_the_same_through_the_fast_reader_and_serde_saphyr() {
+        let mut n = 0;
+        for p in fixtures() {
+            if !matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            let got = same(&text);
+            assert!(
+                got.as_ref().is_ok_and(|v| !v.is_empty()) || got.is_err(),
+                "{}",
+                p.display()
+            );
+            n += 1;
+        }
+        assert!(n >= 9, "only {n} YAML fixtures found");
+    }
+
+    #[test]
+    fn json_fixtures_written_as_kubectl_yaml_read_the_same_both_ways_and_as_json() {
+        let mut n = 0;
+        for p in fixtures() {
+            if p.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            let Ok(v) = serde_json::from_str::<Value>(&text) else {
+                continue; // a `cluster-info dump` stream: several documents
+            };
+            let objects = match &v {
+                Value::Array(a) => a.clone(),
+                Value::Object(o) => match o.get("items") {
+                    Some(Value::Array(a)) => a.clone(),
+                    _ => vec![v.clone()],
+                },
+                _ => continue,
+            };
+            if objects.iter().any(|o| !o.is_object()) {
+                continue;
+            }
+            let yaml = as_kubectl_list(&objects);
+            let got = same(&yaml).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            // The same objects as JSON hash and decode alike (`hash.rs`: same data, same hash).
+            let mut json = Vec::new();
+            let mut sink = |doc: Doc| {
+                json.extend(doc.items.into_iter().map(|d| d.hash));
+                Ok(())
+            };
+            read_json(
+                &mut Counted::new(as_json_list(&objects).as_bytes()),
+                &mut sink,
+            )
+            .unwrap();
+            let yaml_hashes: Vec<u64> = got
+                .iter()
+                .filter(|s| !s.starts_with("kindless") && !s.starts_with("bare"))
+                .map(|s| u64::from_str_radix(s.rsplit('#').next().unwrap(), 16).unwrap())
+                .collect();
+            let json_typed: Vec<u64> = json.into_iter().filter(|&h| h != 0).collect();
+            assert_eq!(yaml_hashes, json_typed, "{}", p.display());
+            n += 1;
+        }
+        assert!(n >= 5, "only {n} JSON fixtures converted");
+    }
+
+    fn as_json_list(objects: &[Value]) -> String {
+        serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects}).to_string()
+    }
+
+    #[test]
+    fn a_generated_cluster_as_kubectl_yaml_reads_the_same_both_ways() {
+        let spec = ds_coverage_simulator::generator::ClusterSpec::small(7);
+        let cluster = ds_coverage_simulator::generator::generate(&spec);
+        let objects: Vec<Value> = cluster.items().cloned().collect();
+        assert!(objects.len() > 100);
+        let yaml = as_kubectl_list(&objects);
+        let got = same(&yaml).unwrap();
+        assert_eq!(
+            got.len(),
+            objects
+                .iter()
+                .filter(|o| {
+                    matches!(
+                        o["kind"].as_str(),
+                        Some("Node" | "Pod" | "DaemonSet" | "ControllerRevision")
+                    )
+                })
+                .count()
+        );
+        // Every item here is in the subset: serde-saphyr is not what read them.
+        let mut c = Counted::new(yaml.as_bytes());
+        let mut header = Vec::new();
+        let mut none = |_: Doc| Ok(());
+        assert!(matches!(
+            fast_doc(&mut c, &mut none, &mut header),
+            Ok(Fast::Done)
+        ));
+    }
+
+    #[test]
+    fn a_fallback_batches_after_the_first_reads_the_same_as_serde_saphyr() {
+        // Items are decoded in batches of about 1 MiB on worker threads: an item outside the
+        // subset deep in a long list hands that item and every batch read after it over.
+        let spec = ds_coverage_simulator::generator::ClusterSpec::small(3);
+        let cluster = ds_coverage_simulator::generator::generate(&spec);
+        let one: Vec<Value> = cluster.items().cloned().collect();
+        let mut objects = Vec::new();
+        while as_kubectl_list(&objects).len() < 5 << 20 {
+            objects.extend(one.iter().cloned());
+        }
+        let mut yaml = as_kubectl_list(&objects);
+        let at = yaml[yaml.len() * 2 / 5..].find("\n- ").unwrap() + yaml.len() * 2 / 5 + 1;
+        yaml.insert_str(at, "- kind: Node\n  metadata: {name: flow, uid: f1}\n");
+        let fast = same(&yaml).unwrap();
+        assert_eq!(fast.len(), objects.len() + 1);
+        // Broken YAML deep in the list: serde-saphyr's error, at the input's line.
+        let line = yaml[..at].matches('\n').count() + 2;
+        let broken = yaml.replacen(
+            "  metadata: {name: flow, uid: f1}",
+            "  metadata: {name: flow",
+            1,
+        );
+        let err = same(&broken).unwrap_err();
+        assert!(
+            err.contains(&format!("line {line},")) || err.contains(&format!("line {},", line + 1)),
+            "{err} (item at line {line})"
+        );
+    }
+
+    #[test]
+    fn blocks_outside_the_subset_read_as_serde_saphyr_reads_them() {
+        let pod = |name: &str, extra: &str| {
+            format!(
+                "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: {name}\n    namespace: ns\n    uid: u-{name}{extra}\n  spec:\n    nodeName: n1\n"
+            )
+        };
+        let cases = [
+            // An anchor in one item, its alias in the next.
+            format!("apiVersion: v1\nitems:\n{}{}- apiVersion: v1\n  kind: Pod\n  metadata: *m\nkind: List\n", pod("a", ""), pod("b", "\n    labels: &m\n      app: x")),
+            // A flow map, a multi-line plain scalar, a tag, comments, an indented sequence.
+            format!("items:\n{}{}", pod("a", "\n    labels: {app: x, tier: web}"), pod("b", "")),
+            format!("items:\n{}{}", pod("a", "\n    labels:\n      note: one\n        two"), pod("b", "")),
+            format!("items:\n{}{}", pod("a", "\n    labels:\n      n: !!str 5"), pod("b", "")),
+            format!("items:\n{}# between\n{}", pod("a", " # trailing"), pod("b", "")),
+            format!("# first\napiVersion: v1\nitems:\n{}", pod("a", "")),
+            format!("items:\n{}{}", pod("a", "\n    ownerReferences:\n      - kind: DaemonSet\n        name: d\n        uid: x"), pod("b", "")),
+            // Kindless items, whose kind the list's kind gives after them.
+            "items:\n- metadata:\n    name: n1\n- metadata:\n    name: n2\nkind: NodeList\n".to_string(),
+            // A typed list's kind before its items.
+            "kind: NodeList\nitems:\n- metadata:\n    name: n1\n".to_string(),
+            // Documents, markers, a single object, a bare sequence, an empty document.
+            format!("---\nkind: Pod\nmetadata:\n  name: s\n  uid: s1\n...\n---\n{}---\n\n", pod("a", "")),
+            "- kind: Node\n  metadata:\n    name: n9\n".to_string(),
+            "kind: Node\nmetadata:\n  name: q\n  labels:\n    \"quoted\": 'it''s'\n    b: \"tab\\there\"\n    c: |\n      block\n      text\n".to_string(),
+            "items: []\nkind: List\n".to_string(),
+            // Windows line ends, a duplicate key, a merge key.
+            "kind: Node\r\nmetadata:\r\n  name: w\r\n".to_string(),
+            format!("items:\n{}", pod("a", "\n    uid: again")),
+            "items:\n- kind: Node\n  metadata:\n    <<: {name: m}\n".to_string(),
+        ];
+        for text in &cases {
+            let got = same(text);
+            if text.contains("uid: again") {
+                // serde-saphyr's duplicate-key error, at the second key.
+                assert!(got.is_err_and(|e| e.contains("line 8") && e.contains("duplicate")));
+                continue;
+            }
+            assert!(
+                got.as_ref().is_ok_and(|v| !v.is_empty()) || text.starts_with("items: []"),
+                "{text}\n{got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn broken_yaml_is_one_line_with_the_line_number_serde_saphyr_gives() {
+        let good = "- apiVersion: v1\n  kind: Node\n  metadata:\n    name: node-1\n";
+        for (text, line) in [
+            (
+                format!(
+                    "apiVersion: v1\nitems:\n{good}{good}- kind: Node\n   metadata: x\n  bad\n"
+                ),
+                12,
+            ),
+            (
+                format!("items:\n{good}{good}- kind: Node\n  metadata:\n    name: 'open\n"),
+                12,
+            ),
+            (format!("items:\n{good}- kind: [Node\n"), 6),
+        ] {
+            let err = same(&text).unwrap_err();
+            assert!(!err.contains('\n'), "{err}");
+            assert!(err.contains(&format!("line {line}")), "{err}");
+        }
     }
 }

@@ -1,0 +1,968 @@
+//! A fast reader for the narrow YAML `kubectl get -o yaml` prints, with serde-saphyr behind it
+//! for everything else.
+//!
+//! kubectl writes YAML through sigs.k8s.io/yaml (`yaml.JSONToYAML`, go-yaml v2's encoder): block
+//! mappings indented by 2, sequences of mappings at their key's column (`- ` unindented), plain,
+//! single- and double-quoted scalars on one line, `|`/`|-`/`>` block scalars, `[]` and `{}` for
+//! empty collections; no anchors, tags, comments or flow content. [`parse`] reads one block of
+//! exactly that (a list item or a top-level entry) into a flat tape of nodes, and [`Cursor`] is a
+//! serde `Deserializer` over it. Anything else in the block (an anchor, a tag, a comment, a
+//! flow map, a multi-line plain or quoted scalar, an indented sequence, a duplicate key, a tab,
+//! a carriage return) gives [`Unsupported`], and the caller reads the block with serde-saphyr
+//! instead (`stream.rs`, `read_yaml`).
+//!
+//! Scalars are typed as serde-saphyr's `deserialize_any` types them (its
+//! `de/deserializer.rs`), which is how the YAML path has always read them (through a
+//! `serde_json::Value`): quoted and block scalars are strings; plain ones are null (`~`, `null`,
+//! `Null`, `NULL`), YAML 1.1 booleans (`true`, `yes`, `on`, `y` and their negatives, any case),
+//! decimal integers, and strings when no numeric form can match them (they start with a letter,
+//! or hold a character no number has). The few plain scalars left (floats, `0x1F`, `.inf`,
+//! `1_000`, `1:30`, leading zeros) are resolved by serde-saphyr itself.
+
+use std::borrow::Cow;
+
+use serde::de::{
+    self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
+use serde_json::Value;
+
+/// One node of the tape: collections give their length and where their last node ends.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Node<'a> {
+    Map { len: u32, end: u32 },
+    Seq { len: u32, end: u32 },
+    Key(Cow<'a, str>),
+    Null,
+    Bool(bool),
+    U64(u64),
+    I64(i64),
+    F64(f64),
+    Str(Cow<'a, str>),
+}
+
+/// The block holds something outside the subset this reader takes.
+#[derive(Debug)]
+pub(super) struct Unsupported;
+
+type R<T> = Result<T, Unsupported>;
+
+/// Implicit keys are at most 1024 characters (YAML 1.2, 7.4.2 / `ns-s-implicit-yaml-key`).
+const MAX_KEY: usize = 1024;
+
+/// Parse a block of lines that is one block node at column 0 (a `- ` item, or a `key:` entry)
+/// into a tape.
+pub(super) fn parse(text: &str) -> R<Vec<Node<'_>>> {
+    // Control characters other than newline and tab (and so any `\r`) are left to serde-saphyr,
+    // which rejects or normalizes them.
+    if text
+        .bytes()
+        .any(|b| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f)
+    {
+        return Err(Unsupported);
+    }
+    let mut p = P {
+        s: text,
+        b: text.as_bytes(),
+        pos: 0,
+        col: 0,
+        eol: 0,
+        end: false,
+        tape: Vec::with_capacity(text.len() / 16),
+        keys: Vec::new(),
+        depth: 0,
+    };
+    p.advance_line(0)?;
+    if p.end || p.col != 0 {
+        return Err(Unsupported);
+    }
+    p.block()?;
+    if !p.end {
+        return Err(Unsupported);
+    }
+    Ok(p.tape)
+}
+
+struct P<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    /// Start of the current line's content (after its indentation, or after a `- `).
+    pos: usize,
+    /// Column of `pos`.
+    col: usize,
+    /// End of the current line (its newline, or the end of the text).
+    eol: usize,
+    /// No more lines.
+    end: bool,
+    tape: Vec<Node<'a>>,
+    /// Keys of the mappings being read, innermost last (duplicate keys are serde-saphyr's to
+    /// judge).
+    keys: Vec<Cow<'a, str>>,
+    /// Collections open; deeper than serde-saphyr's limit (`stream.rs`, `yaml_options`) is its
+    /// to refuse, and a bounded depth keeps the recursion off the end of the stack.
+    depth: usize,
+}
+
+/// The deepest nesting read here (serde-saphyr's `max_depth` in `stream.rs`, `yaml_options`).
+const MAX_DEPTH: usize = 128;
+
+fn line_end(b: &[u8], from: usize) -> usize {
+    memchr::memchr(b'\n', &b[from..]).map_or(b.len(), |k| from + k)
+}
+
+/// Whether plain text (a key or a scalar, one line) holds a `: ` (a mapping inside it) or a
+/// ` #` (a comment after it), or ends in a tab.
+fn plain_breaks(t: &[u8]) -> bool {
+    memchr::memchr2_iter(b':', b'#', t).any(|i| {
+        if t[i] == b':' {
+            matches!(t.get(i + 1), None | Some(b' ' | b'\t'))
+        } else {
+            i > 0 && matches!(t[i - 1], b' ' | b'\t')
+        }
+    }) || t.last() == Some(&b'\t')
+}
+
+fn is_dash(line: &[u8]) -> bool {
+    line.first() == Some(&b'-') && matches!(line.get(1), None | Some(b' '))
+}
+
+impl<'a> P<'a> {
+    fn line(&self) -> &'a [u8] {
+        &self.b[self.pos..self.eol]
+    }
+
+    /// Move to the first line at or after byte `from` (a line start) that is not blank.
+    fn advance_line(&mut self, from: usize) -> R<()> {
+        let mut i = from;
+        loop {
+            if i >= self.b.len() {
+                self.end = true;
+                self.pos = self.b.len();
+                self.eol = self.b.len();
+                self.col = 0;
+                return Ok(());
+            }
+            let e = line_end(self.b, i);
+            let mut j = i;
+            while j < e && self.b[j] == b' ' {
+                j += 1;
+            }
+            if j == e {
+                i = e + 1;
+                continue;
+            }
+            if matches!(self.b[j], b'#' | b'\t') {
+                return Err(Unsupported);
+            }
+            self.pos = j;
+            self.col = j - i;
+            self.eol = e;
+            return Ok(());
+        }
+    }
+
+    /// The block node at the cursor: a sequence or a mapping at the cursor's column.
+    fn block(&mut self) -> R<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Unsupported);
+        }
+        let line = self.line();
+        let done = if is_dash(line) {
+            self.seq(self.col)
+        } else {
+            self.map(self.col)
+        };
+        self.depth -= 1;
+        done
+    }
+
+    fn seq(&mut self, n: usize) -> R<()> {
+        let at = self.tape.len();
+        self.tape.push(Node::Seq { len: 0, end: 0 });
+        let mut len = 0u32;
+        while !self.end && self.col == n && is_dash(self.line()) {
+            len += 1;
+            self.node_after(self.pos + 1, n, true)?;
+        }
+        if !self.end && self.col > n {
+            return Err(Unsupported);
+        }
+        self.tape[at] = Node::Seq {
+            len,
+            end: self.tape.len() as u32,
+        };
+        Ok(())
+    }
+
+    /// The node after a `-` or a `key:` (from byte `from` of its line; `n`: the column of the
+    /// dash or the key): on the same line (after a dash, a compact mapping or sequence too), on
+    /// the lines below (deeper, or after a key a sequence at its column), or null.
+    fn node_after(&mut self, from: usize, n: usize, in_seq: bool) -> R<()> {
+        let mut p = from;
+        while p < self.eol && self.b[p] == b' ' {
+            p += 1;
+        }
+        if p == self.eol {
+            self.advance_line(self.eol + 1)?;
+            if !self.end && self.col > n {
+                return self.block();
+            }
+            if !in_seq && !self.end && self.col == n && is_dash(self.line()) {
+                return self.seq(n);
+            }
+            self.tape.push(Node::Null);
+            return Ok(());
+        }
+        self.col += p - self.pos;
+        self.pos = p;
+        let rest = self.line();
+        if in_seq && (is_dash(rest) || self.key_end(rest).is_some()) {
+            self.block()
+        } else {
+            self.inline_value(n)
+        }
+    }
+
+    /// Where a plain key ends (its `:`) when the line is `key:` or `key: ...`.
+    fn key_end(&self, line: &[u8]) -> Option<usize> {
+        for i in memchr::memchr2_iter(b':', b'#', line) {
+            match line[i] {
+                b':' if matches!(line.get(i + 1), None | Some(b' ')) => return Some(i),
+                b'#' if i > 0 && matches!(line[i - 1], b' ' | b'\t') => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn map(&mut self, n: usize) -> R<()> {
+        let at = self.tape.len();
+        self.tape.push(Node::Map { len: 0, end: 0 });
+        let keys_from = self.keys.len();
+        let mut len = 0u32;
+        while !self.end && self.col == n {
+            let line = self.line();
+            // The key and the byte after its `:`.
+            let (key, after) = match line[0] {
+                b'\'' | b'"' => {
+                    let (k, used) = quoted(&self.s[self.pos..self.eol])?;
+                    if line.get(used) != Some(&b':')
+                        || !matches!(line.get(used + 1), None | Some(b' '))
+                    {
+                        return Err(Unsupported);
+                    }
+                    (k, used + 1)
+                }
+                c if is_indicator(c) => return Err(Unsupported),
+                _ => {
+                    let Some(i) = self.key_end(line) else {
+                        return Err(Unsupported);
+                    };
+                    let k = &self.s[self.pos..self.pos + i];
+                    if k.ends_with(' ') || k.contains('\t') || k == "<<" {
+                        return Err(Unsupported);
+                    }
+                    // A key serde-saphyr would read as anything but a string is its to read.
+                    if !matches!(plain(k)?, Node::Str(_)) {
+                        return Err(Unsupported);
+                    }
+                    (Cow::Borrowed(k), i + 1)
+                }
+            };
+            if key.len() > MAX_KEY {
+                return Err(Unsupported);
+            }
+            let mine = &self.keys[keys_from..];
+            if let Some(last) = mine.last()
+                && *last >= key
+                && mine.contains(&key)
+            {
+                return Err(Unsupported);
+            }
+            self.keys.push(key.clone());
+            self.tape.push(Node::Key(key));
+            len += 1;
+            self.node_after(self.pos + after, n, false)?;
+            if !self.end && self.col > n {
+                return Err(Unsupported);
+            }
+        }
+        self.keys.truncate(keys_from);
+        self.tape[at] = Node::Map {
+            len,
+            end: self.tape.len() as u32,
+        };
+        Ok(())
+    }
+
+    /// A value that starts at the cursor, on its line (`parent`: the column of the key or `-`
+    /// it belongs to); the cursor moves to the next line.
+    fn inline_value(&mut self, parent: usize) -> R<()> {
+        let text = &self.s[self.pos..self.eol];
+        let b = text.as_bytes();
+        let node = match b[0] {
+            b'|' | b'>' => return self.block_scalar(parent),
+            b'\'' | b'"' => {
+                let (v, used) = quoted(text)?;
+                if !text[used..].bytes().all(|c| c == b' ') {
+                    return Err(Unsupported);
+                }
+                Node::Str(v)
+            }
+            b'[' | b'{' => match text.trim_end_matches(' ') {
+                "[]" => Node::Seq {
+                    len: 0,
+                    end: self.tape.len() as u32 + 1,
+                },
+                "{}" => Node::Map {
+                    len: 0,
+                    end: self.tape.len() as u32 + 1,
+                },
+                _ => return Err(Unsupported),
+            },
+            c if is_indicator(c) => return Err(Unsupported),
+            b'-' if b.get(1) == Some(&b' ') => return Err(Unsupported),
+            _ => {
+                let t = text.trim_end_matches(' ');
+                if plain_breaks(t.as_bytes()) {
+                    return Err(Unsupported);
+                }
+                plain(t)?
+            }
+        };
+        self.tape.push(node);
+        self.advance_line(self.eol + 1)
+    }
+
+    /// A `|` or `>` block scalar whose header is at the cursor.
+    fn block_scalar(&mut self, parent: usize) -> R<()> {
+        let header = self.s[self.pos..self.eol].trim_end_matches(' ');
+        let folded = header.starts_with('>');
+        #[derive(PartialEq)]
+        enum Chomp {
+            Clip,
+            Strip,
+            Keep,
+        }
+        let chomp = match &header[1..] {
+            "" => Chomp::Clip,
+            "-" => Chomp::Strip,
+            "+" => Chomp::Keep,
+            _ => return Err(Unsupported),
+        };
+        // The content lines (`None`: an empty line), at the indentation of the first one.
+        let mut lines: Vec<Option<&'a str>> = Vec::new();
+        let mut m: Option<usize> = None;
+        let mut blank_max = 0usize;
+        let mut i = self.eol + 1;
+        while i < self.b.len() {
+            let e = line_end(self.b, i);
+            let mut sp = 0;
+            while i + sp < e && self.b[i + sp] == b' ' {
+                sp += 1;
+            }
+            if i + sp == e {
+                if m.is_some_and(|m| sp > m) {
+                    // A line of spaces only, longer than the indentation: content of spaces.
+                    return Err(Unsupported);
+                }
+                blank_max = blank_max.max(sp);
+                lines.push(None);
+                i = e + 1;
+                continue;
+            }
+            let indent = match m {
+                Some(m) => m,
+                None if sp > parent => {
+                    m = Some(sp);
+                    sp
+                }
+                None => break,
+            };
+            if sp < indent {
+                break;
+            }
+            if folded && sp > indent {
+                return Err(Unsupported);
+            }
+            lines.push(Some(&self.s[i + indent..e]));
+            i = e + 1;
+        }
+        if m.is_some_and(|m| blank_max > m) {
+            return Err(Unsupported);
+        }
+        let Some(last) = lines.iter().rposition(Option::is_some) else {
+            // Empty content: clip and strip give "" (keep is left to serde-saphyr).
+            if chomp == Chomp::Keep && !lines.is_empty() {
+                return Err(Unsupported);
+            }
+            self.tape.push(Node::Str(Cow::Borrowed("")));
+            return self.advance_line(i);
+        };
+        let trailing = lines.len() - last - 1;
+        let mut out = String::new();
+        if folded {
+            if lines[0].is_none() {
+                return Err(Unsupported);
+            }
+            let mut blanks = 0;
+            for (k, l) in lines[..=last].iter().enumerate() {
+                match l {
+                    None => blanks += 1,
+                    Some(t) => {
+                        if k > 0 {
+                            if blanks == 0 {
+                                out.push(' ');
+                            }
+                            for _ in 0..blanks {
+                                out.push('\n');
+                            }
+                        }
+                        blanks = 0;
+                        out.push_str(t);
+                    }
+                }
+            }
+        } else {
+            for (k, l) in lines[..=last].iter().enumerate() {
+                if k > 0 {
+                    out.push('\n');
+                }
+                out.push_str(l.unwrap_or(""));
+            }
+        }
+        match chomp {
+            Chomp::Strip => {}
+            Chomp::Clip => out.push('\n'),
+            Chomp::Keep => {
+                for _ in 0..=trailing {
+                    out.push('\n');
+                }
+            }
+        }
+        self.tape.push(Node::Str(Cow::Owned(out)));
+        self.advance_line(i)
+    }
+}
+
+/// Characters that cannot start a plain scalar or key here (YAML's `c-indicator`, less `-`).
+fn is_indicator(c: u8) -> bool {
+    matches!(
+        c,
+        b'?' | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    )
+}
+
+/// A single- or double-quoted scalar at the start of `text`, on this line: its value and the
+/// bytes it takes.
+fn quoted(text: &str) -> R<(Cow<'_, str>, usize)> {
+    let b = text.as_bytes();
+    if b[0] == b'\'' {
+        let mut i = 1;
+        let mut owned: Option<String> = None;
+        let mut from = 1;
+        while i < b.len() {
+            if b[i] == b'\'' {
+                if b.get(i + 1) == Some(&b'\'') {
+                    let o = owned.get_or_insert_with(String::new);
+                    o.push_str(&text[from..=i]);
+                    i += 2;
+                    from = i;
+                    continue;
+                }
+                return Ok(match owned {
+                    None => (Cow::Borrowed(&text[1..i]), i + 1),
+                    Some(mut o) => {
+                        o.push_str(&text[from..i]);
+                        (Cow::Owned(o), i + 1)
+                    }
+                });
+            }
+            i += 1;
+        }
+        return Err(Unsupported);
+    }
+    let mut i = 1;
+    let mut owned: Option<String> = None;
+    let mut from = 1;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                return Ok(match owned {
+                    None => (Cow::Borrowed(&text[1..i]), i + 1),
+                    Some(mut o) => {
+                        o.push_str(&text[from..i]);
+                        (Cow::Owned(o), i + 1)
+                    }
+                });
+            }
+            b'\\' => {
+                let o = owned.get_or_insert_with(String::new);
+                o.push_str(&text[from..i]);
+                let Some(&e) = b.get(i + 1) else {
+                    return Err(Unsupported);
+                };
+                let mut used = 2;
+                let c = match e {
+                    b'\\' => '\\',
+                    b'"' => '"',
+                    b'/' => '/',
+                    b'n' => '\n',
+                    b't' => '\t',
+                    b'r' => '\r',
+                    b'0' => '\0',
+                    b'b' => '\u{8}',
+                    b'f' => '\u{c}',
+                    b'a' => '\u{7}',
+                    b'v' => '\u{b}',
+                    b'e' => '\u{1b}',
+                    b' ' => ' ',
+                    b'x' | b'u' => {
+                        let digits = if e == b'x' { 2 } else { 4 };
+                        let hex = text.get(i + 2..i + 2 + digits).ok_or(Unsupported)?;
+                        if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                            return Err(Unsupported);
+                        }
+                        let v = u32::from_str_radix(hex, 16).map_err(|_| Unsupported)?;
+                        used += digits;
+                        // Surrogates are serde-saphyr's to judge.
+                        char::from_u32(v).ok_or(Unsupported)?
+                    }
+                    _ => return Err(Unsupported),
+                };
+                o.push(c);
+                i += used;
+                from = i;
+            }
+            _ => i += 1,
+        }
+    }
+    Err(Unsupported)
+}
+
+/// A plain scalar, typed as serde-saphyr's `deserialize_any` types it.
+fn plain(t: &str) -> R<Node<'_>> {
+    let b = t.as_bytes();
+    match t {
+        "~" | "null" | "Null" | "NULL" => return Ok(Node::Null),
+        _ => {}
+    }
+    if b.len() <= 5 {
+        for (w, v) in [
+            ("true", true),
+            ("yes", true),
+            ("y", true),
+            ("on", true),
+            ("false", false),
+            ("no", false),
+            ("n", false),
+            ("off", false),
+        ] {
+            if t.eq_ignore_ascii_case(w) {
+                return Ok(Node::Bool(v));
+            }
+        }
+    }
+    if b[0].is_ascii_alphabetic() {
+        // Words a float parser may take (`inf`, `infinity`, `nan`) are serde-saphyr's.
+        if b.len() <= 8
+            && ["inf", "infinity", "nan"]
+                .iter()
+                .any(|w| t.eq_ignore_ascii_case(w))
+        {
+            return slow(t);
+        }
+        return Ok(Node::Str(Cow::Borrowed(t)));
+    }
+    // Decimal integers without a redundant leading zero.
+    let (neg, digits) = match b[0] {
+        b'-' => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if !digits.is_empty()
+        && digits.len() <= 18
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits[0] != b'0' || digits.len() == 1)
+    {
+        let v = digits
+            .iter()
+            .fold(0i64, |a, &d| a * 10 + i64::from(d - b'0'));
+        return Ok(if neg {
+            if v == 0 {
+                // `-0`: serde-saphyr's signed parse; keep its answer.
+                return slow(t);
+            }
+            Node::I64(-v)
+        } else {
+            Node::U64(v as u64)
+        });
+    }
+    // Text no integer or float spelling can match: a string.
+    let mut dots = 0;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'0'..=b'9' | b'_' | b':' => {}
+            b'.' => dots += 1,
+            b'+' | b'-' if i == 0 || matches!(b[i - 1], b'e' | b'E') => {}
+            b'a'..=b'f' | b'A'..=b'F' | b'x' | b'X' | b'o' | b'O' | b'i' | b'I' | b'n' | b'N' => {}
+            _ => return Ok(Node::Str(Cow::Borrowed(t))),
+        }
+    }
+    if dots > 1 {
+        return Ok(Node::Str(Cow::Borrowed(t)));
+    }
+    slow(t)
+}
+
+/// A plain scalar resolved by serde-saphyr itself.
+fn slow(t: &str) -> R<Node<'_>> {
+    Ok(
+        match serde_saphyr::from_str::<Value>(t).map_err(|_| Unsupported)? {
+            Value::Null => Node::Null,
+            Value::Bool(b) => Node::Bool(b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => Node::U64(u),
+                (_, Some(i), _) => Node::I64(i),
+                (_, _, Some(f)) => Node::F64(f),
+                _ => return Err(Unsupported),
+            },
+            Value::String(s) => Node::Str(Cow::Owned(s)),
+            _ => return Err(Unsupported),
+        },
+    )
+}
+
+/// A serde `Deserializer` over a tape, from node `i` on. Every scalar is given as its type
+/// (`deserialize_any`), as a `serde_json::Value` would give it.
+pub(super) struct Cursor<'t, 'a> {
+    nodes: &'t [Node<'a>],
+    i: usize,
+}
+
+impl<'t, 'a> Cursor<'t, 'a> {
+    pub(super) fn new(nodes: &'t [Node<'a>], i: usize) -> Self {
+        Cursor { nodes, i }
+    }
+
+    fn next(&mut self) -> Result<&'t Node<'a>, serde_json::Error> {
+        let n = self
+            .nodes
+            .get(self.i)
+            .ok_or_else(|| de::Error::custom("the YAML ends early"))?;
+        self.i += 1;
+        Ok(n)
+    }
+}
+
+type E = serde_json::Error;
+
+impl<'de> Deserializer<'de> for &mut Cursor<'_, 'de> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, E> {
+        match self.next()? {
+            Node::Null => v.visit_unit(),
+            Node::Bool(b) => v.visit_bool(*b),
+            Node::U64(u) => v.visit_u64(*u),
+            Node::I64(i) => v.visit_i64(*i),
+            Node::F64(f) => v.visit_f64(*f),
+            Node::Str(Cow::Borrowed(s)) | Node::Key(Cow::Borrowed(s)) => v.visit_borrowed_str(s),
+            Node::Str(Cow::Owned(s)) | Node::Key(Cow::Owned(s)) => v.visit_str(s),
+            n @ (Node::Seq { len, .. } | Node::Map { len, .. }) => {
+                let mut a = Access {
+                    c: self,
+                    left: *len,
+                };
+                let out = match n {
+                    Node::Map { .. } => v.visit_map(&mut a)?,
+                    _ => v.visit_seq(&mut a)?,
+                };
+                if a.left > 0 {
+                    return Err(de::Error::invalid_length(*len as usize, &"fewer entries"));
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, E> {
+        if matches!(self.nodes.get(self.i), Some(Node::Null)) {
+            self.i += 1;
+            v.visit_none()
+        } else {
+            v.visit_some(self)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        v: V,
+    ) -> Result<V::Value, E> {
+        v.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, E> {
+        match self.nodes.get(self.i) {
+            Some(Node::Str(s)) => {
+                self.i += 1;
+                v.visit_enum(s.to_string().into_deserializer())
+            }
+            Some(Node::Map { len: 1, .. }) => {
+                self.i += 1;
+                v.visit_enum(Enum { c: self })
+            }
+            _ => self.deserialize_any(v),
+        }
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, E> {
+        match self.next()? {
+            Node::Map { end, .. } | Node::Seq { end, .. } => self.i = *end as usize,
+            _ => {}
+        }
+        v.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map struct identifier
+    }
+}
+
+struct Access<'c, 't, 'a> {
+    c: &'c mut Cursor<'t, 'a>,
+    left: u32,
+}
+
+impl<'de> SeqAccess<'de> for &mut Access<'_, '_, 'de> {
+    type Error = E;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, E> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(&mut *self.c).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.left as usize)
+    }
+}
+
+impl<'de> MapAccess<'de> for &mut Access<'_, '_, 'de> {
+    type Error = E;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, E> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(&mut *self.c).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, E> {
+        seed.deserialize(&mut *self.c)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.left as usize)
+    }
+}
+
+/// An enum written as a one-entry map (`{variant: value}`), as `serde_json::Value` reads one.
+struct Enum<'c, 't, 'a> {
+    c: &'c mut Cursor<'t, 'a>,
+}
+
+impl<'de, 'c, 't> de::EnumAccess<'de> for Enum<'c, 't, 'de> {
+    type Error = E;
+    type Variant = Self;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), E> {
+        let v = seed.deserialize(&mut *self.c)?;
+        Ok((v, self))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for Enum<'_, '_, 'de> {
+    type Error = E;
+
+    fn unit_variant(self) -> Result<(), E> {
+        de::Deserialize::deserialize(&mut *self.c)
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, E> {
+        seed.deserialize(&mut *self.c)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _: usize, v: V) -> Result<V::Value, E> {
+        self.c.deserialize_any(v)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, E> {
+        self.c.deserialize_any(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    fn fast(text: &str) -> Value {
+        let tape = parse(text).unwrap_or_else(|_| panic!("outside the subset: {text}"));
+        Value::deserialize(&mut Cursor::new(&tape, 0)).unwrap()
+    }
+
+    fn saphyr(text: &str) -> Value {
+        serde_saphyr::from_str::<Value>(text).unwrap()
+    }
+
+    #[test]
+    fn the_subset_reads_as_serde_saphyr_reads_it() {
+        for text in [
+            "- apiVersion: v1\n  kind: Pod\n  metadata:\n    labels:\n      app: x\n      'y': 'n'\n    name: a\n",
+            "- a:\n  - b: 1\n    c: []\n  - d: {}\n  e:\n  - x\n  - 'y'\n  f:\n    g: |\n      line one\n        indented\n\n      line three\n    h: |-\n      kept\n    i: >\n      folded\n      text\n\n      para\n    j: |+\n      keep\n\n  k:\n  l: \"\"\n",
+            "- - a\n  - b\n- -\n  -\n",
+            "key:\n  sub: value\n  other: http://x:80/y\n",
+            "- a:\n    - indented\n  b: 1\n",
+        ] {
+            assert_eq!(fast(text), saphyr(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn plain_scalars_are_typed_as_serde_saphyr_types_them() {
+        let mut fast_read = 0;
+        for s in [
+            "1",
+            "-2",
+            "0",
+            "-0",
+            "1.5",
+            "-1.5e3",
+            "1e3",
+            "true",
+            "True",
+            "FALSE",
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "y",
+            "n",
+            "~",
+            "null",
+            "Null",
+            "NULL",
+            "nil",
+            "10.0.0.4",
+            "10.128.0.0/24",
+            "3e0a9b2f-d231-4778",
+            "100m",
+            "128Mi",
+            "0x1F",
+            "0X1F",
+            "0o17",
+            "0b101",
+            ".inf",
+            "-.inf",
+            ".nan",
+            "1_000",
+            "0755",
+            "-0755",
+            "12345678901234567890",
+            "123456789012345678901234",
+            "nan",
+            "inf",
+            "Infinity",
+            "1:30",
+            "+5",
+            "+.5",
+            "6.8.0-1021-aws",
+            "v1.31.4",
+            "e5",
+            "-foo",
+            "2001-12-14",
+            "1.",
+            ".5",
+            "-",
+            "-e",
+            "0.0.0.0",
+        ] {
+            let text = format!("- a: {s}\n");
+            // Outside the subset (`Err`): left to serde-saphyr, which reads it or fails.
+            if let Ok(tape) = parse(&text) {
+                fast_read += 1;
+                let v = Value::deserialize(&mut Cursor::new(&tape, 0)).unwrap();
+                assert_eq!(
+                    Ok(v),
+                    serde_saphyr::from_str::<Value>(&text).map_err(|_| ()),
+                    "{s}"
+                );
+            }
+        }
+        assert!(fast_read >= 50, "{fast_read}");
+    }
+
+    #[test]
+    fn anything_else_is_left_to_serde_saphyr() {
+        for text in [
+            "- a: &x 1\n  b: *x\n",
+            "- a: {b: 1}\n",
+            "- a: [1, 2]\n",
+            "- a: plain\n    continued\n",
+            "- a: !!str 1\n",
+            "- a: 1 # comment\n",
+            "- # comment\n  a: 1\n",
+            "- a: 'multi\n    line'\n",
+            "- a: 1\n  a: 2\n",
+            "- a: 1\r\n",
+            "- a:\tb\n",
+            "- ? complex\n  : key\n",
+            "- <<: {a: 1}\n",
+            "- a: |2\n    x\n",
+        ] {
+            assert!(parse(text).is_err(), "{text}");
+        }
+        // Nesting deeper than serde-saphyr's limit: its to refuse.
+        let deep: String = (0..MAX_DEPTH)
+            .map(|i| format!("{}- a:\n", "  ".repeat(i)))
+            .collect();
+        assert!(parse(&deep).is_err());
+        let shallow: String = (0..10)
+            .map(|i| format!("{}- a:\n", "  ".repeat(i)))
+            .collect();
+        assert_eq!(fast(&shallow), saphyr(&shallow));
+    }
+}
