@@ -342,12 +342,7 @@ pub(super) fn decode_text(
     out: &mut Vec<Decoded>,
 ) -> Result<(), TextFail> {
     let head = hash::head(&mut serde_json::Deserializer::from_str(text))?;
-    let kind = head
-        .kind
-        .as_deref()
-        .filter(|k| !k.is_empty())
-        .or(implied)
-        .filter(|_| head.object && !head.pyclient && !head.items);
+    let kind = head.typed_kind(implied);
     let Some(kind) = kind else {
         let v: Value = serde_json::from_str(text)?;
         return classify(v, implied, out).map_err(TextFail::Object);

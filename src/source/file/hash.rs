@@ -144,6 +144,19 @@ pub(super) struct Head {
     pub items: bool,
 }
 
+impl Head {
+    /// The kind to decode the object as (its own `kind`, or the list's `implied`), when it can
+    /// be decoded straight into a type: `None` for shapes that need a `Value` (not an object,
+    /// kindless, a Python-client object, a list inside the input).
+    pub fn typed_kind<'a>(&'a self, implied: Option<&'a str>) -> Option<&'a str> {
+        self.kind
+            .as_deref()
+            .filter(|k| !k.is_empty())
+            .or(implied)
+            .filter(|_| self.object && !self.pyclient && !self.items)
+    }
+}
+
 /// Hash one object's text and read its [`Head`].
 pub(super) fn head<'de, D: Deserializer<'de>>(d: D) -> Result<Head, D::Error> {
     let mut head = Head::default();

@@ -1105,12 +1105,7 @@ fn fast_yaml_item(text: &str, implied: Option<&str>, out: &mut Vec<Decoded>) -> 
     let Ok(head) = hash::head(&mut cur()) else {
         return false;
     };
-    let kind = head
-        .kind
-        .as_deref()
-        .filter(|k| !k.is_empty())
-        .or(implied)
-        .filter(|_| head.object && !head.pyclient && !head.items);
+    let kind = head.typed_kind(implied);
     let item = match kind {
         None => {
             let ok = Value::deserialize(&mut cur())
