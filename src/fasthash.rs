@@ -5,8 +5,7 @@
 //!
 //! SipHash, the standard library's default, resists inputs chosen to collide; nothing here
 //! needs that (the inputs are one cluster's names and labels, read once by a command-line
-//! run), and it cost a third of the time of reading a dump and about a tenth of decoding a
-//! live audit's pages (BENCHMARKS.md).
+//! run), and it cost a third of the time of reading a dump (BENCHMARKS.md, "the file path").
 
 use std::hash::{BuildHasherDefault, Hasher};
 
