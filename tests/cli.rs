@@ -679,3 +679,35 @@ fn broken_yaml_deep_in_a_kubectl_list_names_its_line() {
     );
     assert_eq!(err.lines().count(), 1, "one line: {err}");
 }
+
+/// Input the YAML reader refuses for its limits or its bytes says why in words, on one line:
+/// not serde-saphyr's debug form of the limit, not a bare "IO error".
+#[test]
+fn yaml_past_the_depth_limit_or_not_utf8_is_one_plain_line() {
+    let mut deep = String::from("kind: List\nitems:\n- kind: Node\n  metadata:\n    labels:\n");
+    for i in 0..300 {
+        deep.push_str(&format!("{}k{i}:\n", "  ".repeat(i + 3)));
+    }
+    deep.push_str(&format!("{}x: y\n", "  ".repeat(303)));
+    let not_utf8 = b"items:\n- kind: Pod\n  metadata:\n    name: \xff\xfe\n".to_vec();
+    for (name, bytes, says) in [
+        (
+            "deep.yaml",
+            deep.into_bytes(),
+            "levels deep, more than the YAML reader allows",
+        ),
+        ("bytes.yaml", not_utf8, "UTF-8"),
+    ] {
+        let p = temp_file(name, "");
+        std::fs::write(&p, &bytes).unwrap();
+        let o = run(&["-f", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(3), "{name}");
+        let err = stderr(&o);
+        assert!(err.contains(name) && err.contains(says), "{name}: {err}");
+        assert!(
+            !err.contains(" { ") && !err.contains("IO error"),
+            "{name}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    }
+}

@@ -1247,6 +1247,29 @@ fn yaml_fail(e: &serde_saphyr::Error, line: impl Fn(u64) -> u64) -> Fail {
     {
         first = &first[..i];
     }
+    // serde-saphyr names an I/O failure only "IO error" (its cause, e.g. bytes that are not
+    // UTF-8, is the error's source) and a limit by its Rust debug form ("budget breached:
+    // Depth { depth: 129 }"): both said in words.
+    let cause;
+    if first == "IO error"
+        && let Some(source) = std::error::Error::source(e)
+    {
+        cause = super::clip(&source.to_string());
+        first = &cause;
+    }
+    let limit;
+    if let Some(breach) = first.strip_prefix("budget breached: ") {
+        let what = breach.split([' ', '{']).next().unwrap_or(breach);
+        let number: String = breach.chars().filter(char::is_ascii_digit).collect();
+        limit = match what {
+            "Depth" => format!("nested {number} levels deep, more than the YAML reader allows"),
+            _ => format!(
+                "past the YAML reader's limit on {} ({number})",
+                what.to_lowercase()
+            ),
+        };
+        first = &limit;
+    }
     match e.location() {
         Some(loc) => format!(
             "invalid YAML at line {}, column {}: {first}",
