@@ -20,6 +20,7 @@ pub mod follow;
 pub mod gate;
 pub mod interned;
 pub mod model;
+pub mod protobuf;
 pub mod quantity;
 pub mod reason;
 pub mod render;

@@ -869,44 +869,44 @@ impl Pod {
 /// (claim, node, state, reasons, pod report), `explain` (requests of containers and init
 /// containers, priority class, node name, phase), `fix` (uid, resourceVersion, name, namespace,
 /// labels, ownerReferences, deletionTimestamp, nodeName, phase).
-mod slim {
+pub(crate) mod slim {
     use super::{
         Affinity, Condition, ContainerStatus, InlineStr, Interned, Labels, OwnerReference,
         ResourceRequirements, Timestamp, nullable,
     };
     use serde::Deserialize;
 
-    #[derive(Default, Deserialize)]
+    #[derive(Debug, Default, Deserialize)]
     #[serde(rename_all = "camelCase", default)]
-    pub(super) struct Pod {
-        metadata: Meta,
+    pub(crate) struct Pod {
+        pub(crate) metadata: Meta,
         #[serde(deserialize_with = "nullable")]
-        spec: Spec,
+        pub(crate) spec: Spec,
         #[serde(deserialize_with = "nullable")]
-        status: Status,
+        pub(crate) status: Status,
     }
 
-    #[derive(Default, Deserialize)]
+    #[derive(Debug, Default, Deserialize)]
     #[serde(rename_all = "camelCase", default)]
-    struct Meta {
+    pub(crate) struct Meta {
         #[serde(deserialize_with = "nullable")]
-        name: InlineStr<30>,
+        pub(crate) name: InlineStr<30>,
         #[serde(deserialize_with = "nullable")]
-        namespace: Interned,
+        pub(crate) namespace: Interned,
         #[serde(deserialize_with = "nullable")]
-        uid: InlineStr<36>,
+        pub(crate) uid: InlineStr<36>,
         #[serde(deserialize_with = "nullable")]
-        resource_version: InlineStr<14>,
+        pub(crate) resource_version: InlineStr<14>,
         #[serde(deserialize_with = "super::timestamp")]
-        creation_timestamp: Option<Timestamp>,
+        pub(crate) creation_timestamp: Option<Timestamp>,
         #[serde(deserialize_with = "super::timestamp")]
-        deletion_timestamp: Option<Timestamp>,
+        pub(crate) deletion_timestamp: Option<Timestamp>,
         #[serde(deserialize_with = "nullable")]
-        labels: Labels,
+        pub(crate) labels: Labels,
         #[serde(deserialize_with = "mirror_annotation")]
-        annotations: Labels,
+        pub(crate) annotations: Labels,
         #[serde(deserialize_with = "nullable")]
-        owner_references: Vec<OwnerReference>,
+        pub(crate) owner_references: Vec<OwnerReference>,
     }
 
     /// Of a pod's annotations only the mirror pod one ([`super::MIRROR_ANNOTATION`]) is kept;
@@ -915,50 +915,50 @@ mod slim {
         d.deserialize_option(super::KeptAnnotations(&[super::MIRROR_ANNOTATION]))
     }
 
-    #[derive(Default, Deserialize)]
+    #[derive(Debug, Default, Deserialize)]
     #[serde(rename_all = "camelCase", default)]
-    struct Spec {
+    pub(crate) struct Spec {
         #[serde(deserialize_with = "nullable")]
-        node_name: Interned,
-        affinity: Option<Affinity>,
+        pub(crate) node_name: Interned,
+        pub(crate) affinity: Option<Affinity>,
         #[serde(deserialize_with = "nullable")]
-        containers: Vec<Container>,
+        pub(crate) containers: Vec<Container>,
         #[serde(deserialize_with = "nullable")]
-        init_containers: Vec<Container>,
+        pub(crate) init_containers: Vec<Container>,
         #[serde(deserialize_with = "nullable")]
-        priority_class_name: Interned,
+        pub(crate) priority_class_name: Interned,
     }
 
-    #[derive(Default, Deserialize)]
+    #[derive(Debug, Default, Deserialize)]
     #[serde(rename_all = "camelCase", default)]
-    struct Container {
+    pub(crate) struct Container {
         #[serde(deserialize_with = "nullable")]
-        name: Interned,
+        pub(crate) name: Interned,
         #[serde(deserialize_with = "nullable")]
-        resources: ResourceRequirements,
+        pub(crate) resources: ResourceRequirements,
     }
 
-    #[derive(Default, Deserialize)]
+    #[derive(Debug, Default, Deserialize)]
     #[serde(rename_all = "camelCase", default)]
-    struct Status {
+    pub(crate) struct Status {
         #[serde(deserialize_with = "nullable")]
-        phase: Interned,
+        pub(crate) phase: Interned,
         #[serde(deserialize_with = "nullable")]
-        reason: Interned,
+        pub(crate) reason: Interned,
         #[serde(deserialize_with = "nullable")]
-        message: Interned,
+        pub(crate) message: Interned,
         #[serde(deserialize_with = "nullable")]
-        conditions: Conditions,
+        pub(crate) conditions: Conditions,
         #[serde(deserialize_with = "nullable")]
-        container_statuses: Vec<ContainerStatus>,
+        pub(crate) container_statuses: Vec<ContainerStatus>,
         #[serde(deserialize_with = "nullable")]
-        init_container_statuses: Vec<ContainerStatus>,
+        pub(crate) init_container_statuses: Vec<ContainerStatus>,
     }
 
     /// The `Ready` condition, and `PodScheduled` unless it is `True` (only an unscheduled pod's
     /// is read); the others are skipped as they are read.
-    #[derive(Default)]
-    struct Conditions(Vec<Condition>);
+    #[derive(Debug, Default)]
+    pub(crate) struct Conditions(pub(crate) Vec<Condition>);
 
     impl<'de> Deserialize<'de> for Conditions {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -989,12 +989,16 @@ mod slim {
     impl<'de> Deserialize<'de> for Maybe {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             let c = Condition::deserialize(d)?;
-            let read = match c.type_.as_str() {
-                "Ready" => true,
-                "PodScheduled" => c.status != "True",
-                _ => false,
-            };
-            Ok(Maybe(read.then_some(c)))
+            Ok(Maybe(is_read(&c).then_some(c)))
+        }
+    }
+
+    /// A pod condition the audit reads: `Ready`, and `PodScheduled` unless it is `True`.
+    pub(crate) fn is_read(c: &Condition) -> bool {
+        match c.type_.as_str() {
+            "Ready" => true,
+            "PodScheduled" => c.status != "True",
+            _ => false,
         }
     }
 

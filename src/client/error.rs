@@ -145,7 +145,20 @@ pub fn status_message(body: &[u8]) -> (String, String) {
         reason: String,
         details: Option<Details>,
     }
-    let s: Status = serde_json::from_slice(body).unwrap_or_default();
+    // A request that accepted protobuf gets its error Status as protobuf too.
+    let s: Status = match crate::protobuf::status(body) {
+        Some((reason, message, causes)) => Status {
+            message,
+            reason,
+            details: Some(Details {
+                causes: causes
+                    .into_iter()
+                    .map(|message| Cause { message })
+                    .collect(),
+            }),
+        },
+        None => serde_json::from_slice(body).unwrap_or_default(),
+    };
     let mut parts = Vec::new();
     if !s.message.is_empty() {
         parts.push(s.message.clone());

@@ -64,6 +64,9 @@ pub struct Answer {
     pub status: StatusCode,
     pub retry_after: Option<Duration>,
     pub body: bytes::Bytes,
+    /// Whether the body is Kubernetes protobuf (`Content-Type:
+    /// application/vnd.kubernetes.protobuf`, sent only to a request that accepted it).
+    pub protobuf: bool,
     /// Requests sent for this answer (more than one when retried).
     pub attempts: u32,
 }
@@ -177,7 +180,7 @@ impl Transport {
             drop(permit);
             let ms = started.elapsed().as_millis();
             let wait = match result {
-                Ok((status, retry_after, body)) => {
+                Ok((status, retry_after, protobuf, body)) => {
                     self.log(&format!("{method} {url} {} {ms}ms", status.as_u16()));
                     let retryable = status.is_server_error()
                         || (retry == Retry::Read && status == StatusCode::TOO_MANY_REQUESTS);
@@ -186,6 +189,7 @@ impl Transport {
                             status,
                             retry_after,
                             body,
+                            protobuf,
                             attempts: attempt,
                         });
                     }
@@ -247,8 +251,10 @@ impl Transport {
     ) -> Result<http::Request<kube::client::Body>, ClientError> {
         let mut builder = http::Request::builder()
             .method(parts.method.clone())
-            .uri(parts.uri.clone())
-            .header(http::header::ACCEPT, "application/json");
+            .uri(parts.uri.clone());
+        if !parts.headers.contains_key(http::header::ACCEPT) {
+            builder = builder.header(http::header::ACCEPT, "application/json");
+        }
         for (k, v) in &parts.headers {
             builder = builder.header(k, v);
         }
@@ -322,7 +328,7 @@ impl Transport {
     async fn exchange(
         &self,
         req: http::Request<kube::client::Body>,
-    ) -> Result<(StatusCode, Option<Duration>, bytes::Bytes), Failure> {
+    ) -> Result<(StatusCode, Option<Duration>, bool, bytes::Bytes), Failure> {
         let call = async {
             let resp = self
                 .client
@@ -334,6 +340,11 @@ impl Transport {
                 })?;
             let status = resp.status();
             let retry_after = retry_after(resp.headers());
+            let protobuf = resp
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with(crate::protobuf::MEDIA_TYPE));
             // Into one buffer from the pool: a list page is megabytes, and a fresh buffer for
             // each costs a page fault per 4 KiB (and, with gzip, a copy from decoded chunks).
             let mut body = resp.into_body();
@@ -353,7 +364,7 @@ impl Transport {
                     buf.extend_from_slice(&data);
                 }
             }
-            Ok((status, retry_after, bytes::Bytes::from(buf)))
+            Ok((status, retry_after, protobuf, bytes::Bytes::from(buf)))
         };
         match self.timeout {
             Some(t) => tokio::time::timeout(t, call)
