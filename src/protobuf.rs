@@ -25,6 +25,9 @@ pub const MEDIA_TYPE: &str = "application/vnd.kubernetes.protobuf";
 #[error("protobuf {0}")]
 pub struct Error(pub String);
 
+/// A reader of one object from its protobuf message.
+pub type Reader<T> = fn(&[u8]) -> Result<T, Error>;
+
 fn error<T>(what: &str) -> Result<T, Error> {
     Err(Error(what.to_string()))
 }

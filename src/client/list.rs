@@ -127,12 +127,11 @@ struct ListMeta {
 /// server picks, and the body is read as the `Content-Type` it answered says.
 pub trait Listed: DeserializeOwned {
     /// The item's protobuf reader; `None`: the type is read from JSON only.
-    const PROTOBUF: Option<fn(&[u8]) -> Result<Self, crate::protobuf::Error>> = None;
+    const PROTOBUF: Option<crate::protobuf::Reader<Self>> = None;
 }
 
 impl Listed for crate::model::Pod {
-    const PROTOBUF: Option<fn(&[u8]) -> Result<Self, crate::protobuf::Error>> =
-        Some(crate::protobuf::pod);
+    const PROTOBUF: Option<crate::protobuf::Reader<Self>> = Some(crate::protobuf::pod);
 }
 impl Listed for crate::model::Node {}
 impl Listed for crate::model::ControllerRevision {}
@@ -297,7 +296,7 @@ impl Transport {
 /// A protobuf list page, each item read by `item`.
 fn protobuf_page<T>(
     body: &[u8],
-    item: fn(&[u8]) -> Result<T, crate::protobuf::Error>,
+    item: crate::protobuf::Reader<T>,
 ) -> Result<ListPage<T>, crate::protobuf::Error> {
     let envelope = crate::protobuf::envelope(body)?;
     if !envelope.kind.ends_with("List") {
