@@ -350,6 +350,17 @@ fn with_value<R: Read, T>(
     c: &mut Counted<R>,
     f: impl FnOnce(&str, u64, u64) -> Result<T, Fail>,
 ) -> Result<T, Fail> {
+    let (n, line, col) = value_at(c)?;
+    let text = std::str::from_utf8(&c.available()[..n])
+        .map_err(|_| io_fail(std::io::ErrorKind::InvalidData.into()))?;
+    let out = f(text, line, col);
+    c.consume(n);
+    out
+}
+
+/// The length, line and column of the JSON value at the reader's position (whitespace
+/// skipped), all of it buffered.
+fn value_at<R: Read>(c: &mut Counted<R>) -> Result<(usize, u64, u64), Fail> {
     c.skip_whitespace().map_err(io_fail)?;
     let (line, col) = c.position();
     let Some(n) = c.value_len().map_err(io_fail)? else {
@@ -358,11 +369,7 @@ fn with_value<R: Read, T>(
              short?)"
         ));
     };
-    let text = std::str::from_utf8(&c.available()[..n])
-        .map_err(|_| io_fail(std::io::ErrorKind::InvalidData.into()))?;
-    let out = f(text, line, col);
-    c.consume(n);
-    out
+    Ok((n, line, col))
 }
 
 /// After a member of an object or an array: `,` (true: more follow) or the closing `close`.
@@ -533,6 +540,184 @@ fn first_kind(b: &[u8]) -> Option<&str> {
     None
 }
 
+/// A list's items one after another, each decoded and handed over as it is read.
+fn read_json_items<R: Read>(
+    c: &mut Counted<R>,
+    implied: Option<&str>,
+    held: &mut Vec<Decoded>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+) -> Result<(), Fail> {
+    let mut out = Vec::new();
+    loop {
+        if !fast_item(c, implied, &mut out)? {
+            with_value(c, |t, l, co| item(t, l, co, implied, &mut out))?;
+        }
+        hand_over(&mut out, held, sink)?;
+        if !next_member(c, b']')? {
+            return Ok(());
+        }
+    }
+}
+
+/// Typed items go to the sink; kindless ones wait, as the list's kind may come after them.
+fn hand_over(
+    out: &mut Vec<Decoded>,
+    held: &mut Vec<Decoded>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+) -> Result<(), Fail> {
+    for d in out.drain(..) {
+        match d.item {
+            Item::Kindless(_) => held.push(d),
+            _ => sink(Doc { items: vec![d] })?,
+        }
+    }
+    Ok(())
+}
+
+/// How many threads decode a list's items: the items are independent, and decoding them is
+/// most of the time of reading a dump.
+fn decoders() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// Items cut from the input by the reader, to be decoded on another thread.
+#[derive(Default)]
+struct JsonBatch {
+    text: String,
+    /// Each item's end in `text`, and its line and column in the input.
+    items: Vec<(usize, u64, u64)>,
+}
+
+/// About how much text a [`JsonBatch`] holds.
+const BATCH: usize = 256 * 1024;
+
+/// A batch's items decoded in order, up to the first that fails (and its error).
+type Done = (Vec<Decoded>, Option<Fail>);
+
+fn decode_json_batch(b: &JsonBatch, implied: Option<&str>) -> Done {
+    let mut out = Vec::with_capacity(b.items.len());
+    let mut start = 0;
+    for &(end, line, col) in &b.items {
+        let text = &b.text[start..end];
+        start = end;
+        if let Some(d) = one_pass_whole(text, implied) {
+            out.push(d);
+        } else if let Err(e) = item(text, line, col, implied, &mut out) {
+            return (out, Some(e));
+        }
+    }
+    (out, None)
+}
+
+/// [`fast_item`] on one item's whole text.
+fn one_pass_whole(text: &str, implied: Option<&str>) -> Option<Decoded> {
+    let kind = first_kind(text.as_bytes()).or(implied)?;
+    let (d, n) = match kind {
+        "Pod" => one_pass::<Pod>(text, kind, implied, Item::Pod),
+        "Node" => one_pass::<Node>(text, kind, implied, Item::Node),
+        "ControllerRevision" => one_pass::<ControllerRevision>(text, kind, implied, Item::Revision),
+        _ => None,
+    }?;
+    (n == text.len()).then_some(d)
+}
+
+/// [`read_json_items`] with the decoding on `workers` threads: this thread cuts the items (finding
+/// each one's extent, [`Counted::value_len`]) into batches and hands the decoded items to the
+/// sink in the order of the input, so that the snapshot, its warnings and any error are those
+/// of reading them one by one (an error the cutting meets is reported after the items before
+/// it, as it would have been).
+fn read_json_items_parallel<R: Read>(
+    c: &mut Counted<R>,
+    implied: Option<&str>,
+    workers: usize,
+    held: &mut Vec<Decoded>,
+    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+) -> Result<(), Fail> {
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(u64, JsonBatch)>(workers);
+    let job_rx = std::sync::Mutex::new(job_rx);
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, Done)>();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let done_tx = done_tx.clone();
+            let job_rx = &job_rx;
+            s.spawn(move || {
+                loop {
+                    let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    let Ok((seq, batch)) = job else { return };
+                    if done_tx.send((seq, decode_json_batch(&batch, implied))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // Owns the sender: the workers end when this returns, whichever way.
+        let mut run = move || -> Result<(), Fail> {
+            let mut ready = std::collections::BTreeMap::new();
+            let (mut sent, mut next) = (0u64, 0u64);
+            // Hand over finished batches in order; `wait`: until no more than `keep` are out.
+            let mut deliver = |keep: u64, sent: u64, next: &mut u64| -> Result<(), Fail> {
+                loop {
+                    if let Some((out, fail)) = ready.remove(next) {
+                        let mut out: Vec<Decoded> = out;
+                        hand_over(&mut out, held, sink)?;
+                        if let Some(e) = fail {
+                            return Err(e);
+                        }
+                        *next += 1;
+                        continue;
+                    }
+                    if sent - *next <= keep {
+                        match done_rx.try_recv() {
+                            Ok((seq, done)) => {
+                                ready.insert(seq, done);
+                                continue;
+                            }
+                            Err(_) => return Ok(()),
+                        }
+                    }
+                    let (seq, done) = done_rx
+                        .recv()
+                        .map_err(|_| "cannot read: a decoding thread stopped".to_string())?;
+                    ready.insert(seq, done);
+                }
+            };
+            let mut cut_fail = None;
+            let mut more = true;
+            while more {
+                let mut batch = JsonBatch::default();
+                while more && batch.text.len() < BATCH {
+                    let cut = value_at(c).and_then(|(n, line, col)| {
+                        let text = std::str::from_utf8(&c.available()[..n])
+                            .map_err(|_| io_fail(std::io::ErrorKind::InvalidData.into()))?;
+                        batch.text.push_str(text);
+                        batch.items.push((batch.text.len(), line, col));
+                        c.consume(n);
+                        next_member(c, b']')
+                    });
+                    match cut {
+                        Ok(m) => more = m,
+                        Err(e) => {
+                            cut_fail = Some(e);
+                            more = false;
+                        }
+                    }
+                }
+                if !batch.items.is_empty() {
+                    job_tx
+                        .send((sent, batch))
+                        .map_err(|_| "cannot read: a decoding thread stopped".to_string())?;
+                    sent += 1;
+                }
+                deliver(2 * workers as u64, sent, &mut next)?;
+            }
+            deliver(0, sent, &mut next)?;
+            cut_fail.map_or(Ok(()), Err)
+        };
+        run()
+    })
+}
+
 fn emit(out: &mut Vec<Decoded>, sink: &mut dyn FnMut(Doc) -> Result<(), Fail>) -> Result<(), Fail> {
     for d in out.drain(..) {
         sink(Doc { items: vec![d] })?;
@@ -609,20 +794,9 @@ fn read_object<R: Read>(
                 let list_kind = kind_of(&rest);
                 let implied = items_kind(list_kind.as_deref());
                 if !eat(c, b']')? {
-                    loop {
-                        if !fast_item(c, implied, &mut out)? {
-                            with_value(c, |t, l, co| item(t, l, co, implied, &mut out))?;
-                        }
-                        for d in out.drain(..) {
-                            match d.item {
-                                // Kindless items wait: the list's kind may come after them.
-                                Item::Kindless(_) => held.push(d),
-                                _ => sink(Doc { items: vec![d] })?,
-                            }
-                        }
-                        if !next_member(c, b']')? {
-                            break;
-                        }
+                    match decoders() {
+                        1 => read_json_items(c, implied, &mut held, sink)?,
+                        n => read_json_items_parallel(c, implied, n, &mut held, sink)?,
                     }
                 }
             } else {
@@ -1825,6 +1999,82 @@ mod tests {
             let err = same(&text).unwrap_err();
             assert!(!err.contains('\n'), "{err}");
             assert!(err.contains(&format!("line {line}")), "{err}");
+        }
+    }
+
+    /// A list's items (after its `[`) read one by one and on threads: the items handed over,
+    /// in order, and the error.
+    fn both_ways(text: &str) -> [(Vec<String>, Vec<String>, Option<Fail>); 2] {
+        let run = |parallel: bool| {
+            let mut c = Counted::new(text.as_bytes());
+            let mut sunk = Vec::new();
+            let mut held = Vec::new();
+            let mut sink = |d: Doc| {
+                sunk.extend(
+                    d.items
+                        .iter()
+                        .map(|d| format!("{} {}", d.hash, describe(d))),
+                );
+                Ok(())
+            };
+            let res = if parallel {
+                read_json_items_parallel(&mut c, None, 2, &mut held, &mut sink)
+            } else {
+                read_json_items(&mut c, None, &mut held, &mut sink)
+            };
+            let held = held.iter().map(describe).collect();
+            (sunk, held, res.err())
+        };
+        [run(false), run(true)]
+    }
+
+    #[test]
+    fn items_decoded_on_threads_come_out_as_read_one_by_one() {
+        let pad = "x".repeat(2000);
+        let items: Vec<String> = (0..400)
+            .map(|i| match i {
+                7 => format!(r#"{{"metadata":{{"name":"kindless-{i}"}}}}"#),
+                9 => format!(r#"{{"kind":"Node","metadata":{{"name":"n-{i}"}}}}"#),
+                _ => format!(
+                    r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"p-{i}","uid":"u-{i}"}},"spec":{{"nodeName":"n-{i}","containers":[{{"name":"c","env":[{{"name":"X","value":"{pad}"}}]}}]}}}}"#
+                ),
+            })
+            .collect();
+        let whole = format!("{}]", items.join(",\n"));
+        let broken = |at: usize, with: &str| {
+            let mut v = items.clone();
+            v[at] = with.to_string();
+            format!("{}]", v.join(",\n"))
+        };
+        let cases = [
+            whole.clone(),
+            // An object the audit cannot read, a syntax error, a missing comma, input cut short.
+            broken(250, r#"{"kind":"Pod","metadata":{"name":7}}"#),
+            broken(300, r#"{"kind":"Pod",,"metadata":{}}"#),
+            format!(
+                "{}\n{}]",
+                items[..320].join(",\n"),
+                items[320..].join(",\n")
+            ),
+            whole[..whole.len() * 7 / 8].to_string(),
+        ];
+        for (n, text) in cases.iter().enumerate() {
+            let [one, threads] = both_ways(text);
+            assert_eq!(one.0, threads.0, "case {n}: items");
+            assert_eq!(one.1, threads.1, "case {n}: kindless items");
+            assert_eq!(one.2, threads.2, "case {n}: error");
+            match n {
+                0 => {
+                    assert_eq!(one.0.len(), 399);
+                    assert_eq!(one.1.len(), 1);
+                    assert!(one.2.is_none());
+                }
+                // The items before the error were handed over.
+                _ => {
+                    assert!(one.2.is_some(), "case {n}");
+                    assert!(one.0.len() >= 240, "case {n}: {}", one.0.len());
+                }
+            }
         }
     }
 }
