@@ -102,6 +102,39 @@ mod tests {
             "/api/v1/pods?fieldSelector=spec.nodeName%3Dn1&labelSelector=app%3Da%2Ctier+in+%28x%2Cy%29&limit=50&continue=tok%2Fen"
         );
     }
+
+    #[test]
+    fn protobuf_pages_give_pods_token_and_version() {
+        use crate::protobuf::write::Msg;
+        let pod = |name: &str| Msg::new().msg(1, Msg::new().str(1, name).str(3, "ns"));
+        let body = Msg::new()
+            .msg(1, Msg::new().str(2, "77").str(3, "next"))
+            .msg(2, pod("a"))
+            .msg(2, pod("b"))
+            .body("v1", "PodList");
+        let page = protobuf_page(&body, crate::protobuf::pod).unwrap();
+        assert_eq!(page.metadata.continue_.as_deref(), Some("next"));
+        assert_eq!(page.metadata.resource_version.as_deref(), Some("77"));
+        let names: Vec<&str> = page.items.iter().map(|p| p.name()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(&*page.items[1].metadata.namespace, "ns");
+        // A single object where a list was asked for, and a broken item, are errors.
+        let single = pod("a").body("v1", "Pod");
+        let Err(err) = protobuf_page(&single, crate::protobuf::pod) else {
+            panic!("a Pod read as a list")
+        };
+        assert!(
+            err.to_string().contains("a Pod where a list was expected"),
+            "{err}"
+        );
+        let broken = Msg::new()
+            .msg(2, Msg::new().msg(1, Msg::new().int(1, 3)))
+            .body("v1", "PodList");
+        let Err(err) = protobuf_page(&broken, crate::protobuf::pod) else {
+            panic!("a broken item read")
+        };
+        assert!(err.to_string().contains("metadata.name"), "{err}");
+    }
 }
 
 #[derive(Deserialize)]

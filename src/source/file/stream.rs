@@ -644,7 +644,10 @@ fn read_json_items_parallel<R: Read>(
                 loop {
                     let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
                     let Ok((seq, batch)) = job else { return };
-                    if done_tx.send((seq, decode_json_batch(&batch, implied))).is_err() {
+                    if done_tx
+                        .send((seq, decode_json_batch(&batch, implied)))
+                        .is_err()
+                    {
                         return;
                     }
                 }
