@@ -181,7 +181,11 @@ impl Transport {
             let ms = started.elapsed().as_millis();
             let wait = match result {
                 Ok((status, retry_after, protobuf, body)) => {
-                    self.log(&format!("{method} {url} {} {ms}ms", status.as_u16()));
+                    self.log(&format!(
+                        "{method} {url} {} {ms}ms{}",
+                        status.as_u16(),
+                        if protobuf { " protobuf" } else { "" }
+                    ));
                     let retryable = status.is_server_error()
                         || (retry == Retry::Read && status == StatusCode::TOO_MANY_REQUESTS);
                     if !retryable || attempt >= attempts {
