@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 
-use crate::resources::{NAMESPACES, RESOURCES, find_by_kind};
+use crate::resources::{NAMESPACES, PODS, RESOURCES, find_by_kind};
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::util::{Rng, b64_decode, b64url_encode, now_unix, rfc3339};
 
@@ -84,10 +84,14 @@ pub(crate) struct Object {
     fields: Box<[Arc<str>]>,
     /// The object's JSON without `kind` and `apiVersion`.
     pub body: Body,
+    /// Pods only: the object's protobuf message (`v1.Pod`, without the envelope), packed as
+    /// `body` is (see [`crate::protobuf`]).
+    pub pb: Option<Body>,
 }
 
-/// A family of objects: the resource and the uid of their controller ("" without one).
-type Family = (usize, String);
+/// A family of objects: the resource, whether the bodies are protobuf, and the uid of their
+/// controller ("" without one).
+type Family = (usize, bool, String);
 
 /// Shares equal strings and label sets between the objects of a store being loaded, and the
 /// dictionaries (first objects) of each family.
@@ -132,15 +136,16 @@ impl Interner {
         new
     }
 
-    fn body(&mut self, res: usize, family: String, bytes: Vec<u8>) -> Body {
+    fn body(&mut self, res: usize, pb: bool, family: String, bytes: Vec<u8>) -> Body {
         let Some(bases) = &mut self.bases else {
             return Body::Plain(bytes.into_boxed_slice());
         };
-        let base = match bases.get(&(res, family.clone())) {
+        let family = (res, pb, family);
+        let base = match bases.get(&family) {
             Some(base) => base.clone(),
             None if bytes.len() <= MAX_BASE && u32::try_from(bytes.len()).is_ok() => {
                 let base: Arc<[u8]> = Arc::from(&bytes[..]);
-                bases.insert((res, family), base.clone());
+                bases.insert(family, base.clone());
                 base
             }
             None => return Body::Plain(bytes.into_boxed_slice()),
@@ -294,8 +299,22 @@ impl Object {
             .map(|f| interner.string(&field_value(&v, f)))
             .collect();
         let family = controller_uid(&v);
+        let pb = if res == PODS {
+            let schema = crate::protobuf::schema();
+            let pod = schema
+                .kind("v1", "Pod")
+                .ok_or_else(|| "no protobuf message for pods".to_string())?;
+            let mut bytes = Vec::with_capacity(1024);
+            // Fields the schema does not know are dropped, as Go's JSON decoding drops them.
+            schema
+                .encode(pod, &v, &mut bytes, &mut Vec::new())
+                .map_err(|e| format!("pod {key}: {e}"))?;
+            Some(interner.body(res, true, family.clone(), bytes))
+        } else {
+            None
+        };
         let bytes = serde_json::to_vec(&v).map_err(|e| e.to_string())?;
-        let body = interner.body(res, family, bytes);
+        let body = interner.body(res, false, family, bytes);
         Ok(Object {
             key,
             namespace,
@@ -305,6 +324,7 @@ impl Object {
             res: res as u8,
             fields,
             body,
+            pb,
         })
     }
 }
@@ -688,6 +708,60 @@ pub(crate) fn list_bytes(res: usize, page: &ListPage) -> Vec<u8> {
         o.body.append_to(&mut out);
     }
     out.extend_from_slice(b"]}");
+    out
+}
+
+/// A pod list page in protobuf: the `runtime.Unknown` envelope around a `v1.PodList` whose
+/// `metadata` is a ListMeta written as Go writes it (selfLink, resourceVersion and continue, empty
+/// or not) and whose `items` are the stored pods' messages. Objects without protobuf (never a pod)
+/// are left out.
+pub(crate) fn list_protobuf(res: usize, page: &ListPage) -> Vec<u8> {
+    use crate::protobuf::{envelope_head, envelope_tail, put_bytes, put_tag, put_varint, schema};
+    let r = &RESOURCES[res];
+    let kind = format!("{}List", r.kind);
+    let s = schema();
+    let number = |msg: &str, field: &str| {
+        s.message(msg)
+            .and_then(|m| m.field(field))
+            .map_or(0, |f| f.number)
+    };
+    let list = format!("k8s.io.api.core.v1.{kind}");
+    let list_meta = "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta";
+    let mut meta = Vec::new();
+    put_bytes(&mut meta, number(list_meta, "selfLink"), b"");
+    put_bytes(
+        &mut meta,
+        number(list_meta, "resourceVersion"),
+        page.resource_version.to_string().as_bytes(),
+    );
+    put_bytes(
+        &mut meta,
+        number(list_meta, "continue"),
+        page.cont.as_deref().unwrap_or("").as_bytes(),
+    );
+    let items_field = number(&list, "items");
+    let mut head = Vec::with_capacity(meta.len() + 8);
+    put_bytes(&mut head, number(&list, "metadata"), &meta);
+    let item_head = |len: usize| {
+        let mut h = Vec::with_capacity(6);
+        put_tag(&mut h, items_field, 2);
+        put_varint(&mut h, len as u64);
+        h
+    };
+    let bodies: Vec<&Body> = page.items.iter().filter_map(|o| o.pb.as_ref()).collect();
+    let raw_len = head.len()
+        + bodies
+            .iter()
+            .map(|b| item_head(b.len()).len() + b.len())
+            .sum::<usize>();
+    let mut out = Vec::with_capacity(raw_len + 64);
+    envelope_head(&mut out, &r.api_version(), &kind, raw_len);
+    out.extend_from_slice(&head);
+    for b in bodies {
+        out.extend_from_slice(&item_head(b.len()));
+        b.append_to(&mut out);
+    }
+    envelope_tail(&mut out);
     out
 }
 
