@@ -977,14 +977,43 @@ pub fn open_envelope(body: &[u8]) -> Option<(String, String, &[u8])> {
     Some((text("apiVersion"), text("kind"), raw))
 }
 
-/// A list body's `metadata.continue` (ListMeta in field `metadata` of any `*List`), if any.
+/// The first length-delimited field `number` of a message, reading no further than it (a list's
+/// `metadata` precedes its items). `None` when absent or when the bytes are not a message.
+pub fn first_bytes_field(b: &[u8], number: u32) -> Option<&[u8]> {
+    let mut at = 0;
+    while at < b.len() {
+        let tag = read_varint(b, &mut at)?;
+        match tag & 7 {
+            0 => {
+                read_varint(b, &mut at)?;
+            }
+            1 => at += 8,
+            2 => {
+                let len = usize::try_from(read_varint(b, &mut at)?).ok()?;
+                let end = at.checked_add(len)?;
+                if tag >> 3 == u64::from(number) {
+                    return b.get(at..end);
+                }
+                at = end;
+            }
+            5 => at += 4,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// A protobuf list body's `metadata.continue` (the ListMeta of any `*List`), if not empty; read
+/// without walking the items.
 pub fn list_continue(body: &[u8]) -> Option<String> {
-    let (_, _, raw) = open_envelope(body)?;
+    let rest = body.strip_prefix(&MAGIC[..])?;
     let s = schema();
+    let unknown = s.message("k8s.io.apimachinery.pkg.runtime.Unknown")?;
     let list = s.message("k8s.io.api.core.v1.PodList")?;
     let list_meta = s.message(&format!("{META}.ListMeta"))?;
-    let meta = bytes_field(raw, list.number("metadata"))?;
-    let token = bytes_field(meta, list_meta.number("continue"))?;
+    let raw = first_bytes_field(rest, unknown.number("raw"))?;
+    let meta = first_bytes_field(raw, list.number("metadata"))?;
+    let token = first_bytes_field(meta, list_meta.number("continue"))?;
     let token = std::str::from_utf8(token).ok()?;
     (!token.is_empty()).then(|| token.to_string())
 }

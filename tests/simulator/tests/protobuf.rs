@@ -625,3 +625,76 @@ fn other_resources_answer_json_or_406_and_watches_stay_json() {
         serde_json::from_slice(resp.body.split(|&b| b == b'\n').next().unwrap()).unwrap();
     assert_eq!(first["type"], "ADDED");
 }
+
+/// `ds-coverage-floor --protobuf`: the same pages as the JSON fetch, pods in protobuf, fewer
+/// bytes; the plugin's lists (per DaemonSet) and kubectl's (every pod), gzip on and off.
+#[test]
+fn the_floor_fetches_pod_lists_in_protobuf() {
+    let opts = SimOptions {
+        seed: 2,
+        gzip_threshold: 4096,
+        ..SimOptions::default()
+    };
+    let spec = ClusterSpec::sized(5, 10, 4, 0.1);
+    let (sim, _) = Simulator::try_start_generated(&spec, opts).expect("the cluster loads");
+    let floor = |args: &[&str]| -> Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ds-coverage-floor"))
+            .args(["--url", &sim.url(), "--limit", "7"])
+            .args(args)
+            .output()
+            .expect("the floor runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    for lists in ["plugin", "kubectl"] {
+        for gzip in [false, true] {
+            let mut args = vec!["--lists", lists];
+            if gzip {
+                args.push("--gzip");
+            }
+            sim.reset_requests();
+            let json = floor(&args);
+            args.push("--protobuf");
+            let pb_requests = {
+                sim.reset_requests();
+                let pb = floor(&args);
+                assert_eq!(pb["protobuf"], true);
+                assert_eq!(
+                    (pb["pages"].clone(), pb["requests"].clone()),
+                    (json["pages"].clone(), json["requests"].clone()),
+                    "{args:?}"
+                );
+                assert!(pb["pages"].as_u64().unwrap() > 10, "{pb}");
+                assert!(
+                    pb["bytesDecoded"].as_u64().unwrap() < json["bytesDecoded"].as_u64().unwrap(),
+                    "{args:?}: {pb} vs {json}"
+                );
+                sim.requests()
+            };
+            let pod_pages: Vec<_> = pb_requests
+                .iter()
+                .filter(|r| r.path.ends_with("/pods"))
+                .collect();
+            assert!(pod_pages.len() > 5, "{args:?}");
+            assert!(
+                pod_pages
+                    .iter()
+                    .all(|r| r.accept.as_deref() == Some(CLIENT_GO) && r.status == 200)
+            );
+            assert!(
+                pod_pages.iter().any(|r| r.param("continue").is_some()),
+                "{args:?}: no second page"
+            );
+            assert!(
+                pb_requests
+                    .iter()
+                    .filter(|r| !r.path.ends_with("/pods"))
+                    .all(|r| r.accept.as_deref() == Some("application/json"))
+            );
+        }
+    }
+}
