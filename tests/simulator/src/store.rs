@@ -844,6 +844,7 @@ mod tests {
     fn packed_objects_hold_the_same_json_in_a_fraction_of_the_bytes() {
         let (packed, whole) = (load(true), load(false));
         let (mut json, mut held, mut count, mut packed_count) = (0, 0, 0, 0);
+        let (mut pb_count, mut pb_packed, mut pb_len, mut pb_held) = (0, 0, 0, 0);
         for (res, (p, w)) in packed
             .collections
             .iter()
@@ -859,6 +860,24 @@ mod tests {
             for (a, b) in p.values().zip(w.values()) {
                 assert!(matches!(b.body, Body::Plain(_)));
                 assert_eq!(a.bytes(), b.bytes(), "{}", a.key);
+                // Pods carry their protobuf too, packed against their family's the same way.
+                assert_eq!(a.pb.is_some(), res == PODS, "{}", a.key);
+                assert_eq!(
+                    a.pb.as_ref().map(Body::to_vec),
+                    b.pb.as_ref().map(Body::to_vec),
+                    "{}",
+                    a.key
+                );
+                if let Some(pb) = &a.pb {
+                    pb_count += 1;
+                    pb_len += pb.len();
+                    if let Body::Packed { data, .. } = pb {
+                        pb_packed += 1;
+                        pb_held += data.len();
+                    } else {
+                        pb_held += pb.len();
+                    }
+                }
                 assert_eq!(a.full_bytes(res), b.full_bytes(res));
                 assert_eq!((&a.labels, &a.uid, a.name()), (&b.labels, &b.uid, b.name()));
                 for f in RESOURCES[res].fields {
@@ -883,6 +902,14 @@ mod tests {
         assert!(
             held * 4 < json,
             "{held} bytes held for {json} bytes of JSON"
+        );
+        assert!(
+            pb_packed * 10 >= pb_count * 9,
+            "{pb_packed} of {pb_count} pods' protobuf packed"
+        );
+        assert!(
+            pb_held * 4 < pb_len,
+            "{pb_held} bytes held for {pb_len} bytes of protobuf"
         );
         // Equal label sets are one allocation.
         let pods = &packed.collections[crate::resources::find_by_name("pods").unwrap()];
