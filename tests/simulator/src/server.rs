@@ -899,7 +899,10 @@ fn list(shared: &Shared, res: usize, namespace: Option<&str>, ctx: &Ctx<'_>) -> 
     };
     match output {
         Output::Json => Reply::bytes(200, list_bytes(res, &page)),
-        Output::Protobuf => Reply::protobuf(200, list_protobuf(res, &page)),
+        Output::Protobuf => match list_protobuf(res, &page) {
+            Ok(body) => Reply::protobuf(200, body),
+            Err(e) => status::internal_error(&e),
+        },
         Output::Table(version) => Reply::json(
             200,
             &table::table(
@@ -951,8 +954,8 @@ fn get(shared: &Shared, res: usize, namespace: Option<&str>, name: &str, ctx: &C
     };
     match output {
         Output::Json => Reply::bytes(200, obj.full_bytes(res)),
-        Output::Protobuf => match &obj.pb {
-            Some(pb) => Reply::protobuf(
+        Output::Protobuf => match obj.protobuf() {
+            Ok(pb) => Reply::protobuf(
                 200,
                 crate::protobuf::envelope(
                     &RESOURCES[res].api_version(),
@@ -960,7 +963,7 @@ fn get(shared: &Shared, res: usize, namespace: Option<&str>, name: &str, ctx: &C
                     &pb.to_vec(),
                 ),
             ),
-            None => status::not_acceptable(ctx.accept.unwrap_or("")),
+            Err(e) => status::internal_error(&e),
         },
         Output::Table(version) => {
             let include = match IncludeObject::parse(param(ctx.params, "includeObject")) {

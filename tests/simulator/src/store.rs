@@ -85,8 +85,10 @@ pub(crate) struct Object {
     /// The object's JSON without `kind` and `apiVersion`.
     pub body: Body,
     /// Pods only: the object's protobuf message (`v1.Pod`, without the envelope), packed as
-    /// `body` is (see [`crate::protobuf`]).
-    pub pb: Option<Body>,
+    /// `body` is (see [`crate::protobuf`]); or why the JSON has no protobuf encoding (a value of
+    /// the wrong type: such a pod is still served in JSON, and a protobuf answer that would hold
+    /// it fails as the real server fails to encode, 500).
+    pub pb: Option<Result<Body, Box<str>>>,
 }
 
 /// A family of objects: the resource, whether the bodies are protobuf, and the uid of their
@@ -200,6 +202,18 @@ impl Object {
         }
     }
 
+    /// The object's protobuf message, or why there is none.
+    pub(crate) fn protobuf(&self) -> Result<&Body, String> {
+        match &self.pb {
+            Some(Ok(b)) => Ok(b),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Err(format!(
+                "{} {} has no protobuf encoding here",
+                RESOURCES[self.res as usize].kind, self.key
+            )),
+        }
+    }
+
     /// The object's JSON without `kind` and `apiVersion`.
     pub(crate) fn bytes(&self) -> Vec<u8> {
         self.body.to_vec()
@@ -306,10 +320,12 @@ impl Object {
                 .ok_or_else(|| "no protobuf message for pods".to_string())?;
             let mut bytes = Vec::with_capacity(1024);
             // Fields the schema does not know are dropped, as Go's JSON decoding drops them.
-            schema
-                .encode(pod, &v, &mut bytes, &mut Vec::new())
-                .map_err(|e| format!("pod {key}: {e}"))?;
-            Some(interner.body(res, true, family.clone(), bytes))
+            Some(match schema.encode(pod, &v, &mut bytes, &mut Vec::new()) {
+                Ok(()) => Ok(interner.body(res, true, family.clone(), bytes)),
+                Err(e) => Err(Box::from(format!(
+                    "pod {key} cannot be encoded in protobuf: {e}"
+                ))),
+            })
         } else {
             None
         };
@@ -713,9 +729,9 @@ pub(crate) fn list_bytes(res: usize, page: &ListPage) -> Vec<u8> {
 
 /// A pod list page in protobuf: the `runtime.Unknown` envelope around a `v1.PodList` whose
 /// `metadata` is a ListMeta written as Go writes it (selfLink, resourceVersion and continue, empty
-/// or not) and whose `items` are the stored pods' messages. Objects without protobuf (never a pod)
-/// are left out.
-pub(crate) fn list_protobuf(res: usize, page: &ListPage) -> Vec<u8> {
+/// or not) and whose `items` are the stored pods' messages. `Err` names an object without a
+/// protobuf encoding.
+pub(crate) fn list_protobuf(res: usize, page: &ListPage) -> Result<Vec<u8>, String> {
     use crate::protobuf::{envelope_head, envelope_tail, put_bytes, put_tag, put_varint, schema};
     let r = &RESOURCES[res];
     let kind = format!("{}List", r.kind);
@@ -748,7 +764,11 @@ pub(crate) fn list_protobuf(res: usize, page: &ListPage) -> Vec<u8> {
         put_varint(&mut h, len as u64);
         h
     };
-    let bodies: Vec<&Body> = page.items.iter().filter_map(|o| o.pb.as_ref()).collect();
+    let bodies = page
+        .items
+        .iter()
+        .map(|o| o.protobuf())
+        .collect::<Result<Vec<&Body>, String>>()?;
     let raw_len = head.len()
         + bodies
             .iter()
@@ -762,7 +782,7 @@ pub(crate) fn list_protobuf(res: usize, page: &ListPage) -> Vec<u8> {
         b.append_to(&mut out);
     }
     envelope_tail(&mut out);
-    out
+    Ok(out)
 }
 
 /// Flattens `List`/`*List` documents and resolves each object's resource.
@@ -863,12 +883,13 @@ mod tests {
                 // Pods carry their protobuf too, packed against their family's the same way.
                 assert_eq!(a.pb.is_some(), res == PODS, "{}", a.key);
                 assert_eq!(
-                    a.pb.as_ref().map(Body::to_vec),
-                    b.pb.as_ref().map(Body::to_vec),
+                    a.protobuf().ok().map(Body::to_vec),
+                    b.protobuf().ok().map(Body::to_vec),
                     "{}",
                     a.key
                 );
                 if let Some(pb) = &a.pb {
+                    let pb = pb.as_ref().expect("a generated pod encodes");
                     pb_count += 1;
                     pb_len += pb.len();
                     if let Body::Packed { data, .. } = pb {

@@ -698,3 +698,44 @@ fn the_floor_fetches_pod_lists_in_protobuf() {
         }
     }
 }
+
+/// A pod whose JSON has a value of the wrong type (which a real server would never have stored)
+/// still loads and is served in JSON; a protobuf answer that would hold it is a 500 Status naming
+/// it, as a server that cannot encode an object answers.
+#[test]
+fn a_pod_without_a_protobuf_encoding_is_served_in_json_and_fails_protobuf_loudly() {
+    let good = json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "good", "namespace": "default"}, "spec": {"nodeName": "n1"}});
+    let bad = json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "odd", "namespace": "default"},
+        "status": {"containerStatuses": [{"name": "c", "restartCount": "three"}]}});
+    let sim = Simulator::start(vec![good, bad], SimOptions::default());
+    let json_list = fetch(&sim, "/api/v1/pods", "application/json", false);
+    assert_eq!(
+        json_list.json().unwrap()["items"].as_array().unwrap().len(),
+        2
+    );
+    for target in ["/api/v1/pods", "/api/v1/namespaces/default/pods/odd"] {
+        let resp = fetch(&sim, target, CLIENT_GO, false);
+        assert_eq!(resp.status, 500, "{target}");
+        let status = decode(
+            schema().kind("v1", "Status").unwrap(),
+            open(&resp, "Status"),
+        );
+        let message = status["message"].as_str().unwrap();
+        assert!(
+            message.contains("default/odd") && message.contains("restartCount"),
+            "{message}"
+        );
+    }
+    let good = fetch(
+        &sim,
+        "/api/v1/namespaces/default/pods/good",
+        CLIENT_GO,
+        false,
+    );
+    assert_eq!(
+        decode(pod_message(), open(&good, "Pod"))["spec"]["nodeName"],
+        "n1"
+    );
+}
