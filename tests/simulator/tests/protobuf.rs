@@ -335,6 +335,11 @@ fn open<'a>(resp: &'a Response, kind: &str) -> &'a [u8] {
     raw
 }
 
+/// A protobuf error body: its meta/v1 Status as JSON.
+fn pb_status(resp: &Response) -> Value {
+    decode(schema().kind("v1", "Status").unwrap(), open(resp, "Status"))
+}
+
 /// A protobuf list page: (resourceVersion, continue, items as JSON).
 fn pb_page(resp: &Response) -> (String, String, Vec<Value>) {
     assert_eq!(resp.status, 200, "{}", resp.text());
@@ -498,10 +503,7 @@ fn an_expired_continue_is_a_protobuf_status_410() {
         false,
     );
     assert_eq!(resp.status, 410);
-    let status = decode(
-        schema().kind("v1", "Status").unwrap(),
-        open(&resp, "Status"),
-    );
+    let status = pb_status(&resp);
     assert_eq!(status["code"], 410);
     assert_eq!(status["reason"], "Expired");
     assert_eq!(status["status"], "Failure");
@@ -541,10 +543,7 @@ fn injected_faults_of_protobuf_requests_are_protobuf_statuses() {
         false,
     );
     assert_eq!(resp.status, 403);
-    let status = decode(
-        schema().kind("v1", "Status").unwrap(),
-        open(&resp, "Status"),
-    );
+    let status = pb_status(&resp);
     assert_eq!(
         (status["code"].clone(), status["reason"].clone()),
         (json!(403), json!("Forbidden"))
@@ -557,10 +556,7 @@ fn injected_faults_of_protobuf_requests_are_protobuf_statuses() {
         false,
     );
     assert_eq!(missing.status, 404);
-    let status = decode(
-        schema().kind("v1", "Status").unwrap(),
-        open(&missing, "Status"),
-    );
+    let status = pb_status(&missing);
     assert_eq!(status["details"]["name"], "nope");
 }
 
@@ -718,10 +714,7 @@ fn a_pod_without_a_protobuf_encoding_is_served_in_json_and_fails_protobuf_loudly
     for target in ["/api/v1/pods", "/api/v1/namespaces/default/pods/odd"] {
         let resp = fetch(&sim, target, CLIENT_GO, false);
         assert_eq!(resp.status, 500, "{target}");
-        let status = decode(
-            schema().kind("v1", "Status").unwrap(),
-            open(&resp, "Status"),
-        );
+        let status = pb_status(&resp);
         let message = status["message"].as_str().unwrap();
         assert!(
             message.contains("default/odd") && message.contains("restartCount"),
