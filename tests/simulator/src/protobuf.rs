@@ -147,6 +147,8 @@ pub struct Field {
     pub kind: Kind,
     /// A Go struct embedded with `json:""`: its fields are read from the outer JSON object.
     pub inline: bool,
+    /// The message's index in the schema (message fields only).
+    target: usize,
 }
 
 /// One message: its fields in field-number order.
@@ -154,6 +156,10 @@ pub struct Field {
 pub struct Message {
     pub name: String,
     pub fields: Vec<Field>,
+    /// How upstream marshals it by hand, if it does.
+    special: Option<Special>,
+    /// Whether a field is embedded (`inline`).
+    has_inline: bool,
 }
 
 impl Message {
@@ -171,7 +177,8 @@ impl Message {
 /// Every message of the files, by fully qualified name.
 #[derive(Debug)]
 pub struct Schema {
-    messages: HashMap<String, Message>,
+    messages: Vec<Message>,
+    by_name: HashMap<String, usize>,
 }
 
 /// How a special message is encoded.
@@ -373,12 +380,16 @@ impl Schema {
                 return Err(format!("{path}: unclosed message"));
             }
         }
-        let names: std::collections::HashSet<String> =
-            raw.iter().map(|(n, _, _)| n.clone()).collect();
-        let mut messages = HashMap::new();
+        let by_name: HashMap<String, usize> = raw
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _, _))| (n.clone(), i))
+            .collect();
+        let mut messages = Vec::with_capacity(raw.len());
         for (name, package, fields) in raw {
             let mut resolved = Vec::with_capacity(fields.len());
             for f in fields {
+                let mut target = usize::MAX;
                 let kind = match scalar(&f.type_name) {
                     Some(s) => Kind::Scalar(s),
                     None => {
@@ -390,10 +401,12 @@ impl Schema {
                                 f.type_name.clone(),
                             ],
                         };
-                        let found = candidates.into_iter().find(|c| names.contains(c));
-                        Kind::Message(found.ok_or_else(|| {
+                        let found = candidates.into_iter().find(|c| by_name.contains_key(c));
+                        let found = found.ok_or_else(|| {
                             format!("{name}.{}: unknown type {}", f.name, f.type_name)
-                        })?)
+                        })?;
+                        target = by_name[&found];
+                        Kind::Message(found)
                     }
                 };
                 let inline = INLINE.contains(&(name.as_str(), f.name.as_str()));
@@ -403,18 +416,18 @@ impl Schema {
                     label: f.label,
                     kind,
                     inline,
+                    target,
                 });
             }
             resolved.sort_by_key(|f| f.number);
-            messages.insert(
-                name.clone(),
-                Message {
-                    name,
-                    fields: resolved,
-                },
-            );
+            messages.push(Message {
+                special: special(&name),
+                has_inline: resolved.iter().any(|f| f.inline),
+                name,
+                fields: resolved,
+            });
         }
-        let schema = Schema { messages };
+        let schema = Schema { messages, by_name };
         for (msg, field) in INLINE {
             if schema.message(msg).and_then(|m| m.field(field)).is_none() {
                 return Err(format!("inline field {msg}.{field} is not in the schema"));
@@ -432,7 +445,7 @@ impl Schema {
 
     /// The message with this fully qualified name.
     pub fn message(&self, name: &str) -> Option<&Message> {
-        self.messages.get(name)
+        self.by_name.get(name).map(|&i| &self.messages[i])
     }
 
     /// The message of a built-in kind (`v1` `Pod`, `apps/v1` `DaemonSet`, `v1` `Status`, …).
@@ -481,10 +494,7 @@ impl Schema {
         let mut seen = 0;
         for f in &msg.fields {
             if f.inline {
-                let Kind::Message(inner) = &f.kind else {
-                    continue;
-                };
-                let inner = self.lookup(inner)?;
+                let inner = &self.messages[f.target];
                 // An embedded struct is a non-pointer field: Go always writes it.
                 put_tag(out, f.number, 2);
                 nested(out, |out| {
@@ -509,7 +519,7 @@ impl Schema {
             r?;
         }
         // Every key was a field unless some were not (or an inline field read some).
-        if seen < obj.len() || msg.fields.iter().any(|f| f.inline) {
+        if seen < obj.len() || msg.has_inline {
             for k in obj.keys() {
                 if !self.knows(msg, k) {
                     dropped.push(if path.is_empty() {
@@ -539,11 +549,6 @@ impl Schema {
         })
     }
 
-    fn lookup(&self, name: &str) -> Result<&Message, String> {
-        self.message(name)
-            .ok_or_else(|| format!("message {name} is not in the schema"))
-    }
-
     fn encode_field(
         &self,
         f: &Field,
@@ -553,14 +558,14 @@ impl Schema {
         dropped: &mut Vec<String>,
     ) -> Result<(), String> {
         match f.label {
-            Label::Optional => self.encode_one(f.number, &f.kind, value, out, path, dropped),
+            Label::Optional => self.encode_one(f.number, f, value, out, path, dropped),
             Label::Repeated => {
                 let items = value
                     .as_array()
                     .ok_or_else(|| format!("{}: expected an array", at(path)))?;
                 for item in items {
                     if !item.is_null() {
-                        self.encode_one(f.number, &f.kind, item, out, path, dropped)?;
+                        self.encode_one(f.number, f, item, out, path, dropped)?;
                     }
                 }
                 Ok(())
@@ -575,14 +580,10 @@ impl Schema {
                 for k in keys {
                     put_tag(out, f.number, 2);
                     nested(out, |out| {
-                        self.encode_one(
-                            1,
-                            &Kind::Scalar(key),
-                            &Value::String(k.clone()),
-                            out,
-                            path,
-                            dropped,
-                        )?;
+                        match key {
+                            Scalar::String => put_bytes(out, 1, k.as_bytes()),
+                            _ => return Err(format!("{}: map keys other than strings", at(path))),
+                        }
                         match &entries[k] {
                             // A nil slice or pointer value: Go writes the entry's value empty.
                             Value::Null => match &f.kind {
@@ -593,7 +594,7 @@ impl Schema {
                                     Ok(())
                                 }
                             },
-                            v => self.encode_one(2, &f.kind, v, out, path, dropped),
+                            v => self.encode_one(2, f, v, out, path, dropped),
                         }
                     })?;
                 }
@@ -602,21 +603,22 @@ impl Schema {
         }
     }
 
+    /// One value of field `f` (a map entry's value: `number` 2).
     fn encode_one(
         &self,
         number: u32,
-        kind: &Kind,
+        f: &Field,
         value: &Value,
         out: &mut Vec<u8>,
         path: &mut String,
         dropped: &mut Vec<String>,
     ) -> Result<(), String> {
-        match kind {
-            Kind::Scalar(s) => scalar_field(out, number, *s, value, path),
-            Kind::Message(name) => {
-                let msg = self.lookup(name)?;
+        match f.kind {
+            Kind::Scalar(s) => scalar_field(out, number, s, value, path),
+            Kind::Message(_) => {
+                let msg = &self.messages[f.target];
                 put_tag(out, number, 2);
-                match special(name) {
+                match msg.special {
                     Some(sp) => nested(out, |out| encode_special(sp, msg, value, out, path)),
                     None => nested(out, |out| {
                         self.encode_message(msg, value, out, path, dropped)
@@ -835,9 +837,11 @@ fn nested(
         out.resize(out.len() + n - 1, 0);
         out.copy_within(start + 1..start + 1 + len, start + n);
     }
-    let mut head = Vec::with_capacity(n);
-    put_varint(&mut head, len as u64);
-    out[start..start + n].copy_from_slice(&head);
+    let mut v = len as u64;
+    for b in &mut out[start..start + n] {
+        *b = v as u8 & 0x7f | if v >= 0x80 { 0x80 } else { 0 };
+        v >>= 7;
+    }
     Ok(())
 }
 
