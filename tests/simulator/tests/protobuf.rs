@@ -549,6 +549,18 @@ fn injected_faults_of_protobuf_requests_are_protobuf_statuses() {
         (json!(403), json!("Forbidden"))
     );
     assert_eq!(status["details"]["kind"], "pods");
+    sim.add_fault(
+        Fault::new(
+            Matcher::resource("pods", Verb::List),
+            FaultKind::Status(429),
+        )
+        .times(1),
+    );
+    let busy = fetch(&sim, "/api/v1/pods", CLIENT_GO, false);
+    assert_eq!((busy.status, busy.header("retry-after")), (429, Some("1")));
+    let status = pb_status(&busy);
+    assert_eq!(status["reason"], "TooManyRequests");
+    assert_eq!(status["details"]["retryAfterSeconds"], 1);
     let missing = fetch(
         &sim,
         "/api/v1/namespaces/kube-system/pods/nope",
