@@ -14,7 +14,7 @@ if sys.argv[1:] == ["--line"]:
     gz = "on " if r["gzip"] else "off"
     killed = " (killed: memory)" if r["killedForMemory"] else ""
     print(
-        f"  {r['size']:>6} gzip={gz} {r['tool']:<14} run {r['run']}: wall {r['wall']:7.2f}s "
+        f"  {r['size']:>6} gzip={gz} {r['tool']:<15} run {r['run']}: wall {r['wall']:7.2f}s "
         f"cpu {r['cpu']:7.2f}s rss {r['maxRssKiB'] / 1024:8.1f} MiB "
         f"wire {r['sim']['bytesSent'] / 1e6:8.1f} MB req {r['sim']['requests']:>5} "
         f"serving {r['sim']['servingSeconds']:6.2f}s exit {r['exit']}{killed}"
@@ -34,7 +34,7 @@ groups = defaultdict(list)
 for r in rows:
     groups[(r["size"], r["gzip"], r["tool"])].append(r)
 
-TOOLS = ["plugin-json", "plugin-table", "kubectl", "floor-plugin", "floor-kubectl"]
+TOOLS = ["plugin-json", "plugin-table", "kubectl", "floor-plugin", "floor-plugin-pb", "floor-kubectl"]
 
 
 def med(rs, f):
@@ -94,9 +94,10 @@ out.append("")
 out.append(
     "| nodes | plugin-json wall ÷ kubectl wall | plugin-json peak RSS ÷ kubectl peak RSS "
     "| plugin-json wall ÷ floor-plugin wall | same, gzip off "
+    "| plugin-json wall ÷ floor-plugin-pb wall | plugin-json wall ÷ floor-plugin-pb wall, gzip off "
     "| plugin-json wall ÷ floor-kubectl wall | plugin-json peak RSS MiB |"
 )
-out.append("|---:|---:|---:|---:|---:|---:|---:|")
+out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 
 def ratio(a, b, k):
@@ -114,6 +115,8 @@ for n in sizes:
         f"| {n:,} | {ratio(p, k, 'wall')} | {ratio(p, k, 'rss')} | "
         f"{ratio(p, S.get((n, True, 'floor-plugin')), 'wall')} | "
         f"{ratio(S.get((n, False, 'plugin-json')), S.get((n, False, 'floor-plugin')), 'wall')} | "
+        f"{ratio(p, S.get((n, True, 'floor-plugin-pb')), 'wall')} | "
+        f"{ratio(S.get((n, False, 'plugin-json')), S.get((n, False, 'floor-plugin-pb')), 'wall')} | "
         f"{ratio(p, S.get((n, True, 'floor-kubectl')), 'wall')} | {p['rss']:.0f} |"
     )
 

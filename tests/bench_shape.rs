@@ -455,9 +455,11 @@ fn the_bench_summary_ratio_columns_name_and_hold_their_quotients() {
         line("plugin-json", true, 3.0, 100 * 1024),
         line("kubectl", true, 40.0, 4000 * 1024),
         line("floor-plugin", true, 2.0, 10 * 1024),
+        line("floor-plugin-pb", true, 1.6, 10 * 1024),
         line("floor-kubectl", true, 2.5, 10 * 1024),
         line("plugin-json", false, 1.5, 100 * 1024),
         line("floor-plugin", false, 0.5, 10 * 1024),
+        line("floor-plugin-pb", false, 0.4, 10 * 1024),
     ];
     let results = dir.join("results.jsonl");
     std::fs::write(&results, rows.join("\n") + "\n").unwrap();
@@ -494,6 +496,14 @@ fn the_bench_summary_ratio_columns_name_and_hold_their_quotients() {
         ),
         ("plugin-json wall ÷ floor-plugin wall", quotient(3.0, 2.0)),
         ("same, gzip off", quotient(1.5, 0.5)),
+        (
+            "plugin-json wall ÷ floor-plugin-pb wall",
+            quotient(3.0, 1.6),
+        ),
+        (
+            "plugin-json wall ÷ floor-plugin-pb wall, gzip off",
+            quotient(1.5, 0.4),
+        ),
         ("plugin-json wall ÷ floor-kubectl wall", quotient(3.0, 2.5)),
     ];
     for (label, value) in want {

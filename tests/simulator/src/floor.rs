@@ -1,7 +1,8 @@
 //! `ds-coverage-floor`: the benchmark's floor, a raw paged fetch with nothing on top.
 //!
 //! ```text
-//! ds-coverage-floor --url http://127.0.0.1:PORT [--lists plugin|kubectl] [--gzip] [--limit 500]
+//! ds-coverage-floor --url http://127.0.0.1:PORT [--lists plugin|kubectl] [--gzip] [--protobuf]
+//!                   [--limit 500]
 //! ```
 //! One keep-alive HTTP/1.1 connection, one request at a time, `limit`/`continue` paging. Bodies
 //! are read (and gunzipped with `--gzip`) into a reused buffer and dropped; only the continue
@@ -12,13 +13,22 @@
 //! then per DaemonSet its pods and ControllerRevisions by its selector. `--lists kubectl` fetches
 //! what `kubectl get nodes,daemonsets,pods -A` fetches: nodes, DaemonSets, every pod. Prints one
 //! JSON line: requests, pages, body bytes on the wire and decoded, seconds.
+//!
+//! `--protobuf` asks for the pod lists in Kubernetes protobuf, as client-go does (`Accept:
+//! application/vnd.kubernetes.protobuf, application/json`; the continue token is read from the
+//! PodList's ListMeta, which precedes its items); everything else is fetched as JSON as before.
+//! A pod page that does not come back as protobuf is an error.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use ds_coverage_simulator::protobuf;
 use serde_json::Value;
+
+/// client-go's Accept for built-in types.
+const PROTOBUF_ACCEPT: &str = "application/vnd.kubernetes.protobuf, application/json";
 
 struct Conn {
     host: String,
@@ -54,8 +64,9 @@ impl Conn {
         })
     }
 
-    /// GET `target`; the decoded body is left in `self.buf`.
-    fn get(&mut self, target: &str) -> std::io::Result<u16> {
+    /// GET `target`; the decoded body is left in `self.buf`. Returns the status and whether the
+    /// body is protobuf.
+    fn get(&mut self, target: &str, accept: &str) -> std::io::Result<(u16, bool)> {
         let enc = if self.gzip {
             "Accept-Encoding: gzip\r\n"
         } else {
@@ -63,7 +74,7 @@ impl Conn {
         };
         write!(
             self.writer,
-            "GET {target} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n{enc}\r\n",
+            "GET {target} HTTP/1.1\r\nHost: {}\r\nAccept: {accept}\r\n{enc}\r\n",
             self.host
         )?;
         self.requests += 1;
@@ -74,7 +85,7 @@ impl Conn {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-        let (mut len, mut chunked, mut gzipped) = (None, false, false);
+        let (mut len, mut chunked, mut gzipped, mut pb) = (None, false, false, false);
         loop {
             line.clear();
             self.reader.read_line(&mut line)?;
@@ -88,6 +99,7 @@ impl Conn {
                     "content-length" => len = v.parse::<u64>().ok(),
                     "transfer-encoding" => chunked = v.eq_ignore_ascii_case("chunked"),
                     "content-encoding" => gzipped = v.eq_ignore_ascii_case("gzip"),
+                    "content-type" => pb = v == protobuf::MEDIA_TYPE,
                     _ => {}
                 }
             }
@@ -120,17 +132,24 @@ impl Conn {
             self.buf = raw;
         }
         self.decoded += self.buf.len() as u64;
-        Ok(status)
+        Ok((status, pb))
     }
 
-    /// Every page of `path`; `each` sees each page's body. Returns the page count.
+    /// Every page of `path` (in protobuf when `pb`); `each` sees each page's body. Returns the
+    /// page count.
     fn list(
         &mut self,
         path: &str,
         selector: Option<&str>,
         limit: usize,
+        pb: bool,
         each: &mut dyn FnMut(&[u8]),
     ) -> std::io::Result<u64> {
+        let accept = if pb {
+            PROTOBUF_ACCEPT
+        } else {
+            "application/json"
+        };
         let mut cont: Option<String> = None;
         let mut pages = 0;
         loop {
@@ -143,13 +162,24 @@ impl Conn {
                 target.push_str("&continue=");
                 target.push_str(&encode(c));
             }
-            let status = self.get(&target)?;
+            let (status, is_pb) = self.get(&target, accept)?;
             if status != 200 {
                 return Err(std::io::Error::other(format!("GET {target}: {status}")));
             }
+            if is_pb != pb {
+                return Err(std::io::Error::other(format!(
+                    "GET {target}: asked for {}, got {}",
+                    if pb { "protobuf" } else { "JSON" },
+                    if is_pb { "protobuf" } else { "something else" }
+                )));
+            }
             pages += 1;
             each(&self.buf);
-            cont = continue_token(&self.buf);
+            cont = if pb {
+                protobuf::list_continue(&self.buf)
+            } else {
+                continue_token(&self.buf)
+            };
             if cont.is_none() {
                 return Ok(pages);
             }
@@ -213,23 +243,29 @@ fn selector(ds: &Value) -> String {
     parts.join(",")
 }
 
-fn run(url: &str, lists: &str, gzip: bool, limit: usize) -> std::io::Result<String> {
+fn run(url: &str, lists: &str, gzip: bool, pb: bool, limit: usize) -> std::io::Result<String> {
     let started = Instant::now();
     let mut c = Conn::open(url, gzip)?;
-    let mut pages = c.list("/api/v1/nodes", None, limit, &mut |_| {})?;
+    let mut pages = c.list("/api/v1/nodes", None, limit, false, &mut |_| {})?;
     let mut daemon_sets: Vec<(String, String)> = Vec::new();
-    pages += c.list("/apis/apps/v1/daemonsets", None, limit, &mut |body| {
-        let doc: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-        for ds in doc["items"].as_array().into_iter().flatten() {
-            let ns = ds["metadata"]["namespace"]
-                .as_str()
-                .unwrap_or("")
-                .to_string();
-            daemon_sets.push((ns, selector(ds)));
-        }
-    })?;
+    pages += c.list(
+        "/apis/apps/v1/daemonsets",
+        None,
+        limit,
+        false,
+        &mut |body| {
+            let doc: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            for ds in doc["items"].as_array().into_iter().flatten() {
+                let ns = ds["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
+                daemon_sets.push((ns, selector(ds)));
+            }
+        },
+    )?;
     match lists {
-        "kubectl" => pages += c.list("/api/v1/pods", None, limit, &mut |_| {})?,
+        "kubectl" => pages += c.list("/api/v1/pods", None, limit, pb, &mut |_| {})?,
         _ => {
             for (ns, sel) in &daemon_sets {
                 if sel.is_empty() {
@@ -240,12 +276,14 @@ fn run(url: &str, lists: &str, gzip: bool, limit: usize) -> std::io::Result<Stri
                     &format!("/api/v1/namespaces/{ns}/pods"),
                     Some(sel),
                     limit,
+                    pb,
                     &mut |_| {},
                 )?;
                 pages += c.list(
                     &format!("/apis/apps/v1/namespaces/{ns}/controllerrevisions"),
                     Some(sel),
                     limit,
+                    false,
                     &mut |_| {},
                 )?;
             }
@@ -254,6 +292,7 @@ fn run(url: &str, lists: &str, gzip: bool, limit: usize) -> std::io::Result<Stri
     Ok(serde_json::json!({
         "lists": lists,
         "gzip": gzip,
+        "protobuf": pb,
         "requests": c.requests,
         "pages": pages,
         "daemonSets": daemon_sets.len(),
@@ -266,17 +305,19 @@ fn run(url: &str, lists: &str, gzip: bool, limit: usize) -> std::io::Result<Stri
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let (mut url, mut lists, mut gzip, mut limit) = (None, "plugin".to_string(), false, 500);
+    let (mut url, mut lists, mut gzip, mut pb, mut limit) =
+        (None, "plugin".to_string(), false, false, 500);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--url" => url = args.next(),
             "--lists" => lists = args.next().unwrap_or_default(),
             "--gzip" => gzip = true,
+            "--protobuf" => pb = true,
             "--limit" => limit = args.next().and_then(|l| l.parse().ok()).unwrap_or(500),
             _ => {
                 eprintln!(
                     "usage: ds-coverage-floor --url http://127.0.0.1:PORT [--lists plugin|kubectl] \
-                     [--gzip] [--limit N]"
+                     [--gzip] [--protobuf] [--limit N]"
                 );
                 return ExitCode::from(2);
             }
@@ -290,7 +331,7 @@ fn main() -> ExitCode {
         eprintln!("ds-coverage-floor: --lists is plugin or kubectl");
         return ExitCode::from(2);
     }
-    match run(&url, &lists, gzip, limit) {
+    match run(&url, &lists, gzip, pb, limit) {
         Ok(line) => {
             println!("{line}");
             ExitCode::SUCCESS

@@ -34,6 +34,7 @@ mod controller;
 mod faults;
 pub mod generator;
 mod load;
+pub mod protobuf;
 mod resources;
 mod selectors;
 mod server;

@@ -22,7 +22,7 @@ use crate::faults::{self, Fault, FaultKind, RequestInfo, Verb};
 use crate::resources::{self, PODS, RESOURCES};
 use crate::selectors::{parse_field_selector, parse_label_selector};
 use crate::status::{self, Reply};
-use crate::store::{ContinueToken, ListQuery, Store, list_bytes};
+use crate::store::{ContinueToken, ListQuery, Store, list_bytes, list_protobuf};
 use crate::table::{self, IncludeObject};
 use crate::util::{Rng, now_unix, parse_query, rfc3339};
 use crate::watch::{self, WatchBody, WatchSpec};
@@ -388,21 +388,36 @@ fn accepts_gzip(h: &HeaderMap) -> bool {
     })
 }
 
-/// What the client accepted: plain JSON, a Table, or partial metadata (with the meta version).
+/// What the client accepted: plain JSON, Kubernetes protobuf, a Table, or partial metadata (with
+/// the meta version).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Output {
     Json,
+    Protobuf,
     Table(&'static str),
     Partial(&'static str),
 }
 
-fn negotiate(accept: Option<&str>) -> Option<Output> {
+/// The first media type of `accept` the simulator serves (clients list them in preference order,
+/// as client-go does: `application/vnd.kubernetes.protobuf, application/json`). Protobuf is
+/// served when `protobuf` (pod lists and pod GETs): the real server serves protobuf for every
+/// built-in type, the simulator only for pods, the bulk of what the plugin reads. Elsewhere a
+/// protobuf entry is passed over for a later JSON one, and an Accept naming only protobuf gets
+/// `None` (406 Not Acceptable).
+fn negotiate(accept: Option<&str>, protobuf: bool) -> Option<Output> {
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
         return Some(Output::Json);
     };
     for entry in accept.split(',') {
         let mut parts = entry.split(';').map(str::trim);
         let media = parts.next().unwrap_or("");
+        if media == crate::protobuf::MEDIA_TYPE {
+            // `;as=Table` and the like in protobuf are not served.
+            if protobuf && parts.all(|p| p.is_empty()) {
+                return Some(Output::Protobuf);
+            }
+            continue;
+        }
         if !matches!(media, "application/json" | "application/*" | "*/*") {
             continue;
         }
@@ -473,6 +488,10 @@ async fn handle(
     let params = parse_query(&query);
     let route = route(&path);
     let info = request_info(&method, &path, &route, &params);
+    // A pod GET (list or object) that negotiated protobuf gets its errors as a protobuf Status.
+    let protobuf_request = matches!(info.verb, Verb::List | Verb::Get)
+        && matches!(route, Route::Resource { res: PODS, .. })
+        && negotiate(accept.as_deref(), true) == Some(Output::Protobuf);
     let mut record = Request {
         method: method.to_string(),
         path: path.clone(),
@@ -589,6 +608,11 @@ async fn handle(
             }
         };
         (reply, started)
+    };
+    let reply = if protobuf_request {
+        reply.into_protobuf_status()
+    } else {
+        reply
     };
 
     let uncompressed = reply.body.len();
@@ -762,8 +786,11 @@ fn dispatch(shared: &Arc<Shared>, route: &Route, ctx: &Ctx<'_>) -> Reply {
 /// A watch request's parameters, checked as a list's are.
 fn watch_spec(res: usize, namespace: Option<&str>, ctx: &Ctx<'_>) -> Result<WatchSpec, Reply> {
     let r = &RESOURCES[res];
-    let table = match negotiate(ctx.accept) {
-        None => return Err(status::not_acceptable(ctx.accept.unwrap_or(""))),
+    // Watches stay JSON (negotiated without protobuf).
+    let table = match negotiate(ctx.accept, false) {
+        None | Some(Output::Protobuf) => {
+            return Err(status::not_acceptable(ctx.accept.unwrap_or("")));
+        }
         Some(Output::Json) => None,
         Some(Output::Table(version)) => Some(version),
         Some(Output::Partial(_)) => {
@@ -814,7 +841,7 @@ fn watch_spec(res: usize, namespace: Option<&str>, ctx: &Ctx<'_>) -> Result<Watc
 
 fn list(shared: &Shared, res: usize, namespace: Option<&str>, ctx: &Ctx<'_>) -> Reply {
     let r = &RESOURCES[res];
-    let Some(output) = negotiate(ctx.accept) else {
+    let Some(output) = negotiate(ctx.accept, res == PODS) else {
         return status::not_acceptable(ctx.accept.unwrap_or(""));
     };
     let labels = match parse_label_selector(param(ctx.params, "labelSelector").unwrap_or("")) {
@@ -872,6 +899,10 @@ fn list(shared: &Shared, res: usize, namespace: Option<&str>, ctx: &Ctx<'_>) -> 
     };
     match output {
         Output::Json => Reply::bytes(200, list_bytes(res, &page)),
+        Output::Protobuf => match list_protobuf(res, &page) {
+            Ok(body) => Reply::protobuf(200, body),
+            Err(e) => status::internal_error(&e),
+        },
         Output::Table(version) => Reply::json(
             200,
             &table::table(
@@ -915,7 +946,7 @@ fn list(shared: &Shared, res: usize, namespace: Option<&str>, ctx: &Ctx<'_>) -> 
 }
 
 fn get(shared: &Shared, res: usize, namespace: Option<&str>, name: &str, ctx: &Ctx<'_>) -> Reply {
-    let Some(output) = negotiate(ctx.accept) else {
+    let Some(output) = negotiate(ctx.accept, res == PODS) else {
         return status::not_acceptable(ctx.accept.unwrap_or(""));
     };
     let Some(obj) = shared.read_store().get(res, namespace, name) else {
@@ -923,6 +954,17 @@ fn get(shared: &Shared, res: usize, namespace: Option<&str>, name: &str, ctx: &C
     };
     match output {
         Output::Json => Reply::bytes(200, obj.full_bytes(res)),
+        Output::Protobuf => match obj.protobuf() {
+            Ok(pb) => Reply::protobuf(
+                200,
+                crate::protobuf::envelope(
+                    &RESOURCES[res].api_version(),
+                    RESOURCES[res].kind,
+                    &pb.to_vec(),
+                ),
+            ),
+            Err(e) => status::internal_error(&e),
+        },
         Output::Table(version) => {
             let include = match IncludeObject::parse(param(ctx.params, "includeObject")) {
                 Ok(i) => i,
@@ -1160,24 +1202,42 @@ mod tests {
 
     #[test]
     fn negotiation() {
-        assert_eq!(negotiate(None), Some(Output::Json));
+        assert_eq!(negotiate(None, true), Some(Output::Json));
         assert_eq!(
-            negotiate(Some(
-                "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
-            )),
+            negotiate(
+                Some(
+                    "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+                ),
+                true
+            ),
             Some(Output::Table("v1"))
         );
+        let client_go = Some("application/vnd.kubernetes.protobuf, application/json");
+        assert_eq!(negotiate(client_go, false), Some(Output::Json));
+        assert_eq!(negotiate(client_go, true), Some(Output::Protobuf));
         assert_eq!(
-            negotiate(Some(
-                "application/vnd.kubernetes.protobuf, application/json"
-            )),
+            negotiate(
+                Some("application/json, application/vnd.kubernetes.protobuf"),
+                true
+            ),
             Some(Output::Json)
         );
-        assert_eq!(negotiate(Some("application/vnd.kubernetes.protobuf")), None);
         assert_eq!(
-            negotiate(Some(
-                "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
-            )),
+            negotiate(Some("application/vnd.kubernetes.protobuf"), false),
+            None
+        );
+        assert_eq!(
+            negotiate(
+                Some("application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io"),
+                true
+            ),
+            None
+        );
+        assert_eq!(
+            negotiate(
+                Some("application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"),
+                true
+            ),
             Some(Output::Partial("v1"))
         );
     }

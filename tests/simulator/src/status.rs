@@ -27,6 +27,38 @@ impl Reply {
         }
     }
 
+    /// A Kubernetes protobuf body (see [`crate::protobuf`]).
+    pub(crate) fn protobuf(status: u16, body: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            content_type: crate::protobuf::MEDIA_TYPE,
+            headers: Vec::new(),
+            body,
+        }
+    }
+
+    /// An error `Status` in protobuf (meta/v1 `Status` in the same envelope as objects), as
+    /// kube-apiserver answers a request that negotiated protobuf; other replies unchanged.
+    pub(crate) fn into_protobuf_status(self) -> Reply {
+        if self.status < 400 || self.content_type != "application/json" {
+            return self;
+        }
+        let Ok(v) = serde_json::from_slice::<Value>(&self.body) else {
+            return self;
+        };
+        if v["kind"] != "Status" {
+            return self;
+        }
+        match crate::protobuf::encode_object(&v) {
+            Ok(body) => Reply {
+                content_type: crate::protobuf::MEDIA_TYPE,
+                body,
+                ..self
+            },
+            Err(_) => self,
+        }
+    }
+
     pub(crate) fn text(status: u16, body: &str) -> Reply {
         Reply {
             status,

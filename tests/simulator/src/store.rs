@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 
-use crate::resources::{NAMESPACES, RESOURCES, find_by_kind};
+use crate::resources::{NAMESPACES, PODS, RESOURCES, find_by_kind};
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::util::{Rng, b64_decode, b64url_encode, now_unix, rfc3339};
 
@@ -84,10 +84,16 @@ pub(crate) struct Object {
     fields: Box<[Arc<str>]>,
     /// The object's JSON without `kind` and `apiVersion`.
     pub body: Body,
+    /// Pods only: the object's protobuf message (`v1.Pod`, without the envelope), packed as
+    /// `body` is (see [`crate::protobuf`]); or why the JSON has no protobuf encoding (a value of
+    /// the wrong type: such a pod is still served in JSON, and a protobuf answer that would hold
+    /// it fails as the real server fails to encode, 500).
+    pub pb: Option<Result<Body, Box<str>>>,
 }
 
-/// A family of objects: the resource and the uid of their controller ("" without one).
-type Family = (usize, String);
+/// A family of objects: the resource, whether the bodies are protobuf, and the uid of their
+/// controller ("" without one).
+type Family = (usize, bool, String);
 
 /// Shares equal strings and label sets between the objects of a store being loaded, and the
 /// dictionaries (first objects) of each family.
@@ -132,15 +138,16 @@ impl Interner {
         new
     }
 
-    fn body(&mut self, res: usize, family: String, bytes: Vec<u8>) -> Body {
+    fn body(&mut self, res: usize, pb: bool, family: String, bytes: Vec<u8>) -> Body {
         let Some(bases) = &mut self.bases else {
             return Body::Plain(bytes.into_boxed_slice());
         };
-        let base = match bases.get(&(res, family.clone())) {
+        let family = (res, pb, family);
+        let base = match bases.get(&family) {
             Some(base) => base.clone(),
             None if bytes.len() <= MAX_BASE && u32::try_from(bytes.len()).is_ok() => {
                 let base: Arc<[u8]> = Arc::from(&bytes[..]);
-                bases.insert((res, family), base.clone());
+                bases.insert(family, base.clone());
                 base
             }
             None => return Body::Plain(bytes.into_boxed_slice()),
@@ -192,6 +199,18 @@ impl Object {
                 .position(|k| *k == f)
                 .and_then(|i| self.fields.get(i))
                 .map(|v| &**v),
+        }
+    }
+
+    /// The object's protobuf message, or why there is none.
+    pub(crate) fn protobuf(&self) -> Result<&Body, String> {
+        match &self.pb {
+            Some(Ok(b)) => Ok(b),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Err(format!(
+                "{} {} has no protobuf encoding here",
+                RESOURCES[self.res as usize].kind, self.key
+            )),
         }
     }
 
@@ -294,8 +313,24 @@ impl Object {
             .map(|f| interner.string(&field_value(&v, f)))
             .collect();
         let family = controller_uid(&v);
+        let pb = if res == PODS {
+            let schema = crate::protobuf::schema();
+            let pod = schema
+                .kind("v1", "Pod")
+                .ok_or_else(|| "no protobuf message for pods".to_string())?;
+            let mut bytes = Vec::with_capacity(1024);
+            // Fields the schema does not know are dropped, as Go's JSON decoding drops them.
+            Some(match schema.encode(pod, &v, &mut bytes, &mut Vec::new()) {
+                Ok(()) => Ok(interner.body(res, true, family.clone(), bytes)),
+                Err(e) => Err(Box::from(format!(
+                    "pod {key} cannot be encoded in protobuf: {e}"
+                ))),
+            })
+        } else {
+            None
+        };
         let bytes = serde_json::to_vec(&v).map_err(|e| e.to_string())?;
-        let body = interner.body(res, family, bytes);
+        let body = interner.body(res, false, family, bytes);
         Ok(Object {
             key,
             namespace,
@@ -305,6 +340,7 @@ impl Object {
             res: res as u8,
             fields,
             body,
+            pb,
         })
     }
 }
@@ -691,6 +727,64 @@ pub(crate) fn list_bytes(res: usize, page: &ListPage) -> Vec<u8> {
     out
 }
 
+/// A pod list page in protobuf: the `runtime.Unknown` envelope around a `v1.PodList` whose
+/// `metadata` is a ListMeta written as Go writes it (selfLink, resourceVersion and continue, empty
+/// or not) and whose `items` are the stored pods' messages. `Err` names an object without a
+/// protobuf encoding.
+pub(crate) fn list_protobuf(res: usize, page: &ListPage) -> Result<Vec<u8>, String> {
+    use crate::protobuf::{envelope_head, envelope_tail, put_bytes, put_tag, put_varint, schema};
+    let r = &RESOURCES[res];
+    let kind = format!("{}List", r.kind);
+    let s = schema();
+    let number = |msg: &str, field: &str| {
+        s.message(msg)
+            .and_then(|m| m.field(field))
+            .map_or(0, |f| f.number)
+    };
+    let list = format!("k8s.io.api.core.v1.{kind}");
+    let list_meta = "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta";
+    let mut meta = Vec::new();
+    put_bytes(&mut meta, number(list_meta, "selfLink"), b"");
+    put_bytes(
+        &mut meta,
+        number(list_meta, "resourceVersion"),
+        page.resource_version.to_string().as_bytes(),
+    );
+    put_bytes(
+        &mut meta,
+        number(list_meta, "continue"),
+        page.cont.as_deref().unwrap_or("").as_bytes(),
+    );
+    let items_field = number(&list, "items");
+    let mut head = Vec::with_capacity(meta.len() + 8);
+    put_bytes(&mut head, number(&list, "metadata"), &meta);
+    let item_head = |len: usize| {
+        let mut h = Vec::with_capacity(6);
+        put_tag(&mut h, items_field, 2);
+        put_varint(&mut h, len as u64);
+        h
+    };
+    let bodies = page
+        .items
+        .iter()
+        .map(|o| o.protobuf())
+        .collect::<Result<Vec<&Body>, String>>()?;
+    let raw_len = head.len()
+        + bodies
+            .iter()
+            .map(|b| item_head(b.len()).len() + b.len())
+            .sum::<usize>();
+    let mut out = Vec::with_capacity(raw_len + 64);
+    envelope_head(&mut out, &r.api_version(), &kind, raw_len);
+    out.extend_from_slice(&head);
+    for b in bodies {
+        out.extend_from_slice(&item_head(b.len()));
+        b.append_to(&mut out);
+    }
+    envelope_tail(&mut out);
+    Ok(out)
+}
+
 /// Flattens `List`/`*List` documents and resolves each object's resource.
 fn flatten(
     objects: Vec<Value>,
@@ -770,6 +864,7 @@ mod tests {
     fn packed_objects_hold_the_same_json_in_a_fraction_of_the_bytes() {
         let (packed, whole) = (load(true), load(false));
         let (mut json, mut held, mut count, mut packed_count) = (0, 0, 0, 0);
+        let (mut pb_count, mut pb_packed, mut pb_len, mut pb_held) = (0, 0, 0, 0);
         for (res, (p, w)) in packed
             .collections
             .iter()
@@ -785,6 +880,25 @@ mod tests {
             for (a, b) in p.values().zip(w.values()) {
                 assert!(matches!(b.body, Body::Plain(_)));
                 assert_eq!(a.bytes(), b.bytes(), "{}", a.key);
+                // Pods carry their protobuf too, packed against their family's the same way.
+                assert_eq!(a.pb.is_some(), res == PODS, "{}", a.key);
+                assert_eq!(
+                    a.protobuf().ok().map(Body::to_vec),
+                    b.protobuf().ok().map(Body::to_vec),
+                    "{}",
+                    a.key
+                );
+                if let Some(pb) = &a.pb {
+                    let pb = pb.as_ref().expect("a generated pod encodes");
+                    pb_count += 1;
+                    pb_len += pb.len();
+                    if let Body::Packed { data, .. } = pb {
+                        pb_packed += 1;
+                        pb_held += data.len();
+                    } else {
+                        pb_held += pb.len();
+                    }
+                }
                 assert_eq!(a.full_bytes(res), b.full_bytes(res));
                 assert_eq!((&a.labels, &a.uid, a.name()), (&b.labels, &b.uid, b.name()));
                 for f in RESOURCES[res].fields {
@@ -809,6 +923,14 @@ mod tests {
         assert!(
             held * 4 < json,
             "{held} bytes held for {json} bytes of JSON"
+        );
+        assert!(
+            pb_packed * 10 >= pb_count * 9,
+            "{pb_packed} of {pb_count} pods' protobuf packed"
+        );
+        assert!(
+            pb_held * 4 < pb_len,
+            "{pb_held} bytes held for {pb_len} bytes of protobuf"
         );
         // Equal label sets are one allocation.
         let pods = &packed.collections[crate::resources::find_by_name("pods").unwrap()];

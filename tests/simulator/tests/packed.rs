@@ -258,3 +258,50 @@ fn the_packed_store_serves_the_same_bytes_as_objects_kept_whole() {
             > 1
     );
 }
+
+/// Pods' protobuf is packed too: pod lists (paged by the protobuf continue token) and single pods
+/// in protobuf are the same bytes from both stores.
+#[test]
+fn the_packed_store_serves_the_same_protobuf_as_objects_kept_whole() {
+    use ds_coverage_simulator::protobuf;
+    let packed = start(true);
+    let whole = start(false);
+    let accept = [(
+        "Accept",
+        "application/vnd.kubernetes.protobuf, application/json",
+    )];
+    let get = |sim: &Simulator, target: &str| {
+        client::request(&sim.url(), "GET", target, &accept, None).expect("the simulator answers")
+    };
+    let (mut cont, mut pages) = (String::new(), 0);
+    loop {
+        let mut target = "/api/v1/pods?limit=9".to_string();
+        if !cont.is_empty() {
+            target.push_str(&format!("&continue={cont}"));
+        }
+        let (a, b) = (get(&packed, &target), get(&whole, &target));
+        assert_eq!(a.header("content-type"), Some(protobuf::MEDIA_TYPE));
+        assert!(
+            a.body == b.body,
+            "{target}: the packed store answered other bytes"
+        );
+        pages += 1;
+        match protobuf::list_continue(&a.body) {
+            Some(c) => cont = c,
+            None => break,
+        }
+    }
+    assert!(pages > 5, "{pages} pages");
+    let pods = common::json(&same(&packed, &whole, "/api/v1/pods"));
+    for pod in pods["items"].as_array().unwrap().iter().step_by(7) {
+        let (ns, name) = (
+            pod["metadata"]["namespace"].as_str().unwrap(),
+            pod["metadata"]["name"].as_str().unwrap(),
+        );
+        let target = format!("/api/v1/namespaces/{ns}/pods/{name}");
+        let (a, b) = (get(&packed, &target), get(&whole, &target));
+        assert_eq!(a.status, 200);
+        assert!(a.body == b.body, "{target}");
+        assert_eq!(protobuf::open_envelope(&a.body).unwrap().1, "Pod");
+    }
+}
