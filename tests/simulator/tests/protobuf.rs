@@ -405,6 +405,18 @@ fn same_lists(sim: &Simulator, path: &str, query: &str, limit: usize) -> (usize,
     }
 }
 
+/// A generated cluster, served with this gzip threshold.
+fn generated(spec: ClusterSpec, gzip_threshold: usize) -> Simulator {
+    let opts = SimOptions {
+        seed: spec.seed,
+        gzip_threshold,
+        ..SimOptions::default()
+    };
+    Simulator::try_start_generated(&spec, opts)
+        .expect("the cluster loads")
+        .0
+}
+
 fn real_fixture(name: &str) -> Simulator {
     let path = format!("{}/../fixtures/real/{name}", env!("CARGO_MANIFEST_DIR"));
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -434,13 +446,7 @@ fn protobuf_pod_lists_of_real_clusters_decode_to_the_json_lists_page_by_page() {
 
 #[test]
 fn protobuf_pod_lists_of_a_generated_cluster_decode_to_the_json_lists_and_follow_writes() {
-    let opts = SimOptions {
-        seed: 9,
-        gzip_threshold: usize::MAX,
-        ..SimOptions::default()
-    };
-    let spec = ClusterSpec::sized(3, 12, 4, 0.2);
-    let (sim, _) = Simulator::try_start_generated(&spec, opts).expect("the cluster loads");
+    let sim = generated(ClusterSpec::sized(3, 12, 4, 0.2), usize::MAX);
     let (pages, pods) = same_lists(&sim, "/api/v1/pods", "", 25);
     assert!(pages > 2 && pods > 50, "{pages} pages, {pods} pods");
     // Per DaemonSet, as the plugin lists them: a namespace and a label selector.
@@ -574,13 +580,7 @@ fn injected_faults_of_protobuf_requests_are_protobuf_statuses() {
 
 #[test]
 fn protobuf_is_gzipped_as_json_is() {
-    let opts = SimOptions {
-        seed: 4,
-        gzip_threshold: 1024,
-        ..SimOptions::default()
-    };
-    let spec = ClusterSpec::sized(2, 6, 3, 0.0);
-    let (sim, _) = Simulator::try_start_generated(&spec, opts).expect("the cluster loads");
+    let sim = generated(ClusterSpec::sized(2, 6, 3, 0.0), 1024);
     let plain = fetch(&sim, "/api/v1/pods", CLIENT_GO, false);
     let zipped = fetch(&sim, "/api/v1/pods", CLIENT_GO, true);
     assert!(!plain.gzipped() && zipped.gzipped());
@@ -638,13 +638,7 @@ fn other_resources_answer_json_or_406_and_watches_stay_json() {
 /// bytes; the plugin's lists (per DaemonSet) and kubectl's (every pod), gzip on and off.
 #[test]
 fn the_floor_fetches_pod_lists_in_protobuf() {
-    let opts = SimOptions {
-        seed: 2,
-        gzip_threshold: 4096,
-        ..SimOptions::default()
-    };
-    let spec = ClusterSpec::sized(5, 10, 4, 0.1);
-    let (sim, _) = Simulator::try_start_generated(&spec, opts).expect("the cluster loads");
+    let sim = generated(ClusterSpec::sized(5, 10, 4, 0.1), 4096);
     let floor = |args: &[&str]| -> Value {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_ds-coverage-floor"))
             .args(["--url", &sim.url(), "--limit", "7"])
