@@ -109,8 +109,27 @@ impl<'a> Iterator for Fields<'a> {
     type Item = Result<(u32, Wire<'a>), Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.buf.is_empty() {
-            return None;
+        let buf = self.buf;
+        let &key = buf.first()?;
+        // Most fields of a Kubernetes object have a one-byte key (numbers up to 15) and, when
+        // length-delimited, a length under 128, or a one-byte varint: read those directly.
+        if key < 0x80
+            && let Some(&second) = buf.get(1)
+            && second < 0x80
+        {
+            let number = u32::from(key >> 3);
+            match key & 7 {
+                0 => {
+                    self.buf = &buf[2..];
+                    return Some(Ok((number, Wire::Varint(u64::from(second)))));
+                }
+                2 if 2 + second as usize <= buf.len() => {
+                    let (value, rest) = buf[2..].split_at(second as usize);
+                    self.buf = rest;
+                    return Some(Ok((number, Wire::Bytes(value))));
+                }
+                _ => {}
+            }
         }
         let field = (|| {
             let key = self.varint()?;
