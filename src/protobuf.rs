@@ -131,6 +131,19 @@ impl<'a> Iterator for Fields<'a> {
                 _ => {}
             }
         }
+        // A one-byte key and a two-byte length (128 bytes to 16 KiB): a container, a volume.
+        if key & 0x87 == 2
+            && let [_, low, high, ..] = *buf
+            && low >= 0x80
+            && high < 0x80
+        {
+            let n = usize::from(low & 0x7f) | usize::from(high) << 7;
+            if 3 + n <= buf.len() {
+                let (value, rest) = buf[3..].split_at(n);
+                self.buf = rest;
+                return Some(Ok((u32::from(key >> 3), Wire::Bytes(value))));
+            }
+        }
         let field = (|| {
             let key = self.varint()?;
             let number = u32::try_from(key >> 3).or_else(|_| error("field number too large"))?;
@@ -374,9 +387,12 @@ fn pod_meta(buf: &[u8]) -> Result<slim::Meta, Error> {
                 m.labels.insert(k.to_string(), v.to_string());
             }
             12 => {
-                let (k, v) =
-                    string_entry(w.bytes("metadata.annotations")?, "metadata.annotations")?;
+                // Only the mirror annotation is kept: the others (often long: a
+                // last-applied-configuration) are not read past their key.
+                let what = "metadata.annotations";
+                let (k, v) = entry(w.bytes(what)?, what)?;
                 if k == crate::model::MIRROR_ANNOTATION {
+                    let v = v.map(|v| v.str(what)).transpose()?.unwrap_or("");
                     m.annotations.insert(k.to_string(), v.to_string());
                 }
             }
