@@ -957,8 +957,9 @@ mod tests {
 mod kubernetes_fixture {
     use super::*;
 
-    const PB: &[u8] = include_bytes!("../tests/fixtures/protobuf/core.v1.Pod.pb");
-    const JSON: &[u8] = include_bytes!("../tests/fixtures/protobuf/core.v1.Pod.json");
+    const PB: &[u8] = include_bytes!("../tests/simulator/tests/fixtures/protobuf/core.v1.Pod.pb");
+    const JSON: &[u8] =
+        include_bytes!("../tests/simulator/tests/fixtures/protobuf/core.v1.Pod.json");
 
     /// Kubernetes' own round-trip fixture, one pod written by Go as protobuf and as JSON: both
     /// read to the same pod, field for field — before the audit's trimming (every field read,
