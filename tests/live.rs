@@ -110,7 +110,7 @@ fn live_report_equals_the_offline_report_of_the_same_objects() {
             "seed {seed}"
         );
         // Pages of 7 give the same report.
-        let paged = report(&bin(
+        let paged_run = bin(
             &[
                 "--kubeconfig",
                 &live.kubeconfig,
@@ -121,9 +121,11 @@ fn live_report_equals_the_offline_report_of_the_same_objects() {
                 AS_OF,
                 "--chunk-size",
                 "7",
+                "-v",
             ],
             &[],
-        ));
+        );
+        let paged = report(&paged_run);
         assert_eq!(
             comparable(paged),
             comparable(offline),
@@ -133,6 +135,26 @@ fn live_report_equals_the_offline_report_of_the_same_objects() {
         assert!(
             reqs.iter()
                 .any(|r| r.param("limit").as_deref() == Some("7") && r.param("continue").is_some())
+        );
+        // Pods were read as Kubernetes protobuf (as client-go asks), everything else as JSON:
+        // the reports above equal the offline one through both readers.
+        for r in &reqs {
+            let want = if r.path.ends_with("/pods") {
+                "application/vnd.kubernetes.protobuf, application/json"
+            } else {
+                "application/json"
+            };
+            assert_eq!(r.accept.as_deref(), Some(want), "{} {}", r.method, r.path);
+        }
+        let log = stderr(&paged_run);
+        let pod_lines: Vec<&str> = log.lines().filter(|l| l.contains("/pods?")).collect();
+        assert!(pod_lines.len() > dss, "{log}");
+        assert!(pod_lines.iter().all(|l| l.ends_with(" protobuf")), "{log}");
+        assert!(
+            log.lines()
+                .filter(|l| l.contains("/nodes?"))
+                .all(|l| !l.ends_with(" protobuf")),
+            "{log}"
         );
     }
 }
