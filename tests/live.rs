@@ -159,6 +159,61 @@ fn live_report_equals_the_offline_report_of_the_same_objects() {
     }
 }
 
+/// A server that answers JSON though protobuf was asked for (an aggregated API server, a proxy
+/// that speaks only JSON) is read as JSON: the same report.
+#[test]
+fn a_server_answering_json_to_protobuf_is_read_as_json() {
+    let spec = ClusterSpec::sized(3, 15, 5, 0.2);
+    let (objects, json) = cluster_objects(&spec);
+    let live = start(
+        objects,
+        SimOptions {
+            protobuf: false,
+            ..SimOptions::default()
+        },
+        "jsononly",
+    );
+    let file = live.dir.join("cluster.json");
+    std::fs::write(&file, json).unwrap();
+    let offline = report(&bin(
+        &[
+            "-f",
+            file.to_str().unwrap(),
+            "-A",
+            "-o",
+            "json",
+            "--as-of",
+            AS_OF,
+        ],
+        &[],
+    ));
+    let run = bin(
+        &[
+            "--kubeconfig",
+            &live.kubeconfig,
+            "-A",
+            "-o",
+            "json",
+            "--as-of",
+            AS_OF,
+            "-v",
+        ],
+        &[],
+    );
+    assert_eq!(comparable(report(&run)), comparable(offline));
+    let log = stderr(&run);
+    assert!(log.lines().any(|l| l.contains("/pods?")), "{log}");
+    assert!(!log.contains(" protobuf"), "{log}");
+    assert!(
+        live.sim
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/pods"))
+            .all(|r| r.accept.as_deref()
+                == Some("application/vnd.kubernetes.protobuf, application/json"))
+    );
+}
+
 #[test]
 fn fetches_only_what_the_audit_needs_paged_gzip_and_with_selectors_sent() {
     let (objects, _) = cluster_objects(&ClusterSpec::sized(3, 20, 5, 0.1));

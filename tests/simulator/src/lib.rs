@@ -93,6 +93,10 @@ pub struct SimOptions {
     /// 65,000-node generated cluster fits in a few GiB). `false` keeps every object's JSON whole:
     /// the responses are the same bytes either way.
     pub pack_objects: bool,
+    /// Answer pod lists and GETs in Kubernetes protobuf when the client prefers it (the
+    /// default, as kube-apiserver does); `false`: JSON whatever the Accept, as an aggregated
+    /// API server or a proxy that speaks only JSON would.
+    pub protobuf: bool,
 }
 
 /// The simulator's TLS: PEM texts (tests/fixtures/tls holds a set).
@@ -121,6 +125,7 @@ impl Default for SimOptions {
             worker_threads: 2,
             tls: None,
             pack_objects: true,
+            protobuf: true,
         }
     }
 }

@@ -42,6 +42,8 @@ pub(crate) struct Shared {
     /// Changed while serving by `/_sim/config?gzipThreshold=N` (the benchmark's gzip on/off).
     gzip_threshold: std::sync::atomic::AtomicUsize,
     continue_ttl: Option<Duration>,
+    /// [`SimOptions::protobuf`].
+    protobuf: bool,
     user: String,
     pub(crate) server_address: String,
     pub(crate) faults: Mutex<Vec<Fault>>,
@@ -68,6 +70,7 @@ impl Shared {
             git_version: opts.git_version.clone(),
             gzip_threshold: std::sync::atomic::AtomicUsize::new(opts.gzip_threshold),
             continue_ttl: opts.continue_ttl,
+            protobuf: opts.protobuf,
             user: opts.user.clone(),
             server_address,
             faults: Mutex::new(opts.faults.clone()),
@@ -491,7 +494,7 @@ async fn handle(
     // A pod GET (list or object) that negotiated protobuf gets its errors as a protobuf Status.
     let protobuf_request = matches!(info.verb, Verb::List | Verb::Get)
         && matches!(route, Route::Resource { res: PODS, .. })
-        && negotiate(accept.as_deref(), true) == Some(Output::Protobuf);
+        && negotiate(accept.as_deref(), shared.protobuf) == Some(Output::Protobuf);
     let mut record = Request {
         method: method.to_string(),
         path: path.clone(),
@@ -841,7 +844,7 @@ fn watch_spec(res: usize, namespace: Option<&str>, ctx: &Ctx<'_>) -> Result<Watc
 
 fn list(shared: &Shared, res: usize, namespace: Option<&str>, ctx: &Ctx<'_>) -> Reply {
     let r = &RESOURCES[res];
-    let Some(output) = negotiate(ctx.accept, res == PODS) else {
+    let Some(output) = negotiate(ctx.accept, res == PODS && shared.protobuf) else {
         return status::not_acceptable(ctx.accept.unwrap_or(""));
     };
     let labels = match parse_label_selector(param(ctx.params, "labelSelector").unwrap_or("")) {
@@ -946,7 +949,7 @@ fn list(shared: &Shared, res: usize, namespace: Option<&str>, ctx: &Ctx<'_>) -> 
 }
 
 fn get(shared: &Shared, res: usize, namespace: Option<&str>, name: &str, ctx: &Ctx<'_>) -> Reply {
-    let Some(output) = negotiate(ctx.accept, res == PODS) else {
+    let Some(output) = negotiate(ctx.accept, res == PODS && shared.protobuf) else {
         return status::not_acceptable(ctx.accept.unwrap_or(""));
     };
     let Some(obj) = shared.read_store().get(res, namespace, name) else {
