@@ -3,6 +3,7 @@
 //! ```text
 //! ds-coverage-simulator --listen 127.0.0.1:0 --from-file cluster.json [--token T]
 //!     [--kubeconfig PATH] [--gzip-threshold BYTES|never] [--workers N] [--controller] [--no-pack]
+//!     [--no-protobuf]
 //! ds-coverage-simulator --generate nodes=5000,daemonsets=40,ordinary=10,drift=0.05,seed=1 …
 //! ```
 //! Prints `url: http://…` and `kubeconfig: PATH` on stdout (after `generated: …` with
@@ -21,7 +22,7 @@ use serde_json::Value;
 const USAGE: &str =
     "usage: ds-coverage-simulator (--from-file FILE | --generate SPEC) [--listen ADDR]
        [--token TOKEN] [--kubeconfig PATH] [--gzip-threshold BYTES|never] [--workers N]
-       [--controller] [--no-pack]
+       [--controller] [--no-pack] [--no-protobuf]
 
 Serves the objects in FILE (JSON or YAML: a List, an array, or a single object), or a generated
 cluster, as a simulated kube-apiserver, and prints its URL and a kubeconfig path. Runs until
@@ -31,7 +32,9 @@ SPEC is comma-separated key=value: nodes=N (required), daemonsets=M (40), ordina
 pods per node (10), drift=F (0.05), seed=S (1), padding=true|false (true: daemon pods of 5-8 KB
 of JSON). Objects stream from the generator into the store, each kept LZ4-compressed against the
 first object of its family: 65,000 nodes x 40 DaemonSets (about 15 GB of JSON) fits in a few GiB.
---no-pack keeps every object's JSON whole instead (same responses; for comparison).";
+--no-pack keeps every object's JSON whole instead (same responses; for comparison).
+--no-protobuf answers pods in JSON even to a client that prefers Kubernetes protobuf, as a
+JSON-only proxy would (for comparison: the plugin then reads JSON).";
 
 enum Source {
     File(PathBuf),
@@ -47,6 +50,7 @@ struct Args {
     workers: Option<usize>,
     controller: bool,
     pack: bool,
+    protobuf: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -54,7 +58,7 @@ fn parse_args() -> Result<Args, String> {
     let mut listen = SocketAddr::from(([127, 0, 0, 1], 0));
     let (mut source, mut token, mut kubeconfig, mut gzip_threshold, mut workers, mut controller) =
         (None, None, None, None, None, false);
-    let mut pack = true;
+    let (mut pack, mut protobuf) = (true, true);
     while let Some(a) = args.next() {
         let (flag, inline) = match a.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
@@ -90,6 +94,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--controller" => controller = true,
             "--no-pack" => pack = false,
+            "--no-protobuf" => protobuf = false,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -103,6 +108,7 @@ fn parse_args() -> Result<Args, String> {
         workers,
         controller,
         pack,
+        protobuf,
     })
 }
 
@@ -189,6 +195,7 @@ fn main() -> ExitCode {
         token: args.token.clone(),
         controller: args.controller.then(ControllerMode::default),
         pack_objects: args.pack,
+        protobuf: args.protobuf,
         ..SimOptions::default()
     };
     if let Some(t) = args.gzip_threshold {
