@@ -62,6 +62,22 @@ fn start(objects: Vec<Value>, opts: SimOptions, tag: &str) -> Live {
     }
 }
 
+/// The report of the same objects read from a file, `-A -o json`.
+fn offline_report(live: &Live, json: String) -> Value {
+    let file = live.dir.join("cluster.json");
+    std::fs::write(&file, json).unwrap();
+    let args = [
+        "-f",
+        file.to_str().unwrap(),
+        "-A",
+        "-o",
+        "json",
+        "--as-of",
+        AS_OF,
+    ];
+    report(&bin(&args, &[]))
+}
+
 fn cluster_objects(spec: &ClusterSpec) -> (Vec<Value>, String) {
     let c = generate(spec);
     let list = c.to_list();
@@ -75,20 +91,7 @@ fn live_report_equals_the_offline_report_of_the_same_objects() {
         let spec = ClusterSpec::sized(seed, nodes, dss, drift);
         let (objects, json) = cluster_objects(&spec);
         let live = start(objects, SimOptions::default(), &format!("eq{seed}"));
-        let file = live.dir.join("cluster.json");
-        std::fs::write(&file, json).unwrap();
-        let offline = report(&bin(
-            &[
-                "-f",
-                file.to_str().unwrap(),
-                "-A",
-                "-o",
-                "json",
-                "--as-of",
-                AS_OF,
-            ],
-            &[],
-        ));
+        let offline = offline_report(&live, json);
         let online = report(&bin(
             &[
                 "--kubeconfig",
@@ -173,20 +176,7 @@ fn a_server_answering_json_to_protobuf_is_read_as_json() {
         },
         "jsononly",
     );
-    let file = live.dir.join("cluster.json");
-    std::fs::write(&file, json).unwrap();
-    let offline = report(&bin(
-        &[
-            "-f",
-            file.to_str().unwrap(),
-            "-A",
-            "-o",
-            "json",
-            "--as-of",
-            AS_OF,
-        ],
-        &[],
-    ));
+    let offline = offline_report(&live, json);
     let run = bin(
         &[
             "--kubeconfig",
