@@ -660,6 +660,11 @@ impl PodSpecSlim {
     }
 }
 
+/// A pod's label set, shared with the pods that carry the same.
+pub(crate) fn intern_labels(labels: Labels) -> Shared<Labels> {
+    LABEL_SETS.intern(labels)
+}
+
 /// The tables pods' shared parts are interned through (see [`Shared`]).
 static LABEL_SETS: SharedTable<Labels> = SharedTable::new();
 static OWNER_SETS: SharedTable<Box<[OwnerReference]>> = SharedTable::new();
@@ -907,6 +912,10 @@ pub(crate) mod slim {
         pub(crate) annotations: Labels,
         #[serde(deserialize_with = "nullable")]
         pub(crate) owner_references: Vec<OwnerReference>,
+        /// The label set already shared ([`super::intern_labels`]), when the reader found it
+        /// so; `labels` is then empty and unread.
+        #[serde(skip)]
+        pub(crate) shared_labels: Option<super::Shared<Labels>>,
     }
 
     /// Of a pod's annotations only the mirror pod one ([`super::MIRROR_ANNOTATION`]) is kept;
@@ -1031,7 +1040,9 @@ pub(crate) mod slim {
                     resource_version: m.resource_version,
                     creation_timestamp: m.creation_timestamp.into(),
                     deletion_timestamp: m.deletion_timestamp.into(),
-                    labels: super::LABEL_SETS.intern(m.labels),
+                    labels: m
+                        .shared_labels
+                        .unwrap_or_else(|| super::LABEL_SETS.intern(m.labels)),
                     annotations: super::LABEL_SETS.intern(m.annotations),
                     owner_references: super::OWNER_SETS.intern_list(m.owner_references),
                 },

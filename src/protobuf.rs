@@ -336,7 +336,7 @@ use crate::model::slim;
 use crate::model::{
     Affinity, Condition, ContainerState, ContainerStatus, Interned, NodeAffinity, NodeSelector,
     NodeSelectorRequirement, NodeSelectorTerm, OwnerReference, Pod, Quantity, Requests,
-    ResourceRequirements, StateDetail,
+    ResourceRequirements, Shared, StateDetail,
 };
 
 /// A pod from its protobuf message: the same [`Pod`] its JSON decodes to.
@@ -363,6 +363,13 @@ pub(crate) fn slim_pod(buf: &[u8]) -> Result<slim::Pod, Error> {
 /// `creationTimestamp = 8`, `deletionTimestamp = 9`, `labels = 11`, `annotations = 12`,
 /// `ownerReferences = 13`. Of the annotations only the mirror pod's is kept, as from JSON.
 fn pod_meta(buf: &[u8]) -> Result<slim::Meta, Error> {
+    /// Where the label entries are: Go writes them one after another.
+    enum Labels {
+        None,
+        Run(usize, usize),
+        Scattered,
+    }
+    let mut labels = Labels::None;
     let mut m = slim::Meta::default();
     each(buf, |n, w| {
         match n {
@@ -383,8 +390,20 @@ fn pod_meta(buf: &[u8]) -> Result<slim::Meta, Error> {
                 )?
             }
             11 => {
-                let (k, v) = string_entry(w.bytes("metadata.labels")?, "metadata.labels")?;
-                m.labels.insert(k.to_string(), v.to_string());
+                // Where the entry lies, header included: 0x5a and its length.
+                let v = w.bytes("metadata.labels")?;
+                let end = v.as_ptr() as usize - buf.as_ptr() as usize + v.len();
+                let start = end - v.len() - 1 - varint_len(v.len());
+                // Only a minimal header (as Go writes) is where it is computed to be;
+                // anything else is read entry by entry.
+                let minimal = buf
+                    .get(start..end - v.len())
+                    .is_some_and(|h| is_minimal_header(h, 11, v.len()));
+                labels = match labels {
+                    Labels::None if minimal => Labels::Run(start, end),
+                    Labels::Run(from, to) if minimal && to == start => Labels::Run(from, end),
+                    _ => Labels::Scattered,
+                };
             }
             12 => {
                 // Only the mirror annotation is kept: the others (often long: a
@@ -403,7 +422,78 @@ fn pod_meta(buf: &[u8]) -> Result<slim::Meta, Error> {
         }
         Ok(())
     })?;
+    match labels {
+        Labels::None => {}
+        Labels::Run(from, to) => m.shared_labels = Some(known_labels(&buf[from..to])?),
+        Labels::Scattered => m.labels = label_entries(buf)?,
+    }
     Ok(m)
+}
+
+/// The `labels = 11` entries among `buf`'s fields.
+fn label_entries(buf: &[u8]) -> Result<crate::model::Labels, Error> {
+    let mut labels = crate::model::Labels::new();
+    each(buf, |n, w| {
+        if n == 11 {
+            let (k, v) = string_entry(w.bytes("metadata.labels")?, "metadata.labels")?;
+            labels.insert(k.to_string(), v.to_string());
+        }
+        Ok(())
+    })?;
+    Ok(labels)
+}
+
+thread_local! {
+    /// Label sets this thread has read, by the exact bytes of their entries: the pods of a
+    /// DaemonSet revision (or a ReplicaSet) carry the same, so each distinct set is decoded and
+    /// shared once and found again by a hash and a comparison of its bytes.
+    static LABEL_SETS: std::cell::RefCell<
+        std::collections::HashMap<Box<[u8]>, Shared<crate::model::Labels>, crate::fasthash::FastBuild>,
+    > = std::cell::RefCell::default();
+}
+
+/// Distinct label sets remembered per thread before the memory is started afresh.
+const LABEL_SETS_KEPT: usize = 4096;
+
+/// The shared label set whose entries are `run` (consecutive `labels = 11` fields).
+fn known_labels(run: &[u8]) -> Result<Shared<crate::model::Labels>, Error> {
+    if let Some(found) = LABEL_SETS.with(|m| m.borrow().get(run).cloned()) {
+        return Ok(found);
+    }
+    let shared = crate::model::intern_labels(label_entries(run)?);
+    LABEL_SETS.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= LABEL_SETS_KEPT {
+            m.clear();
+        }
+        m.insert(run.into(), shared.clone());
+    });
+    Ok(shared)
+}
+
+/// Whether `h` is the minimal header of length-delimited field `n` (under 16) of `len` bytes.
+fn is_minimal_header(h: &[u8], n: u8, len: usize) -> bool {
+    let Some((&key, rest)) = h.split_first() else {
+        return false;
+    };
+    if key != (n << 3 | 2) || rest.len() != varint_len(len) {
+        return false;
+    }
+    let mut v = len;
+    rest.iter().enumerate().all(|(i, &b)| {
+        let want = if i + 1 == rest.len() {
+            v as u8
+        } else {
+            (v as u8 & 0x7f) | 0x80
+        };
+        v >>= 7;
+        b == want
+    })
+}
+
+/// How many bytes a varint of `v` takes.
+fn varint_len(v: usize) -> usize {
+    (usize::BITS - (v | 1).leading_zeros()).div_ceil(7) as usize
 }
 
 /// `meta/v1 OwnerReference`: `kind = 1`, `name = 3`, `uid = 4`, `apiVersion = 5`,
@@ -713,6 +803,58 @@ mod tests {
     use super::write::Msg;
     use super::*;
 
+    /// A slim pod with its shared label set (if the reader found one) written back as its
+    /// labels, to compare with the JSON reader's.
+    pub(super) fn settled(mut p: slim::Pod) -> slim::Pod {
+        if let Some(shared) = p.metadata.shared_labels.take() {
+            p.metadata.labels = (*shared).clone();
+        }
+        p
+    }
+
+    /// Label entries read in one run (as Go writes them) or scattered among other fields, or
+    /// with a longer-than-needed length: the same labels, the run shared by the pods that
+    /// carry it.
+    #[test]
+    fn label_sets_read_alike_however_they_lie() {
+        let run = Msg::new()
+            .str(1, "p")
+            .entry(11, "a", "1")
+            .entry(11, "b", "2")
+            .str(3, "ns");
+        let scattered = Msg::new()
+            .entry(11, "b", "2")
+            .str(1, "p")
+            .entry(11, "a", "1")
+            .str(3, "ns");
+        // Entry `a=1` (6 bytes) with its length written in two bytes, 0x86 0x00.
+        let mut padded = Msg::new().str(1, "p").0;
+        padded.extend([0x5a, 0x86, 0x00]);
+        padded.extend(Msg::new().str(1, "a").str(2, "1").0);
+        let padded = Msg(padded).entry(11, "b", "2").str(3, "ns");
+        let read = |m: &Msg| pod_meta(&m.0).unwrap();
+        let first = read(&run);
+        assert!(first.shared_labels.is_some() && first.labels.is_empty());
+        let again = read(&run);
+        assert!(Shared::ptr_eq(
+            first.shared_labels.as_ref().unwrap(),
+            again.shared_labels.as_ref().unwrap()
+        ));
+        for m in [&run, &scattered, &padded] {
+            let p = settled(slim::Pod {
+                metadata: read(m),
+                ..slim::Pod::default()
+            });
+            let want: crate::model::Labels = [("a", "1"), ("b", "2")]
+                .map(|(k, v)| (k.into(), v.into()))
+                .into();
+            assert_eq!(p.metadata.labels, want);
+            assert_eq!(&*p.metadata.namespace, "ns");
+        }
+        assert!(read(&scattered).shared_labels.is_none());
+        assert!(read(&padded).shared_labels.is_none());
+    }
+
     #[test]
     fn lists_give_their_token_version_and_items() {
         let body = Msg::new()
@@ -909,7 +1051,7 @@ mod tests {
             "containerStatuses":[{"name":"proxy","state":{"waiting":{"reason":"CrashLoopBackOff","message":"back-off 5m"}},
               "lastState":{"terminated":{"exitCode":-1,"reason":"Error"}},"ready":false,"restartCount":7}],
             "initContainerStatuses":[{"name":"init","state":{"running":{}},"ready":true,"restartCount":0}]}}"#;
-        let from_pb = slim_pod(&pb.0).unwrap();
+        let from_pb = settled(slim_pod(&pb.0).unwrap());
         let from_json: slim::Pod = serde_json::from_str(json).unwrap();
         let (a, b) = (format!("{from_pb:#?}"), format!("{from_json:#?}"));
         assert_eq!(a, b);
@@ -968,7 +1110,7 @@ mod kubernetes_fixture {
     fn the_go_encoded_pod_reads_as_its_json_twin() {
         let env = envelope(PB).unwrap();
         assert_eq!((env.api_version, env.kind), ("v1", "Pod"));
-        let from_pb = slim_pod(env.raw).unwrap();
+        let from_pb = super::tests::settled(slim_pod(env.raw).unwrap());
         let from_json: slim::Pod = serde_json::from_slice(JSON).unwrap();
         let (pb, json) = (format!("{from_pb:#?}"), format!("{from_json:#?}"));
         assert_eq!(pb, json);
