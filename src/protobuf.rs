@@ -447,23 +447,23 @@ thread_local! {
     /// Label sets this thread has read, by the exact bytes of their entries: the pods of a
     /// DaemonSet revision (or a ReplicaSet) carry the same, so each distinct set is decoded and
     /// shared once and found again by a hash and a comparison of its bytes.
-    static LABEL_SETS: std::cell::RefCell<
+    static KNOWN_LABEL_SETS: std::cell::RefCell<
         std::collections::HashMap<Box<[u8]>, Shared<crate::model::Labels>, crate::fasthash::FastBuild>,
     > = std::cell::RefCell::default();
 }
 
 /// Distinct label sets remembered per thread before the memory is started afresh.
-const LABEL_SETS_KEPT: usize = 4096;
+const KNOWN_LABEL_SETS_KEPT: usize = 4096;
 
 /// The shared label set whose entries are `run` (consecutive `labels = 11` fields).
 fn known_labels(run: &[u8]) -> Result<Shared<crate::model::Labels>, Error> {
-    if let Some(found) = LABEL_SETS.with(|m| m.borrow().get(run).cloned()) {
+    if let Some(found) = KNOWN_LABEL_SETS.with(|m| m.borrow().get(run).cloned()) {
         return Ok(found);
     }
     let shared = crate::model::intern_labels(label_entries(run)?);
-    LABEL_SETS.with(|m| {
+    KNOWN_LABEL_SETS.with(|m| {
         let mut m = m.borrow_mut();
-        if m.len() >= LABEL_SETS_KEPT {
+        if m.len() >= KNOWN_LABEL_SETS_KEPT {
             m.clear();
         }
         m.insert(run.into(), shared.clone());

@@ -169,6 +169,13 @@ pub fn status_message(body: &[u8]) -> (String, String) {
         }
     }
     if parts.is_empty() {
+        if body.starts_with(crate::protobuf::MAGIC) {
+            // Binary: its bytes would reach the terminal as control characters.
+            return (
+                s.reason,
+                "a protobuf answer without a Status message".into(),
+            );
+        }
         let start: String = String::from_utf8_lossy(body).chars().take(200).collect();
         return (s.reason, one_line(&start));
     }
@@ -198,6 +205,35 @@ mod tests {
             "Cannot evict pod as it would violate the pod's disruption budget. The disruption budget fb-pdb needs 1 healthy pods and has 1 currently"
         );
         assert_eq!(status_message(b"plain\ntext").1, "plain text");
+    }
+
+    #[test]
+    fn protobuf_statuses_read_as_json_ones_and_other_binaries_are_not_printed() {
+        use crate::protobuf::write::Msg;
+        let body = Msg::new()
+            .str(
+                3,
+                "Cannot evict pod as it would violate the pod's disruption budget.",
+            )
+            .str(4, "TooManyRequests")
+            .msg(
+                5,
+                Msg::new().msg(4, Msg::new().str(2, "The disruption budget fb-pdb needs 1")),
+            )
+            .int(6, 429)
+            .body("v1", "Status");
+        assert_eq!(
+            status_message(&body),
+            (
+                "TooManyRequests".to_string(),
+                "Cannot evict pod as it would violate the pod's disruption budget. The disruption budget fb-pdb needs 1".to_string()
+            )
+        );
+        let mut garbage = crate::protobuf::MAGIC.to_vec();
+        garbage.extend([0x0a, 0xff, 0x01, 0x07, 0x1b, b'[', b'2', b'J']);
+        let (reason, message) = status_message(&garbage);
+        assert_eq!(reason, "");
+        assert_eq!(message, "a protobuf answer without a Status message");
     }
 
     #[test]
