@@ -12,6 +12,7 @@ mod fastyaml;
 mod hash;
 mod kind;
 mod pyclient;
+mod scan;
 mod stream;
 mod tee;
 

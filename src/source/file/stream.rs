@@ -33,6 +33,20 @@ pub(super) struct Counted<R> {
     eof: bool,
     /// `buf[pos..utf8_end]` is known to be UTF-8 ([`Counted::text`]).
     utf8_end: usize,
+    /// Bytes handed out before `buf[pos]`: the input offset of the next byte.
+    offset: u64,
+    /// The newlines [`Counted::value_len`] counted in the value it measured last (at `offset`),
+    /// so that consuming it need not look for them again.
+    scanned: Option<Scanned>,
+}
+
+/// A value measured by [`Counted::value_len`]: where, how long, its newlines.
+#[derive(Clone, Copy)]
+struct Scanned {
+    offset: u64,
+    len: usize,
+    newlines: u64,
+    last_newline: Option<usize>,
 }
 
 impl<R: Read> Counted<R> {
@@ -48,6 +62,8 @@ impl<R: Read> Counted<R> {
             col: 0,
             eof: false,
             utf8_end: 0,
+            offset: 0,
+            scanned: None,
         }
     }
 
@@ -108,15 +124,25 @@ impl<R: Read> Counted<R> {
     }
 
     fn consume(&mut self, n: usize) {
-        let s = &self.buf[self.pos..self.pos + n];
-        match memchr::memrchr(b'\n', s) {
+        let (newlines, last) = match self.scanned.take() {
+            Some(v) if v.offset == self.offset && v.len == n => (v.newlines, v.last_newline),
+            _ => {
+                let s = &self.buf[self.pos..self.pos + n];
+                match memchr::memrchr(b'\n', s) {
+                    Some(last) => (memchr::memchr_iter(b'\n', s).count() as u64, Some(last)),
+                    None => (0, None),
+                }
+            }
+        };
+        match last {
             Some(last) => {
-                self.lines += memchr::memchr_iter(b'\n', s).count() as u64;
+                self.lines += newlines;
                 self.col = (n - last - 1) as u64;
             }
             None => self.col += n as u64,
         }
         self.pos += n;
+        self.offset += n as u64;
     }
 
     /// The length of the JSON value that starts at the next byte, with all of it buffered;
@@ -127,7 +153,26 @@ impl<R: Read> Counted<R> {
         let Some(&first) = self.available().first() else {
             return Ok(None);
         };
-        let scalar = !matches!(first, b'{' | b'[' | b'"');
+        if matches!(first, b'{' | b'[') {
+            let mut scan = super::scan::Scan::default();
+            loop {
+                if let Some(len) = scan.run(self.available()) {
+                    self.scanned = Some(Scanned {
+                        offset: self.offset,
+                        len,
+                        newlines: scan.newlines,
+                        last_newline: scan.last_newline,
+                    });
+                    return Ok(Some(len));
+                }
+                if self.eof {
+                    return Ok(None);
+                }
+                let have = self.available().len();
+                self.fill((have * 2).max(have + 256 * 1024))?;
+            }
+        }
+        let scalar = first != b'"';
         let (mut i, mut depth, mut in_str, mut esc) = (0usize, 0u32, false, false);
         loop {
             let avail = self.available();
@@ -205,6 +250,7 @@ impl<R: Read> Counted<R> {
         self.fill(3)?;
         if self.available().starts_with(b"\xef\xbb\xbf") {
             self.pos += 3;
+            self.offset += 3;
         }
         Ok(())
     }
@@ -284,6 +330,7 @@ impl<R: Read> Read for Counted<R> {
             let b = self.buf[self.pos];
             *only = b;
             self.pos += 1;
+            self.offset += 1;
             if b == b'\n' {
                 self.lines += 1;
                 self.col = 0;
@@ -583,7 +630,8 @@ fn decoders() -> usize {
 /// Items cut from the input by the reader, to be decoded on another thread.
 #[derive(Default)]
 struct JsonBatch {
-    text: String,
+    /// The items' bytes, checked to be UTF-8 by the thread that decodes them.
+    text: Vec<u8>,
     /// Each item's end in `text`, and its line and column in the input.
     items: Vec<(usize, u64, u64)>,
 }
@@ -598,7 +646,9 @@ fn decode_json_batch(b: &JsonBatch, implied: Option<&str>) -> Done {
     let mut out = Vec::with_capacity(b.items.len());
     let mut start = 0;
     for &(end, line, col) in &b.items {
-        let text = &b.text[start..end];
+        let Ok(text) = std::str::from_utf8(&b.text[start..end]) else {
+            return (out, Some(io_fail(std::io::ErrorKind::InvalidData.into())));
+        };
         start = end;
         if let Some(d) = one_pass_whole(text, implied) {
             out.push(d);
@@ -699,14 +749,12 @@ fn read_json_items_parallel<R: Read>(
             let mut more = true;
             while more {
                 let mut batch = pool.pop().unwrap_or_else(|| JsonBatch {
-                    text: String::with_capacity(2 * BATCH),
+                    text: Vec::with_capacity(2 * BATCH),
                     items: Vec::new(),
                 });
                 while more && batch.text.len() < BATCH {
                     let cut = value_at(c).and_then(|(n, line, col)| {
-                        let text = std::str::from_utf8(&c.available()[..n])
-                            .map_err(|_| io_fail(std::io::ErrorKind::InvalidData.into()))?;
-                        batch.text.push_str(text);
+                        batch.text.extend_from_slice(&c.available()[..n]);
                         batch.items.push((batch.text.len(), line, col));
                         c.consume(n);
                         next_member(c, b']')

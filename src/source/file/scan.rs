@@ -1,0 +1,317 @@
+//! Finding where a JSON object or array ends, 64 bytes at a time: the reader cuts a dump's list
+//! items apart on one thread before they are decoded on others, so this scan is the file path's
+//! serial part. Each block of 64 bytes becomes bit masks (quotes, brackets, newlines); which bytes
+//! are inside strings follows from the quotes by a prefix XOR (as simdjson does), and the depth
+//! from counting the brackets outside them. A block holding a backslash (an escape: rare in what
+//! the API server writes) is read byte by byte. Only the extent is found; whoever parses the text
+//! checks it.
+
+/// Where a scan of one value stands, kept between calls as the buffer grows.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Scan {
+    /// Bytes scanned so far.
+    pub i: usize,
+    depth: u32,
+    in_str: bool,
+    /// The byte before `i` is a backslash that escapes the next one.
+    esc: bool,
+    /// Newlines in `..i`, and the last one's position.
+    pub newlines: u64,
+    pub last_newline: Option<usize>,
+}
+
+/// Bit masks of one block: bit `k` is byte `k`.
+struct Masks {
+    quote: u64,
+    backslash: u64,
+    open: u64,
+    close: u64,
+    newline: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
+fn masks(block: &[u8; 64]) -> Masks {
+    // SAFETY: SSE2 is part of every x86_64 target.
+    unsafe { sse2_masks(block) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn sse2_masks(block: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let (quote, backslash, open_brace, open_bracket, close_brace, close_bracket, newline) = (
+        _mm_set1_epi8(b'"' as i8),
+        _mm_set1_epi8(b'\\' as i8),
+        _mm_set1_epi8(b'{' as i8),
+        _mm_set1_epi8(b'[' as i8),
+        _mm_set1_epi8(b'}' as i8),
+        _mm_set1_epi8(b']' as i8),
+        _mm_set1_epi8(b'\n' as i8),
+    );
+    let mut m = Masks {
+        quote: 0,
+        backslash: 0,
+        open: 0,
+        close: 0,
+        newline: 0,
+    };
+    for (k, chunk) in block.chunks_exact(16).enumerate() {
+        // SAFETY: `chunk` holds 16 bytes, and `loadu` has no alignment requirement.
+        let v = unsafe { _mm_loadu_si128(chunk.as_ptr().cast()) };
+        let shift = 16 * k;
+        let bits = |x| u64::from(_mm_movemask_epi8(x) as u16) << shift;
+        m.quote |= bits(_mm_cmpeq_epi8(v, quote));
+        m.backslash |= bits(_mm_cmpeq_epi8(v, backslash));
+        m.open |= bits(_mm_or_si128(
+            _mm_cmpeq_epi8(v, open_brace),
+            _mm_cmpeq_epi8(v, open_bracket),
+        ));
+        m.close |= bits(_mm_or_si128(
+            _mm_cmpeq_epi8(v, close_brace),
+            _mm_cmpeq_epi8(v, close_bracket),
+        ));
+        m.newline |= bits(_mm_cmpeq_epi8(v, newline));
+    }
+    m
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn masks(block: &[u8; 64]) -> Masks {
+    portable_masks(block)
+}
+
+/// The same masks, a byte at a time (other architectures, and the tests' reference).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn portable_masks(block: &[u8; 64]) -> Masks {
+    let mut m = Masks {
+        quote: 0,
+        backslash: 0,
+        open: 0,
+        close: 0,
+        newline: 0,
+    };
+    for (k, &b) in block.iter().enumerate() {
+        let bit = 1u64 << k;
+        match b {
+            b'"' => m.quote |= bit,
+            b'\\' => m.backslash |= bit,
+            b'{' | b'[' => m.open |= bit,
+            b'}' | b']' => m.close |= bit,
+            b'\n' => m.newline |= bit,
+            _ => {}
+        }
+    }
+    m
+}
+
+/// Bit `k` set where an odd number of bits of `x` are set at or below `k`.
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+impl Scan {
+    /// Scan on over `buf` (the same bytes as before, perhaps more of them) for the end of the
+    /// object or array at `buf[0]`: its length once it closes.
+    pub fn run(&mut self, buf: &[u8]) -> Option<usize> {
+        while self.i + 64 <= buf.len() {
+            let block: &[u8; 64] = buf[self.i..self.i + 64].try_into().expect("64 bytes");
+            let m = masks(block);
+            if m.backslash != 0 || self.esc {
+                if let Some(end) = self.bytes(&buf[..self.i + 64]) {
+                    return Some(end);
+                }
+                continue;
+            }
+            let inside = prefix_xor(m.quote) ^ if self.in_str { !0 } else { 0 };
+            let open = m.open & !inside;
+            let close = m.close & !inside;
+            let closes = close.count_ones();
+            if closes < self.depth || (close == 0) {
+                // The value cannot end in this block.
+                self.depth = self.depth + open.count_ones() - closes;
+                self.in_str = inside >> 63 == 1;
+                self.newline_bits(m.newline, 64);
+                self.i += 64;
+                continue;
+            }
+            // Bracket by bracket, in order.
+            let mut brackets = open | close;
+            while brackets != 0 {
+                let k = brackets.trailing_zeros() as usize;
+                brackets &= brackets - 1;
+                if open >> k & 1 == 1 {
+                    self.depth += 1;
+                } else {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        self.newline_bits(m.newline, k);
+                        self.i += k + 1;
+                        return Some(self.i);
+                    }
+                }
+            }
+            self.in_str = inside >> 63 == 1;
+            self.newline_bits(m.newline, 64);
+            self.i += 64;
+        }
+        self.bytes(buf)
+    }
+
+    /// Count the newlines among the block's first `n` bytes.
+    fn newline_bits(&mut self, newline: u64, n: usize) {
+        let below = if n >= 64 {
+            newline
+        } else {
+            newline & ((1u64 << n) - 1)
+        };
+        if below != 0 {
+            self.newlines += u64::from(below.count_ones());
+            self.last_newline = Some(self.i + 63 - below.leading_zeros() as usize);
+        }
+    }
+
+    /// Byte by byte from `i` to the end of `buf`.
+    fn bytes(&mut self, buf: &[u8]) -> Option<usize> {
+        while self.i < buf.len() {
+            let b = buf[self.i];
+            let at = self.i;
+            self.i += 1;
+            if b == b'\n' {
+                self.newlines += 1;
+                self.last_newline = Some(at);
+            }
+            if self.in_str {
+                if self.esc {
+                    self.esc = false;
+                } else if b == b'\\' {
+                    self.esc = true;
+                } else if b == b'"' {
+                    self.in_str = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_str = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        return Some(self.i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The end and the newlines of the value at `text[0]`, byte by byte.
+    fn reference(text: &[u8]) -> Option<(usize, u64, Option<usize>)> {
+        let mut s = Scan::default();
+        let end = s.bytes(text)?;
+        Some((end, s.newlines, s.last_newline))
+    }
+
+    /// The same, through the block scan, the buffer given in growing pieces of `step`.
+    fn blocks(text: &[u8], step: usize) -> Option<(usize, u64, Option<usize>)> {
+        let mut s = Scan::default();
+        let mut have = step.min(text.len());
+        loop {
+            if let Some(end) = s.run(&text[..have]) {
+                return Some((end, s.newlines, s.last_newline));
+            }
+            if have == text.len() {
+                return None;
+            }
+            have = (have + step).min(text.len());
+        }
+    }
+
+    fn check(text: &[u8]) {
+        let want = reference(text);
+        for step in [1, 7, 63, 64, 65, 100, 1000, text.len().max(1)] {
+            assert_eq!(
+                blocks(text, step),
+                want,
+                "step {step}: {}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    #[test]
+    fn masks_are_the_bytes_they_say() {
+        let mut block = [b'a'; 64];
+        for (k, b) in [
+            (0, b'"'),
+            (5, b'\\'),
+            (16, b'{'),
+            (17, b'['),
+            (31, b'}'),
+            (32, b']'),
+        ] {
+            block[k] = b;
+        }
+        block[63] = b'\n';
+        block[40] = 0xff;
+        for m in [masks(&block), portable_masks(&block)] {
+            assert_eq!(m.quote, 1);
+            assert_eq!(m.backslash, 1 << 5);
+            assert_eq!(m.open, 3 << 16);
+            assert_eq!(m.close, 1 << 31 | 1 << 32);
+            assert_eq!(m.newline, 1 << 63);
+        }
+    }
+
+    #[test]
+    fn values_end_where_their_brackets_close_whatever_their_strings_hold() {
+        let long = "x".repeat(150);
+        let cases = [
+            r#"{}"#.to_string(),
+            r#"{"a":1} ,{"b":2}"#.to_string(),
+            format!(r#"{{"a":"{long}","b":[1,2,{{"c":"}}]]{{"}}]}}, "tail""#),
+            format!(r#"{{"s":"\"}}\\","t":"{long}\\\\","u":"\\\"{long}"}}x"#),
+            format!("{{\n  \"a\": [\n    \"{long}\"\n  ],\n  \"b\": {{}}\n}}\n,{{}}"),
+            format!(r#"[[[[{long}]]]]]"#),
+            format!(r#"{{"k":"{}\\"}}""#, "\\".repeat(99)),
+            format!(r#"{{"open":"{long}"#),
+            format!(r#"{{"a":"b"}}{}"#, "\n".repeat(70)),
+        ];
+        for text in &cases {
+            check(text.as_bytes());
+        }
+        assert_eq!(reference(cases[1].as_bytes()).map(|r| r.0), Some(7));
+        assert_eq!(reference(cases[7].as_bytes()), None);
+    }
+
+    #[test]
+    fn every_split_of_generated_documents_agrees_with_the_byte_scan() {
+        // Pseudo-random documents over the bytes that matter, every position in a block tried.
+        let alphabet = b"{}[]\"\\\n ,:ab";
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..2000 {
+            let mut text = vec![b'{'];
+            let len = (x % 300) as usize;
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                text.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            check(&text);
+        }
+    }
+}
