@@ -1,7 +1,10 @@
 //! A fast, unkeyed 64-bit hasher for the process's own tables (interned strings, shared label
-//! sets) and for content hashes: FxHash's rotate-xor-multiply over 8-byte words (each step a
-//! bijection of the state, so any one changed word changes the result), then murmur3's 64-bit
-//! finalizer to spread it over every bit (hashbrown reads the top seven bits as a tag).
+//! sets) and for content hashes: each 8-byte word XORed into the state, which is then multiplied
+//! by a constant into 128 bits and folded (foldhash's and wyhash's mixing step), then murmur3's
+//! 64-bit finalizer to spread it over every bit (hashbrown reads the top seven bits as a tag).
+//! FxHash's rotate-xor-multiply, used before, collided on sequential names (2,400 of 220,000
+//! node and pod names in `sequential_names_do_not_collide`): fatal for a content hash, which
+//! would take an edited copy of an object for a repeat.
 //!
 //! SipHash, the standard library's default, resists inputs chosen to collide; nothing here
 //! needs that (the inputs are one cluster's names and labels, read once by a command-line
@@ -25,9 +28,18 @@ impl Default for FastHasher {
     }
 }
 
+/// The 128-bit product of `a` and `b`, its halves folded together (as foldhash and wyhash mix):
+/// a difference anywhere in `a` reaches every bit. A plain multiplication keeps a difference in
+/// the top bits of a word there (`(x + (d << 56)) * K` differs from `x * K` in the top byte only),
+/// and sequential names such as `node-00044` and `node-00844` collided through it.
+fn fold(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
 impl FastHasher {
     fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        self.0 = fold(self.0 ^ w, K);
     }
 }
 
@@ -74,6 +86,27 @@ impl Hasher for FastHasher {
     }
 }
 
+/// A hash of a long run of bytes (a dump's item, to tell a repeat of it): four independent
+/// lanes of 8 bytes, so that the multiplications overlap, then the plain hasher over the lanes,
+/// the tail and the length.
+pub fn bytes_hash(bytes: &[u8]) -> u64 {
+    let mut lanes = [SEED, SEED ^ 1, SEED ^ 2, SEED ^ 3];
+    let mut blocks = bytes.chunks_exact(32);
+    for b in &mut blocks {
+        for (lane, w) in lanes.iter_mut().zip(b.chunks_exact(8)) {
+            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            *lane = fold(*lane ^ w, K);
+        }
+    }
+    let mut h = FastHasher::default();
+    for lane in lanes {
+        h.add(lane);
+    }
+    h.write(blocks.remainder());
+    h.add(bytes.len() as u64);
+    h.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +129,50 @@ mod tests {
         // Zero padding of the last word must not make a shorter string collide.
         assert_ne!(hash(&[1u8, 0][..]), hash(&[1u8][..]));
         assert_ne!(hash(""), hash("\0"));
+    }
+
+    #[test]
+    fn one_changed_byte_anywhere_changes_the_bytes_hash() {
+        let base: Vec<u8> = (0..200u8).collect();
+        for len in [0, 1, 31, 32, 33, 64, 100, 200] {
+            let text = &base[..len];
+            let h = bytes_hash(text);
+            for i in 0..len {
+                let mut changed = text.to_vec();
+                changed[i] ^= 0x40;
+                assert_ne!(h, bytes_hash(&changed), "length {len}, byte {i}");
+            }
+            if len > 0 {
+                assert_ne!(h, bytes_hash(&text[..len - 1]), "length {len}");
+            }
+        }
+        // Swapped lanes differ.
+        let mut swapped = base[..64].to_vec();
+        swapped[..8].copy_from_slice(&base[8..16]);
+        swapped[8..16].copy_from_slice(&base[..8]);
+        assert_ne!(bytes_hash(&base[..64]), bytes_hash(&swapped));
+    }
+
+    /// Names as clusters number them, and namespaced pod names, hash apart (all 64 bits, and
+    /// their low 32 bits about as often as chance allows).
+    #[test]
+    fn sequential_names_do_not_collide() {
+        let mut names: Vec<String> = (0..100_000).map(|i| format!("node-{i:05}")).collect();
+        names.extend((0..100_000).map(|i| format!("kube-system/ds-{}-{i:x}", i % 40)));
+        names.extend((0..20_000).map(|i| format!("ip-10-0-{}-{}.ec2.internal", i / 256, i % 256)));
+        let full: std::collections::HashSet<u64> = names.iter().map(|n| hash(n.as_str())).collect();
+        assert_eq!(full.len(), names.len());
+        let low: std::collections::HashSet<u32> =
+            names.iter().map(|n| hash(n.as_str()) as u32).collect();
+        // 220,000 random 32-bit values give about 5.6 collisions.
+        assert!(
+            names.len() - low.len() < 40,
+            "{} low collisions",
+            names.len() - low.len()
+        );
+        let bytes: std::collections::HashSet<u64> =
+            names.iter().map(|n| bytes_hash(n.as_bytes())).collect();
+        assert_eq!(bytes.len(), names.len());
     }
 
     #[test]

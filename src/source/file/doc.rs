@@ -30,7 +30,22 @@ pub(super) enum Item {
 /// An item and a hash of its content (for "same UID, different content").
 pub(super) struct Decoded {
     pub item: Item,
+    /// The content hash ([`super::hash`]); where `text_at` is set, a hash of the item's bytes.
     pub hash: u64,
+    /// Where the item's JSON text lies in its input (offset, length), when the input can be read
+    /// again: its content hash is taken from there only if another copy of the object is met
+    /// (`Loader::same_content`), and `hash` is then of its bytes.
+    pub text_at: Option<(u64, usize)>,
+}
+
+impl Decoded {
+    pub fn hashed(item: Item, hash: u64) -> Decoded {
+        Decoded {
+            item,
+            hash,
+            text_at: None,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -150,7 +165,7 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
                 (Item::Kindless(v), Some(k)) => {
                     classify(v, Some(k), &mut doc.items).map_err(de::Error::custom)?
                 }
-                (item, _) => doc.items.push(Decoded { item, hash: d.hash }),
+                (item, _) => doc.items.push(Decoded::hashed(item, d.hash)),
             }
         }
         Ok(doc)
@@ -166,10 +181,7 @@ pub(super) fn items_kind(list_kind: Option<&str>) -> Option<&str> {
 
 fn bare() -> Doc {
     Doc {
-        items: vec![Decoded {
-            item: Item::Bare,
-            hash: 0,
-        }],
+        items: vec![Decoded::hashed(Item::Bare, 0)],
     }
 }
 
@@ -266,20 +278,14 @@ pub(super) fn classify(
             }
             match kind {
                 None => {
-                    out.push(Decoded {
-                        item: Item::Kindless(Value::Object(o)),
-                        hash: 0,
-                    });
+                    out.push(Decoded::hashed(Item::Kindless(Value::Object(o)), 0));
                     Ok(())
                 }
                 Some(k) => decode(&k, Value::Object(o), out),
             }
         }
         _ => {
-            out.push(Decoded {
-                item: Item::Bare,
-                hash: 0,
-            });
+            out.push(Decoded::hashed(Item::Bare, 0));
             Ok(())
         }
     }
@@ -300,7 +306,7 @@ pub(super) fn decode(kind: &str, v: Value, out: &mut Vec<Decoded>) -> Result<(),
         }
         _ => Item::Revision(ControllerRevision::deserialize(&v).map_err(|e| bad(e, &v))?),
     };
-    out.push(Decoded { item, hash });
+    out.push(Decoded::hashed(item, hash));
     Ok(())
 }
 
@@ -369,9 +375,6 @@ pub(super) fn decode_text(
             }
             _ => return Ok(()),
         };
-    out.push(Decoded {
-        item,
-        hash: head.hash,
-    });
+    out.push(Decoded::hashed(item, head.hash));
     Ok(())
 }

@@ -78,7 +78,7 @@ pub fn load_manifests(paths: &[String], stdin: &mut dyn Read) -> Result<Vec<Daem
 pub fn load_text(name: &str, text: &str, snap: &mut Snapshot) -> Result<()> {
     let mut loader = Loader::new(&[]);
     std::mem::swap(&mut loader.snap, snap);
-    let res = loader.read(name, Path::new(name), text.as_bytes(), false);
+    let res = loader.read(name, Path::new(name), text.as_bytes(), false, false);
     std::mem::swap(&mut loader.snap, snap);
     res?;
     snap.warnings.extend(loader.conflict_warnings());
@@ -122,21 +122,34 @@ fn clip(message: &str) -> String {
 }
 
 fn hash_str(s: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = crate::fasthash::FastHasher::default();
     s.hash(&mut h);
     h.finish()
 }
 
+/// What tells two copies of an object apart: the content hash ([`hash`]), or, for a JSON item
+/// read in one pass from a file that can be read again, the hash of its bytes and where they
+/// are ([`doc::Decoded::text_at`]), its content hash taken from there only when it is compared.
+#[derive(Clone, Copy)]
+struct Content {
+    hash: u64,
+    text_at: Option<(u64, usize)>,
+    file: u32,
+}
+
 /// The first sighting of an object: by (kind, UID) and by (kind, namespace/name).
 struct Sighting {
-    content: u64,
-    file: u32,
+    content: Content,
 }
 
 /// Reads inputs into a snapshot, noticing what does not fit together.
 struct Loader {
     snap: Snapshot,
     files: Vec<String>,
+    /// Each file's path when it can be read again at an offset (a regular file).
+    rereadable: Vec<Option<PathBuf>>,
+    /// The file last opened to read an item again, kept open for the next.
+    reopened: Option<(u32, std::fs::File)>,
     by_uid: HashMap<(u8, u64), Sighting>,
     by_name: HashMap<(u8, u64), (u64, u32)>,
     /// "two UIDs for one name" and "one UID, two contents", as sentences.
@@ -166,6 +179,8 @@ impl Loader {
                 paths: paths.to_vec(),
             }),
             files: Vec::new(),
+            rereadable: Vec::new(),
+            reopened: None,
             by_uid: HashMap::new(),
             by_name: HashMap::new(),
             conflicts: Vec::new(),
@@ -186,7 +201,7 @@ impl Loader {
                     ));
                 }
                 stdin_used = true;
-                self.read("<stdin>", Path::new("-"), &mut *stdin, false)?;
+                self.read("<stdin>", Path::new("-"), &mut *stdin, false, false)?;
                 continue;
             }
             let path = Path::new(p);
@@ -263,12 +278,22 @@ impl Loader {
             path: name.clone(),
             message: io_message(&e),
         })?;
-        self.read(&name, path, file, in_walk)
+        let regular = file.metadata().is_ok_and(|m| m.is_file());
+        self.read(&name, path, file, in_walk, regular)
     }
 
     /// Read one input; `path` gives the kind of kindless objects (`Nodes.json`).
-    fn read(&mut self, name: &str, path: &Path, r: impl Read, in_walk: bool) -> Result<()> {
+    /// `regular`: a regular file, which can be read again at an offset.
+    fn read(
+        &mut self,
+        name: &str,
+        path: &Path,
+        r: impl Read,
+        in_walk: bool,
+        regular: bool,
+    ) -> Result<()> {
         self.files.push(name.to_string());
+        self.rereadable.push(regular.then(|| path.to_path_buf()));
         let hint = kind::from_path(path);
         let mut unknown = 0usize;
         let mut bare = 0usize;
@@ -288,7 +313,7 @@ impl Loader {
             }
             Ok(())
         };
-        stream::read_any(r, &mut sink).map_err(|message| Error::Input {
+        stream::read_any(r, regular, &mut sink).map_err(|message| Error::Input {
             path: name.to_string(),
             message: clip(&message),
         })?;
@@ -325,8 +350,11 @@ impl Loader {
         d: Decoded,
         hint: Option<&'static str>,
     ) -> std::result::Result<Resolved, String> {
-        let file = (self.files.len() - 1) as u32;
-        let hash = d.hash;
+        let hash = Content {
+            hash: d.hash,
+            text_at: d.text_at,
+            file: (self.files.len() - 1) as u32,
+        };
         match d.item {
             Item::Bare => Ok(Resolved::Bare),
             Item::Kindless(v) => {
@@ -346,7 +374,7 @@ impl Loader {
                 Ok(Resolved::Added)
             }
             Item::Node(n) => {
-                let i = self.place("Node", n.metadata.keys(), hash, file, |s| &s.nodes);
+                let i = self.place("Node", n.metadata.keys(), hash, |s| &s.nodes);
                 match i {
                     Place::New => self.snap.add_node(n),
                     Place::Replace(i) => self.snap.nodes[i] = n,
@@ -355,7 +383,7 @@ impl Loader {
                 Ok(Resolved::Added)
             }
             Item::Pod(p) => {
-                match self.place("Pod", p.metadata.keys(), hash, file, |s| &s.pods) {
+                match self.place("Pod", p.metadata.keys(), hash, |s| &s.pods) {
                     Place::New => self.snap.add_pod(p),
                     Place::Replace(i) => self.snap.pods[i] = p,
                     Place::Drop => {}
@@ -363,9 +391,7 @@ impl Loader {
                 Ok(Resolved::Added)
             }
             Item::DaemonSet(ds) => {
-                match self.place("DaemonSet", ds.metadata.keys(), hash, file, |s| {
-                    &s.daemon_sets
-                }) {
+                match self.place("DaemonSet", ds.metadata.keys(), hash, |s| &s.daemon_sets) {
                     Place::New => self.snap.add_daemon_set(ds),
                     Place::Replace(i) => self.snap.daemon_sets[i] = ds,
                     Place::Drop => {}
@@ -373,7 +399,7 @@ impl Loader {
                 Ok(Resolved::Added)
             }
             Item::Revision(r) => {
-                match self.place("ControllerRevision", r.metadata.keys(), hash, file, |s| {
+                match self.place("ControllerRevision", r.metadata.keys(), hash, |s| {
                     &s.revisions
                 }) {
                     Place::New => self.snap.add_revision(r),
@@ -391,11 +417,10 @@ impl Loader {
         &mut self,
         kind: &'static str,
         meta: ObjectKeys<'_>,
-        hash: u64,
-        file: u32,
+        hash: Content,
         list: impl Fn(&Snapshot) -> &Vec<T>,
     ) -> Place {
-        match self.first_sighting(kind, meta, hash, file) {
+        match self.first_sighting(kind, meta, hash) {
             Sight::New => Place::New,
             Sight::Repeat => Place::Drop,
             Sight::Changed(uid_key) => {
@@ -423,13 +448,8 @@ impl Loader {
     /// often list it twice) is dropped silently; with other content, or the same name under
     /// another UID, it is a conflict worth a warning (once an object); `place` then decides
     /// whether a changed copy replaces the one kept.
-    fn first_sighting(
-        &mut self,
-        kind: &'static str,
-        meta: ObjectKeys<'_>,
-        hash: u64,
-        file: u32,
-    ) -> Sight {
+    fn first_sighting(&mut self, kind: &'static str, meta: ObjectKeys<'_>, hash: Content) -> Sight {
+        let file = hash.file;
         let code = kind_code(kind);
         let id = if meta.namespace.is_empty() {
             meta.name.to_string()
@@ -441,7 +461,8 @@ impl Loader {
             hash_str(if meta.uid.is_empty() { &id } else { meta.uid }),
         );
         if let Some(first) = self.by_uid.get(&uid_key) {
-            if first.content == hash {
+            let first = first.content;
+            if self.same_content(uid_key, first, hash) {
                 return Sight::Repeat;
             }
             if self.warned.insert(uid_key) {
@@ -471,15 +492,54 @@ impl Loader {
             }
             return Sight::Repeat;
         }
-        self.by_uid.insert(
-            uid_key,
-            Sighting {
-                content: hash,
-                file,
-            },
-        );
+        self.by_uid.insert(uid_key, Sighting { content: hash });
         self.by_name.insert(name_key, (uid_key.1, file));
         Sight::New
+    }
+
+    /// Whether two copies of an object (the first kept under `uid_key`) hold the same data. Two
+    /// hashes of the same sort are compared as they are; a copy known by its bytes is otherwise
+    /// read again and hashed by its content (remembered for the first copy). A copy that cannot
+    /// be read again as it was (the file changed since) differs.
+    fn same_content(&mut self, uid_key: (u8, u64), first: Content, other: Content) -> bool {
+        if first.text_at.is_some() == other.text_at.is_some() && first.hash == other.hash {
+            return true;
+        }
+        if first.text_at.is_none() && other.text_at.is_none() {
+            return false;
+        }
+        let a = self.content_hash(first);
+        if let (Some(h), Some(s)) = (a, self.by_uid.get_mut(&uid_key)) {
+            s.content = Content {
+                hash: h,
+                text_at: None,
+                ..s.content
+            };
+        }
+        let b = self.content_hash(other);
+        a.is_some() && a == b
+    }
+
+    /// The content hash of a copy: read again from its file where only its bytes were hashed.
+    fn content_hash(&mut self, c: Content) -> Option<u64> {
+        use std::io::{Seek, SeekFrom};
+        let Some((at, len)) = c.text_at else {
+            return Some(c.hash);
+        };
+        let file = match self.reopened.take() {
+            Some((f, file)) if f == c.file => file,
+            _ => std::fs::File::open(self.rereadable.get(c.file as usize)?.as_ref()?).ok()?,
+        };
+        let file = &mut self.reopened.insert((c.file, file)).1;
+        file.seek(SeekFrom::Start(at)).ok()?;
+        let mut text = vec![0; len];
+        file.read_exact(&mut text).ok()?;
+        if crate::fasthash::bytes_hash(&text) != c.hash {
+            return None;
+        }
+        hash::head(&mut serde_json::Deserializer::from_slice(&text))
+            .ok()
+            .map(|h| h.hash)
     }
 
     fn conflict(&mut self, msg: String) {
@@ -793,6 +853,63 @@ mod tests {
             Some("changed"),
             "the copy with the higher resourceVersion is kept"
         );
+    }
+
+    /// Items read from files are compared by their bytes first and by their content only when
+    /// the bytes differ (read again from the file): the same list twice, the same pods written
+    /// compact and indented, three copies, and a change only in a field the audit skips.
+    #[test]
+    fn copies_in_files_are_compared_by_bytes_then_by_content() {
+        let pod = |name: &str, rv: u32, env: &str| {
+            serde_json::json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": name, "namespace": "ns", "uid": format!("uid-{name}"),
+                             "resourceVersion": rv.to_string()},
+                "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "i",
+                         "env": [{"name": "E", "value": env}]}]}
+            })
+        };
+        let list = |pods: &[serde_json::Value], pretty: bool| {
+            let v = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": pods});
+            if pretty {
+                serde_json::to_string_pretty(&v).unwrap()
+            } else {
+                serde_json::to_string(&v).unwrap()
+            }
+        };
+        let pods: Vec<_> = (0..50).map(|i| pod(&format!("p{i}"), 10, "a")).collect();
+        let compact = scratch("copies-compact.json", &list(&pods, false));
+        let pretty = scratch("copies-pretty.json", &list(&pods, true));
+        for paths in [
+            vec![compact.clone(), compact.clone()],
+            vec![compact.clone(), pretty.clone()],
+            vec![pretty.clone(), compact.clone(), pretty.clone()],
+        ] {
+            let snap = load_paths(&paths);
+            assert_eq!(snap.pods.len(), 50, "{paths:?}");
+            assert!(snap.warnings.is_empty(), "{paths:?}: {:?}", snap.warnings);
+        }
+
+        // One env value changed (a field the audit never reads), at a later resourceVersion.
+        let mut changed = pods.clone();
+        changed[7] = pod("p7", 11, "b");
+        let changed = scratch("copies-changed.json", &list(&changed, true));
+        for paths in [
+            vec![compact.clone(), changed.clone()],
+            vec![changed.clone(), compact.clone()],
+        ] {
+            let snap = load_paths(&paths);
+            assert_eq!(snap.pods.len(), 50, "{paths:?}");
+            let warned: Vec<_> = snap
+                .warnings
+                .iter()
+                .filter(|w| w.contains("twice with different content"))
+                .collect();
+            assert_eq!(warned.len(), 1, "{paths:?}: {:?}", snap.warnings);
+            assert!(warned[0].contains("ns/p7"), "{warned:?}");
+            let p7 = snap.pods.iter().find(|p| p.metadata.name == "p7").unwrap();
+            assert_eq!(p7.metadata.resource_version, "11", "{paths:?}");
+        }
     }
 
     /// A YAML stream is cut into documents at `---` and `...` lines as the parser would, each

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::doc::{self, Decoded, Doc, DocSeed, Item, TextFail, classify, decode_text, items_kind};
-use super::tee::Teed;
+use super::tee::{Teed, Unhashed};
 use super::{fastyaml, hash};
 use crate::model::{ControllerRevision, Node, Pod};
 
@@ -38,6 +38,10 @@ pub(super) struct Counted<R> {
     /// The newlines [`Counted::value_len`] counted in the value it measured last (at `offset`),
     /// so that consuming it need not look for them again.
     scanned: Option<Scanned>,
+    /// The input can be read again at an offset (a regular file read as it is): the JSON items
+    /// read in one pass are hashed by their bytes and their place, not by their content
+    /// ([`Decoded::text_at`]).
+    pub(super) rereadable: bool,
 }
 
 /// A value measured by [`Counted::value_len`]: where, how long, its newlines.
@@ -64,6 +68,7 @@ impl<R: Read> Counted<R> {
             utf8_end: 0,
             offset: 0,
             scanned: None,
+            rereadable: false,
         }
     }
 
@@ -143,6 +148,11 @@ impl<R: Read> Counted<R> {
         }
         self.pos += n;
         self.offset += n as u64;
+    }
+
+    /// Where the next item's text can be found again, if the input can be read again.
+    fn place(&self) -> Option<u64> {
+        self.rereadable.then_some(self.offset)
     }
 
     /// The length of the JSON value that starts at the next byte, with all of it buffered;
@@ -484,6 +494,7 @@ fn fast_item<R: Read>(
 ) -> Result<bool, Fail> {
     c.skip_whitespace().map_err(io_fail)?;
     c.fill(FAST_WINDOW).map_err(io_fail)?;
+    let at = c.place();
     let avail = c.text();
     if !avail.starts_with('{') {
         return Ok(false);
@@ -492,10 +503,10 @@ fn fast_item<R: Read>(
         return Ok(false);
     };
     let decoded = match kind {
-        "Pod" => one_pass::<Pod>(avail, kind, implied, Item::Pod),
-        "Node" => one_pass::<Node>(avail, kind, implied, Item::Node),
+        "Pod" => one_pass::<Pod>(avail, kind, implied, Item::Pod, at),
+        "Node" => one_pass::<Node>(avail, kind, implied, Item::Node, at),
         "ControllerRevision" => {
-            one_pass::<ControllerRevision>(avail, kind, implied, Item::Revision)
+            one_pass::<ControllerRevision>(avail, kind, implied, Item::Revision, at)
         }
         _ => None,
     };
@@ -508,15 +519,24 @@ fn fast_item<R: Read>(
 }
 
 /// `T` from the object at the start of `text`, with its length, if it decodes and is of `kind`
-/// as [`decode_text`] would tell it.
+/// as [`decode_text`] would tell it. With `at` (the text's offset in an input that can be read
+/// again), hashed by its bytes and placed ([`Decoded::text_at`]) instead of by its content.
 fn one_pass<'a, T: serde::Deserialize<'a>>(
     text: &'a str,
     kind: &str,
     implied: Option<&str>,
     item: fn(T) -> Item,
+    at: Option<u64>,
 ) -> Option<(Decoded, usize)> {
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Teed<T>>();
-    let t = stream.next()?.ok()?;
+    let (t, n) = if at.is_some() {
+        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Unhashed<T>>();
+        let Unhashed(t) = stream.next()?.ok()?;
+        (t, stream.byte_offset())
+    } else {
+        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Teed<T>>();
+        let t = stream.next()?.ok()?;
+        (t, stream.byte_offset())
+    };
     let told = t
         .kind
         .as_deref()
@@ -524,13 +544,12 @@ fn one_pass<'a, T: serde::Deserialize<'a>>(
         .or(implied)
         .filter(|_| t.object && !t.odd);
     (told == Some(kind)).then(|| {
-        (
-            Decoded {
-                item: item(t.value),
-                hash: t.hash,
-            },
-            stream.byte_offset(),
-        )
+        let mut d = Decoded::hashed(item(t.value), t.hash);
+        if let Some(at) = at {
+            d.hash = crate::fasthash::bytes_hash(&text.as_bytes()[..n]);
+            d.text_at = Some((at, n));
+        }
+        (d, n)
     })
 }
 
@@ -632,8 +651,9 @@ fn decoders() -> usize {
 struct JsonBatch {
     /// The items' bytes, checked to be UTF-8 by the thread that decodes them.
     text: Vec<u8>,
-    /// Each item's end in `text`, and its line and column in the input.
-    items: Vec<(usize, u64, u64)>,
+    /// Each item's end in `text`, its line and column in the input, and its offset there if
+    /// the input can be read again ([`Counted::place`]).
+    items: Vec<(usize, u64, u64, Option<u64>)>,
 }
 
 /// About how much text a [`JsonBatch`] holds.
@@ -645,12 +665,12 @@ type Done = (Vec<Decoded>, Option<Fail>);
 fn decode_json_batch(b: &JsonBatch, implied: Option<&str>) -> Done {
     let mut out = Vec::with_capacity(b.items.len());
     let mut start = 0;
-    for &(end, line, col) in &b.items {
+    for &(end, line, col, at) in &b.items {
         let Ok(text) = std::str::from_utf8(&b.text[start..end]) else {
             return (out, Some(io_fail(std::io::ErrorKind::InvalidData.into())));
         };
         start = end;
-        if let Some(d) = one_pass_whole(text, implied) {
+        if let Some(d) = one_pass_whole(text, implied, at) {
             out.push(d);
         } else if let Err(e) = item(text, line, col, implied, &mut out) {
             return (out, Some(e));
@@ -660,12 +680,14 @@ fn decode_json_batch(b: &JsonBatch, implied: Option<&str>) -> Done {
 }
 
 /// [`fast_item`] on one item's whole text.
-fn one_pass_whole(text: &str, implied: Option<&str>) -> Option<Decoded> {
+fn one_pass_whole(text: &str, implied: Option<&str>, at: Option<u64>) -> Option<Decoded> {
     let kind = first_kind(text.as_bytes()).or(implied)?;
     let (d, n) = match kind {
-        "Pod" => one_pass::<Pod>(text, kind, implied, Item::Pod),
-        "Node" => one_pass::<Node>(text, kind, implied, Item::Node),
-        "ControllerRevision" => one_pass::<ControllerRevision>(text, kind, implied, Item::Revision),
+        "Pod" => one_pass::<Pod>(text, kind, implied, Item::Pod, at),
+        "Node" => one_pass::<Node>(text, kind, implied, Item::Node, at),
+        "ControllerRevision" => {
+            one_pass::<ControllerRevision>(text, kind, implied, Item::Revision, at)
+        }
         _ => None,
     }?;
     (n == text.len()).then_some(d)
@@ -755,7 +777,7 @@ fn read_json_items_parallel<R: Read>(
                 while more && batch.text.len() < BATCH {
                     let cut = value_at(c).and_then(|(n, line, col)| {
                         batch.text.extend_from_slice(&c.available()[..n]);
-                        batch.items.push((batch.text.len(), line, col));
+                        batch.items.push((batch.text.len(), line, col, c.place()));
                         c.consume(n);
                         next_member(c, b']')
                     });
@@ -908,7 +930,7 @@ fn read_object<R: Read>(
         match (d.item, implied) {
             (Item::Kindless(v), Some(k)) => classify(v, Some(k), &mut out)
                 .map_err(|e| format!("at line {line}, column {col}: {e}"))?,
-            (item, _) => out.push(Decoded { item, hash: d.hash }),
+            (item, _) => out.push(Decoded::hashed(item, d.hash)),
         }
     }
     sink(Doc { items: out })
@@ -1369,10 +1391,7 @@ fn fast_yaml_item(text: &str, implied: Option<&str>, out: &mut Vec<Decoded>) -> 
     let Some(item) = item else {
         return false;
     };
-    out.push(Decoded {
-        item,
-        hash: head.hash,
-    });
+    out.push(Decoded::hashed(item, head.hash));
     true
 }
 
@@ -1521,9 +1540,11 @@ fn yaml_fail(e: &serde_saphyr::Error, line: impl Fn(u64) -> u64) -> Fail {
 /// Read any input: JSON when it starts with `{` or `[`, else YAML.
 pub(super) fn read_any<R: Read>(
     r: R,
+    rereadable: bool,
     sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
 ) -> Result<(), Fail> {
     let mut c = Counted::new(r);
+    c.rereadable = rereadable;
     c.skip_bom().map_err(io_fail)?;
     match c.peek_content().map_err(io_fail)? {
         Some(b'{' | b'[') => read_json(&mut c, sink),
@@ -2090,6 +2111,63 @@ mod tests {
             (sunk, held, res.err())
         };
         [run(false), run(true)]
+    }
+
+    /// From an input that can be read again, items read in one pass (one by one and on
+    /// threads) are placed: offset and length of their exact text, hashed by its bytes; from one
+    /// that cannot, hashed by content as the general way hashes them.
+    #[test]
+    fn items_from_a_rereadable_input_are_placed_and_hashed_by_their_bytes() {
+        let items: Vec<String> = (0..300)
+            .map(|i| {
+                format!(
+                    r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"p-{i}","uid":"u-{i}"}},"spec":{{"nodeName":"n","containers":[{{"name":"c","env":[{{"name":"X","value":"{}"}}]}}]}}}}"#,
+                    "v".repeat(i * 7)
+                )
+            })
+            .collect();
+        let text = format!(
+            "\u{feff}{{\"kind\":\"List\",\"items\":[\n{}\n]}}",
+            items.join(",\n    ")
+        );
+        for rereadable in [true, false] {
+            for parallel in [false, true] {
+                let mut c = Counted::new(text.as_bytes());
+                c.rereadable = rereadable;
+                c.skip_bom().unwrap();
+                let prefix = "{\"kind\":\"List\",\"items\":[";
+                c.fill(prefix.len()).unwrap();
+                assert!(c.available().starts_with(prefix.as_bytes()));
+                c.consume(prefix.len());
+                let mut got = Vec::new();
+                let mut held = Vec::new();
+                let mut sink = |d: Doc| {
+                    got.extend(d.items.into_iter().map(|d| (d.hash, d.text_at)));
+                    Ok(())
+                };
+                if parallel {
+                    read_json_items_parallel(&mut c, None, 2, &mut held, &mut sink).unwrap();
+                } else {
+                    read_json_items(&mut c, None, &mut held, &mut sink).unwrap();
+                }
+                assert_eq!(got.len(), items.len());
+                for ((h, at), item) in got.iter().zip(&items) {
+                    match at {
+                        Some((at, len)) => {
+                            assert!(rereadable);
+                            let at = *at as usize;
+                            assert_eq!(&text.as_bytes()[at..at + len], item.as_bytes());
+                            assert_eq!(*h, crate::fasthash::bytes_hash(item.as_bytes()));
+                        }
+                        None => {
+                            assert!(!rereadable);
+                            let want = hash::head(&mut serde_json::Deserializer::from_str(item));
+                            assert_eq!(*h, want.unwrap().hash);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -32,27 +32,50 @@ pub(super) struct Teed<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Teed<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let seen = Seen::default();
-        let slot = Cell::new(0);
-        let value = T::deserialize(Tee {
-            d,
-            slot: &slot,
-            seen: &seen,
-            at: At::Top,
-            next: None,
-        })?;
-        Ok(Teed {
-            value,
-            hash: slot.get(),
-            kind: seen.kind.into_inner(),
-            object: seen.object.get(),
-            odd: seen.odd.get(),
-        })
+        teed(d, true)
     }
+}
+
+/// A [`Teed`] without the content hash (`hash` is 0): what the top level says is still noted,
+/// and skipped values are skipped by the parser, not read. For items whose text can be read
+/// again to hash it if it is ever compared (`Loader::same_content`).
+pub(super) struct Unhashed<T>(pub Teed<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Unhashed<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        teed(d, false).map(Unhashed)
+    }
+}
+
+fn teed<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+    hashing: bool,
+) -> Result<Teed<T>, D::Error> {
+    let seen = Seen {
+        hashing,
+        ..Seen::default()
+    };
+    let slot = Cell::new(0);
+    let value = T::deserialize(Tee {
+        d,
+        slot: &slot,
+        seen: &seen,
+        at: At::Top,
+        next: None,
+    })?;
+    Ok(Teed {
+        value,
+        hash: if hashing { slot.get() } else { 0 },
+        kind: seen.kind.into_inner(),
+        object: seen.object.get(),
+        odd: seen.odd.get(),
+    })
 }
 
 #[derive(Default)]
 struct Seen {
+    /// Whether values are hashed (else only the top level is noted).
+    hashing: bool,
     kind: RefCell<Option<String>>,
     object: Cell<bool>,
     odd: Cell<bool>,
@@ -151,6 +174,9 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Tee<'_, D> {
     /// A skipped value is read all the same, to hash it.
     fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
         match self.at {
+            At::Other if !self.seen.hashing => {
+                self.d.deserialize_ignored_any(IgnoredAny)?;
+            }
             // Nothing to note below: the plain hash.
             At::Other => self.slot.set(hash::any(self.d)?),
             _ => {
@@ -184,7 +210,9 @@ impl<'s, V> TeeVisitor<'s, V> {
     }
 
     fn string(&self, s: &str) {
-        self.slot.set(hash::string(s));
+        if self.seen.hashing {
+            self.slot.set(hash::string(s));
+        }
         match self.at {
             At::Kind => *self.seen.kind.borrow_mut() = Some(s.to_string()),
             At::Key(parent) => {
