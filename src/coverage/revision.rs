@@ -172,40 +172,55 @@ fn matches_template(ds: &DaemonSet, r: &ControllerRevision) -> bool {
         if ds.from_manifest {
             // A manifest lacks the API server's defaults: unchanged means every field it sets
             // has the applied value.
-            subset(&normalized(&ds.template_raw), &normalized(t))
+            subset(&ds.template_raw, t)
         } else {
-            normalized(t) == normalized(&ds.template_raw)
+            same(t, &ds.template_raw)
         }
     })
 }
 
-/// Every field `a` sets has the same value in `b` (lists element by element, same length).
-fn subset(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+/// A member that counts: `null` members and the strategic-merge `$patch` directive are left
+/// out, so that a template read back from a revision compares equal to the one in the
+/// DaemonSet.
+fn kept(key: &str, v: &serde_json::Value) -> bool {
+    !v.is_null() && key != "$patch"
+}
+
+/// The members of `x` that count ([`kept`]).
+fn members(
+    x: &serde_json::Map<String, serde_json::Value>,
+) -> impl Iterator<Item = (&String, &serde_json::Value)> {
+    x.iter().filter(|(k, v)| kept(k, v))
+}
+
+/// `a` and `b` are equal but for the members that do not count ([`kept`]); compared in place
+/// (both templates were cloned to compare them, 5 % of an audit's instructions).
+fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     use serde_json::Value;
     match (a, b) {
-        (Value::Object(x), Value::Object(y)) => x
-            .iter()
-            .all(|(k, v)| y.get(k).is_some_and(|w| subset(v, w))),
+        (Value::Object(x), Value::Object(y)) => {
+            members(x).count() == members(y).count()
+                && members(x).all(|(k, v)| y.get(k).is_some_and(|w| kept(k, w) && same(v, w)))
+        }
         (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| subset(v, w))
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
         }
         _ => a == b,
     }
 }
 
-/// A JSON value with `null` members and the strategic-merge `$patch` directive removed, so a
-/// template read back from a revision compares equal to the one in the DaemonSet.
-fn normalized(v: &serde_json::Value) -> serde_json::Value {
+/// Every member of `a` that counts ([`kept`]) has the same value in `b` (lists element by
+/// element, same length).
+fn subset(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     use serde_json::Value;
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .filter(|(k, v)| !v.is_null() && k.as_str() != "$patch")
-                .map(|(k, v)| (k.clone(), normalized(v)))
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(normalized).collect()),
-        other => other.clone(),
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            members(x).all(|(k, v)| y.get(k).is_some_and(|w| kept(k, w) && subset(v, w)))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| subset(v, w))
+        }
+        _ => a == b,
     }
 }
 
@@ -277,5 +292,89 @@ impl UpdateCheck {
             self.hash.as_deref(),
             self.generation_label.as_deref(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{same, subset};
+    use serde_json::{Value, json};
+
+    /// The comparison as it was made before: both sides cloned without the members that do not
+    /// count, then compared whole.
+    fn normalized(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .filter(|(k, v)| !v.is_null() && k.as_str() != "$patch")
+                    .map(|(k, v)| (k.clone(), normalized(v)))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(normalized).collect()),
+            other => other.clone(),
+        }
+    }
+
+    fn reference_subset(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => x
+                .iter()
+                .all(|(k, v)| y.get(k).is_some_and(|w| reference_subset(v, w))),
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(v, w)| reference_subset(v, w))
+            }
+            _ => a == b,
+        }
+    }
+
+    #[test]
+    fn templates_compare_in_place_as_their_normalized_copies_do() {
+        let base = json!({
+            "metadata": {"labels": {"app": "a"}, "annotations": null},
+            "spec": {
+                "$patch": "replace",
+                "containers": [{"name": "c", "image": "i:1", "args": null, "ports": [{"containerPort": 80}]}],
+                "nodeSelector": {"disk": "ssd"},
+                "tolerations": [null, {"operator": "Exists"}]
+            }
+        });
+        let variants = [
+            base.clone(),
+            json!({
+                "metadata": {"labels": {"app": "a"}},
+                "spec": {
+                    "containers": [{"name": "c", "image": "i:1", "ports": [{"containerPort": 80}]}],
+                    "nodeSelector": {"disk": "ssd"},
+                    "tolerations": [null, {"operator": "Exists"}]
+                }
+            }),
+            json!({"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i:2"}]}}),
+            json!({"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i:1"}]}}),
+            json!({"metadata": {"labels": {"app": "a", "extra": null}}, "spec": {"containers": []}}),
+            json!({"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i:1", "args": []}]}}),
+            json!({"metadata": {"labels": null}, "spec": null}),
+            json!({"metadata": {}, "spec": {"$patch": "replace"}}),
+            json!({"metadata": {"labels": {"app": "a"}}, "spec": {"nodeSelector": {"disk": null}}}),
+            json!({"metadata": {"labels": {"app": "a"}}, "spec": {"nodeSelector": {}}}),
+            json!([1, null, {"a": null}]),
+            json!([1, null, {}]),
+            json!(null),
+            json!("x"),
+        ];
+        let mut equal_pairs = 0;
+        for a in &variants {
+            for b in &variants {
+                let want = normalized(a) == normalized(b);
+                equal_pairs += usize::from(want);
+                assert_eq!(same(a, b), want, "same({a}, {b})");
+                assert_eq!(
+                    subset(a, b),
+                    reference_subset(&normalized(a), &normalized(b)),
+                    "subset({a}, {b})"
+                );
+            }
+        }
+        // Not only the diagonal is equal: the cases exercise what does not count.
+        assert!(equal_pairs > variants.len() + 4, "{equal_pairs}");
     }
 }
