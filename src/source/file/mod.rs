@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::fasthash::FastBuild;
 use crate::model::{DaemonSet, ObjectKeys};
 use crate::report::Source;
 use crate::snapshot::Snapshot;
@@ -150,8 +151,8 @@ struct Loader {
     rereadable: Vec<Option<PathBuf>>,
     /// The file last opened to read an item again, kept open for the next.
     reopened: Option<(u32, std::fs::File)>,
-    by_uid: HashMap<(u8, u64), Sighting>,
-    by_name: HashMap<(u8, u64), (u64, u32)>,
+    by_uid: HashMap<(u8, u64), Sighting, FastBuild>,
+    by_name: HashMap<(u8, u64), (u64, u32), FastBuild>,
     /// "two UIDs for one name" and "one UID, two contents", as sentences.
     conflicts: Vec<String>,
     conflict_count: usize,
@@ -181,8 +182,8 @@ impl Loader {
             files: Vec::new(),
             rereadable: Vec::new(),
             reopened: None,
-            by_uid: HashMap::new(),
-            by_name: HashMap::new(),
+            by_uid: HashMap::default(),
+            by_name: HashMap::default(),
             conflicts: Vec::new(),
             conflict_count: 0,
             warned: HashSet::new(),
@@ -451,14 +452,27 @@ impl Loader {
     fn first_sighting(&mut self, kind: &'static str, meta: ObjectKeys<'_>, hash: Content) -> Sight {
         let file = hash.file;
         let code = kind_code(kind);
-        let id = if meta.namespace.is_empty() {
-            meta.name.to_string()
-        } else {
-            format!("{}/{}", meta.namespace, meta.name)
+        // `namespace/name`, made only for a message or an object without a UID.
+        let id = || {
+            if meta.namespace.is_empty() {
+                meta.name.to_string()
+            } else {
+                format!("{}/{}", meta.namespace, meta.name)
+            }
+        };
+        let id_hash = || {
+            let mut h = crate::fasthash::FastHasher::default();
+            h.write(meta.namespace.as_bytes());
+            h.write(meta.name.as_bytes());
+            h.finish()
         };
         let uid_key = (
             code,
-            hash_str(if meta.uid.is_empty() { &id } else { meta.uid }),
+            if meta.uid.is_empty() {
+                id_hash()
+            } else {
+                hash_str(meta.uid)
+            },
         );
         if let Some(first) = self.by_uid.get(&uid_key) {
             let first = first.content;
@@ -466,6 +480,7 @@ impl Loader {
                 return Sight::Repeat;
             }
             if self.warned.insert(uid_key) {
+                let id = id();
                 let msg = format!(
                     "{kind} {id} (UID {}) is in the input twice with different content ({} and \
                      {}): the input mixes captures taken at different times or edited copies; \
@@ -476,11 +491,12 @@ impl Loader {
             }
             return Sight::Changed(uid_key);
         }
-        let name_key = (code, hash_str(&id));
+        let name_key = (code, id_hash());
         if !meta.uid.is_empty()
             && let Some(&(other_uid, other_file)) = self.by_name.get(&name_key)
             && other_uid != uid_key.1
         {
+            let id = id();
             let msg = format!(
                 "{kind} {id} is in the input under two UIDs ({} and {}): the input mixes \
                  captures of different clusters, or of one cluster at different times; the \
