@@ -32,10 +32,19 @@ pub(super) struct Decoded {
     pub item: Item,
     /// The content hash ([`super::hash`]); where `text_at` is set, a hash of the item's bytes.
     pub hash: u64,
-    /// Where the item's JSON text lies in its input (offset, length), when the input can be read
-    /// again: its content hash is taken from there only if another copy of the object is met
+    /// Where the item's text lies in its input, when the input can be read again: its content
+    /// hash is taken from there only if another copy of the object is met
     /// (`Loader::same_content`), and `hash` is then of its bytes.
-    pub text_at: Option<(u64, usize)>,
+    pub text_at: Option<TextAt>,
+}
+
+/// Where an item's text lies in its input.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct TextAt {
+    pub offset: u64,
+    pub len: usize,
+    /// A YAML list item (a `- ` block, as `kubectl get -o yaml` writes them), else a JSON value.
+    pub yaml: bool,
 }
 
 impl Decoded {

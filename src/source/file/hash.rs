@@ -120,13 +120,13 @@ impl MapHash {
 
 /// The content hash of the value a deserializer holds.
 pub(super) fn any<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    Seed(Cap::None).deserialize(d)
+    Seed(Cap::None, true).deserialize(d)
 }
 
 /// The content hash of a value already parsed.
 pub(super) fn content_hash(v: &Value) -> u64 {
     // A `&Value` is a deserializer that cannot fail on this visitor.
-    Seed(Cap::None).deserialize(v).unwrap_or(0)
+    Seed(Cap::None, true).deserialize(v).unwrap_or(0)
 }
 
 /// What an object's top level says, read while it is hashed.
@@ -160,8 +160,16 @@ impl Head {
 /// Hash one object's text and read its [`Head`].
 pub(super) fn head<'de, D: Deserializer<'de>>(d: D) -> Result<Head, D::Error> {
     let mut head = Head::default();
-    let hash = Seed(Cap::Top(&mut head)).deserialize(d)?;
+    let hash = Seed(Cap::Top(&mut head), true).deserialize(d)?;
     head.hash = hash;
+    Ok(head)
+}
+
+/// An object's [`Head`] without its hash (`hash` is 0): only the top level and `metadata`'s keys
+/// are read, every other value skipped by the parser.
+pub(super) fn head_unhashed<'de, D: Deserializer<'de>>(d: D) -> Result<Head, D::Error> {
+    let mut head = Head::default();
+    Seed(Cap::Top(&mut head), false).deserialize(d)?;
     Ok(head)
 }
 
@@ -178,17 +186,22 @@ enum Cap<'a> {
     Meta(&'a mut bool),
 }
 
-struct Seed<'a>(Cap<'a>);
+/// What to look for, and whether to hash (else values looked at for nothing are skipped).
+struct Seed<'a>(Cap<'a>, bool);
 
 impl<'de> DeserializeSeed<'de> for Seed<'_> {
     type Value = u64;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<u64, D::Error> {
-        d.deserialize_any(HashVisitor(self.0))
+        if !self.1 && matches!(self.0, Cap::None) {
+            d.deserialize_ignored_any(de::IgnoredAny)?;
+            return Ok(0);
+        }
+        d.deserialize_any(HashVisitor(self.0, self.1))
     }
 }
 
-struct HashVisitor<'a>(Cap<'a>);
+struct HashVisitor<'a>(Cap<'a>, bool);
 
 impl<'de> Visitor<'de> for HashVisitor<'_> {
     type Value = u64;
@@ -249,19 +262,19 @@ impl<'de> Visitor<'de> for HashVisitor<'_> {
             *i = true;
         }
         let mut h = SeqHash::new();
-        while let Some(x) = seq.next_element_seed(Seed(Cap::None))? {
+        while let Some(x) = seq.next_element_seed(Seed(Cap::None, self.1))? {
             h.add(x);
         }
         Ok(h.finish())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<u64, A::Error> {
-        let mut cap = self.0;
+        let (mut cap, hashing) = (self.0, self.1);
         let mut h = MapHash::default();
         if let Cap::None = cap {
             // Nothing to look for: the keys are hashed as any value, unnamed.
-            while let Some(k) = map.next_key_seed(Seed(Cap::None))? {
-                h.add(k, map.next_value_seed(Seed(Cap::None))?);
+            while let Some(k) = map.next_key_seed(Seed(Cap::None, hashing))? {
+                h.add(k, map.next_value_seed(Seed(Cap::None, hashing))?);
             }
             return Ok(h.finish());
         }
@@ -271,23 +284,23 @@ impl<'de> Visitor<'de> for HashVisitor<'_> {
         while let Some((k, name)) = map.next_key_seed(KeySeed)? {
             let v = match (&mut cap, name) {
                 (Cap::Top(head), Name::Kind) => {
-                    map.next_value_seed(Seed(Cap::Kind(&mut head.kind)))?
+                    map.next_value_seed(Seed(Cap::Kind(&mut head.kind), hashing))?
                 }
                 (Cap::Top(head), Name::Items) => {
-                    map.next_value_seed(Seed(Cap::Items(&mut head.items)))?
+                    map.next_value_seed(Seed(Cap::Items(&mut head.items), hashing))?
                 }
                 (Cap::Top(head), Name::Metadata) => {
-                    map.next_value_seed(Seed(Cap::Meta(&mut head.pyclient)))?
+                    map.next_value_seed(Seed(Cap::Meta(&mut head.pyclient), hashing))?
                 }
                 (Cap::Top(head), Name::ApiVersion) => {
                     head.pyclient = true;
-                    map.next_value_seed(Seed(Cap::None))?
+                    map.next_value_seed(Seed(Cap::None, hashing))?
                 }
                 (Cap::Meta(py), Name::CreationTimestamp) => {
                     **py = true;
-                    map.next_value_seed(Seed(Cap::None))?
+                    map.next_value_seed(Seed(Cap::None, hashing))?
                 }
-                _ => map.next_value_seed(Seed(Cap::None))?,
+                _ => map.next_value_seed(Seed(Cap::None, hashing))?,
             };
             h.add(k, v);
         }
@@ -339,7 +352,7 @@ impl<'de> Visitor<'de> for KeyVisitor {
     }
 
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<(u64, Name), E> {
-        Ok((HashVisitor(Cap::None).visit_bool(b)?, Name::Other))
+        Ok((HashVisitor(Cap::None, true).visit_bool(b)?, Name::Other))
     }
 
     fn visit_i64<E: de::Error>(self, i: i64) -> Result<(u64, Name), E> {
@@ -351,7 +364,7 @@ impl<'de> Visitor<'de> for KeyVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, f: f64) -> Result<(u64, Name), E> {
-        Ok((HashVisitor(Cap::None).visit_f64(f)?, Name::Other))
+        Ok((HashVisitor(Cap::None, true).visit_f64(f)?, Name::Other))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(u64, Name), E> {

@@ -128,13 +128,14 @@ fn hash_str(s: &str) -> u64 {
     h.finish()
 }
 
-/// What tells two copies of an object apart: the content hash ([`hash`]), or, for a JSON item
-/// read in one pass from a file that can be read again, the hash of its bytes and where they
-/// are ([`doc::Decoded::text_at`]), its content hash taken from there only when it is compared.
+/// What tells two copies of an object apart: the content hash ([`hash`]), or, for an item
+/// read by the fast readers from a file that can be read again, the hash of its bytes and where
+/// they are ([`doc::Decoded::text_at`]), its content hash taken from there only when it is
+/// compared.
 #[derive(Clone, Copy)]
 struct Content {
     hash: u64,
-    text_at: Option<(u64, usize)>,
+    text_at: Option<doc::TextAt>,
     file: u32,
 }
 
@@ -539,7 +540,7 @@ impl Loader {
     /// The content hash of a copy: read again from its file where only its bytes were hashed.
     fn content_hash(&mut self, c: Content) -> Option<u64> {
         use std::io::{Seek, SeekFrom};
-        let Some((at, len)) = c.text_at else {
+        let Some(at) = c.text_at else {
             return Some(c.hash);
         };
         let file = match self.reopened.take() {
@@ -547,15 +548,20 @@ impl Loader {
             _ => std::fs::File::open(self.rereadable.get(c.file as usize)?.as_ref()?).ok()?,
         };
         let file = &mut self.reopened.insert((c.file, file)).1;
-        file.seek(SeekFrom::Start(at)).ok()?;
-        let mut text = vec![0; len];
+        file.seek(SeekFrom::Start(at.offset)).ok()?;
+        let mut text = vec![0; at.len];
         file.read_exact(&mut text).ok()?;
         if crate::fasthash::bytes_hash(&text) != c.hash {
             return None;
         }
-        hash::head(&mut serde_json::Deserializer::from_slice(&text))
-            .ok()
-            .map(|h| h.hash)
+        let head = if at.yaml {
+            // A `- ` block: the one item of a sequence, as the fast YAML reader read it.
+            let tape = fastyaml::parse(std::str::from_utf8(&text).ok()?).ok()?;
+            hash::head(&mut fastyaml::Cursor::new(&tape, 1))
+        } else {
+            hash::head(&mut serde_json::Deserializer::from_slice(&text))
+        };
+        head.ok().map(|h| h.hash)
     }
 
     fn conflict(&mut self, msg: String) {
@@ -893,13 +899,36 @@ mod tests {
                 serde_json::to_string(&v).unwrap()
             }
         };
+        // As `kubectl get -o yaml` writes a list (sorted keys, unindented sequences).
+        let yaml_list = |changed: Option<usize>| {
+            let mut out = String::from("apiVersion: v1\nitems:\n");
+            for i in 0..50 {
+                let (rv, env) = if changed == Some(i) {
+                    (11, "b")
+                } else {
+                    (10, "a")
+                };
+                out += &format!(
+                    "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p{i}\n    namespace: ns\n    \
+                     resourceVersion: \"{rv}\"\n    uid: uid-p{i}\n  spec:\n    containers:\n    \
+                     - env:\n      - name: E\n        value: {env}\n      image: i\n      name: c\n    \
+                     nodeName: n1\n"
+                );
+            }
+            out + "kind: List\nmetadata:\n  resourceVersion: \"\"\n"
+        };
         let pods: Vec<_> = (0..50).map(|i| pod(&format!("p{i}"), 10, "a")).collect();
         let compact = scratch("copies-compact.json", &list(&pods, false));
         let pretty = scratch("copies-pretty.json", &list(&pods, true));
+        let yaml = scratch("copies.yaml", &yaml_list(None));
+        let yaml_changed = scratch("copies-changed.yaml", &yaml_list(Some(7)));
         for paths in [
             vec![compact.clone(), compact.clone()],
             vec![compact.clone(), pretty.clone()],
             vec![pretty.clone(), compact.clone(), pretty.clone()],
+            vec![yaml.clone(), yaml.clone()],
+            vec![yaml.clone(), compact.clone()],
+            vec![pretty.clone(), yaml.clone(), compact.clone()],
         ] {
             let snap = load_paths(&paths);
             assert_eq!(snap.pods.len(), 50, "{paths:?}");
@@ -913,6 +942,9 @@ mod tests {
         for paths in [
             vec![compact.clone(), changed.clone()],
             vec![changed.clone(), compact.clone()],
+            vec![yaml.clone(), changed.clone()],
+            vec![yaml_changed.clone(), compact.clone()],
+            vec![yaml.clone(), yaml_changed.clone()],
         ] {
             let snap = load_paths(&paths);
             assert_eq!(snap.pods.len(), 50, "{paths:?}");

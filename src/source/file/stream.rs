@@ -9,7 +9,9 @@ use serde::de::DeserializeSeed;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::doc::{self, Decoded, Doc, DocSeed, Item, TextFail, classify, decode_text, items_kind};
+use super::doc::{
+    self, Decoded, Doc, DocSeed, Item, TextAt, TextFail, classify, decode_text, items_kind,
+};
 use super::tee::{Teed, Unhashed};
 use super::{fastyaml, hash};
 use crate::model::{ControllerRevision, Node, Pod};
@@ -547,7 +549,11 @@ fn one_pass<'a, T: serde::Deserialize<'a>>(
         let mut d = Decoded::hashed(item(t.value), t.hash);
         if let Some(at) = at {
             d.hash = crate::fasthash::bytes_hash(&text.as_bytes()[..n]);
-            d.text_at = Some((at, n));
+            d.text_at = Some(TextAt {
+                offset: at,
+                len: n,
+                yaml: false,
+            });
         }
         (d, n)
     })
@@ -1308,6 +1314,8 @@ struct Batch {
     text: String,
     ends: Vec<usize>,
     line: u64,
+    /// The first item's offset in the input, if it can be read again ([`Counted::place`]).
+    offset: Option<u64>,
 }
 
 /// Read the list items at the reader's position, about 1 MiB of them; `None` when there are
@@ -1317,6 +1325,7 @@ fn read_batch<R: Read>(c: &mut Counted<R>) -> Result<Option<Batch>, Fail> {
         text: String::new(),
         ends: Vec::new(),
         line: c.position().0,
+        offset: c.place(),
     };
     while b.text.len() < 1 << 20 {
         c.fill(2).map_err(io_fail)?;
@@ -1340,7 +1349,8 @@ fn decode_batch(b: &Batch, implied: Option<&str>) -> Vec<Option<Vec<Decoded>>> {
     let mut from = 0;
     for &end in &b.ends {
         let mut items = Vec::new();
-        if !fast_yaml_item(&b.text[from..end], implied, &mut items) {
+        let at = b.offset.map(|o| o + from as u64);
+        if !fast_yaml_item(&b.text[from..end], implied, &mut items, at) {
             out.push(None);
             break;
         }
@@ -1354,7 +1364,15 @@ fn decode_batch(b: &Batch, implied: Option<&str>) -> Vec<Option<Vec<Decoded>>> {
 /// are decoded (typed straight from the tape, like a JSON item from its text, `decode_text`);
 /// false (and `out` empty) when serde-saphyr should read it: outside the subset, kindless, or
 /// not decodable (its error is then serde-saphyr's).
-fn fast_yaml_item(text: &str, implied: Option<&str>, out: &mut Vec<Decoded>) -> bool {
+///
+/// With `at` (the item's offset in an input that can be read again), a typed item is hashed by
+/// its bytes and placed ([`Decoded::text_at`]) instead of by its content.
+fn fast_yaml_item(
+    text: &str,
+    implied: Option<&str>,
+    out: &mut Vec<Decoded>,
+    at: Option<u64>,
+) -> bool {
     let Ok(tape) = fastyaml::parse(text) else {
         return false;
     };
@@ -1362,7 +1380,12 @@ fn fast_yaml_item(text: &str, implied: Option<&str>, out: &mut Vec<Decoded>) -> 
         return false;
     }
     let cur = || fastyaml::Cursor::new(&tape, 1);
-    let Ok(head) = hash::head(&mut cur()) else {
+    let head = if at.is_some() {
+        hash::head_unhashed(&mut cur())
+    } else {
+        hash::head(&mut cur())
+    };
+    let Ok(head) = head else {
         return false;
     };
     let kind = head.typed_kind(implied);
@@ -1391,7 +1414,16 @@ fn fast_yaml_item(text: &str, implied: Option<&str>, out: &mut Vec<Decoded>) -> 
     let Some(item) = item else {
         return false;
     };
-    out.push(Decoded::hashed(item, head.hash));
+    let mut d = Decoded::hashed(item, head.hash);
+    if let Some(offset) = at {
+        d.hash = crate::fasthash::bytes_hash(text.as_bytes());
+        d.text_at = Some(TextAt {
+            offset,
+            len: text.len(),
+            yaml: true,
+        });
+    }
+    out.push(d);
     true
 }
 
@@ -1960,6 +1992,50 @@ mod tests {
         serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects}).to_string()
     }
 
+    /// kubectl's YAML from an input that can be read again: every typed item placed at the
+    /// exact `- ` block it was read from and hashed by its bytes; the same items from one that
+    /// cannot, hashed by content (the block's content hash, as the loader takes it again).
+    #[test]
+    fn yaml_items_from_a_rereadable_input_are_placed_at_their_blocks() {
+        let spec = ds_coverage_simulator::generator::ClusterSpec::small(3);
+        let cluster = ds_coverage_simulator::generator::generate(&spec);
+        let objects: Vec<Value> = cluster.items().cloned().collect();
+        let yaml = as_kubectl_list(&objects);
+        let read = |rereadable: bool| {
+            let mut got = Vec::new();
+            let mut sink = |d: Doc| {
+                got.extend(
+                    d.items
+                        .into_iter()
+                        .map(|d| (describe(&d), d.hash, d.text_at)),
+                );
+                Ok(())
+            };
+            let mut c = Counted::new(yaml.as_bytes());
+            c.rereadable = rereadable;
+            read_yaml(&mut c, &mut sink).unwrap();
+            got
+        };
+        let (placed, hashed) = (read(true), read(false));
+        assert_eq!(placed.len(), hashed.len());
+        assert!(placed.len() > 100, "{}", placed.len());
+        let mut n = 0;
+        for ((what, h, at), (what2, content, at2)) in placed.iter().zip(&hashed) {
+            assert_eq!(what, what2);
+            assert_eq!(*at2, None);
+            let Some(at) = at else { continue };
+            n += 1;
+            assert!(at.yaml);
+            let block = &yaml[at.offset as usize..at.offset as usize + at.len];
+            assert!(block.starts_with("- ") && block.ends_with('\n'), "{block}");
+            assert_eq!(*h, crate::fasthash::bytes_hash(block.as_bytes()));
+            let tape = fastyaml::parse(block).unwrap();
+            let again = hash::head(&mut fastyaml::Cursor::new(&tape, 1)).unwrap();
+            assert_eq!(again.hash, *content, "{what}");
+        }
+        assert!(n * 10 >= placed.len() * 9, "{n} of {} placed", placed.len());
+    }
+
     #[test]
     fn a_generated_cluster_as_kubectl_yaml_reads_the_same_both_ways() {
         let spec = ds_coverage_simulator::generator::ClusterSpec::small(7);
@@ -2153,9 +2229,9 @@ mod tests {
                 assert_eq!(got.len(), items.len());
                 for ((h, at), item) in got.iter().zip(&items) {
                     match at {
-                        Some((at, len)) => {
-                            assert!(rereadable);
-                            let at = *at as usize;
+                        Some(TextAt { offset, len, yaml }) => {
+                            assert!(rereadable && !yaml);
+                            let at = *offset as usize;
                             assert_eq!(&text.as_bytes()[at..at + len], item.as_bytes());
                             assert_eq!(*h, crate::fasthash::bytes_hash(item.as_bytes()));
                         }
