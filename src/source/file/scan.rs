@@ -4,7 +4,8 @@
 //! are inside strings follows from the quotes by a prefix XOR (as simdjson does), and the depth
 //! from counting the brackets outside them. A block holding a backslash (an escape: rare in what
 //! the API server writes) is read byte by byte. Only the extent is found; whoever parses the text
-//! checks it.
+//! checks it. The masks are SSE2's (every x86_64 has it); elsewhere (the macOS arm64 build) the
+//! byte-by-byte scan is used throughout, which jumps through strings with `memchr` as before.
 
 /// Where a scan of one value stands, kept between calls as the buffer grows.
 #[derive(Debug, Default, Clone)]
@@ -21,6 +22,7 @@ pub(super) struct Scan {
 }
 
 /// Bit masks of one block: bit `k` is byte `k`.
+#[cfg(any(target_arch = "x86_64", test))]
 struct Masks {
     quote: u64,
     backslash: u64,
@@ -77,13 +79,8 @@ fn sse2_masks(block: &[u8; 64]) -> Masks {
     m
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-fn masks(block: &[u8; 64]) -> Masks {
-    portable_masks(block)
-}
-
-/// The same masks, a byte at a time (other architectures, and the tests' reference).
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+/// The same masks, a byte at a time (the tests' reference).
+#[cfg(test)]
 fn portable_masks(block: &[u8; 64]) -> Masks {
     let mut m = Masks {
         quote: 0,
@@ -107,6 +104,7 @@ fn portable_masks(block: &[u8; 64]) -> Masks {
 }
 
 /// Bit `k` set where an odd number of bits of `x` are set at or below `k`.
+#[cfg(target_arch = "x86_64")]
 fn prefix_xor(mut x: u64) -> u64 {
     x ^= x << 1;
     x ^= x << 2;
@@ -121,6 +119,16 @@ impl Scan {
     /// Scan on over `buf` (the same bytes as before, perhaps more of them) for the end of the
     /// object or array at `buf[0]`: its length once it closes.
     pub fn run(&mut self, buf: &[u8]) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(end) = self.blocks(buf) {
+            return Some(end);
+        }
+        self.bytes(buf)
+    }
+
+    /// [`Scan::run`] over the whole 64-byte blocks of `buf` from `i`.
+    #[cfg(target_arch = "x86_64")]
+    fn blocks(&mut self, buf: &[u8]) -> Option<usize> {
         while self.i + 64 <= buf.len() {
             let block: &[u8; 64] = buf[self.i..self.i + 64].try_into().expect("64 bytes");
             let m = masks(block);
@@ -162,10 +170,11 @@ impl Scan {
             self.newline_bits(m.newline, 64);
             self.i += 64;
         }
-        self.bytes(buf)
+        None
     }
 
     /// Count the newlines among the block's first `n` bytes.
+    #[cfg(target_arch = "x86_64")]
     fn newline_bits(&mut self, newline: u64, n: usize) {
         let below = if n >= 64 {
             newline
@@ -178,9 +187,19 @@ impl Scan {
         }
     }
 
-    /// Byte by byte from `i` to the end of `buf`.
+    /// Byte by byte from `i` to the end of `buf`, jumping through strings to their next quote,
+    /// backslash or newline.
     fn bytes(&mut self, buf: &[u8]) -> Option<usize> {
         while self.i < buf.len() {
+            if self.in_str && !self.esc {
+                match memchr::memchr3(b'"', b'\\', b'\n', &buf[self.i..]) {
+                    Some(j) => self.i += j,
+                    None => {
+                        self.i = buf.len();
+                        return None;
+                    }
+                }
+            }
             let b = buf[self.i];
             let at = self.i;
             self.i += 1;
@@ -218,11 +237,38 @@ impl Scan {
 mod tests {
     use super::*;
 
-    /// The end and the newlines of the value at `text[0]`, byte by byte.
+    /// The end and the newlines of the value at `text[0]`, plainly byte by byte.
     fn reference(text: &[u8]) -> Option<(usize, u64, Option<usize>)> {
-        let mut s = Scan::default();
-        let end = s.bytes(text)?;
-        Some((end, s.newlines, s.last_newline))
+        let (mut depth, mut in_str, mut esc, mut newlines, mut last) =
+            (0u32, false, false, 0, None);
+        for (i, &b) in text.iter().enumerate() {
+            if b == b'\n' {
+                newlines += 1;
+                last = Some(i);
+            }
+            if in_str {
+                if esc {
+                    esc = false;
+                } else if b == b'\\' {
+                    esc = true;
+                } else if b == b'"' {
+                    in_str = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_str = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return Some((i + 1, newlines, last));
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
     }
 
     /// The same, through the block scan, the buffer given in growing pieces of `step`.
@@ -242,6 +288,12 @@ mod tests {
 
     fn check(text: &[u8]) {
         let want = reference(text);
+        // The byte scan alone (what other architectures run).
+        let mut s = Scan::default();
+        assert_eq!(
+            s.bytes(text).map(|end| (end, s.newlines, s.last_newline)),
+            want
+        );
         for step in [1, 7, 63, 64, 65, 100, 1000, text.len().max(1)] {
             assert_eq!(
                 blocks(text, step),
@@ -267,7 +319,11 @@ mod tests {
         }
         block[63] = b'\n';
         block[40] = 0xff;
-        for m in [masks(&block), portable_masks(&block)] {
+        #[cfg(target_arch = "x86_64")]
+        let both = [masks(&block), portable_masks(&block)];
+        #[cfg(not(target_arch = "x86_64"))]
+        let both = [portable_masks(&block)];
+        for m in both {
             assert_eq!(m.quote, 1);
             assert_eq!(m.backslash, 1 << 5);
             assert_eq!(m.open, 3 << 16);
