@@ -23,6 +23,7 @@ pub(super) struct Scan {
 
 /// Bit masks of one block: bit `k` is byte `k`.
 #[cfg(any(target_arch = "x86_64", test))]
+#[derive(Default)]
 struct Masks {
     quote: u64,
     backslash: u64,
@@ -52,13 +53,7 @@ fn sse2_masks(block: &[u8; 64]) -> Masks {
         _mm_set1_epi8(b']' as i8),
         _mm_set1_epi8(b'\n' as i8),
     );
-    let mut m = Masks {
-        quote: 0,
-        backslash: 0,
-        open: 0,
-        close: 0,
-        newline: 0,
-    };
+    let mut m = Masks::default();
     for (k, chunk) in block.chunks_exact(16).enumerate() {
         // SAFETY: `chunk` holds 16 bytes, and `loadu` has no alignment requirement.
         let v = unsafe { _mm_loadu_si128(chunk.as_ptr().cast()) };
@@ -82,13 +77,7 @@ fn sse2_masks(block: &[u8; 64]) -> Masks {
 /// The same masks, a byte at a time (the tests' reference).
 #[cfg(test)]
 fn portable_masks(block: &[u8; 64]) -> Masks {
-    let mut m = Masks {
-        quote: 0,
-        backslash: 0,
-        open: 0,
-        close: 0,
-        newline: 0,
-    };
+    let mut m = Masks::default();
     for (k, &b) in block.iter().enumerate() {
         let bit = 1u64 << k;
         match b {

@@ -184,52 +184,28 @@ impl<R: Read> Counted<R> {
                 self.fill((have * 2).max(have + 256 * 1024))?;
             }
         }
-        let scalar = first != b'"';
-        let (mut i, mut depth, mut in_str, mut esc) = (0usize, 0u32, false, false);
+        // A string or a scalar (list items are objects; these are rare).
+        let string = first == b'"';
+        let (mut i, mut esc) = (usize::from(string), false);
         loop {
             let avail = self.available();
             while i < avail.len() {
                 let b = avail[i];
-                if in_str && !esc && b != b'"' && b != b'\\' {
-                    // Most of a document is inside strings: jump to the next quote or escape.
-                    match memchr::memchr2(b'"', b'\\', &avail[i..]) {
-                        Some(j) => i += j,
-                        None => i = avail.len(),
-                    }
-                    continue;
-                }
-                if in_str {
+                i += 1;
+                if string {
                     if esc {
                         esc = false;
                     } else if b == b'\\' {
                         esc = true;
                     } else if b == b'"' {
-                        in_str = false;
-                        if depth == 0 {
-                            return Ok(Some(i + 1));
-                        }
-                    }
-                } else if scalar {
-                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
                         return Ok(Some(i));
                     }
-                } else {
-                    match b {
-                        b'"' => in_str = true,
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => {
-                            depth = depth.saturating_sub(1);
-                            if depth == 0 {
-                                return Ok(Some(i + 1));
-                            }
-                        }
-                        _ => {}
-                    }
+                } else if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                    return Ok(Some(i - 1));
                 }
-                i += 1;
             }
             if self.eof {
-                return Ok((scalar && i > 0).then_some(i));
+                return Ok((!string && i > 0).then_some(i));
             }
             let have = avail.len();
             self.fill((have * 2).max(have + 256 * 1024))?;
