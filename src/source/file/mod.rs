@@ -144,14 +144,19 @@ struct Sighting {
     content: Content,
 }
 
+/// How many files [`Loader::content_hash`] keeps open.
+const REOPENED_KEPT: usize = 8;
+
 /// Reads inputs into a snapshot, noticing what does not fit together.
 struct Loader {
     snap: Snapshot,
     files: Vec<String>,
     /// Each file's path when it can be read again at an offset (a regular file).
     rereadable: Vec<Option<PathBuf>>,
-    /// The file last opened to read an item again, kept open for the next.
-    reopened: Option<(u32, std::fs::File)>,
+    /// Files opened to read items again, the most recent last: kept open for the next (two
+    /// copies compared are mostly in two files), a few at a time (a directory may hold
+    /// thousands).
+    reopened: Vec<(u32, std::fs::File)>,
     by_uid: HashMap<(u8, u64), Sighting, FastBuild>,
     by_name: HashMap<(u8, u64), (u64, u32), FastBuild>,
     /// "two UIDs for one name" and "one UID, two contents", as sentences.
@@ -182,7 +187,7 @@ impl Loader {
             }),
             files: Vec::new(),
             rereadable: Vec::new(),
-            reopened: None,
+            reopened: Vec::new(),
             by_uid: HashMap::default(),
             by_name: HashMap::default(),
             conflicts: Vec::new(),
@@ -543,11 +548,18 @@ impl Loader {
         let Some(at) = c.text_at else {
             return Some(c.hash);
         };
-        let file = match self.reopened.take() {
-            Some((f, file)) if f == c.file => file,
-            _ => std::fs::File::open(self.rereadable.get(c.file as usize)?.as_ref()?).ok()?,
+        let open = match self.reopened.iter().position(|(f, _)| *f == c.file) {
+            Some(i) => self.reopened.remove(i),
+            None => {
+                let path = self.rereadable.get(c.file as usize)?.as_ref()?;
+                (c.file, std::fs::File::open(path).ok()?)
+            }
         };
-        let file = &mut self.reopened.insert((c.file, file)).1;
+        if self.reopened.len() >= REOPENED_KEPT {
+            self.reopened.remove(0);
+        }
+        self.reopened.push(open);
+        let file = &mut self.reopened.last_mut()?.1;
         file.seek(SeekFrom::Start(at.offset)).ok()?;
         let mut text = vec![0; at.len];
         file.read_exact(&mut text).ok()?;
