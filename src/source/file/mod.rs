@@ -157,6 +157,8 @@ struct Loader {
     /// copies compared are mostly in two files), a few at a time (a directory may hold
     /// thousands).
     reopened: Vec<(u32, std::fs::File)>,
+    /// Files found changed when read again (their items' bytes no longer there).
+    changed: std::collections::BTreeSet<u32>,
     by_uid: HashMap<(u8, u64), Sighting, FastBuild>,
     by_name: HashMap<(u8, u64), (u64, u32), FastBuild>,
     /// "two UIDs for one name" and "one UID, two contents", as sentences.
@@ -188,6 +190,7 @@ impl Loader {
             files: Vec::new(),
             rereadable: Vec::new(),
             reopened: Vec::new(),
+            changed: std::collections::BTreeSet::new(),
             by_uid: HashMap::default(),
             by_name: HashMap::default(),
             conflicts: Vec::new(),
@@ -560,10 +563,12 @@ impl Loader {
         }
         self.reopened.push(open);
         let file = &mut self.reopened.last_mut()?.1;
-        file.seek(SeekFrom::Start(at.offset)).ok()?;
         let mut text = vec![0; at.len];
-        file.read_exact(&mut text).ok()?;
-        if crate::fasthash::bytes_hash(&text) != c.hash {
+        let same = file.seek(SeekFrom::Start(at.offset)).is_ok()
+            && file.read_exact(&mut text).is_ok()
+            && crate::fasthash::bytes_hash(&text) == c.hash;
+        if !same {
+            self.changed.insert(c.file);
             return None;
         }
         let head = if at.yaml {
@@ -584,7 +589,19 @@ impl Loader {
     }
 
     fn conflict_warnings(&self) -> Vec<String> {
-        let mut out = self.conflicts.clone();
+        let mut out: Vec<String> = self
+            .changed
+            .iter()
+            .map(|&f| {
+                format!(
+                    "{} changed while it was being read (it is read again to compare copies of \
+                     an object): its objects that are also in another input may be reported as \
+                     different",
+                    self.files[f as usize]
+                )
+            })
+            .collect();
+        out.extend(self.conflicts.iter().cloned());
         if self.conflict_count > self.conflicts.len() {
             out.push(format!(
                 "{} more objects conflict in the same way",
@@ -969,6 +986,43 @@ mod tests {
             assert!(warned[0].contains("ns/p7"), "{warned:?}");
             let p7 = snap.pods.iter().find(|p| p.metadata.name == "p7").unwrap();
             assert_eq!(p7.metadata.resource_version, "11", "{paths:?}");
+        }
+    }
+
+    /// A file rewritten after it was read cannot be read again to compare a copy: it is named,
+    /// beside the conflict that follows.
+    #[test]
+    fn a_file_changed_before_it_is_read_again_is_named() {
+        let pods: Vec<_> = (0..20)
+            .map(|i| {
+                serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": format!("p{i}"), "namespace": "ns",
+                                 "uid": format!("uid-{i}"), "resourceVersion": "1"},
+                    "spec": {"nodeName": "n1"}})
+            })
+            .collect();
+        let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": pods});
+        let compact = serde_json::to_string(&list).unwrap();
+        let pretty = serde_json::to_string_pretty(&list).unwrap();
+        for rewrite in [false, true] {
+            let a = scratch(&format!("changing-{rewrite}.json"), &compact);
+            let b = scratch("changing-copy.json", &pretty);
+            let mut l = super::Loader::new(&[]);
+            l.read_file(std::path::Path::new(&a), false).unwrap();
+            if rewrite {
+                std::fs::write(&a, compact.replace("\"p1\"", "\"q1\"")).unwrap();
+            }
+            l.read_file(std::path::Path::new(&b), false).unwrap();
+            let warnings = l.conflict_warnings();
+            assert_eq!(l.snap.pods.len(), 20);
+            if rewrite {
+                assert!(
+                    warnings[0].contains("changing-true.json changed while it was being read"),
+                    "{warnings:?}"
+                );
+            } else {
+                assert!(warnings.is_empty(), "{warnings:?}");
+            }
         }
     }
 
