@@ -1046,23 +1046,41 @@ fn slow_doc<R: Read>(
 }
 
 /// The length of the top-level block at the reader's position (a line at column 0 and the
-/// lines below it that are blank or indented), all of it buffered.
+/// lines below it that are blank or indented), all of it buffered. Its newlines are noted for
+/// consuming it (`Counted::scanned`), so that they are not looked for twice.
 fn block_len<R: Read>(c: &mut Counted<R>) -> std::io::Result<usize> {
-    let mut i = 0;
+    let (mut i, mut newlines, mut last) = (0, 0u64, None);
+    let done = |c: &mut Counted<R>, len: usize, newlines: u64, last: Option<usize>| {
+        c.scanned = Some(Scanned {
+            offset: c.offset,
+            len,
+            newlines,
+            last_newline: last,
+        });
+        Ok(len)
+    };
     loop {
         let a = c.available();
-        if let Some(k) = memchr::memchr(b'\n', &a[i..]) {
-            let next = i + k + 1;
+        let found = memchr::memchr(b'\n', &a[i..]).map(|k| i + k);
+        if let Some(nl) = found {
+            let next = nl + 1;
             if next < a.len() {
+                newlines += 1;
+                last = Some(nl);
                 if !matches!(a[next], b' ' | b'\n') {
-                    return Ok(next);
+                    return done(c, next, newlines, last);
                 }
                 i = next;
                 continue;
             }
         }
         if c.eof {
-            return Ok(a.len());
+            let len = a.len();
+            if let Some(nl) = found {
+                newlines += 1;
+                last = Some(nl);
+            }
+            return done(c, len, newlines, last);
         }
         let have = a.len();
         c.fill((have * 2).max(have + 256 * 1024))?;
@@ -1234,9 +1252,12 @@ fn read_items<R: Read>(
         let lost = || String::from("internal error: a YAML decoding thread stopped");
         let mut waiting = std::collections::BTreeMap::new();
         let (mut sent, mut emitted, mut more) = (0usize, 0usize, true);
+        // Batch texts handed back, to be filled again (a fresh megabyte a batch is an mmap, its
+        // page faults and its growth by mremap each time).
+        let mut pool: Vec<String> = Vec::new();
         loop {
             while more && sent - emitted < 2 * workers {
-                match read_batch(c)? {
+                match read_batch(c, pool.pop().unwrap_or_default())? {
                     Some(b) => {
                         jobs[sent % workers].send((sent, b)).map_err(|_| lost())?;
                         sent += 1;
@@ -1281,6 +1302,9 @@ fn read_items<R: Read>(
                     sink(Doc { items: vec![d] })?;
                 }
             }
+            let mut text = b.text;
+            text.clear();
+            pool.push(text);
         }
     })
 }
@@ -1295,10 +1319,10 @@ struct Batch {
 }
 
 /// Read the list items at the reader's position, about 1 MiB of them; `None` when there are
-/// none (the list has ended).
-fn read_batch<R: Read>(c: &mut Counted<R>) -> Result<Option<Batch>, Fail> {
+/// none (the list has ended). `text` is an emptied buffer to fill (handed back after use).
+fn read_batch<R: Read>(c: &mut Counted<R>, text: String) -> Result<Option<Batch>, Fail> {
     let mut b = Batch {
-        text: String::new(),
+        text,
         ends: Vec::new(),
         line: c.position().0,
         offset: c.place(),
@@ -2220,6 +2244,48 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Consuming a measured block or value with its newlines counted by the measure leaves the
+    /// reader at the line and column that counting them again gives.
+    #[test]
+    fn measured_newlines_give_the_positions_counting_gives() {
+        let texts = [
+            "- a: 1\n  b:\n  - c\n\n- d: 2\n  e: 3\nkind: List\n",
+            "- a: 1\n- b: 2",
+            "- a: 1\n  b: 2\n",
+            "- x\n",
+        ];
+        for text in texts {
+            let mut measured = Counted::new(text.as_bytes());
+            let mut counted = Counted::new(text.as_bytes());
+            loop {
+                measured.fill(2).unwrap();
+                counted.fill(2).unwrap();
+                if !measured.available().starts_with(b"- ") {
+                    break;
+                }
+                let n = block_len(&mut measured).unwrap();
+                assert_eq!(block_len(&mut counted).unwrap(), n);
+                counted.scanned = None;
+                measured.consume(n);
+                counted.consume(n);
+                assert_eq!(measured.position(), counted.position(), "{text:?}");
+            }
+            assert!(measured.position().0 > 1, "{text:?}");
+        }
+        let json = "{\n  \"a\": [\n    1\n  ]\n}  ,\n[\"x\"]";
+        let (mut measured, mut counted) =
+            (Counted::new(json.as_bytes()), Counted::new(json.as_bytes()));
+        for c in [&mut measured, &mut counted] {
+            let n = c.value_len().unwrap().unwrap();
+            assert_eq!(n, 22);
+        }
+        counted.scanned = None;
+        measured.consume(22);
+        counted.consume(22);
+        assert_eq!(measured.position(), (5, 2));
+        assert_eq!(measured.position(), counted.position());
     }
 
     #[test]
