@@ -9,6 +9,10 @@
 //! object at all), and marks as *odd* what the reader handles another way (a Python-client
 //! shape, an `items` member, a map key that is not a string, an enum): the caller then decodes
 //! the text again the general way, so that an odd object reads exactly as before.
+//!
+//! [`Unhashed`] does the same without the hash, for items of a file that can be read again:
+//! their skipped values are left to the parser's own skipping (syntax checked, not parsed), and
+//! the loader hashes an item's text by content only if another copy of it is met.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -171,7 +175,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Tee<'_, D> {
         deserialize_identifier();
     }
 
-    /// A skipped value is read all the same, to hash it.
+    /// A skipped value is read all the same, to hash it ([`Unhashed`]: the parser skips it).
     fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
         match self.at {
             At::Other if !self.seen.hashing => {
