@@ -275,7 +275,8 @@ mod tests {
         }
     }
 
-    fn check(text: &[u8]) {
+    /// Every way of scanning `text` agrees with the reference; its end, if it has one.
+    fn check(text: &[u8]) -> Option<usize> {
         let want = reference(text);
         // The byte scan alone (what other architectures run).
         let mut s = Scan::default();
@@ -291,6 +292,7 @@ mod tests {
                 String::from_utf8_lossy(text)
             );
         }
+        want.map(|w| w.0)
     }
 
     #[test]
@@ -345,18 +347,46 @@ mod tests {
     #[test]
     fn every_split_of_generated_documents_agrees_with_the_byte_scan() {
         // Pseudo-random documents over the bytes that matter, every position in a block tried.
-        let alphabet = b"{}[]\"\\\n ,:ab";
+        // Opening brackets twice as likely as closing ones, so that most documents run long.
+        let alphabet = b"{[{[}]\"\"\\\n ,:abcd";
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut ended_past_a_block = 0;
         for _ in 0..2000 {
-            let mut text = vec![b'{'];
-            let len = (x % 300) as usize;
-            for _ in 0..len {
+            let mut next = || {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                text.push(alphabet[(x % alphabet.len() as u64) as usize]);
+                x
+            };
+            let mut text = vec![b'{'];
+            let len = (next() >> 32) % 300;
+            for _ in 0..len {
+                text.push(alphabet[(next() % alphabet.len() as u64) as usize]);
             }
-            check(&text);
+            // Closed at the end, unless it closes sooner: the string, then every bracket.
+            let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+            for &b in &text {
+                match (in_str, esc, b) {
+                    (true, true, _) => esc = false,
+                    (true, false, b'\\') => esc = true,
+                    (true, false, b'"') | (false, _, b'"') => in_str = !in_str,
+                    (false, _, b'{' | b'[') => depth += 1,
+                    (false, _, b'}' | b']') => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            if in_str {
+                text.extend_from_slice(if esc { b"a\"" } else { b"\"" });
+            }
+            text.extend(std::iter::repeat_n(b'}', depth));
+            if check(&text).is_some_and(|end| end > 64) {
+                ended_past_a_block += 1;
+            }
         }
+        // Not only unterminated documents: enough end where the block scan decides.
+        assert!(
+            ended_past_a_block >= 500,
+            "{ended_past_a_block} ended past 64 bytes"
+        );
     }
 }
