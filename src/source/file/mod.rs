@@ -139,11 +139,6 @@ struct Content {
     file: u32,
 }
 
-/// The first sighting of an object: by (kind, UID) and by (kind, namespace/name).
-struct Sighting {
-    content: Content,
-}
-
 /// How many files [`Loader::content_hash`] keeps open.
 const REOPENED_KEPT: usize = 8;
 
@@ -159,7 +154,9 @@ struct Loader {
     reopened: Vec<(u32, std::fs::File)>,
     /// Files found changed when read again (their items' bytes no longer there).
     changed: std::collections::BTreeSet<u32>,
-    by_uid: HashMap<(u8, u64), Sighting, FastBuild>,
+    /// Each object by (kind, UID): what tells the copy kept from another.
+    by_uid: HashMap<(u8, u64), Content, FastBuild>,
+    /// Each object by (kind, namespace/name): its UID's hash and the file it was first read from.
     by_name: HashMap<(u8, u64), (u64, u32), FastBuild>,
     /// "two UIDs for one name" and "one UID, two contents", as sentences.
     conflicts: Vec<String>,
@@ -444,7 +441,7 @@ impl Loader {
                 match all[i].meta().resource_version.parse::<u64>() {
                     Ok(kept) if rv > kept => {
                         if let Some(s) = self.by_uid.get_mut(&uid_key) {
-                            s.content = hash;
+                            *s = hash;
                         }
                         Place::Replace(i)
                     }
@@ -483,8 +480,7 @@ impl Loader {
                 hash_str(meta.uid)
             },
         );
-        if let Some(first) = self.by_uid.get(&uid_key) {
-            let first = first.content;
+        if let Some(&first) = self.by_uid.get(&uid_key) {
             if self.same_content(uid_key, first, hash) {
                 return Sight::Repeat;
             }
@@ -517,7 +513,7 @@ impl Loader {
             }
             return Sight::Repeat;
         }
-        self.by_uid.insert(uid_key, Sighting { content: hash });
+        self.by_uid.insert(uid_key, hash);
         self.by_name.insert(name_key, (uid_key.1, file));
         Sight::New
     }
@@ -535,10 +531,10 @@ impl Loader {
         }
         let a = self.content_hash(first);
         if let (Some(h), Some(s)) = (a, self.by_uid.get_mut(&uid_key)) {
-            s.content = Content {
+            *s = Content {
                 hash: h,
                 text_at: None,
-                ..s.content
+                ..*s
             };
         }
         let b = self.content_hash(other);
