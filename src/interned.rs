@@ -33,8 +33,9 @@ static TABLE: LazyLock<Mutex<HashMap<&'static str, Interned, FastBuild>>> =
 thread_local! {
     /// What this thread has already looked up in [`TABLE`]: the decoding threads intern a dozen
     /// strings a pod, nearly all seen before, and this answers them without taking the lock
-    /// the other decoding thread may hold. It only ever holds values the table holds.
-    static SEEN: RefCell<HashMap<&'static str, Interned, FastBuild>> = RefCell::default();
+    /// the other decoding thread may hold. It only ever holds values the table holds, by their
+    /// bytes (so that text read as bytes is found without checking its UTF-8 again).
+    static SEEN: RefCell<HashMap<&'static [u8], Interned, FastBuild>> = RefCell::default();
 }
 
 /// `""` without a table lookup (most optional fields are empty).
@@ -45,9 +46,31 @@ impl Interned {
         if s.is_empty() {
             return Interned::default();
         }
-        if let Some(found) = SEEN.with(|seen| seen.borrow().get(s).cloned()) {
+        if let Some(found) = Interned::seen(s.as_bytes()) {
             return found;
         }
+        Interned::insert(s)
+    }
+
+    /// The interned text of `bytes`, or `None` if they are not UTF-8: text this thread has
+    /// interned before is found by its bytes without being checked again.
+    pub fn from_utf8(bytes: &[u8]) -> Option<Interned> {
+        if bytes.is_empty() {
+            return Some(Interned::default());
+        }
+        if let Some(found) = Interned::seen(bytes) {
+            return Some(found);
+        }
+        std::str::from_utf8(bytes).ok().map(Interned::insert)
+    }
+
+    /// What this thread has already interned as `bytes`.
+    fn seen(bytes: &[u8]) -> Option<Interned> {
+        SEEN.with(|seen| seen.borrow().get(bytes).cloned())
+    }
+
+    /// `s` from the table (added if new), remembered by this thread.
+    fn insert(s: &str) -> Interned {
         let found = {
             let mut table = TABLE.lock().unwrap_or_else(|p| p.into_inner());
             match table.get(s) {
@@ -59,7 +82,10 @@ impl Interned {
                 }
             }
         };
-        SEEN.with(|seen| seen.borrow_mut().insert(found.as_str(), found.clone()));
+        SEEN.with(|seen| {
+            seen.borrow_mut()
+                .insert(found.as_str().as_bytes(), found.clone())
+        });
         found
     }
 
@@ -600,5 +626,24 @@ mod tests {
         assert!(Interned::same(&a, &c), "escaped text interned alike");
         assert_ne!(Interned::from("default"), a);
         assert_eq!(Interned::default(), "");
+    }
+
+    /// Bytes are checked as UTF-8 unless this thread has interned that text before; either way
+    /// the one stored copy comes back, and bytes that are not UTF-8 never do.
+    #[test]
+    fn bytes_intern_as_their_text_and_invalid_bytes_are_refused() {
+        let fresh =
+            Interned::from_utf8("zone-\u{e9}t\u{e9}-interned-from-bytes".as_bytes()).unwrap();
+        assert_eq!(fresh, "zone-\u{e9}t\u{e9}-interned-from-bytes");
+        let again = Interned::from_utf8(fresh.as_bytes()).unwrap();
+        assert!(Interned::same(&fresh, &again));
+        assert!(Interned::same(&fresh, &Interned::new(&fresh)));
+        assert_eq!(Interned::from_utf8(b"").unwrap(), "");
+        for bad in [&b"\xff"[..], b"caf\xc3", b"\xed\xa0\x80"] {
+            assert!(Interned::from_utf8(bad).is_none(), "{bad:?}");
+        }
+        // Valid text's bytes with one byte cut off are not found as the text.
+        let cut = &fresh.as_bytes()[..6];
+        assert!(Interned::from_utf8(cut).is_none());
     }
 }

@@ -665,6 +665,16 @@ pub(crate) fn intern_labels(labels: Labels) -> Shared<Labels> {
     LABEL_SETS.intern(labels)
 }
 
+/// A pod's owner references, shared with the pods that carry the same.
+pub(crate) fn intern_owners(owners: Vec<OwnerReference>) -> SharedList<OwnerReference> {
+    OWNER_SETS.intern_list(owners)
+}
+
+/// A pod's containers as kept (name and requests), shared with the pods that have the same.
+pub(crate) fn intern_containers(containers: Vec<slim::Container>) -> SharedList<Container> {
+    CONTAINER_SETS.intern_list(containers.into_iter().map(slim::Container::kept).collect())
+}
+
 /// The tables pods' shared parts are interned through (see [`Shared`]).
 static LABEL_SETS: SharedTable<Labels> = SharedTable::new();
 static OWNER_SETS: SharedTable<Box<[OwnerReference]>> = SharedTable::new();
@@ -916,6 +926,9 @@ pub(crate) mod slim {
         /// so; `labels` is then empty and unread.
         #[serde(skip)]
         pub(crate) shared_labels: Option<super::Shared<Labels>>,
+        /// The same for the owner references ([`super::intern_owners`]).
+        #[serde(skip)]
+        pub(crate) shared_owners: Option<super::SharedList<OwnerReference>>,
     }
 
     /// Of a pod's annotations only the mirror pod one ([`super::MIRROR_ANNOTATION`]) is kept;
@@ -945,6 +958,17 @@ pub(crate) mod slim {
         pub(crate) name: Interned,
         #[serde(deserialize_with = "nullable")]
         pub(crate) resources: ResourceRequirements,
+    }
+
+    impl Container {
+        /// What a pod keeps of a container: its name and requests (no image).
+        pub(crate) fn kept(self) -> super::Container {
+            super::Container {
+                name: self.name,
+                image: String::new(),
+                resources: self.resources,
+            }
+        }
     }
 
     #[derive(Debug, Default, Deserialize)]
@@ -1018,11 +1042,6 @@ pub(crate) mod slim {
                 spec: s,
                 status: st,
             } = p;
-            let container = |c: Container| super::Container {
-                name: c.name,
-                image: String::new(),
-                resources: c.resources,
-            };
             let quiet = |mut c: ContainerStatus| {
                 if c.ready {
                     c.state = Default::default();
@@ -1044,7 +1063,9 @@ pub(crate) mod slim {
                         .shared_labels
                         .unwrap_or_else(|| super::LABEL_SETS.intern(m.labels)),
                     annotations: super::LABEL_SETS.intern(m.annotations),
-                    owner_references: super::OWNER_SETS.intern_list(m.owner_references),
+                    owner_references: m
+                        .shared_owners
+                        .unwrap_or_else(|| super::intern_owners(m.owner_references)),
                 },
                 spec: super::PodSpecSlim {
                     affinity: if s.node_name.is_empty() {
@@ -1053,10 +1074,8 @@ pub(crate) mod slim {
                         None
                     },
                     node_name: s.node_name,
-                    containers: super::CONTAINER_SETS
-                        .intern_list(s.containers.into_iter().map(container).collect()),
-                    init_containers: super::CONTAINER_SETS
-                        .intern_list(s.init_containers.into_iter().map(container).collect()),
+                    containers: super::intern_containers(s.containers),
+                    init_containers: super::intern_containers(s.init_containers),
                     priority_class_name: s.priority_class_name,
                 },
                 status: super::PodStatus {

@@ -56,6 +56,14 @@ impl<'a> Wire<'a> {
             .or_else(|_| error(&format!("{what}: a string that is not UTF-8")))
     }
 
+    /// A `string` that many objects repeat, interned ([`Interned::from_utf8`]: text met before
+    /// is found by its bytes, not checked again).
+    pub fn interned(self, what: &str) -> Result<Interned, Error> {
+        Interned::from_utf8(self.bytes(what)?)
+            .ok_or(())
+            .or_else(|_| error(&format!("{what}: a string that is not UTF-8")))
+    }
+
     pub fn varint(self, what: &str) -> Result<u64, Error> {
         match self {
             Wire::Varint(v) => Ok(v),
@@ -341,16 +349,17 @@ use crate::model::{
 
 /// A pod from its protobuf message: the same [`Pod`] its JSON decodes to.
 pub fn pod(buf: &[u8]) -> Result<Pod, Error> {
-    slim_pod(buf).map(Pod::from)
+    slim_pod(buf, false).map(Pod::from)
 }
 
-/// `Pod`: `metadata = 1`, `spec = 2`, `status = 3`.
-pub(crate) fn slim_pod(buf: &[u8]) -> Result<slim::Pod, Error> {
+/// `Pod`: `metadata = 1`, `spec = 2`, `status = 3`; a bound pod's affinity read only if
+/// `bound_affinity` (for comparing with the JSON reader's, which reads every field).
+pub(crate) fn slim_pod(buf: &[u8], bound_affinity: bool) -> Result<slim::Pod, Error> {
     let mut p = slim::Pod::default();
     each(buf, |n, w| {
         match n {
             1 => p.metadata = pod_meta(w.bytes("metadata")?)?,
-            2 => p.spec = pod_spec(w.bytes("spec")?)?,
+            2 => p.spec = pod_spec(w.bytes("spec")?, bound_affinity)?,
             3 => p.status = pod_status(w.bytes("status")?)?,
             _ => {}
         }
@@ -363,18 +372,12 @@ pub(crate) fn slim_pod(buf: &[u8]) -> Result<slim::Pod, Error> {
 /// `creationTimestamp = 8`, `deletionTimestamp = 9`, `labels = 11`, `annotations = 12`,
 /// `ownerReferences = 13`. Of the annotations only the mirror pod's is kept, as from JSON.
 fn pod_meta(buf: &[u8]) -> Result<slim::Meta, Error> {
-    /// Where the label entries are: Go writes them one after another.
-    enum Labels {
-        None,
-        Run(usize, usize),
-        Scattered,
-    }
-    let mut labels = Labels::None;
+    let (mut labels, mut owners) = (Run::None, Run::None);
     let mut m = slim::Meta::default();
     each(buf, |n, w| {
         match n {
             1 => m.name = w.str("metadata.name")?.into(),
-            3 => m.namespace = Interned::new(w.str("metadata.namespace")?),
+            3 => m.namespace = w.interned("metadata.namespace")?,
             5 => m.uid = w.str("metadata.uid")?.into(),
             6 => m.resource_version = w.str("metadata.resourceVersion")?.into(),
             8 => {
@@ -389,22 +392,7 @@ fn pod_meta(buf: &[u8]) -> Result<slim::Meta, Error> {
                     "metadata.deletionTimestamp",
                 )?
             }
-            11 => {
-                // Where the entry lies, header included: 0x5a and its length.
-                let v = w.bytes("metadata.labels")?;
-                let end = v.as_ptr() as usize - buf.as_ptr() as usize + v.len();
-                let start = end - v.len() - 1 - varint_len(v.len());
-                // Only a minimal header (as Go writes) is where it is computed to be;
-                // anything else is read entry by entry.
-                let minimal = buf
-                    .get(start..end - v.len())
-                    .is_some_and(|h| is_minimal_header(h, 11, v.len()));
-                labels = match labels {
-                    Labels::None if minimal => Labels::Run(start, end),
-                    Labels::Run(from, to) if minimal && to == start => Labels::Run(from, end),
-                    _ => Labels::Scattered,
-                };
-            }
+            11 => labels.note(buf, 11, w.bytes("metadata.labels")?),
             12 => {
                 // Only the mirror annotation is kept: the others (often long: a
                 // last-applied-configuration) are not read past their key.
@@ -415,19 +403,120 @@ fn pod_meta(buf: &[u8]) -> Result<slim::Meta, Error> {
                     m.annotations.insert(k.to_string(), v.to_string());
                 }
             }
-            13 => m
-                .owner_references
-                .push(owner(w.bytes("metadata.ownerReferences")?)?),
+            13 => owners.note(buf, 13, w.bytes("metadata.ownerReferences")?),
             _ => {}
         }
         Ok(())
     })?;
     match labels {
-        Labels::None => {}
-        Labels::Run(from, to) => m.shared_labels = Some(known_labels(&buf[from..to])?),
-        Labels::Scattered => m.labels = label_entries(buf)?,
+        Run::None => {}
+        Run::At(from, to) => m.shared_labels = Some(known_labels(&buf[from..to])?),
+        Run::Scattered => m.labels = label_entries(buf)?,
+    }
+    match owners {
+        Run::None => {}
+        Run::At(from, to) => m.shared_owners = Some(known_owners(&buf[from..to])?),
+        Run::Scattered => m.owner_references = owner_entries(buf)?,
     }
     Ok(m)
+}
+
+/// Where the fields of one repeated field number lie in a message: Go writes them one after
+/// another, so the pods that repeat a value (a label set, owner references) repeat
+/// the bytes of that run, and the value decoded once is found again by them.
+#[derive(Clone, Copy)]
+enum Run {
+    None,
+    /// `buf[from..to]`, headers included.
+    At(usize, usize),
+    /// Apart, or with a header longer than needed: read field by field.
+    Scattered,
+}
+
+impl Run {
+    /// Field `n` (under 16, length-delimited) of `buf` with value `v` (a slice of `buf`).
+    fn note(&mut self, buf: &[u8], n: u8, v: &[u8]) {
+        // Where the field lies, header included: its key, its length and its value.
+        let end = v.as_ptr() as usize - buf.as_ptr() as usize + v.len();
+        let start = end - v.len() - 1 - varint_len(v.len());
+        // Only a minimal header (as Go writes) is where it is computed to be; anything else is
+        // read field by field.
+        let minimal = buf
+            .get(start..end - v.len())
+            .is_some_and(|h| is_minimal_header(h, n, v.len()));
+        *self = match *self {
+            Run::None if minimal => Run::At(start, end),
+            Run::At(from, to) if minimal && to == start => Run::At(from, end),
+            _ => Run::Scattered,
+        };
+    }
+}
+
+/// Values decoded once per distinct run of bytes ([`Run`]), per thread; started afresh past
+/// [`KNOWN_RUNS_KEPT`] distinct runs (a cluster has thousands, not millions).
+struct KnownRuns<T>(
+    std::cell::RefCell<std::collections::HashMap<Box<[u8]>, T, crate::fasthash::FastBuild>>,
+);
+
+impl<T: Clone> KnownRuns<T> {
+    fn new() -> KnownRuns<T> {
+        KnownRuns(Default::default())
+    }
+
+    /// The value of `run`, decoded by `read` the first time this thread meets those bytes.
+    fn get(&self, run: &[u8], read: impl FnOnce(&[u8]) -> Result<T, Error>) -> Result<T, Error> {
+        if let Some(found) = self.0.borrow().get(run) {
+            return Ok(found.clone());
+        }
+        let value = read(run)?;
+        let mut known = self.0.borrow_mut();
+        if known.len() >= KNOWN_RUNS_KEPT {
+            known.clear();
+        }
+        known.insert(run.into(), value.clone());
+        Ok(value)
+    }
+}
+
+/// Distinct runs remembered per thread and kind before the memory is started afresh.
+const KNOWN_RUNS_KEPT: usize = 4096;
+
+thread_local! {
+    /// Label sets this thread has read: the pods of a DaemonSet revision (or a ReplicaSet)
+    /// carry the same.
+    static KNOWN_LABEL_SETS: KnownRuns<Shared<crate::model::Labels>> = KnownRuns::new();
+    /// Owner references: the pods of a DaemonSet carry the same.
+    static KNOWN_OWNERS: KnownRuns<crate::model::SharedList<OwnerReference>> = KnownRuns::new();
+}
+
+/// The shared label set whose entries are `run` (consecutive `labels = 11` fields).
+fn known_labels(run: &[u8]) -> Result<Shared<crate::model::Labels>, Error> {
+    KNOWN_LABEL_SETS.with(|k| {
+        k.get(run, |run| {
+            Ok(crate::model::intern_labels(label_entries(run)?))
+        })
+    })
+}
+
+/// The shared owner references that are `run` (consecutive `ownerReferences = 13` fields).
+fn known_owners(run: &[u8]) -> Result<crate::model::SharedList<OwnerReference>, Error> {
+    KNOWN_OWNERS.with(|k| {
+        k.get(run, |run| {
+            Ok(crate::model::intern_owners(owner_entries(run)?))
+        })
+    })
+}
+
+/// The `ownerReferences = 13` entries among `buf`'s fields.
+fn owner_entries(buf: &[u8]) -> Result<Vec<OwnerReference>, Error> {
+    let mut owners = Vec::new();
+    each(buf, |n, w| {
+        if n == 13 {
+            owners.push(owner(w.bytes("metadata.ownerReferences")?)?);
+        }
+        Ok(())
+    })?;
+    Ok(owners)
 }
 
 /// The `labels = 11` entries among `buf`'s fields.
@@ -441,34 +530,6 @@ fn label_entries(buf: &[u8]) -> Result<crate::model::Labels, Error> {
         Ok(())
     })?;
     Ok(labels)
-}
-
-thread_local! {
-    /// Label sets this thread has read, by the exact bytes of their entries: the pods of a
-    /// DaemonSet revision (or a ReplicaSet) carry the same, so each distinct set is decoded and
-    /// shared once and found again by a hash and a comparison of its bytes.
-    static KNOWN_LABEL_SETS: std::cell::RefCell<
-        std::collections::HashMap<Box<[u8]>, Shared<crate::model::Labels>, crate::fasthash::FastBuild>,
-    > = std::cell::RefCell::default();
-}
-
-/// Distinct label sets remembered per thread before the memory is started afresh.
-const KNOWN_LABEL_SETS_KEPT: usize = 4096;
-
-/// The shared label set whose entries are `run` (consecutive `labels = 11` fields).
-fn known_labels(run: &[u8]) -> Result<Shared<crate::model::Labels>, Error> {
-    if let Some(found) = KNOWN_LABEL_SETS.with(|m| m.borrow().get(run).cloned()) {
-        return Ok(found);
-    }
-    let shared = crate::model::intern_labels(label_entries(run)?);
-    KNOWN_LABEL_SETS.with(|m| {
-        let mut m = m.borrow_mut();
-        if m.len() >= KNOWN_LABEL_SETS_KEPT {
-            m.clear();
-        }
-        m.insert(run.into(), shared.clone());
-    });
-    Ok(shared)
 }
 
 /// Whether `h` is the minimal header of length-delimited field `n` (under 16) of `len` bytes.
@@ -503,10 +564,10 @@ fn owner(buf: &[u8]) -> Result<OwnerReference, Error> {
     each(buf, |n, w| {
         let what = "metadata.ownerReferences";
         match n {
-            1 => o.kind = Interned::new(w.str(what)?),
-            3 => o.name = Interned::new(w.str(what)?),
-            4 => o.uid = Interned::new(w.str(what)?),
-            5 => o.api_version = Interned::new(w.str(what)?),
+            1 => o.kind = w.interned(what)?,
+            3 => o.name = w.interned(what)?,
+            4 => o.uid = w.interned(what)?,
+            5 => o.api_version = w.interned(what)?,
             6 => o.controller = w.bool(what)?,
             _ => {}
         }
@@ -516,22 +577,31 @@ fn owner(buf: &[u8]) -> Result<OwnerReference, Error> {
 }
 
 /// `PodSpec`: `containers = 2`, `nodeName = 10`, `affinity = 18`, `initContainers = 20`,
-/// `priorityClassName = 24`.
-fn pod_spec(buf: &[u8]) -> Result<slim::Spec, Error> {
+/// `priorityClassName = 24`. A bound pod's affinity is not read (the audit reads it only to
+/// find an unbound pod's node, see [`crate::model::PodSpecSlim`]) unless `bound_affinity`.
+fn pod_spec(buf: &[u8], bound_affinity: bool) -> Result<slim::Spec, Error> {
     let mut s = slim::Spec::default();
+    let mut affinity_at = None;
     each(buf, |n, w| {
         match n {
+            // Not found again by their bytes as label sets are: each pod's carry a volume
+            // mount of its own (the service account token's `kube-api-access-xxxxx`).
             2 => s.containers.push(container(w.bytes("spec.containers")?)?),
-            10 => s.node_name = Interned::new(w.str("spec.nodeName")?),
-            18 => s.affinity = Some(affinity(w.bytes("spec.affinity")?)?),
+            10 => s.node_name = w.interned("spec.nodeName")?,
+            18 => affinity_at = Some(w.bytes("spec.affinity")?),
             20 => s
                 .init_containers
                 .push(container(w.bytes("spec.initContainers")?)?),
-            24 => s.priority_class_name = Interned::new(w.str("spec.priorityClassName")?),
+            24 => s.priority_class_name = w.interned("spec.priorityClassName")?,
             _ => {}
         }
         Ok(())
     })?;
+    if let Some(a) = affinity_at
+        && (bound_affinity || s.node_name.is_empty())
+    {
+        s.affinity = Some(affinity(a)?);
+    }
     Ok(s)
 }
 
@@ -541,7 +611,7 @@ fn container(buf: &[u8]) -> Result<slim::Container, Error> {
     let mut c = slim::Container::default();
     each(buf, |n, w| {
         match n {
-            1 => c.name = Interned::new(w.str("container name")?),
+            1 => c.name = w.interned("container name")?,
             8 => c.resources = resources(w.bytes("container resources")?)?,
             _ => {}
         }
@@ -637,15 +707,15 @@ fn pod_status(buf: &[u8]) -> Result<slim::Status, Error> {
     let mut s = slim::Status::default();
     each(buf, |n, w| {
         match n {
-            1 => s.phase = Interned::new(w.str("status.phase")?),
+            1 => s.phase = w.interned("status.phase")?,
             2 => {
-                let c = condition(w.bytes("status.conditions")?)?;
-                if slim::is_read(&c) {
-                    s.conditions.0.push(c);
+                let c = w.bytes("status.conditions")?;
+                if condition_is_read(c)? {
+                    s.conditions.0.push(condition(c)?);
                 }
             }
-            3 => s.message = Interned::new(w.str("status.message")?),
-            4 => s.reason = Interned::new(w.str("status.reason")?),
+            3 => s.message = w.interned("status.message")?,
+            4 => s.reason = w.interned("status.reason")?,
             8 => s
                 .container_statuses
                 .push(container_status(w.bytes("status.containerStatuses")?)?),
@@ -659,6 +729,25 @@ fn pod_status(buf: &[u8]) -> Result<slim::Status, Error> {
     Ok(s)
 }
 
+/// Whether the audit reads this `PodCondition` ([`slim::is_read`]), from its `type = 1` and
+/// `status = 2` alone: the others (most of a pod's) are stepped over, not decoded.
+fn condition_is_read(buf: &[u8]) -> Result<bool, Error> {
+    let (mut type_, mut status): (&[u8], &[u8]) = (b"", b"");
+    each(buf, |n, w| {
+        match n {
+            1 => type_ = w.bytes("status.conditions")?,
+            2 => status = w.bytes("status.conditions")?,
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok(match type_ {
+        b"Ready" => true,
+        b"PodScheduled" => status != b"True",
+        _ => false,
+    })
+}
+
 /// `PodCondition`: `type = 1`, `status = 2`, `lastTransitionTime = 4`, `reason = 5`,
 /// `message = 6`.
 fn condition(buf: &[u8]) -> Result<Condition, Error> {
@@ -666,8 +755,8 @@ fn condition(buf: &[u8]) -> Result<Condition, Error> {
     let what = "status.conditions";
     each(buf, |n, w| {
         match n {
-            1 => c.type_ = Interned::new(w.str(what)?),
-            2 => c.status = Interned::new(w.str(what)?),
+            1 => c.type_ = w.interned(what)?,
+            2 => c.status = w.interned(what)?,
             4 => c.last_transition_time = time(w.bytes(what)?, what)?,
             5 => c.reason = w.str(what)?.to_string(),
             6 => c.message = w.str(what)?.to_string(),
@@ -685,7 +774,7 @@ fn container_status(buf: &[u8]) -> Result<ContainerStatus, Error> {
     let what = "status.containerStatuses";
     each(buf, |n, w| {
         match n {
-            1 => c.name = Interned::new(w.str(what)?),
+            1 => c.name = w.interned(what)?,
             2 => c.state = container_state(w.bytes(what)?)?,
             3 => c.last_state = container_state(w.bytes(what)?)?,
             4 => c.ready = w.bool(what)?,
@@ -808,6 +897,9 @@ mod tests {
     pub(super) fn settled(mut p: slim::Pod) -> slim::Pod {
         if let Some(shared) = p.metadata.shared_labels.take() {
             p.metadata.labels = (*shared).clone();
+        }
+        if let Some(shared) = p.metadata.shared_owners.take() {
+            p.metadata.owner_references = shared.to_vec();
         }
         p
     }
@@ -1051,7 +1143,7 @@ mod tests {
             "containerStatuses":[{"name":"proxy","state":{"waiting":{"reason":"CrashLoopBackOff","message":"back-off 5m"}},
               "lastState":{"terminated":{"exitCode":-1,"reason":"Error"}},"ready":false,"restartCount":7}],
             "initContainerStatuses":[{"name":"init","state":{"running":{}},"ready":true,"restartCount":0}]}}"#;
-        let from_pb = settled(slim_pod(&pb.0).unwrap());
+        let from_pb = settled(slim_pod(&pb.0, true).unwrap());
         let from_json: slim::Pod = serde_json::from_str(json).unwrap();
         let (a, b) = (format!("{from_pb:#?}"), format!("{from_json:#?}"));
         assert_eq!(a, b);
@@ -1086,6 +1178,118 @@ mod tests {
         );
     }
 
+    /// Conditions are chosen by type and status before they are decoded (in any field order):
+    /// `Ready` always, `PodScheduled` unless `True`; the others are stepped over like any field
+    /// the audit does not read, their content unchecked.
+    #[test]
+    fn conditions_are_chosen_before_they_are_decoded() {
+        let status = |conditions: Vec<Msg>| {
+            let mut m = Msg::new().str(1, "Running");
+            for c in conditions {
+                m = m.msg(2, c);
+            }
+            pod_status(&m.0).unwrap()
+        };
+        let not_utf8 = Msg::new().bytes(5, &[0xff, 0xfe]);
+        let s = status(vec![
+            not_utf8.clone().str(1, "Initialized").str(2, "True"),
+            Msg::new()
+                .str(2, "False")
+                .str(1, "PodScheduled")
+                .str(5, "Unschedulable"),
+            not_utf8.clone().str(1, "PodScheduled").str(2, "True"),
+            Msg::new().str(2, "True").str(1, "Ready"),
+        ]);
+        let kept: Vec<(&str, &str, &str)> = s
+            .conditions
+            .0
+            .iter()
+            .map(|c| (&*c.type_, &*c.status, c.reason.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("PodScheduled", "False", "Unschedulable"),
+                ("Ready", "True", "")
+            ]
+        );
+        // A condition that is read is decoded whole, its errors reported.
+        let bad = Msg::new().msg(2, not_utf8.str(1, "Ready")).0;
+        assert!(pod_status(&bad).unwrap_err().0.contains("not UTF-8"));
+    }
+
+    /// Owner references in one run (as Go writes them) are decoded once and shared by the pods
+    /// that carry the same bytes; scattered ones read the same.
+    #[test]
+    fn owner_references_read_alike_however_they_lie() {
+        let owner = |name: &str| {
+            Msg::new()
+                .str(1, "DaemonSet")
+                .str(3, name)
+                .str(4, "u-1")
+                .str(5, "apps/v1")
+                .int(6, 1)
+        };
+        let run = Msg::new()
+            .str(1, "p")
+            .msg(13, owner("a"))
+            .msg(13, owner("b"))
+            .str(3, "ns");
+        let scattered = Msg::new()
+            .msg(13, owner("a"))
+            .str(1, "p")
+            .msg(13, owner("b"))
+            .str(3, "ns");
+        let first = pod_meta(&run.0).unwrap();
+        let again = pod_meta(&run.0).unwrap();
+        assert!(Shared::ptr_eq(
+            first.shared_owners.as_ref().unwrap(),
+            again.shared_owners.as_ref().unwrap()
+        ));
+        let apart = pod_meta(&scattered.0).unwrap();
+        assert!(apart.shared_owners.is_none());
+        let names = |m: slim::Meta| {
+            let p = settled(slim::Pod {
+                metadata: m,
+                ..slim::Pod::default()
+            });
+            p.metadata
+                .owner_references
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{}/{}/{}/{}/{}",
+                        o.api_version, o.kind, o.name, o.uid, o.controller
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let want = [
+            "apps/v1/DaemonSet/a/u-1/true",
+            "apps/v1/DaemonSet/b/u-1/true",
+        ];
+        assert_eq!(names(first), want);
+        assert_eq!(names(apart), want);
+        // A bad owner in a run is an error the first time and every time after.
+        let bad = Msg::new().msg(13, Msg::new().bytes(3, &[0xff]));
+        assert!(pod_meta(&bad.0).is_err());
+        assert!(pod_meta(&bad.0).is_err());
+    }
+
+    /// A bound pod's affinity is not read (the audit reads it only for an unbound pod), in
+    /// either field order; an unbound pod's is, errors included.
+    #[test]
+    fn only_an_unbound_pods_affinity_is_read() {
+        let bad_affinity = Msg::new().msg(1, Msg::new().int(1, 3)); // required: a varint
+        let bound = Msg::new().msg(18, bad_affinity.clone()).str(10, "node-1");
+        let spec = pod_spec(&bound.0, false).unwrap();
+        assert_eq!(&*spec.node_name, "node-1");
+        assert!(spec.affinity.is_none());
+        assert!(pod_spec(&bound.0, true).is_err(), "read when asked");
+        let unbound = Msg::new().msg(18, bad_affinity);
+        assert!(pod_spec(&unbound.0, false).is_err());
+    }
+
     #[test]
     fn pod_fields_of_the_wrong_wire_type_are_errors() {
         let bad = Msg::new().msg(1, Msg::new().int(1, 5)).0; // metadata.name as a varint
@@ -1110,7 +1314,7 @@ mod kubernetes_fixture {
     fn the_go_encoded_pod_reads_as_its_json_twin() {
         let env = envelope(PB).unwrap();
         assert_eq!((env.api_version, env.kind), ("v1", "Pod"));
-        let from_pb = super::tests::settled(slim_pod(env.raw).unwrap());
+        let from_pb = super::tests::settled(slim_pod(env.raw, true).unwrap());
         let from_json: slim::Pod = serde_json::from_slice(JSON).unwrap();
         let (pb, json) = (format!("{from_pb:#?}"), format!("{from_json:#?}"));
         assert_eq!(pb, json);
