@@ -19,11 +19,14 @@ use super::revision::{self, UpdateCheck};
 use super::status;
 use super::{Ctx, PodIndex};
 
+/// One DaemonSet's report; with `marks`, only counted: its `nodes` and `exclusions` are left
+/// empty (nothing is built for a pair) and its Missing and Misscheduled nodes go to `marks`.
 pub(super) fn audit_daemon_set(
     ctx: &Ctx,
     ds: &DaemonSet,
     index: &PodIndex,
     orphans: &mut Vec<OrphanReport>,
+    marks: Option<&mut Vec<(String, State)>>,
 ) -> DaemonSetReport {
     if let Some(reason) = ctx.unreadable_pods.get(ds.namespace()) {
         return unknown(ds, reason);
@@ -80,7 +83,7 @@ pub(super) fn audit_daemon_set(
         ));
     }
 
-    let nodes = audit_nodes(ctx, ds, &mut by_node, &updates);
+    let nodes = audit_nodes(ctx, ds, &mut by_node, &updates, marks);
 
     let controller_status = status::read(ds);
     let status_agrees = match &controller_status {
@@ -188,6 +191,7 @@ fn audit_nodes(
     ds: &DaemonSet,
     by_node: &mut claim::ByNode,
     updates: &UpdateCheck,
+    mut marks: Option<&mut Vec<(String, State)>>,
 ) -> NodesAudit {
     let placement = Placement::compile(ds, ctx.opts.comparison_operators);
     let mut out = NodesAudit {
@@ -224,6 +228,12 @@ fn audit_nodes(
             reasons = reasons::manifest_missing();
         }
         out.counts.add(state, outdated);
+        if let Some(marks) = marks.as_deref_mut() {
+            if matches!(state, State::Missing | State::Misscheduled) {
+                marks.push((node.name().to_string(), state));
+            }
+            continue;
+        }
         if !verdict.should_run {
             let named = ctx.opts.pairs.names_excluded(node.name());
             for r in &verdict.reasons {

@@ -2,7 +2,9 @@
 //! `pkg/controller/daemon/daemon_controller.go: getDaemonPods` (claiming through
 //! `pkg/controller/controller_ref_manager.go: ClaimPods`) and `getNodesToDaemonPods`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use crate::fasthash::FastBuild;
 
 use crate::eligibility::labels::Selector;
 use crate::model::{DaemonSet, Pod};
@@ -147,9 +149,9 @@ pub(super) fn claim_pods<'a>(
 #[derive(Default)]
 pub(super) struct ByNode<'c, 'a> {
     /// Pods on nodes that are in the input, by node name.
-    pub pods: HashMap<&'a str, Vec<&'c Claimed<'a>>>,
+    pub pods: HashMap<&'a str, Vec<&'c Claimed<'a>>, FastBuild>,
     /// Finished pods being deleted (held by a finalizer), by node: the controller ignores them.
-    pub finalizing: HashMap<&'a str, Vec<&'a str>>,
+    pub finalizing: HashMap<&'a str, Vec<&'a str>, FastBuild>,
     /// Pods whose node is not in the cluster (only when every node was read).
     pub on_missing: Vec<PodOnMissingNode>,
 }
@@ -158,7 +160,7 @@ pub(super) struct ByNode<'c, 'a> {
 /// cannot be resolved are skipped (with a warning).
 pub(super) fn group_by_node<'c, 'a>(
     claimed: &'c [Claimed<'a>],
-    known_nodes: &HashSet<&str>,
+    known_nodes: &super::NodeNames,
     nodes_complete: bool,
     warnings: &mut Vec<String>,
 ) -> ByNode<'c, 'a> {

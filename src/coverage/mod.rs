@@ -21,6 +21,7 @@ use std::collections::{HashMap, HashSet};
 use jiff::Timestamp;
 
 use crate::eligibility::labels::Selector;
+use crate::fasthash::FastBuild;
 use crate::model::{ControllerRevision, DaemonSet, Node, Pod};
 use crate::report::{
     Counts, DaemonSetReport, NodeReport, OrphanReport, PairReport, Report, State, Summary,
@@ -310,10 +311,13 @@ impl serde::Serialize for Produced<'_, '_> {
     }
 }
 
+/// The names of the nodes in the input.
+type NodeNames<'a> = HashSet<&'a str, FastBuild>;
+
 /// What every pass of the audit reads, built once from the snapshot.
 struct Inputs<'a> {
     nodes: Vec<&'a Node>,
-    known_nodes: HashSet<&'a str>,
+    known_nodes: NodeNames<'a>,
     daemon_sets: Vec<&'a DaemonSet>,
     index: PodIndex<'a>,
     /// Orphans more than one DaemonSet would adopt (claimed by none).
@@ -334,7 +338,7 @@ impl<'a> Inputs<'a> {
             })
             .collect();
         nodes.sort_by(|a, b| a.name().cmp(b.name()));
-        let known_nodes: HashSet<&str> = snap.nodes.iter().map(|n| n.name()).collect();
+        let known_nodes: NodeNames = snap.nodes.iter().map(|n| n.name()).collect();
         let daemon_sets = select_daemon_sets(snap, opts)?;
         let index = PodIndex::new(&snap.pods);
         // Every DaemonSet that adopts competes for orphans, audited or not.
@@ -385,7 +389,7 @@ fn assemble(snap: &Snapshot, opts: &Options, inputs: &Inputs, keep_pairs: bool) 
 
     let mut reports = Vec::with_capacity(daemon_sets.len());
     let mut orphans = Vec::new();
-    let mut per_node: HashMap<&str, (Vec<String>, Vec<String>)> = HashMap::new();
+    let mut per_node: HashMap<&str, (Vec<String>, Vec<String>), FastBuild> = HashMap::default();
     for mut done in audit_all(
         &ctx,
         daemon_sets,
@@ -511,21 +515,23 @@ struct Audited {
     marks: Vec<(String, State)>,
 }
 
-/// One DaemonSet audited; without `keep_pairs` its report's `nodes` and `exclusions` are
-/// dropped once its marks are taken.
+/// One DaemonSet audited; without `keep_pairs` only counted (see [`audit::audit_daemon_set`]):
+/// its report's `nodes` and `exclusions` are left empty.
 fn audit_one(ctx: &Ctx, ds: &DaemonSet, index: &PodIndex, keep_pairs: bool) -> Audited {
     let mut orphans = Vec::new();
-    let mut report = audit::audit_daemon_set(ctx, ds, index, &mut orphans);
-    let marks = report
-        .nodes
-        .iter()
-        .filter(|p| matches!(p.state, State::Missing | State::Misscheduled))
-        .map(|p| (p.node.clone(), p.state))
-        .collect();
-    if !keep_pairs {
-        report.nodes = Vec::new();
-        report.exclusions = Vec::new();
-    }
+    let mut marks = Vec::new();
+    let report = if keep_pairs {
+        let report = audit::audit_daemon_set(ctx, ds, index, &mut orphans, None);
+        marks = report
+            .nodes
+            .iter()
+            .filter(|p| matches!(p.state, State::Missing | State::Misscheduled))
+            .map(|p| (p.node.clone(), p.state))
+            .collect();
+        report
+    } else {
+        audit::audit_daemon_set(ctx, ds, index, &mut orphans, Some(&mut marks))
+    };
     Audited {
         report,
         orphans,
@@ -637,7 +643,7 @@ fn select_daemon_sets<'a>(
 struct Ctx<'a> {
     opts: &'a Options,
     nodes: &'a [&'a Node],
-    known_nodes: &'a HashSet<&'a str>,
+    known_nodes: &'a NodeNames<'a>,
     nodes_complete: bool,
     nodes_restricted: bool,
     revisions: &'a [ControllerRevision],
@@ -651,14 +657,14 @@ struct Ctx<'a> {
 /// Pods indexed the way the controller's informer finds them: by controller UID, and orphans
 /// (no controller reference) by namespace.
 struct PodIndex<'a> {
-    by_controller: HashMap<&'a str, Vec<&'a Pod>>,
-    orphans_by_ns: HashMap<&'a str, Vec<&'a Pod>>,
+    by_controller: HashMap<&'a str, Vec<&'a Pod>, FastBuild>,
+    orphans_by_ns: HashMap<&'a str, Vec<&'a Pod>, FastBuild>,
 }
 
 impl<'a> PodIndex<'a> {
     fn new(pods: &'a [Pod]) -> PodIndex<'a> {
-        let mut by_controller: HashMap<&str, Vec<&Pod>> = HashMap::new();
-        let mut orphans_by_ns: HashMap<&str, Vec<&Pod>> = HashMap::new();
+        let mut by_controller: HashMap<&str, Vec<&Pod>, FastBuild> = HashMap::default();
+        let mut orphans_by_ns: HashMap<&str, Vec<&Pod>, FastBuild> = HashMap::default();
         for p in pods {
             // A mirror pod is the kubelet's: no DaemonSet counts, adopts or releases it, even
             // one without an owner reference (kubelets before 1.17 set none); since then the

@@ -53,7 +53,7 @@ pub(super) fn classify(
     verdict: &crate::eligibility::Verdict,
     pods: &[&Claimed],
     now: Timestamp,
-    finalizing: &HashMap<&str, Vec<&str>>,
+    finalizing: &HashMap<&str, Vec<&str>, crate::fasthash::FastBuild>,
 ) -> (State, Vec<Reason>) {
     if !verdict.should_run {
         if pods.is_empty() {
