@@ -695,6 +695,12 @@ pub struct PodStatus {
 
 static STATUS_SETS: SharedTable<Box<[ContainerStatus]>> = SharedTable::new();
 
+/// A pod's container statuses as kept (a ready container's without its states), shared with
+/// the pods whose containers stand the same.
+pub(crate) fn intern_statuses(statuses: Vec<ContainerStatus>) -> SharedList<ContainerStatus> {
+    STATUS_SETS.intern_list(statuses.into_iter().map(ContainerStatus::quiet).collect())
+}
+
 /// The conditions a pod keeps (its `Ready` condition and an unmet `PodScheduled` one, see
 /// [`slim`]), read through [`Pod::condition`]. Most pods keep only a `Ready` condition with
 /// status `True` or `False` and no reason or message: its status and time are all there is
@@ -778,6 +784,18 @@ pub struct ContainerStatus {
     pub state: ContainerState,
     #[serde(deserialize_with = "nullable")]
     pub last_state: ContainerState,
+}
+
+impl ContainerStatus {
+    /// What a pod keeps: a ready container without its `state` and `lastState` (only unready
+    /// ones are explained).
+    fn quiet(mut self) -> ContainerStatus {
+        if self.ready {
+            self.state = Default::default();
+            self.last_state = Default::default();
+        }
+        self
+    }
 }
 
 /// Boxed details: most containers are running, and two inline `StateDetail`s per state (two
@@ -949,6 +967,10 @@ pub(crate) mod slim {
         pub(crate) init_containers: Vec<Container>,
         #[serde(deserialize_with = "nullable")]
         pub(crate) priority_class_name: Interned,
+        /// The containers already shared ([`super::intern_containers`]), when the reader found
+        /// them so; `containers` is then empty and unread.
+        #[serde(skip)]
+        pub(crate) shared_containers: Option<super::SharedList<super::Container>>,
     }
 
     #[derive(Debug, Default, Deserialize)]
@@ -1042,13 +1064,6 @@ pub(crate) mod slim {
                 spec: s,
                 status: st,
             } = p;
-            let quiet = |mut c: ContainerStatus| {
-                if c.ready {
-                    c.state = Default::default();
-                    c.last_state = Default::default();
-                }
-                c
-            };
             // What is not shared is kept at its exact length (a vector decoded from JSON
             // starts at four slots: three spare Conditions of 104 bytes).
             super::Pod {
@@ -1074,7 +1089,9 @@ pub(crate) mod slim {
                         None
                     },
                     node_name: s.node_name,
-                    containers: super::intern_containers(s.containers),
+                    containers: s
+                        .shared_containers
+                        .unwrap_or_else(|| super::intern_containers(s.containers)),
                     init_containers: super::intern_containers(s.init_containers),
                     priority_class_name: s.priority_class_name,
                 },
@@ -1083,10 +1100,8 @@ pub(crate) mod slim {
                     reason: st.reason,
                     message: st.message,
                     conditions: super::PodConditions::from_kept(st.conditions.0),
-                    container_statuses: super::STATUS_SETS
-                        .intern_list(st.container_statuses.into_iter().map(quiet).collect()),
-                    init_container_statuses: super::STATUS_SETS
-                        .intern_list(st.init_container_statuses.into_iter().map(quiet).collect()),
+                    container_statuses: super::intern_statuses(st.container_statuses),
+                    init_container_statuses: super::intern_statuses(st.init_container_statuses),
                 },
             }
         }

@@ -352,14 +352,15 @@ pub fn pod(buf: &[u8]) -> Result<Pod, Error> {
     slim_pod(buf, false).map(Pod::from)
 }
 
-/// `Pod`: `metadata = 1`, `spec = 2`, `status = 3`; a bound pod's affinity read only if
-/// `bound_affinity` (for comparing with the JSON reader's, which reads every field).
-pub(crate) fn slim_pod(buf: &[u8], bound_affinity: bool) -> Result<slim::Pod, Error> {
+/// `Pod`: `metadata = 1`, `spec = 2`, `status = 3`. With `whole`, every field the JSON reader
+/// reads is read (to compare the two); without, a bound pod's affinity is not (the audit does
+/// not keep it).
+pub(crate) fn slim_pod(buf: &[u8], whole: bool) -> Result<slim::Pod, Error> {
     let mut p = slim::Pod::default();
     each(buf, |n, w| {
         match n {
             1 => p.metadata = pod_meta(w.bytes("metadata")?)?,
-            2 => p.spec = pod_spec(w.bytes("spec")?, bound_affinity)?,
+            2 => p.spec = pod_spec(w.bytes("spec")?, whole)?,
             3 => p.status = pod_status(w.bytes("status")?)?,
             _ => {}
         }
@@ -487,6 +488,9 @@ thread_local! {
     static KNOWN_LABEL_SETS: KnownRuns<Shared<crate::model::Labels>> = KnownRuns::new();
     /// Owner references: the pods of a DaemonSet carry the same.
     static KNOWN_OWNERS: KnownRuns<crate::model::SharedList<OwnerReference>> = KnownRuns::new();
+    /// Containers, by the names and requests of each ([`Projected`]).
+    static KNOWN_CONTAINERS: KnownRuns<crate::model::SharedList<crate::model::Container>> =
+        KnownRuns::new();
 }
 
 /// The shared label set whose entries are `run` (consecutive `labels = 11` fields).
@@ -578,15 +582,14 @@ fn owner(buf: &[u8]) -> Result<OwnerReference, Error> {
 
 /// `PodSpec`: `containers = 2`, `nodeName = 10`, `affinity = 18`, `initContainers = 20`,
 /// `priorityClassName = 24`. A bound pod's affinity is not read (the audit reads it only to
-/// find an unbound pod's node, see [`crate::model::PodSpecSlim`]) unless `bound_affinity`.
-fn pod_spec(buf: &[u8], bound_affinity: bool) -> Result<slim::Spec, Error> {
+/// find an unbound pod's node, see [`crate::model::PodSpecSlim`]) unless `whole`.
+fn pod_spec(buf: &[u8], whole: bool) -> Result<slim::Spec, Error> {
     let mut s = slim::Spec::default();
     let mut affinity_at = None;
+    let mut containers = Projected::default();
     each(buf, |n, w| {
         match n {
-            // Not found again by their bytes as label sets are: each pod's carry a volume
-            // mount of its own (the service account token's `kube-api-access-xxxxx`).
-            2 => s.containers.push(container(w.bytes("spec.containers")?)?),
+            2 => containers.add_container(w.bytes("spec.containers")?)?,
             10 => s.node_name = w.interned("spec.nodeName")?,
             18 => affinity_at = Some(w.bytes("spec.affinity")?),
             20 => s
@@ -598,11 +601,52 @@ fn pod_spec(buf: &[u8], bound_affinity: bool) -> Result<slim::Spec, Error> {
         Ok(())
     })?;
     if let Some(a) = affinity_at
-        && (bound_affinity || s.node_name.is_empty())
+        && (whole || s.node_name.is_empty())
     {
         s.affinity = Some(affinity(a)?);
     }
+    if !containers.items.is_empty() {
+        s.shared_containers = Some(KNOWN_CONTAINERS.with(|k| {
+            k.get(&containers.key, |_| {
+                let read = containers.items.iter().map(|c| container(c));
+                Ok(crate::model::intern_containers(
+                    read.collect::<Result<_, _>>()?,
+                ))
+            })
+        })?);
+    }
     Ok(s)
+}
+
+/// The messages of a repeated field (containers) with the key they are
+/// found again by: the bytes of only the fields the audit keeps. Their whole bytes differ from
+/// pod to pod (a container's volume mount of the pod's own service account token,
+/// `kube-api-access-xxxxx`), what is kept rarely does.
+#[derive(Default)]
+struct Projected<'a> {
+    items: Vec<&'a [u8]>,
+    /// Each kept field as its number, its length (4 bytes) and its bytes.
+    key: Vec<u8>,
+}
+
+impl<'a> Projected<'a> {
+    fn keep(&mut self, n: u32, v: &[u8]) {
+        self.key.push(n as u8);
+        self.key.extend((v.len() as u32).to_le_bytes());
+        self.key.extend(v);
+    }
+
+    /// A `Container`: its `name = 1` and `resources = 8` are what [`container`] reads.
+    fn add_container(&mut self, c: &'a [u8]) -> Result<(), Error> {
+        self.items.push(c);
+        self.key.push(0);
+        each(c, |n, w| {
+            if n == 1 || n == 8 {
+                self.keep(n, w.bytes("spec.containers")?);
+            }
+            Ok(())
+        })
+    }
 }
 
 /// `Container`: `name = 1`, `resources = 8` (`ResourceRequirements`: `requests = 2`, a
@@ -900,6 +944,15 @@ mod tests {
         }
         if let Some(shared) = p.metadata.shared_owners.take() {
             p.metadata.owner_references = shared.to_vec();
+        }
+        if let Some(shared) = p.spec.shared_containers.take() {
+            p.spec.containers = shared
+                .iter()
+                .map(|c| slim::Container {
+                    name: c.name.clone(),
+                    resources: c.resources.clone(),
+                })
+                .collect();
         }
         p
     }
@@ -1274,6 +1327,55 @@ mod tests {
         let bad = Msg::new().msg(13, Msg::new().bytes(3, &[0xff]));
         assert!(pod_meta(&bad.0).is_err());
         assert!(pod_meta(&bad.0).is_err());
+    }
+
+    /// Containers are found again by their names and requests alone: two pods whose containers
+    /// differ only elsewhere (each pod's own token volume mount) share one list; other requests
+    /// or names are another list; a bad container is an error every time.
+    #[test]
+    fn containers_are_found_again_by_what_is_kept_of_them() {
+        let container = |name: &str, cpu: &str, mount: &str| {
+            Msg::new()
+                .str(1, name)
+                .str(2, "registry.k8s.io/img:1")
+                .msg(
+                    8,
+                    Msg::new().msg(2, Msg::new().str(1, "cpu").msg(2, Msg::new().str(1, cpu))),
+                )
+                .msg(9, Msg::new().str(1, mount).str(3, "/var/run/secrets"))
+        };
+        let spec = |cs: Vec<Msg>| {
+            let mut m = Msg::new().msg(1, Msg::new().str(1, "vol"));
+            for c in cs {
+                m = m.msg(2, c);
+            }
+            pod_spec(&m.str(10, "node-1").0, false).unwrap()
+        };
+        let shared = |s: &slim::Spec| s.shared_containers.clone().unwrap();
+        let a = spec(vec![container("agent", "100m", "kube-api-access-abcde")]);
+        let b = spec(vec![container("agent", "100m", "kube-api-access-zyxwv")]);
+        assert!(Shared::ptr_eq(&shared(&a), &shared(&b)));
+        let c = spec(vec![container("agent", "200m", "kube-api-access-abcde")]);
+        let d = spec(vec![
+            container("agent", "100m", "kube-api-access-abcde"),
+            container("sidecar", "100m", "kube-api-access-abcde"),
+        ]);
+        for other in [&c, &d] {
+            assert!(!Shared::ptr_eq(&shared(&a), &shared(other)));
+        }
+        let read = |s: &slim::Spec| {
+            shared(s)
+                .iter()
+                .map(|c| format!("{}:{}", c.name, c.resources.requests.get("cpu").unwrap().0))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(read(&a), ["agent:100m"]);
+        assert_eq!(read(&c), ["agent:200m"]);
+        assert_eq!(read(&d), ["agent:100m", "sidecar:100m"]);
+        let bad = Msg::new().msg(2, Msg::new().bytes(1, &[0xff]));
+        for _ in 0..2 {
+            assert!(pod_spec(&bad.0, false).unwrap_err().0.contains("not UTF-8"));
+        }
     }
 
     /// A bound pod's affinity is not read (the audit reads it only for an unbound pod), in
