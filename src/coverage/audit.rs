@@ -201,7 +201,12 @@ fn audit_nodes(
         exclusions: BTreeMap::new(),
     };
     for node in ctx.nodes {
-        let verdict = placement.evaluate(node);
+        // Counting reads no reason.
+        let verdict = if marks.is_some() {
+            placement.decide(node)
+        } else {
+            placement.evaluate(node)
+        };
         let mut pods: Vec<&Claimed> = by_node.pods.remove(node.name()).unwrap_or_default();
         pods.sort_by(|a, b| controller_order(a.pod, b.pod));
         let first = pods.first().map(|c| c.pod);
