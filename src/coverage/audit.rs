@@ -56,8 +56,13 @@ pub(super) fn audit_daemon_set(
             ));
         }
     }
-    let mut by_node =
-        claim::group_by_node(&claimed, ctx.known_nodes, ctx.nodes_complete, &mut warnings);
+    let mut by_node = claim::group_by_node(
+        &claimed,
+        ctx.known_nodes,
+        ctx.nodes.len(),
+        ctx.nodes_complete,
+        &mut warnings,
+    );
 
     // A DaemonSet being deleted adopts nothing, revisions included.
     let revision = revision::current_revision(ds, ctx.revisions, selector.as_ref(), !deleting);
@@ -200,14 +205,14 @@ fn audit_nodes(
         status: ComputedStatus::default(),
         exclusions: BTreeMap::new(),
     };
-    for node in ctx.nodes {
+    for (i, node) in ctx.nodes.iter().enumerate() {
         // Counting reads no reason.
         let verdict = if marks.is_some() {
             placement.decide(node)
         } else {
             placement.evaluate(node)
         };
-        let mut pods: Vec<&Claimed> = by_node.pods.remove(node.name()).unwrap_or_default();
+        let mut pods: Vec<&Claimed> = std::mem::take(&mut by_node.pods[i]);
         pods.sort_by(|a, b| controller_order(a.pod, b.pod));
         let first = pods.first().map(|c| c.pod);
         let updated = first.and_then(|p| updates.is_updated(p));

@@ -148,8 +148,9 @@ pub(super) fn claim_pods<'a>(
 /// The claimed pods by the node they target (`getNodesToDaemonPods`).
 #[derive(Default)]
 pub(super) struct ByNode<'c, 'a> {
-    /// Pods on nodes that are in the input, by node name.
-    pub pods: HashMap<&'a str, Vec<&'c Claimed<'a>>, FastBuild>,
+    /// Pods on the audited nodes, by the node's place in `Ctx::nodes` (pods on nodes in the
+    /// input that are not audited are left out).
+    pub pods: Vec<Vec<&'c Claimed<'a>>>,
     /// Finished pods being deleted (held by a finalizer), by node: the controller ignores them.
     pub finalizing: HashMap<&'a str, Vec<&'a str>, FastBuild>,
     /// Pods whose node is not in the cluster (only when every node was read).
@@ -161,10 +162,14 @@ pub(super) struct ByNode<'c, 'a> {
 pub(super) fn group_by_node<'c, 'a>(
     claimed: &'c [Claimed<'a>],
     known_nodes: &super::NodeNames,
+    audited_nodes: usize,
     nodes_complete: bool,
     warnings: &mut Vec<String>,
 ) -> ByNode<'c, 'a> {
-    let mut out = ByNode::default();
+    let mut out = ByNode {
+        pods: vec![Vec::new(); audited_nodes],
+        ..ByNode::default()
+    };
     for c in claimed {
         // Upstream drops finished pods that are being deleted before resolving their node.
         let finished = c.pod.is_terminal() && c.pod.is_terminating();
@@ -183,7 +188,7 @@ pub(super) fn group_by_node<'c, 'a>(
             out.finalizing.entry(node).or_default().push(c.pod.name());
             continue;
         }
-        if !known_nodes.contains(node) {
+        let Some(&place) = known_nodes.get(node) else {
             if nodes_complete {
                 let bound = !c.pod.spec.node_name.is_empty();
                 out.on_missing.push(PodOnMissingNode {
@@ -198,8 +203,10 @@ pub(super) fn group_by_node<'c, 'a>(
                 });
             }
             continue;
+        };
+        if let Some(i) = place {
+            out.pods[i].push(c);
         }
-        out.pods.entry(node).or_default().push(c);
     }
     out.on_missing
         .sort_by(|a, b| (&a.node, &a.pod).cmp(&(&b.node, &b.pod)));

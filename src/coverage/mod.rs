@@ -311,8 +311,9 @@ impl serde::Serialize for Produced<'_, '_> {
     }
 }
 
-/// The names of the nodes in the input.
-type NodeNames<'a> = HashSet<&'a str, FastBuild>;
+/// Every node in the input by name: its place among the audited nodes (`Ctx::nodes`), or
+/// `None` if `--node-selector` leaves it out.
+type NodeNames<'a> = HashMap<&'a str, Option<usize>, FastBuild>;
 
 /// What every pass of the audit reads, built once from the snapshot.
 struct Inputs<'a> {
@@ -338,7 +339,10 @@ impl<'a> Inputs<'a> {
             })
             .collect();
         nodes.sort_by(|a, b| a.name().cmp(b.name()));
-        let known_nodes: NodeNames = snap.nodes.iter().map(|n| n.name()).collect();
+        let mut known_nodes: NodeNames = snap.nodes.iter().map(|n| (n.name(), None)).collect();
+        for (i, n) in nodes.iter().enumerate() {
+            known_nodes.insert(n.name(), Some(i));
+        }
         let daemon_sets = select_daemon_sets(snap, opts)?;
         let index = PodIndex::new(&snap.pods);
         // Every DaemonSet that adopts competes for orphans, audited or not.
