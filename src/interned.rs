@@ -41,6 +41,15 @@ thread_local! {
 /// `""` without a table lookup (most optional fields are empty).
 static EMPTY: String = String::new();
 
+/// How many fields [`Interned::from_utf8_repeated`] remembers the last value of.
+pub const LAST_SLOTS: usize = 8;
+
+thread_local! {
+    /// The last value of each field read through [`Interned::from_utf8_repeated`].
+    static LAST: [std::cell::Cell<&'static String>; LAST_SLOTS] =
+        const { [const { std::cell::Cell::new(&EMPTY) }; LAST_SLOTS] };
+}
+
 impl Interned {
     pub fn new(s: &str) -> Interned {
         if s.is_empty() {
@@ -62,6 +71,19 @@ impl Interned {
             return Some(found);
         }
         std::str::from_utf8(bytes).ok().map(Interned::insert)
+    }
+
+    /// [`Interned::from_utf8`] for a field whose value mostly repeats from one object to the
+    /// next (a namespace, a phase, a condition's type): this thread's last value in `slot` (one
+    /// per such field, below [`LAST_SLOTS`]) is compared first, before any hashing.
+    pub fn from_utf8_repeated(slot: usize, bytes: &[u8]) -> Option<Interned> {
+        let last = LAST.with(|l| l[slot].get());
+        if last.as_bytes() == bytes {
+            return Some(Interned(last));
+        }
+        let found = Interned::from_utf8(bytes)?;
+        LAST.with(|l| l[slot].set(found.0));
+        Some(found)
     }
 
     /// What this thread has already interned as `bytes`.
@@ -642,6 +664,21 @@ mod tests {
         for bad in [&b"\xff"[..], b"caf\xc3", b"\xed\xa0\x80"] {
             assert!(Interned::from_utf8(bad).is_none(), "{bad:?}");
         }
+        // A field's last value answers only the same bytes; other values, and other fields,
+        // come from the table.
+        let slot = super::LAST_SLOTS - 1;
+        for text in ["Running", "Running", "Pending", "Running", ""] {
+            let got = Interned::from_utf8_repeated(slot, text.as_bytes()).unwrap();
+            assert_eq!(got, text);
+            assert!(Interned::same(&got, &Interned::new(text)));
+        }
+        let other = Interned::from_utf8_repeated(0, b"Pending").unwrap();
+        assert_eq!(other, "Pending");
+        assert!(Interned::from_utf8_repeated(slot, b"Runn\xff").is_none());
+        assert_eq!(
+            Interned::from_utf8_repeated(slot, b"Running").unwrap(),
+            "Running"
+        );
         // Valid text's bytes with one byte cut off are not found as the text.
         let cut = &fresh.as_bytes()[..6];
         assert!(Interned::from_utf8(cut).is_none());

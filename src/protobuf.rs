@@ -64,6 +64,14 @@ impl<'a> Wire<'a> {
             .or_else(|_| error(&format!("{what}: a string that is not UTF-8")))
     }
 
+    /// [`Wire::interned`] for a field whose value mostly repeats from one pod to the next
+    /// ([`Interned::from_utf8_repeated`]; `slot` is the field's, one of [`slot`]'s).
+    pub fn repeated(self, slot: usize, what: &str) -> Result<Interned, Error> {
+        Interned::from_utf8_repeated(slot, self.bytes(what)?)
+            .ok_or(())
+            .or_else(|_| error(&format!("{what}: a string that is not UTF-8")))
+    }
+
     pub fn varint(self, what: &str) -> Result<u64, Error> {
         match self {
             Wire::Varint(v) => Ok(v),
@@ -79,6 +87,19 @@ impl<'a> Wire<'a> {
     pub fn bool(self, what: &str) -> Result<bool, Error> {
         self.varint(what).map(|v| v != 0)
     }
+}
+
+/// The pod fields read through [`Wire::repeated`], each with its own last value.
+mod slot {
+    pub const NAMESPACE: usize = 0;
+    pub const PRIORITY_CLASS: usize = 1;
+    pub const PHASE: usize = 2;
+    pub const CONDITION_TYPE: usize = 3;
+    pub const CONDITION_STATUS: usize = 4;
+    pub const CONTAINER_STATUS_NAME: usize = 5;
+    pub const STATUS_REASON: usize = 6;
+    pub const STATUS_MESSAGE: usize = 7;
+    const _: () = assert!(STATUS_MESSAGE < crate::interned::LAST_SLOTS);
 }
 
 /// The fields of one message, in wire order: `(field number, value)`.
@@ -378,7 +399,7 @@ fn pod_meta(buf: &[u8]) -> Result<slim::Meta, Error> {
     each(buf, |n, w| {
         match n {
             1 => m.name = w.str("metadata.name")?.into(),
-            3 => m.namespace = w.interned("metadata.namespace")?,
+            3 => m.namespace = w.repeated(slot::NAMESPACE, "metadata.namespace")?,
             5 => m.uid = w.str("metadata.uid")?.into(),
             6 => m.resource_version = w.str("metadata.resourceVersion")?.into(),
             8 => {
@@ -595,7 +616,10 @@ fn pod_spec(buf: &[u8], whole: bool) -> Result<slim::Spec, Error> {
             20 => s
                 .init_containers
                 .push(container(w.bytes("spec.initContainers")?)?),
-            24 => s.priority_class_name = w.interned("spec.priorityClassName")?,
+            24 => {
+                s.priority_class_name =
+                    w.repeated(slot::PRIORITY_CLASS, "spec.priorityClassName")?
+            }
             _ => {}
         }
         Ok(())
@@ -751,15 +775,15 @@ fn pod_status(buf: &[u8]) -> Result<slim::Status, Error> {
     let mut s = slim::Status::default();
     each(buf, |n, w| {
         match n {
-            1 => s.phase = w.interned("status.phase")?,
+            1 => s.phase = w.repeated(slot::PHASE, "status.phase")?,
             2 => {
                 let c = w.bytes("status.conditions")?;
                 if condition_is_read(c)? {
                     s.conditions.0.push(condition(c)?);
                 }
             }
-            3 => s.message = w.interned("status.message")?,
-            4 => s.reason = w.interned("status.reason")?,
+            3 => s.message = w.repeated(slot::STATUS_MESSAGE, "status.message")?,
+            4 => s.reason = w.repeated(slot::STATUS_REASON, "status.reason")?,
             8 => s
                 .container_statuses
                 .push(container_status(w.bytes("status.containerStatuses")?)?),
@@ -799,8 +823,8 @@ fn condition(buf: &[u8]) -> Result<Condition, Error> {
     let what = "status.conditions";
     each(buf, |n, w| {
         match n {
-            1 => c.type_ = w.interned(what)?,
-            2 => c.status = w.interned(what)?,
+            1 => c.type_ = w.repeated(slot::CONDITION_TYPE, what)?,
+            2 => c.status = w.repeated(slot::CONDITION_STATUS, what)?,
             4 => c.last_transition_time = time(w.bytes(what)?, what)?,
             5 => c.reason = w.str(what)?.to_string(),
             6 => c.message = w.str(what)?.to_string(),
@@ -818,7 +842,7 @@ fn container_status(buf: &[u8]) -> Result<ContainerStatus, Error> {
     let what = "status.containerStatuses";
     each(buf, |n, w| {
         match n {
-            1 => c.name = w.interned(what)?,
+            1 => c.name = w.repeated(slot::CONTAINER_STATUS_NAME, what)?,
             2 => c.state = container_state(w.bytes(what)?)?,
             3 => c.last_state = container_state(w.bytes(what)?)?,
             4 => c.ready = w.bool(what)?,
