@@ -649,14 +649,14 @@ fn pod_spec(buf: &[u8], whole: bool) -> Result<slim::Spec, Error> {
 #[derive(Default)]
 struct Projected<'a> {
     items: Vec<&'a [u8]>,
-    /// Each kept field as its number, its length (4 bytes) and its bytes.
+    /// Each kept field as its number, its length (8 bytes) and its bytes.
     key: Vec<u8>,
 }
 
 impl<'a> Projected<'a> {
     fn keep(&mut self, n: u32, v: &[u8]) {
         self.key.push(n as u8);
-        self.key.extend((v.len() as u32).to_le_bytes());
+        self.key.extend((v.len() as u64).to_le_bytes());
         self.key.extend(v);
     }
 
