@@ -124,11 +124,14 @@ pub fn run(
             streamed.set_gate(verdict);
         }
         render::streamed(&streamed, config.render.format, out)?;
+        drop(streamed);
+        drop_snapshot(snapshot);
         return Ok(exit);
     }
     audit.pairs = pairs_read_by(config, &snapshot, audit.now);
     let report =
         coverage::compute(&snapshot, &audit).map_err(|e| Error::NotFound(e.to_string()))?;
+    drop_snapshot(snapshot);
     let verdict = config.gate.as_ref().map(|policy| {
         gate::evaluate_scoped(
             &report,
@@ -137,6 +140,29 @@ pub fn run(
         )
     });
     conclude(config, &audit, report, verdict, out, &err)
+}
+
+/// Frees a snapshot of many pods on a thread of its own: hundreds of thousands of pods take
+/// tens of milliseconds to free, which the report's writing (or the process's exit, which frees
+/// them all at once) need not wait for. A small one is freed here.
+fn drop_snapshot(snapshot: Snapshot) {
+    let large = snapshot.pods.len() >= 10_000;
+    drop_aside(snapshot, large);
+}
+
+/// Drops `value` on a thread of its own if `aside` (here if the thread cannot be started).
+fn drop_aside<T: Send + 'static>(value: T, aside: bool) {
+    if !aside {
+        return;
+    }
+    let slot = Arc::new(Mutex::new(Some(value)));
+    let taken = slot.clone();
+    let spawned = std::thread::Builder::new()
+        .name("drop-aside".into())
+        .spawn(move || drop(taken.lock().unwrap_or_else(|p| p.into_inner()).take()));
+    if spawned.is_err() {
+        drop(slot.lock().unwrap_or_else(|p| p.into_inner()).take());
+    }
 }
 
 /// The pairs a report in `config`'s format keeps: every one for the formats that write or draw
@@ -416,4 +442,31 @@ fn run_explain(
     }
     render::explain::render(&explanation, &config.render, out)?;
     Ok(Exit::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Records the name of the thread it is dropped on.
+    struct Witness(std::sync::mpsc::Sender<Option<String>>);
+
+    impl Drop for Witness {
+        fn drop(&mut self) {
+            let _ = self
+                .0
+                .send(std::thread::current().name().map(str::to_string));
+        }
+    }
+
+    #[test]
+    fn a_value_set_aside_is_dropped_on_its_own_thread_and_a_small_one_here() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        super::drop_aside(Witness(tx.clone()), true);
+        let dropped_on = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("dropped");
+        assert_eq!(dropped_on.as_deref(), Some("drop-aside"));
+        super::drop_aside(Witness(tx), false);
+        let here = std::thread::current().name().map(str::to_string);
+        assert_eq!(rx.try_recv().expect("dropped at once"), here);
+    }
 }

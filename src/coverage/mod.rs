@@ -340,8 +340,12 @@ impl<'a> Inputs<'a> {
             .collect();
         nodes.sort_by(|a, b| a.name().cmp(b.name()));
         let mut known_nodes: NodeNames = snap.nodes.iter().map(|n| (n.name(), None)).collect();
+        // Two nodes of one name (the input never has them: the API and the file loader keep
+        // one) would take the first one's place, as its pods did before.
         for (i, n) in nodes.iter().enumerate() {
-            known_nodes.insert(n.name(), Some(i));
+            known_nodes
+                .entry(n.name())
+                .and_modify(|p| *p = p.or(Some(i)));
         }
         let daemon_sets = select_daemon_sets(snap, opts)?;
         let index = PodIndex::new(&snap.pods);

@@ -77,7 +77,6 @@ impl Term {
         }
     }
 
-    /// `nodeSelectorTerm.match`: invalid terms never match; expressions and fields are AND-ed.
     /// Whether [`Term::evaluate`] is `Matched`.
     pub fn matches(&self, node_name: &str, labels: &Labels) -> bool {
         self.errors.is_empty()
@@ -85,6 +84,7 @@ impl Term {
             && (node_name.is_empty() || self.fields.iter().all(|f| f.matches(node_name)))
     }
 
+    /// `nodeSelectorTerm.match`: invalid terms never match; expressions and fields are AND-ed.
     pub fn evaluate(&self, node_name: &str, labels: &Labels) -> TermOutcome {
         if !self.errors.is_empty() {
             return TermOutcome::Invalid(self.errors.join("; "));
