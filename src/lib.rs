@@ -150,18 +150,13 @@ fn drop_snapshot(snapshot: Snapshot) {
     drop_aside(snapshot, large);
 }
 
-/// Drops `value` on a thread of its own if `aside` (here if the thread cannot be started).
+/// Drops `value` on a thread of its own if `aside` (here, when the thread cannot be started:
+/// the closure holding it is dropped then).
 fn drop_aside<T: Send + 'static>(value: T, aside: bool) {
-    if !aside {
-        return;
-    }
-    let slot = Arc::new(Mutex::new(Some(value)));
-    let taken = slot.clone();
-    let spawned = std::thread::Builder::new()
-        .name("drop-aside".into())
-        .spawn(move || drop(taken.lock().unwrap_or_else(|p| p.into_inner()).take()));
-    if spawned.is_err() {
-        drop(slot.lock().unwrap_or_else(|p| p.into_inner()).take());
+    if aside {
+        let _ = std::thread::Builder::new()
+            .name("drop-aside".into())
+            .spawn(move || drop(value));
     }
 }
 

@@ -1044,15 +1044,17 @@ pub(crate) mod slim {
     impl<'de> Deserialize<'de> for Maybe {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             let c = Condition::deserialize(d)?;
-            Ok(Maybe(is_read(&c).then_some(c)))
+            Ok(Maybe(
+                is_read(c.type_.as_bytes(), c.status.as_bytes()).then_some(c),
+            ))
         }
     }
 
     /// A pod condition the audit reads: `Ready`, and `PodScheduled` unless it is `True`.
-    pub(crate) fn is_read(c: &Condition) -> bool {
-        match c.type_.as_str() {
-            "Ready" => true,
-            "PodScheduled" => c.status != "True",
+    pub(crate) fn is_read(type_: &[u8], status: &[u8]) -> bool {
+        match type_ {
+            b"Ready" => true,
+            b"PodScheduled" => status != b"True",
             _ => false,
         }
     }

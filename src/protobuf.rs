@@ -32,6 +32,10 @@ fn error<T>(what: &str) -> Result<T, Error> {
     Err(Error(what.to_string()))
 }
 
+fn not_utf8(what: &str) -> Error {
+    Error(format!("{what}: a string that is not UTF-8"))
+}
+
 /// A field's value as the wire carries it.
 #[derive(Debug, Clone, Copy)]
 pub enum Wire<'a> {
@@ -52,24 +56,19 @@ impl<'a> Wire<'a> {
 
     /// A protobuf `string`: UTF-8 (a Go string that is not would fail the JSON path too).
     pub fn str(self, what: &str) -> Result<&'a str, Error> {
-        std::str::from_utf8(self.bytes(what)?)
-            .or_else(|_| error(&format!("{what}: a string that is not UTF-8")))
+        std::str::from_utf8(self.bytes(what)?).map_err(|_| not_utf8(what))
     }
 
     /// A `string` that many objects repeat, interned ([`Interned::from_utf8`]: text met before
     /// is found by its bytes, not checked again).
     pub fn interned(self, what: &str) -> Result<Interned, Error> {
-        Interned::from_utf8(self.bytes(what)?)
-            .ok_or(())
-            .or_else(|_| error(&format!("{what}: a string that is not UTF-8")))
+        Interned::from_utf8(self.bytes(what)?).ok_or_else(|| not_utf8(what))
     }
 
     /// [`Wire::interned`] for a field whose value mostly repeats from one pod to the next
     /// ([`Interned::from_utf8_repeated`]; `slot` is the field's, one of [`slot`]'s).
     pub fn repeated(self, slot: usize, what: &str) -> Result<Interned, Error> {
-        Interned::from_utf8_repeated(slot, self.bytes(what)?)
-            .ok_or(())
-            .or_else(|_| error(&format!("{what}: a string that is not UTF-8")))
+        Interned::from_utf8_repeated(slot, self.bytes(what)?).ok_or_else(|| not_utf8(what))
     }
 
     pub fn varint(self, what: &str) -> Result<u64, Error> {
@@ -809,11 +808,7 @@ fn condition_is_read(buf: &[u8]) -> Result<bool, Error> {
         }
         Ok(())
     })?;
-    Ok(match type_ {
-        b"Ready" => true,
-        b"PodScheduled" => status != b"True",
-        _ => false,
-    })
+    Ok(slim::is_read(type_, status))
 }
 
 /// `PodCondition`: `type = 1`, `status = 2`, `lastTransitionTime = 4`, `reason = 5`,

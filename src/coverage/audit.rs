@@ -206,12 +206,7 @@ fn audit_nodes(
         exclusions: BTreeMap::new(),
     };
     for (i, node) in ctx.nodes.iter().enumerate() {
-        // Counting reads no reason.
-        let verdict = if marks.is_some() {
-            placement.decide(node)
-        } else {
-            placement.evaluate(node)
-        };
+        let verdict = placement.evaluate(node);
         let mut pods: Vec<&Claimed> = std::mem::take(&mut by_node.pods[i]);
         pods.sort_by(|a, b| controller_order(a.pod, b.pod));
         let first = pods.first().map(|c| c.pod);

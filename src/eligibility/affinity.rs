@@ -77,13 +77,6 @@ impl Term {
         }
     }
 
-    /// Whether [`Term::evaluate`] is `Matched`.
-    pub fn matches(&self, node_name: &str, labels: &Labels) -> bool {
-        self.errors.is_empty()
-            && self.expressions.iter().all(|r| r.matches(labels))
-            && (node_name.is_empty() || self.fields.iter().all(|f| f.matches(node_name)))
-    }
-
     /// `nodeSelectorTerm.match`: invalid terms never match; expressions and fields are AND-ed.
     pub fn evaluate(&self, node_name: &str, labels: &Labels) -> TermOutcome {
         if !self.errors.is_empty() {
@@ -161,11 +154,6 @@ impl RequiredAffinity {
             terms,
             given: sel.node_selector_terms.len(),
         }
-    }
-
-    /// Terms are OR-ed: whether one matches ([`RequiredAffinity::mismatch`] is `None`).
-    pub fn matches(&self, node_name: &str, labels: &Labels) -> bool {
-        self.terms.iter().any(|t| t.matches(node_name, labels))
     }
 
     /// Terms are OR-ed; `None` when one matches, else the reason none did.

@@ -65,69 +65,42 @@ impl Placement {
 
     /// `NodeShouldRunDaemonPod(node, ds)`.
     pub fn evaluate(&self, node: &Node) -> Verdict {
-        self.judge(node, true)
-    }
-
-    /// [`Placement::evaluate`]'s decision without its reasons (`reasons` left empty), for a
-    /// pass that only counts.
-    pub fn decide(&self, node: &Node) -> Verdict {
-        self.judge(node, false)
-    }
-
-    fn judge(&self, node: &Node, explain: bool) -> Verdict {
         let name = node.name();
-        let excluded = |reasons| Verdict {
-            should_run: false,
-            should_continue_running: false,
-            reasons,
-        };
         // 1. Template nodeName: decisive on its own.
         if !self.node_name.is_empty() && self.node_name != name {
-            return excluded(if explain {
-                vec![Reason::new(
+            return Verdict {
+                should_run: false,
+                should_continue_running: false,
+                reasons: vec![Reason::new(
                     Rule::NodeName,
                     format!("the template pins spec.nodeName to {}", self.node_name),
-                )]
-            } else {
-                Vec::new()
-            });
+                )],
+            };
         }
         // 2. nodeSelector AND required node affinity (fitsNodeAffinity).
         let labels = &node.metadata.labels;
-        let mut reasons = Vec::new();
-        if !explain {
-            let selected = self
-                .node_selector
-                .iter()
-                .all(|(k, v)| labels.get(k) == Some(v));
-            if !selected
-                || self
-                    .required
-                    .as_ref()
-                    .is_some_and(|r| !r.matches(name, labels))
-            {
-                return excluded(reasons);
-            }
-        } else {
-            reasons.extend(
-                affinity::node_selector_mismatches(&self.node_selector, labels)
-                    .into_iter()
-                    .map(|m| Reason::new(Rule::NodeSelector, m)),
-            );
-            if let Some(why) = self
-                .required
-                .as_ref()
-                .and_then(|r| r.mismatch(name, labels))
-            {
-                reasons.push(Reason::new(Rule::NodeAffinity, why));
-            }
-            if !reasons.is_empty() {
-                return excluded(reasons);
-            }
+        let mut reasons: Vec<Reason> =
+            affinity::node_selector_mismatches(&self.node_selector, labels)
+                .into_iter()
+                .map(|m| Reason::new(Rule::NodeSelector, m))
+                .collect();
+        if let Some(why) = self
+            .required
+            .as_ref()
+            .and_then(|r| r.mismatch(name, labels))
+        {
+            reasons.push(Reason::new(Rule::NodeAffinity, why));
+        }
+        if !reasons.is_empty() {
+            return Verdict {
+                should_run: false,
+                should_continue_running: false,
+                reasons,
+            };
         }
         // 3. Taints: NoSchedule and NoExecute decide shouldRun, NoExecute alone decides
         //    shouldContinueRunning; PreferNoSchedule never counts.
-        let (mut evicting, mut untolerated) = (false, false);
+        let mut evicting = false;
         for taint in &node.spec.taints {
             if taint.effect != NO_SCHEDULE && taint.effect != NO_EXECUTE {
                 continue;
@@ -140,13 +113,10 @@ impl Placement {
                 continue;
             }
             evicting |= taint.effect == NO_EXECUTE;
-            untolerated = true;
-            if explain {
-                reasons.push(Reason::new(Rule::Taint, self.describe_untolerated(taint)));
-            }
+            reasons.push(Reason::new(Rule::Taint, self.describe_untolerated(taint)));
         }
         Verdict {
-            should_run: !untolerated,
+            should_run: reasons.is_empty(),
             should_continue_running: !evicting,
             reasons,
         }
