@@ -550,8 +550,17 @@ impl Loader {
         let open = match self.reopened.iter().position(|(f, _)| *f == c.file) {
             Some(i) => self.reopened.remove(i),
             None => {
-                let path = self.rereadable.get(c.file as usize)?.as_ref()?;
-                (c.file, std::fs::File::open(path).ok()?)
+                let reopened = self
+                    .rereadable
+                    .get(c.file as usize)
+                    .and_then(Option::as_ref)
+                    .and_then(|path| std::fs::File::open(path).ok());
+                let Some(file) = reopened else {
+                    // Gone, renamed or unreadable since: named in a warning, as a change is.
+                    self.changed.insert(c.file);
+                    return None;
+                };
+                (c.file, file)
             }
         };
         if self.reopened.len() >= REOPENED_KEPT {
@@ -590,9 +599,9 @@ impl Loader {
             .iter()
             .map(|&f| {
                 format!(
-                    "{} changed while it was being read (it is read again to compare copies of \
-                     an object): its objects that are also in another input may be reported as \
-                     different",
+                    "{} changed or could not be read again after it was first read (it is \
+                     read again to compare copies of an object): its objects that are also in \
+                     another input may be reported as different",
                     self.files[f as usize]
                 )
             })
@@ -985,8 +994,8 @@ mod tests {
         }
     }
 
-    /// A file rewritten after it was read cannot be read again to compare a copy: it is named,
-    /// beside the conflict that follows.
+    /// A file rewritten or removed after it was read cannot be read again to compare a copy: it
+    /// is named, beside the conflict that follows for the copy it could not confirm.
     #[test]
     fn a_file_changed_before_it_is_read_again_is_named() {
         let pods: Vec<_> = (0..20)
@@ -1000,24 +1009,46 @@ mod tests {
         let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": pods});
         let compact = serde_json::to_string(&list).unwrap();
         let pretty = serde_json::to_string_pretty(&list).unwrap();
-        for rewrite in [false, true] {
-            let a = scratch(&format!("changing-{rewrite}.json"), &compact);
+        for change in ["none", "rewritten", "removed"] {
+            let a = scratch(&format!("changing-{change}.json"), &compact);
             let b = scratch("changing-copy.json", &pretty);
             let mut l = super::Loader::new(&[]);
             l.read_file(std::path::Path::new(&a), false).unwrap();
-            if rewrite {
-                std::fs::write(&a, compact.replace("\"p1\"", "\"q1\"")).unwrap();
+            match change {
+                "rewritten" => std::fs::write(&a, compact.replace("\"p1\"", "\"q1\"")).unwrap(),
+                "removed" => std::fs::remove_file(&a).unwrap(),
+                _ => {}
             }
             l.read_file(std::path::Path::new(&b), false).unwrap();
             let warnings = l.conflict_warnings();
             assert_eq!(l.snap.pods.len(), 20);
-            if rewrite {
-                assert!(
-                    warnings[0].contains("changing-true.json changed while it was being read"),
-                    "{warnings:?}"
-                );
-            } else {
+            if change == "none" {
                 assert!(warnings.is_empty(), "{warnings:?}");
+                continue;
+            }
+            assert!(
+                warnings[0].contains(&format!(
+                    "changing-{change}.json changed or could not be read again"
+                )),
+                "{warnings:?}"
+            );
+            // The copies that could not be confirmed are conflicts: only the edited p1 when the
+            // file was rewritten (the others' bytes are where they were), every pod when it
+            // is gone (five named, the rest counted).
+            let conflicts: Vec<_> = warnings[1..]
+                .iter()
+                .filter(|w| w.contains("twice with different content"))
+                .collect();
+            if change == "rewritten" {
+                assert_eq!(conflicts.len(), 1, "{warnings:?}");
+                assert!(conflicts[0].contains("ns/p1 "), "{warnings:?}");
+                assert_eq!(warnings.len(), 2, "{warnings:?}");
+            } else {
+                assert_eq!(conflicts.len(), 5, "{warnings:?}");
+                assert_eq!(
+                    warnings.last().map(String::as_str),
+                    Some("15 more objects conflict in the same way")
+                );
             }
         }
     }
