@@ -2023,6 +2023,11 @@ mod tests {
         for ((what, h, at), (what2, content, at2)) in placed.iter().zip(&hashed) {
             assert_eq!(what, what2);
             assert_eq!(*at2, None);
+            // Every object of the kinds the audit reads is placed.
+            let typed = ["Pod {", "Node {", "ControllerRevision {", "DaemonSet {"]
+                .iter()
+                .any(|k| what.starts_with(k));
+            assert_eq!(at.is_some(), typed, "{what:.80}");
             let Some(at) = at else { continue };
             n += 1;
             assert!(at.yaml);
