@@ -609,6 +609,39 @@ impl std::fmt::Debug for Seconds {
     }
 }
 
+/// Values decoded once per distinct run of bytes, per thread: the pods of a DaemonSet repeat
+/// their label set, owner references and containers byte for byte (in protobuf and in JSON
+/// alike), so what was decoded from those bytes once is found again by them. Started afresh past
+/// [`KNOWN_RUNS_KEPT`] distinct runs (a cluster has thousands, not millions).
+pub(crate) struct KnownRuns<T>(RefCell<HashMap<Box<[u8]>, T, FastBuild>>);
+
+impl<T: Clone> KnownRuns<T> {
+    pub(crate) fn new() -> KnownRuns<T> {
+        KnownRuns(Default::default())
+    }
+
+    /// The value of `run`, decoded by `read` the first time this thread meets those bytes.
+    pub(crate) fn get<E>(
+        &self,
+        run: &[u8],
+        read: impl FnOnce(&[u8]) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if let Some(found) = self.0.borrow().get(run) {
+            return Ok(found.clone());
+        }
+        let value = read(run)?;
+        let mut known = self.0.borrow_mut();
+        if known.len() >= KNOWN_RUNS_KEPT {
+            known.clear();
+        }
+        known.insert(run.into(), value.clone());
+        Ok(value)
+    }
+}
+
+/// Distinct runs remembered per thread and kind before the memory is started afresh.
+const KNOWN_RUNS_KEPT: usize = 4096;
+
 #[cfg(test)]
 mod tests {
     use super::Interned;

@@ -43,13 +43,18 @@ pub(crate) fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timest
             d.deserialize_str(self)
         }
         fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
-            match utc_seconds(s.as_bytes()).and_then(|t| Timestamp::from_second(t).ok()) {
-                Some(t) => Ok(Some(t)),
-                None => s.parse().map(Some).map_err(E::custom),
-            }
+            parse_time(s).map(Some).map_err(E::custom)
         }
     }
     d.deserialize_option(Visit)
+}
+
+/// A `metav1.Time`'s text, as [`timestamp`] reads it.
+pub(crate) fn parse_time(s: &str) -> Result<Timestamp, jiff::Error> {
+    match utc_seconds(s.as_bytes()).and_then(|t| Timestamp::from_second(t).ok()) {
+        Some(t) => Ok(t),
+        None => s.parse(),
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` as seconds since the Unix epoch; `None` for anything else (another
@@ -951,7 +956,9 @@ pub(crate) mod slim {
 
     /// Of a pod's annotations only the mirror pod one ([`super::MIRROR_ANNOTATION`]) is kept;
     /// the others are skipped as they are read.
-    fn mirror_annotation<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Labels, D::Error> {
+    pub(crate) fn mirror_annotation<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Labels, D::Error> {
         d.deserialize_option(super::KeptAnnotations(&[super::MIRROR_ANNOTATION]))
     }
 

@@ -360,6 +360,7 @@ pub fn status(body: &[u8]) -> Option<(String, String, Vec<String>)> {
 // ---------------------------------------------------------------------------------------------
 // Pods (`k8s.io/api/core/v1/generated.proto`)
 
+use crate::interned::KnownRuns;
 use crate::model::slim;
 use crate::model::{
     Affinity, Condition, ContainerState, ContainerStatus, Interned, NodeAffinity, NodeSelector,
@@ -472,35 +473,6 @@ impl Run {
         };
     }
 }
-
-/// Values decoded once per distinct run of bytes ([`Run`]), per thread; started afresh past
-/// [`KNOWN_RUNS_KEPT`] distinct runs (a cluster has thousands, not millions).
-struct KnownRuns<T>(
-    std::cell::RefCell<std::collections::HashMap<Box<[u8]>, T, crate::fasthash::FastBuild>>,
-);
-
-impl<T: Clone> KnownRuns<T> {
-    fn new() -> KnownRuns<T> {
-        KnownRuns(Default::default())
-    }
-
-    /// The value of `run`, decoded by `read` the first time this thread meets those bytes.
-    fn get(&self, run: &[u8], read: impl FnOnce(&[u8]) -> Result<T, Error>) -> Result<T, Error> {
-        if let Some(found) = self.0.borrow().get(run) {
-            return Ok(found.clone());
-        }
-        let value = read(run)?;
-        let mut known = self.0.borrow_mut();
-        if known.len() >= KNOWN_RUNS_KEPT {
-            known.clear();
-        }
-        known.insert(run.into(), value.clone());
-        Ok(value)
-    }
-}
-
-/// Distinct runs remembered per thread and kind before the memory is started afresh.
-const KNOWN_RUNS_KEPT: usize = 4096;
 
 thread_local! {
     /// Label sets this thread has read: the pods of a DaemonSet revision (or a ReplicaSet)

@@ -55,6 +55,20 @@ impl Decoded {
             text_at: None,
         }
     }
+
+    /// An item read from `text`, which lies at `offset` in an input that can be read again:
+    /// hashed by its bytes (its content is hashed only if another copy is met).
+    pub fn placed(item: Item, text: &[u8], offset: u64, yaml: bool) -> Decoded {
+        Decoded {
+            item,
+            hash: crate::fasthash::bytes_hash(text),
+            text_at: Some(TextAt {
+                offset,
+                len: text.len(),
+                yaml,
+            }),
+        }
+    }
 }
 
 #[derive(Default)]

@@ -8,6 +8,7 @@
 //! state", lists the shapes and the commands that produce them.
 
 mod doc;
+mod fastjson;
 mod fastyaml;
 mod hash;
 mod kind;

@@ -9,9 +9,7 @@ use serde::de::DeserializeSeed;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::doc::{
-    self, Decoded, Doc, DocSeed, Item, TextAt, TextFail, classify, decode_text, items_kind,
-};
+use super::doc::{self, Decoded, Doc, DocSeed, Item, TextFail, classify, decode_text, items_kind};
 use super::tee::{Teed, Unhashed};
 use super::{fastyaml, hash};
 use crate::model::{ControllerRevision, Node, Pod};
@@ -480,6 +478,11 @@ fn fast_item<R: Read>(
     let Some(kind) = first_kind(avail.as_bytes()).or(implied) else {
         return Ok(false);
     };
+    if let Some((d, n)) = fast_pod(avail.as_bytes(), kind, implied, at) {
+        out.push(d);
+        c.consume(n);
+        return Ok(true);
+    }
     let decoded = match kind {
         "Pod" => one_pass::<Pod>(avail, kind, implied, Item::Pod, at),
         "Node" => one_pass::<Node>(avail, kind, implied, Item::Node, at),
@@ -522,15 +525,10 @@ fn one_pass<'a, T: serde::Deserialize<'a>>(
         .or(implied)
         .filter(|_| t.object && !t.odd);
     (told == Some(kind)).then(|| {
-        let mut d = Decoded::hashed(item(t.value), t.hash);
-        if let Some(at) = at {
-            d.hash = crate::fasthash::bytes_hash(&text.as_bytes()[..n]);
-            d.text_at = Some(TextAt {
-                offset: at,
-                len: n,
-                yaml: false,
-            });
-        }
+        let d = match at {
+            Some(at) => Decoded::placed(item(t.value), &text.as_bytes()[..n], at, false),
+            None => Decoded::hashed(item(t.value), t.hash),
+        };
         (d, n)
     })
 }
@@ -648,10 +646,15 @@ fn decode_json_batch(b: &JsonBatch, implied: Option<&str>) -> Done {
     let mut out = Vec::with_capacity(b.items.len());
     let mut start = 0;
     for &(end, line, col, at) in &b.items {
-        let Ok(text) = std::str::from_utf8(&b.text[start..end]) else {
+        let bytes = &b.text[start..end];
+        start = end;
+        if let Some(d) = fast_pod_whole(bytes, implied, at) {
+            out.push(d);
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(bytes) else {
             return (out, Some(io_fail(std::io::ErrorKind::InvalidData.into())));
         };
-        start = end;
         if let Some(d) = one_pass_whole(text, implied, at) {
             out.push(d);
         } else if let Err(e) = item(text, line, col, implied, &mut out) {
@@ -659,6 +662,27 @@ fn decode_json_batch(b: &JsonBatch, implied: Option<&str>) -> Done {
         }
     }
     (out, None)
+}
+
+/// A pod at the start of `text` through [`super::fastjson`], with its length, if the input can
+/// be read again (`at`: it is hashed by its bytes, see [`one_pass`]) and that reader takes it.
+fn fast_pod(
+    text: &[u8],
+    kind: &str,
+    implied: Option<&str>,
+    at: Option<u64>,
+) -> Option<(Decoded, usize)> {
+    let at = at.filter(|_| kind == "Pod")?;
+    let (pod, n) = super::fastjson::pod(text, implied)?;
+    let d = Decoded::placed(Item::Pod(pod.into()), &text[..n], at, false);
+    Some((d, n))
+}
+
+/// [`fast_pod`] on one item's whole text (not yet checked to be UTF-8: that reader checks it).
+fn fast_pod_whole(text: &[u8], implied: Option<&str>, at: Option<u64>) -> Option<Decoded> {
+    let kind = first_kind(text).or(implied)?;
+    let (d, n) = fast_pod(text, kind, implied, at)?;
+    (n == text.len()).then_some(d)
 }
 
 /// [`fast_item`] on one item's whole text.
@@ -1414,16 +1438,10 @@ fn fast_yaml_item(
     let Some(item) = item else {
         return false;
     };
-    let mut d = Decoded::hashed(item, head.hash);
-    if let Some(offset) = at {
-        d.hash = crate::fasthash::bytes_hash(text.as_bytes());
-        d.text_at = Some(TextAt {
-            offset,
-            len: text.len(),
-            yaml: true,
-        });
-    }
-    out.push(d);
+    out.push(match at {
+        Some(offset) => Decoded::placed(item, text.as_bytes(), offset, true),
+        None => Decoded::hashed(item, head.hash),
+    });
     true
 }
 
@@ -2234,7 +2252,7 @@ mod tests {
                 assert_eq!(got.len(), items.len());
                 for ((h, at), item) in got.iter().zip(&items) {
                     match at {
-                        Some(TextAt { offset, len, yaml }) => {
+                        Some(super::super::doc::TextAt { offset, len, yaml }) => {
                             assert!(rereadable && !yaml);
                             let at = *offset as usize;
                             assert_eq!(&text.as_bytes()[at..at + len], item.as_bytes());

@@ -1,0 +1,937 @@
+//! A fast reader for the pods of a `kubectl get -o json` dump, with serde_json behind it for
+//! everything else.
+//!
+//! Pods are most of a dump (150,000 or more of 5–8 KB at 5,000 nodes), and most of each pod is
+//! what the audit never reads: env, probes, volumes and mounts, images, most conditions. [`pod`]
+//! walks one pod's text once, in the shape of [`slim::Pod`]: the members the audit reads are
+//! decoded, every other value is stepped over with its syntax checked as serde_json checks what it
+//! skips, and what pods repeat byte for byte (a label set, owner references, the names and
+//! requests of the containers) is found again by its bytes ([`KnownRuns`]) instead of being
+//! decoded again. Small typed values (requests, owner references, container states, affinity)
+//! are decoded by serde_json from their own text, through the same `Deserialize` as
+//! [`slim::Pod`]'s; the rest of its fields are read here to the same rules (`nullable`: `null`
+//! is the default; an unknown member is skipped; a repeated member is an error).
+//!
+//! Anything this reader does not take gives `None`, and the caller decodes the pod the general
+//! way, which reads it, or reports its error, exactly as before: malformed JSON, a value of
+//! another type than the field's, a repeated member, a key with an escape, a `kind` other than `Pod` (or none, where the list does not imply it), a
+//! Python-client or list shape, nesting deeper than [`MAX_DEPTH`].
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use crate::interned::{InlineStr, Interned, KnownRuns};
+use crate::model::{
+    self, Condition, ContainerState, ContainerStatus, Labels, OwnerReference, ResourceRequirements,
+    Shared, SharedList, slim,
+};
+
+/// `None`: not for this reader (see the module's comment).
+type R<T> = Option<T>;
+
+/// How deep this reader follows nested values; deeper ones are left to serde_json.
+const MAX_DEPTH: u32 = 64;
+
+/// Fields read through [`Interned::from_utf8_repeated`] (values that repeat pod after pod). The
+/// protobuf reader's slots are the same fields, on other threads.
+mod slot {
+    pub const NAMESPACE: usize = 0;
+    pub const PRIORITY_CLASS: usize = 1;
+    pub const PHASE: usize = 2;
+    pub const CONDITION_TYPE: usize = 3;
+    pub const CONDITION_STATUS: usize = 4;
+    pub const CONTAINER_STATUS_NAME: usize = 5;
+    pub const STATUS_REASON: usize = 6;
+    const _: () = assert!(STATUS_REASON < crate::interned::LAST_SLOTS);
+}
+
+thread_local! {
+    static KNOWN_LABEL_SETS: KnownRuns<Shared<Labels>> = KnownRuns::new();
+    static KNOWN_OWNERS: KnownRuns<SharedList<OwnerReference>> = KnownRuns::new();
+    /// Containers by the text of each one's `name` and `resources` ([`P::containers`]).
+    static KNOWN_CONTAINERS: KnownRuns<SharedList<model::Container>> = KnownRuns::new();
+}
+
+/// The pod at the start of `text` (an object, no leading space) and the length of its text, if
+/// this reader takes it (see the module's comment); `implied` is the list's kind, for items
+/// without their own.
+pub(super) fn pod(text: &[u8], implied: Option<&str>) -> Option<(slim::Pod, usize)> {
+    let mut p = P {
+        b: text,
+        i: 0,
+        depth: 0,
+    };
+    let mut pod = slim::Pod::default();
+    let mut kind = None;
+    let mut seen = Once::default();
+    p.object(|p, key| {
+        match key {
+            b"kind" => {
+                seen.first(0)?;
+                let (from, to) = p.plain()?;
+                kind = Some(std::str::from_utf8(&p.b[from..to]).ok()?);
+            }
+            b"metadata" => {
+                seen.first(1)?;
+                pod.metadata = p.meta()?;
+            }
+            b"spec" => {
+                seen.first(2)?;
+                if !p.null() {
+                    pod.spec = p.spec()?;
+                }
+            }
+            b"status" => {
+                seen.first(3)?;
+                if !p.null() {
+                    pod.status = p.status()?;
+                }
+            }
+            // A list inside the input, or a Python-client object: read the general way.
+            b"items" | b"api_version" => return None,
+            _ => p.skip()?,
+        }
+        Some(())
+    })?;
+    let kind = kind.filter(|k| !k.is_empty()).or(implied);
+    (kind == Some("Pod")).then_some((pod, p.i))
+}
+
+/// Members met once already (a repeated one is an error to serde's derived structs).
+#[derive(Default)]
+struct Once(u32);
+
+impl Once {
+    fn first(&mut self, bit: u32) -> R<()> {
+        let fresh = self.0 & (1 << bit) == 0;
+        self.0 |= 1 << bit;
+        fresh.then_some(())
+    }
+}
+
+/// A value decoded by serde_json from its own text, `null` as the default (`model::nullable`).
+fn nullable<T: for<'de> Deserialize<'de> + Default>(text: &[u8]) -> R<T> {
+    serde_json::from_slice::<Option<T>>(text)
+        .ok()
+        .map(Option::unwrap_or_default)
+}
+
+/// The parser: `t` from `i` on.
+struct P<'a> {
+    b: &'a [u8],
+    i: usize,
+    depth: u32,
+}
+
+impl<'a> P<'a> {
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    /// The next byte after any whitespace, not consumed.
+    fn peek(&mut self) -> R<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> R<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    fn literal(&mut self, word: &[u8]) -> R<()> {
+        self.b[self.i..]
+            .starts_with(word)
+            .then(|| self.i += word.len())
+    }
+
+    /// A `null`, consumed if there.
+    fn null(&mut self) -> bool {
+        self.peek() == Some(b'n') && self.literal(b"null").is_some()
+    }
+
+    fn deeper(&mut self) -> R<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    /// An object's members: `f` is given each key (without escapes) and reads its value.
+    fn object(&mut self, mut f: impl FnMut(&mut Self, &'a [u8]) -> R<()>) -> R<()> {
+        self.eat(b'{')?;
+        self.deeper()?;
+        if self.peek()? == b'}' {
+            self.i += 1;
+        } else {
+            loop {
+                let (from, to) = self.plain()?;
+                self.eat(b':')?;
+                let b = self.b;
+                f(self, &b[from..to])?;
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    b'}' => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(())
+    }
+
+    /// An array's elements: `f` reads each.
+    fn array(&mut self, mut f: impl FnMut(&mut Self) -> R<()>) -> R<()> {
+        self.eat(b'[')?;
+        self.deeper()?;
+        if self.peek()? == b']' {
+            self.i += 1;
+        } else {
+            loop {
+                f(self)?;
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    b']' => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(())
+    }
+
+    /// A string: where its content lies, and whether it has an escape.
+    fn string(&mut self) -> R<(usize, usize, bool)> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let from = self.i + 1;
+        let mut i = from;
+        let (mut escaped, mut wide) = (false, false);
+        loop {
+            i = plain_run(self.b, i);
+            match *self.b.get(i)? {
+                b'"' => {
+                    // Text beyond ASCII is checked here: no other part of the text may hold it,
+                    // so a pod read whole is UTF-8 throughout.
+                    if wide {
+                        std::str::from_utf8(&self.b[from..i]).ok()?;
+                    }
+                    self.i = i + 1;
+                    return Some((from, i, escaped));
+                }
+                0x80.. => {
+                    wide = true;
+                    i += 1;
+                }
+                b'\\' => {
+                    escaped = true;
+                    i += match *self.b.get(i + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+                        // Four hex digits, all serde_json checks of a string it skips (one it
+                        // reads is decoded by serde_json itself, surrogates and all).
+                        b'u' if self.b.get(i + 2..i + 6)?.iter().all(u8::is_ascii_hexdigit) => 6,
+                        _ => return None,
+                    };
+                }
+                // A control character: an error to serde_json.
+                _ => return None,
+            }
+        }
+    }
+
+    /// A string without escapes: where its content lies.
+    fn plain(&mut self) -> R<(usize, usize)> {
+        let (from, to, escaped) = self.string()?;
+        (!escaped).then_some((from, to))
+    }
+
+    /// A string member's text, `null` as empty.
+    fn text(&mut self) -> R<Cow<'a, str>> {
+        if self.null() {
+            return Some(Cow::Borrowed(""));
+        }
+        self.ws();
+        let at = self.i;
+        let (from, to, escaped) = self.string()?;
+        if escaped {
+            serde_json::from_slice(&self.b[at..self.i])
+                .ok()
+                .map(Cow::Owned)
+        } else {
+            std::str::from_utf8(&self.b[from..to])
+                .ok()
+                .map(Cow::Borrowed)
+        }
+    }
+
+    /// A string member interned (see [`Interned::from_utf8_repeated`] for `slot`).
+    fn interned(&mut self, slot: Option<usize>) -> R<Interned> {
+        let text = self.text()?;
+        match (slot, &text) {
+            (Some(slot), Cow::Borrowed(s)) => Interned::from_utf8_repeated(slot, s.as_bytes()),
+            _ => Some(Interned::new(&text)),
+        }
+    }
+
+    /// A `metav1.Time` member (`model::timestamp`'s rules).
+    fn time(&mut self) -> R<Option<jiff::Timestamp>> {
+        if self.null() {
+            return Some(None);
+        }
+        self.text()
+            .and_then(|s| model::parse_time(&s).ok())
+            .map(Some)
+    }
+
+    fn boolean(&mut self) -> R<bool> {
+        match self.peek()? {
+            b't' => self.literal(b"true").map(|()| true),
+            b'f' => self.literal(b"false").map(|()| false),
+            b'n' => self.literal(b"null").map(|()| false),
+            _ => None,
+        }
+    }
+
+    /// An `int64` member, `null` as 0 (a fraction or exponent is left to serde_json, which
+    /// rejects it).
+    fn int(&mut self) -> R<i64> {
+        if self.null() {
+            return Some(0);
+        }
+        self.ws();
+        let from = self.i;
+        self.number()?;
+        std::str::from_utf8(&self.b[from..self.i])
+            .ok()?
+            .parse()
+            .ok()
+    }
+
+    /// The text of the next value, stepped over.
+    fn value(&mut self) -> R<&'a [u8]> {
+        self.ws();
+        let from = self.i;
+        self.skip()?;
+        Some(&self.b[from..self.i])
+    }
+
+    /// Step over one value, checking its syntax.
+    fn skip(&mut self) -> R<()> {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' => self.object(|p, _| p.skip()),
+            b'[' => self.array(P::skip),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    /// A number as JSON writes it: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    fn number(&mut self) -> R<()> {
+        let b = self.b;
+        let mut i = self.i;
+        let digits = |i: &mut usize| {
+            let from = *i;
+            while b.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i > from
+        };
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => {
+                digits(&mut i);
+            }
+            _ => return None,
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i).then_some(())?;
+        }
+        if let Some(b'e' | b'E') = b.get(i) {
+            i += 1;
+            if let Some(b'+' | b'-') = b.get(i) {
+                i += 1;
+            }
+            digits(&mut i).then_some(())?;
+        }
+        self.i = i;
+        Some(())
+    }
+
+    /// `metadata`, as [`slim::Meta`] reads it.
+    fn meta(&mut self) -> R<slim::Meta> {
+        let mut m = slim::Meta::default();
+        let mut seen = Once::default();
+        self.object(|p, key| {
+            match key {
+                b"name" => {
+                    seen.first(0)?;
+                    m.name = InlineStr::new(&p.text()?);
+                }
+                b"namespace" => {
+                    seen.first(1)?;
+                    m.namespace = p.interned(Some(slot::NAMESPACE))?;
+                }
+                b"uid" => {
+                    seen.first(2)?;
+                    m.uid = InlineStr::new(&p.text()?);
+                }
+                b"resourceVersion" => {
+                    seen.first(3)?;
+                    m.resource_version = InlineStr::new(&p.text()?);
+                }
+                b"creationTimestamp" => {
+                    seen.first(4)?;
+                    m.creation_timestamp = p.time()?;
+                }
+                b"deletionTimestamp" => {
+                    seen.first(5)?;
+                    m.deletion_timestamp = p.time()?;
+                }
+                b"labels" => {
+                    seen.first(6)?;
+                    let v = p.value()?;
+                    if v != b"null" {
+                        let read = |run: &[u8]| {
+                            let labels = nullable(run);
+                            labels.map(model::intern_labels).ok_or(())
+                        };
+                        m.shared_labels = Some(KNOWN_LABEL_SETS.with(|k| k.get(v, read)).ok()?);
+                    }
+                }
+                b"annotations" => {
+                    seen.first(7)?;
+                    let v = p.value()?;
+                    let mut d = serde_json::Deserializer::from_slice(v);
+                    m.annotations = slim::mirror_annotation(&mut d).ok()?;
+                }
+                b"ownerReferences" => {
+                    seen.first(8)?;
+                    let v = p.value()?;
+                    let read = |run: &[u8]| {
+                        let owners = nullable(run);
+                        owners.map(model::intern_owners).ok_or(())
+                    };
+                    m.shared_owners = Some(KNOWN_OWNERS.with(|k| k.get(v, read)).ok()?);
+                }
+                b"creation_timestamp" => return None,
+                _ => p.skip()?,
+            }
+            Some(())
+        })?;
+        Some(m)
+    }
+
+    /// `spec`, as [`slim::Spec`] reads it.
+    fn spec(&mut self) -> R<slim::Spec> {
+        let mut s = slim::Spec::default();
+        let mut seen = Once::default();
+        self.object(|p, key| {
+            match key {
+                b"nodeName" => {
+                    seen.first(0)?;
+                    s.node_name = p.interned(None)?;
+                }
+                b"affinity" => {
+                    seen.first(1)?;
+                    s.affinity = serde_json::from_slice(p.value()?).ok()?;
+                }
+                b"containers" => {
+                    seen.first(2)?;
+                    s.shared_containers = shared_containers(&p.containers()?)?;
+                }
+                b"initContainers" => {
+                    seen.first(3)?;
+                    s.init_containers = decode_containers(&p.containers()?)?;
+                }
+                b"priorityClassName" => {
+                    seen.first(4)?;
+                    s.priority_class_name = p.interned(Some(slot::PRIORITY_CLASS))?;
+                }
+                _ => p.skip()?,
+            }
+            Some(())
+        })?;
+        Some(s)
+    }
+
+    /// A list of containers (`null` as none): the text of each one's `name` and `resources`,
+    /// all a pod keeps of a container.
+    fn containers(&mut self) -> R<Vec<(&'a [u8], &'a [u8])>> {
+        let mut kept = Vec::new();
+        if self.null() {
+            return Some(kept);
+        }
+        self.array(|p| {
+            let (mut name, mut resources): (&[u8], &[u8]) = (b"null", b"null");
+            let mut seen = Once::default();
+            p.object(|p, k| {
+                match k {
+                    b"name" => {
+                        seen.first(0)?;
+                        name = p.value()?;
+                    }
+                    b"resources" => {
+                        seen.first(1)?;
+                        resources = p.value()?;
+                    }
+                    _ => p.skip()?,
+                }
+                Some(())
+            })?;
+            kept.push((name, resources));
+            Some(())
+        })?;
+        Some(kept)
+    }
+
+    /// `status`, as [`slim::Status`] reads it.
+    fn status(&mut self) -> R<slim::Status> {
+        let mut s = slim::Status::default();
+        let mut seen = Once::default();
+        self.object(|p, key| {
+            match key {
+                b"phase" => {
+                    seen.first(0)?;
+                    s.phase = p.interned(Some(slot::PHASE))?;
+                }
+                b"reason" => {
+                    seen.first(1)?;
+                    s.reason = p.interned(Some(slot::STATUS_REASON))?;
+                }
+                b"message" => {
+                    seen.first(2)?;
+                    s.message = p.interned(None)?;
+                }
+                b"conditions" => {
+                    seen.first(3)?;
+                    if !p.null() {
+                        p.array(|p| {
+                            s.conditions.0.extend(p.condition()?);
+                            Some(())
+                        })?;
+                    }
+                }
+                b"containerStatuses" => {
+                    seen.first(4)?;
+                    s.container_statuses = p.container_statuses()?;
+                }
+                b"initContainerStatuses" => {
+                    seen.first(5)?;
+                    s.init_container_statuses = p.container_statuses()?;
+                }
+                _ => p.skip()?,
+            }
+            Some(())
+        })?;
+        Some(s)
+    }
+
+    /// A pod condition ([`Condition`]'s fields and rules), kept if the audit reads its type
+    /// ([`slim::is_read`]).
+    fn condition(&mut self) -> R<Option<Condition>> {
+        let (mut type_, mut status) = (Interned::default(), Interned::default());
+        let (mut reason, mut message) = (Cow::Borrowed(""), Cow::Borrowed(""));
+        let mut time = None;
+        let mut seen = Once::default();
+        self.object(|p, key| {
+            match key {
+                b"type" => {
+                    seen.first(0)?;
+                    type_ = p.interned(Some(slot::CONDITION_TYPE))?;
+                }
+                b"status" => {
+                    seen.first(1)?;
+                    status = p.interned(Some(slot::CONDITION_STATUS))?;
+                }
+                b"reason" => {
+                    seen.first(2)?;
+                    reason = p.text()?;
+                }
+                b"message" => {
+                    seen.first(3)?;
+                    message = p.text()?;
+                }
+                b"lastTransitionTime" => {
+                    seen.first(4)?;
+                    time = p.time()?;
+                }
+                _ => p.skip()?,
+            }
+            Some(())
+        })?;
+        Some(
+            slim::is_read(type_.as_bytes(), status.as_bytes()).then(|| Condition {
+                type_,
+                status,
+                reason: reason.into_owned(),
+                message: message.into_owned(),
+                last_transition_time: time,
+            }),
+        )
+    }
+
+    /// A list of container statuses (`null` as none), [`ContainerStatus`]'s fields and rules.
+    fn container_statuses(&mut self) -> R<Vec<ContainerStatus>> {
+        let mut all = Vec::new();
+        if self.null() {
+            return Some(all);
+        }
+        self.array(|p| {
+            let mut c = ContainerStatus::default();
+            let mut seen = Once::default();
+            p.object(|p, key| {
+                match key {
+                    b"name" => {
+                        seen.first(0)?;
+                        c.name = p.interned(Some(slot::CONTAINER_STATUS_NAME))?;
+                    }
+                    b"ready" => {
+                        seen.first(1)?;
+                        c.ready = p.boolean()?;
+                    }
+                    b"restartCount" => {
+                        seen.first(2)?;
+                        c.restart_count = p.int()?;
+                    }
+                    b"state" => {
+                        seen.first(3)?;
+                        c.state = nullable::<ContainerState>(p.value()?)?;
+                    }
+                    b"lastState" => {
+                        seen.first(4)?;
+                        c.last_state = nullable::<ContainerState>(p.value()?)?;
+                    }
+                    _ => p.skip()?,
+                }
+                Some(())
+            })?;
+            all.push(c);
+            Some(())
+        })?;
+        Some(all)
+    }
+}
+
+/// Containers from the text of each one's `name` and `resources`.
+fn decode_containers(kept: &[(&[u8], &[u8])]) -> R<Vec<slim::Container>> {
+    kept.iter()
+        .map(|&(name, resources)| {
+            Some(slim::Container {
+                name: nullable(name)?,
+                resources: nullable::<ResourceRequirements>(resources)?,
+            })
+        })
+        .collect()
+}
+
+/// Containers shared with the pods whose containers have the same `name` and `resources` text
+/// (the rest of a container's text, its mount of the pod's own token volume
+/// `kube-api-access-xxxxx`, differs from pod to pod); `None` for none.
+fn shared_containers(kept: &[(&[u8], &[u8])]) -> R<Option<SharedList<model::Container>>> {
+    if kept.is_empty() {
+        return Some(None);
+    }
+    let mut key = Vec::new();
+    for (name, resources) in kept {
+        for v in [name, resources] {
+            key.extend((v.len() as u64).to_le_bytes());
+            key.extend(*v);
+        }
+    }
+    let read = |_: &[u8]| {
+        decode_containers(kept)
+            .map(model::intern_containers)
+            .ok_or(())
+    };
+    KNOWN_CONTAINERS.with(|k| k.get(&key, read)).ok().map(Some)
+}
+
+/// Where the run of ASCII string bytes from `i` ends: at the first quote, backslash, control
+/// character or byte beyond ASCII (or the end), eight bytes at a time.
+fn plain_run(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        // A byte is flagged when it is below 0x20, a quote, a backslash or beyond ASCII; only
+        // the lowest flag of each test is exact (a borrow may flag bytes above it), and it is
+        // the one used.
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+        let flags = x.wrapping_sub(ONES * 0x20) & !x & HIGH
+            | zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')))
+            | x & HIGH;
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while b
+        .get(i)
+        .is_some_and(|&c| (0x20..0x80).contains(&c) && c != b'"' && c != b'\\')
+    {
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Pod;
+    use serde_json::Value;
+
+    /// Every pod of the real captures in `tests/fixtures/real` (JSON lists, bare arrays, and the
+    /// must-gather YAML as JSON), each as kubectl indents it and as one line.
+    fn real_pods() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real");
+        let mut pods = Vec::new();
+        for name in [
+            "kalc-gke5-pods.json",
+            "sonobuoy-aws3-pods.json",
+            "sonobuoy-aws3-pods.list.json",
+            "sonobuoy-kind1-pods.json",
+            "sonobuoy-kind1-pods.list.json",
+            "mustgather-ocp48-aws6-pods.yaml",
+        ] {
+            let text = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+            let docs: Vec<Value> = if name.ends_with(".yaml") {
+                serde_saphyr::from_multiple(&text).unwrap()
+            } else {
+                vec![serde_json::from_str(&text).unwrap()]
+            };
+            let items = docs.into_iter().flat_map(|v| match v {
+                Value::Array(items) => items,
+                Value::Object(mut o) => match o.remove("items") {
+                    Some(Value::Array(items)) => items,
+                    _ => vec![Value::Object(o)],
+                },
+                other => vec![other],
+            });
+            for item in items.filter(|i| i["kind"] == "Pod") {
+                pods.push(serde_json::to_string_pretty(&item).unwrap());
+                pods.push(serde_json::to_string(&item).unwrap());
+            }
+        }
+        assert!(pods.len() > 200, "{} pods", pods.len());
+        pods
+    }
+
+    /// What the general way (serde_json into [`slim::Pod`]) reads.
+    fn general(text: &str) -> Option<String> {
+        serde_json::from_str::<Pod>(text)
+            .ok()
+            .map(|p| format!("{p:?}"))
+    }
+
+    /// What this reader reads, if it takes the text whole (as `stream::one_pass_whole` asks).
+    fn fast(text: &str) -> Option<String> {
+        let (p, n) = pod(text.as_bytes(), None)?;
+        (n == text.len()).then(|| format!("{:?}", Pod::from(p)))
+    }
+
+    #[test]
+    fn real_pods_read_as_the_general_way_reads_them() {
+        for text in real_pods() {
+            let want = general(&text).expect("the general way reads it");
+            assert_eq!(fast(&text).as_deref(), Some(&*want), "{text}");
+        }
+    }
+
+    /// Text beyond ASCII is taken where it is UTF-8, in skipped strings and read ones alike,
+    /// and anything else is left to the general way (which rejects the whole input).
+    #[test]
+    fn text_beyond_ascii_is_checked_to_be_utf8() {
+        let pod = real_pods().swap_remove(0);
+        let skipped = pod.find("\"image\": \"").unwrap() + 10;
+        let read = pod.find("\"name\": \"").unwrap() + 9;
+        for at in [skipped, read] {
+            for good in ["é", "日本", "🦀", "a\u{7f}b"] {
+                let mut text = pod.clone();
+                text.insert_str(at, good);
+                assert_eq!(fast(&text), general(&text), "{good}");
+                assert!(fast(&text).is_some(), "{good}");
+            }
+            for bad in [
+                &[0xff][..],
+                &[0xe2, 0x82],
+                &[0xc0, 0xaf],
+                &[0xed, 0xa0, 0x80],
+                &[0xf4, 0x90, 0x80, 0x80],
+                &[0x80],
+            ] {
+                let mut text = pod.clone().into_bytes();
+                text.splice(at..at, bad.iter().copied());
+                assert!(pod_bytes_read(&text).is_none(), "{bad:?}");
+            }
+        }
+    }
+
+    fn pod_bytes_read(text: &[u8]) -> Option<usize> {
+        pod(text, None).map(|(_, n)| n)
+    }
+
+    /// A small deterministic generator (xorshift), for the mutations below.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    /// `text` changed once at random: a byte removed, a token put in, a member of a field this
+    /// reader reads put at the start of an object (a repeated member, a value of another type),
+    /// a key written with an escape.
+    fn mutate(text: &str, rng: &mut Rng) -> String {
+        const TOKENS: [&str; 22] = [
+            "\"",
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\\",
+            "\\u0041",
+            "\\ud800",
+            " ",
+            "null",
+            "0",
+            "-",
+            "1e5",
+            "é",
+            "\u{1}",
+            "\t",
+            "\\x",
+            "01",
+            "true",
+            "\"kind\":\"Pod\",",
+        ];
+        const KEYS: [&str; 27] = [
+            "kind",
+            "metadata",
+            "spec",
+            "status",
+            "items",
+            "api_version",
+            "creation_timestamp",
+            "name",
+            "namespace",
+            "uid",
+            "resourceVersion",
+            "labels",
+            "annotations",
+            "ownerReferences",
+            "creationTimestamp",
+            "nodeName",
+            "affinity",
+            "containers",
+            "resources",
+            "phase",
+            "conditions",
+            "type",
+            "lastTransitionTime",
+            "ready",
+            "restartCount",
+            "state",
+            "containerStatuses",
+        ];
+        const VALUES: [&str; 14] = [
+            "null",
+            "\"x\"",
+            "1",
+            "-0",
+            "1.0",
+            "true",
+            "{}",
+            "[]",
+            "{\"a\":\"b\"}",
+            "[{\"name\":\"c\"}]",
+            "\"2026-01-01T00:00:00Z\"",
+            "\"2026-02-30T00:00:00Z\"",
+            "\"\"",
+            "[null]",
+        ];
+        let mut t = text.to_string();
+        let at = |t: &str, rng: &mut Rng| {
+            let mut i = rng.below(t.len());
+            while !t.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        match rng.below(4) {
+            0 => {
+                let i = at(&t, rng);
+                t.remove(i);
+            }
+            1 => {
+                let i = at(&t, rng);
+                t.insert_str(i, TOKENS[rng.below(TOKENS.len())]);
+            }
+            2 => {
+                let opens: Vec<usize> = t.match_indices('{').map(|(i, _)| i).collect();
+                let i = opens[rng.below(opens.len())];
+                let member = format!(
+                    "\"{}\":{},",
+                    KEYS[rng.below(KEYS.len())],
+                    VALUES[rng.below(VALUES.len())]
+                );
+                t.insert_str(i + 1, &member);
+            }
+            _ => {
+                let keys: Vec<usize> = t.match_indices("\"name\"").map(|(i, _)| i).collect();
+                if let Some(&i) = keys.get(rng.below(keys.len().max(1))) {
+                    t.replace_range(i..i + 6, "\"n\\u0061me\"");
+                }
+            }
+        }
+        t
+    }
+
+    /// Whatever a pod's text becomes, this reader either reads it as the general way does or
+    /// leaves it to the general way: it never takes a text the general way rejects, nor reads
+    /// one otherwise.
+    #[test]
+    fn mutated_pods_read_as_the_general_way_reads_them_or_are_left_to_it() {
+        let pods = real_pods();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let (mut taken, mut left, mut rejected) = (0, 0, 0);
+        for round in 0..40_000 {
+            let text = mutate(&pods[round % pods.len()], &mut rng);
+            let want = general(&text);
+            match fast(&text) {
+                Some(got) => {
+                    assert_eq!(Some(&got), want.as_ref(), "{text}");
+                    taken += 1;
+                }
+                None if want.is_some() => left += 1,
+                None => rejected += 1,
+            }
+        }
+        // Each outcome happens: the test sees mutations of every kind.
+        assert!(
+            taken > 10_000 && left > 100 && rejected > 5_000,
+            "{taken} {left} {rejected}"
+        );
+    }
+}
