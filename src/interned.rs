@@ -50,6 +50,20 @@ thread_local! {
         const { [const { std::cell::Cell::new(&EMPTY) }; LAST_SLOTS] };
 }
 
+/// The pod fields read through [`Interned::from_utf8_repeated`] (by the protobuf and the JSON
+/// pod readers), each with its own last value.
+pub(crate) mod slot {
+    pub const NAMESPACE: usize = 0;
+    pub const PRIORITY_CLASS: usize = 1;
+    pub const PHASE: usize = 2;
+    pub const CONDITION_TYPE: usize = 3;
+    pub const CONDITION_STATUS: usize = 4;
+    pub const CONTAINER_STATUS_NAME: usize = 5;
+    pub const STATUS_REASON: usize = 6;
+    pub const STATUS_MESSAGE: usize = 7;
+    const _: () = assert!(STATUS_MESSAGE < super::LAST_SLOTS);
+}
+
 impl Interned {
     pub fn new(s: &str) -> Interned {
         if s.is_empty() {

@@ -88,19 +88,6 @@ impl<'a> Wire<'a> {
     }
 }
 
-/// The pod fields read through [`Wire::repeated`], each with its own last value.
-mod slot {
-    pub const NAMESPACE: usize = 0;
-    pub const PRIORITY_CLASS: usize = 1;
-    pub const PHASE: usize = 2;
-    pub const CONDITION_TYPE: usize = 3;
-    pub const CONDITION_STATUS: usize = 4;
-    pub const CONTAINER_STATUS_NAME: usize = 5;
-    pub const STATUS_REASON: usize = 6;
-    pub const STATUS_MESSAGE: usize = 7;
-    const _: () = assert!(STATUS_MESSAGE < crate::interned::LAST_SLOTS);
-}
-
 /// The fields of one message, in wire order: `(field number, value)`.
 pub struct Fields<'a> {
     buf: &'a [u8],
@@ -360,7 +347,7 @@ pub fn status(body: &[u8]) -> Option<(String, String, Vec<String>)> {
 // ---------------------------------------------------------------------------------------------
 // Pods (`k8s.io/api/core/v1/generated.proto`)
 
-use crate::interned::KnownRuns;
+use crate::interned::{KnownRuns, slot};
 use crate::model::slim;
 use crate::model::{
     Affinity, Condition, ContainerState, ContainerStatus, Interned, NodeAffinity, NodeSelector,

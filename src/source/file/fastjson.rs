@@ -21,7 +21,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::interned::{InlineStr, Interned, KnownRuns};
+use crate::interned::{InlineStr, Interned, KnownRuns, slot};
 use crate::model::{
     self, Condition, ContainerState, ContainerStatus, Labels, OwnerReference, ResourceRequirements,
     Shared, SharedList, slim,
@@ -32,19 +32,6 @@ type R<T> = Option<T>;
 
 /// How deep this reader follows nested values; deeper ones are left to serde_json.
 const MAX_DEPTH: u32 = 64;
-
-/// Fields read through [`Interned::from_utf8_repeated`] (values that repeat pod after pod). The
-/// protobuf reader's slots are the same fields, on other threads.
-mod slot {
-    pub const NAMESPACE: usize = 0;
-    pub const PRIORITY_CLASS: usize = 1;
-    pub const PHASE: usize = 2;
-    pub const CONDITION_TYPE: usize = 3;
-    pub const CONDITION_STATUS: usize = 4;
-    pub const CONTAINER_STATUS_NAME: usize = 5;
-    pub const STATUS_REASON: usize = 6;
-    const _: () = assert!(STATUS_REASON < crate::interned::LAST_SLOTS);
-}
 
 thread_local! {
     static KNOWN_LABEL_SETS: KnownRuns<Shared<Labels>> = KnownRuns::new();
@@ -299,8 +286,8 @@ impl<'a> P<'a> {
         }
     }
 
-    /// An `int64` member, `null` as 0 (a fraction or exponent is left to serde_json, which
-    /// rejects it).
+    /// An `int64` member, `null` as 0 (a fraction or an exponent is left to serde_json, which
+    /// rejects it, and so is `-0`, which serde_json reads as a float).
     fn int(&mut self) -> R<i64> {
         if self.null() {
             return Some(0);
@@ -308,10 +295,10 @@ impl<'a> P<'a> {
         self.ws();
         let from = self.i;
         self.number()?;
-        std::str::from_utf8(&self.b[from..self.i])
-            .ok()?
-            .parse()
-            .ok()
+        match &self.b[from..self.i] {
+            b"-0" => None,
+            digits => std::str::from_utf8(digits).ok()?.parse().ok(),
+        }
     }
 
     /// The text of the next value, stepped over.
@@ -779,6 +766,32 @@ mod tests {
                 text.splice(at..at, bad.iter().copied());
                 assert!(pod_bytes_read(&text).is_none(), "{bad:?}");
             }
+        }
+    }
+
+    /// Integers read as serde_json reads them into an `i64`: `-0`, fractions, exponents and
+    /// values out of range are its errors, and left to it.
+    #[test]
+    fn integers_are_taken_only_as_serde_json_takes_them() {
+        for (n, taken) in [
+            ("0", true),
+            ("7", true),
+            ("-3", true),
+            ("null", true),
+            ("9223372036854775807", true),
+            ("-9223372036854775808", true),
+            ("-0", false),
+            ("1.0", false),
+            ("1e2", false),
+            ("9223372036854775808", false),
+            ("\"1\"", false),
+        ] {
+            let text = format!(
+                r#"{{"kind":"Pod","metadata":{{}},"status":{{"containerStatuses":[{{"name":"c","restartCount":{n}}}]}}}}"#
+            );
+            assert_eq!(fast(&text).is_some(), taken, "{n}");
+            assert_eq!(general(&text).is_some(), taken, "{n}");
+            assert_eq!(fast(&text), general(&text), "{n}");
         }
     }
 
