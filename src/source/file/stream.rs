@@ -335,10 +335,14 @@ impl<R: Read> Read for Counted<R> {
 /// What went wrong, as one line (the caller prefixes the input's name).
 pub(super) type Fail = String;
 
+/// Where decoded documents go. `Send`: a JSON list's items are handed to it on a thread of its
+/// own while this one cuts the next ([`read_json_items_parallel`]).
+pub(super) type Sink<'s> = dyn FnMut(Doc) -> Result<(), Fail> + Send + 's;
+
 /// Read JSON documents one after another, skipping `kubectl cluster-info dump`'s log blocks.
 pub(super) fn read_json<R: Read>(
     c: &mut Counted<R>,
-    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), Fail> {
     loop {
         c.skip_whitespace().map_err(io_fail)?;
@@ -591,7 +595,7 @@ fn read_json_items<R: Read>(
     c: &mut Counted<R>,
     implied: Option<&str>,
     held: &mut Vec<Decoded>,
-    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), Fail> {
     let mut out = Vec::new();
     loop {
@@ -609,7 +613,7 @@ fn read_json_items<R: Read>(
 fn hand_over(
     out: &mut Vec<Decoded>,
     held: &mut Vec<Decoded>,
-    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), Fail> {
     for d in out.drain(..) {
         match d.item {
@@ -700,27 +704,33 @@ fn one_pass_whole(text: &str, implied: Option<&str>, at: Option<u64>) -> Option<
 }
 
 /// [`read_json_items`] with the decoding on `workers` threads: this thread cuts the items (finding
-/// each one's extent, [`Counted::value_len`]) into batches and hands the decoded items to the
-/// sink in the order of the input, so that the snapshot, its warnings and any error are those
+/// each one's extent, [`Counted::value_len`]) into batches, and another hands the decoded items to
+/// the sink in the order of the input, so that the snapshot, its warnings and any error are those
 /// of reading them one by one (an error the cutting meets is reported after the items before
-/// it, as it would have been).
+/// it, as it would have been). Cutting, decoding and the sink's work overlap: on a 5,000-node dump
+/// the cutting and the sink together were the serial part of reading it.
 fn read_json_items_parallel<R: Read>(
     c: &mut Counted<R>,
     implied: Option<&str>,
     workers: usize,
     held: &mut Vec<Decoded>,
-    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), Fail> {
+    let stopped = || "cannot read: a decoding thread stopped".to_string();
     let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(u64, JsonBatch)>(workers);
-    let job_rx = std::sync::Mutex::new(job_rx);
-    // Decoded batches come back with their text, emptied, to be filled again: a fresh
-    // quarter-megabyte buffer a batch is an mmap, its page faults and an munmap each (4,300 of
-    // them for a 1 GB dump: a second of system time).
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, Done, JsonBatch)>();
+    // Held by the decoders only: when they have all stopped (the sink failed), the cutting stops.
+    let job_rx = std::sync::Arc::new(std::sync::Mutex::new(job_rx));
+    // Bounded, so that a slow sink holds the decoders and they the cutting: the batches in flight
+    // are a few, whatever the input's size.
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Done, JsonBatch)>(2 * workers);
+    // Delivered batches come back emptied, to be filled again: a fresh quarter-megabyte buffer a
+    // batch is an mmap, its page faults and an munmap each (4,300 of them for a 1 GB dump: a
+    // second of system time).
+    let (pool_tx, pool_rx) = std::sync::mpsc::channel::<JsonBatch>();
     std::thread::scope(|s| {
         for _ in 0..workers {
             let done_tx = done_tx.clone();
-            let job_rx = &job_rx;
+            let job_rx = std::sync::Arc::clone(&job_rx);
             s.spawn(move || {
                 loop {
                     let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
@@ -734,83 +744,66 @@ fn read_json_items_parallel<R: Read>(
                 }
             });
         }
-        drop(done_tx);
-        // Owns the sender: the workers end when this returns, whichever way.
-        let mut run = move || -> Result<(), Fail> {
+        drop((done_tx, job_rx));
+        // Hands the batches over in order until the decoders have all stopped; how many.
+        let delivery = s.spawn(move || -> Result<u64, Fail> {
             let mut ready = std::collections::BTreeMap::new();
-            let (mut sent, mut next) = (0u64, 0u64);
-            let mut pool: Vec<JsonBatch> = Vec::new();
-            // Hand over finished batches in order; `wait`: until no more than `keep` are out.
-            let mut deliver = |keep: u64,
-                               sent: u64,
-                               next: &mut u64,
-                               pool: &mut Vec<JsonBatch>|
-             -> Result<(), Fail> {
-                loop {
-                    if let Some((out, fail)) = ready.remove(next) {
-                        let mut out: Vec<Decoded> = out;
-                        hand_over(&mut out, held, sink)?;
-                        if let Some(e) = fail {
-                            return Err(e);
-                        }
-                        *next += 1;
-                        continue;
+            let mut next = 0u64;
+            for (seq, done, batch) in done_rx {
+                ready.insert(seq, done);
+                // The cutting may be over: then nobody takes it back.
+                let _ = pool_tx.send(batch);
+                while let Some((mut out, fail)) = ready.remove(&next) {
+                    hand_over(&mut out, held, sink)?;
+                    if let Some(e) = fail {
+                        return Err(e);
                     }
-                    if sent - *next <= keep {
-                        match done_rx.try_recv() {
-                            Ok((seq, done, batch)) => {
-                                ready.insert(seq, done);
-                                pool.push(batch);
-                                continue;
-                            }
-                            Err(_) => return Ok(()),
-                        }
-                    }
-                    let (seq, done, batch) = done_rx
-                        .recv()
-                        .map_err(|_| "cannot read: a decoding thread stopped".to_string())?;
-                    ready.insert(seq, done);
-                    pool.push(batch);
+                    next += 1;
                 }
-            };
-            let mut cut_fail = None;
-            let mut more = true;
-            while more {
-                let mut batch = pool.pop().unwrap_or_else(|| JsonBatch {
-                    text: Vec::with_capacity(2 * BATCH),
-                    items: Vec::new(),
-                });
-                while more && batch.text.len() < BATCH {
-                    let cut = value_at(c).and_then(|(n, line, col)| {
-                        batch.text.extend_from_slice(&c.available()[..n]);
-                        batch.items.push((batch.text.len(), line, col, c.place()));
-                        c.consume(n);
-                        next_member(c, b']')
-                    });
-                    match cut {
-                        Ok(m) => more = m,
-                        Err(e) => {
-                            cut_fail = Some(e);
-                            more = false;
-                        }
-                    }
-                }
-                if !batch.items.is_empty() {
-                    job_tx
-                        .send((sent, batch))
-                        .map_err(|_| "cannot read: a decoding thread stopped".to_string())?;
-                    sent += 1;
-                }
-                deliver(2 * workers as u64, sent, &mut next, &mut pool)?;
             }
-            deliver(0, sent, &mut next, &mut pool)?;
-            cut_fail.map_or(Ok(()), Err)
-        };
-        run()
+            Ok(next)
+        });
+        let mut cut_fail = None;
+        let mut sent = 0u64;
+        let mut more = true;
+        while more {
+            let mut batch = pool_rx.try_recv().unwrap_or_else(|_| JsonBatch {
+                text: Vec::with_capacity(2 * BATCH),
+                items: Vec::new(),
+            });
+            while more && batch.text.len() < BATCH {
+                let cut = value_at(c).and_then(|(n, line, col)| {
+                    batch.text.extend_from_slice(&c.available()[..n]);
+                    batch.items.push((batch.text.len(), line, col, c.place()));
+                    c.consume(n);
+                    next_member(c, b']')
+                });
+                match cut {
+                    Ok(m) => more = m,
+                    Err(e) => {
+                        cut_fail = Some(e);
+                        more = false;
+                    }
+                }
+            }
+            if !batch.items.is_empty() {
+                if job_tx.send((sent, batch)).is_err() {
+                    // The decoders stopped: the delivery tells why.
+                    break;
+                }
+                sent += 1;
+            }
+        }
+        drop(job_tx);
+        let delivered = delivery.join().unwrap_or_else(|_| Err(stopped()))?;
+        if delivered != sent {
+            return Err(stopped());
+        }
+        cut_fail.map_or(Ok(()), Err)
     })
 }
 
-fn emit(out: &mut Vec<Decoded>, sink: &mut dyn FnMut(Doc) -> Result<(), Fail>) -> Result<(), Fail> {
+fn emit(out: &mut Vec<Decoded>, sink: &mut Sink<'_>) -> Result<(), Fail> {
     for d in out.drain(..) {
         sink(Doc { items: vec![d] })?;
     }
@@ -821,7 +814,7 @@ fn emit(out: &mut Vec<Decoded>, sink: &mut dyn FnMut(Doc) -> Result<(), Fail>) -
 /// over as it is read.
 fn read_array<R: Read>(
     c: &mut Counted<R>,
-    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), Fail> {
     c.consume(1);
     if eat(c, b']')? {
@@ -844,7 +837,7 @@ fn read_array<R: Read>(
 /// wherever `kind` stands), or a single object.
 fn read_object<R: Read>(
     c: &mut Counted<R>,
-    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), Fail> {
     let (line, col) = c.position();
     c.consume(1);
@@ -1005,7 +998,7 @@ fn yaml_options() -> serde_saphyr::Options {
 /// handed over.
 pub(super) fn read_yaml<R: Read>(
     c: &mut Counted<R>,
-    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), Fail> {
     read_yaml_with(c, sink, true)
 }
@@ -1013,7 +1006,7 @@ pub(super) fn read_yaml<R: Read>(
 /// [`read_yaml`], with the fast reader or (`fast` false) serde-saphyr alone.
 pub(super) fn read_yaml_with<R: Read>(
     c: &mut Counted<R>,
-    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    sink: &mut Sink<'_>,
     fast: bool,
 ) -> Result<(), Fail> {
     while c.peek().map_err(io_fail)?.is_some() {
@@ -1044,7 +1037,7 @@ pub(super) fn read_yaml_with<R: Read>(
 /// serde-saphyr; `line` maps its line numbers to the input's.
 fn slow_doc<R: Read>(
     c: &mut Counted<R>,
-    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    sink: &mut Sink<'_>,
     header: &[u8],
     pending: &[u8],
     line: impl Fn(u64) -> u64,
@@ -1126,7 +1119,7 @@ enum Fast {
 /// the lines read before a list's items (or all, when there are none).
 fn fast_doc<R: Read>(
     c: &mut Counted<R>,
-    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    sink: &mut Sink<'_>,
     header: &mut Vec<u8>,
 ) -> Result<Fast, Fail> {
     let mut rest = Map::new();
@@ -1251,7 +1244,7 @@ fn fast_doc<R: Read>(
 /// already, and its line, for serde-saphyr to go on from.
 fn read_items<R: Read>(
     c: &mut Counted<R>,
-    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    sink: &mut Sink<'_>,
     implied: Option<&str>,
 ) -> Result<Option<(Vec<u8>, u64)>, Fail> {
     type Done = (usize, Batch, Vec<Option<Vec<Decoded>>>);
@@ -1591,7 +1584,7 @@ fn yaml_fail(e: &serde_saphyr::Error, line: impl Fn(u64) -> u64) -> Fail {
 pub(super) fn read_any<R: Read>(
     r: R,
     rereadable: bool,
-    sink: &mut dyn FnMut(Doc) -> Result<(), Fail>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), Fail> {
     let mut c = Counted::new(r);
     c.rereadable = rereadable;
