@@ -259,11 +259,21 @@ impl<'a> P<'a> {
     }
 
     /// A string member interned (see [`Interned::from_utf8_repeated`] for `slot`).
+    /// Text without escapes is looked up by its bytes (UTF-8 already checked by [`P::string`]).
     fn interned(&mut self, slot: Option<usize>) -> R<Interned> {
-        let text = self.text()?;
-        match (slot, &text) {
-            (Some(slot), Cow::Borrowed(s)) => Interned::from_utf8_repeated(slot, s.as_bytes()),
-            _ => Some(Interned::new(&text)),
+        if self.null() {
+            return Some(Interned::default());
+        }
+        self.ws();
+        let at = self.i;
+        let (from, to, escaped) = self.string()?;
+        let bytes = &self.b[from..to];
+        match (escaped, slot) {
+            (false, Some(slot)) => Interned::from_utf8_repeated(slot, bytes),
+            (false, None) => Interned::from_utf8(bytes),
+            (true, _) => serde_json::from_slice::<String>(&self.b[at..self.i])
+                .ok()
+                .map(|s| Interned::new(&s)),
         }
     }
 
@@ -649,24 +659,16 @@ fn shared_containers(kept: &[(&[u8], &[u8])]) -> R<Option<SharedList<model::Cont
 }
 
 /// Where the run of ASCII string bytes from `i` ends: at the first quote, backslash, control
-/// character or byte beyond ASCII (or the end), eight bytes at a time.
+/// character or byte beyond ASCII (or the end), sixteen bytes at a time.
 fn plain_run(b: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        // A byte is flagged when it is below 0x20, a quote, a backslash or beyond ASCII; only
-        // the lowest flag of each test is exact (a borrow may flag bytes above it), and it is
-        // the one used.
-        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-        let flags = x.wrapping_sub(ONES * 0x20) & !x & HIGH
-            | zero(x ^ (ONES * u64::from(b'"')))
-            | zero(x ^ (ONES * u64::from(b'\\')))
-            | x & HIGH;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(chunk) = b.get(i..i + 16) {
+        // SAFETY: SSE2 is part of every x86_64 target.
+        let flags = unsafe { sse2_stops(chunk) };
         if flags != 0 {
-            return i + (flags.trailing_zeros() / 8) as usize;
+            return i + flags.trailing_zeros() as usize;
         }
-        i += 8;
+        i += 16;
     }
     while b
         .get(i)
@@ -675,6 +677,24 @@ fn plain_run(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// Bit `k` set where `chunk[k]` (of 16) ends a run of [`plain_run`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn sse2_stops(chunk: &[u8]) -> u32 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    assert!(chunk.len() >= 16);
+    // SAFETY: `chunk` holds 16 bytes, and `loadu` has no alignment requirement.
+    let v = unsafe { _mm_loadu_si128(chunk.as_ptr().cast()) };
+    let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+    let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+    // Signed: below 0x20 is a control character, below 0 a byte beyond ASCII.
+    let low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+    _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), low)) as u32
 }
 
 #[cfg(test)]
@@ -765,6 +785,35 @@ mod tests {
                 let mut text = pod.clone().into_bytes();
                 text.splice(at..at, bad.iter().copied());
                 assert!(pod_bytes_read(&text).is_none(), "{bad:?}");
+            }
+        }
+    }
+
+    /// The sixteen-at-a-time scan stops where a byte-by-byte one does, at every offset.
+    #[test]
+    fn string_runs_end_where_a_byte_by_byte_scan_ends_them() {
+        let reference = |b: &[u8], mut i: usize| {
+            while b
+                .get(i)
+                .is_some_and(|&c| (0x20..0x80).contains(&c) && c != b'"' && c != b'\\')
+            {
+                i += 1;
+            }
+            i
+        };
+        let mut rng = Rng(7);
+        let odd = [b'"', b'\\', 0x00, 0x1f, 0x20, 0x7f, 0x80, 0xc3, 0xff, b'a'];
+        for _ in 0..20_000 {
+            let len = rng.below(70);
+            let mut b: Vec<u8> = (0..len).map(|_| b'a' + rng.below(26) as u8).collect();
+            for _ in 0..rng.below(3) {
+                if len > 0 {
+                    let at = rng.below(len);
+                    b[at] = odd[rng.below(odd.len())];
+                }
+            }
+            for i in 0..=len {
+                assert_eq!(plain_run(&b, i), reference(&b, i), "{b:?} from {i}");
             }
         }
     }
