@@ -340,10 +340,7 @@ pub(super) type Fail = String;
 pub(super) type Sink<'s> = dyn FnMut(Doc) -> Result<(), Fail> + Send + 's;
 
 /// Read JSON documents one after another, skipping `kubectl cluster-info dump`'s log blocks.
-pub(super) fn read_json<R: Read>(
-    c: &mut Counted<R>,
-    sink: &mut Sink<'_>,
-) -> Result<(), Fail> {
+pub(super) fn read_json<R: Read>(c: &mut Counted<R>, sink: &mut Sink<'_>) -> Result<(), Fail> {
     loop {
         c.skip_whitespace().map_err(io_fail)?;
         let (line, col) = c.position();
@@ -812,10 +809,7 @@ fn emit(out: &mut Vec<Decoded>, sink: &mut Sink<'_>) -> Result<(), Fail> {
 
 /// A JSON document that is an array (sonobuoy's bare arrays): each element decoded and handed
 /// over as it is read.
-fn read_array<R: Read>(
-    c: &mut Counted<R>,
-    sink: &mut Sink<'_>,
-) -> Result<(), Fail> {
+fn read_array<R: Read>(c: &mut Counted<R>, sink: &mut Sink<'_>) -> Result<(), Fail> {
     c.consume(1);
     if eat(c, b']')? {
         return Ok(());
@@ -835,10 +829,7 @@ fn read_array<R: Read>(
 /// A JSON document that is an object: a `List` or typed list, whose `items` are decoded and
 /// handed over one by one as they are read (kindless ones once the list's kind is known,
 /// wherever `kind` stands), or a single object.
-fn read_object<R: Read>(
-    c: &mut Counted<R>,
-    sink: &mut Sink<'_>,
-) -> Result<(), Fail> {
+fn read_object<R: Read>(c: &mut Counted<R>, sink: &mut Sink<'_>) -> Result<(), Fail> {
     let (line, col) = c.position();
     c.consume(1);
     // The members other than `items`, as text.
@@ -996,10 +987,7 @@ fn yaml_options() -> serde_saphyr::Options {
 /// of the document goes to serde-saphyr ([`slow_doc`]) behind the top-level lines read before
 /// the list's items, so that serde-saphyr sees the document as it is, less the items already
 /// handed over.
-pub(super) fn read_yaml<R: Read>(
-    c: &mut Counted<R>,
-    sink: &mut Sink<'_>,
-) -> Result<(), Fail> {
+pub(super) fn read_yaml<R: Read>(c: &mut Counted<R>, sink: &mut Sink<'_>) -> Result<(), Fail> {
     read_yaml_with(c, sink, true)
 }
 
@@ -1581,11 +1569,7 @@ fn yaml_fail(e: &serde_saphyr::Error, line: impl Fn(u64) -> u64) -> Fail {
 }
 
 /// Read any input: JSON when it starts with `{` or `[`, else YAML.
-pub(super) fn read_any<R: Read>(
-    r: R,
-    rereadable: bool,
-    sink: &mut Sink<'_>,
-) -> Result<(), Fail> {
+pub(super) fn read_any<R: Read>(r: R, rereadable: bool, sink: &mut Sink<'_>) -> Result<(), Fail> {
     let mut c = Counted::new(r);
     c.rereadable = rereadable;
     c.skip_bom().map_err(io_fail)?;
@@ -2302,6 +2286,45 @@ mod tests {
         counted.consume(22);
         assert_eq!(measured.position(), (5, 2));
         assert_eq!(measured.position(), counted.position());
+    }
+
+    /// A sink that fails (the loader refusing an object) stops the reading on threads as it
+    /// stops the reading one by one: the same items handed over before, the same error, and no
+    /// thread left waiting (the input is many batches long, more than are ever in flight).
+    #[test]
+    fn a_failing_sink_stops_the_threads_after_the_same_items() {
+        let pad = "x".repeat(2000);
+        let items: Vec<String> = (0..3000)
+            .map(|i| {
+                format!(
+                    r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"p-{i}","uid":"u-{i}"}},"spec":{{"nodeName":"n","containers":[{{"name":"c","env":[{{"name":"X","value":"{pad}"}}]}}]}}}}"#
+                )
+            })
+            .collect();
+        let text = format!("{}]", items.join(",\n"));
+        for fail_at in [0, 5, 1500, 2999] {
+            let run = |parallel: bool| {
+                let mut c = Counted::new(text.as_bytes());
+                let mut sunk = 0usize;
+                let mut sink = |_: Doc| {
+                    if sunk == fail_at {
+                        return Err(format!("refused item {sunk}"));
+                    }
+                    sunk += 1;
+                    Ok(())
+                };
+                let mut held = Vec::new();
+                let res = if parallel {
+                    read_json_items_parallel(&mut c, None, 2, &mut held, &mut sink)
+                } else {
+                    read_json_items(&mut c, None, &mut held, &mut sink)
+                };
+                (sunk, res)
+            };
+            let (one, threads) = (run(false), run(true));
+            assert_eq!(one, threads, "failing at {fail_at}");
+            assert_eq!(one, (fail_at, Err(format!("refused item {fail_at}"))));
+        }
     }
 
     #[test]
