@@ -661,7 +661,7 @@ fn shared_containers(kept: &[(&[u8], &[u8])]) -> R<Option<SharedList<model::Cont
 /// Where the run of ASCII string bytes from `i` ends: at the first quote, backslash, control
 /// character or byte beyond ASCII (or the end), sixteen bytes at a time.
 fn plain_run(b: &[u8], mut i: usize) -> usize {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     while let Some(chunk) = b.get(i..i + 16) {
         // SAFETY: SSE2 is part of every x86_64 target.
         let flags = unsafe { sse2_stops(chunk) };
@@ -680,7 +680,7 @@ fn plain_run(b: &[u8], mut i: usize) -> usize {
 }
 
 /// Bit `k` set where `chunk[k]` (of 16) ends a run of [`plain_run`].
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[target_feature(enable = "sse2")]
 fn sse2_stops(chunk: &[u8]) -> u32 {
     use std::arch::x86_64::{

@@ -732,7 +732,18 @@ fn read_json_items_parallel<R: Read>(
                 loop {
                     let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
                     let Ok((seq, mut batch)) = job else { return };
-                    let done = decode_json_batch(&batch, implied);
+                    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        decode_json_batch(&batch, implied)
+                    }));
+                    let done = match decoded {
+                        Ok(done) => done,
+                        Err(panic) => {
+                            // The delivery waits for this batch: told it failed, it stops the
+                            // reading at once; the panic goes on (a bug, exit code 101).
+                            let _ = done_tx.send((seq, (Vec::new(), Some(stopped())), batch));
+                            std::panic::resume_unwind(panic);
+                        }
+                    };
                     batch.text.clear();
                     batch.items.clear();
                     if done_tx.send((seq, done, batch)).is_err() {
@@ -792,7 +803,10 @@ fn read_json_items_parallel<R: Read>(
             }
         }
         drop(job_tx);
-        let delivered = delivery.join().unwrap_or_else(|_| Err(stopped()))?;
+        // A panic of the sink's is the loader's bug, not a decoder's: it goes on as a panic.
+        let delivered = delivery
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         if delivered != sent {
             return Err(stopped());
         }
@@ -2327,6 +2341,27 @@ mod tests {
         }
     }
 
+    /// A sink that panics (a bug of the loader's) makes the reading on threads panic too,
+    /// promptly, and is not reported as input that cannot be read.
+    #[test]
+    fn a_panicking_sink_is_a_panic_not_an_input_error() {
+        let items: Vec<String> = (0..3000)
+            .map(|i| format!(r#"{{"kind":"Pod","metadata":{{"name":"p-{i}","uid":"u-{i}"}}}}"#))
+            .collect();
+        let text = format!("{}]", items.join(",\n"));
+        let outcome = std::panic::catch_unwind(|| {
+            let mut c = Counted::new(text.as_bytes());
+            let mut seen = 0;
+            let mut sink = |_: Doc| {
+                seen += 1;
+                assert!(seen < 10, "the loader's bug");
+                Ok(())
+            };
+            read_json_items_parallel(&mut c, None, 2, &mut Vec::new(), &mut sink)
+        });
+        assert!(outcome.is_err());
+    }
+
     #[test]
     fn items_decoded_on_threads_come_out_as_read_one_by_one() {
         let pad = "x".repeat(2000);
@@ -2356,6 +2391,11 @@ mod tests {
                 items[320..].join(",\n")
             ),
             whole[..whole.len() * 7 / 8].to_string(),
+            // An object the audit cannot read, then input cut short: the first error wins.
+            {
+                let b = broken(250, r#"{"kind":"Pod","metadata":{"name":7}}"#);
+                b[..b.len() * 7 / 8].to_string()
+            },
         ];
         for (n, text) in cases.iter().enumerate() {
             let [one, threads] = both_ways(text);
@@ -2372,6 +2412,11 @@ mod tests {
                 _ => {
                     assert!(one.2.is_some(), "case {n}");
                     assert!(one.0.len() >= 240, "case {n}: {}", one.0.len());
+                    if n == 5 {
+                        // The error of the unreadable object (case 1), not of the cut.
+                        assert_eq!(one.2, both_ways(&cases[1])[0].2);
+                        assert_eq!(one.0.len(), 249);
+                    }
                 }
             }
         }
