@@ -724,6 +724,11 @@ fn read_json_items_parallel<R: Read>(
     // batch is an mmap, its page faults and an munmap each (4,300 of them for a 1 GB dump: a
     // second of system time).
     let (pool_tx, pool_rx) = std::sync::mpsc::channel::<JsonBatch>();
+    // One a batch handed over: the cutting runs at most `ahead` batches before the delivery, so
+    // that the decoded ones waiting for an earlier one are a few, and it stops as soon as the
+    // delivery has (an error).
+    let (credit_tx, credit_rx) = std::sync::mpsc::channel::<()>();
+    let ahead = 4 * workers as u64;
     std::thread::scope(|s| {
         for _ in 0..workers {
             let done_tx = done_tx.clone();
@@ -767,6 +772,7 @@ fn read_json_items_parallel<R: Read>(
                         return Err(e);
                     }
                     next += 1;
+                    let _ = credit_tx.send(());
                 }
             }
             Ok(next)
@@ -795,8 +801,11 @@ fn read_json_items_parallel<R: Read>(
                 }
             }
             if !batch.items.is_empty() {
-                if job_tx.send((sent, batch)).is_err() {
-                    // The decoders stopped: the delivery tells why.
+                // Waiting for the delivery fails once it has stopped, and so does sending once
+                // the decoders have: either way the delivery tells why.
+                if (sent >= ahead && credit_rx.recv().is_err())
+                    || job_tx.send((sent, batch)).is_err()
+                {
                     break;
                 }
                 sent += 1;
@@ -2339,6 +2348,45 @@ mod tests {
             assert_eq!(one, threads, "failing at {fail_at}");
             assert_eq!(one, (fail_at, Err(format!("refused item {fail_at}"))));
         }
+    }
+
+    /// A sink slower than the decoding holds the reading: however slow it is, the input read
+    /// ahead of it is a few batches. (What holds it here is the bounded channel of decoded
+    /// batches; the credits bound the batches decoded while an earlier one still is.)
+    #[test]
+    fn a_slow_sink_holds_the_reading() {
+        struct Metered<'a>(&'a [u8], &'a std::sync::atomic::AtomicUsize);
+        impl Read for Metered<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.read(buf)?;
+                self.1.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+                Ok(n)
+            }
+        }
+        let pad = "x".repeat(2000);
+        let items: Vec<String> = (0..10_000)
+            .map(|i| {
+                format!(
+                    r#"{{"kind":"Pod","metadata":{{"name":"p-{i}","uid":"u-{i}"}},"x":"{pad}"}}"#
+                )
+            })
+            .collect();
+        let text = format!("{}]", items.join(",\n"));
+        let read = std::sync::atomic::AtomicUsize::new(0);
+        let mut c = Counted::new(Metered(text.as_bytes(), &read));
+        let mut ahead = Vec::new();
+        let mut sink = |_: Doc| {
+            if ahead.len() < 3 {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                ahead.push(read.load(std::sync::atomic::Ordering::SeqCst));
+            }
+            Ok(())
+        };
+        read_json_items_parallel(&mut c, None, 2, &mut Vec::new(), &mut sink).unwrap();
+        // Eight batches ahead (four a decoder), the reader's own megabyte, and a batch's slack.
+        let bound = 8 * BATCH + 1024 * 1024 + 2 * BATCH;
+        assert!(text.len() > 4 * bound);
+        assert!(ahead.iter().all(|&n| n <= bound), "{ahead:?} > {bound}");
     }
 
     /// A sink that panics (a bug of the loader's) makes the reading on threads panic too,
