@@ -145,6 +145,18 @@ struct P<'a> {
 /// The deepest nesting read here (serde-saphyr's `max_depth` in `stream.rs`, `yaml_options`).
 const MAX_DEPTH: usize = 128;
 
+/// Where the spaces from `i` end (at most `b.len()`), eight at a time: a pod's lines are
+/// indented by ten spaces and more.
+fn indent_end(b: &[u8], mut i: usize) -> usize {
+    while b.get(i..i + 8) == Some(b"        ") {
+        i += 8;
+    }
+    while b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    i
+}
+
 fn line_end(b: &[u8], from: usize) -> usize {
     memchr::memchr(b'\n', &b[from..]).map_or(b.len(), |k| from + k)
 }
@@ -182,10 +194,7 @@ impl<'a> P<'a> {
                 return Ok(());
             }
             let e = line_end(self.b, i);
-            let mut j = i;
-            while j < e && self.b[j] == b' ' {
-                j += 1;
-            }
+            let j = indent_end(&self.b[..e], i);
             if j == e {
                 i = e + 1;
                 continue;
@@ -878,6 +887,18 @@ impl<'de> de::VariantAccess<'de> for Enum<'_, '_, 'de> {
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[test]
+    fn indentation_ends_at_the_first_other_byte() {
+        for n in 0..40 {
+            for tail in ["", "x", "\n", "\t", " "] {
+                let line = format!("{}{tail}", " ".repeat(n));
+                let want = n + usize::from(tail == " ");
+                assert_eq!(indent_end(line.as_bytes(), 0), want, "{line:?}");
+                assert_eq!(indent_end(line.as_bytes(), n.min(3)), want.max(n.min(3)));
+            }
+        }
+    }
 
     /// The sixteen-at-a-time check finds a control character wherever a byte-by-byte one does.
     #[test]
