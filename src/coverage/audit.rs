@@ -19,14 +19,15 @@ use super::revision::{self, UpdateCheck};
 use super::status;
 use super::{Ctx, PodIndex};
 
-/// One DaemonSet's report; with `marks`, only counted: its `nodes` and `exclusions` are left
-/// empty (nothing is built for a pair) and its Missing and Misscheduled nodes go to `marks`.
+/// One DaemonSet's report, its Missing and Misscheduled nodes in `marks`; without `keep_pairs`
+/// only counted: its `nodes` and `exclusions` are left empty (nothing is built for a pair).
 pub(super) fn audit_daemon_set(
     ctx: &Ctx,
     ds: &DaemonSet,
     index: &PodIndex,
     orphans: &mut Vec<OrphanReport>,
-    marks: Option<&mut Vec<(String, State)>>,
+    marks: &mut Vec<(String, State)>,
+    keep_pairs: bool,
 ) -> DaemonSetReport {
     if let Some(reason) = ctx.unreadable_pods.get(ds.namespace()) {
         return unknown(ds, reason);
@@ -88,7 +89,7 @@ pub(super) fn audit_daemon_set(
         ));
     }
 
-    let nodes = audit_nodes(ctx, ds, &mut by_node, &updates, marks);
+    let nodes = audit_nodes(ctx, ds, &mut by_node, &updates, marks, keep_pairs);
 
     let controller_status = status::read(ds);
     let status_agrees = match &controller_status {
@@ -196,7 +197,8 @@ fn audit_nodes(
     ds: &DaemonSet,
     by_node: &mut claim::ByNode,
     updates: &UpdateCheck,
-    mut marks: Option<&mut Vec<(String, State)>>,
+    marks: &mut Vec<(String, State)>,
+    keep_pairs: bool,
 ) -> NodesAudit {
     let placement = Placement::compile(ds, ctx.opts.comparison_operators);
     let mut out = NodesAudit {
@@ -233,10 +235,10 @@ fn audit_nodes(
             reasons = reasons::manifest_missing();
         }
         out.counts.add(state, outdated);
-        if let Some(marks) = marks.as_deref_mut() {
-            if matches!(state, State::Missing | State::Misscheduled) {
-                marks.push((node.name().to_string(), state));
-            }
+        if matches!(state, State::Missing | State::Misscheduled) {
+            marks.push((node.name().to_string(), state));
+        }
+        if !keep_pairs {
             continue;
         }
         if !verdict.should_run {

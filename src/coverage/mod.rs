@@ -528,18 +528,7 @@ struct Audited {
 fn audit_one(ctx: &Ctx, ds: &DaemonSet, index: &PodIndex, keep_pairs: bool) -> Audited {
     let mut orphans = Vec::new();
     let mut marks = Vec::new();
-    let report = if keep_pairs {
-        let report = audit::audit_daemon_set(ctx, ds, index, &mut orphans, None);
-        marks = report
-            .nodes
-            .iter()
-            .filter(|p| matches!(p.state, State::Missing | State::Misscheduled))
-            .map(|p| (p.node.clone(), p.state))
-            .collect();
-        report
-    } else {
-        audit::audit_daemon_set(ctx, ds, index, &mut orphans, Some(&mut marks))
-    };
+    let report = audit::audit_daemon_set(ctx, ds, index, &mut orphans, &mut marks, keep_pairs);
     Audited {
         report,
         orphans,

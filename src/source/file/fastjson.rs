@@ -14,8 +14,9 @@
 //!
 //! Anything this reader does not take gives `None`, and the caller decodes the pod the general
 //! way, which reads it, or reports its error, exactly as before: malformed JSON, a value of
-//! another type than the field's, a repeated member, a key with an escape, a `kind` other than `Pod` (or none, where the list does not imply it), a
-//! Python-client or list shape, nesting deeper than [`MAX_DEPTH`].
+//! another type than the field's, a repeated member, a key with an escape, a `kind` other than
+//! `Pod` (or none, where the list does not imply it), a Python-client or list shape, nesting
+//! deeper than [`MAX_DEPTH`].
 
 use std::borrow::Cow;
 
@@ -104,7 +105,7 @@ fn nullable<T: for<'de> Deserialize<'de> + Default>(text: &[u8]) -> R<T> {
         .map(Option::unwrap_or_default)
 }
 
-/// The parser: `t` from `i` on.
+/// The parser: `b` from `i` on, `depth` collections deep.
 struct P<'a> {
     b: &'a [u8],
     i: usize,
@@ -757,6 +758,37 @@ mod tests {
         for text in real_pods() {
             let want = general(&text).expect("the general way reads it");
             assert_eq!(fast(&text).as_deref(), Some(&*want), "{text}");
+        }
+    }
+
+    /// A pod is taken by its own `kind`, or by the list's when it has none (or an empty one);
+    /// another kind, a `kind` that is not a plain string, and the shapes read another way (a
+    /// list inside the input, a Python-client object) are left to the general way.
+    #[test]
+    fn only_pods_are_taken_and_only_in_the_shape_read_here() {
+        let taken = |text: &str, implied| pod(text.as_bytes(), implied).is_some();
+        let m = r#""metadata":{"name":"p"}"#;
+        assert!(taken(&format!(r#"{{"kind":"Pod",{m}}}"#), None));
+        assert!(taken(&format!(r#"{{"kind":"Pod",{m}}}"#), Some("Node")));
+        assert!(taken(&format!(r#"{{{m}}}"#), Some("Pod")));
+        assert!(taken(&format!(r#"{{"kind":"",{m}}}"#), Some("Pod")));
+        for (text, implied) in [
+            (format!(r#"{{{m}}}"#), None),
+            (format!(r#"{{"kind":"",{m}}}"#), None),
+            (format!(r#"{{"kind":"Node",{m}}}"#), Some("Pod")),
+            (format!(r#"{{"kind":null,{m}}}"#), Some("Pod")),
+            (format!(r#"{{"kind":"P\u006fd",{m}}}"#), None),
+            (format!(r#"{{"kind":"Pod","kind":"Pod",{m}}}"#), None),
+            (format!(r#"{{"kind":"Pod",{m},"items":[]}}"#), None),
+            (format!(r#"{{"kind":"Pod","api_version":"v1",{m}}}"#), None),
+            (
+                r#"{"kind":"Pod","metadata":{"creation_timestamp":null}}"#.to_string(),
+                None,
+            ),
+            (r#"{"kind":"Pod","metadata":null}"#.to_string(), None),
+            (r#"["kind","Pod"]"#.to_string(), Some("Pod")),
+        ] {
+            assert!(!taken(&text, implied), "{text} {implied:?}");
         }
     }
 
