@@ -7,7 +7,8 @@
 //! decoded, every other value is stepped over with its syntax checked as serde_json checks what it
 //! skips, and what pods repeat byte for byte (a label set, owner references, the names and
 //! requests of the containers) is found again by its bytes ([`KnownRuns`]) instead of being
-//! decoded again. Small typed values (requests, owner references, container states, affinity)
+//! decoded again, as is what they repeat of the text stepped over ([`Checked`]: an object or
+//! array met before is compared, not checked again). Small typed values (requests, owner references, container states, affinity)
 //! are decoded by serde_json from their own text, through the same `Deserialize` as
 //! [`slim::Pod`]'s; the rest of its fields are read here to the same rules (`nullable`: `null`
 //! is the default; an unknown member is skipped; a repeated member is an error).
@@ -19,6 +20,7 @@
 //! deeper than [`MAX_DEPTH`].
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use serde::Deserialize;
 
@@ -39,16 +41,141 @@ thread_local! {
     static KNOWN_OWNERS: KnownRuns<SharedList<OwnerReference>> = KnownRuns::new();
     /// Containers by the text of each one's `name` and `resources` ([`P::containers`]).
     static KNOWN_CONTAINERS: KnownRuns<SharedList<model::Container>> = KnownRuns::new();
+    static CHECKED: RefCell<Checked> = RefCell::new(Checked::new());
+}
+
+/// Values this thread has stepped over and found well formed, found again by their bytes.
+///
+/// The pods of one DaemonSet repeat most of their text byte for byte (env, probes, ports,
+/// tolerations, most volumes), and equal bytes are an equal value wherever they stand: an object
+/// or an array ends at its own closing bracket, so nothing around it changes how it reads. Only
+/// the nesting it adds is checked again (against [`MAX_DEPTH`] at its new place). A value is
+/// looked up by its first [`PREFIX`] bytes (shorter ones are quicker read than looked up), one
+/// value a slot; a slot whose value stops matching is given to the newer value after a few
+/// misses, so a value that differs in every pod (the containers, with each pod's token volume)
+/// costs a comparison, not a copy, each time.
+struct Checked {
+    slots: Box<[Slot]>,
+    /// The values' text, one after another; started afresh (a new `generation`) when full.
+    bytes: Vec<u8>,
+    generation: u32,
+    /// Values found again (for the tests).
+    #[cfg(test)]
+    hits: usize,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    /// The `generation` of `bytes` the slot's value lies in; any other is an empty slot.
+    generation: u32,
+    at: u32,
+    len: u32,
+    /// The nesting the value adds (itself included).
+    depth: u32,
+    /// Misses since the value last matched.
+    misses: u32,
+}
+
+/// Bytes a value is looked up by; it must be at least as long.
+const PREFIX: usize = 32;
+/// Slots a thread keeps (a power of two).
+const SLOTS: usize = 1 << 12;
+/// Text a thread keeps, and the longest value it keeps.
+const CHECKED_BYTES: usize = 4 << 20;
+const CHECKED_LONGEST: usize = 64 << 10;
+/// Misses after which a slot takes the newer value.
+const MISSES: u32 = 8;
+
+impl Checked {
+    fn new() -> Checked {
+        Checked {
+            slots: vec![Slot::default(); SLOTS].into_boxed_slice(),
+            bytes: Vec::new(),
+            generation: 1,
+            #[cfg(test)]
+            hits: 0,
+        }
+    }
+
+    /// The slot for a value at the start of `rest`, if `rest` is long enough to be looked up.
+    fn slot(rest: &[u8]) -> Option<usize> {
+        let prefix = rest.get(..PREFIX)?;
+        // Four words of the prefix, folded: a collision costs a comparison, not a wrong answer.
+        let word = |at: usize| u64::from_le_bytes(prefix[at..at + 8].try_into().expect("8 bytes"));
+        let mixed = (word(0) ^ word(8).rotate_left(17) ^ word(16).rotate_left(31))
+            .wrapping_add(word(PREFIX - 8))
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        Some((mixed >> 40) as usize & (SLOTS - 1))
+    }
+
+    /// The length of the value at the start of `rest` if it is the slot's, and the nesting it
+    /// adds is at most `room`.
+    fn find(&mut self, slot: usize, rest: &[u8], room: u32) -> Option<(usize, u32)> {
+        let s = &mut self.slots[slot];
+        if s.generation != self.generation {
+            return None;
+        }
+        let (at, len) = (s.at as usize, s.len as usize);
+        let known = &self.bytes[at..at + len];
+        // The ends first: a value that differs in every pod (a token volume's name, a node's
+        // name) mostly differs near its end.
+        let same = |rest: &[u8]| rest[len - PREFIX..] == known[len - PREFIX..] && rest == known;
+        if s.depth <= room && rest.get(..len).is_some_and(same) {
+            s.misses = 0;
+            #[cfg(test)]
+            {
+                self.hits += 1;
+            }
+            Some((len, s.depth))
+        } else {
+            s.misses += 1;
+            None
+        }
+    }
+
+    /// Remember `value`, well formed and adding `depth` of nesting, in `slot` (unless the slot's
+    /// value still matches often).
+    fn keep(&mut self, slot: usize, value: &[u8], depth: u32) {
+        let current = self.generation;
+        let s = self.slots[slot];
+        if (s.generation == current && s.misses < MISSES)
+            || !(PREFIX..=CHECKED_LONGEST).contains(&value.len())
+        {
+            return;
+        }
+        if self.bytes.len() + value.len() > CHECKED_BYTES {
+            self.bytes.clear();
+            self.generation = self.generation.wrapping_add(1).max(1);
+        }
+        self.slots[slot] = Slot {
+            generation: self.generation,
+            at: self.bytes.len() as u32,
+            len: value.len() as u32,
+            depth,
+            misses: 0,
+        };
+        self.bytes.extend_from_slice(value);
+    }
 }
 
 /// The pod at the start of `text` (an object, no leading space) and the length of its text, if
 /// this reader takes it (see the module's comment); `implied` is the list's kind, for items
 /// without their own.
 pub(super) fn pod(text: &[u8], implied: Option<&str>) -> Option<(slim::Pod, usize)> {
+    CHECKED.with(|checked| read_pod(text, implied, &mut checked.borrow_mut()))
+}
+
+fn read_pod(
+    text: &[u8],
+    implied: Option<&str>,
+    checked: &mut Checked,
+) -> Option<(slim::Pod, usize)> {
     let mut p = P {
         b: text,
         i: 0,
         depth: 0,
+        peak: 0,
+        checked,
     };
     let mut pod = slim::Pod::default();
     let mut kind = None;
@@ -105,14 +232,17 @@ fn nullable<T: for<'de> Deserialize<'de> + Default>(text: &[u8]) -> R<T> {
         .map(Option::unwrap_or_default)
 }
 
-/// The parser: `b` from `i` on, `depth` collections deep.
-struct P<'a> {
+/// The parser: `b` from `i` on, `depth` collections deep (`peak` the deepest yet, for
+/// [`Checked`]).
+struct P<'a, 'c> {
     b: &'a [u8],
     i: usize,
     depth: u32,
+    peak: u32,
+    checked: &'c mut Checked,
 }
 
-impl<'a> P<'a> {
+impl<'a> P<'a, '_> {
     fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.b.get(self.i) {
             self.i += 1;
@@ -142,6 +272,7 @@ impl<'a> P<'a> {
 
     fn deeper(&mut self) -> R<()> {
         self.depth += 1;
+        self.peak = self.peak.max(self.depth);
         (self.depth <= MAX_DEPTH).then_some(())
     }
 
@@ -320,12 +451,35 @@ impl<'a> P<'a> {
         Some(&self.b[from..self.i])
     }
 
-    /// Step over one value, checking its syntax.
+    /// Step over one value, checking its syntax (or finding it [`Checked`] already).
     fn skip(&mut self) -> R<()> {
         match self.peek()? {
             b'"' => self.string().map(drop),
-            b'{' => self.object(|p, _| p.skip()),
-            b'[' => self.array(P::skip),
+            open @ (b'{' | b'[') => {
+                let from = self.i;
+                let slot = Checked::slot(&self.b[from..]);
+                if let Some(slot) = slot {
+                    let room = MAX_DEPTH.saturating_sub(self.depth);
+                    if let Some((len, adds)) = self.checked.find(slot, &self.b[from..], room) {
+                        self.i += len;
+                        self.peak = self.peak.max(self.depth + adds);
+                        return Some(());
+                    }
+                }
+                let (depth, peak) = (self.depth, self.peak);
+                self.peak = depth;
+                if open == b'{' {
+                    self.object(|p, _| p.skip())?;
+                } else {
+                    self.array(P::skip)?;
+                }
+                let adds = self.peak - depth;
+                self.peak = self.peak.max(peak);
+                if let Some(slot) = slot {
+                    self.checked.keep(slot, &self.b[from..self.i], adds);
+                }
+                Some(())
+            }
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
@@ -764,6 +918,95 @@ mod tests {
     /// A pod is taken by its own `kind`, or by the list's when it has none (or an empty one);
     /// another kind, a `kind` that is not a plain string, and the shapes read another way (a
     /// list inside the input, a Python-client object) are left to the general way.
+    /// What this reader reads with `checked` as its memory of values stepped over.
+    fn fast_with(text: &str, checked: &mut Checked) -> Option<String> {
+        let (p, n) = read_pod(text.as_bytes(), None, checked)?;
+        (n == text.len()).then(|| format!("{:?}", Pod::from(p)))
+    }
+
+    /// Values stepped over once are found again by their bytes, and the pods read the same.
+    #[test]
+    fn values_met_before_are_found_again_and_read_alike() {
+        let pods = real_pods();
+        let mut checked = Checked::new();
+        let first: Vec<_> = pods.iter().map(|p| fast_with(p, &mut checked)).collect();
+        let hits = checked.hits;
+        let again: Vec<_> = pods.iter().map(|p| fast_with(p, &mut checked)).collect();
+        assert_eq!(first, again);
+        assert!(first.iter().all(Option::is_some));
+        assert_eq!(first, pods.iter().map(|p| general(p)).collect::<Vec<_>>());
+        // Each pod read again finds most of what it steps over.
+        assert!(
+            checked.hits - hits > 2 * pods.len(),
+            "{} {hits}",
+            checked.hits
+        );
+    }
+
+    /// A value found again adds its nesting at its new place: where that is deeper than this
+    /// reader goes, the pod is left to the general way, as if read afresh.
+    #[test]
+    fn a_value_met_before_is_checked_for_depth_at_its_new_place() {
+        let deep = |levels: usize| {
+            let mut v = r#""a long enough string, past the prefix""#.to_string();
+            for _ in 0..levels {
+                v = format!(r#"{{"a":{v}}}"#);
+            }
+            v
+        };
+        let wrapped = |v: &str, arrays: usize| {
+            let (open, close) = ("[".repeat(arrays), "]".repeat(arrays));
+            format!(r#"{{"kind":"Pod","metadata":{{}},"x":{open}{v}{close}}}"#)
+        };
+        let value = deep(40);
+        let mut checked = Checked::new();
+        assert!(fast_with(&wrapped(&value, 0), &mut checked).is_some());
+        // 1 + 10 + 40 levels: within reach, and found again.
+        let hits = checked.hits;
+        let near = wrapped(&value, 10);
+        assert_eq!(fast_with(&near, &mut checked), general(&near));
+        assert_eq!(checked.hits, hits + 1);
+        // 1 + 30 + 40: beyond this reader's depth, found or not; the general way reads it.
+        let far = wrapped(&value, 30);
+        assert_eq!(fast_with(&far, &mut checked), None);
+        assert_eq!(checked.hits, hits + 1);
+        assert!(general(&far).is_some());
+        assert_eq!(fast_with(&far, &mut Checked::new()), None);
+    }
+
+    /// A slot goes to a newer value after a few misses, and the memory stays within its bound,
+    /// started afresh when full, with every pod still read as the general way reads it.
+    #[test]
+    fn remembered_values_are_replaced_and_bounded() {
+        let pod = |v: &str| format!(r#"{{"kind":"Pod","metadata":{{}},"x":{v}}}"#);
+        let value = |tail: &str| format!(r#"["the same first thirty-two bytes, then", "{tail}"]"#);
+        let mut checked = Checked::new();
+        let (a, b) = (pod(&value("a")), pod(&value("b")));
+        fast_with(&a, &mut checked).unwrap();
+        fast_with(&a, &mut checked).unwrap();
+        assert_eq!(checked.hits, 1);
+        for _ in 0..MISSES {
+            fast_with(&b, &mut checked).unwrap();
+            assert_eq!(checked.hits, 1, "the slot still holds the older value");
+        }
+        fast_with(&b, &mut checked).unwrap();
+        assert_eq!(checked.hits, 2, "the newer value took the slot");
+
+        let generation = checked.generation;
+        let big = |k: usize| format!(r#"["{k:08} {}"]"#, "x".repeat(CHECKED_LONGEST - 20));
+        for k in 0..2 * CHECKED_BYTES / CHECKED_LONGEST {
+            let text = pod(&big(k));
+            assert_eq!(fast_with(&text, &mut checked), general(&text));
+            assert!(checked.bytes.len() <= CHECKED_BYTES);
+        }
+        assert!(checked.generation > generation, "started afresh");
+        // Longer than kept: read, not remembered.
+        let huge = pod(&format!(r#"["{}"]"#, "y".repeat(CHECKED_LONGEST)));
+        let before = checked.bytes.len();
+        assert_eq!(fast_with(&huge, &mut checked), general(&huge));
+        assert_eq!(checked.bytes.len(), before);
+    }
+
     #[test]
     fn only_pods_are_taken_and_only_in_the_shape_read_here() {
         let taken = |text: &str, implied| pod(text.as_bytes(), implied).is_some();
