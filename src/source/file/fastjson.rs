@@ -50,10 +50,10 @@ thread_local! {
 /// tolerations, most volumes), and equal bytes are an equal value wherever they stand: an object
 /// or an array ends at its own closing bracket, so nothing around it changes how it reads. Only
 /// the nesting it adds is checked again (against [`MAX_DEPTH`] at its new place). A value is
-/// looked up by its first [`PREFIX`] bytes (shorter ones are quicker read than looked up), one
-/// value a slot; a slot whose value stops matching is given to the newer value after a few
-/// misses, so a value that differs in every pod (the containers, with each pod's token volume)
-/// costs a comparison, not a copy, each time.
+/// looked up by the [`PREFIX`] bytes from its start (a shorter one is never kept, so never
+/// found), one value a slot; a slot whose value stops matching is given to the newer value
+/// after a few misses, so a value that differs in every pod (`spec.volumes` and each container's
+/// `volumeMounts`, with the pod's token volume) mostly costs a comparison, not a copy.
 struct Checked {
     slots: Box<[Slot]>,
     /// The values' text, one after another; started afresh (a new `generation`) when full.
@@ -76,7 +76,7 @@ struct Slot {
     misses: u32,
 }
 
-/// Bytes a value is looked up by; it must be at least as long.
+/// Bytes a value is looked up by; only a value at least as long is kept.
 const PREFIX: usize = 32;
 /// Slots a thread keeps (a power of two).
 const SLOTS: usize = 1 << 12;
@@ -90,7 +90,7 @@ impl Checked {
     fn new() -> Checked {
         Checked {
             slots: vec![Slot::default(); SLOTS].into_boxed_slice(),
-            bytes: Vec::new(),
+            bytes: Vec::with_capacity(CHECKED_BYTES),
             generation: 1,
             #[cfg(test)]
             hits: 0,
@@ -128,7 +128,7 @@ impl Checked {
             }
             Some((len, s.depth))
         } else {
-            s.misses += 1;
+            s.misses = s.misses.saturating_add(1);
             None
         }
     }
@@ -915,9 +915,6 @@ mod tests {
         }
     }
 
-    /// A pod is taken by its own `kind`, or by the list's when it has none (or an empty one);
-    /// another kind, a `kind` that is not a plain string, and the shapes read another way (a
-    /// list inside the input, a Python-client object) are left to the general way.
     /// What this reader reads with `checked` as its memory of values stepped over.
     fn fast_with(text: &str, checked: &mut Checked) -> Option<String> {
         let (p, n) = read_pod(text.as_bytes(), None, checked)?;
@@ -944,34 +941,34 @@ mod tests {
     }
 
     /// A value found again adds its nesting at its new place: where that is deeper than this
-    /// reader goes, the pod is left to the general way, as if read afresh.
+    /// reader goes, the pod is left to the general way, as if read afresh — at the limit exactly.
     #[test]
     fn a_value_met_before_is_checked_for_depth_at_its_new_place() {
-        let deep = |levels: usize| {
-            let mut v = r#""a long enough string, past the prefix""#.to_string();
-            for _ in 0..levels {
-                v = format!(r#"{{"a":{v}}}"#);
-            }
-            v
-        };
-        let wrapped = |v: &str, arrays: usize| {
+        // Forty objects, each level's first bytes its own (so each level has its own slot).
+        let mut value = r#""a long enough string, past the prefix""#.to_string();
+        for level in 1..=40 {
+            value = format!(r#"{{"level {level:02} of forty":{value}}}"#);
+        }
+        // The pod's object is one level, each array one more, the value forty: 1 + 23 + 40 is
+        // this reader's limit.
+        let wrapped = |arrays: usize| {
             let (open, close) = ("[".repeat(arrays), "]".repeat(arrays));
-            format!(r#"{{"kind":"Pod","metadata":{{}},"x":{open}{v}{close}}}"#)
+            format!(r#"{{"kind":"Pod","metadata":{{}},"x":{open}{value}{close}}}"#)
         };
-        let value = deep(40);
+        assert_eq!(1 + 23 + 40, MAX_DEPTH);
         let mut checked = Checked::new();
-        assert!(fast_with(&wrapped(&value, 0), &mut checked).is_some());
-        // 1 + 10 + 40 levels: within reach, and found again.
+        assert!(fast_with(&wrapped(0), &mut checked).is_some());
         let hits = checked.hits;
-        let near = wrapped(&value, 10);
-        assert_eq!(fast_with(&near, &mut checked), general(&near));
-        assert_eq!(checked.hits, hits + 1);
-        // 1 + 30 + 40: beyond this reader's depth, found or not; the general way reads it.
-        let far = wrapped(&value, 30);
-        assert_eq!(fast_with(&far, &mut checked), None);
-        assert_eq!(checked.hits, hits + 1);
-        assert!(general(&far).is_some());
-        assert_eq!(fast_with(&far, &mut Checked::new()), None);
+        let (at_limit, beyond) = (wrapped(23), wrapped(24));
+        assert_eq!(fast_with(&at_limit, &mut checked), general(&at_limit));
+        assert!(checked.hits > hits, "found again at the limit");
+        let hits = checked.hits;
+        assert_eq!(fast_with(&beyond, &mut checked), None);
+        assert_eq!(checked.hits, hits, "nothing found again one level deeper");
+        assert!(general(&beyond).is_some());
+        // Read afresh, the same.
+        assert!(fast_with(&at_limit, &mut Checked::new()).is_some());
+        assert_eq!(fast_with(&beyond, &mut Checked::new()), None);
     }
 
     /// A slot goes to a newer value after a few misses, and the memory stays within its bound,
@@ -1007,6 +1004,9 @@ mod tests {
         assert_eq!(checked.bytes.len(), before);
     }
 
+    /// A pod is taken by its own `kind`, or by the list's when it has none (or an empty one);
+    /// another kind, a `kind` that is not a plain string, and the shapes read another way (a
+    /// list inside the input, a Python-client object) are left to the general way.
     #[test]
     fn only_pods_are_taken_and_only_in_the_shape_read_here() {
         let taken = |text: &str, implied| pod(text.as_bytes(), implied).is_some();
