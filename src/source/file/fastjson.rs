@@ -8,10 +8,11 @@
 //! skips, and what pods repeat byte for byte (a label set, owner references, the names and
 //! requests of the containers) is found again by its bytes ([`KnownRuns`]) instead of being
 //! decoded again, as is what they repeat of the text stepped over ([`Checked`]: an object or
-//! array met before is compared, not checked again). Small typed values (requests, owner references, container states, affinity)
-//! are decoded by serde_json from their own text, through the same `Deserialize` as
-//! [`slim::Pod`]'s; the rest of its fields are read here to the same rules (`nullable`: `null`
-//! is the default; an unknown member is skipped; a repeated member is an error).
+//! array met before is compared, not checked again). Small typed values (requests, owner
+//! references, container states, affinity) are decoded by serde_json from their own text,
+//! through the same `Deserialize` as [`slim::Pod`]'s; the rest of its fields are read here to the
+//! same rules (`nullable`: `null` is the default; an unknown member is skipped; a repeated member
+//! is an error).
 //!
 //! Anything this reader does not take gives `None`, and the caller decodes the pod the general
 //! way, which reads it, or reports its error, exactly as before: malformed JSON, a value of
@@ -932,7 +933,7 @@ mod tests {
         assert_eq!(first, again);
         assert!(first.iter().all(Option::is_some));
         assert_eq!(first, pods.iter().map(|p| general(p)).collect::<Vec<_>>());
-        // Each pod read again finds most of what it steps over.
+        // Pods read again find values again (a real pod steps over a few to dozens).
         assert!(
             checked.hits - hits > 2 * pods.len(),
             "{} {hits}",
