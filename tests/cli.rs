@@ -680,6 +680,47 @@ fn broken_yaml_deep_in_a_kubectl_list_names_its_line() {
     assert_eq!(err.lines().count(), 1, "one line: {err}");
 }
 
+/// A sequence entry where a mapping's next key is due is an error, not a key that begins with
+/// a dash (the fast reader of kubectl's YAML once read it so, and audited the rest).
+#[test]
+fn a_misindented_list_entry_in_kubectl_yaml_is_an_error() {
+    let pod = |n: usize, mounts: &str| {
+        format!(
+            "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p-{n}\n    namespace: ns\n  \
+             spec:\n    nodeName: node-1\n    volumes:\n    - hostPath:\n        path: /a\n      \
+             name: a\n{mounts}"
+        )
+    };
+    let list = |last: &str| {
+        let mut text = String::from("apiVersion: v1\nitems:\n");
+        for n in 0..3 {
+            text.push_str(&pod(n, "    - emptyDir: {}\n      name: b\n"));
+        }
+        text.push_str(&pod(3, last));
+        text.push_str("kind: List\n");
+        text
+    };
+    let good = temp_file(
+        "good-pods.yaml",
+        &list("    - emptyDir: {}\n      name: b\n"),
+    );
+    let o = run(&["-f", good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The last pod's second volume two columns too deep: inside the first volume's mapping.
+    let bad = temp_file(
+        "bad-pods.yaml",
+        &list("      - hostPath:\n        path: /b\n      name: b\n"),
+    );
+    let o = run(&["-f", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains("bad-pods.yaml") && err.contains("invalid YAML at line 53,"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+}
+
 /// Input the YAML reader refuses for its limits or its bytes says why in words, on one line:
 /// not serde-saphyr's debug form of the limit, not a bare "IO error".
 #[test]

@@ -289,6 +289,9 @@ impl<'a> P<'a> {
         self.tape.push(Node::Map { len: 0, end: 0 });
         let keys_from = self.keys.len();
         let mut len = 0u32;
+        // Whether the keys so far are in order (kubectl sorts them): a key after the last one
+        // is then new without a search.
+        let mut in_order = true;
         while !self.end && self.col == n {
             let line = self.line();
             // The key and the byte after its `:`.
@@ -303,6 +306,9 @@ impl<'a> P<'a> {
                     (k, used + 1)
                 }
                 c if is_indicator(c) => return Err(Unsupported),
+                // A `- ` where a key is due (a sequence entry inside a mapping): an error to a
+                // YAML parser, not a key beginning with a dash.
+                _ if is_dash(line) => return Err(Unsupported),
                 _ => {
                     let Some(i) = self.key_end(line) else {
                         return Err(Unsupported);
@@ -322,11 +328,11 @@ impl<'a> P<'a> {
                 return Err(Unsupported);
             }
             let mine = &self.keys[keys_from..];
-            if let Some(last) = mine.last()
-                && *last >= key
-                && mine.contains(&key)
-            {
-                return Err(Unsupported);
+            if let Some(last) = mine.last() {
+                in_order &= *last < key;
+                if !in_order && mine.contains(&key) {
+                    return Err(Unsupported);
+                }
             }
             self.keys.push(key.clone());
             self.tape.push(Node::Key(key));
@@ -1039,6 +1045,18 @@ mod tests {
         ] {
             assert!(parse(text).is_err(), "{text}");
         }
+        // A key met before, after keys out of order.
+        for text in [
+            "- a: 1\n  b: 2\n  a0: 3\n  b: 4\n",
+            "- b: 1\n  a: 2\n  b: 3\n",
+        ] {
+            assert!(parse(text).is_err(), "{text}");
+        }
+        // A sequence entry where the mapping's next key is due: an error, not a key "- b".
+        for text in ["- a: 1\n  - b: 2\n", "- a:\n    b: 1\n    - c: 2\n"] {
+            assert!(parse(text).is_err(), "{text}");
+            assert_eq!(saphyr_with_options(text), None, "{text}");
+        }
         // Nesting deeper than serde-saphyr's limit: its to refuse.
         let deep: String = (0..MAX_DEPTH)
             .map(|i| format!("{}- a:\n", "  ".repeat(i)))
@@ -1048,5 +1066,118 @@ mod tests {
             .map(|i| format!("{}- a:\n", "  ".repeat(i)))
             .collect();
         assert_eq!(fast(&shallow), saphyr(&shallow));
+    }
+
+    /// The pod items of the real must-gather capture (kubectl's YAML, OpenShift 4.8), each as a
+    /// `- ` block of a sequence, as the reader is given them.
+    fn real_pod_items() -> Vec<String> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/real/mustgather-ocp48-aws6-pods.yaml"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut items: Vec<String> = Vec::new();
+        for line in text.lines() {
+            if line.starts_with("- ") {
+                items.push(String::new());
+            } else if !line.starts_with("  ") {
+                // The list's own keys, a document marker or a comment: the item has ended.
+                if items.last().is_some_and(|i| !i.ends_with('\u{0}')) {
+                    items.last_mut().unwrap().push('\u{0}');
+                }
+                continue;
+            }
+            if let Some(item) = items.last_mut().filter(|i| !i.ends_with('\u{0}')) {
+                item.push_str(line);
+                item.push('\n');
+            }
+        }
+        let items: Vec<String> = items
+            .into_iter()
+            .map(|i| i.trim_end_matches('\u{0}').to_string())
+            .filter(|i| i.contains("\n  kind: Pod\n"))
+            .collect();
+        assert!(items.len() > 50, "{} items", items.len());
+        items
+    }
+
+    /// What serde-saphyr reads, with the options the YAML path gives it.
+    fn saphyr_with_options(text: &str) -> Option<Value> {
+        serde_saphyr::from_str_with_options(text, super::super::stream::yaml_options()).ok()
+    }
+
+    /// Whatever an item's text becomes, this reader either reads it as serde-saphyr does or
+    /// leaves it to serde-saphyr: it never takes a text serde-saphyr rejects, nor reads one
+    /// otherwise.
+    #[test]
+    fn mutated_items_read_as_serde_saphyr_reads_them_or_are_left_to_it() {
+        const TOKENS: [&str; 16] = [
+            ": ", ":", "- ", "-", " ", "  ", "\n", "#", " #", "'", "\"", "|", ">", "{}", "[]", "\\",
+        ];
+        let items = real_pod_items();
+        let mut rng = 0x2545_f491_4f6c_dd1d_u64;
+        let mut below = |n: usize| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng % n as u64) as usize
+        };
+        let (mut taken, mut left) = (0, 0);
+        for round in 0..20_000 {
+            let mut text = items[round % items.len()].clone().into_bytes();
+            for _ in 0..1 + below(2) {
+                let at = below(text.len());
+                match below(4) {
+                    0 => {
+                        text.remove(at);
+                    }
+                    1 => {
+                        let t = TOKENS[below(TOKENS.len())];
+                        text.splice(at..at, t.bytes());
+                    }
+                    2 => {
+                        // A line's indentation changed: a space more or less at a line start.
+                        let start = text[..at]
+                            .iter()
+                            .rposition(|&b| b == b'\n')
+                            .map_or(0, |i| i + 1);
+                        if text.get(start) == Some(&b' ') && below(2) == 0 {
+                            text.remove(start);
+                        } else {
+                            text.insert(start, b' ');
+                        }
+                    }
+                    _ => {
+                        // A line repeated (a repeated key, or a longer block).
+                        let start = text[..at]
+                            .iter()
+                            .rposition(|&b| b == b'\n')
+                            .map_or(0, |i| i + 1);
+                        let end = text[at..]
+                            .iter()
+                            .position(|&b| b == b'\n')
+                            .map_or(text.len(), |i| at + i + 1);
+                        let line = text[start..end].to_vec();
+                        text.splice(end..end, line);
+                    }
+                }
+            }
+            let Ok(text) = String::from_utf8(text) else {
+                continue;
+            };
+            // The stream reads an item the general way if either step fails.
+            let fast = parse(&text)
+                .ok()
+                .and_then(|tape| Value::deserialize(&mut Cursor::new(&tape, 0)).ok());
+            match fast {
+                Some(got) => {
+                    assert_eq!(Some(got), saphyr_with_options(&text), "{text}");
+                    taken += 1;
+                }
+                None => left += 1,
+            }
+        }
+        // Both outcomes happen: the test sees mutations of every kind.
+        assert!(taken > 3_000 && left > 5_000, "{taken} {left}");
     }
 }

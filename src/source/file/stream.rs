@@ -990,7 +990,7 @@ fn strip_position(s: &str) -> String {
 /// are decoded one by one), but the protections against hostile input kept: anchors and aliases
 /// (alias bombs) at the library's defaults, and nesting depth at 128, as serde_json's limit for
 /// JSON (the default 64 is too shallow for some CRD schemas in a must-gather folder).
-fn yaml_options() -> serde_saphyr::Options {
+pub(super) fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: 128,
