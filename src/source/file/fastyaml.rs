@@ -20,6 +20,7 @@
 //! `1_000`, `1:30`, leading zeros) are resolved by serde-saphyr itself.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
@@ -49,9 +50,267 @@ type R<T> = Result<T, Unsupported>;
 /// Implicit keys are at most 1024 characters (YAML 1.2, 7.4.2 / `ns-s-implicit-yaml-key`).
 const MAX_KEY: usize = 1024;
 
+thread_local! {
+    static BLOCKS: RefCell<Blocks> = RefCell::new(Blocks::new());
+}
+
+/// Blocks this thread has read, found again by their text.
+///
+/// The objects of one DaemonSet repeat most of their YAML line for line (env, probes, volumes,
+/// tolerations), and a block reads the same wherever it stands given the same few facts of the
+/// line that ends it: a block's parse looks only at its own lines and, of the first line after
+/// them, at its column, whether it is a `- ` entry, and whether there is one (every test of it in
+/// [`P::map`] and [`P::seq`]). So a block below a key or an entry is remembered with its tape
+/// (text as places in the block), the nesting it adds and those facts; met again — the same
+/// bytes, then a line with the same facts, and room for its nesting — its tape is copied, not
+/// parsed. Looked up by its first [`BLOCK_PREFIX`] bytes, one block a slot; a slot whose block
+/// stops matching is given to the newer block after a few misses.
+struct Blocks {
+    slots: Box<[BlockSlot]>,
+    /// The blocks' text and tapes, one after another; started afresh (a new `generation`) when
+    /// either is full.
+    bytes: Vec<u8>,
+    nodes: Vec<Kept>,
+    generation: u32,
+    /// Blocks found again (for the tests).
+    #[cfg(test)]
+    hits: usize,
+}
+
+/// How a remembered block was reached: its parse, and where its text starts, differ.
+#[derive(Clone, Copy, Default, PartialEq)]
+enum Reached {
+    /// On the lines below a key or an entry, read by [`P::block`] (text from its line's start).
+    #[default]
+    Below,
+    /// A sequence at its key's column, read by [`P::seq`] (no level of its own).
+    KeyColumn,
+    /// A mapping or sequence after an entry's `- `, read by [`P::block`] (text from after the
+    /// dash, the column remembered).
+    AfterDash,
+}
+
+#[derive(Clone, Copy, Default, PartialEq)]
+struct Ends {
+    col: usize,
+    dash: bool,
+    end: bool,
+}
+
+#[derive(Clone, Copy, Default)]
+struct BlockSlot {
+    /// The `generation` the slot's block lies in; any other is an empty slot.
+    generation: u32,
+    at: u32,
+    len: u32,
+    nodes_at: u32,
+    nodes_len: u32,
+    /// The nesting the block adds, how it was reached ([`Reached`]) and at which column, and
+    /// the line after it.
+    depth: usize,
+    reached: Reached,
+    col: usize,
+    ends: Ends,
+    misses: u32,
+}
+
+/// A tape node of a remembered block: text as a place in the block (or owned), collections'
+/// ends counted from the block's first node.
+enum Kept {
+    Map { len: u32, end: u32 },
+    Seq { len: u32, end: u32 },
+    Key(KeptText),
+    Str(KeptText),
+    Null,
+    Bool(bool),
+    U64(u64),
+    I64(i64),
+    F64(f64),
+}
+
+enum KeptText {
+    At { from: u32, len: u32 },
+    Owned(Box<str>),
+}
+
+const BLOCK_PREFIX: usize = 32;
+const BLOCK_SLOTS: usize = 1 << 12;
+const BLOCK_BYTES: usize = 2 << 20;
+const BLOCK_NODES: usize = 1 << 16;
+const BLOCK_LONGEST: usize = 64 << 10;
+const BLOCK_MISSES: u32 = 8;
+
+impl Blocks {
+    fn new() -> Blocks {
+        Blocks {
+            slots: vec![BlockSlot::default(); BLOCK_SLOTS].into_boxed_slice(),
+            bytes: Vec::new(),
+            nodes: Vec::new(),
+            generation: 1,
+            #[cfg(test)]
+            hits: 0,
+        }
+    }
+
+    fn slot(rest: &[u8]) -> Option<usize> {
+        let prefix = rest.get(..BLOCK_PREFIX)?;
+        let word = |at: usize| u64::from_le_bytes(prefix[at..at + 8].try_into().expect("8 bytes"));
+        let mixed = (word(0) ^ word(8).rotate_left(17) ^ word(16).rotate_left(31))
+            .wrapping_add(word(BLOCK_PREFIX - 8))
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        Some((mixed >> 40) as usize & (BLOCK_SLOTS - 1))
+    }
+
+    /// The slot's block if `rest` starts with its text and it was reached the same way, with the
+    /// nesting it adds at most `room`.
+    fn find(
+        &mut self,
+        slot: usize,
+        rest: &[u8],
+        (reached, col): (Reached, usize),
+        room: usize,
+    ) -> Option<BlockSlot> {
+        let s = &mut self.slots[slot];
+        if s.generation != self.generation {
+            return None;
+        }
+        let (at, len) = (s.at as usize, s.len as usize);
+        let known = &self.bytes[at..at + len];
+        let same = |r: &[u8]| r[len - BLOCK_PREFIX..] == known[len - BLOCK_PREFIX..] && r == known;
+        if (s.reached, s.col) == (reached, col)
+            && s.depth <= room
+            && rest.get(..len).is_some_and(same)
+        {
+            Some(*s)
+        } else {
+            s.misses = s.misses.saturating_add(1);
+            None
+        }
+    }
+
+    fn found(&mut self, slot: usize) {
+        self.slots[slot].misses = 0;
+        #[cfg(test)]
+        {
+            self.hits += 1;
+        }
+    }
+
+    /// Remember the block `text` (at byte `start` of `s`) read into `tape` (whose first node is
+    /// node `first` of the whole tape).
+    #[allow(clippy::too_many_arguments)]
+    fn keep(
+        &mut self,
+        slot: usize,
+        s: &str,
+        start: usize,
+        text: &[u8],
+        tape: &[Node<'_>],
+        first: usize,
+        depth: usize,
+        (reached, col): (Reached, usize),
+        ends: Ends,
+    ) {
+        let old = self.slots[slot];
+        if (old.generation == self.generation && old.misses < BLOCK_MISSES)
+            || !(BLOCK_PREFIX..=BLOCK_LONGEST).contains(&text.len())
+            || tape.len() > BLOCK_NODES / 16
+        {
+            return;
+        }
+        if self.bytes.len() + text.len() > BLOCK_BYTES
+            || self.nodes.len() + tape.len() > BLOCK_NODES
+        {
+            self.bytes.clear();
+            self.nodes.clear();
+            self.generation = self.generation.wrapping_add(1).max(1);
+        }
+        let base = s.as_ptr() as usize + start;
+        let place = |t: &Cow<'_, str>| match t {
+            Cow::Borrowed(b)
+                if (b.as_ptr() as usize) >= base
+                    && b.as_ptr() as usize + b.len() <= base + text.len() =>
+            {
+                KeptText::At {
+                    from: (b.as_ptr() as usize - base) as u32,
+                    len: b.len() as u32,
+                }
+            }
+            other => KeptText::Owned(other.as_ref().into()),
+        };
+        let rel = |end: u32| end - first as u32;
+        let nodes_at = self.nodes.len();
+        self.nodes.extend(tape.iter().map(|n| match n {
+            Node::Map { len, end } => Kept::Map {
+                len: *len,
+                end: rel(*end),
+            },
+            Node::Seq { len, end } => Kept::Seq {
+                len: *len,
+                end: rel(*end),
+            },
+            Node::Key(t) => Kept::Key(place(t)),
+            Node::Str(t) => Kept::Str(place(t)),
+            Node::Null => Kept::Null,
+            Node::Bool(b) => Kept::Bool(*b),
+            Node::U64(v) => Kept::U64(*v),
+            Node::I64(v) => Kept::I64(*v),
+            Node::F64(v) => Kept::F64(*v),
+        }));
+        self.slots[slot] = BlockSlot {
+            generation: self.generation,
+            at: self.bytes.len() as u32,
+            len: text.len() as u32,
+            nodes_at: nodes_at as u32,
+            nodes_len: tape.len() as u32,
+            depth,
+            reached,
+            col,
+            ends,
+            misses: 0,
+        };
+        self.bytes.extend_from_slice(text);
+    }
+
+    /// The tape of a block found again, at byte `start` of `s`, appended to `tape`.
+    fn copy<'a>(&self, found: &BlockSlot, s: &'a str, start: usize, tape: &mut Vec<Node<'a>>) {
+        let first = tape.len() as u32;
+        let at = |t: &KeptText| match t {
+            KeptText::At { from, len } => {
+                let from = start + *from as usize;
+                Cow::Borrowed(&s[from..from + *len as usize])
+            }
+            KeptText::Owned(o) => Cow::Owned(o.to_string()),
+        };
+        let nodes = &self.nodes[found.nodes_at as usize..][..found.nodes_len as usize];
+        tape.extend(nodes.iter().map(|n| match n {
+            Kept::Map { len, end } => Node::Map {
+                len: *len,
+                end: end + first,
+            },
+            Kept::Seq { len, end } => Node::Seq {
+                len: *len,
+                end: end + first,
+            },
+            Kept::Key(t) => Node::Key(at(t)),
+            Kept::Str(t) => Node::Str(at(t)),
+            Kept::Null => Node::Null,
+            Kept::Bool(b) => Node::Bool(*b),
+            Kept::U64(v) => Node::U64(*v),
+            Kept::I64(v) => Node::I64(*v),
+            Kept::F64(v) => Node::F64(*v),
+        }));
+    }
+}
+
 /// Parse a block of lines that is one block node at column 0 (a `- ` item, or a `key:` entry)
 /// into a tape.
 pub(super) fn parse(text: &str) -> R<Vec<Node<'_>>> {
+    BLOCKS.with(|blocks| parse_with(text, &mut blocks.borrow_mut()))
+}
+
+/// [`parse`] with `blocks` as the memory of blocks read before.
+fn parse_with<'a>(text: &'a str, blocks: &mut Blocks) -> R<Vec<Node<'a>>> {
     // Control characters other than newline and tab (and so any `\r`) are left to serde-saphyr,
     // which rejects or normalizes them.
     if has_control(text.as_bytes()) {
@@ -67,6 +326,8 @@ pub(super) fn parse(text: &str) -> R<Vec<Node<'_>>> {
         tape: Vec::with_capacity(text.len() / 16),
         keys: Vec::new(),
         depth: 0,
+        peak: 0,
+        blocks,
     };
     p.advance_line(0)?;
     if p.end || p.col != 0 {
@@ -122,7 +383,7 @@ fn sse2_has_control(chunk: &[u8]) -> bool {
     _mm_movemask_epi8(_mm_or_si128(_mm_andnot_si128(allowed, below), del)) != 0
 }
 
-struct P<'a> {
+struct P<'a, 'c> {
     s: &'a str,
     b: &'a [u8],
     /// Start of the current line's content (after its indentation, or after a `- `).
@@ -140,6 +401,9 @@ struct P<'a> {
     /// Collections open; deeper than serde-saphyr's limit (`stream.rs`, `yaml_options`) is its
     /// to refuse, and a bounded depth keeps the recursion off the end of the stack.
     depth: usize,
+    /// The deepest yet (for [`Blocks`]).
+    peak: usize,
+    blocks: &'c mut Blocks,
 }
 
 /// The deepest nesting read here (serde-saphyr's `max_depth` in `stream.rs`, `yaml_options`).
@@ -177,7 +441,7 @@ fn is_dash(line: &[u8]) -> bool {
     line.first() == Some(&b'-') && matches!(line.get(1), None | Some(b' '))
 }
 
-impl<'a> P<'a> {
+impl<'a> P<'a, '_> {
     fn line(&self) -> &'a [u8] {
         &self.b[self.pos..self.eol]
     }
@@ -212,6 +476,7 @@ impl<'a> P<'a> {
     /// The block node at the cursor: a sequence or a mapping at the cursor's column.
     fn block(&mut self) -> R<()> {
         self.depth += 1;
+        self.peak = self.peak.max(self.depth);
         if self.depth > MAX_DEPTH {
             return Err(Unsupported);
         }
@@ -254,10 +519,10 @@ impl<'a> P<'a> {
         if p == self.eol {
             self.advance_line(self.eol + 1)?;
             if !self.end && self.col > n {
-                return self.block();
+                return self.remembered(Reached::Below, n);
             }
             if !in_seq && !self.end && self.col == n && is_dash(self.line()) {
-                return self.seq(n);
+                return self.remembered(Reached::KeyColumn, n);
             }
             self.tape.push(Node::Null);
             return Ok(());
@@ -266,9 +531,66 @@ impl<'a> P<'a> {
         self.pos = p;
         let rest = self.line();
         if in_seq && (is_dash(rest) || self.key_end(rest).is_some()) {
-            self.block()
+            self.remembered(Reached::AfterDash, n)
         } else {
             self.inline_value(n)
+        }
+    }
+
+    /// A block at the cursor, found again in [`Blocks`] or read (a sequence at its key's column
+    /// `n`, or by [`P::block`]) and remembered.
+    fn remembered(&mut self, reached: Reached, n: usize) -> R<()> {
+        let read = |p: &mut Self| match reached {
+            Reached::KeyColumn => p.seq(n),
+            Reached::Below | Reached::AfterDash => p.block(),
+        };
+        let start = match reached {
+            Reached::AfterDash => self.pos,
+            Reached::Below | Reached::KeyColumn => self.pos - self.col,
+        };
+        let how = (reached, self.col);
+        let Some(slot) = Blocks::slot(&self.b[start..]) else {
+            return read(self);
+        };
+        let room = MAX_DEPTH.saturating_sub(self.depth);
+        if let Some(found) = self.blocks.find(slot, &self.b[start..], how, room) {
+            let cursor = (self.pos, self.col, self.eol, self.end);
+            self.advance_line(start + found.len as usize)?;
+            if self.ends() == found.ends {
+                self.blocks.found(slot);
+                self.blocks.copy(&found, self.s, start, &mut self.tape);
+                self.peak = self.peak.max(self.depth + found.depth);
+                return Ok(());
+            }
+            (self.pos, self.col, self.eol, self.end) = cursor;
+        }
+        let (first, depth, peak) = (self.tape.len(), self.depth, self.peak);
+        self.peak = depth;
+        read(self)?;
+        let adds = self.peak - depth;
+        self.peak = self.peak.max(peak);
+        let end_at = if self.end {
+            self.b.len()
+        } else {
+            self.pos - self.col
+        };
+        let text = &self.b[start..end_at];
+        // Only a block that ends with its line: found again, the next line starts after it.
+        if text.ends_with(b"\n") {
+            let ends = self.ends();
+            let (s, tape) = (self.s, &self.tape[first..]);
+            self.blocks
+                .keep(slot, s, start, text, tape, first, adds, how, ends);
+        }
+        Ok(())
+    }
+
+    /// What the parse of a block looks at of the line after it (the cursor's).
+    fn ends(&self) -> Ends {
+        Ends {
+            col: self.col,
+            dash: is_dash(self.line()),
+            end: self.end,
         }
     }
 
@@ -1210,5 +1532,99 @@ mod tests {
         }
         // Both outcomes happen: the test sees mutations of every kind.
         assert!(taken > 3_000 && left > 5_000, "{taken} {left}");
+    }
+
+    /// What this reader reads with `blocks` as its memory of blocks read before.
+    fn fast_with(text: &str, blocks: &mut Blocks) -> Option<Value> {
+        let tape = parse_with(text, blocks).ok()?;
+        Value::deserialize(&mut Cursor::new(&tape, 0)).ok()
+    }
+
+    /// Blocks read once are found again by their text, and the items read the same.
+    #[test]
+    fn blocks_met_before_are_found_again_and_read_alike() {
+        let items = real_items();
+        let mut blocks = Blocks::new();
+        let first: Vec<_> = items.iter().map(|i| fast_with(i, &mut blocks)).collect();
+        let hits = blocks.hits;
+        let again: Vec<_> = items.iter().map(|i| fast_with(i, &mut blocks)).collect();
+        assert_eq!(first, again);
+        let fresh: Vec<_> = items
+            .iter()
+            .map(|i| fast_with(i, &mut Blocks::new()))
+            .collect();
+        assert_eq!(first, fresh);
+        assert!(
+            blocks.hits - hits > 2 * items.len(),
+            "{} {hits}",
+            blocks.hits
+        );
+    }
+
+    /// A block found again is taken only where it reads the same: the line after it alike (its
+    /// column, whether it is an entry, whether there is one), its column alike after a dash,
+    /// and room for its nesting — the depth limit exactly.
+    #[test]
+    fn a_block_met_before_is_taken_only_where_it_reads_the_same() {
+        let block = "    env:\n    - name: A_LONG_ENOUGH_NAME\n      value: one\n";
+        let mut blocks = Blocks::new();
+        let pod = |tail: &str| format!("- kind: Pod\n  spec:\n{block}{tail}");
+        let base = pod("    other: 1\n");
+        assert!(fast_with(&base, &mut blocks).is_some());
+        for tail in [
+            "    other: 1\n",
+            "  status: {}\n",
+            "",
+            "\n\n    other: 2\n",
+            // Read afresh these are not taken: a deeper line, an entry at the key's column.
+            "        deeper: 1\n",
+            "    - stray: 1\n",
+        ] {
+            let text = pod(tail);
+            let want = fast_with(&text, &mut Blocks::new());
+            assert_eq!(fast_with(&text, &mut blocks), want, "{text}");
+            if want.is_some() {
+                assert_eq!(want, saphyr_with_options(&text), "{text}");
+            }
+        }
+        // The same entry text after a dash at another column: read as it stands.
+        let entry = "- name: A_LONG_ENOUGH_NAME_FOR_THE_PREFIX\n  value: one\n";
+        let shifted = "- - name: A_LONG_ENOUGH_NAME_FOR_THE_PREFIX\n  value: one\n";
+        assert!(fast_with(entry, &mut blocks).is_some());
+        assert_eq!(
+            fast_with(shifted, &mut blocks),
+            fast_with(shifted, &mut Blocks::new())
+        );
+        // Nesting: a block of 40 levels at column 100, placed under more and more levels (one
+        // space each, so that its text stays the same), to the depth limit and one past it.
+        let mut nested = String::new();
+        for level in 0..40 {
+            let indent = " ".repeat(100 + 2 * level);
+            nested.push_str(&format!("{indent}level-{level:02}-of-forty-levels:\n"));
+        }
+        nested.push_str(&format!("{}leaf: value\n", " ".repeat(180)));
+        let placed = |depth: usize| {
+            let mut text = String::from("- x:\n");
+            for level in 0..depth {
+                text.push_str(&format!("{}k{level}:\n", " ".repeat(2 + level)));
+            }
+            text + &nested
+        };
+        let limit = (0..120)
+            .find(|&d| fast_with(&placed(d + 1), &mut Blocks::new()).is_none())
+            .unwrap();
+        assert!(limit > 40, "{limit}");
+        let mut blocks = Blocks::new();
+        assert!(fast_with(&placed(0), &mut blocks).is_some());
+        let hits = blocks.hits;
+        let (at_limit, beyond) = (placed(limit), placed(limit + 1));
+        assert_eq!(
+            fast_with(&at_limit, &mut blocks),
+            fast_with(&at_limit, &mut Blocks::new())
+        );
+        assert!(blocks.hits > hits, "found again at the limit");
+        let hits = blocks.hits;
+        assert_eq!(fast_with(&beyond, &mut blocks), None);
+        assert_eq!(blocks.hits, hits, "nothing found again one level deeper");
     }
 }
