@@ -9,7 +9,9 @@
 //! serde `Deserializer` over it. Anything else in the block (an anchor, a tag, a comment, a
 //! flow map, a multi-line plain or quoted scalar, an indented sequence, a duplicate key, a tab,
 //! a carriage return) gives [`Unsupported`], and the caller reads the block with serde-saphyr
-//! instead (`stream.rs`, `read_yaml`).
+//! instead (`stream.rs`, `read_yaml`). What the objects of one DaemonSet repeat line for line
+//! (env, probes, volumes, tolerations) is read once a thread and found again by its text
+//! ([`Blocks`]).
 //!
 //! Scalars are typed as serde-saphyr's `deserialize_any` types them (its
 //! `de/deserializer.rs`), which is how the YAML path has always read them (through a
