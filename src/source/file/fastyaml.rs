@@ -60,12 +60,13 @@ thread_local! {
 ///
 /// The objects of one DaemonSet repeat most of their YAML line for line (env, probes, volumes,
 /// tolerations), and a block reads the same wherever it stands given the same few facts of the
-/// line that ends it: a block's parse looks only at its own lines and, of the first line after
-/// them, at its column, whether it is a `- ` entry, and whether there is one (every test of it in
-/// [`P::map`] and [`P::seq`]). So a block below a key or an entry is remembered with its tape
-/// (text as places in the block), the nesting it adds and those facts; met again — the same
-/// bytes, then a line with the same facts, and room for its nesting — its tape is copied, not
-/// parsed. Looked up by its first [`BLOCK_PREFIX`] bytes, one block a slot; a slot whose block
+/// line that ends it: a block's parse looks only at its own lines (blank lines up to the next
+/// line included: a block scalar at its end reads them) and, of the first line after them, at
+/// its column, whether it is a `- ` entry, and whether there is one (every test of it in
+/// [`P::map`], [`P::seq`] and [`P::block_scalar`]). So a block is remembered with its tape (text
+/// as places in the block), the nesting it adds and those facts; met again — the same bytes up
+/// to the next line, then a line with the same facts, and room for its nesting — its tape is
+/// copied, not parsed. Looked up by its first [`BLOCK_PREFIX`] bytes, one block a slot; a slot whose block
 /// stops matching is given to the newer block after a few misses.
 struct Blocks {
     slots: Box<[BlockSlot]>,
@@ -188,6 +189,11 @@ impl Blocks {
             s.misses = s.misses.saturating_add(1);
             None
         }
+    }
+
+    fn missed(&mut self, slot: usize) {
+        let s = &mut self.slots[slot];
+        s.misses = s.misses.saturating_add(1);
     }
 
     fn found(&mut self, slot: usize) {
@@ -557,14 +563,18 @@ impl<'a> P<'a, '_> {
         let room = MAX_DEPTH.saturating_sub(self.depth);
         if let Some(found) = self.blocks.find(slot, &self.b[start..], how, room) {
             let cursor = (self.pos, self.col, self.eol, self.end);
-            self.advance_line(start + found.len as usize)?;
-            if self.ends() == found.ends {
+            let after = start + found.len as usize;
+            self.advance_line(after)?;
+            // No blank line more before the next one (a block scalar at the block's end reads
+            // them), and the next line alike.
+            if self.pos - self.col == after && self.ends() == found.ends {
                 self.blocks.found(slot);
                 self.blocks.copy(&found, self.s, start, &mut self.tape);
                 self.peak = self.peak.max(self.depth + found.depth);
                 return Ok(());
             }
             (self.pos, self.col, self.eol, self.end) = cursor;
+            self.blocks.missed(slot);
         }
         let (first, depth, peak) = (self.tape.len(), self.depth, self.peak);
         self.peak = depth;
@@ -1450,8 +1460,9 @@ mod tests {
     /// otherwise.
     #[test]
     fn mutated_items_read_as_serde_saphyr_reads_them_or_are_left_to_it() {
-        const TOKENS: [&str; 16] = [
-            ": ", ":", "- ", "-", " ", "  ", "\n", "#", " #", "'", "\"", "|", ">", "{}", "[]", "\\",
+        const TOKENS: [&str; 19] = [
+            ": ", ":", "- ", "-", " ", "  ", "\n", "#", " #", "'", "\"", "|", ">", "{}", "[]",
+            "\\", "|+", ">+", "\n\n",
         ];
         let items = real_items();
         let fast = |text: &str| {
@@ -1588,6 +1599,40 @@ mod tests {
             if want.is_some() {
                 assert_eq!(want, saphyr_with_options(&text), "{text}");
             }
+        }
+        // A block scalar at the block's end reads the blank lines after it: one more of them,
+        // or a line of spaces, is not the block found again.
+        for (first, then) in [
+            (
+                "    script: |+\n      echo the-first-line-of-a-long-script\n\n",
+                "\n",
+            ),
+            (
+                "    script: |\n      echo the-first-line-of-a-long-script\n",
+                "        \n",
+            ),
+        ] {
+            let item = |extra: &str| format!("- spec:\n{first}{extra}  status: {{}}\n");
+            let mut blocks = Blocks::new();
+            assert!(fast_with(&item(""), &mut blocks).is_some());
+            let text = item(then);
+            let want = fast_with(&text, &mut Blocks::new());
+            assert_eq!(fast_with(&text, &mut blocks), want, "{text}");
+            if want.is_some() {
+                assert_eq!(want, saphyr_with_options(&text), "{text}");
+            }
+            // At the end of the text too.
+            let (a, b) = (
+                format!("- spec:\n{first}"),
+                format!("- spec:\n{first}{then}"),
+            );
+            let mut blocks = Blocks::new();
+            assert!(fast_with(&a, &mut blocks).is_some());
+            assert_eq!(
+                fast_with(&b, &mut blocks),
+                fast_with(&b, &mut Blocks::new()),
+                "{b}"
+            );
         }
         // The same entry text after a dash at another column: read as it stands.
         let entry = "- name: A_LONG_ENOUGH_NAME_FOR_THE_PREFIX\n  value: one\n";
