@@ -107,10 +107,56 @@ pub fn bytes_hash(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
+/// Bytes a text is looked up by in [`prefix_slot`]; only texts at least as long are looked up.
+pub const PREFIX_BYTES: usize = 32;
+
+/// The slot (of `slots`, a power of two) for a text that starts like `rest`: four words of its
+/// first [`PREFIX_BYTES`] bytes folded (a collision costs a comparison, not a wrong answer);
+/// `None` where `rest` is shorter. Used by the file readers' memories of text read before.
+pub fn prefix_slot(rest: &[u8], slots: usize) -> Option<usize> {
+    let prefix = rest.get(..PREFIX_BYTES)?;
+    let word = |at: usize| u64::from_le_bytes(prefix[at..at + 8].try_into().expect("8 bytes"));
+    let mixed = (word(0) ^ word(8).rotate_left(17) ^ word(16).rotate_left(31))
+        .wrapping_add(word(PREFIX_BYTES - 8))
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    Some((mixed >> 40) as usize & (slots - 1))
+}
+
+/// Whether `rest` starts with `known` (at least [`PREFIX_BYTES`] long), its end compared first:
+/// texts that differ from object to object (a token volume's name, a node's name) mostly differ
+/// near their end.
+pub fn starts_with_ends_first(rest: &[u8], known: &[u8]) -> bool {
+    let tail = known.len() - PREFIX_BYTES;
+    rest.get(..known.len())
+        .is_some_and(|r| r[tail..] == known[tail..] && r == known)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::hash::{BuildHasher, Hash};
+
+    #[test]
+    fn a_remembered_text_is_found_only_where_every_byte_is_the_same() {
+        let known = b"0123456789abcdefghijklmnopqrstuvwxyz-and-more-text".to_vec();
+        let mut rest = known.clone();
+        rest.extend_from_slice(b", what follows");
+        assert!(starts_with_ends_first(&rest, &known));
+        assert!(!starts_with_ends_first(&known[..known.len() - 1], &known));
+        for at in 0..known.len() {
+            let mut other = rest.clone();
+            other[at] ^= 1;
+            assert!(!starts_with_ends_first(&other, &known), "{at}");
+        }
+        assert_eq!(prefix_slot(&known[..PREFIX_BYTES - 1], 4096), None);
+        let slot = prefix_slot(&rest, 4096).unwrap();
+        assert!(slot < 4096);
+        assert_eq!(
+            prefix_slot(&known, 4096),
+            Some(slot),
+            "the first bytes alone decide"
+        );
+    }
 
     fn hash<T: Hash + ?Sized>(v: &T) -> u64 {
         FastBuild::default().hash_one(v)

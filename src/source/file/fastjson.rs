@@ -25,6 +25,7 @@ use std::cell::RefCell;
 
 use serde::Deserialize;
 
+use crate::fasthash::{PREFIX_BYTES, prefix_slot, starts_with_ends_first};
 use crate::interned::{InlineStr, Interned, KnownRuns, slot};
 use crate::model::{
     self, Condition, ContainerState, ContainerStatus, Labels, OwnerReference, ResourceRequirements,
@@ -51,7 +52,7 @@ thread_local! {
 /// tolerations, most volumes), and equal bytes are an equal value wherever they stand: an object
 /// or an array ends at its own closing bracket, so nothing around it changes how it reads. Only
 /// the nesting it adds is checked again (against [`MAX_DEPTH`] at its new place). A value is
-/// looked up by the [`PREFIX`] bytes from its start (a shorter one is never kept, so never
+/// looked up by the [`PREFIX_BYTES`] bytes from its start (a shorter one is never kept, so never
 /// found), one value a slot; a slot whose value stops matching is given to the newer value
 /// after a few misses, so a value that differs in every pod (`spec.volumes` and each container's
 /// `volumeMounts`, with the pod's token volume) mostly costs a comparison, not a copy.
@@ -77,8 +78,6 @@ struct Slot {
     misses: u32,
 }
 
-/// Bytes a value is looked up by; only a value at least as long is kept.
-const PREFIX: usize = 32;
 /// Slots a thread keeps (a power of two).
 const SLOTS: usize = 1 << 12;
 /// Text a thread keeps, and the longest value it keeps.
@@ -98,17 +97,6 @@ impl Checked {
         }
     }
 
-    /// The slot for a value at the start of `rest`, if `rest` is long enough to be looked up.
-    fn slot(rest: &[u8]) -> Option<usize> {
-        let prefix = rest.get(..PREFIX)?;
-        // Four words of the prefix, folded: a collision costs a comparison, not a wrong answer.
-        let word = |at: usize| u64::from_le_bytes(prefix[at..at + 8].try_into().expect("8 bytes"));
-        let mixed = (word(0) ^ word(8).rotate_left(17) ^ word(16).rotate_left(31))
-            .wrapping_add(word(PREFIX - 8))
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        Some((mixed >> 40) as usize & (SLOTS - 1))
-    }
-
     /// The length of the value at the start of `rest` if it is the slot's, and the nesting it
     /// adds is at most `room`.
     fn find(&mut self, slot: usize, rest: &[u8], room: u32) -> Option<(usize, u32)> {
@@ -117,11 +105,7 @@ impl Checked {
             return None;
         }
         let (at, len) = (s.at as usize, s.len as usize);
-        let known = &self.bytes[at..at + len];
-        // The ends first: a value that differs in every pod (a token volume's name, a node's
-        // name) mostly differs near its end.
-        let same = |rest: &[u8]| rest[len - PREFIX..] == known[len - PREFIX..] && rest == known;
-        if s.depth <= room && rest.get(..len).is_some_and(same) {
+        if s.depth <= room && starts_with_ends_first(rest, &self.bytes[at..at + len]) {
             s.misses = 0;
             #[cfg(test)]
             {
@@ -140,7 +124,7 @@ impl Checked {
         let current = self.generation;
         let s = self.slots[slot];
         if (s.generation == current && s.misses < MISSES)
-            || !(PREFIX..=CHECKED_LONGEST).contains(&value.len())
+            || !(PREFIX_BYTES..=CHECKED_LONGEST).contains(&value.len())
         {
             return;
         }
@@ -458,7 +442,7 @@ impl<'a> P<'a, '_> {
             b'"' => self.string().map(drop),
             open @ (b'{' | b'[') => {
                 let from = self.i;
-                let slot = Checked::slot(&self.b[from..]);
+                let slot = prefix_slot(&self.b[from..], SLOTS);
                 if let Some(slot) = slot {
                     let room = MAX_DEPTH.saturating_sub(self.depth);
                     if let Some((len, adds)) = self.checked.find(slot, &self.b[from..], room) {

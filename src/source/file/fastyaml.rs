@@ -24,6 +24,8 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
+use crate::fasthash::{PREFIX_BYTES, prefix_slot, starts_with_ends_first};
+
 use serde::de::{
     self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
@@ -66,8 +68,8 @@ thread_local! {
 /// [`P::map`], [`P::seq`] and [`P::block_scalar`]). So a block is remembered with its tape (text
 /// as places in the block), the nesting it adds and those facts; met again — the same bytes up
 /// to the next line, then a line with the same facts, and room for its nesting — its tape is
-/// copied, not parsed. Looked up by its first [`BLOCK_PREFIX`] bytes, one block a slot; a slot whose block
-/// stops matching is given to the newer block after a few misses.
+/// copied, not parsed. Looked up by its first [`PREFIX_BYTES`] bytes, one block a slot; a slot
+/// whose block stops matching is given to the newer block after a few misses.
 struct Blocks {
     slots: Box<[BlockSlot]>,
     /// The blocks' text and tapes, one after another; started afresh (a new `generation`) when
@@ -136,7 +138,6 @@ enum KeptText {
     Owned(Box<str>),
 }
 
-const BLOCK_PREFIX: usize = 32;
 const BLOCK_SLOTS: usize = 1 << 12;
 const BLOCK_BYTES: usize = 2 << 20;
 const BLOCK_NODES: usize = 1 << 16;
@@ -155,15 +156,6 @@ impl Blocks {
         }
     }
 
-    fn slot(rest: &[u8]) -> Option<usize> {
-        let prefix = rest.get(..BLOCK_PREFIX)?;
-        let word = |at: usize| u64::from_le_bytes(prefix[at..at + 8].try_into().expect("8 bytes"));
-        let mixed = (word(0) ^ word(8).rotate_left(17) ^ word(16).rotate_left(31))
-            .wrapping_add(word(BLOCK_PREFIX - 8))
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        Some((mixed >> 40) as usize & (BLOCK_SLOTS - 1))
-    }
-
     /// The slot's block if `rest` starts with its text and it was reached the same way, with the
     /// nesting it adds at most `room`.
     fn find(
@@ -178,11 +170,9 @@ impl Blocks {
             return None;
         }
         let (at, len) = (s.at as usize, s.len as usize);
-        let known = &self.bytes[at..at + len];
-        let same = |r: &[u8]| r[len - BLOCK_PREFIX..] == known[len - BLOCK_PREFIX..] && r == known;
         if (s.reached, s.col) == (reached, col)
             && s.depth <= room
-            && rest.get(..len).is_some_and(same)
+            && starts_with_ends_first(rest, &self.bytes[at..at + len])
         {
             Some(*s)
         } else {
@@ -221,7 +211,7 @@ impl Blocks {
     ) {
         let old = self.slots[slot];
         if (old.generation == self.generation && old.misses < BLOCK_MISSES)
-            || !(BLOCK_PREFIX..=BLOCK_LONGEST).contains(&text.len())
+            || !(PREFIX_BYTES..=BLOCK_LONGEST).contains(&text.len())
             || tape.len() > BLOCK_NODES / 16
         {
             return;
@@ -557,7 +547,7 @@ impl<'a> P<'a, '_> {
             Reached::Below | Reached::KeyColumn => self.pos - self.col,
         };
         let how = (reached, self.col);
-        let Some(slot) = Blocks::slot(&self.b[start..]) else {
+        let Some(slot) = prefix_slot(&self.b[start..], BLOCK_SLOTS) else {
             return read(self);
         };
         let room = MAX_DEPTH.saturating_sub(self.depth);
