@@ -1557,6 +1557,13 @@ mod tests {
             .map(|i| fast_with(i, &mut Blocks::new()))
             .collect();
         assert_eq!(first, fresh);
+        // And as serde-saphyr reads them (a reference without any memory of blocks).
+        for (item, read) in items.iter().zip(&again) {
+            if read.is_some() {
+                assert_eq!(*read, saphyr_with_options(item), "{item}");
+            }
+        }
+        assert!(again.iter().filter(|r| r.is_some()).count() * 10 >= items.len() * 8);
         assert!(
             blocks.hits - hits > 2 * items.len(),
             "{} {hits}",
