@@ -2,6 +2,7 @@
 
 pub mod explain;
 pub mod fleet;
+mod json;
 pub mod junit;
 pub mod markdown;
 pub mod matrix;
@@ -98,7 +99,10 @@ pub fn streamed(
                 serde_json::from_str("0").map_err(S::Error::custom)?;
             let mut seq = s.serialize_seq(Some(self.0.daemon_set_count()))?;
             self.0.each_daemon_set(
-                |report| pretty_at_depth(&report, 2),
+                |report| {
+                    let mut text = Vec::new();
+                    json::daemon_set(&report, 2, &mut text).map(|()| text)
+                },
                 |text| match text {
                     Ok(text) => {
                         *self.1.borrow_mut() = text;
@@ -127,18 +131,20 @@ pub fn streamed(
 }
 
 /// `value` as `serde_json::to_writer_pretty` writes it `depth` levels deep in a document (its
-/// lines after the first indented two spaces a level more).
-fn pretty_at_depth<T: serde::Serialize>(value: &T, depth: usize) -> serde_json::Result<Vec<u8>> {
-    let mut text = Vec::new();
+/// lines after the first indented two spaces a level more), appended to `out`.
+fn pretty_into<T: serde::Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    value: &T,
+    depth: usize,
+) -> serde_json::Result<()> {
     value.serialize(&mut serde_json::Serializer::with_formatter(
-        &mut text,
+        out,
         Nested {
             depth,
             has_value: false,
             splice: None,
         },
-    ))?;
-    Ok(text)
+    ))
 }
 
 /// serde_json's `PrettyFormatter` (two spaces a level), started `depth` levels deep: its

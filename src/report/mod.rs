@@ -332,6 +332,17 @@ pub enum Claim {
     Mirror,
 }
 
+impl Claim {
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Claim::Owned => "owned",
+            Claim::Adopted => "adopted",
+            Claim::Mirror => "mirror",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Exclusion {
