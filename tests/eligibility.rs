@@ -998,3 +998,85 @@ items:
     let w = Placement::compile(&json_ds, false).evaluate(&snap.nodes[0]);
     assert_eq!((w.should_run, w.should_continue_running), (true, true));
 }
+
+/// The audit evaluates a placement once per class of alike nodes (`NodeClasses`) where the
+/// placement reads no node name and no per-node label: every node of a class must then get the
+/// verdict the class's first node gets, reasons and all. Nodes differ here by hostname (per
+/// node), zone, a GPU label, taints and a taint's timeAdded; the placements read each of them
+/// but the last.
+#[test]
+fn alike_nodes_share_a_verdict_only_where_each_of_them_would_get_it() {
+    use ds_coverage::eligibility::NodeClasses;
+    let nodes: Vec<Node> = (0..240)
+        .map(|i| {
+            let mut labels = json!({
+                "kubernetes.io/hostname": format!("node-{i:03}"),
+                "kubernetes.io/os": "linux",
+                "topology.kubernetes.io/zone": (["a", "b", "c"][i % 3]),
+            });
+            if i % 5 == 0 {
+                labels["nvidia.com/gpu.present"] = json!("true");
+            }
+            let taints = match i % 7 {
+                0 => json!([taint("dedicated", "gpu", "NoSchedule")]),
+                1 => json!([{ "key": "node.kubernetes.io/unreachable", "effect": "NoExecute",
+                              "timeAdded": "2026-11-30T10:00:00Z" }]),
+                2 => json!([{ "key": "node.kubernetes.io/unreachable", "effect": "NoExecute",
+                              "timeAdded": "2026-11-30T11:00:00Z" }]),
+                _ => json!([]),
+            };
+            node(&format!("node-{i:03}"), labels, taints)
+        })
+        .collect();
+    let refs: Vec<&Node> = nodes.iter().collect();
+    let classes = NodeClasses::new(&refs);
+    // 3 zones × GPU or not × 3 taint sets (a taint's timeAdded is not read, the verdict
+    // does not tell those nodes apart); the hostname is left out.
+    assert!(
+        (12..=18).contains(&classes.count()),
+        "{} classes",
+        classes.count()
+    );
+    let placements = [
+        (any(), true),
+        (
+            json!({ "nodeSelector": { "kubernetes.io/os": "linux" } }),
+            true,
+        ),
+        (
+            json!({ "nodeSelector": { "nvidia.com/gpu.present": "true" } }),
+            true,
+        ),
+        (expr("topology.kubernetes.io/zone", "In", &["a", "b"]), true),
+        (
+            tolerating(json!([{ "key": "dedicated", "operator": "Exists" }])),
+            true,
+        ),
+        (
+            json!({ "nodeSelector": { "kubernetes.io/hostname": "node-007" } }),
+            false,
+        ),
+        (
+            expr("kubernetes.io/hostname", "NotIn", &["node-001", "node-002"]),
+            false,
+        ),
+        (field("metadata.name", "In", &["node-003"]), false),
+        (json!({ "nodeName": "node-004" }), false),
+    ];
+    for (spec, shared) in placements {
+        let p = Placement::compile(&ds(spec.clone()), false);
+        assert_eq!(classes.shared_by(&p), shared, "{spec}");
+        let mut first: Vec<Option<Verdict>> = vec![None; classes.count()];
+        let mut differ = 0;
+        for (i, n) in refs.iter().enumerate() {
+            let own = p.evaluate(n);
+            let class = first[classes.of(i)].get_or_insert_with(|| own.clone());
+            if *class != own {
+                differ += 1;
+                assert!(!shared, "{spec}: node {} differs from its class", n.name());
+            }
+        }
+        // A placement reading the name or the hostname does tell nodes of a class apart.
+        assert_eq!(differ > 0, !shared, "{spec}");
+    }
+}

@@ -207,8 +207,20 @@ fn audit_nodes(
         status: ComputedStatus::default(),
         exclusions: BTreeMap::new(),
     };
+    // One verdict per class of alike nodes where the placement allows it (see `NodeClasses`).
+    let shared = ctx.classes.shared_by(&placement);
+    let mut verdicts: Vec<Option<Verdict>> = match shared {
+        true => vec![None; ctx.classes.count()],
+        false => Vec::new(),
+    };
     for (i, node) in ctx.nodes.iter().enumerate() {
-        let verdict = placement.evaluate(node);
+        let own;
+        let verdict: &Verdict = if shared {
+            verdicts[ctx.classes.of(i)].get_or_insert_with(|| placement.evaluate(node))
+        } else {
+            own = placement.evaluate(node);
+            &own
+        };
         let mut pods: Vec<&Claimed> = std::mem::take(&mut by_node.pods[i]);
         pods.sort_by(|a, b| controller_order(a.pod, b.pod));
         let first = pods.first().map(|c| c.pod);
@@ -229,7 +241,7 @@ fn audit_nodes(
         let (state, mut reasons) = if left_out {
             (State::Ineligible, Vec::new())
         } else {
-            reasons::classify(node, &verdict, &pods, ctx.opts.now, &by_node.finalizing)
+            reasons::classify(node, verdict, &pods, ctx.opts.now, &by_node.finalizing)
         };
         if ds.from_manifest && state == State::Missing {
             reasons = reasons::manifest_missing();
@@ -259,7 +271,7 @@ fn audit_nodes(
         }
         let pair = pair_report(
             node,
-            &verdict,
+            verdict,
             &pods,
             state,
             reasons,

@@ -318,6 +318,8 @@ type NodeNames<'a> = HashMap<&'a str, Option<usize>, FastBuild>;
 /// What every pass of the audit reads, built once from the snapshot.
 struct Inputs<'a> {
     nodes: Vec<&'a Node>,
+    /// `nodes` grouped for the placement verdicts.
+    classes: crate::eligibility::NodeClasses<'a>,
     known_nodes: NodeNames<'a>,
     daemon_sets: Vec<&'a DaemonSet>,
     index: PodIndex<'a>,
@@ -361,8 +363,10 @@ impl<'a> Inputs<'a> {
             })
             .collect();
         let contested = claim::contested_orphans(&adopters, &index);
+        let classes = crate::eligibility::NodeClasses::new(&nodes);
         Ok(Inputs {
             nodes,
+            classes,
             known_nodes,
             daemon_sets,
             index,
@@ -376,6 +380,7 @@ impl<'a> Inputs<'a> {
         Ctx {
             opts: self.opts,
             nodes: &self.nodes,
+            classes: &self.classes,
             known_nodes: &self.known_nodes,
             nodes_complete: self.snap.nodes_complete,
             nodes_restricted: self.opts.node_selector.is_some(),
@@ -640,6 +645,8 @@ fn select_daemon_sets<'a>(
 struct Ctx<'a> {
     opts: &'a Options,
     nodes: &'a [&'a Node],
+    /// `nodes` grouped so that a placement is evaluated once per class where it can be.
+    classes: &'a crate::eligibility::NodeClasses<'a>,
     known_nodes: &'a NodeNames<'a>,
     nodes_complete: bool,
     nodes_restricted: bool,

@@ -122,6 +122,26 @@ impl Placement {
         }
     }
 
+    /// Whether `evaluate` reads the node's name: `spec.nodeName`, or a `matchFields` term.
+    fn reads_node_name(&self) -> bool {
+        !self.node_name.is_empty()
+            || self
+                .required
+                .as_ref()
+                .is_some_and(|r| r.terms.iter().any(|t| !t.fields.is_empty()))
+    }
+
+    /// The node labels `evaluate` reads: the nodeSelector's keys and the affinity terms'.
+    fn label_keys(&self) -> impl Iterator<Item = &str> {
+        self.node_selector.keys().map(String::as_str).chain(
+            self.required
+                .iter()
+                .flat_map(|r| &r.terms)
+                .flat_map(|t| &t.expressions)
+                .map(|e| e.key.as_str()),
+        )
+    }
+
     fn describe_untolerated(&self, taint: &crate::model::Taint) -> String {
         let mut msg = format!("untolerated taint {taint}");
         if let Some(words) = taints::well_known(taint) {
@@ -132,5 +152,83 @@ impl Placement {
             msg.push_str(&format!(" ({near})"));
         }
         msg
+    }
+}
+
+/// Nodes grouped so that a DaemonSet's placement is evaluated once per group rather than once
+/// per node (at 15,000 nodes the label lookups of 600,000 evaluations were half of an audit's
+/// time). Nodes of one class have the same taints and the same value, or absence, of every label
+/// but those nearly unique to a node (`kubernetes.io/hostname`, instance IDs: more distinct
+/// values than [`NodeClasses::PER_NODE`] allows). [`Placement::evaluate`] reads nothing of a node
+/// but its name, its taints and the labels its rules name, so where the rules name none of those
+/// per-node labels and not the name, every node of a class gets the same verdict, reasons
+/// included ([`NodeClasses::shared_by`]).
+#[derive(Debug, Clone, Default)]
+pub struct NodeClasses<'a> {
+    /// Each node's class, by its place in the node list.
+    class: Vec<u32>,
+    count: usize,
+    /// Label keys left out of the classes.
+    per_node: std::collections::HashSet<&'a str, crate::fasthash::FastBuild>,
+}
+
+impl<'a> NodeClasses<'a> {
+    /// A key with more distinct values than this (and than an eighth of the nodes) is a
+    /// per-node label.
+    pub const PER_NODE: usize = 16;
+
+    pub fn new(nodes: &[&'a Node]) -> NodeClasses<'a> {
+        use std::collections::{HashMap, HashSet};
+        type Fast = crate::fasthash::FastBuild;
+        let mut values: HashMap<&str, HashSet<&str, Fast>, Fast> = HashMap::default();
+        for n in nodes {
+            for (k, v) in &n.metadata.labels {
+                values.entry(k).or_default().insert(v);
+            }
+        }
+        let limit = Self::PER_NODE.max(nodes.len() / 8);
+        let per_node: HashSet<&str, Fast> = values
+            .into_iter()
+            .filter(|(_, v)| v.len() > limit)
+            .map(|(k, _)| k)
+            .collect();
+        type Key<'n> = (Vec<(&'n str, &'n str)>, Vec<(&'n str, &'n str, &'n str)>);
+        let mut ids: HashMap<Key, u32, Fast> = HashMap::default();
+        let class = nodes
+            .iter()
+            .map(|n| {
+                let labels = (n.metadata.labels.iter())
+                    .filter(|(k, _)| !per_node.contains(k.as_str()))
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                // A taint's timeAdded is not read (`tolerates` has no clock).
+                let taints = (n.spec.taints.iter())
+                    .map(|t| (t.key.as_str(), t.value.as_str(), t.effect.as_str()))
+                    .collect();
+                let next = ids.len() as u32;
+                *ids.entry((labels, taints)).or_insert(next)
+            })
+            .collect();
+        NodeClasses {
+            class,
+            count: ids.len(),
+            per_node,
+        }
+    }
+
+    /// How many classes the nodes fall in.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The class of the node at this place in the list the classes were made from.
+    pub fn of(&self, node: usize) -> usize {
+        self.class[node] as usize
+    }
+
+    /// Whether `placement` gives every node of a class the same verdict: it reads no node name
+    /// and no per-node label.
+    pub fn shared_by(&self, placement: &Placement) -> bool {
+        !placement.reads_node_name() && !placement.label_keys().any(|k| self.per_node.contains(k))
     }
 }
