@@ -195,6 +195,7 @@ pub async fn fetch(
     for d in daemon_sets {
         snap.add_daemon_set(d);
     }
+    snap.pods.reserve(expected_pods(&snap));
     while let Some(joined) = tasks.join_next().await {
         let fetched = joined.map_err(|e| Error::Cluster(format!("fetch task failed: {e}")))??;
         match fetched {
@@ -250,4 +251,52 @@ fn spawn_progress(f: Arc<Transport>) -> tokio::task::JoinHandle<()> {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     })
+}
+
+/// How many daemon pods the lists about to be read hold, as the DaemonSets' status counts them
+/// (`currentNumberScheduled + numberMisscheduled`): the snapshot's pod list is sized once rather
+/// than doubled, and copied, as hundreds of thousands arrive. A status is only a hint (stale, or
+/// wrong): never more than two pods a node and DaemonSet are reserved for it.
+fn expected_pods(snap: &Snapshot) -> usize {
+    let counted: i64 = (snap.daemon_sets.iter())
+        .filter_map(|d| d.status.as_ref())
+        .map(|s| (s.current_number_scheduled.max(0)).saturating_add(s.number_misscheduled.max(0)))
+        .fold(0, i64::saturating_add);
+    let bound = (snap.daemon_sets.len() * snap.nodes.len()).saturating_mul(2);
+    usize::try_from(counted).unwrap_or(0).min(bound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Snapshot, expected_pods};
+    use serde_json::json;
+
+    fn snapshot(nodes: usize, statuses: &[serde_json::Value]) -> Snapshot {
+        let mut s = Snapshot::new(crate::report::Source::File { paths: vec![] });
+        for i in 0..nodes {
+            s.add_node(
+                serde_json::from_value(json!({"metadata": {"name": format!("n{i}")}})).unwrap(),
+            );
+        }
+        for (i, status) in statuses.iter().enumerate() {
+            let d = json!({"metadata": {"name": format!("ds{i}"), "namespace": "ns"}, "status": status});
+            s.add_daemon_set(serde_json::from_value(d).unwrap());
+        }
+        s
+    }
+
+    #[test]
+    fn the_pods_expected_are_the_statuses_counts_within_two_a_pair() {
+        let counted = [
+            json!({"currentNumberScheduled": 3, "numberMisscheduled": 1}),
+            json!({"currentNumberScheduled": 2}),
+            json!({"currentNumberScheduled": -7, "numberMisscheduled": -1}),
+            json!(null),
+        ];
+        assert_eq!(expected_pods(&snapshot(5, &counted)), 6);
+        // A status claiming far more pods than the cluster can hold reserves two a pair at most.
+        let absurd = [json!({"currentNumberScheduled": i64::MAX, "numberMisscheduled": i64::MAX})];
+        assert_eq!(expected_pods(&snapshot(5, &absurd)), 10);
+        assert_eq!(expected_pods(&snapshot(0, &absurd)), 0);
+    }
 }
