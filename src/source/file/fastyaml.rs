@@ -116,7 +116,68 @@ struct BlockSlot {
     reached: Reached,
     col: usize,
     ends: Ends,
+    /// What of the block its tape keeps ([`Shape`]).
+    shape: Shape,
     misses: u32,
+}
+
+/// What a parse keeps of what it reads: all of it, or of a pod only what `slim::Pod` reads
+/// ([`parse_pod`]). A mapping's keys are all read and checked (a duplicate is still refused, a
+/// value stepped over is still checked or found again in [`Blocks`]); the value of a key the
+/// shape does not keep is left off the tape, key and all, as `slim::Pod`'s `Deserialize` skips
+/// an unknown field. Only map entries are ever left off: a value of another type than the
+/// shape expects is kept whole, for serde to refuse as before.
+#[derive(Clone, Copy, Default, Debug, PartialEq)]
+pub(super) enum Shape {
+    #[default]
+    Full,
+    /// Checked, left off the tape.
+    Skip,
+    /// A list item that is a pod: a sequence of one [`Shape::Pod`].
+    PodItem,
+    Pod,
+    Meta,
+    Spec,
+    /// `spec.containers`, `spec.initContainers`: a sequence of [`Shape::Container`].
+    Containers,
+    Container,
+    Status,
+}
+
+impl Shape {
+    /// The shape of the value of `key`, in a mapping of this shape.
+    fn key(self, key: &str) -> Shape {
+        match (self, key) {
+            (Shape::Pod, "metadata") => Shape::Meta,
+            (Shape::Pod, "spec") => Shape::Spec,
+            (Shape::Pod, "status") => Shape::Status,
+            // `slim::Meta` reads every member of an object's metadata but these.
+            (Shape::Meta, "managedFields") => Shape::Skip,
+            (Shape::Spec, "nodeName" | "affinity" | "priorityClassName") => Shape::Full,
+            (Shape::Spec, "containers" | "initContainers") => Shape::Containers,
+            (Shape::Container, "name" | "resources") => Shape::Full,
+            (
+                Shape::Status,
+                "phase"
+                | "reason"
+                | "message"
+                | "conditions"
+                | "containerStatuses"
+                | "initContainerStatuses",
+            ) => Shape::Full,
+            (Shape::Spec | Shape::Container | Shape::Status, _) => Shape::Skip,
+            _ => Shape::Full,
+        }
+    }
+
+    /// The shape of an entry, in a sequence of this shape.
+    fn entry(self) -> Shape {
+        match self {
+            Shape::PodItem => Shape::Pod,
+            Shape::Containers => Shape::Container,
+            _ => Shape::Full,
+        }
+    }
 }
 
 /// A tape node of a remembered block: text as a place in the block (or owned), collections'
@@ -164,13 +225,16 @@ impl Blocks {
         rest: &[u8],
         (reached, col): (Reached, usize),
         room: usize,
+        shape: Shape,
     ) -> Option<BlockSlot> {
         let s = &mut self.slots[slot];
         if s.generation != self.generation {
             return None;
         }
         let (at, len) = (s.at as usize, s.len as usize);
+        // A block to step over needs only to have been found well formed, whatever its tape.
         if (s.reached, s.col) == (reached, col)
+            && (s.shape == shape || shape == Shape::Skip)
             && s.depth <= room
             && starts_with_ends_first(rest, &self.bytes[at..at + len])
         {
@@ -208,6 +272,7 @@ impl Blocks {
         depth: usize,
         (reached, col): (Reached, usize),
         ends: Ends,
+        shape: Shape,
     ) {
         let old = self.slots[slot];
         if (old.generation == self.generation && old.misses < BLOCK_MISSES)
@@ -265,6 +330,7 @@ impl Blocks {
             reached,
             col,
             ends,
+            shape,
             misses: 0,
         };
         self.bytes.extend_from_slice(text);
@@ -304,11 +370,18 @@ impl Blocks {
 /// Parse a block of lines that is one block node at column 0 (a `- ` item, or a `key:` entry)
 /// into a tape.
 pub(super) fn parse(text: &str) -> R<Vec<Node<'_>>> {
-    BLOCKS.with(|blocks| parse_with(text, &mut blocks.borrow_mut()))
+    BLOCKS.with(|blocks| parse_with(text, &mut blocks.borrow_mut(), Shape::Full))
 }
 
-/// [`parse`] with `blocks` as the memory of blocks read before.
-fn parse_with<'a>(text: &'a str, blocks: &mut Blocks) -> R<Vec<Node<'a>>> {
+/// [`parse`] of a list item that is a pod, into a tape of what `slim::Pod` reads ([`Shape`]):
+/// the tape reads as [`parse`]'s into a pod, but not as the item's full content. A text
+/// [`parse`] refuses this refuses too.
+pub(super) fn parse_pod(text: &str) -> R<Vec<Node<'_>>> {
+    BLOCKS.with(|blocks| parse_with(text, &mut blocks.borrow_mut(), Shape::PodItem))
+}
+
+/// [`parse`] with `blocks` as the memory of blocks read before, keeping `shape` of the text.
+fn parse_with<'a>(text: &'a str, blocks: &mut Blocks, shape: Shape) -> R<Vec<Node<'a>>> {
     // Control characters other than newline and tab (and so any `\r`) are left to serde-saphyr,
     // which rejects or normalizes them.
     if has_control(text.as_bytes()) {
@@ -331,7 +404,7 @@ fn parse_with<'a>(text: &'a str, blocks: &mut Blocks) -> R<Vec<Node<'a>>> {
     if p.end || p.col != 0 {
         return Err(Unsupported);
     }
-    p.block()?;
+    p.block(shape)?;
     if !p.end {
         return Err(Unsupported);
     }
@@ -472,7 +545,7 @@ impl<'a> P<'a, '_> {
     }
 
     /// The block node at the cursor: a sequence or a mapping at the cursor's column.
-    fn block(&mut self) -> R<()> {
+    fn block(&mut self, shape: Shape) -> R<()> {
         self.depth += 1;
         self.peak = self.peak.max(self.depth);
         if self.depth > MAX_DEPTH {
@@ -480,21 +553,21 @@ impl<'a> P<'a, '_> {
         }
         let line = self.line();
         let done = if is_dash(line) {
-            self.seq(self.col)
+            self.seq(self.col, shape)
         } else {
-            self.map(self.col)
+            self.map(self.col, shape)
         };
         self.depth -= 1;
         done
     }
 
-    fn seq(&mut self, n: usize) -> R<()> {
+    fn seq(&mut self, n: usize, shape: Shape) -> R<()> {
         let at = self.tape.len();
         self.tape.push(Node::Seq { len: 0, end: 0 });
         let mut len = 0u32;
         while !self.end && self.col == n && is_dash(self.line()) {
             len += 1;
-            self.node_after(self.pos + 1, n, true)?;
+            self.node_after(self.pos + 1, n, true, shape.entry())?;
         }
         if !self.end && self.col > n {
             return Err(Unsupported);
@@ -509,7 +582,7 @@ impl<'a> P<'a, '_> {
     /// The node after a `-` or a `key:` (from byte `from` of its line; `n`: the column of the
     /// dash or the key): on the same line (after a dash, a compact mapping or sequence too), on
     /// the lines below (deeper, or after a key a sequence at its column), or null.
-    fn node_after(&mut self, from: usize, n: usize, in_seq: bool) -> R<()> {
+    fn node_after(&mut self, from: usize, n: usize, in_seq: bool, shape: Shape) -> R<()> {
         let mut p = from;
         while p < self.eol && self.b[p] == b' ' {
             p += 1;
@@ -517,10 +590,10 @@ impl<'a> P<'a, '_> {
         if p == self.eol {
             self.advance_line(self.eol + 1)?;
             if !self.end && self.col > n {
-                return self.remembered(Reached::Below, n);
+                return self.remembered(Reached::Below, n, shape);
             }
             if !in_seq && !self.end && self.col == n && is_dash(self.line()) {
-                return self.remembered(Reached::KeyColumn, n);
+                return self.remembered(Reached::KeyColumn, n, shape);
             }
             self.tape.push(Node::Null);
             return Ok(());
@@ -529,7 +602,7 @@ impl<'a> P<'a, '_> {
         self.pos = p;
         let rest = self.line();
         if in_seq && (is_dash(rest) || self.key_end(rest).is_some()) {
-            self.remembered(Reached::AfterDash, n)
+            self.remembered(Reached::AfterDash, n, shape)
         } else {
             self.inline_value(n)
         }
@@ -537,10 +610,16 @@ impl<'a> P<'a, '_> {
 
     /// A block at the cursor, found again in [`Blocks`] or read (a sequence at its key's column
     /// `n`, or by [`P::block`]) and remembered.
-    fn remembered(&mut self, reached: Reached, n: usize) -> R<()> {
+    /// With [`Shape::Skip`] a block found again is only stepped over, and one read is read
+    /// whole (and remembered so) for the caller to take off the tape.
+    fn remembered(&mut self, reached: Reached, n: usize, shape: Shape) -> R<()> {
+        let kept = match shape {
+            Shape::Skip => Shape::Full,
+            other => other,
+        };
         let read = |p: &mut Self| match reached {
-            Reached::KeyColumn => p.seq(n),
-            Reached::Below | Reached::AfterDash => p.block(),
+            Reached::KeyColumn => p.seq(n, kept),
+            Reached::Below | Reached::AfterDash => p.block(kept),
         };
         let start = match reached {
             Reached::AfterDash => self.pos,
@@ -551,7 +630,7 @@ impl<'a> P<'a, '_> {
             return read(self);
         };
         let room = MAX_DEPTH.saturating_sub(self.depth);
-        if let Some(found) = self.blocks.find(slot, &self.b[start..], how, room) {
+        if let Some(found) = self.blocks.find(slot, &self.b[start..], how, room, shape) {
             let cursor = (self.pos, self.col, self.eol, self.end);
             let after = start + found.len as usize;
             self.advance_line(after)?;
@@ -559,7 +638,9 @@ impl<'a> P<'a, '_> {
             // them), and the next line alike.
             if self.pos - self.col == after && self.ends() == found.ends {
                 self.blocks.found(slot);
-                self.blocks.copy(&found, self.s, start, &mut self.tape);
+                if shape != Shape::Skip {
+                    self.blocks.copy(&found, self.s, start, &mut self.tape);
+                }
                 self.peak = self.peak.max(self.depth + found.depth);
                 return Ok(());
             }
@@ -582,7 +663,7 @@ impl<'a> P<'a, '_> {
             let ends = self.ends();
             let (s, tape) = (self.s, &self.tape[first..]);
             self.blocks
-                .keep(slot, s, start, text, tape, first, adds, how, ends);
+                .keep(slot, s, start, text, tape, first, adds, how, ends, kept);
         }
         Ok(())
     }
@@ -608,7 +689,7 @@ impl<'a> P<'a, '_> {
         None
     }
 
-    fn map(&mut self, n: usize) -> R<()> {
+    fn map(&mut self, n: usize, shape: Shape) -> R<()> {
         let at = self.tape.len();
         self.tape.push(Node::Map { len: 0, end: 0 });
         let keys_from = self.keys.len();
@@ -658,10 +739,18 @@ impl<'a> P<'a, '_> {
                     return Err(Unsupported);
                 }
             }
+            let value = shape.key(&key);
             self.keys.push(key.clone());
-            self.tape.push(Node::Key(key));
-            len += 1;
-            self.node_after(self.pos + after, n, false)?;
+            let mark = self.tape.len();
+            if value != Shape::Skip {
+                self.tape.push(Node::Key(key));
+                len += 1;
+            }
+            self.node_after(self.pos + after, n, false, value)?;
+            // A value stepped over and read whole (not found again) leaves the tape.
+            if value == Shape::Skip {
+                self.tape.truncate(mark);
+            }
             if !self.end && self.col > n {
                 return Err(Unsupported);
             }
@@ -1445,35 +1534,15 @@ mod tests {
         serde_saphyr::from_str_with_options(text, super::super::stream::yaml_options()).ok()
     }
 
-    /// Whatever an item's text becomes, this reader either reads it as serde-saphyr does or
-    /// leaves it to serde-saphyr: it never takes a text serde-saphyr rejects, nor reads one
-    /// otherwise.
-    #[test]
-    fn mutated_items_read_as_serde_saphyr_reads_them_or_are_left_to_it() {
+    /// `rounds` texts made from `items` by one or two random edits each (a byte removed, a
+    /// token of YAML's syntax inserted, a line's indentation changed, a line repeated), less
+    /// those no longer UTF-8; the same every run.
+    fn mutated(items: &[String], rounds: usize) -> Vec<String> {
         const TOKENS: [&str; 19] = [
             ": ", ":", "- ", "-", " ", "  ", "\n", "#", " #", "'", "\"", "|", ">", "{}", "[]",
             "\\", "|+", ">+", "\n\n",
         ];
-        let items = real_items();
-        let fast = |text: &str| {
-            parse(text)
-                .ok()
-                .and_then(|tape| Value::deserialize(&mut Cursor::new(&tape, 0)).ok())
-        };
-        // Unchanged, most are taken (go-yaml wraps a long plain string over lines, which is
-        // left to serde-saphyr), and each taken reads alike.
-        let mut real_taken = 0;
-        for item in &items {
-            if let Some(read) = fast(item) {
-                assert_eq!(Some(read), saphyr_with_options(item), "{item}");
-                real_taken += 1;
-            }
-        }
-        assert!(
-            real_taken * 10 >= items.len() * 8,
-            "{real_taken} of {}",
-            items.len()
-        );
+        let mut out = Vec::new();
         let mut rng = 0x2545_f491_4f6c_dd1d_u64;
         let mut below = |n: usize| {
             rng ^= rng << 13;
@@ -1481,8 +1550,7 @@ mod tests {
             rng ^= rng << 17;
             (rng % n as u64) as usize
         };
-        let (mut taken, mut left) = (0, 0);
-        for round in 0..20_000 {
+        for round in 0..rounds {
             let mut text = items[round % items.len()].clone().into_bytes();
             for _ in 0..1 + below(2) {
                 let at = below(text.len());
@@ -1521,9 +1589,40 @@ mod tests {
                     }
                 }
             }
-            let Ok(text) = String::from_utf8(text) else {
-                continue;
-            };
+            if let Ok(text) = String::from_utf8(text) {
+                out.push(text);
+            }
+        }
+        out
+    }
+
+    /// Whatever an item's text becomes, this reader either reads it as serde-saphyr does or
+    /// leaves it to serde-saphyr: it never takes a text serde-saphyr rejects, nor reads one
+    /// otherwise.
+    #[test]
+    fn mutated_items_read_as_serde_saphyr_reads_them_or_are_left_to_it() {
+        let items = real_items();
+        let fast = |text: &str| {
+            parse(text)
+                .ok()
+                .and_then(|tape| Value::deserialize(&mut Cursor::new(&tape, 0)).ok())
+        };
+        // Unchanged, most are taken (go-yaml wraps a long plain string over lines, which is
+        // left to serde-saphyr), and each taken reads alike.
+        let mut real_taken = 0;
+        for item in &items {
+            if let Some(read) = fast(item) {
+                assert_eq!(Some(read), saphyr_with_options(item), "{item}");
+                real_taken += 1;
+            }
+        }
+        assert!(
+            real_taken * 10 >= items.len() * 8,
+            "{real_taken} of {}",
+            items.len()
+        );
+        let (mut taken, mut left) = (0, 0);
+        for text in mutated(&items, 20_000) {
             // The stream reads an item the general way if either step fails.
             match fast(&text) {
                 Some(got) => {
@@ -1537,9 +1636,79 @@ mod tests {
         assert!(taken > 3_000 && left > 5_000, "{taken} {left}");
     }
 
+    /// A pod read through its [`Shape`], with `blocks` as the memory: the pod and the length of
+    /// its tape, or the error of either step (`Err(None)`: the text is refused).
+    fn pod_shaped(text: &str, blocks: &mut Blocks) -> Result<(String, usize), Option<String>> {
+        let tape = parse_with(text, blocks, Shape::PodItem).map_err(|_| None)?;
+        let pod = crate::model::Pod::deserialize(&mut Cursor::new(&tape, 1));
+        Ok((
+            format!("{:?}", pod.map_err(|e| Some(e.to_string()))?),
+            tape.len(),
+        ))
+    }
+
+    /// The same through the whole tape.
+    fn pod_whole(text: &str, blocks: &mut Blocks) -> Result<(String, usize), Option<String>> {
+        let tape = parse_with(text, blocks, Shape::Full).map_err(|_| None)?;
+        let pod = crate::model::Pod::deserialize(&mut Cursor::new(&tape, 1));
+        Ok((
+            format!("{:?}", pod.map_err(|e| Some(e.to_string()))?),
+            tape.len(),
+        ))
+    }
+
+    /// A pod's tape keeps only what `slim::Pod` reads, and reads as the whole tape does, for
+    /// real pods and mutations of them (refused alike, the same error, or the same pod), with
+    /// a memory of blocks shared by both ways and fresh alike: a block remembered with a pod's
+    /// shape is never copied into a whole tape, nor a whole one into a pod's.
+    #[test]
+    fn pods_read_through_their_shape_as_through_their_whole_tape() {
+        let pods: Vec<String> = real_items()
+            .into_iter()
+            .filter(|i| i.contains("\n  kind: Pod\n"))
+            .collect();
+        assert!(pods.len() >= 6);
+        let mut shared = Blocks::new();
+        let (mut short, mut long) = (0, 0);
+        for pod in pods.iter().chain(&pods) {
+            let (Ok((shaped, shaped_len)), Ok((whole, whole_len))) = (
+                pod_shaped(pod, &mut shared),
+                pod_whole(pod, &mut Blocks::new()),
+            ) else {
+                continue;
+            };
+            assert_eq!(shaped, whole, "{pod}");
+            (short, long) = (short + shaped_len, long + whole_len);
+            // The whole tape, with a memory that has read this pod's blocks shaped.
+            let want = fast_with(pod, &mut Blocks::new());
+            assert_eq!(fast_with(pod, &mut shared), want);
+            // The shaped tape, with a memory that has read them whole.
+            let mut fresh = Blocks::new();
+            pod_whole(pod, &mut fresh).unwrap();
+            assert_eq!(pod_shaped(pod, &mut fresh), Ok((shaped, shaped_len)));
+        }
+        // Most of a pod is what its audit does not read.
+        assert!(short * 2 < long, "{short} {long}");
+        let hits = shared.hits;
+        let (mut same, mut refused) = (0, 0);
+        for text in mutated(&pods, 6_000) {
+            let whole = pod_whole(&text, &mut Blocks::new()).map(|r| r.0);
+            let shaped = pod_shaped(&text, &mut shared).map(|r| r.0);
+            // A mutation in what the shape steps over cannot change a pod's fields.
+            match (&whole, &shaped) {
+                (Ok(_), Ok(_)) => same += 1,
+                (Err(None), _) => refused += 1,
+                _ => {}
+            }
+            assert_eq!(shaped, whole, "{text}");
+        }
+        assert!(same > 1_000 && refused > 1_000, "{same} {refused}");
+        assert!(shared.hits - hits > 6_000, "{} {hits}", shared.hits);
+    }
+
     /// What this reader reads with `blocks` as its memory of blocks read before.
     fn fast_with(text: &str, blocks: &mut Blocks) -> Option<Value> {
-        let tape = parse_with(text, blocks).ok()?;
+        let tape = parse_with(text, blocks, Shape::Full).ok()?;
         Value::deserialize(&mut Cursor::new(&tape, 0)).ok()
     }
 

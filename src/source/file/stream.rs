@@ -1401,6 +1401,31 @@ fn fast_yaml_item(
     out: &mut Vec<Decoded>,
     at: Option<u64>,
 ) -> bool {
+    if let Some(offset) = at
+        && looks_like_pod(text, implied)
+    {
+        // Only what a pod's audit reads is put on the tape; the head is read from it as from
+        // the whole (every top-level and `metadata` member is kept).
+        let Ok(tape) = fastyaml::parse_pod(text) else {
+            return false;
+        };
+        let cur = || fastyaml::Cursor::new(&tape, 1);
+        if matches!(tape.first(), Some(fastyaml::Node::Seq { len: 1, .. }))
+            && let Ok(head) = hash::head_unhashed(&mut cur())
+            && head.typed_kind(implied) == Some("Pod")
+        {
+            let Ok(pod) = Pod::deserialize(&mut cur()) else {
+                return false;
+            };
+            out.push(Decoded::placed(
+                Item::Pod(pod),
+                text.as_bytes(),
+                offset,
+                true,
+            ));
+            return true;
+        }
+    }
     let Ok(tape) = fastyaml::parse(text) else {
         return false;
     };
@@ -1447,6 +1472,18 @@ fn fast_yaml_item(
         None => Decoded::hashed(item, head.hash),
     });
     true
+}
+
+/// Whether a list item is, by its first lines, a pod in kubectl's YAML (`kind` after
+/// `apiVersion`, keys sorted) or an item of a pod list without a kind of its own: what
+/// [`fast_yaml_item`] reads through [`fastyaml::parse_pod`]. Only a guess: the item's kind is
+/// read from its tape before the pod is, and anything else is read again whole.
+fn looks_like_pod(text: &str, implied: Option<&str>) -> bool {
+    let mut lines = text.lines();
+    let (first, second) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
+    first == "- kind: Pod"
+        || (first.starts_with("- apiVersion: ") && second == "  kind: Pod")
+        || (implied == Some("Pod") && !text.contains("\n  kind: "))
 }
 
 /// One document of a YAML stream: the input up to the next line that starts with the marker
