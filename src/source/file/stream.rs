@@ -1087,7 +1087,43 @@ fn block_len<R: Read>(c: &mut Counted<R>) -> std::io::Result<usize> {
         });
         Ok(len)
     };
+    // The last byte looked at was a newline whose next byte was not yet read.
+    let mut carry = false;
     loop {
+        let a = c.available();
+        // Sixty-four bytes at a time: a line of a pod is forty bytes on average, and a search for
+        // each newline cost more than the lines' bytes.
+        while let Some(block) = a.get(i..i + 64) {
+            let (newline, space) = line_masks(block.try_into().unwrap_or(&[0; 64]));
+            let starts = ((newline << 1) | u64::from(carry)) & !space;
+            if starts != 0 {
+                let k = starts.trailing_zeros() as usize;
+                let before = newline & ((1u64 << k) - 1);
+                newlines += u64::from(before.count_ones());
+                if before != 0 {
+                    last = Some(i + 63 - before.leading_zeros() as usize);
+                }
+                return done(c, i + k, newlines, last);
+            }
+            newlines += u64::from(newline.count_ones());
+            if newline != 0 {
+                last = Some(i + 63 - newline.leading_zeros() as usize);
+            }
+            carry = newline >> 63 == 1;
+            i += 64;
+        }
+        if carry {
+            match a.get(i) {
+                Some(b' ' | b'\n') => carry = false,
+                Some(_) => return done(c, i, newlines, last),
+                None if c.eof => return done(c, a.len(), newlines, last),
+                None => {
+                    let have = a.len();
+                    c.fill((have * 2).max(have + 256 * 1024))?;
+                    continue;
+                }
+            }
+        }
         let a = c.available();
         let found = memchr::memchr(b'\n', &a[i..]).map(|k| i + k);
         if let Some(nl) = found {
@@ -1113,6 +1149,44 @@ fn block_len<R: Read>(c: &mut Counted<R>) -> std::io::Result<usize> {
         let have = a.len();
         c.fill((have * 2).max(have + 256 * 1024))?;
     }
+}
+
+/// Of 64 bytes, which are newlines and which are a newline or a space (bit `k` for byte `k`).
+fn line_masks(block: &[u8; 64]) -> (u64, u64) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        // SAFETY: SSE2 is part of the target (the `cfg` above).
+        unsafe { sse2_line_masks(block) }
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        let (mut newline, mut space) = (0u64, 0u64);
+        for (k, &b) in block.iter().enumerate() {
+            newline |= u64::from(b == b'\n') << k;
+            space |= u64::from(b == b'\n' || b == b' ') << k;
+        }
+        (newline, space)
+    }
+}
+
+/// [`line_masks`], sixteen bytes at a time.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
+fn sse2_line_masks(block: &[u8; 64]) -> (u64, u64) {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let (nl, sp) = (_mm_set1_epi8(b'\n' as i8), _mm_set1_epi8(b' ' as i8));
+    let (mut newline, mut space) = (0u64, 0u64);
+    for (k, chunk) in block.chunks_exact(16).enumerate() {
+        // SAFETY: `chunk` holds 16 bytes, and `loadu` has no alignment requirement.
+        let v = unsafe { _mm_loadu_si128(chunk.as_ptr().cast()) };
+        let is_nl = _mm_cmpeq_epi8(v, nl);
+        let bits = |x| u64::from(_mm_movemask_epi8(x) as u16) << (16 * k);
+        newline |= bits(is_nl);
+        space |= bits(_mm_or_si128(is_nl, _mm_cmpeq_epi8(v, sp)));
+    }
+    (newline, space)
 }
 
 /// How far the fast reader read a document.
@@ -2303,6 +2377,83 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// A reader handing out at most `step` bytes a read.
+    struct Chunks<'a>(&'a [u8], usize);
+
+    impl Read for Chunks<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// A block ends after the first newline followed by a byte that is neither a space nor a
+    /// newline (or at the end), whatever the reads' sizes, with its newlines and the last one
+    /// counted as a byte-by-byte scan counts them.
+    #[test]
+    fn blocks_end_where_a_byte_by_byte_scan_ends_them() {
+        let reference = |t: &[u8]| {
+            let mut newlines = Vec::new();
+            for (k, &b) in t.iter().enumerate() {
+                if b == b'\n' {
+                    newlines.push(k);
+                    if t.get(k + 1).is_some_and(|b| !matches!(b, b' ' | b'\n')) {
+                        return (k + 1, newlines.len() as u64, Some(k));
+                    }
+                }
+            }
+            (t.len(), newlines.len() as u64, newlines.last().copied())
+        };
+        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut below = |n: usize| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng % n as u64) as usize
+        };
+        let check = |text: &[u8], step: usize| {
+            let want = reference(text);
+            let mut c = Counted::new(Chunks(text, step));
+            c.fill(1).unwrap();
+            let n = block_len(&mut c).unwrap();
+            let got = c.scanned.map(|s| (s.len, s.newlines, s.last_newline));
+            assert_eq!(
+                got,
+                Some(want),
+                "{:?} {step}",
+                String::from_utf8_lossy(text)
+            );
+            assert_eq!(n, want.0);
+        };
+        // A newline at every place about the 64-byte blocks' edges, and what may follow it.
+        for p in 0..140 {
+            for tail in ["", "\n", " ", "y", "\n\ny", " \ny", "\n \n  z\n"] {
+                let text = [&b"x".repeat(p), &b"\n"[..], tail.as_bytes()].concat();
+                for step in [1, 63, 64, 65, 4096] {
+                    check(&text, step);
+                }
+            }
+        }
+        for round in 0..3_000 {
+            // Lines of every indentation and length, blank ones, runs of newlines, lines of
+            // spaces; the block starts at the first byte whatever it is.
+            let mut text = Vec::new();
+            for _ in 0..below(40) {
+                let indent = [0, 1, 2, 4, 10, 70][below(6)];
+                text.extend(std::iter::repeat_n(b' ', indent));
+                let len = [0, 1, 5, 40, 63, 64, 65, 200][below(8)];
+                text.extend((0..len).map(|_| b"ab: -\n "[below(7)]));
+                text.push(b'\n');
+            }
+            if below(3) == 0 {
+                text.pop();
+            }
+            check(&text, [1, 3, 64, 100, 4096][round % 5]);
         }
     }
 
