@@ -1074,7 +1074,9 @@ fn slow_doc<R: Read>(
 }
 
 /// The length of the top-level block at the reader's position (a line at column 0 and the
-/// lines below it that are blank or indented), all of it buffered. Its newlines are noted for
+/// lines below it that are blank, indented or comments — a comment at column 0 inside a list
+/// item is still inside it, and the fast reader refuses a block holding one), all of it
+/// buffered. Its newlines are noted for
 /// consuming it (`Counted::scanned`), so that they are not looked for twice.
 fn block_len<R: Read>(c: &mut Counted<R>) -> std::io::Result<usize> {
     let (mut i, mut newlines, mut last) = (0, 0u64, None);
@@ -1114,7 +1116,7 @@ fn block_len<R: Read>(c: &mut Counted<R>) -> std::io::Result<usize> {
         }
         if carry {
             match a.get(i) {
-                Some(b' ' | b'\n') => carry = false,
+                Some(b' ' | b'\n' | b'#') => carry = false,
                 Some(_) => return done(c, i, newlines, last),
                 None if c.eof => return done(c, a.len(), newlines, last),
                 None => {
@@ -1131,7 +1133,7 @@ fn block_len<R: Read>(c: &mut Counted<R>) -> std::io::Result<usize> {
             if next < a.len() {
                 newlines += 1;
                 last = Some(nl);
-                if !matches!(a[next], b' ' | b'\n') {
+                if !matches!(a[next], b' ' | b'\n' | b'#') {
                     return done(c, next, newlines, last);
                 }
                 i = next;
@@ -1151,7 +1153,9 @@ fn block_len<R: Read>(c: &mut Counted<R>) -> std::io::Result<usize> {
     }
 }
 
-/// Of 64 bytes, which are newlines and which are a newline or a space (bit `k` for byte `k`).
+/// Of 64 bytes, which are newlines and which go on a block when they start a line: a space, a
+/// newline, or a `#` (a comment line, whatever its column, ends no block in YAML) (bit `k` for
+/// byte `k`).
 fn line_masks(block: &[u8; 64]) -> (u64, u64) {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     {
@@ -1163,7 +1167,7 @@ fn line_masks(block: &[u8; 64]) -> (u64, u64) {
         let (mut newline, mut space) = (0u64, 0u64);
         for (k, &b) in block.iter().enumerate() {
             newline |= u64::from(b == b'\n') << k;
-            space |= u64::from(b == b'\n' || b == b' ') << k;
+            space |= u64::from(matches!(b, b'\n' | b' ' | b'#')) << k;
         }
         (newline, space)
     }
@@ -1176,7 +1180,11 @@ fn sse2_line_masks(block: &[u8; 64]) -> (u64, u64) {
     use std::arch::x86_64::{
         _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
-    let (nl, sp) = (_mm_set1_epi8(b'\n' as i8), _mm_set1_epi8(b' ' as i8));
+    let (nl, sp, hash) = (
+        _mm_set1_epi8(b'\n' as i8),
+        _mm_set1_epi8(b' ' as i8),
+        _mm_set1_epi8(b'#' as i8),
+    );
     let (mut newline, mut space) = (0u64, 0u64);
     for (k, chunk) in block.chunks_exact(16).enumerate() {
         // SAFETY: `chunk` holds 16 bytes, and `loadu` has no alignment requirement.
@@ -1184,7 +1192,8 @@ fn sse2_line_masks(block: &[u8; 64]) -> (u64, u64) {
         let is_nl = _mm_cmpeq_epi8(v, nl);
         let bits = |x| u64::from(_mm_movemask_epi8(x) as u16) << (16 * k);
         newline |= bits(is_nl);
-        space |= bits(_mm_or_si128(is_nl, _mm_cmpeq_epi8(v, sp)));
+        let on = _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, hash));
+        space |= bits(_mm_or_si128(is_nl, on));
     }
     (newline, space)
 }
@@ -2402,7 +2411,9 @@ mod tests {
             for (k, &b) in t.iter().enumerate() {
                 if b == b'\n' {
                     newlines.push(k);
-                    if t.get(k + 1).is_some_and(|b| !matches!(b, b' ' | b'\n')) {
+                    if t.get(k + 1)
+                        .is_some_and(|b| !matches!(b, b' ' | b'\n' | b'#'))
+                    {
                         return (k + 1, newlines.len() as u64, Some(k));
                     }
                 }
@@ -2432,7 +2443,17 @@ mod tests {
         };
         // A newline at every place about the 64-byte blocks' edges, and what may follow it.
         for p in 0..140 {
-            for tail in ["", "\n", " ", "y", "\n\ny", " \ny", "\n \n  z\n"] {
+            for tail in [
+                "",
+                "\n",
+                " ",
+                "y",
+                "#",
+                "\n\ny",
+                " \ny",
+                "#\ny",
+                "\n \n  z\n",
+            ] {
                 let text = [&b"x".repeat(p), &b"\n"[..], tail.as_bytes()].concat();
                 for step in [1, 63, 64, 65, 4096] {
                     check(&text, step);
@@ -2447,7 +2468,7 @@ mod tests {
                 let indent = [0, 1, 2, 4, 10, 70][below(6)];
                 text.extend(std::iter::repeat_n(b' ', indent));
                 let len = [0, 1, 5, 40, 63, 64, 65, 200][below(8)];
-                text.extend((0..len).map(|_| b"ab: -\n "[below(7)]));
+                text.extend((0..len).map(|_| b"ab: -\n #"[below(8)]));
                 text.push(b'\n');
             }
             if below(3) == 0 {
