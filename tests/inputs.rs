@@ -215,6 +215,18 @@ fn multi_megabyte_yaml_reads_like_its_json() {
     assert_eq!(content(&compute_at(&snap, AS_OF)), content(&from_yaml));
 }
 
+/// A repeated key is refused, as kubectl refuses it, in the words of the file, not with the
+/// YAML library's advice to its own callers.
+#[test]
+fn a_repeated_yaml_key_is_named_without_the_librarys_advice() {
+    let text = "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n  labels: {}\n  name: n2\n";
+    let e = load(&["-".to_string()], &mut text.as_bytes()).unwrap_err();
+    assert_eq!(e.exit(), Exit::Input);
+    let msg = e.to_string();
+    assert!(msg.contains("duplicate mapping key: name"), "{msg}");
+    assert!(!msg.contains("Policy") && !msg.contains("Options"), "{msg}");
+}
+
 #[test]
 fn yaml_alias_bombs_and_deep_nesting_are_still_refused() {
     // The "billion laughs": nine levels of nine aliases each.
@@ -701,6 +713,28 @@ fn a_multi_megabyte_kubectl_get_yaml_dump_reads_like_the_cluster() {
     let snap = load(&[c.display().to_string()], &mut std::io::empty()).expect("commented YAML");
     assert_eq!(snap.pods.len(), from_json.pods.len());
     assert_eq!(content(&compute_at(&snap, AS_OF)), want);
+
+    // Cut short at a line's end the dump is still YAML, a cluster that lost its last pods: it
+    // is refused, by the fast reader and by serde-saphyr (a comment before the first item
+    // leaves the list to it), unless the list says it is whole.
+    let lines: Vec<&str> = yaml.lines().collect();
+    let cut = lines[..lines.len() * 3 / 5].join("\n") + "\n";
+    let commented_first = cut.replacen("\n- ", "\n# the first item\n- ", 1);
+    for (name, text) in [("cut.yaml", &cut), ("cut-slow.yaml", &commented_first)] {
+        let f = d.join(name);
+        write(&f, text);
+        let e = load(&[f.display().to_string()], &mut std::io::empty()).unwrap_err();
+        assert_eq!(e.exit(), Exit::Input);
+        let msg = e.to_string();
+        assert!(msg.contains("the file looks cut short"), "{msg}");
+        assert!(
+            !msg.contains("invalid YAML") && !msg.contains('\n'),
+            "{msg}"
+        );
+        write(&f, &format!("{text}kind: List\n"));
+        let snap = load(&[f.display().to_string()], &mut std::io::empty()).expect("kind: List");
+        assert!(snap.pods.len() < from_json.pods.len());
+    }
 }
 
 #[test]

@@ -78,7 +78,10 @@ pub(super) struct Doc {
 
 impl<'de> Deserialize<'de> for Doc {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Doc, D::Error> {
-        d.deserialize_any(DocVisitor { emit: None })
+        d.deserialize_any(DocVisitor {
+            emit: None,
+            yaml: false,
+        })
     }
 }
 
@@ -95,12 +98,31 @@ impl<'de> DeserializeSeed<'de> for DocSeed<'_> {
     type Value = Doc;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Doc, D::Error> {
-        d.deserialize_any(DocVisitor { emit: Some(self.0) })
+        d.deserialize_any(DocVisitor {
+            emit: Some(self.0),
+            yaml: true,
+        })
     }
 }
 
+/// Whether a YAML list whose other top-level members are `rest` looks like kubectl's cut
+/// short: `kubectl get -o yaml` writes `apiVersion`, then `items`, then `kind` and `metadata`
+/// (keys sorted), so a list with the first but neither of the last was most likely truncated
+/// — still YAML, and it would be audited as a cluster that lost its last pods. A list written
+/// by hand with `items` alone is read as before.
+pub(super) fn looks_cut_short(rest: &Map<String, Value>) -> bool {
+    rest.contains_key("apiVersion") && !rest.contains_key("kind") && !rest.contains_key("metadata")
+}
+
+/// What a YAML list that [`looks_cut_short`] is told.
+pub(super) const CUT_SHORT: &str = "a list ends here with `apiVersion` but without `kind` or \
+     `metadata` after its items (kubectl writes both): the file looks cut short; if it is whole, add `kind: List`";
+
 struct DocVisitor<'s> {
     emit: Option<Emit<'s>>,
+    /// A YAML document: a list that ends without `kind` or `metadata` is refused ([`CUT_SHORT`];
+    /// a JSON one cut short is not JSON).
+    yaml: bool,
 }
 
 impl<'de> Visitor<'de> for DocVisitor<'_> {
@@ -170,6 +192,9 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
             .and_then(Value::as_str)
             .filter(|k| !k.is_empty())
             .map(str::to_string);
+        if self.yaml && items.is_some() && looks_cut_short(&rest) {
+            return Err(de::Error::custom(CUT_SHORT));
+        }
         let Some(items) = items else {
             // A single object.
             let mut doc = Doc::default();

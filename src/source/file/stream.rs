@@ -1307,15 +1307,18 @@ fn fast_doc<R: Read>(
             return Ok(Fast::Slow);
         }
         rest.insert(k.to_string(), v);
-        if !items {
-            header.extend_from_slice(&a[..n]);
-        }
+        // After the items too: should serde-saphyr read the document's rest, it sees every key
+        // read here (the list's `kind: List`, its `metadata`), its items already handed over.
+        header.extend_from_slice(&a[..n]);
         c.consume(n);
         content = true;
     }
     if !content {
         // Nothing but blank lines and `---`: serde-saphyr's to read.
         return Ok(Fast::Slow);
+    }
+    if items && doc::looks_cut_short(&rest) {
+        return Err(format!("line {}: {}", c.position().0, doc::CUT_SHORT));
     }
     if items {
         // Every item has been handed over (kindless ones are left to serde-saphyr).
@@ -1700,6 +1703,18 @@ fn yaml_fail(e: &serde_saphyr::Error, line: impl Fn(u64) -> u64) -> Fail {
             ),
         };
         first = &limit;
+    }
+    // Advice to serde-saphyr's own callers, not to whoever wrote the file (kubectl refuses a
+    // repeated key too).
+    if let Some(i) = first.find(", set DuplicateKeyPolicy") {
+        first = &first[..i];
+    }
+    if first == doc::CUT_SHORT {
+        // Not invalid: only short of what kubectl writes.
+        return match e.location() {
+            Some(loc) => format!("line {}: {first}", line(loc.line())),
+            None => first.to_string(),
+        };
     }
     match e.location() {
         Some(loc) => format!(
@@ -2254,7 +2269,7 @@ mod tests {
             format!("items:\n{}{}", pod("a", "\n    labels:\n      note: one\n        two"), pod("b", "")),
             format!("items:\n{}{}", pod("a", "\n    labels:\n      n: !!str 5"), pod("b", "")),
             format!("items:\n{}# between\n{}", pod("a", " # trailing"), pod("b", "")),
-            format!("# first\napiVersion: v1\nitems:\n{}", pod("a", "")),
+            format!("# first\napiVersion: v1\nitems:\n{}kind: List\n", pod("a", "")),
             format!("items:\n{}{}", pod("a", "\n    ownerReferences:\n      - kind: DaemonSet\n        name: d\n        uid: x"), pod("b", "")),
             // Kindless items, whose kind the list's kind gives after them.
             "items:\n- metadata:\n    name: n1\n- metadata:\n    name: n2\nkind: NodeList\n".to_string(),
