@@ -380,3 +380,57 @@ fn every_line_of_every_human_output_and_the_verdict_fits_the_width() {
         }
     }
 }
+
+/// `explain` fits the width too: long lines wrap between words under their text, comments of
+/// the YAML to paste go on as comments, and the YAML and commands to paste are never cut.
+#[test]
+fn explain_wraps_to_the_width_and_keeps_what_is_pasted_whole() {
+    let words = |s: &str| {
+        s.split_whitespace()
+            .filter(|w| *w != "#")
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    for (ds, node) in [
+        ("gpu-operator/dcgm-exporter", "gpu-1"),
+        ("logging/fluent-bit", "worker-5"),
+        ("gpu-operator/nvidia-device-plugin", "gpu-2"),
+    ] {
+        let whole = ok(&run(1000, &example(&["explain", ds, node])));
+        assert!(whole.lines().any(|l| columns(l) > 120), "{whole}");
+        for width in [80, 120] {
+            let text = ok(&run(width, &example(&["explain", ds, node])));
+            for line in text.lines() {
+                // A command to paste is the one line that may not fit.
+                if !line.trim_start().starts_with("kubectl ") {
+                    assert!(columns(line) <= width, "{width}: {line}\nin\n{text}");
+                }
+            }
+            assert_eq!(words(&text), words(&whole), "{ds} {node} at {width}");
+            for line in whole.lines().filter(|l| columns(l) <= width) {
+                assert!(
+                    text.lines().any(|l| l == line),
+                    "{width}: lost {line:?}\n{text}"
+                );
+            }
+            for line in whole.lines() {
+                let t = line.trim_start();
+                if t.starts_with("kubectl ") || t.starts_with("- key:") || t.starts_with("effect:")
+                {
+                    assert!(text.contains(&format!("{line}\n")), "{width}: cut {line:?}");
+                }
+            }
+            // Comments of the YAML to paste stay comments.
+            let mut in_comment = false;
+            for line in text.lines() {
+                if line.starts_with("  # ") {
+                    in_comment = true;
+                } else if in_comment && line.starts_with("    ") {
+                    panic!("{width}: a comment continued outside a comment: {line}\n{text}");
+                } else {
+                    in_comment = false;
+                }
+            }
+        }
+    }
+}

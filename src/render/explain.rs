@@ -22,8 +22,142 @@ pub fn render(e: &Explanation, opts: &RenderOptions, out: &mut dyn Write) -> std
             let text = serde_saphyr::to_string(e).map_err(std::io::Error::other)?;
             out.write_all(text.as_bytes())
         }
-        _ => text(e, &Painter { color: opts.color }, out),
+        _ => {
+            let mut w = Wrapping::new(out, opts.width);
+            text(e, &Painter { color: opts.color }, &mut w)?;
+            w.flush()
+        }
     }
+}
+
+/// Lines fitted to `width` columns, wrapped between words as they are written: a continuation
+/// lines up under its line's text — after the first run of two spaces when that is in the
+/// line's first half (a rule's detail, a table's second column), else after the indentation
+/// (and a `- `); a `# ` comment goes on as a comment. What is written [`Wrapping::verbatim`]
+/// (YAML and commands to paste) is never wrapped. Colour codes take no columns.
+struct Wrapping<'a> {
+    out: &'a mut dyn Write,
+    width: usize,
+    pending: Vec<u8>,
+    verbatim: bool,
+}
+
+impl<'a> Wrapping<'a> {
+    fn new(out: &'a mut dyn Write, width: usize) -> Wrapping<'a> {
+        Wrapping {
+            out,
+            width,
+            pending: Vec::new(),
+            verbatim: false,
+        }
+    }
+
+    /// `line` written whole, however wide.
+    fn verbatim(&mut self, line: &str) -> std::io::Result<()> {
+        self.verbatim = true;
+        let written = writeln!(self, "{line}");
+        self.verbatim = false;
+        written
+    }
+
+    fn emit(&mut self, line: &[u8]) -> std::io::Result<()> {
+        let line = String::from_utf8_lossy(line);
+        if self.verbatim || visible_width(&line) <= self.width {
+            return writeln!(self.out, "{line}");
+        }
+        for l in wrap_line(&line, self.width) {
+            writeln!(self.out, "{l}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for Wrapping<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        while let Some(i) = self.pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=i).collect();
+            self.emit(&line[..i])?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let rest = std::mem::take(&mut self.pending);
+            self.emit(&rest)?;
+        }
+        self.out.flush()
+    }
+}
+
+/// Columns `s` takes on a terminal: its colour codes (`ESC [ … m`) take none.
+fn visible_width(s: &str) -> usize {
+    let mut plain = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    style::width(&plain)
+}
+
+/// One line wider than `width` as lines of at most `width` columns ([`Wrapping`]).
+fn wrap_line(line: &str, width: usize) -> Vec<String> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let body = &line[indent..];
+    // Where the words to wrap start, and what starts each continuation.
+    let (split, hang) = match body
+        .find("  ")
+        .map(|i| i + body[i..].len() - body[i..].trim_start().len())
+    {
+        Some(at) if visible_width(&line[..indent + at]) <= width / 2 => {
+            (indent + at, " ".repeat(visible_width(&line[..indent + at])))
+        }
+        _ if body.starts_with("# ") => (indent + 2, format!("{}# ", " ".repeat(indent))),
+        _ if body.starts_with("- ") => (indent + 2, " ".repeat(indent + 2)),
+        _ => (indent, " ".repeat(indent + 2)),
+    };
+    let room = width.saturating_sub(visible_width(&hang)).max(1);
+    let mut lines = Vec::new();
+    let mut current = line[..split].to_string();
+    let mut used = visible_width(&current);
+    let mut words_on_line = 0;
+    // Each word with the spaces before it (kept between words on a line: `value   message`).
+    let mut gap = 0;
+    for whole in line[split..].split(' ') {
+        if whole.is_empty() {
+            gap += 1;
+            continue;
+        }
+        for word in style::pieces(whole, room) {
+            let w = visible_width(&word);
+            let sep = gap + 1;
+            if words_on_line > 0 && used + sep + w > width {
+                lines.push(std::mem::take(&mut current));
+                current.clone_from(&hang);
+                used = visible_width(&hang);
+                words_on_line = 0;
+            }
+            if words_on_line > 0 {
+                current.push_str(&" ".repeat(sep));
+                used += sep;
+            }
+            current.push_str(&word);
+            used += w;
+            words_on_line += 1;
+            gap = 0;
+        }
+    }
+    lines.push(current);
+    lines
 }
 
 fn symbol(s: Status) -> (&'static str, Tone) {
@@ -35,7 +169,7 @@ fn symbol(s: Status) -> (&'static str, Tone) {
     }
 }
 
-fn text(e: &Explanation, p: &Painter, out: &mut dyn Write) -> std::io::Result<()> {
+fn text(e: &Explanation, p: &Painter, out: &mut Wrapping) -> std::io::Result<()> {
     let (word, tone) = if e.verdict.should_run {
         ("ELIGIBLE", Tone::Good)
     } else {
@@ -288,7 +422,7 @@ fn write_pods(e: &Explanation, p: &Painter, out: &mut dyn Write) -> std::io::Res
     Ok(())
 }
 
-fn write_suggestions(s: &[Suggestion], p: &Painter, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_suggestions(s: &[Suggestion], p: &Painter, out: &mut Wrapping) -> std::io::Result<()> {
     let groups = {
         let mut g: Vec<usize> = s.iter().map(|x| x.fixes).collect();
         g.dedup();
@@ -324,10 +458,10 @@ fn write_suggestions(s: &[Suggestion], p: &Painter, out: &mut dyn Write) -> std:
         let indent = "  ";
         writeln!(out, "{indent}# {}", x.description)?;
         match (&x.command, x.target) {
-            (Some(cmd), Target::Node) => writeln!(out, "{indent}{cmd}")?,
+            (Some(cmd), Target::Node) => out.verbatim(&format!("{indent}{cmd}"))?,
             _ => {
                 for l in x.yaml.lines() {
-                    writeln!(out, "{indent}{l}")?;
+                    out.verbatim(&format!("{indent}{l}"))?;
                 }
             }
         }
