@@ -180,7 +180,13 @@ fn live_explain_reads_the_node_pods_and_warning_events() {
     let o = explain(&live, &["gpu-operator/nvidia-device-plugin", "gpu-2"]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        text.contains("  Warning events:\n    nvidia-device-plugin-czsxw  FailedScheduling (x37, 3m ago): 0/8 nodes are available"),
+        text.contains("  Warning events:\n    nvidia-device-plugin-czsxw  FailedScheduling (x37,"),
+        "{text}"
+    );
+    // Wrapped to the width (80 columns here), every word kept.
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("FailedScheduling (x37, 3m ago): 0/8 nodes are available"),
         "{text}"
     );
 }
