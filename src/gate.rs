@@ -627,7 +627,11 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
         for v in gate.violations.iter().take(LIMIT) {
             s.push_str(&format!(
                 "  {:ds_w$}  {:node_w$}  {:state_w$}  {}\n",
-                v.daemon_set, v.node, v.state, v.reason
+                v.daemon_set,
+                v.node,
+                // `as_str`: the state's `Display` writes it without the padding asked.
+                v.state.as_str(),
+                v.reason
             ));
         }
         if gate.violations.len() > LIMIT {

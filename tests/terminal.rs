@@ -434,3 +434,31 @@ fn explain_wraps_to_the_width_and_keeps_what_is_pasted_whole() {
         }
     }
 }
+
+/// The gate's violations line up: the state column is padded as the DaemonSet and node ones are,
+/// so every reason starts at one column.
+#[test]
+fn the_verdicts_reasons_start_at_one_column() {
+    let o = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+        .args(example(&["--check"]))
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let verdict = String::from_utf8(o.stderr).unwrap();
+    let starts: std::collections::BTreeSet<usize> = verdict
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .map(|l| {
+            // After the DaemonSet, node and state columns (separated by two spaces or more).
+            let mut at = 2;
+            for _ in 0..3 {
+                at += l[at..].find("  ").expect("a column");
+                at += l[at..].len() - l[at..].trim_start().len();
+            }
+            at
+        })
+        .collect();
+    assert!(verdict.lines().count() > 5, "{verdict}");
+    assert_eq!(starts.len(), 1, "reasons start at {starts:?}:\n{verdict}");
+}
