@@ -372,6 +372,19 @@ fn kindless_objects_under_an_unhelpful_name_say_what_is_missing() {
     assert!(e.to_string().contains("without `kind`"), "{e}");
 }
 
+/// A file of mappings that are not Kubernetes objects at all (no `kind`, no `metadata`: a
+/// compose file, a values file) is named as such, without the advice for kindless objects.
+#[test]
+fn a_file_that_holds_no_kubernetes_objects_says_so() {
+    let compose = "services:\n  web:\n    image: nginx\n    ports:\n    - \"80:80\"\n";
+    let e = load(&["-".to_string()], &mut compose.as_bytes()).unwrap_err();
+    assert_eq!(e.exit(), Exit::Input);
+    let msg = e.to_string();
+    assert!(msg.contains("expected Kubernetes objects"), "{msg}");
+    assert!(msg.contains("neither `kind` nor `metadata`"), "{msg}");
+    assert!(!msg.contains("nodes.json"), "{msg}");
+}
+
 // ---- support bundles ---------------------------------------------------------------------
 
 /// Objects of one sonobuoy-aws3 list, without kinds, in a kindless list as typed clients

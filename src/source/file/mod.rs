@@ -306,6 +306,9 @@ impl Loader {
         let mut unknown = 0usize;
         let mut bare = 0usize;
         let mut first_unknown = String::new();
+        // Kindless objects with `metadata` (Kubernetes objects whose kind is not said), not
+        // other files' mappings (a compose file, a values file).
+        let mut unknown_with_metadata = 0usize;
         let mut sink = |doc: Doc| -> std::result::Result<(), String> {
             for d in doc.items {
                 match self.resolve(d, hint)? {
@@ -315,6 +318,8 @@ impl Loader {
                             first_unknown = doc::object_name(&v);
                         }
                         unknown += 1;
+                        unknown_with_metadata +=
+                            usize::from(v.get("metadata").is_some_and(Value::is_object));
                     }
                     Resolved::Bare => bare += 1,
                 }
@@ -331,6 +336,15 @@ impl Loader {
                 message: "expected Kubernetes objects (kubectl get -o json|yaml output), found a \
                           bare value"
                     .into(),
+            });
+        }
+        if unknown > 0 && unknown_with_metadata == 0 && !in_walk {
+            return Err(Error::Input {
+                path: name.into(),
+                message: format!(
+                    "expected Kubernetes objects (kubectl get -o json|yaml output), found \
+                     {unknown} mapping(s) with neither `kind` nor `metadata`"
+                ),
             });
         }
         if unknown > 0 {
