@@ -385,6 +385,21 @@ fn a_file_that_holds_no_kubernetes_objects_says_so() {
     assert!(!msg.contains("nodes.json"), "{msg}");
 }
 
+/// A member of the wrong type is named in the API's words, not the reader's.
+#[test]
+fn a_member_of_the_wrong_type_is_named_in_the_apis_words() {
+    for text in [
+        r#"{"apiVersion":"v1","kind":"Node","metadata":5}"#,
+        "apiVersion: v1\nkind: Node\nmetadata: 5\n",
+    ] {
+        let e = load(&["-".to_string()], &mut text.as_bytes()).unwrap_err();
+        assert_eq!(e.exit(), Exit::Input);
+        let msg = e.to_string();
+        assert!(msg.contains("expected an object (ObjectMeta)"), "{msg}");
+        assert!(!msg.contains("struct"), "{msg}");
+    }
+}
+
 // ---- support bundles ---------------------------------------------------------------------
 
 /// Objects of one sonobuoy-aws3 list, without kinds, in a kindless list as typed clients

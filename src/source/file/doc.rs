@@ -345,7 +345,9 @@ pub(super) fn decode(kind: &str, v: Value, out: &mut Vec<Decoded>) -> Result<(),
         return Ok(());
     }
     let hash = content_hash(&v);
-    let bad = |e: serde_json::Error, v: &Value| format!("{kind} {}: {e}", object_name(v));
+    let bad = |e: serde_json::Error, v: &Value| {
+        format!("{kind} {}: {}", object_name(v), in_words(&e.to_string()))
+    };
     let item = match kind {
         "Node" => Item::Node(Node::deserialize(&v).map_err(|e| bad(e, &v))?),
         "Pod" => Item::Pod(Pod::deserialize(&v).map_err(|e| bad(e, &v))?),
@@ -356,6 +358,16 @@ pub(super) fn decode(kind: &str, v: Value, out: &mut Vec<Decoded>) -> Result<(),
     };
     out.push(Decoded::hashed(item, hash));
     Ok(())
+}
+
+/// A decoding error as its reader says it: serde's "expected struct ObjectMeta" becomes
+/// "expected an object (ObjectMeta)" (the type named as the API names it, as kube-apiserver's
+/// own errors do), the rest as it is.
+pub(super) fn in_words(msg: &str) -> String {
+    match msg.split_once("expected struct ") {
+        Some((before, name)) => format!("{before}expected an object ({name})"),
+        None => msg.to_string(),
+    }
 }
 
 pub(super) fn object_name(v: &Value) -> String {
@@ -407,7 +419,7 @@ pub(super) fn decode_text(
             .unwrap_or_else(|_| "(unnamed)".into());
         let msg = e.to_string();
         let msg = msg.rfind(" at line ").map_or(&msg[..], |i| &msg[..i]);
-        TextFail::Object(format!("{kind} {name}: {msg}"))
+        TextFail::Object(format!("{kind} {name}: {}", in_words(msg)))
     };
     let item =
         match kind {
