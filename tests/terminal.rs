@@ -462,3 +462,30 @@ fn the_verdicts_reasons_start_at_one_column() {
     assert!(verdict.lines().count() > 5, "{verdict}");
     assert_eq!(starts.len(), 1, "reasons start at {starts:?}:\n{verdict}");
 }
+
+/// `-o wide` says why nodes are excluded right under the placement rules they follow from,
+/// before the problem nodes and notes of the DaemonSet.
+#[test]
+fn wide_exclusions_follow_the_placement_rules() {
+    let text = ok(&run(120, &example(&["-o", "wide"])));
+    let block: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("logging "))
+        .skip(1)
+        .take_while(|l| l.starts_with(' '))
+        .collect();
+    let excluded = block
+        .iter()
+        .position(|l| l.contains(" excluded: "))
+        .expect("exclusions");
+    let rules = block
+        .iter()
+        .rposition(|l| l.starts_with("    tolerations:"))
+        .expect("rules");
+    let problem = block
+        .iter()
+        .position(|l| l.starts_with("  worker-"))
+        .expect("a problem node");
+    assert_eq!(excluded, rules + 1, "{block:#?}");
+    assert!(excluded < problem, "{block:#?}");
+}

@@ -385,6 +385,7 @@ fn render_rows(
                 )?;
             }
             write_placement(d, width, out)?;
+            write_exclusions(d, opts, width, out)?;
         }
         if let Some(u) = &d.unknown {
             write_wrapped(
@@ -444,25 +445,34 @@ fn render_rows(
                 writeln!(out, "{lead}{}", style::truncate(&e.reason.message, room))?;
             }
         }
-        if wide {
-            let limit = if opts.all_problems {
-                d.exclusions.len()
-            } else {
-                DETAIL_LIMIT
-            };
-            for e in d.exclusions.iter().take(limit) {
-                let noun = plural(e.count, "node", "nodes");
-                let lead = format!("    {} {noun} excluded:", e.count);
-                write_wrapped(out, &lead, &lead, &e.reason.message, 6, width)?;
-            }
-            if d.exclusions.len() > limit {
-                writeln!(
-                    out,
-                    "    … and {} more exclusion reasons (--all-problems lists them)",
-                    d.exclusions.len() - limit
-                )?;
-            }
-        }
+    }
+    Ok(())
+}
+
+/// `-o wide`: why nodes are excluded, grouped by reason, under the placement rules they follow
+/// from (before the problem nodes and notes).
+fn write_exclusions(
+    d: &DaemonSetReport,
+    opts: &RenderOptions,
+    width: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let limit = if opts.all_problems {
+        d.exclusions.len()
+    } else {
+        DETAIL_LIMIT
+    };
+    for e in d.exclusions.iter().take(limit) {
+        let noun = plural(e.count, "node", "nodes");
+        let lead = format!("    {} {noun} excluded:", e.count);
+        write_wrapped(out, &lead, &lead, &e.reason.message, 6, width)?;
+    }
+    if d.exclusions.len() > limit {
+        writeln!(
+            out,
+            "    … and {} more exclusion reasons (--all-problems lists them)",
+            d.exclusions.len() - limit
+        )?;
     }
     Ok(())
 }
