@@ -1108,17 +1108,7 @@ mod tests {
         pod(text, None).map(|(_, n)| n)
     }
 
-    /// A small deterministic generator (xorshift), for the mutations below.
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
-        }
-    }
+    use super::super::Rng;
 
     /// `text` changed once at random: a byte removed, a token put in, a member of a field this
     /// reader reads put at the start of an object (a repeated member, a value of another type),

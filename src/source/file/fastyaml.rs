@@ -1543,13 +1543,8 @@ mod tests {
             "\\", "|+", ">+", "\n\n",
         ];
         let mut out = Vec::new();
-        let mut rng = 0x2545_f491_4f6c_dd1d_u64;
-        let mut below = |n: usize| {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng % n as u64) as usize
-        };
+        let mut rng = super::super::Rng(0x2545_f491_4f6c_dd1d);
+        let mut below = |n: usize| rng.below(n);
         for round in 0..rounds {
             let mut text = items[round % items.len()].clone().into_bytes();
             for _ in 0..1 + below(2) {
@@ -1636,10 +1631,14 @@ mod tests {
         assert!(taken > 3_000 && left > 5_000, "{taken} {left}");
     }
 
-    /// A pod read through its [`Shape`], with `blocks` as the memory: the pod and the length of
-    /// its tape, or the error of either step (`Err(None)`: the text is refused).
-    fn pod_shaped(text: &str, blocks: &mut Blocks) -> Result<(String, usize), Option<String>> {
-        let tape = parse_with(text, blocks, Shape::PodItem).map_err(|_| None)?;
+    /// A pod read through a tape of `shape`, with `blocks` as the memory: the pod and the
+    /// length of its tape, or the error of either step (`Err(None)`: the text is refused).
+    fn pod_read(
+        text: &str,
+        blocks: &mut Blocks,
+        shape: Shape,
+    ) -> Result<(String, usize), Option<String>> {
+        let tape = parse_with(text, blocks, shape).map_err(|_| None)?;
         let pod = crate::model::Pod::deserialize(&mut Cursor::new(&tape, 1));
         Ok((
             format!("{:?}", pod.map_err(|e| Some(e.to_string()))?),
@@ -1647,14 +1646,14 @@ mod tests {
         ))
     }
 
-    /// The same through the whole tape.
+    /// [`pod_read`] through the pod's shape.
+    fn pod_shaped(text: &str, blocks: &mut Blocks) -> Result<(String, usize), Option<String>> {
+        pod_read(text, blocks, Shape::PodItem)
+    }
+
+    /// [`pod_read`] through the whole tape.
     fn pod_whole(text: &str, blocks: &mut Blocks) -> Result<(String, usize), Option<String>> {
-        let tape = parse_with(text, blocks, Shape::Full).map_err(|_| None)?;
-        let pod = crate::model::Pod::deserialize(&mut Cursor::new(&tape, 1));
-        Ok((
-            format!("{:?}", pod.map_err(|e| Some(e.to_string()))?),
-            tape.len(),
-        ))
+        pod_read(text, blocks, Shape::Full)
     }
 
     /// A pod's tape keeps only what `slim::Pod` reads, and reads as the whole tape does, for

@@ -778,6 +778,21 @@ enum Resolved {
     Bare,
 }
 
+/// A small deterministic generator (xorshift) for the readers' randomized tests.
+#[cfg(test)]
+pub(super) struct Rng(pub(super) u64);
+
+#[cfg(test)]
+impl Rng {
+    /// A number below `n`.
+    pub(super) fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::report::Source;

@@ -2435,13 +2435,8 @@ mod tests {
             }
             (t.len(), newlines.len() as u64, newlines.last().copied())
         };
-        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut below = |n: usize| {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng % n as u64) as usize
-        };
+        let mut rng = super::super::Rng(0x9e37_79b9_7f4a_7c15);
+        let mut below = |n: usize| rng.below(n);
         let check = |text: &[u8], step: usize| {
             let want = reference(text);
             let mut c = Counted::new(Chunks(text, step));
