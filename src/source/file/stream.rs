@@ -1023,8 +1023,9 @@ pub(super) fn read_yaml_with<R: Read>(
     while c.peek().map_err(io_fail)?.is_some() {
         let (start, _) = c.position();
         let mut header = Vec::new();
+        let mut marks = Vec::new();
         let (pending, resume) = match fast {
-            true => match fast_doc(c, sink, &mut header)? {
+            true => match fast_doc(c, sink, &mut header, &mut marks)? {
                 Fast::Done => continue,
                 Fast::Slow => (Vec::new(), c.position().0),
                 Fast::SlowFrom(pending, line) => (pending, line),
@@ -1033,10 +1034,14 @@ pub(super) fn read_yaml_with<R: Read>(
         };
         let h = header.iter().filter(|&&b| b == b'\n').count() as u64;
         let line = move |l: u64| {
-            if l <= h {
-                start + l - 1
-            } else {
-                resume + (l - h - 1)
+            if l > h {
+                return resume + (l - h - 1);
+            }
+            // The header's lines run on from the document's start, but for the keys read after
+            // a list's items, each at its own line ([`fast_doc`]'s `marks`).
+            match marks.iter().rev().find(|&&(at, _)| at < l) {
+                Some(&(at, input)) => input + (l - at - 1),
+                None => start + l - 1,
             }
         };
         slow_doc(c, sink, &header, &pending, line)?;
@@ -1210,11 +1215,14 @@ enum Fast {
 }
 
 /// Read a document with the fast reader of kubectl's YAML (`fastyaml.rs`), `header` holding
-/// the lines read before a list's items (or all, when there are none).
+/// the lines read but a list's items (for serde-saphyr, should it read the document's rest):
+/// those after the items each with a mark in `marks` (the header's lines before it, and its
+/// line in the input).
 fn fast_doc<R: Read>(
     c: &mut Counted<R>,
     sink: &mut Sink<'_>,
     header: &mut Vec<u8>,
+    marks: &mut Vec<(u64, u64)>,
 ) -> Result<Fast, Fail> {
     let mut rest = Map::new();
     // `items:` has been read; `in_items`: its `- ` entries are being read.
@@ -1285,6 +1293,8 @@ fn fast_doc<R: Read>(
                 _ => return Ok(Fast::Slow),
             }
             items = true;
+            // Noted, so that a second `items` is a repeated key here too.
+            rest.insert("items".to_string(), Value::Null);
             implied = doc::items_kind(rest.get("kind").and_then(Value::as_str)).map(str::to_string);
             header.extend_from_slice(&a[..n]);
             c.consume(n);
@@ -1309,6 +1319,10 @@ fn fast_doc<R: Read>(
         rest.insert(k.to_string(), v);
         // After the items too: should serde-saphyr read the document's rest, it sees every key
         // read here (the list's `kind: List`, its `metadata`), its items already handed over.
+        if items {
+            let lines = header.iter().filter(|&&b| b == b'\n').count() as u64;
+            marks.push((lines, c.position().0));
+        }
         header.extend_from_slice(&a[..n]);
         c.consume(n);
         content = true;
@@ -1941,6 +1955,33 @@ mod tests {
         fast
     }
 
+    /// Keys after a list's items: a repeated one is refused as serde-saphyr refuses it, at its
+    /// line, whether the document ends there or with `...`; an error serde-saphyr finds among
+    /// the keys the fast reader read after the items is told at that key's line.
+    #[test]
+    fn keys_after_the_items_are_checked_at_their_lines() {
+        let list = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata:\n    name: n1\n    uid: u1\n\n\nkind: List\nitems: []\nmetadata:\n  resourceVersion: \"\"\n";
+        for text in [list.to_string(), format!("{list}...\n")] {
+            let err = same(&text).unwrap_err();
+            assert!(
+                err.contains("line 11,") && err.contains("duplicate"),
+                "{err}"
+            );
+        }
+        let whole = list.replace("items: []\n", "");
+        for text in [whole.clone(), format!("{whole}...\n")] {
+            assert_eq!(same(&text).unwrap().len(), 1, "{text}");
+        }
+        // `...` makes the fast reader leave the document's rest to serde-saphyr: a repeated
+        // `kind` after it is found at its line, the first `kind` (line 10) read by the fast one.
+        let text = format!("{whole}...\n").replace("...\n", "kind: List\n...\n");
+        let err = same(&text).unwrap_err();
+        assert!(
+            err.contains("line 13,") && err.contains("duplicate"),
+            "{err}"
+        );
+    }
+
     /// YAML as `kubectl get -o yaml` writes it (sigs.k8s.io/yaml, go-yaml v2's encoder): keys
     /// sorted, 2-space indentation, sequences at their key's column, strings plain unless they
     /// would read as something else, multi-line strings as `|`/`|-` block scalars.
@@ -2219,7 +2260,7 @@ mod tests {
         let mut header = Vec::new();
         let mut none = |_: Doc| Ok(());
         assert!(matches!(
-            fast_doc(&mut c, &mut none, &mut header),
+            fast_doc(&mut c, &mut none, &mut header, &mut Vec::new()),
             Ok(Fast::Done)
         ));
     }
