@@ -463,6 +463,86 @@ fn the_verdicts_reasons_start_at_one_column() {
     assert_eq!(starts.len(), 1, "reasons start at {starts:?}:\n{verdict}");
 }
 
+/// Wrapped `explain` never cuts a colour code (a word wider than the line is cut between
+/// characters it shows), and a comment of the YAML to paste goes on as a comment even when it
+/// holds two spaces running (a label value can).
+#[test]
+fn explain_wraps_colour_codes_whole_and_comments_as_comments() {
+    for width in [55, 56, 60, 70] {
+        let o = run(
+            width,
+            &example(&[
+                "explain",
+                "monitoring/netdata",
+                "gpu-1",
+                "--color",
+                "always",
+            ]),
+        );
+        let text = ok(&o);
+        for line in text.lines() {
+            let mut plain = String::new();
+            let mut rest = line;
+            while let Some(i) = rest.find('\u{1b}') {
+                plain.push_str(&rest[..i]);
+                let code = &rest[i..];
+                let end = code.find('m').expect("a colour code ends on its line");
+                assert!(
+                    code[2..end]
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b == b';')
+                        && code.as_bytes()[1] == b'[',
+                    "{width}: a cut colour code in {line:?}"
+                );
+                rest = &code[end + 1..];
+            }
+            plain.push_str(rest);
+            assert!(!plain.starts_with('['), "{width}: a code's tail: {line:?}");
+            assert!(
+                columns(&plain) <= width || plain.trim_start().starts_with("kubectl "),
+                "{width}: {line:?}"
+            );
+        }
+    }
+    let text = std::fs::read_to_string("examples/cluster.yaml").unwrap();
+    // dcgm-exporter's node selector (the first in a template, after the nodes' labels).
+    let at = text
+        .find("        nodeSelector:\n          nvidia.com/gpu.present: \"true\"")
+        .expect("the selector");
+    let odd = format!(
+        "{}{}",
+        &text[..at],
+        text[at..].replacen("nvidia.com/gpu.present: \"true\"", "gpu: \"on  demand\"", 1)
+    );
+    assert_ne!(odd, text);
+    let dir = std::env::temp_dir().join(format!("ds-coverage-terminal-odd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("odd.yaml");
+    std::fs::write(&path, odd).unwrap();
+    let path = path.to_str().unwrap();
+    let text = ok(&run(
+        60,
+        &[
+            "-f",
+            path,
+            "--as-of",
+            AS_OF,
+            "explain",
+            "gpu-operator/dcgm-exporter",
+            "worker-1",
+        ],
+    ));
+    let comment = text
+        .lines()
+        .position(|l| l.starts_with("  # ") && l.contains("on  demand"))
+        .unwrap_or_else(|| panic!("the comment with two spaces:\n{text}"));
+    let next = text.lines().nth(comment + 1).unwrap();
+    assert!(
+        next.starts_with("  # ") || next.starts_with("  - ") || !next.starts_with("   "),
+        "{next:?}\n{text}"
+    );
+}
+
 /// `-o wide` says why nodes are excluded right under the placement rules they follow from,
 /// before the problem nodes and notes of the DaemonSet.
 #[test]

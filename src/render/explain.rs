@@ -109,19 +109,52 @@ fn visible_width(s: &str) -> usize {
     style::width(&plain)
 }
 
+/// `word` cut into pieces of at most `room` columns (itself when it fits), a colour code never
+/// cut nor counted.
+fn visible_pieces(word: &str, room: usize) -> Vec<String> {
+    if visible_width(word) <= room {
+        return vec![word.to_string()];
+    }
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            let last = out.last_mut().expect("one piece");
+            last.push(c);
+            for c in chars.by_ref() {
+                last.push(c);
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+            continue;
+        }
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used > 0 && used + w > room {
+            out.push(String::new());
+            used = 0;
+        }
+        out.last_mut().expect("one piece").push(c);
+        used += w;
+    }
+    out
+}
+
 /// One line wider than `width` as lines of at most `width` columns ([`Wrapping`]).
 fn wrap_line(line: &str, width: usize) -> Vec<String> {
     let indent = line.len() - line.trim_start_matches(' ').len();
     let body = &line[indent..];
     // Where the words to wrap start, and what starts each continuation.
-    let (split, hang) = match body
+    let column = body
         .find("  ")
-        .map(|i| i + body[i..].len() - body[i..].trim_start().len())
-    {
+        .map(|i| i + body[i..].len() - body[i..].trim_start().len());
+    let (split, hang) = match column {
+        // A comment goes on as a comment, whatever it holds.
+        _ if body.starts_with("# ") => (indent + 2, format!("{}# ", " ".repeat(indent))),
         Some(at) if visible_width(&line[..indent + at]) <= width / 2 => {
             (indent + at, " ".repeat(visible_width(&line[..indent + at])))
         }
-        _ if body.starts_with("# ") => (indent + 2, format!("{}# ", " ".repeat(indent))),
         _ if body.starts_with("- ") => (indent + 2, " ".repeat(indent + 2)),
         _ => (indent, " ".repeat(indent + 2)),
     };
@@ -137,7 +170,7 @@ fn wrap_line(line: &str, width: usize) -> Vec<String> {
             gap += 1;
             continue;
         }
-        for word in style::pieces(whole, room) {
+        for word in visible_pieces(whole, room) {
             let w = visible_width(&word);
             let sep = gap + 1;
             if words_on_line > 0 && used + sep + w > width {

@@ -187,7 +187,7 @@ pub fn wrap(text: &str, first: usize, indent: usize, w: usize) -> Vec<String> {
 }
 
 /// `word` cut into pieces of at most `room` columns (itself when it fits).
-pub fn pieces(word: &str, room: usize) -> Vec<String> {
+fn pieces(word: &str, room: usize) -> Vec<String> {
     if width(word) <= room {
         return vec![word.to_string()];
     }
