@@ -569,3 +569,24 @@ fn wide_exclusions_follow_the_placement_rules() {
     assert_eq!(excluded, rules + 1, "{block:#?}");
     assert!(excluded < problem, "{block:#?}");
 }
+
+/// The YAML a fit hint gives to paste is written whole however narrow the terminal.
+#[test]
+fn a_fit_hints_yaml_is_written_whole() {
+    let text = ok(&run(
+        36,
+        &[
+            "explain",
+            "agents/hungry",
+            "node-full",
+            "-f",
+            "tests/fixtures/explain/cluster.json",
+            "--as-of",
+            AS_OF,
+        ],
+    ));
+    assert!(
+        text.contains("\n    priorityClassName: system-node-critical\n"),
+        "{text}"
+    );
+}

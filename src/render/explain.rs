@@ -502,7 +502,7 @@ fn write_suggestions(s: &[Suggestion], p: &Painter, out: &mut Wrapping) -> std::
     Ok(())
 }
 
-fn write_fit(e: &Explanation, fit: &Fit, p: &Painter, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_fit(e: &Explanation, fit: &Fit, p: &Painter, out: &mut Wrapping) -> std::io::Result<()> {
     let verdict = match fit.fits {
         Some(true) => p.paint("fits", Tone::Good),
         Some(false) => p.paint("does not fit", Tone::Bad),
@@ -557,7 +557,7 @@ fn write_fit(e: &Explanation, fit: &Fit, p: &Painter, out: &mut dyn Write) -> st
         if let Some(y) = &h.yaml {
             writeln!(out, "    # in spec.template.spec:")?;
             for l in y.lines() {
-                writeln!(out, "    {l}")?;
+                out.verbatim(&format!("    {l}"))?;
             }
         }
     }
