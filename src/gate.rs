@@ -479,6 +479,30 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
             reason: "no nodes were read (or none match --node-selector): nothing could be checked"
                 .into(),
         });
+    } else if !report.daemon_sets.is_empty()
+        && report
+            .nodes
+            .iter()
+            .all(|n| node_exemption(n, policy, now).is_some())
+    {
+        // Nor on one whose every node the policy sets aside (a cluster younger than --grace,
+        // every node unready with --ignore-unready-nodes).
+        violations.push(Violation {
+            daemon_set: "*".into(),
+            node: "*".into(),
+            state: ViolationState::NoNodes,
+            reason: format!(
+                "every node is set aside by the policy ({}): nothing could be checked",
+                report
+                    .nodes
+                    .iter()
+                    .filter_map(|n| node_exemption(n, policy, now).map(|e| e.kind()))
+                    .collect::<BTreeSet<String>>()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        });
     }
     GateReport {
         passed: violations.is_empty(),
@@ -586,10 +610,12 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
     {
         s.push_str(&format!("FAIL  {}\n", only.reason));
     } else {
+        // Gate-wide violations (`*`: nothing audited, no node checked) are no DaemonSet's.
         let failing: BTreeSet<&str> = gate
             .violations
             .iter()
             .map(|v| v.daemon_set.as_str())
+            .filter(|d| *d != "*")
             .collect();
         let mut audited = count(report.daemon_sets.len(), "DaemonSet", "DaemonSets");
         if let Some(families) = &report.static_pods {
@@ -598,13 +624,26 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
                 count(families.len(), "static-pod family", "static-pod families")
             ));
         }
-        s.push_str(&format!(
-            "FAIL  {} of {} below policy, {} (fail-on: {})\n",
-            failing.len(),
-            audited,
-            count(gate.violations.len(), "violation", "violations"),
-            policy.join(",")
-        ));
+        if failing.is_empty() {
+            s.push_str(&format!(
+                "FAIL  {} of {audited} checked, {} (fail-on: {})\n",
+                if report.nodes.is_empty() {
+                    "none"
+                } else {
+                    "no pair"
+                },
+                count(gate.violations.len(), "violation", "violations"),
+                policy.join(",")
+            ));
+        } else {
+            s.push_str(&format!(
+                "FAIL  {} of {} below policy, {} (fail-on: {})\n",
+                failing.len(),
+                audited,
+                count(gate.violations.len(), "violation", "violations"),
+                policy.join(",")
+            ));
+        }
         let ds_w = gate
             .violations
             .iter()

@@ -213,7 +213,8 @@ fn draining_nodes_are_ignored_unless_counted() {
     ds_coverage::source::file::load_text("inline", text, &mut snap).unwrap();
     let r = compute(&snap, &Options::new(AS_OF.parse().unwrap())).unwrap();
     let g = evaluate(&r, &Policy::default());
-    assert!(g.passed, "{:?}", g.violations);
+    // Both nodes are set aside: no pair fails, but nothing was checked, which fails the gate.
+    assert_eq!(violations(&g), [v("*", "*", "NoNodes")].into());
     assert_eq!(g.ignored.len(), 2);
     assert_eq!(
         g.ignored[0].reason.to_string(),
@@ -706,4 +707,91 @@ fn a_what_if_manifest_landing_on_no_node_fails_the_gate() {
             "NoEligibleNode".to_string()
         )]
     );
+}
+
+/// A policy that sets every node aside (a cluster younger than --grace, every node unready
+/// with --ignore-unready-nodes) leaves nothing checked: the gate fails, as on no nodes; when
+/// some node is still checked, it does not.
+#[test]
+fn a_policy_that_sets_every_node_aside_fails_the_gate() {
+    let no_nodes = v("*", "*", "NoNodes");
+    let grace = |secs: i64| Policy {
+        grace_seconds: Some(secs),
+        ..Policy::default()
+    };
+    let g = evaluate(&example(), &grace(10 * 365 * 86_400));
+    assert!(!g.passed);
+    assert!(violations(&g).contains(&no_nodes), "{:?}", g.violations);
+    let reason = &g
+        .violations
+        .iter()
+        .find(|v| v.daemon_set == "*")
+        .unwrap()
+        .reason;
+    assert!(reason.contains("younger than the grace period"), "{reason}");
+    assert!(!violations(&evaluate(&example(), &grace(300))).contains(&no_nodes));
+
+    let mut unready = example();
+    for n in &mut unready.nodes {
+        n.ready = false;
+    }
+    let ignore = Policy {
+        ignore_unready_nodes: true,
+        ..Policy::default()
+    };
+    assert!(violations(&evaluate(&unready, &ignore)).contains(&no_nodes));
+    assert!(!violations(&evaluate(&example(), &ignore)).contains(&no_nodes));
+}
+
+/// What fails the gate as a whole (no node checked, nothing audited) is a failing testcase in
+/// JUnit and a named line in markdown: a CI report never reads green while the run fails.
+#[test]
+fn gate_wide_violations_fail_junit_and_are_named_in_markdown() {
+    for (args, state) in [
+        (
+            vec![
+                "-f",
+                "examples/healthy-cluster.yaml",
+                "--check",
+                "--grace",
+                "87600h",
+            ],
+            "NoNodes",
+        ),
+        (
+            vec![
+                "-f",
+                "examples/healthy-cluster.yaml",
+                "--check",
+                "-n",
+                "nope",
+            ],
+            "NoDaemonSets",
+        ),
+    ] {
+        let with = |format: &str| {
+            let mut a = args.clone();
+            a.extend(["-o", format]);
+            let o = bin(&a);
+            assert_eq!(o.status.code(), Some(1), "{a:?}");
+            String::from_utf8(o.stdout).unwrap()
+        };
+        let junit = with("junit");
+        assert!(
+            junit.contains(&format!(r#"<testcase name="{state}" classname="(gate)""#)),
+            "{junit}"
+        );
+        assert!(
+            junit.contains(&format!(r#"type="{state}">the audit as a whole: "#)),
+            "{junit}"
+        );
+        assert!(
+            !junit.contains(r#"<testsuites name="ds-coverage" tests="0""#),
+            "{junit}"
+        );
+        let total = junit.lines().nth(1).unwrap();
+        assert!(!total.contains(r#"failures="0""#), "{total}");
+        let md = with("markdown");
+        assert!(md.contains(&format!("- **{state}**: ")), "{md}");
+    }
 }

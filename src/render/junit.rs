@@ -164,8 +164,34 @@ fn suites(report: &Report, gate: &GateReport) -> Vec<Suite> {
             }
         })
         .collect();
+    let mut suites = suites;
+    // What fails the gate as a whole (nothing audited, no node checked, no node matching
+    // --expect-nodes) is a testcase too: a CI report must not read green while the run fails.
+    let whole: Vec<Case> = gate
+        .violations
+        .iter()
+        .filter(|v| v.daemon_set == "*")
+        .map(|v| Case {
+            name: v.state.as_str().to_string(),
+            failures: vec![(v.state.as_str(), v.reason.clone())],
+            skipped: None,
+            state: State::Ineligible,
+        })
+        .collect();
+    if !whole.is_empty() {
+        suites.push(Suite {
+            name: GATE_SUITE.to_string(),
+            cases: whole,
+            coverage: crate::render::style::coverage(&report.summary.counts),
+            what_if: false,
+            notes: Vec::new(),
+        });
+    }
     suites
 }
+
+/// The suite of the gate's verdicts on the audit as a whole.
+const GATE_SUITE: &str = "(gate)";
 
 fn write_suites(
     suites: &[Suite],
@@ -219,14 +245,17 @@ fn write_suites(
                 writeln!(out, r#"      <skipped message="{}"/>"#, xml(why))?;
             }
             for (state, reason) in &c.failures {
+                let body = if s.name.ends_with(GATE_SUITE) {
+                    format!("the audit as a whole: {reason}")
+                } else {
+                    format!("{} on node {}: {reason}", s.name, c.name)
+                };
                 writeln!(
                     out,
-                    r#"      <failure message="{}" type="{}">{} on node {}: {}</failure>"#,
+                    r#"      <failure message="{}" type="{}">{}</failure>"#,
                     xml(&format!("{state}: {reason}")),
                     xml(state),
-                    xml(&s.name),
-                    xml(&c.name),
-                    xml(reason)
+                    xml(&body)
                 )?;
             }
             if c.state != State::Ready && c.failures.is_empty() && c.skipped.is_none() {

@@ -23,6 +23,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                 "**Gate: failed** ❌ — {} violations\n",
                 g.violations.len()
             )?;
+            // What fails the audit as a whole is no DaemonSet's row: said here.
+            for v in g.violations.iter().filter(|v| v.daemon_set == "*") {
+                writeln!(out, "- **{}**: {}", v.state.as_str(), cell(&v.reason))?;
+            }
+            if g.violations.iter().any(|v| v.daemon_set == "*") {
+                writeln!(out)?;
+            }
         }
     }
     writeln!(
