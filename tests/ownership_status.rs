@@ -1378,10 +1378,23 @@ fn unknown_daemon_set_name_is_not_found() {
         err,
         NotFound {
             namespace: None,
-            name: "nope".into()
+            name: "nope".into(),
+            unselected_by: None,
         }
     );
     assert!(err.to_string().contains("\"nope\" not found"), "{err}");
+
+    // There, but left out by -l: said so, not "not found".
+    opts.names = vec!["agent".into()];
+    opts.selector = Some(ds_coverage::eligibility::labels::Selector::parse("app=nomatch").unwrap());
+    let err = compute(&snap, &opts).unwrap_err();
+    assert_eq!(err.unselected_by.as_deref(), Some("app=nomatch"));
+    assert!(
+        err.to_string()
+            .contains("\"agent\" does not match -l app=nomatch"),
+        "{err}"
+    );
+    opts.selector = None;
 
     opts.names = vec!["agent".into()];
     opts.namespace = Some("elsewhere".into());

@@ -140,12 +140,14 @@ impl Options {
     }
 }
 
-/// A DaemonSet named on the command line is not in the input.
+/// A DaemonSet named on the command line is not in the input (or `-l` leaves it out).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("daemonset {name:?} not found{}", match .namespace { Some(ns) => format!(" in namespace {ns:?}"), None => String::new() })]
+#[error("daemonset {name:?} {}{}", match .unselected_by { Some(sel) => format!("does not match -l {sel}"), None => "not found".to_string() }, match .namespace { Some(ns) => format!(" in namespace {ns:?}"), None => String::new() })]
 pub struct NotFound {
     pub namespace: Option<String>,
     pub name: String,
+    /// The DaemonSet is there, but the label selector (`-l`) leaves it out: the selector.
+    pub unselected_by: Option<String>,
 }
 
 pub fn compute(snap: &Snapshot, opts: &Options) -> Result<Report, NotFound> {
@@ -632,9 +634,22 @@ fn select_daemon_sets<'a>(
         .collect();
     for name in &opts.names {
         if !out.iter().any(|d| d.name() == name) {
+            let there = snap.daemon_sets.iter().any(|d| {
+                d.name() == name
+                    && opts
+                        .namespace
+                        .as_deref()
+                        .is_none_or(|ns| d.namespace() == ns)
+                    && (!opts.only_manifests || d.from_manifest)
+            });
             return Err(NotFound {
                 namespace: opts.namespace.clone(),
                 name: name.clone(),
+                unselected_by: opts
+                    .selector
+                    .as_ref()
+                    .filter(|_| there)
+                    .map(|s| s.to_string()),
             });
         }
     }
