@@ -303,6 +303,41 @@ fn credentials_are_never_sent_over_plain_http() {
     assert!(sim.requests().iter().all(|r| !r.authorization));
 }
 
+/// A plain `http://` server that wants a token is told apart from one that rejects it: the
+/// kubeconfig's token was not sent, and the message says so (and never prints it).
+#[test]
+fn a_server_wanting_credentials_over_plain_http_is_told_they_were_not_sent() {
+    let sim = Simulator::start(
+        support::example_objects(),
+        SimOptions {
+            token: Some("plain-http-token".into()),
+            ..SimOptions::default()
+        },
+    );
+    let dir = temp_dir("plain-401");
+    let kc = kubeconfig(&dir, "kc", &sim.url(), &[], &["token: plain-http-token"]);
+    let o = audit(&kc, &[], &[]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("credentials not sent over plain http"),
+        "{err}"
+    );
+    assert!(err.contains("https://"), "{err}");
+    assert!(
+        !err.contains("were rejected") && !err.contains("plain-http-token"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    // Without credentials configured, the plain 401 wording stands.
+    let bare = kubeconfig(&dir, "bare", &sim.url(), &[], &[]);
+    let err = String::from_utf8_lossy(&audit(&bare, &[], &[]).stderr).to_string();
+    assert!(
+        err.contains("were rejected") && !err.contains("not sent"),
+        "{err}"
+    );
+}
+
 #[test]
 fn as_uid_and_disable_compression_are_sent_as_kubectl_sends_them() {
     let sim = plain_sim();

@@ -100,9 +100,17 @@ impl ClientError {
     }
 }
 
+/// Said of a server after its context's name when the kubeconfig's credentials were not sent
+/// (a plain `http://` server: client-go sends them over TLS only).
+pub(crate) const WITHHELD: &str = "; its credentials not sent over plain http";
+
 /// One line that names the operation, what the server said and what to do.
 fn api_message(what: &str, ctx: &str, api: &ApiError) -> String {
     match api.status {
+        StatusCode::UNAUTHORIZED if ctx.ends_with(&format!("{WITHHELD})")) => format!(
+            "{what}: unauthorized by {ctx} — the server wants credentials, and kubectl's rules send \
+             them over https:// only; use the server's https:// address"
+        ),
         StatusCode::UNAUTHORIZED => format!(
             "{what}: unauthorized by {ctx} — the credentials were rejected; refresh the token or log in again"
         ),

@@ -111,7 +111,16 @@ impl Connection {
     pub fn transport(&self, args: &FetchArgs, log: SharedWriter) -> Transport {
         Transport {
             client: self.client.clone(),
-            ctx: format!("{} (context {})", self.server, self.context),
+            ctx: if self.credentials_withheld {
+                format!(
+                    "{} (context {}{})",
+                    self.server,
+                    self.context,
+                    super::error::WITHHELD
+                )
+            } else {
+                format!("{} (context {})", self.server, self.context)
+            },
             timeout: self.timeout,
             args: args.clone(),
             log,
