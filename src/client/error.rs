@@ -15,6 +15,9 @@ pub struct ApiError {
     /// `Status.message` with its causes, on one line (or the start of a non-Status body).
     pub message: String,
     pub retry_after: Option<Duration>,
+    /// The request went without the kubeconfig's credentials (a plain `http://` server:
+    /// client-go sends them over TLS only), so a 401 is no rejection of them.
+    pub credentials_withheld: bool,
 }
 
 impl ApiError {
@@ -25,6 +28,7 @@ impl ApiError {
             reason,
             message,
             retry_after,
+            credentials_withheld: false,
         }
     }
 
@@ -100,16 +104,13 @@ impl ClientError {
     }
 }
 
-/// Said of a server after its context's name when the kubeconfig's credentials were not sent
-/// (a plain `http://` server: client-go sends them over TLS only).
-pub(crate) const WITHHELD: &str = "; its credentials not sent over plain http";
-
 /// One line that names the operation, what the server said and what to do.
 fn api_message(what: &str, ctx: &str, api: &ApiError) -> String {
     match api.status {
-        StatusCode::UNAUTHORIZED if ctx.ends_with(&format!("{WITHHELD})")) => format!(
-            "{what}: unauthorized by {ctx} — the server wants credentials, and kubectl's rules send \
-             them over https:// only; use the server's https:// address"
+        StatusCode::UNAUTHORIZED if api.credentials_withheld => format!(
+            "{what}: unauthorized by {ctx} — the server wants credentials, and the kubeconfig's \
+             credentials not sent over plain http (kubectl sends them over https:// only); use \
+             the server's https:// address"
         ),
         StatusCode::UNAUTHORIZED => format!(
             "{what}: unauthorized by {ctx} — the credentials were rejected; refresh the token or log in again"

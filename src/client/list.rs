@@ -258,6 +258,7 @@ impl Transport {
                 reason: "Expired".into(),
                 message: "the API server keeps expiring the list".into(),
                 retry_after: None,
+                credentials_withheld: self.credentials_withheld,
             },
         })
     }
@@ -313,7 +314,10 @@ impl Transport {
         ClientError::Api {
             what: format!("cannot {what}"),
             ctx: self.ctx.clone(),
-            api: ApiError::from_response(status, retry_after, body),
+            api: ApiError {
+                credentials_withheld: self.credentials_withheld,
+                ..ApiError::from_response(status, retry_after, body)
+            },
         }
     }
 

@@ -94,6 +94,8 @@ pub struct Transport {
     client: kube::Client,
     /// `https://server (context name)`, for messages.
     pub ctx: String,
+    /// The connection's credentials were withheld from a plain `http://` server.
+    pub(crate) credentials_withheld: bool,
     timeout: Option<Duration>,
     args: FetchArgs,
     log: SharedWriter,
@@ -111,16 +113,8 @@ impl Connection {
     pub fn transport(&self, args: &FetchArgs, log: SharedWriter) -> Transport {
         Transport {
             client: self.client.clone(),
-            ctx: if self.credentials_withheld {
-                format!(
-                    "{} (context {}{})",
-                    self.server,
-                    self.context,
-                    super::error::WITHHELD
-                )
-            } else {
-                format!("{} (context {})", self.server, self.context)
-            },
+            ctx: format!("{} (context {})", self.server, self.context),
+            credentials_withheld: self.credentials_withheld,
             timeout: self.timeout,
             args: args.clone(),
             log,

@@ -42,6 +42,7 @@ pub fn render_fleet(
                 coverage: "Unknown".into(),
                 what_if: false,
                 notes: Vec::new(),
+                whole: false,
             }),
         }
     }
@@ -161,6 +162,7 @@ fn suites(report: &Report, gate: &GateReport) -> Vec<Suite> {
                 },
                 what_if: d.from_manifest,
                 notes,
+                whole: false,
             }
         })
         .collect();
@@ -180,18 +182,16 @@ fn suites(report: &Report, gate: &GateReport) -> Vec<Suite> {
         .collect();
     if !whole.is_empty() {
         suites.push(Suite {
-            name: GATE_SUITE.to_string(),
+            name: "(gate)".to_string(),
             cases: whole,
             coverage: crate::render::style::coverage(&report.summary.counts),
             what_if: false,
             notes: Vec::new(),
+            whole: true,
         });
     }
     suites
 }
-
-/// The suite of the gate's verdicts on the audit as a whole.
-const GATE_SUITE: &str = "(gate)";
 
 fn write_suites(
     suites: &[Suite],
@@ -245,7 +245,7 @@ fn write_suites(
                 writeln!(out, r#"      <skipped message="{}"/>"#, xml(why))?;
             }
             for (state, reason) in &c.failures {
-                let body = if s.name.ends_with(GATE_SUITE) {
+                let body = if s.whole {
                     format!("the audit as a whole: {reason}")
                 } else {
                     format!("{} on node {}: {reason}", s.name, c.name)
@@ -285,6 +285,8 @@ struct Suite {
     coverage: String,
     what_if: bool,
     notes: Vec<String>,
+    /// The gate's verdicts on the audit as a whole (suite `(gate)`), on no node.
+    whole: bool,
 }
 
 impl Suite {
