@@ -31,6 +31,8 @@ use serde::de::{
 };
 use serde_json::Value;
 
+mod template;
+
 /// One node of the tape: collections give their length and where their last node ends.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Node<'a> {
@@ -142,6 +144,13 @@ pub(super) enum Shape {
     Containers,
     Container,
     Status,
+    /// `status.conditions`: a sequence of [`Shape::Condition`].
+    Conditions,
+    Condition,
+    /// `status.containerStatuses`, `status.initContainerStatuses`: a sequence of
+    /// [`Shape::ContainerStatus`].
+    ContainerStatuses,
+    ContainerStatus,
 }
 
 impl Shape {
@@ -156,16 +165,26 @@ impl Shape {
             (Shape::Spec, "nodeName" | "affinity" | "priorityClassName") => Shape::Full,
             (Shape::Spec, "containers" | "initContainers") => Shape::Containers,
             (Shape::Container, "name" | "resources") => Shape::Full,
+            (Shape::Status, "phase" | "reason" | "message") => Shape::Full,
+            (Shape::Status, "conditions") => Shape::Conditions,
+            (Shape::Status, "containerStatuses" | "initContainerStatuses") => {
+                Shape::ContainerStatuses
+            }
+            // `model::Condition` and `model::ContainerStatus`'s members.
+            (Shape::Condition, "type" | "status" | "reason" | "message" | "lastTransitionTime") => {
+                Shape::Full
+            }
+            (Shape::ContainerStatus, "name" | "ready" | "restartCount" | "state" | "lastState") => {
+                Shape::Full
+            }
             (
-                Shape::Status,
-                "phase"
-                | "reason"
-                | "message"
-                | "conditions"
-                | "containerStatuses"
-                | "initContainerStatuses",
-            ) => Shape::Full,
-            (Shape::Spec | Shape::Container | Shape::Status, _) => Shape::Skip,
+                Shape::Spec
+                | Shape::Container
+                | Shape::Status
+                | Shape::Condition
+                | Shape::ContainerStatus,
+                _,
+            ) => Shape::Skip,
             _ => Shape::Full,
         }
     }
@@ -175,6 +194,8 @@ impl Shape {
         match self {
             Shape::PodItem => Shape::Pod,
             Shape::Containers => Shape::Container,
+            Shape::Conditions => Shape::Condition,
+            Shape::ContainerStatuses => Shape::ContainerStatus,
             _ => Shape::Full,
         }
     }
@@ -289,37 +310,11 @@ impl Blocks {
             self.generation = self.generation.wrapping_add(1).max(1);
         }
         let base = s.as_ptr() as usize + start;
-        let place = |t: &Cow<'_, str>| match t {
-            Cow::Borrowed(b)
-                if (b.as_ptr() as usize) >= base
-                    && b.as_ptr() as usize + b.len() <= base + text.len() =>
-            {
-                KeptText::At {
-                    from: (b.as_ptr() as usize - base) as u32,
-                    len: b.len() as u32,
-                }
-            }
-            other => KeptText::Owned(other.as_ref().into()),
-        };
-        let rel = |end: u32| end - first as u32;
         let nodes_at = self.nodes.len();
-        self.nodes.extend(tape.iter().map(|n| match n {
-            Node::Map { len, end } => Kept::Map {
-                len: *len,
-                end: rel(*end),
-            },
-            Node::Seq { len, end } => Kept::Seq {
-                len: *len,
-                end: rel(*end),
-            },
-            Node::Key(t) => Kept::Key(place(t)),
-            Node::Str(t) => Kept::Str(place(t)),
-            Node::Null => Kept::Null,
-            Node::Bool(b) => Kept::Bool(*b),
-            Node::U64(v) => Kept::U64(*v),
-            Node::I64(v) => Kept::I64(*v),
-            Node::F64(v) => Kept::F64(*v),
-        }));
+        self.nodes.extend(
+            tape.iter()
+                .map(|n| to_kept(n, base, text.len(), first as u32)),
+        );
         self.slots[slot] = BlockSlot {
             generation: self.generation,
             at: self.bytes.len() as u32,
@@ -339,31 +334,70 @@ impl Blocks {
     /// The tape of a block found again, at byte `start` of `s`, appended to `tape`.
     fn copy<'a>(&self, found: &BlockSlot, s: &'a str, start: usize, tape: &mut Vec<Node<'a>>) {
         let first = tape.len() as u32;
-        let at = |t: &KeptText| match t {
-            KeptText::At { from, len } => {
-                let from = start + *from as usize;
-                Cow::Borrowed(&s[from..from + *len as usize])
-            }
-            KeptText::Owned(o) => Cow::Owned(o.to_string()),
-        };
         let nodes = &self.nodes[found.nodes_at as usize..][..found.nodes_len as usize];
-        tape.extend(nodes.iter().map(|n| match n {
-            Kept::Map { len, end } => Node::Map {
-                len: *len,
-                end: end + first,
-            },
-            Kept::Seq { len, end } => Node::Seq {
-                len: *len,
-                end: end + first,
-            },
-            Kept::Key(t) => Node::Key(at(t)),
-            Kept::Str(t) => Node::Str(at(t)),
-            Kept::Null => Node::Null,
-            Kept::Bool(b) => Node::Bool(*b),
-            Kept::U64(v) => Node::U64(*v),
-            Kept::I64(v) => Node::I64(*v),
-            Kept::F64(v) => Node::F64(*v),
+        tape.extend(nodes.iter().map(|n| {
+            from_kept(n, first, |t| match t {
+                KeptText::At { from, len } => {
+                    let from = start + *from as usize;
+                    Cow::Borrowed(&s[from..from + *len as usize])
+                }
+                KeptText::Owned(o) => Cow::Owned(o.to_string()),
+            })
         }));
+    }
+}
+
+/// A tape node kept: text within the `len` bytes at address `base` as its place there, other
+/// text owned; collections' ends counted from node `first`.
+fn to_kept(n: &Node<'_>, base: usize, len: usize, first: u32) -> Kept {
+    let place = |t: &Cow<'_, str>| match t {
+        Cow::Borrowed(b)
+            if (b.as_ptr() as usize) >= base && b.as_ptr() as usize + b.len() <= base + len =>
+        {
+            KeptText::At {
+                from: (b.as_ptr() as usize - base) as u32,
+                len: b.len() as u32,
+            }
+        }
+        other => KeptText::Owned(other.as_ref().into()),
+    };
+    match n {
+        Node::Map { len, end } => Kept::Map {
+            len: *len,
+            end: end - first,
+        },
+        Node::Seq { len, end } => Kept::Seq {
+            len: *len,
+            end: end - first,
+        },
+        Node::Key(t) => Kept::Key(place(t)),
+        Node::Str(t) => Kept::Str(place(t)),
+        Node::Null => Kept::Null,
+        Node::Bool(b) => Kept::Bool(*b),
+        Node::U64(v) => Kept::U64(*v),
+        Node::I64(v) => Kept::I64(*v),
+        Node::F64(v) => Kept::F64(*v),
+    }
+}
+
+/// A kept node back on a tape whose node `first` is the first kept, its text by `at`.
+fn from_kept<'a>(k: &Kept, first: u32, at: impl Fn(&KeptText) -> Cow<'a, str>) -> Node<'a> {
+    match k {
+        Kept::Map { len, end } => Node::Map {
+            len: *len,
+            end: end + first,
+        },
+        Kept::Seq { len, end } => Node::Seq {
+            len: *len,
+            end: end + first,
+        },
+        Kept::Key(t) => Node::Key(at(t)),
+        Kept::Str(t) => Node::Str(at(t)),
+        Kept::Null => Node::Null,
+        Kept::Bool(b) => Node::Bool(*b),
+        Kept::U64(v) => Node::U64(*v),
+        Kept::I64(v) => Node::I64(*v),
+        Kept::F64(v) => Node::F64(*v),
     }
 }
 
@@ -376,12 +410,37 @@ pub(super) fn parse(text: &str) -> R<Vec<Node<'_>>> {
 /// [`parse`] of a list item that is a pod, into a tape of what `slim::Pod` reads ([`Shape`]):
 /// the tape reads as [`parse`]'s into a pod, but not as the item's full content. A text
 /// [`parse`] refuses this refuses too.
+///
+/// A pod that is another read before with other one-line scalars is read as its differences
+/// from it ([`template`]); any other is read whole and kept to read the next ones so.
 pub(super) fn parse_pod(text: &str) -> R<Vec<Node<'_>>> {
-    BLOCKS.with(|blocks| parse_with(text, &mut blocks.borrow_mut(), Shape::PodItem))
+    if let Some(tape) = template::read_known(text) {
+        return Ok(tape);
+    }
+
+    let (tape, recs) = BLOCKS
+        .with(|blocks| parse_recording(text, &mut blocks.borrow_mut(), Shape::PodItem, true))?;
+    template::learn(template::Template::new(
+        text,
+        &tape,
+        &recs.unwrap_or_default(),
+    ));
+    Ok(tape)
 }
 
 /// [`parse`] with `blocks` as the memory of blocks read before, keeping `shape` of the text.
 fn parse_with<'a>(text: &'a str, blocks: &mut Blocks, shape: Shape) -> R<Vec<Node<'a>>> {
+    parse_recording(text, blocks, shape, false).map(|(tape, _)| tape)
+}
+
+/// [`parse_with`], and with `record` where each one-line scalar was read ([`template::Rec`]),
+/// without the memory of blocks.
+fn parse_recording<'a>(
+    text: &'a str,
+    blocks: &mut Blocks,
+    shape: Shape,
+    record: bool,
+) -> R<(Vec<Node<'a>>, Option<Vec<template::Rec>>)> {
     // Control characters other than newline and tab (and so any `\r`) are left to serde-saphyr,
     // which rejects or normalizes them.
     if has_control(text.as_bytes()) {
@@ -399,6 +458,7 @@ fn parse_with<'a>(text: &'a str, blocks: &mut Blocks, shape: Shape) -> R<Vec<Nod
         depth: 0,
         peak: 0,
         blocks,
+        recs: record.then(Vec::new),
     };
     p.advance_line(0)?;
     if p.end || p.col != 0 {
@@ -408,7 +468,7 @@ fn parse_with<'a>(text: &'a str, blocks: &mut Blocks, shape: Shape) -> R<Vec<Nod
     if !p.end {
         return Err(Unsupported);
     }
-    Ok(p.tape)
+    Ok((p.tape, p.recs))
 }
 
 /// A control character other than newline and tab (so any `\r`), or DEL.
@@ -475,6 +535,9 @@ struct P<'a, 'c> {
     /// The deepest yet (for [`Blocks`]).
     peak: usize,
     blocks: &'c mut Blocks,
+    /// Where each one-line scalar was read, when the parse makes a [`template::Template`]
+    /// (the memory of blocks is then not used: a copied block's scalars are not recorded).
+    recs: Option<Vec<template::Rec>>,
 }
 
 /// The deepest nesting read here (serde-saphyr's `max_depth` in `stream.rs`, `yaml_options`).
@@ -626,6 +689,9 @@ impl<'a> P<'a, '_> {
             Reached::Below | Reached::KeyColumn => self.pos - self.col,
         };
         let how = (reached, self.col);
+        if self.recs.is_some() {
+            return read(self);
+        }
         let Some(slot) = prefix_slot(&self.b[start..], BLOCK_SLOTS) else {
             return read(self);
         };
@@ -750,6 +816,9 @@ impl<'a> P<'a, '_> {
             // A value stepped over and read whole (not found again) leaves the tape.
             if value == Shape::Skip {
                 self.tape.truncate(mark);
+                if let Some(recs) = &mut self.recs {
+                    template::left_off(recs, mark);
+                }
             }
             if !self.end && self.col > n {
                 return Err(Unsupported);
@@ -767,16 +836,8 @@ impl<'a> P<'a, '_> {
     /// it belongs to); the cursor moves to the next line.
     fn inline_value(&mut self, parent: usize) -> R<()> {
         let text = &self.s[self.pos..self.eol];
-        let b = text.as_bytes();
-        let node = match b[0] {
+        let node = match text.as_bytes()[0] {
             b'|' | b'>' => return self.block_scalar(parent),
-            b'\'' | b'"' => {
-                let (v, used) = quoted(text)?;
-                if !text[used..].bytes().all(|c| c == b' ') {
-                    return Err(Unsupported);
-                }
-                Node::Str(v)
-            }
             b'[' | b'{' => match text.trim_end_matches(' ') {
                 "[]" => Node::Seq {
                     len: 0,
@@ -788,14 +849,16 @@ impl<'a> P<'a, '_> {
                 },
                 _ => return Err(Unsupported),
             },
-            c if is_indicator(c) => return Err(Unsupported),
-            b'-' if b.get(1) == Some(&b' ') => return Err(Unsupported),
             _ => {
-                let t = text.trim_end_matches(' ');
-                if plain_breaks(t.as_bytes()) {
-                    return Err(Unsupported);
+                let node = line_scalar(text)?;
+                if let Some(recs) = &mut self.recs {
+                    recs.push(template::Rec {
+                        line: (self.pos - self.col) as u32,
+                        value: self.pos as u32,
+                        node: self.tape.len() as u32,
+                    });
                 }
-                plain(t)?
+                node
             }
         };
         self.tape.push(node);
@@ -910,6 +973,33 @@ impl<'a> P<'a, '_> {
         }
         self.tape.push(Node::Str(Cow::Owned(out)));
         self.advance_line(i)
+    }
+}
+
+/// A plain or quoted scalar that is the rest of its line (`text`, after a key's `: ` or an
+/// entry's `- `), as [`P::inline_value`] reads it: nothing but spaces after a quoted one, and a
+/// plain one that neither holds a mapping or a comment nor starts like another node.
+fn line_scalar(text: &str) -> R<Node<'_>> {
+    let b = text.as_bytes();
+    match b.first() {
+        // A tab before the scalar separates it from its key or dash, as spaces do: serde-saphyr's.
+        None | Some(b' ' | b'\t') => Err(Unsupported),
+        Some(b'\'' | b'"') => {
+            let (v, used) = quoted(text)?;
+            if !b[used..].iter().all(|&c| c == b' ') {
+                return Err(Unsupported);
+            }
+            Ok(Node::Str(v))
+        }
+        Some(&c) if is_indicator(c) => Err(Unsupported),
+        Some(b'-') if b.get(1) == Some(&b' ') => Err(Unsupported),
+        _ => {
+            let t = text.trim_end_matches(' ');
+            if plain_breaks(t.as_bytes()) {
+                return Err(Unsupported);
+            }
+            plain(t)
+        }
     }
 }
 
@@ -1452,6 +1542,10 @@ mod tests {
             "- a: 1\n  a: 2\n",
             "- a: 1\r\n",
             "- a:\tb\n",
+            // A tab between the key and the value: serde-saphyr's "b" (read "\tb" here once).
+            "- a: \tb\n",
+            "- a:  \t b\n",
+            "- \tb\n",
             "- ? complex\n  : key\n",
             "- <<: {a: 1}\n",
             "- a: |2\n    x\n",
@@ -1538,9 +1632,9 @@ mod tests {
     /// token of YAML's syntax inserted, a line's indentation changed, a line repeated), less
     /// those no longer UTF-8; the same every run.
     fn mutated(items: &[String], rounds: usize) -> Vec<String> {
-        const TOKENS: [&str; 19] = [
+        const TOKENS: [&str; 20] = [
             ": ", ":", "- ", "-", " ", "  ", "\n", "#", " #", "'", "\"", "|", ">", "{}", "[]",
-            "\\", "|+", ">+", "\n\n",
+            "\\", "|+", ">+", "\n\n", "\t",
         ];
         let mut out = Vec::new();
         let mut rng = super::super::Rng(0x2545_f491_4f6c_dd1d);
@@ -1703,6 +1797,159 @@ mod tests {
         }
         assert!(same > 1_000 && refused > 1_000, "{same} {refused}");
         assert!(shared.hits - hits > 6_000, "{} {hits}", shared.hits);
+    }
+
+    /// Values a one-line scalar may be edited to: scalars of every type, and what is not a
+    /// one-line scalar at all (a block, a flow collection, a mapping, a comment, an anchor, a
+    /// tag, an unclosed quote, a bad escape, a tab or a carriage return, nothing).
+    const VALUES: [&str; 40] = [
+        "x",
+        "node-04711",
+        "0",
+        "42",
+        "-7",
+        "1.5",
+        "0x1F",
+        "true",
+        "Yes",
+        "null",
+        "~",
+        "''",
+        "'a''b'",
+        "\"a\\u0041\"",
+        "\"bad\\q\"",
+        "'open",
+        "a: b",
+        "a #c",
+        "a#c",
+        "|",
+        ">-",
+        "[a]",
+        "{}",
+        "[]",
+        "&a x",
+        "*a",
+        "!t x",
+        "- x",
+        "",
+        "a\tb",
+        "a\t",
+        "a\r",
+        "'x'  ",
+        "'x' y",
+        "'2026-11-07T16:33:42Z'",
+        "2026-11-07T16:33:42Z",
+        "@x",
+        "%x",
+        "? x",
+        "x: ",
+    ];
+
+    /// `rounds` texts made from `items` by replacing what follows the `: ` or the `- ` of one
+    /// to three lines with one of [`VALUES`]; the same every run.
+    fn value_edits(items: &[String], rounds: usize) -> Vec<String> {
+        let mut rng = super::super::Rng(0x9e37_79b9_7f4a_7c15);
+        (0..rounds)
+            .map(|round| {
+                let mut lines: Vec<String> = items[round % items.len()]
+                    .lines()
+                    .map(String::from)
+                    .collect();
+                for _ in 0..1 + rng.below(3) {
+                    let k = rng.below(lines.len());
+                    let l = &lines[k];
+                    let t = l.trim_start();
+                    let at = l
+                        .find(": ")
+                        .map(|i| i + 2)
+                        .or_else(|| t.starts_with("- ").then_some(l.len() - t.len() + 2));
+                    if let Some(at) = at {
+                        lines[k] = format!("{}{}", &l[..at], VALUES[rng.below(VALUES.len())]);
+                    }
+                }
+                lines.join("\n") + "\n"
+            })
+            .collect()
+    }
+
+    /// A pod read from a tape: its `Debug`, or the error.
+    fn pod_of(tape: &[Node<'_>]) -> Result<String, String> {
+        crate::model::Pod::deserialize(&mut Cursor::new(tape, 1))
+            .map(|p| format!("{p:?}"))
+            .map_err(|e| e.to_string())
+    }
+
+    /// A pod read as its differences from the template of another reads as serde-saphyr
+    /// reads it, and as this reader reads it whole: for edits of its scalars to values of
+    /// every kind and for random edits of its text. What the template does not take (a line
+    /// more, a key changed, a scalar become a block or a flow, a bad scalar) is left to the
+    /// reading whole; both outcomes happen.
+    #[test]
+    fn pods_read_as_differences_from_a_template_read_as_read_whole() {
+        let pods: Vec<String> = real_items()
+            .into_iter()
+            .filter(|i| i.contains("\n  kind: Pod\n"))
+            .collect();
+        let (mut taken, mut left) = (0, 0);
+        for pod in &pods {
+            let Ok((tape, recs)) = parse_recording(pod, &mut Blocks::new(), Shape::PodItem, true)
+            else {
+                continue;
+            };
+            let t = template::Template::new(pod, &tape, &recs.unwrap());
+            // The template reads its own pod as it was read.
+            assert_eq!(pod_of(&t.read(pod).unwrap()), pod_of(&tape));
+            let one = std::slice::from_ref(pod);
+            for text in value_edits(one, 400).iter().chain(&mutated(one, 400)) {
+                let Ok(read) = t.read(text) else {
+                    left += 1;
+                    continue;
+                };
+                taken += 1;
+                let got = pod_of(&read);
+                let whole = pod_whole(text, &mut Blocks::new()).map(|r| r.0);
+                assert_eq!(whole, got.clone().map_err(Some), "{text}");
+                let value = saphyr_with_options(text).expect(text);
+                let want = crate::model::Pod::deserialize(&value[0])
+                    .map(|p| format!("{p:?}"))
+                    .map_err(|e| e.to_string());
+                assert_eq!(got.is_ok(), want.is_ok(), "{text}");
+                if got.is_ok() {
+                    assert_eq!(got, want, "{text}");
+                }
+            }
+        }
+        assert!(taken > 1_000 && left > 1_000, "{taken} {left}");
+    }
+
+    /// [`parse_pod`] reads pods through the templates of its thread, and what it reads is
+    /// what a parse of the pod alone reads; a pod like one met a few pods before is read
+    /// through that one's template.
+    #[test]
+    fn pods_like_pods_met_before_are_read_through_their_templates() {
+        let pods: Vec<String> = real_items()
+            .into_iter()
+            .filter(|i| i.contains("\n  kind: Pod\n"))
+            .collect();
+        // Each pod's edits one after another, as kubectl lists one owner's pods.
+        let texts: Vec<String> = pods
+            .iter()
+            .flat_map(|p| value_edits(std::slice::from_ref(p), 300))
+            .collect();
+        let (hits, mut read_alone) = (template::hits(), 0);
+        for text in &texts {
+            let alone = parse_with(text, &mut Blocks::new(), Shape::PodItem);
+            read_alone += usize::from(alone.is_ok());
+            let read = parse_pod(text);
+            assert_eq!(read.is_ok(), alone.is_ok(), "{text}");
+            if let (Ok(read), Ok(alone)) = (read, alone) {
+                assert_eq!(pod_of(&read), pod_of(&alone), "{text}");
+            }
+        }
+        // Most pods read at all are read through a template (not all: an edit to `[]`, `|`
+        // or nothing is read whole).
+        let through = template::hits() - hits;
+        assert!(through > read_alone / 2, "{through} {read_alone}");
     }
 
     /// What this reader reads with `blocks` as its memory of blocks read before.

@@ -1,0 +1,242 @@
+//! Pods read as what differs from a pod read before.
+//!
+//! The pods of one DaemonSet (or one ReplicaSet) are, in kubectl's YAML, the same lines with
+//! other values: a name, a uid, a node's name, the token volume's name, IPs, timestamps. A pod
+//! read whole becomes a [`Template`]: its text, its tape, and for each line where a one-line
+//! scalar stands (after a key's `: ` or an entry's `- `), where the scalar starts and which node
+//! of the tape holds it. A pod met later is compared with the template byte by byte; where a
+//! line differs, it must differ only from where the template's scalar starts, and its rest must
+//! be a one-line scalar as [`line_scalar`] reads it (plain, or quoted with only spaces after).
+//! Then the pod is the template's lines with other scalars: the same keys, the same nesting and
+//! the same kinds of node, so its parse is the template's with those scalars in place (no scalar
+//! of one line changes how another line reads: [`P::map`] and [`P::seq`] refuse a line deeper
+//! than the node before it, and the lines around are the template's). Its tape is the template's,
+//! text found at the same places shifted by what the lines before grew or shrank, and the nodes
+//! of the lines that differ read again. Anything else — a line more or less, a key that
+//! differs, a value that becomes a block, a flow collection, a comment or a control character —
+//! and the pod is read whole ([`super::parse_recording`]) and becomes a template in its turn.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+
+use super::{Kept, Node, R, Unsupported, from_kept, has_control, line_scalar, to_kept};
+
+/// Where a one-line scalar was read: the start of its line and its own start (bytes in the
+/// text), and its node (`OFF`: left off the tape, [`super::Shape::Skip`]).
+#[derive(Clone, Copy, Debug)]
+pub(in super::super) struct Rec {
+    pub(in super::super) line: u32,
+    pub(in super::super) value: u32,
+    pub(in super::super) node: u32,
+}
+
+const OFF: u32 = u32::MAX;
+
+/// The tape was cut back to `mark` nodes: the scalars read since are left off it.
+pub(super) fn left_off(recs: &mut [Rec], mark: usize) {
+    for r in recs.iter_mut().rev() {
+        if r.node != OFF && (r.node as usize) < mark {
+            break;
+        }
+        r.node = OFF;
+    }
+}
+
+/// A pod read whole, to read others as their differences from it.
+pub(super) struct Template {
+    text: Box<str>,
+    /// Where each line starts.
+    lines: Vec<u32>,
+    /// Per line: where its one-line scalar starts, from the line's start, and its node (`OFF`:
+    /// no such scalar, or not on the tape).
+    values: Vec<(u32, u32)>,
+    /// The tape, text as places in `text`; and for each node, the line of its text.
+    tape: Vec<Kept>,
+    node_lines: Vec<u32>,
+}
+
+/// How many templates a thread keeps (the most recently used first): pods of a few owners
+/// can alternate in a dump (kubectl sorts pods by namespace and name).
+const TEMPLATES: usize = 4;
+
+thread_local! {
+    static KNOWN: RefCell<Known> = const { RefCell::new(Known { templates: Vec::new(), hits: 0 }) };
+}
+
+struct Known {
+    templates: Vec<Template>,
+    /// Pods read through a template (for the tests).
+    hits: usize,
+}
+
+impl Template {
+    /// The template of `text`, read whole into `tape` with `recs` recorded.
+    pub(super) fn new(text: &str, tape: &[Node<'_>], recs: &[Rec]) -> Template {
+        let b = text.as_bytes();
+        let mut lines = vec![0u32];
+        lines.extend(
+            memchr::memchr_iter(b'\n', b)
+                .filter(|&k| k + 1 < b.len())
+                .map(|k| (k + 1) as u32),
+        );
+        let line_of = |at: u32| lines.partition_point(|&s| s <= at) - 1;
+        let mut values = vec![(OFF, OFF); lines.len()];
+        for r in recs {
+            values[line_of(r.line)] = (r.value - r.line, r.node);
+        }
+        let base = text.as_ptr() as usize;
+        let kept: Vec<Kept> = tape.iter().map(|n| to_kept(n, base, b.len(), 0)).collect();
+        let node_lines = kept
+            .iter()
+            .map(|k| match k {
+                Kept::Key(super::KeptText::At { from, .. })
+                | Kept::Str(super::KeptText::At { from, .. }) => line_of(*from) as u32,
+                _ => 0,
+            })
+            .collect();
+        Template {
+            text: text.into(),
+            lines,
+            values,
+            tape: kept,
+            node_lines,
+        }
+    }
+
+    /// `text` read as what differs from this template, or [`Unsupported`].
+    pub(super) fn read<'a>(&self, text: &'a str) -> R<Vec<Node<'a>>> {
+        let (a, b) = (self.text.as_bytes(), text.as_bytes());
+        let (mut i, mut j, mut line) = (0, 0, 0);
+        // The lines that differ, each with how far the text after it has moved; the new nodes.
+        let mut moved: Vec<(u32, isize)> = Vec::new();
+        let mut read: Vec<(u32, Node<'a>)> = Vec::new();
+        loop {
+            let k = same_len(&a[i..], &b[j..]);
+            (i, j) = (i + k, j + k);
+            match (i == a.len(), j == b.len()) {
+                (true, true) => break,
+                (false, false) => {}
+                _ => return Err(Unsupported),
+            }
+            line += self.lines[line..].partition_point(|&s| s as usize <= i) - 1;
+            let start = self.lines[line] as usize;
+            let (value, node) = self.values[line];
+            if value == OFF || i - start < value as usize {
+                return Err(Unsupported);
+            }
+            let a_end = memchr::memchr(b'\n', &a[i..]).map_or(a.len(), |k| i + k);
+            let b_end = memchr::memchr(b'\n', &b[j..]).map_or(b.len(), |k| j + k);
+            let scalar = &text[j - (i - start) + value as usize..b_end];
+            if has_control(scalar.as_bytes()) {
+                return Err(Unsupported);
+            }
+            let n = line_scalar(scalar)?;
+            if node != OFF {
+                read.push((node, n));
+            }
+            moved.push((line as u32, b_end as isize - a_end as isize));
+            (i, j) = (a_end, b_end);
+        }
+        let mut tape = Vec::with_capacity(self.tape.len());
+        let (mut shift, mut m) = (0isize, 0);
+        let mut read = read.into_iter().peekable();
+        for (idx, k) in self.tape.iter().enumerate() {
+            if let Some((_, n)) = read.next_if(|(node, _)| *node as usize == idx) {
+                tape.push(n);
+                continue;
+            }
+            let line = self.node_lines[idx];
+            while let Some(&(l, s)) = moved.get(m)
+                && l < line
+            {
+                shift = s;
+                m += 1;
+            }
+            tape.push(from_kept(k, 0, |t| match t {
+                super::KeptText::At { from, len } => {
+                    let from = (*from as isize + shift) as usize;
+                    Cow::Borrowed(&text[from..from + *len as usize])
+                }
+                super::KeptText::Owned(o) => Cow::Owned(o.to_string()),
+            }));
+        }
+        Ok(tape)
+    }
+}
+
+/// How many bytes `a` and `b` start with alike: 32 at a time (SSE2), then eight, then one.
+fn same_len(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    while i + 32 <= n {
+        // SAFETY: SSE2 is part of the target (the `cfg` above); both hold 32 bytes from `i`.
+        let same = unsafe { sse2_same(&a[i..i + 32], &b[i..i + 32]) };
+        if same != u32::MAX {
+            return i + same.trailing_ones() as usize;
+        }
+        i += 32;
+    }
+    while i + 8 <= n {
+        let x = u64::from_le_bytes(a[i..i + 8].try_into().unwrap());
+        let y = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+        if x != y {
+            return i + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// A bit for each of 32 bytes, set where `a` and `b` hold the same byte.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
+fn sse2_same(a: &[u8], b: &[u8]) -> u32 {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8};
+    assert!(a.len() >= 32 && b.len() >= 32);
+    // SAFETY: both hold 32 bytes, and `loadu` has no alignment requirement.
+    let (a0, a1, b0, b1) = unsafe {
+        (
+            _mm_loadu_si128(a.as_ptr().cast()),
+            _mm_loadu_si128(a.as_ptr().add(16).cast()),
+            _mm_loadu_si128(b.as_ptr().cast()),
+            _mm_loadu_si128(b.as_ptr().add(16).cast()),
+        )
+    };
+    let low = _mm_movemask_epi8(_mm_cmpeq_epi8(a0, b0)) as u32 & 0xffff;
+    let high = _mm_movemask_epi8(_mm_cmpeq_epi8(a1, b1)) as u32 & 0xffff;
+    low | high << 16
+}
+
+/// `text` read through one of this thread's templates, the one that read it first after.
+pub(super) fn read_known(text: &str) -> Option<Vec<Node<'_>>> {
+    KNOWN.with(|known| {
+        let mut known = known.borrow_mut();
+        let (k, tape) = known
+            .templates
+            .iter()
+            .enumerate()
+            .find_map(|(k, t)| t.read(text).ok().map(|tape| (k, tape)))?;
+        known.templates[..=k].rotate_right(1);
+        known.hits += 1;
+        Some(tape)
+    })
+}
+
+/// Keep `t` as this thread's most recent template.
+pub(super) fn learn(t: Template) {
+    KNOWN.with(|known| {
+        let mut known = known.borrow_mut();
+        known.templates.truncate(TEMPLATES - 1);
+        known.templates.insert(0, t);
+    });
+}
+
+/// Pods this thread has read through a template.
+#[cfg(test)]
+pub(super) fn hits() -> usize {
+    KNOWN.with(|known| known.borrow().hits)
+}
