@@ -857,3 +857,59 @@ fn a_token_file_is_read_once_per_run() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("unauthorized"), "{}", stderr(&o));
 }
+
+/// A kubeconfig file that does not exist is named, as kubectl names it (client-go `clientcmd`
+/// `ClientConfigLoadingRules.Load`): `--kubeconfig` must exist; `KUBECONFIG` entries that do not
+/// exist are skipped, and when none exists there is no kubeconfig at all — the flags alone
+/// still connect, else the error names every file.
+#[test]
+fn a_kubeconfig_file_that_does_not_exist_is_named() {
+    let dir = temp_dir("missing-kc");
+    let a = dir.join("no-such-a");
+    let b = dir.join("no-such-b");
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let one_line = |o: &Output| {
+        assert_eq!(o.status.code(), Some(3), "{}", stderr(o));
+        let err = stderr(o);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            !err.contains("current context") && !err.contains('"'),
+            "{err}"
+        );
+        err
+    };
+    let err = one_line(&bin(&["--kubeconfig", a], &[]));
+    assert!(
+        err.contains(&format!(
+            "kubeconfig file {a} (--kubeconfig) does not exist"
+        )),
+        "{err}"
+    );
+    let err = one_line(&bin(&[], &[("KUBECONFIG", a)]));
+    assert!(
+        err.contains(&format!("kubeconfig file {a} (KUBECONFIG) does not exist")),
+        "{err}"
+    );
+    let both = format!("{a}:{b}");
+    let err = one_line(&bin(&[], &[("KUBECONFIG", &both)]));
+    assert!(
+        err.contains("none of the kubeconfig files in KUBECONFIG exists")
+            && err.contains(a)
+            && err.contains(b),
+        "{err}"
+    );
+    let err = one_line(&bin(&["--all-contexts"], &[("KUBECONFIG", &both)]));
+    assert!(err.contains(a) && err.contains(b), "{err}");
+    // With every KUBECONFIG entry missing, kubectl connects with -s alone; so does the plugin.
+    let sim = plain_sim();
+    report(&bin(
+        &["-s", &sim.url(), "-A", "-o", "json", "--as-of", AS_OF],
+        &[("KUBECONFIG", &both)],
+    ));
+    // One existing entry is enough; the missing one is skipped.
+    let kc = kubeconfig(&dir, "kc", &sim.url(), &[], &[]);
+    report(&bin(
+        &["-A", "-o", "json", "--as-of", AS_OF],
+        &[("KUBECONFIG", &format!("{a}:{kc}"))],
+    ));
+}
