@@ -913,3 +913,68 @@ fn a_kubeconfig_file_that_does_not_exist_is_named() {
         &[("KUBECONFIG", &format!("{a}:{kc}"))],
     ));
 }
+
+/// A certificate, key or token file the kubeconfig (or a flag) names and that cannot be read is
+/// named once, unquoted, with what it is for: one line, exit 3.
+#[test]
+fn a_missing_certificate_key_or_token_file_is_named_once() {
+    let sim = tls_sim(Some("tls-token-1"));
+    let dir = temp_dir("missing-files");
+    let missing = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    let (ca, crt, key, tok) = (
+        missing("no-ca.crt"),
+        missing("no-client.crt"),
+        missing("no-client.key"),
+        missing("no-token"),
+    );
+    let good_ca = format!("certificate-authority: {}", fixture("ca.crt"));
+    let good_crt = format!("client-certificate: {}", fixture("client.crt"));
+    let good_key = format!("client-key: {}", fixture("client.key"));
+    let check = |o: &Output, what: &str, path: &str| {
+        let err = stderr(o);
+        assert_eq!(o.status.code(), Some(3), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("the {what} file {path} does not exist")),
+            "{err}"
+        );
+        assert_eq!(err.matches(path).count(), 1, "{err}");
+        assert!(!err.contains('"') && !err.contains('\''), "{err}");
+    };
+    let bad_ca = format!("certificate-authority: {ca}");
+    let kc = kubeconfig(&dir, "ca", &sim.url(), &[&bad_ca], &["token: tls-token-1"]);
+    check(&audit(&kc, &[], &[]), "certificate-authority", &ca);
+    let bad_crt = format!("client-certificate: {crt}");
+    let kc = kubeconfig(&dir, "crt", &sim.url(), &[&good_ca], &[&bad_crt, &good_key]);
+    check(&audit(&kc, &[], &[]), "client-certificate", &crt);
+    let bad_key = format!("client-key: {key}");
+    let kc = kubeconfig(&dir, "key", &sim.url(), &[&good_ca], &[&good_crt, &bad_key]);
+    check(&audit(&kc, &[], &[]), "client-key", &key);
+    let bad_tok = format!("tokenFile: {tok}");
+    let kc = kubeconfig(&dir, "tok", &sim.url(), &[&good_ca], &[&bad_tok]);
+    check(&audit(&kc, &[], &[]), "token", &tok);
+    // The same through the flags, over a kubeconfig whose files are all there.
+    let kc = kubeconfig(
+        &dir,
+        "good",
+        &sim.url(),
+        &[&good_ca],
+        &[&good_crt, &good_key, "token: tls-token-1"],
+    );
+    report(&audit(&kc, &[], &[]));
+    check(
+        &audit(&kc, &["--certificate-authority", &ca], &[]),
+        "certificate-authority",
+        &ca,
+    );
+    check(
+        &audit(&kc, &["--client-certificate", &crt], &[]),
+        "client-certificate",
+        &crt,
+    );
+    check(
+        &audit(&kc, &["--client-key", &key], &[]),
+        "client-key",
+        &key,
+    );
+}

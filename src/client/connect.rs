@@ -308,7 +308,7 @@ fn override_user(
         && let Some(path) = auth.token_file.take()
     {
         let text = std::fs::read_to_string(&path)
-            .map_err(|e| ClientError::Config(format!("cannot read the token file {path}: {e}")))?;
+            .map_err(|e| ClientError::Config(file_error("token", Path::new(&path), &e)))?;
         auth.token = Some(text.trim().to_string().into());
     }
     if let Some(token) = &auth.token
@@ -324,7 +324,24 @@ fn override_user(
 
 /// A kubeconfig error in one line, never with the file's text: a YAML error's excerpt of the
 /// source may show a token or a key.
+/// A file named in it is named once, unquoted, as the token file is (kube's own message quotes
+/// the path's `Debug` form, `'"/path"'`).
 fn describe_config(e: &KubeconfigError) -> String {
+    use kube::config::LoadDataError;
+    let file = |what: &str, data: &LoadDataError| match data {
+        LoadDataError::ReadFile(io, path) => Some(file_error(what, path, io)),
+        _ => None,
+    };
+    let named = match e {
+        KubeconfigError::ReadConfig(io, path) => Some(file_error("kubeconfig", path, io)),
+        KubeconfigError::LoadCertificateAuthority(d) => file("certificate-authority", d),
+        KubeconfigError::LoadClientCertificate(d) => file("client-certificate", d),
+        KubeconfigError::LoadClientKey(d) => file("client-key", d),
+        _ => None,
+    };
+    if let Some(named) = named {
+        return named;
+    }
     match e {
         KubeconfigError::Parse(yaml) => match yaml.location() {
             Some(l) => format!("not valid YAML (line {}, column {})", l.line(), l.column()),
@@ -334,12 +351,24 @@ fn describe_config(e: &KubeconfigError) -> String {
     }
 }
 
+/// `the client-key file /p does not exist`, `cannot read the token file /p: Permission denied`.
+fn file_error(what: &str, path: &Path, io: &std::io::Error) -> String {
+    if io.kind() == std::io::ErrorKind::NotFound {
+        format!("the {what} file {} does not exist", path.display())
+    } else {
+        format!("cannot read the {what} file {}: {io}", path.display())
+    }
+}
+
 /// A client that cannot be built, in one line: an exec credential plugin's failure shows only
 /// its exit status and standard error (as kubectl does), never its output, which holds the token.
 fn describe_client_error(e: &kube::Error, plugin: &str) -> String {
     use kube::client::AuthError;
     let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = src {
+        if let Some(config) = s.downcast_ref::<KubeconfigError>() {
+            return describe_config(config);
+        }
         if let Some(auth) = s.downcast_ref::<AuthError>() {
             return match auth {
                 AuthError::AuthExecRun { out, .. } => {
