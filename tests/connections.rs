@@ -978,3 +978,55 @@ fn a_missing_certificate_key_or_token_file_is_named_once() {
         &key,
     );
 }
+
+/// A server whose self-signed CA certificate (CA:TRUE) is also the kubeconfig's
+/// certificate-authority: kubectl (Go's crypto/x509) accepts it, rustls refuses it
+/// (`CaUsedAsEndEntity`). The refusal is one line in words with the ways out, not rustls's
+/// debug form; `--insecure-skip-tls-verify` is one of them.
+#[test]
+fn a_ca_certificate_served_as_the_servers_own_is_explained() {
+    let read = |n: &str| std::fs::read_to_string(fixture(n)).unwrap();
+    let sim = Simulator::start(
+        support::example_objects(),
+        SimOptions {
+            tls: Some(SimTls {
+                cert_pem: read("self-signed-ca.crt"),
+                key_pem: read("self-signed-ca.key"),
+                client_ca_pem: None,
+            }),
+            ..SimOptions::default()
+        },
+    );
+    let dir = temp_dir("ca-as-leaf");
+    let ca = format!("certificate-authority: {}", fixture("self-signed-ca.crt"));
+    let kc = kubeconfig(&dir, "kc", &sim.url(), &[&ca], &["token: any-token"]);
+    // kubectl accepts it: the difference is rustls's, not the kubeconfig's.
+    let k = Command::new("kubectl")
+        .args(["--kubeconfig", &kc, "get", "nodes", "-o", "name"])
+        .output()
+        .expect("kubectl must be on PATH for this test");
+    assert_eq!(
+        k.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&k.stderr)
+    );
+    sim.reset_requests();
+    let o = audit(&kc, &[], &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("CA:TRUE") && err.contains("--insecure-skip-tls-verify"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("CaUsedAsEndEntity") && !err.contains("OtherError"),
+        "{err}"
+    );
+    assert!(
+        sim.requests().is_empty(),
+        "nothing was sent over the refused connection"
+    );
+    report(&audit(&kc, &["--insecure-skip-tls-verify"], &[]));
+}
