@@ -680,6 +680,62 @@ fn broken_yaml_deep_in_a_kubectl_list_names_its_line() {
     assert_eq!(err.lines().count(), 1, "one line: {err}");
 }
 
+/// An object of the wrong shape in valid YAML is the object's fault, said as the JSON reader
+/// says it ("Node bad: invalid type: ..."), never "invalid YAML": a single document, an item
+/// deep in a kubectl list (placed at its line), a typed list's kindless item, stdin.
+#[test]
+fn an_object_of_the_wrong_type_in_valid_yaml_is_not_invalid_yaml() {
+    let fault = "Node bad: invalid type: sequence, expected a map";
+    let one_line = |o: &Output, file: &str| {
+        assert_eq!(o.status.code(), Some(3), "{}", stderr(o));
+        let err = stderr(o);
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(err.contains(file) && err.contains(fault), "{err}");
+        assert!(
+            !err.contains("invalid YAML") && !err.contains("\\u{"),
+            "{err}"
+        );
+        err
+    };
+    let json = temp_file(
+        "bad-node.json",
+        r#"{"apiVersion":"v1","kind":"Node","metadata":{"name":"bad","labels":["x"]}}"#,
+    );
+    let from_json = one_line(&run(&["-f", json.to_str().unwrap()]), "bad-node.json");
+    let doc = "apiVersion: v1\nkind: Node\nmetadata:\n  name: bad\n  labels: [x]\n";
+    let yaml = temp_file("bad-node.yaml", doc);
+    let from_yaml = one_line(&run(&["-f", yaml.to_str().unwrap()]), "bad-node.yaml");
+    // The same words after the file's name (and the JSON reader's position).
+    let words = |e: &str| e[e.find("Node bad").unwrap()..].to_string();
+    assert_eq!(words(&from_yaml), words(&from_json));
+    one_line(&run_stdin(&["-f", "-"], doc.as_bytes()), "<stdin>");
+    // Deep in a kubectl list: the fast reader hands the item to serde-saphyr, placed at its line.
+    let mut list = String::from("apiVersion: v1\nitems:\n");
+    for n in 0..50 {
+        list.push_str(&format!(
+            "- apiVersion: v1\n  kind: Node\n  metadata:\n    name: node-{n}\n"
+        ));
+    }
+    list.push_str("- apiVersion: v1\n  kind: Node\n  metadata:\n    name: bad\n    labels: [x]\n");
+    list.push_str("kind: List\nmetadata: {}\n");
+    let p = temp_file("bad-list.yaml", &list);
+    let err = one_line(&run(&["-f", p.to_str().unwrap()]), "bad-list.yaml");
+    assert!(err.contains("at line 203, column 3: Node bad"), "{err}");
+    // A NodeList's items carry no kind: typed once the list's kind is known.
+    let typed = "apiVersion: v1\nkind: NodeList\nitems:\n- metadata:\n    name: a\n- metadata:\n    name: bad\n    labels: [x]\n";
+    let p = temp_file("bad-nodelist.yaml", typed);
+    one_line(&run(&["-f", p.to_str().unwrap()]), "bad-nodelist.yaml");
+    // Invalid YAML is still said so.
+    let p = temp_file("broken-node.yaml", "kind: Node\nmetadata: [\n");
+    let o = run(&["-f", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("invalid YAML at line"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// A sequence entry where a mapping's next key is due is an error, not a key that begins with
 /// a dash (the fast reader of kubectl's YAML once read it so, and audited the rest).
 #[test]

@@ -857,3 +857,176 @@ fn a_token_file_is_read_once_per_run() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("unauthorized"), "{}", stderr(&o));
 }
+
+/// A kubeconfig file that does not exist is named, as kubectl names it (client-go `clientcmd`
+/// `ClientConfigLoadingRules.Load`): `--kubeconfig` must exist; `KUBECONFIG` entries that do not
+/// exist are skipped, and when none exists there is no kubeconfig at all — the flags alone
+/// still connect, else the error names every file.
+#[test]
+fn a_kubeconfig_file_that_does_not_exist_is_named() {
+    let dir = temp_dir("missing-kc");
+    let a = dir.join("no-such-a");
+    let b = dir.join("no-such-b");
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let one_line = |o: &Output| {
+        assert_eq!(o.status.code(), Some(3), "{}", stderr(o));
+        let err = stderr(o);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            !err.contains("current context") && !err.contains('"'),
+            "{err}"
+        );
+        err
+    };
+    let err = one_line(&bin(&["--kubeconfig", a], &[]));
+    assert!(
+        err.contains(&format!(
+            "kubeconfig file {a} (--kubeconfig) does not exist"
+        )),
+        "{err}"
+    );
+    let err = one_line(&bin(&[], &[("KUBECONFIG", a)]));
+    assert!(
+        err.contains(&format!("kubeconfig file {a} (KUBECONFIG) does not exist")),
+        "{err}"
+    );
+    let both = format!("{a}:{b}");
+    let err = one_line(&bin(&[], &[("KUBECONFIG", &both)]));
+    assert!(
+        err.contains("none of the kubeconfig files in KUBECONFIG exists")
+            && err.contains(a)
+            && err.contains(b),
+        "{err}"
+    );
+    let err = one_line(&bin(&["--all-contexts"], &[("KUBECONFIG", &both)]));
+    assert!(err.contains(a) && err.contains(b), "{err}");
+    // With every KUBECONFIG entry missing, kubectl connects with -s alone; so does the plugin.
+    let sim = plain_sim();
+    report(&bin(
+        &["-s", &sim.url(), "-A", "-o", "json", "--as-of", AS_OF],
+        &[("KUBECONFIG", &both)],
+    ));
+    // One existing entry is enough; the missing one is skipped.
+    let kc = kubeconfig(&dir, "kc", &sim.url(), &[], &[]);
+    report(&bin(
+        &["-A", "-o", "json", "--as-of", AS_OF],
+        &[("KUBECONFIG", &format!("{a}:{kc}"))],
+    ));
+}
+
+/// A certificate, key or token file the kubeconfig (or a flag) names and that cannot be read is
+/// named once, unquoted, with what it is for: one line, exit 3.
+#[test]
+fn a_missing_certificate_key_or_token_file_is_named_once() {
+    let sim = tls_sim(Some("tls-token-1"));
+    let dir = temp_dir("missing-files");
+    let missing = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    let (ca, crt, key, tok) = (
+        missing("no-ca.crt"),
+        missing("no-client.crt"),
+        missing("no-client.key"),
+        missing("no-token"),
+    );
+    let good_ca = format!("certificate-authority: {}", fixture("ca.crt"));
+    let good_crt = format!("client-certificate: {}", fixture("client.crt"));
+    let good_key = format!("client-key: {}", fixture("client.key"));
+    let check = |o: &Output, what: &str, path: &str| {
+        let err = stderr(o);
+        assert_eq!(o.status.code(), Some(3), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("the {what} file {path} does not exist")),
+            "{err}"
+        );
+        assert_eq!(err.matches(path).count(), 1, "{err}");
+        assert!(!err.contains('"') && !err.contains('\''), "{err}");
+    };
+    let bad_ca = format!("certificate-authority: {ca}");
+    let kc = kubeconfig(&dir, "ca", &sim.url(), &[&bad_ca], &["token: tls-token-1"]);
+    check(&audit(&kc, &[], &[]), "certificate-authority", &ca);
+    let bad_crt = format!("client-certificate: {crt}");
+    let kc = kubeconfig(&dir, "crt", &sim.url(), &[&good_ca], &[&bad_crt, &good_key]);
+    check(&audit(&kc, &[], &[]), "client-certificate", &crt);
+    let bad_key = format!("client-key: {key}");
+    let kc = kubeconfig(&dir, "key", &sim.url(), &[&good_ca], &[&good_crt, &bad_key]);
+    check(&audit(&kc, &[], &[]), "client-key", &key);
+    let bad_tok = format!("tokenFile: {tok}");
+    let kc = kubeconfig(&dir, "tok", &sim.url(), &[&good_ca], &[&bad_tok]);
+    check(&audit(&kc, &[], &[]), "token", &tok);
+    // The same through the flags, over a kubeconfig whose files are all there.
+    let kc = kubeconfig(
+        &dir,
+        "good",
+        &sim.url(),
+        &[&good_ca],
+        &[&good_crt, &good_key, "token: tls-token-1"],
+    );
+    report(&audit(&kc, &[], &[]));
+    check(
+        &audit(&kc, &["--certificate-authority", &ca], &[]),
+        "certificate-authority",
+        &ca,
+    );
+    check(
+        &audit(&kc, &["--client-certificate", &crt], &[]),
+        "client-certificate",
+        &crt,
+    );
+    check(
+        &audit(&kc, &["--client-key", &key], &[]),
+        "client-key",
+        &key,
+    );
+}
+
+/// A server whose self-signed CA certificate (CA:TRUE) is also the kubeconfig's
+/// certificate-authority: kubectl (Go's crypto/x509) accepts it, rustls refuses it
+/// (`CaUsedAsEndEntity`). The refusal is one line in words with the ways out, not rustls's
+/// debug form; `--insecure-skip-tls-verify` is one of them.
+#[test]
+fn a_ca_certificate_served_as_the_servers_own_is_explained() {
+    let read = |n: &str| std::fs::read_to_string(fixture(n)).unwrap();
+    let sim = Simulator::start(
+        support::example_objects(),
+        SimOptions {
+            tls: Some(SimTls {
+                cert_pem: read("self-signed-ca.crt"),
+                key_pem: read("self-signed-ca.key"),
+                client_ca_pem: None,
+            }),
+            ..SimOptions::default()
+        },
+    );
+    let dir = temp_dir("ca-as-leaf");
+    let ca = format!("certificate-authority: {}", fixture("self-signed-ca.crt"));
+    let kc = kubeconfig(&dir, "kc", &sim.url(), &[&ca], &["token: any-token"]);
+    // kubectl accepts it: the difference is rustls's, not the kubeconfig's.
+    let k = Command::new("kubectl")
+        .args(["--kubeconfig", &kc, "get", "nodes", "-o", "name"])
+        .output()
+        .expect("kubectl must be on PATH for this test");
+    assert_eq!(
+        k.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&k.stderr)
+    );
+    sim.reset_requests();
+    let o = audit(&kc, &[], &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("CA:TRUE") && err.contains("--insecure-skip-tls-verify"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("CaUsedAsEndEntity") && !err.contains("OtherError"),
+        "{err}"
+    );
+    assert!(
+        sim.requests().is_empty(),
+        "nothing was sent over the refused connection"
+    );
+    report(&audit(&kc, &["--insecure-skip-tls-verify"], &[]));
+}

@@ -942,3 +942,74 @@ fn a_write_that_succeeds_behind_an_error_answer_is_done_and_every_call_is_counte
     assert_eq!(counted, posts.len() as u64);
     assert!(!live.pod_exists("logging", "fluent-bit-mzbwr"));
 }
+
+/// A saved plan acted on with a narrower scope than it was made with (`-n`, DaemonSet names)
+/// is refused, naming what falls outside and the scope to give, and nothing is written: its
+/// pods there are still drift, not "gone". (kubectl refuses a file whose namespace is not `-n`'s.)
+#[test]
+fn a_plan_acted_on_outside_its_scope_is_refused_and_nothing_is_written() {
+    let live = Live::example("plan-scope");
+    let o = live.run(&["fix", "-A", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let plan: Value = json_out(&o);
+    let namespaces: BTreeSet<&str> = plan["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["namespace"].as_str().unwrap())
+        .collect();
+    assert!(
+        namespaces.contains("logging") && namespaces.len() > 1,
+        "{namespaces:?}"
+    );
+    let plan_file = live.dir.join("plan.json");
+    std::fs::write(&plan_file, &o.stdout).unwrap();
+    let pf = plan_file.to_str().unwrap();
+    live.sim.reset_requests();
+    let o = live.run(&["fix", "-n", "monitoring", "-o", "json"]);
+    let monitoring = live.dir.join("monitoring.json");
+    std::fs::write(&monitoring, &o.stdout).unwrap();
+    live.sim.reset_requests();
+    let refused = |pf: &str, args: &[&str], wants: &[&str]| {
+        let mut all = vec!["fix", "--plan-file", pf, "--yes", "-o", "json"];
+        all.extend_from_slice(args);
+        let o = live.run(&all);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(!err.contains("no longer drift"), "{err}");
+        for w in wants {
+            assert!(err.contains(w), "{args:?}: wants {w:?} in {err}");
+        }
+        assert!(o.stdout.is_empty(), "{}", stdout(&o));
+        assert!(live.writes().is_empty(), "{args:?}: {:?}", live.writes());
+    };
+    let others: Vec<&str> = namespaces
+        .iter()
+        .copied()
+        .filter(|n| *n != "logging")
+        .collect();
+    let mut wants = vec!["outside this run's namespace logging", "-A"];
+    wants.extend(&others);
+    refused(pf, &["-n", "logging"], &wants);
+    // No -n: the context's namespace is the scope, as in kubectl.
+    refused(pf, &[], &["outside this run's namespace", "-A"]);
+    // A DaemonSet named: the plan's others in that namespace are outside.
+    refused(
+        monitoring.to_str().unwrap(),
+        &["-n", "monitoring", "netdata"],
+        &["not among the DaemonSets named", "monitoring/node-exporter"],
+    );
+    // The plan's own scope (or a wider one) acts.
+    let o = live.run(&["fix", "-A", "--plan-file", pf, "--yes", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let result = json_out(&o);
+    assert!(
+        result["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["outcome"] == "done"),
+        "{result:#}"
+    );
+}

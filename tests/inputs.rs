@@ -831,3 +831,145 @@ fn nodes_of_several_clusters_in_one_input_are_a_warning() {
         );
     }
 }
+
+/// `metadata.managedFields` is the API server's bookkeeping, not content: `kubectl get` leaves
+/// it out unless `--show-managed-fields`, so two captures of one cluster differ by it alone.
+/// Every way of reading an object hashes it alike without it — JSON and YAML files (the fast
+/// readers, their copies compared again from the file), stdin (hashed as decoded) — so the
+/// copies are one object each, not a conflict; a real change is still one.
+#[test]
+fn copies_that_differ_only_by_managed_fields_are_the_same_objects() {
+    use ds_coverage_simulator::{SimOptions, Simulator};
+    use support::generator::{ClusterSpec, generate};
+    let cluster = generate(&ClusterSpec::sized(31, 12, 3, 0.25));
+    let mut list = cluster.to_list();
+    for item in list["items"].as_array_mut().unwrap() {
+        let manager = item["kind"].as_str().unwrap().to_lowercase();
+        item["metadata"]["managedFields"] = json!([{
+            "apiVersion": item["apiVersion"].clone(),
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:metadata": {"f:labels": {".": {}}}, "f:spec": {}},
+            "manager": format!("{manager}-controller"),
+            "operation": "Update",
+            "time": "2026-11-16T04:02:17Z"
+        }]);
+    }
+    let sim = Simulator::start(vec![list], SimOptions::default());
+    let d = temp_dir("managed-fields");
+    let kc = d.join("kubeconfig");
+    std::fs::write(&kc, sim.kubeconfig_yaml(None, None)).unwrap();
+    let kubectl = |format: &str, managed: bool| {
+        let mut args = vec![
+            "get",
+            "nodes,daemonsets,pods,controllerrevisions",
+            "-A",
+            "-o",
+            format,
+        ];
+        if managed {
+            args.push("--show-managed-fields");
+        }
+        let out = std::process::Command::new("kubectl")
+            .args(&args)
+            .env("KUBECONFIG", &kc)
+            .output()
+            .expect("kubectl must be on PATH for this test");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text.contains("managedFields"), managed, "{format}");
+        text
+    };
+    let mut texts = Vec::new();
+    for format in ["json", "yaml"] {
+        for managed in [true, false] {
+            let text = kubectl(format, managed);
+            let p = d.join(format!("{format}-{managed}.{format}"));
+            write(&p, &text);
+            texts.push((format!("{format} {managed}"), p.display().to_string(), text));
+        }
+    }
+    // A comment before the first item leaves the whole list to serde-saphyr (objects hashed
+    // from a `Value`), not the fast reader.
+    for managed in [true, false] {
+        let text = kubectl("yaml", managed).replacen("\n- ", "\n# the first item\n- ", 1);
+        let p = d.join(format!("slow-{managed}.yaml"));
+        write(&p, &text);
+        texts.push((
+            format!("slow yaml {managed}"),
+            p.display().to_string(),
+            text,
+        ));
+    }
+    let alone = load(&[texts[0].1.clone()], &mut std::io::empty()).unwrap();
+    let want = content(&compute_at(&alone, NOW));
+    let objects = |s: &ds_coverage::snapshot::Snapshot| {
+        (
+            s.nodes.len(),
+            s.daemon_sets.len(),
+            s.pods.len(),
+            s.revisions.len(),
+        )
+    };
+    assert!(alone.warnings.is_empty(), "{:?}", alone.warnings);
+    for (a, pa, _) in &texts {
+        for (b, pb, tb) in &texts {
+            if a == b {
+                continue;
+            }
+            // Both from files, and the second through stdin.
+            for snap in [
+                load(&[pa.clone(), pb.clone()], &mut std::io::empty()).unwrap(),
+                load(&[pa.clone(), "-".to_string()], &mut tb.as_bytes()).unwrap(),
+            ] {
+                assert!(snap.warnings.is_empty(), "{a} + {b}: {:?}", snap.warnings);
+                assert_eq!(objects(&snap), objects(&alone), "{a} + {b}");
+                assert_eq!(content(&compute_at(&snap, NOW)), want, "{a} + {b}");
+            }
+        }
+    }
+
+    // A real change beside the managed fields (one pod relabelled) is still a conflict, by
+    // every way of reading.
+    let mut changed: Value = serde_json::from_str(&texts[0].2).unwrap();
+    let pod = changed["items"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|i| i["kind"] == "Pod")
+        .unwrap();
+    pod["metadata"]["labels"]["edited"] = json!("by-hand");
+    let name = pod["metadata"]["name"].as_str().unwrap().to_string();
+    let changed_json = serde_json::to_string_pretty(&changed).unwrap();
+    let changed_yaml = serde_saphyr::to_string(&changed).unwrap();
+    for (what, text) in [("json", &changed_json), ("yaml", &changed_yaml)] {
+        let p = d.join(format!("changed.{what}"));
+        write(&p, text);
+        for (b, pb, tb) in &texts {
+            for snap in [
+                load(
+                    &[p.display().to_string(), pb.clone()],
+                    &mut std::io::empty(),
+                )
+                .unwrap(),
+                load(&[pb.clone(), "-".to_string()], &mut text.as_bytes()).unwrap(),
+                load(
+                    &[p.display().to_string(), "-".to_string()],
+                    &mut tb.as_bytes(),
+                )
+                .unwrap(),
+            ] {
+                let warned: Vec<_> = snap
+                    .warnings
+                    .iter()
+                    .filter(|w| w.contains("twice with different content"))
+                    .collect();
+                assert_eq!(warned.len(), 1, "changed {what} + {b}: {:?}", snap.warnings);
+                assert!(warned[0].contains(&name), "{warned:?}");
+            }
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! overrides, impersonation, TLS verification, request timeout.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kube::config::{AuthInfo, KubeConfigOptions, Kubeconfig, KubeconfigError};
@@ -65,7 +65,8 @@ pub struct Connection {
 
 /// Resolve the kubeconfig and build a client. Needs a Tokio runtime.
 pub async fn connect(args: &ConnectArgs) -> Result<Connection, ClientError> {
-    let kubeconfig = match read_kubeconfig(args)? {
+    let mut found = read_kubeconfig(args)?;
+    let kubeconfig = match found.config.take() {
         Some(kc) => Some(kc),
         // kubectl connects with the flags alone (`-s URL --token T`) when there is no kubeconfig.
         None if args.server.is_some() => Some(flags_only_kubeconfig()),
@@ -104,11 +105,10 @@ pub async fn connect(args: &ConnectArgs) -> Result<Connection, ClientError> {
             (config, "in-cluster".to_string(), None)
         }
         None => {
-            return Err(ClientError::Config(
-                "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a \
-                 cluster; to audit saved objects use --from-file"
-                    .into(),
-            ));
+            return Err(ClientError::Config(format!(
+                "{} and not running in a cluster; to audit saved objects use --from-file",
+                found.none_found()
+            )));
         }
     };
     // Retries are deliberate and visible here, not hidden in the client (kube retries 429 itself).
@@ -163,13 +163,13 @@ pub async fn connect(args: &ConnectArgs) -> Result<Connection, ClientError> {
 /// several files, merged as kubectl merges them: the first file naming a context wins), for a
 /// fleet's `--all-contexts` and `--contexts-matching`.
 pub fn context_names(args: &ConnectArgs) -> Result<Vec<String>, ClientError> {
-    match read_kubeconfig(args)? {
+    let found = read_kubeconfig(args)?;
+    match found.config {
         Some(kc) => Ok(kc.contexts.into_iter().map(|c| c.name).collect()),
-        None => Err(ClientError::Config(
-            "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config): a fleet is made of \
-             its contexts"
-                .into(),
-        )),
+        None => Err(ClientError::Config(format!(
+            "{}: a fleet is made of its contexts",
+            found.none_found()
+        ))),
     }
 }
 
@@ -308,7 +308,7 @@ fn override_user(
         && let Some(path) = auth.token_file.take()
     {
         let text = std::fs::read_to_string(&path)
-            .map_err(|e| ClientError::Config(format!("cannot read the token file {path}: {e}")))?;
+            .map_err(|e| ClientError::Config(file_error("token", Path::new(&path), &e)))?;
         auth.token = Some(text.trim().to_string().into());
     }
     if let Some(token) = &auth.token
@@ -324,7 +324,24 @@ fn override_user(
 
 /// A kubeconfig error in one line, never with the file's text: a YAML error's excerpt of the
 /// source may show a token or a key.
+/// A file named in it is named once, unquoted, as the token file is (kube's own message quotes
+/// the path's `Debug` form, `'"/path"'`).
 fn describe_config(e: &KubeconfigError) -> String {
+    use kube::config::LoadDataError;
+    let file = |what: &str, data: &LoadDataError| match data {
+        LoadDataError::ReadFile(io, path) => Some(file_error(what, path, io)),
+        _ => None,
+    };
+    let named = match e {
+        KubeconfigError::ReadConfig(io, path) => Some(file_error("kubeconfig", path, io)),
+        KubeconfigError::LoadCertificateAuthority(d) => file("certificate-authority", d),
+        KubeconfigError::LoadClientCertificate(d) => file("client-certificate", d),
+        KubeconfigError::LoadClientKey(d) => file("client-key", d),
+        _ => None,
+    };
+    if let Some(named) = named {
+        return named;
+    }
     match e {
         KubeconfigError::Parse(yaml) => match yaml.location() {
             Some(l) => format!("not valid YAML (line {}, column {})", l.line(), l.column()),
@@ -334,12 +351,24 @@ fn describe_config(e: &KubeconfigError) -> String {
     }
 }
 
+/// `the client-key file /p does not exist`, `cannot read the token file /p: Permission denied`.
+fn file_error(what: &str, path: &Path, io: &std::io::Error) -> String {
+    if io.kind() == std::io::ErrorKind::NotFound {
+        format!("the {what} file {} does not exist", path.display())
+    } else {
+        format!("cannot read the {what} file {}: {io}", path.display())
+    }
+}
+
 /// A client that cannot be built, in one line: an exec credential plugin's failure shows only
 /// its exit status and standard error (as kubectl does), never its output, which holds the token.
 fn describe_client_error(e: &kube::Error, plugin: &str) -> String {
     use kube::client::AuthError;
     let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = src {
+        if let Some(config) = s.downcast_ref::<KubeconfigError>() {
+            return describe_config(config);
+        }
         if let Some(auth) = s.downcast_ref::<AuthError>() {
             return match auth {
                 AuthError::AuthExecRun { out, .. } => {
@@ -370,44 +399,99 @@ fn describe_client_error(e: &kube::Error, plugin: &str) -> String {
     one_line(&e.to_string())
 }
 
-/// `--kubeconfig`, else `KUBECONFIG` (merged), else `~/.kube/config` if it exists.
-fn read_kubeconfig(args: &ConnectArgs) -> Result<Option<Kubeconfig>, ClientError> {
-    let read = |p: &PathBuf| {
-        Kubeconfig::read_from(p).map_err(|e| {
-            ClientError::Config(format!(
-                "{}: cannot read kubeconfig: {}",
-                p.display(),
-                describe_config(&e)
-            ))
-        })
+/// The kubeconfig that was read, or why none was: the `KUBECONFIG` entries that do not exist.
+struct Found {
+    config: Option<Kubeconfig>,
+    /// Every path `KUBECONFIG` names, when none of them exists.
+    missing: Vec<PathBuf>,
+}
+
+impl Found {
+    /// Why there is no kubeconfig, naming the files `KUBECONFIG` lists when it lists only
+    /// missing ones (client-go `clientcmd` `ClientConfigLoadingRules.Load` warns with
+    /// `MissingConfigError` in that case, and does not fall back to `~/.kube/config`).
+    fn none_found(&self) -> String {
+        match self.missing.as_slice() {
+            [] => "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config)".into(),
+            [one] => format!(
+                "the kubeconfig file {} (KUBECONFIG) does not exist",
+                one.display()
+            ),
+            many => format!(
+                "none of the kubeconfig files in KUBECONFIG exists ({})",
+                many.iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// `--kubeconfig`, else `KUBECONFIG` (merged), else `~/.kube/config` if it exists, as client-go
+/// `clientcmd` `ClientConfigLoadingRules.Load` does: a missing `--kubeconfig` file is an error,
+/// missing `KUBECONFIG` entries are skipped, and when every one is missing there is no
+/// kubeconfig (the flags alone or the in-cluster configuration may still serve).
+fn read_kubeconfig(args: &ConnectArgs) -> Result<Found, ClientError> {
+    let found = |config| Found {
+        config,
+        missing: Vec::new(),
     };
     if let Some(p) = &args.kubeconfig {
-        return read(p).map(Some);
+        return read_one(p, "--kubeconfig").map(|kc| found(Some(kc)));
     }
     if let Some(value) = &args.kubeconfig_env {
         let paths: Vec<PathBuf> = std::env::split_paths(value)
             .filter(|p| !p.as_os_str().is_empty())
             .collect();
         if !paths.is_empty() {
-            let mut merged = Kubeconfig::default();
+            let mut merged: Option<Kubeconfig> = None;
             for p in &paths {
                 // kubectl skips KUBECONFIG entries that do not exist.
                 if !p.exists() {
                     continue;
                 }
-                merged = merged.merge(read(p)?).map_err(|e| {
+                let kc = read_one(p, "KUBECONFIG")?;
+                merged = Some(merged.unwrap_or_default().merge(kc).map_err(|e| {
                     ClientError::Config(format!(
                         "{}: cannot merge kubeconfig: {}",
                         p.display(),
                         one_line(&e.to_string())
                     ))
-                })?;
+                })?);
             }
-            return Ok(Some(merged));
+            return Ok(match merged {
+                Some(kc) => found(Some(kc)),
+                None => Found {
+                    config: None,
+                    missing: paths,
+                },
+            });
         }
     }
     match &args.default_kubeconfig {
-        Some(p) if p.exists() => read(p).map(Some),
-        _ => Ok(None),
+        Some(p) if p.exists() => read_one(p, "~/.kube/config").map(|kc| found(Some(kc))),
+        _ => Ok(found(None)),
     }
+}
+
+/// One kubeconfig file, `whence` naming where its path came from.
+fn read_one(p: &Path, whence: &str) -> Result<Kubeconfig, ClientError> {
+    Kubeconfig::read_from(p).map_err(|e| match &e {
+        KubeconfigError::ReadConfig(io, _) if io.kind() == std::io::ErrorKind::NotFound => {
+            ClientError::Config(format!(
+                "the kubeconfig file {} ({whence}) does not exist",
+                p.display()
+            ))
+        }
+        KubeconfigError::ReadConfig(io, _) => ClientError::Config(format!(
+            "cannot read the kubeconfig file {} ({whence}): {io}",
+            p.display()
+        )),
+        _ => ClientError::Config(format!(
+            "{}: cannot read kubeconfig: {}",
+            p.display(),
+            describe_config(&e)
+        )),
+    })
 }

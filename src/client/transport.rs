@@ -443,6 +443,17 @@ fn describe_kube_error(e: &kube::Error) -> String {
         chain.push(s.to_string());
         src = s.source();
     }
+    // rustls-webpki refuses a certificate marked CA:TRUE as the server's own
+    // (`Error::CaUsedAsEndEntity`, shown only in its debug form), where Go's crypto/x509
+    // (kubectl) accepts a self-signed one that is itself in the certificate-authority bundle
+    // (`Certificate.Verify`: `opts.Roots.contains(c)`). Said in words, with the ways out.
+    if chain.iter().any(|s| s.contains("CaUsedAsEndEntity")) {
+        return "the server's certificate is a CA certificate (CA:TRUE) presented as its own; \
+                kubectl accepts it when it is also the certificate-authority, ds-coverage's TLS \
+                library (rustls) does not: give the API server a certificate with CA:FALSE \
+                signed by that CA, or use --insecure-skip-tls-verify (no verification)"
+            .into();
+    }
     if let Some(root) = chain.pop() {
         last = match chain.pop() {
             Some(parent) if !parent.contains(&root) => format!("{parent}: {root}"),

@@ -131,6 +131,34 @@ fn load_plan(path: &str) -> Result<Plan> {
     Ok(saved)
 }
 
+/// A saved plan that reaches past this run's `-n` or DaemonSet names, in one line with the
+/// scope to give instead.
+fn outside_scope_message(
+    path: &str,
+    outside: &plan::OutsideScope,
+    namespace: Option<&str>,
+) -> String {
+    let list = |v: &[String]| v.join(", ");
+    if !outside.namespaces.is_empty() {
+        let ns = namespace.unwrap_or_default();
+        let instead = match outside.namespaces.as_slice() {
+            [one] => format!("-n {one}, or -A"),
+            _ => "-A".to_string(),
+        };
+        format!(
+            "the plan in {path} has actions in namespace {}, outside this run's namespace {ns}: \
+             run it with the scope it was made with ({instead}); nothing was changed",
+            list(&outside.namespaces)
+        )
+    } else {
+        format!(
+            "the plan in {path} has actions for DaemonSet {}, not among the DaemonSets named: \
+             name them too, or none; nothing was changed",
+            list(&outside.daemon_sets)
+        )
+    }
+}
+
 fn note(err: &SharedWriter, text: &str) -> Result<()> {
     let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
     writeln!(e, "{text}")?;
@@ -148,8 +176,30 @@ pub fn run(
     let mut audit = config.audit.clone();
     let format = config.render.format;
     let human = format.is_human();
+    let saved = settings.plan_file.as_deref().map(load_plan).transpose()?;
     let crate::session::Loaded { snapshot, live } =
         crate::session::load(config, &mut audit, None, &[], stdin, err.clone())?;
+    if let Some(s) = &saved {
+        // Before anything else is said: the plan does not fit this run.
+        let path = settings.plan_file.as_deref().unwrap_or("the plan file");
+        if let PlanSource::Cluster { server, .. } = &s.source
+            && let Some(live) = &live
+            && server != live.server()
+        {
+            return Err(Error::Usage(format!(
+                "the plan in {path} was made for {server}, not {}",
+                live.server()
+            )));
+        }
+        let outside = plan::outside_scope(s, audit.namespace.as_deref(), &audit.names);
+        if !outside.is_empty() {
+            return Err(Error::Usage(outside_scope_message(
+                path,
+                &outside,
+                audit.namespace.as_deref(),
+            )));
+        }
+    }
     if coverage::compute(&snapshot, &audit).is_ok_and(|r| r.daemon_sets.is_empty()) {
         // The same line the report and the gate give: what was looked at, how to widen it.
         note(&err, &crate::no_daemon_sets_message(&audit, &config.input))?;
@@ -170,21 +220,11 @@ pub fn run(
 
     // A saved plan is re-planned with its own options; only its pods still planned are kept,
     // with the UID and resourceVersion it saw.
-    let saved = settings.plan_file.as_deref().map(load_plan).transpose()?;
     let options = saved.as_ref().map_or(settings.options, |s| s.options);
     let current = make_plan(&snapshot, &audit, &options)?;
     let (the_plan, dropped) = match &saved {
         None => (current, Vec::new()),
         Some(s) => {
-            if let PlanSource::Cluster { server, .. } = &s.source
-                && server != live.server()
-            {
-                return Err(Error::Usage(format!(
-                    "the plan in {} was made for {server}, not {}",
-                    settings.plan_file.as_deref().unwrap_or("the plan file"),
-                    live.server()
-                )));
-            }
             let (keep, dropped) = plan::reconcile(s, &current);
             (
                 Plan {

@@ -723,6 +723,42 @@ pub fn pin(plan: &mut Plan, snapshot: &Snapshot) {
     sort(&mut plan.actions, &mut plan.gaps);
 }
 
+/// Why a saved plan (`--plan-file`) does not fit this run's scope: its actions in namespaces
+/// other than `-n`'s, or for DaemonSets not named on the command line. Such a run refuses the
+/// plan rather than skip those actions as if they were no longer drift, as `kubectl apply -f`
+/// refuses a file whose namespace is not `-n`'s (cli-runtime `resource.RequireNamespace`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutsideScope {
+    /// The namespaces of actions outside `-n`'s namespace, sorted, each once.
+    pub namespaces: Vec<String>,
+    /// `namespace/name` of the DaemonSets with actions that are not among those named.
+    pub daemon_sets: Vec<String>,
+}
+
+impl OutsideScope {
+    pub fn is_empty(&self) -> bool {
+        self.namespaces.is_empty() && self.daemon_sets.is_empty()
+    }
+}
+
+/// The parts of a saved plan outside the scope of a run auditing `namespace` (`None`: every
+/// namespace) and the DaemonSets `names` (empty: every one).
+pub fn outside_scope(saved: &Plan, namespace: Option<&str>, names: &[String]) -> OutsideScope {
+    let mut namespaces = std::collections::BTreeSet::new();
+    let mut daemon_sets = std::collections::BTreeSet::new();
+    for a in &saved.actions {
+        if namespace.is_some_and(|ns| ns != a.namespace) {
+            namespaces.insert(a.namespace.clone());
+        } else if !names.is_empty() && !names.contains(&a.daemon_set) {
+            daemon_sets.insert(a.daemon_set_id());
+        }
+    }
+    OutsideScope {
+        namespaces: namespaces.into_iter().collect(),
+        daemon_sets: daemon_sets.into_iter().collect(),
+    }
+}
+
 /// A saved plan (`--plan-file`) checked against the plan of the current state: a saved action is
 /// kept only when its pod is still planned for (same namespace and name); the saved UID and
 /// resourceVersion stay, so a pod that changed since is skipped when re-read, and a stale plan

@@ -118,6 +118,45 @@ pub(super) fn looks_cut_short(rest: &Map<String, Value>) -> bool {
 pub(super) const CUT_SHORT: &str = "a list ends here with `apiVersion` but without `kind` or \
      `metadata` after its items (kubectl writes both): the file looks cut short; if it is whole, add `kind: List`";
 
+/// Leads the message of an object's own fault (a field of the wrong type, ...) met by the YAML
+/// reader: the YAML is valid, so the error is not worded "invalid YAML" ([`object_fault`]). A
+/// control character, never in a message of serde-saphyr's or in text read.
+const OBJECT_FAULT: &str = "\u{1}object: ";
+
+/// An object's fault as a deserializer's error, marked as such for YAML ([`OBJECT_FAULT`]).
+fn fault<E: de::Error>(yaml: bool, msg: String) -> E {
+    if yaml {
+        E::custom(format_args!("{OBJECT_FAULT}{msg}"))
+    } else {
+        E::custom(msg)
+    }
+}
+
+/// The object's fault a YAML reader's error carries, if that is what it is (a custom error of
+/// [`DocVisitor`]'s, maybe behind serde-saphyr's wrappers), its control characters escaped as
+/// serde-saphyr escapes them in its own messages.
+pub(super) fn object_fault(e: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::Error;
+    let mut e = e;
+    loop {
+        match e {
+            Error::WithSnippet { error, .. } | Error::AliasError { error, .. } => e = error,
+            Error::Message { msg, .. } => {
+                let object = msg.strip_prefix(OBJECT_FAULT)?;
+                return Some(object.chars().fold(String::new(), |mut s, c| {
+                    if c.is_control() {
+                        s.extend(c.escape_debug());
+                    } else {
+                        s.push(c);
+                    }
+                    s
+                }));
+            }
+            _ => return None,
+        }
+    }
+}
+
 struct DocVisitor<'s> {
     emit: Option<Emit<'s>>,
     /// A YAML document: a list that ends without `kind` or `metadata` is refused ([`CUT_SHORT`];
@@ -163,7 +202,7 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Doc, A::Error> {
         let mut doc = Doc::default();
         while let Some(v) = seq.next_element::<Value>()? {
-            classify(v, None, &mut doc.items).map_err(de::Error::custom)?;
+            classify(v, None, &mut doc.items).map_err(|e| fault(self.yaml, e))?;
         }
         Ok(doc)
     }
@@ -181,6 +220,7 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
                 items = Some(map.next_value_seed(ItemsSeed {
                     implied,
                     emit: self.emit.take(),
+                    yaml: self.yaml,
                 })?);
             } else {
                 let v: Value = map.next_value()?;
@@ -198,7 +238,7 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
         let Some(items) = items else {
             // A single object.
             let mut doc = Doc::default();
-            classify(Value::Object(rest), None, &mut doc.items).map_err(de::Error::custom)?;
+            classify(Value::Object(rest), None, &mut doc.items).map_err(|e| fault(self.yaml, e))?;
             return Ok(doc);
         };
         if !kind.as_deref().is_none_or(|k| k.ends_with("List")) {
@@ -211,7 +251,7 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
         for d in items {
             match (d.item, implied) {
                 (Item::Kindless(v), Some(k)) => {
-                    classify(v, Some(k), &mut doc.items).map_err(de::Error::custom)?
+                    classify(v, Some(k), &mut doc.items).map_err(|e| fault(self.yaml, e))?
                 }
                 (item, _) => doc.items.push(Decoded::hashed(item, d.hash)),
             }
@@ -239,6 +279,8 @@ fn bare() -> Doc {
 struct ItemsSeed<'s> {
     implied: Option<String>,
     emit: Option<&'s mut dyn FnMut(Decoded) -> Result<(), String>>,
+    /// Read by the YAML reader ([`DocVisitor`]'s `yaml`).
+    yaml: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
@@ -267,16 +309,20 @@ impl<'de> Visitor<'de> for ItemsVisitor<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Decoded>, A::Error> {
-        let ItemsSeed { implied, mut emit } = self.0;
+        let ItemsSeed {
+            implied,
+            mut emit,
+            yaml,
+        } = self.0;
         let mut out = Vec::new();
         let mut one = Vec::new();
         while let Some(v) = seq.next_element::<Value>()? {
             let Some(emit) = emit.as_deref_mut() else {
-                classify(v, implied.as_deref(), &mut out).map_err(de::Error::custom)?;
+                classify(v, implied.as_deref(), &mut out).map_err(|e| fault(yaml, e))?;
                 continue;
             };
             // Typed items leave now; kindless ones wait in the Doc.
-            classify(v, implied.as_deref(), &mut one).map_err(de::Error::custom)?;
+            classify(v, implied.as_deref(), &mut one).map_err(|e| fault(yaml, e))?;
             for d in one.drain(..) {
                 match d.item {
                     Item::Kindless(_) => out.push(d),

@@ -8,6 +8,11 @@
 //! integers, floats, booleans and null each under their own tag. A `serde_json::Value` hashes
 //! the same way through [`content_hash`], so objects read through a `Value` (kindless items,
 //! Python-client dumps, YAML) and objects read from JSON text compare as equals.
+//!
+//! `metadata.managedFields` is not content: the API server's bookkeeping of which manager set
+//! which field, which `kubectl get` shows or leaves out (`--show-managed-fields`), so two
+//! captures of one object differ by it alone. Every hash of an object leaves it out alike:
+//! [`head`], [`content_hash`] and the one-pass decoder (`tee.rs`).
 
 use std::fmt;
 use std::hash::Hasher;
@@ -123,10 +128,11 @@ pub(super) fn any<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     Seed(Cap::None, true).deserialize(d)
 }
 
-/// The content hash of a value already parsed.
+/// The content hash of an object already parsed: the hash [`head`] takes of its text.
 pub(super) fn content_hash(v: &Value) -> u64 {
     // A `&Value` is a deserializer that cannot fail on this visitor.
-    Seed(Cap::None, true).deserialize(v).unwrap_or(0)
+    let mut head = Head::default();
+    Seed(Cap::Top(&mut head), true).deserialize(v).unwrap_or(0)
 }
 
 /// What an object's top level says, read while it is hashed.
@@ -300,6 +306,11 @@ impl<'de> Visitor<'de> for HashVisitor<'_> {
                     **py = true;
                     map.next_value_seed(Seed(Cap::None, hashing))?
                 }
+                (Cap::Meta(_), Name::ManagedFields) => {
+                    // Not content (see the module's comment): neither key nor value counts.
+                    map.next_value::<de::IgnoredAny>()?;
+                    continue;
+                }
                 _ => map.next_value_seed(Seed(Cap::None, hashing))?,
             };
             h.add(k, v);
@@ -316,6 +327,7 @@ enum Name {
     Metadata,
     ApiVersion,
     CreationTimestamp,
+    ManagedFields,
     Other,
 }
 
@@ -346,6 +358,7 @@ impl<'de> Visitor<'de> for KeyVisitor {
             "metadata" => Name::Metadata,
             "api_version" => Name::ApiVersion,
             "creation_timestamp" => Name::CreationTimestamp,
+            "managedFields" => Name::ManagedFields,
             _ => Name::Other,
         };
         Ok((string(s), name))

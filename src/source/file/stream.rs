@@ -1723,6 +1723,17 @@ fn yaml_fail(e: &serde_saphyr::Error, line: impl Fn(u64) -> u64) -> Fail {
     if let Some(i) = first.find(", set DuplicateKeyPolicy") {
         first = &first[..i];
     }
+    if let Some(object) = doc::object_fault(e) {
+        // Valid YAML, an object at fault: said as the JSON reader says it.
+        return match e.location() {
+            Some(loc) => format!(
+                "at line {}, column {}: {object}",
+                line(loc.line()),
+                loc.column()
+            ),
+            None => object,
+        };
+    }
     if first == doc::CUT_SHORT {
         // Not invalid: only short of what kubectl writes.
         return match e.location() {

@@ -96,6 +96,8 @@ enum At {
     Kind,
     /// A map key, in a map standing at the given place.
     Key(Parent),
+    /// The value of `metadata.managedFields`: not hashed (see `hash`'s module comment).
+    Unhashed,
     Other,
 }
 
@@ -178,6 +180,9 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Tee<'_, D> {
     /// A skipped value is read all the same, to hash it ([`Unhashed`]: the parser skips it).
     fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
         match self.at {
+            At::Unhashed => {
+                self.d.deserialize_ignored_any(IgnoredAny)?;
+            }
             At::Other if !self.seen.hashing => {
                 self.d.deserialize_ignored_any(IgnoredAny)?;
             }
@@ -230,6 +235,7 @@ impl<'s, V> TeeVisitor<'s, V> {
                         self.seen.odd.set(true);
                         At::Other
                     }
+                    (Parent::Meta, "managedFields") => At::Unhashed,
                     _ => At::Other,
                 };
                 if let Some(n) = self.next {
@@ -480,7 +486,9 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for TeeMap<'_, A> {
             at: self.next,
             next: None,
         })?;
-        self.h.add(self.key, slot.get());
+        if !matches!(self.next, At::Unhashed) {
+            self.h.add(self.key, slot.get());
+        }
         Ok(out)
     }
 
@@ -528,6 +536,40 @@ mod tests {
         let tb: Teed<Pod> = serde_json::from_str(b).unwrap();
         assert_ne!(ta.hash, tb.hash);
         assert_eq!(tb.hash, head(b).hash);
+    }
+
+    /// `metadata.managedFields` is not content, for the one-pass hash as for the others; the
+    /// same name anywhere else is.
+    #[test]
+    fn managed_fields_in_metadata_are_not_hashed_anywhere_else_they_are() {
+        let managed =
+            r#""managedFields":[{"manager":"m","operation":"Update","fieldsV1":{"f:spec":{}}}]"#;
+        let without =
+            r#"{"kind":"Pod","metadata":{"name":"p","labels":{"a":"1"}},"spec":{"nodeName":"n"}}"#;
+        let with = format!(
+            r#"{{"kind":"Pod","metadata":{{"name":"p",{managed},"labels":{{"a":"1"}}}},"spec":{{"nodeName":"n"}}}}"#
+        );
+        let plain: Teed<Pod> = serde_json::from_str(without).unwrap();
+        let t: Teed<Pod> = serde_json::from_str(&with).unwrap();
+        assert_eq!(t.hash, plain.hash);
+        assert_eq!(t.hash, head(without).hash);
+        assert_eq!(t.hash, head(&with).hash);
+        let v: serde_json::Value = serde_json::from_str(&with).unwrap();
+        assert_eq!(t.hash, hash::content_hash(&v));
+        for elsewhere in [
+            format!(
+                r#"{{"kind":"Pod",{managed},"metadata":{{"name":"p","labels":{{"a":"1"}}}},"spec":{{"nodeName":"n"}}}}"#
+            ),
+            format!(
+                r#"{{"kind":"Pod","metadata":{{"name":"p","labels":{{"a":"1"}}}},"spec":{{"nodeName":"n",{managed}}}}}"#
+            ),
+        ] {
+            let t: Teed<Pod> = serde_json::from_str(&elsewhere).unwrap();
+            assert_ne!(t.hash, plain.hash, "{elsewhere}");
+            assert_eq!(t.hash, head(&elsewhere).hash, "{elsewhere}");
+            let v: serde_json::Value = serde_json::from_str(&elsewhere).unwrap();
+            assert_eq!(t.hash, hash::content_hash(&v), "{elsewhere}");
+        }
     }
 
     #[test]
