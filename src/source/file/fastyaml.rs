@@ -33,6 +33,8 @@ use serde_json::Value;
 
 mod template;
 
+pub(super) use template::{PodTape, SharedParts};
+
 /// One node of the tape: collections give their length and where their last node ends.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Node<'a> {
@@ -413,19 +415,18 @@ pub(super) fn parse(text: &str) -> R<Vec<Node<'_>>> {
 ///
 /// A pod that is another read before with other one-line scalars is read as its differences
 /// from it ([`template`]); any other is read whole and kept to read the next ones so.
-pub(super) fn parse_pod(text: &str) -> R<Vec<Node<'_>>> {
-    if let Some(tape) = template::read_known(text) {
-        return Ok(tape);
+pub(super) fn parse_pod(text: &str) -> R<PodTape<'_>> {
+    if let Some(read) = template::read_known(text) {
+        return Ok(read);
     }
-
     let (tape, recs) = BLOCKS
         .with(|blocks| parse_recording(text, &mut blocks.borrow_mut(), Shape::PodItem, true))?;
-    template::learn(template::Template::new(
-        text,
-        &tape,
-        &recs.unwrap_or_default(),
-    ));
-    Ok(tape)
+    let recs = recs.unwrap_or_default();
+    template::learn(template::Template::new(text, &tape, &recs));
+    Ok(PodTape {
+        tape,
+        shared: SharedParts::default(),
+    })
 }
 
 /// [`parse`] with `blocks` as the memory of blocks read before, keeping `shape` of the text.
@@ -1879,6 +1880,13 @@ mod tests {
             .map_err(|e| e.to_string())
     }
 
+    /// [`pod_of`] a tape with the parts taken from its template.
+    fn pod_of_read(read: &PodTape<'_>) -> Result<String, String> {
+        read.pod()
+            .map(|p| format!("{p:?}"))
+            .map_err(|e| e.to_string())
+    }
+
     /// A pod read as its differences from the template of another reads as serde-saphyr
     /// reads it, and as this reader reads it whole: for edits of its scalars to values of
     /// every kind and for random edits of its text. What the template does not take (a line
@@ -1890,15 +1898,17 @@ mod tests {
             .into_iter()
             .filter(|i| i.contains("\n  kind: Pod\n"))
             .collect();
-        let (mut taken, mut left) = (0, 0);
+        let (mut taken, mut left, mut shared) = (0, 0, 0);
         for pod in &pods {
             let Ok((tape, recs)) = parse_recording(pod, &mut Blocks::new(), Shape::PodItem, true)
             else {
                 continue;
             };
             let t = template::Template::new(pod, &tape, &recs.unwrap());
-            // The template reads its own pod as it was read.
-            assert_eq!(pod_of(&t.read(pod).unwrap()), pod_of(&tape));
+            // The template reads its own pod as it was read, its shared parts taken.
+            let again = t.read(pod).unwrap();
+            assert_eq!(pod_of_read(&again), pod_of(&tape));
+            shared += usize::from(again.shared.labels.is_some());
             let one = std::slice::from_ref(pod);
             for text in value_edits(one, 400).iter().chain(&mutated(one, 400)) {
                 let Ok(read) = t.read(text) else {
@@ -1906,7 +1916,7 @@ mod tests {
                     continue;
                 };
                 taken += 1;
-                let got = pod_of(&read);
+                let got = pod_of_read(&read);
                 let whole = pod_whole(text, &mut Blocks::new()).map(|r| r.0);
                 assert_eq!(whole, got.clone().map_err(Some), "{text}");
                 let value = saphyr_with_options(text).expect(text);
@@ -1920,6 +1930,7 @@ mod tests {
             }
         }
         assert!(taken > 1_000 && left > 1_000, "{taken} {left}");
+        assert!(shared * 2 > pods.len(), "{shared} of {}", pods.len());
     }
 
     /// [`parse_pod`] reads pods through the templates of its thread, and what it reads is
@@ -1936,20 +1947,25 @@ mod tests {
             .iter()
             .flat_map(|p| value_edits(std::slice::from_ref(p), 300))
             .collect();
-        let (hits, mut read_alone) = (template::hits(), 0);
+        let (hits, mut read_alone, mut parts) = (template::hits(), 0, 0);
         for text in &texts {
             let alone = parse_with(text, &mut Blocks::new(), Shape::PodItem);
             read_alone += usize::from(alone.is_ok());
             let read = parse_pod(text);
             assert_eq!(read.is_ok(), alone.is_ok(), "{text}");
             if let (Ok(read), Ok(alone)) = (read, alone) {
-                assert_eq!(pod_of(&read), pod_of(&alone), "{text}");
+                assert_eq!(pod_of_read(&read), pod_of(&alone), "{text}");
+                parts += usize::from(read.shared.labels.is_some())
+                    + usize::from(read.shared.owners.is_some())
+                    + usize::from(read.shared.containers.is_some());
             }
         }
         // Most pods read at all are read through a template (not all: an edit to `[]`, `|`
         // or nothing is read whole).
         let through = template::hits() - hits;
         assert!(through > read_alone / 2, "{through} {read_alone}");
+        // Most of those take their label set, owners and containers from the template.
+        assert!(parts > through, "{parts} {through}");
     }
 
     /// What this reader reads with `blocks` as its memory of blocks read before.

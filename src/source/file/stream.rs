@@ -1506,15 +1506,16 @@ fn fast_yaml_item(
     {
         // Only what a pod's audit reads is put on the tape; the head is read from it as from
         // the whole (every top-level and `metadata` member is kept).
-        let Ok(tape) = fastyaml::parse_pod(text) else {
+        let Ok(read) = fastyaml::parse_pod(text) else {
             return false;
         };
-        let cur = || fastyaml::Cursor::new(&tape, 1);
+        let tape = &read.tape;
+        let cur = || fastyaml::Cursor::new(tape, 1);
         if matches!(tape.first(), Some(fastyaml::Node::Seq { len: 1, .. }))
             && let Ok(head) = hash::head_unhashed(&mut cur())
             && head.typed_kind(implied) == Some("Pod")
         {
-            let Ok(pod) = Pod::deserialize(&mut cur()) else {
+            let Ok(pod) = read.pod() else {
                 return false;
             };
             out.push(Decoded::placed(

@@ -15,11 +15,19 @@
 //! of the lines that differ read again. Anything else — a line more or less, a key that
 //! differs, a value that becomes a block, a flow collection, a comment or a control character —
 //! and the pod is read whole ([`super::parse_recording`]) and becomes a template in its turn.
+//!
+//! What pods share (a label set, owner references, the containers' names and requests) the
+//! template also holds decoded and shared ([`SharedParts`]): where none of its scalars that the
+//! tape keeps differ, its value on the tape is a null and the pod takes the template's, as the
+//! JSON reader's pods take theirs from `KnownRuns` (`fastjson.rs`).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use super::{Kept, Node, R, Unsupported, from_kept, has_control, line_scalar, to_kept};
+use serde::Deserialize;
+
+use super::{Cursor, Kept, Node, R, Unsupported, from_kept, has_control, line_scalar, to_kept};
+use crate::model::{self, Labels, OwnerReference, Shared, SharedList, slim};
 
 /// Where a one-line scalar was read: the start of its line and its own start (bytes in the
 /// text), and its node (`OFF`: left off the tape, [`super::Shape::Skip`]).
@@ -53,6 +61,130 @@ pub(super) struct Template {
     /// The tape, text as places in `text`; and for each node, the line of its text.
     tape: Vec<Kept>,
     node_lines: Vec<u32>,
+    /// The parts pods share: where each value lies on the tape, and the template's decoded.
+    parts: Vec<Part>,
+    shared: SharedParts,
+}
+
+/// A value on a template's tape that pods share: its node and where it ends.
+#[derive(Clone, Copy)]
+struct Part {
+    which: Which,
+    value: u32,
+    end: u32,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Which {
+    Labels,
+    Owners,
+    Containers,
+}
+
+/// A pod's parts taken from its template: each, when present, stands for the null on the
+/// pod's tape.
+#[derive(Clone, Default)]
+pub(in super::super) struct SharedParts {
+    pub(in super::super) labels: Option<Shared<Labels>>,
+    pub(in super::super) owners: Option<SharedList<OwnerReference>>,
+    pub(in super::super) containers: Option<SharedList<model::Container>>,
+}
+
+/// A pod's tape, and what of it is taken from its template.
+pub(in super::super) struct PodTape<'a> {
+    pub(in super::super) tape: Vec<Node<'a>>,
+    pub(in super::super) shared: SharedParts,
+}
+
+impl PodTape<'_> {
+    /// The pod (the tape's node 1 on), with the parts taken from its template.
+    pub(in super::super) fn pod(&self) -> Result<model::Pod, serde_json::Error> {
+        let mut p = slim::Pod::deserialize(&mut Cursor::new(&self.tape, 1))?;
+        let SharedParts {
+            labels,
+            owners,
+            containers,
+        } = self.shared.clone();
+        if labels.is_some() {
+            p.metadata.shared_labels = labels;
+        }
+        if owners.is_some() {
+            p.metadata.shared_owners = owners;
+        }
+        if containers.is_some() {
+            p.spec.shared_containers = containers;
+        }
+        Ok(p.into())
+    }
+}
+
+/// Where the value at node `i` of a tape ends.
+fn after(tape: &[Node<'_>], i: usize) -> usize {
+    match tape[i] {
+        Node::Map { end, .. } | Node::Seq { end, .. } => end as usize,
+        _ => i + 1,
+    }
+}
+
+/// The value of `key` in the mapping at node `map`, if it is one.
+fn member(tape: &[Node<'_>], map: usize, key: &str) -> Option<usize> {
+    let Node::Map { len, .. } = tape.get(map)? else {
+        return None;
+    };
+    let mut i = map + 1;
+    for _ in 0..*len {
+        let Node::Key(k) = &tape[i] else {
+            return None;
+        };
+        if k == key {
+            return Some(i + 1);
+        }
+        i = after(tape, i + 1);
+    }
+    None
+}
+
+/// The parts of a pod's tape (a list item: the pod at node 1) pods share, and their values
+/// decoded from it (none if the pod does not decode).
+fn shared_parts(tape: &[Node<'_>]) -> (Vec<Part>, SharedParts) {
+    let Ok(pod) = slim::Pod::deserialize(&mut Cursor::new(tape, 1)) else {
+        return (Vec::new(), SharedParts::default());
+    };
+    let mut parts = Vec::new();
+    let meta = member(tape, 1, "metadata");
+    let spec = member(tape, 1, "spec");
+    for (which, at) in [
+        (Which::Labels, meta.and_then(|m| member(tape, m, "labels"))),
+        (
+            Which::Owners,
+            meta.and_then(|m| member(tape, m, "ownerReferences")),
+        ),
+        (
+            Which::Containers,
+            spec.and_then(|s| member(tape, s, "containers")),
+        ),
+    ] {
+        let Some(at) = at else { continue };
+        let shape = matches!(
+            (which, &tape[at]),
+            (Which::Labels, Node::Map { .. })
+                | (Which::Owners | Which::Containers, Node::Seq { .. })
+        );
+        if shape {
+            parts.push(Part {
+                which,
+                value: at as u32,
+                end: after(tape, at) as u32,
+            });
+        }
+    }
+    let has = |w: Which| parts.iter().any(|p| p.which == w);
+    let shared = SharedParts {
+        labels: has(Which::Labels).then(|| model::intern_labels(pod.metadata.labels)),
+        owners: has(Which::Owners).then(|| model::intern_owners(pod.metadata.owner_references)),
+        containers: has(Which::Containers).then(|| model::intern_containers(pod.spec.containers)),
+    };
+    (parts, shared)
 }
 
 /// How many templates a thread keeps (the most recently used first): pods of a few owners
@@ -94,17 +226,20 @@ impl Template {
                 _ => 0,
             })
             .collect();
+        let (parts, shared) = shared_parts(tape);
         Template {
             text: text.into(),
             lines,
             values,
             tape: kept,
             node_lines,
+            parts,
+            shared,
         }
     }
 
     /// `text` read as what differs from this template, or [`Unsupported`].
-    pub(super) fn read<'a>(&self, text: &'a str) -> R<Vec<Node<'a>>> {
+    pub(super) fn read<'a>(&self, text: &'a str) -> R<PodTape<'a>> {
         let (a, b) = (self.text.as_bytes(), text.as_bytes());
         let (mut i, mut j, mut line) = (0, 0, 0);
         // The lines that differ, each with how far the text after it has moved; the new nodes.
@@ -137,12 +272,45 @@ impl Template {
             moved.push((line as u32, b_end as isize - a_end as isize));
             (i, j) = (a_end, b_end);
         }
+        // The parts none of whose kept scalars differ: a null on the tape, the template's value.
+        let mut shared = SharedParts::default();
+        let mut nulled: [(u32, u32); 3] = [(u32::MAX, 0); 3];
+        for (k, part) in self.parts.iter().enumerate() {
+            if read
+                .iter()
+                .any(|(node, _)| (part.value..part.end).contains(node))
+            {
+                continue;
+            }
+            nulled[k] = (part.value, part.end);
+            match part.which {
+                Which::Labels => shared.labels.clone_from(&self.shared.labels),
+                Which::Owners => shared.owners.clone_from(&self.shared.owners),
+                Which::Containers => shared.containers.clone_from(&self.shared.containers),
+            }
+        }
+        // How many nodes fewer the tape has before node `end` of the template's.
+        let fewer = |end: u32| -> u32 {
+            nulled
+                .iter()
+                .filter(|(at, _)| *at < end)
+                .map(|(at, to)| to - at - 1)
+                .sum()
+        };
         let mut tape = Vec::with_capacity(self.tape.len());
         let (mut shift, mut m) = (0isize, 0);
         let mut read = read.into_iter().peekable();
-        for (idx, k) in self.tape.iter().enumerate() {
+        let mut idx = 0;
+        while idx < self.tape.len() {
+            if let Some(&(_, to)) = nulled.iter().find(|(at, _)| *at as usize == idx) {
+                tape.push(Node::Null);
+                while read.next_if(|(node, _)| *node < to).is_some() {}
+                idx = to as usize;
+                continue;
+            }
             if let Some((_, n)) = read.next_if(|(node, _)| *node as usize == idx) {
                 tape.push(n);
+                idx += 1;
                 continue;
             }
             let line = self.node_lines[idx];
@@ -152,15 +320,27 @@ impl Template {
                 shift = s;
                 m += 1;
             }
-            tape.push(from_kept(k, 0, |t| match t {
-                super::KeptText::At { from, len } => {
-                    let from = (*from as isize + shift) as usize;
-                    Cow::Borrowed(&text[from..from + *len as usize])
-                }
-                super::KeptText::Owned(o) => Cow::Owned(o.to_string()),
-            }));
+            let node = match &self.tape[idx] {
+                Kept::Map { len, end } => Node::Map {
+                    len: *len,
+                    end: end - fewer(*end),
+                },
+                Kept::Seq { len, end } => Node::Seq {
+                    len: *len,
+                    end: end - fewer(*end),
+                },
+                k => from_kept(k, 0, |t| match t {
+                    super::KeptText::At { from, len } => {
+                        let from = (*from as isize + shift) as usize;
+                        Cow::Borrowed(&text[from..from + *len as usize])
+                    }
+                    super::KeptText::Owned(o) => Cow::Owned(o.to_string()),
+                }),
+            };
+            tape.push(node);
+            idx += 1;
         }
-        Ok(tape)
+        Ok(PodTape { tape, shared })
     }
 }
 
@@ -212,7 +392,7 @@ fn sse2_same(a: &[u8], b: &[u8]) -> u32 {
 }
 
 /// `text` read through one of this thread's templates, the one that read it first after.
-pub(super) fn read_known(text: &str) -> Option<Vec<Node<'_>>> {
+pub(super) fn read_known(text: &str) -> Option<PodTape<'_>> {
     KNOWN.with(|known| {
         let mut known = known.borrow_mut();
         let (k, tape) = known
