@@ -1899,6 +1899,7 @@ mod tests {
             .filter(|i| i.contains("\n  kind: Pod\n"))
             .collect();
         let (mut taken, mut left, mut shared) = (0, 0, 0);
+        let mut scratch = template::Scratch::default();
         for pod in &pods {
             let Ok((tape, recs)) = parse_recording(pod, &mut Blocks::new(), Shape::PodItem, true)
             else {
@@ -1906,12 +1907,12 @@ mod tests {
             };
             let t = template::Template::new(pod, &tape, &recs.unwrap());
             // The template reads its own pod as it was read, its shared parts taken.
-            let again = t.read(pod).unwrap();
+            let again = t.read(pod, &mut scratch).unwrap();
             assert_eq!(pod_of_read(&again), pod_of(&tape));
             shared += usize::from(again.shared.labels.is_some());
             let one = std::slice::from_ref(pod);
             for text in value_edits(one, 400).iter().chain(&mutated(one, 400)) {
-                let Ok(read) = t.read(text) else {
+                let Ok(read) = t.read(text, &mut scratch) else {
                     left += 1;
                     continue;
                 };

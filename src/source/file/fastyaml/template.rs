@@ -192,11 +192,13 @@ fn shared_parts(tape: &[Node<'_>]) -> (Vec<Part>, SharedParts) {
 const TEMPLATES: usize = 4;
 
 thread_local! {
-    static KNOWN: RefCell<Known> = const { RefCell::new(Known { templates: Vec::new(), hits: 0 }) };
+    static KNOWN: RefCell<Known> = RefCell::new(Known::default());
 }
 
+#[derive(Default)]
 struct Known {
     templates: Vec<Template>,
+    scratch: Scratch,
     /// Pods read through a template (for the tests).
     hits: usize,
 }
@@ -238,13 +240,16 @@ impl Template {
         }
     }
 
-    /// `text` read as what differs from this template, or [`Unsupported`].
-    pub(super) fn read<'a>(&self, text: &'a str) -> R<PodTape<'a>> {
+    /// `text` read as what differs from this template, or [`Unsupported`]; `scratch` is
+    /// emptied and used.
+    pub(super) fn read<'a>(&self, text: &'a str, scratch: &mut Scratch) -> R<PodTape<'a>> {
         let (a, b) = (self.text.as_bytes(), text.as_bytes());
         let (mut i, mut j, mut line) = (0, 0, 0);
-        // The lines that differ, each with how far the text after it has moved; the new nodes.
-        let mut moved: Vec<(u32, isize)> = Vec::new();
-        let mut read: Vec<(u32, Node<'a>)> = Vec::new();
+        // The lines that differ, each with how far the text after it has moved; the scalars
+        // the tape keeps, by node, as places in `text`.
+        let Scratch { moved, kept } = scratch;
+        moved.clear();
+        kept.clear();
         loop {
             let k = same_len(&a[i..], &b[j..]);
             (i, j) = (i + k, j + k);
@@ -261,24 +266,26 @@ impl Template {
             }
             let a_end = memchr::memchr(b'\n', &a[i..]).map_or(a.len(), |k| i + k);
             let b_end = memchr::memchr(b'\n', &b[j..]).map_or(b.len(), |k| j + k);
-            let scalar = &text[j - (i - start) + value as usize..b_end];
-            if has_control(scalar.as_bytes()) {
+            let from = j - (i - start) + value as usize;
+            if has_control(&b[from..b_end]) {
                 return Err(Unsupported);
             }
-            let n = line_scalar(scalar)?;
-            if node != OFF {
-                read.push((node, n));
+            if node == OFF {
+                line_scalar(&text[from..b_end])?;
+            } else {
+                // Read below, into its place on the tape.
+                kept.push((node, from as u32, b_end as u32));
             }
             moved.push((line as u32, b_end as isize - a_end as isize));
             (i, j) = (a_end, b_end);
         }
         // The parts none of whose kept scalars differ: a null on the tape, the template's value.
         let mut shared = SharedParts::default();
-        let mut nulled: [(u32, u32); 3] = [(u32::MAX, 0); 3];
+        let mut nulled: [(u32, u32); 3] = [(u32::MAX, u32::MAX); 3];
         for (k, part) in self.parts.iter().enumerate() {
-            if read
+            if kept
                 .iter()
-                .any(|(node, _)| (part.value..part.end).contains(node))
+                .any(|(node, ..)| (part.value..part.end).contains(node))
             {
                 continue;
             }
@@ -289,6 +296,7 @@ impl Template {
                 Which::Containers => shared.containers.clone_from(&self.shared.containers),
             }
         }
+        nulled.sort_unstable();
         // How many nodes fewer the tape has before node `end` of the template's.
         let fewer = |end: u32| -> u32 {
             nulled
@@ -297,30 +305,14 @@ impl Template {
                 .map(|(at, to)| to - at - 1)
                 .sum()
         };
+        // The template's nodes, text moved as the lines before it, a null for each part taken.
         let mut tape = Vec::with_capacity(self.tape.len());
         let (mut shift, mut m) = (0isize, 0);
-        let mut read = read.into_iter().peekable();
-        let mut idx = 0;
-        while idx < self.tape.len() {
-            if let Some(&(_, to)) = nulled.iter().find(|(at, _)| *at as usize == idx) {
-                tape.push(Node::Null);
-                while read.next_if(|(node, _)| *node < to).is_some() {}
-                idx = to as usize;
-                continue;
-            }
-            if let Some((_, n)) = read.next_if(|(node, _)| *node as usize == idx) {
-                tape.push(n);
-                idx += 1;
-                continue;
-            }
-            let line = self.node_lines[idx];
-            while let Some(&(l, s)) = moved.get(m)
-                && l < line
-            {
-                shift = s;
-                m += 1;
-            }
-            let node = match &self.tape[idx] {
+        let mut from = 0;
+        for &(at, to) in nulled.iter().chain([&(self.tape.len() as u32, 0)]) {
+            let at = (at as usize).min(self.tape.len());
+            let nodes = self.tape[from..at].iter().zip(&self.node_lines[from..at]);
+            tape.extend(nodes.map(|(k, &line)| match k {
                 Kept::Map { len, end } => Node::Map {
                     len: *len,
                     end: end - fewer(*end),
@@ -329,19 +321,44 @@ impl Template {
                     len: *len,
                     end: end - fewer(*end),
                 },
-                k => from_kept(k, 0, |t| match t {
-                    super::KeptText::At { from, len } => {
-                        let from = (*from as isize + shift) as usize;
-                        Cow::Borrowed(&text[from..from + *len as usize])
+                k => {
+                    while let Some(&(l, s)) = moved.get(m)
+                        && l < line
+                    {
+                        shift = s;
+                        m += 1;
                     }
-                    super::KeptText::Owned(o) => Cow::Owned(o.to_string()),
-                }),
-            };
-            tape.push(node);
-            idx += 1;
+                    from_kept(k, 0, |t| match t {
+                        super::KeptText::At { from, len } => {
+                            let from = (*from as isize + shift) as usize;
+                            Cow::Borrowed(&text[from..from + *len as usize])
+                        }
+                        super::KeptText::Owned(o) => Cow::Owned(o.to_string()),
+                    })
+                }
+            }));
+            if at == self.tape.len() {
+                break;
+            }
+            tape.push(Node::Null);
+            from = to as usize;
+        }
+        // The scalars that differ, in their places (those in a part taken are not on the tape).
+        for &(node, from, to) in kept.iter() {
+            if nulled.iter().all(|(at, to)| !(*at..*to).contains(&node)) {
+                tape[(node - fewer(node)) as usize] =
+                    line_scalar(&text[from as usize..to as usize])?;
+            }
         }
         Ok(PodTape { tape, shared })
     }
+}
+
+/// What [`Template::read`] gathers, kept from pod to pod.
+#[derive(Default)]
+pub(super) struct Scratch {
+    moved: Vec<(u32, isize)>,
+    kept: Vec<(u32, u32, u32)>,
 }
 
 /// How many bytes `a` and `b` start with alike: 32 at a time (SSE2), then eight, then one.
@@ -394,12 +411,12 @@ fn sse2_same(a: &[u8], b: &[u8]) -> u32 {
 /// `text` read through one of this thread's templates, the one that read it first after.
 pub(super) fn read_known(text: &str) -> Option<PodTape<'_>> {
     KNOWN.with(|known| {
-        let mut known = known.borrow_mut();
+        let known = &mut *known.borrow_mut();
         let (k, tape) = known
             .templates
             .iter()
             .enumerate()
-            .find_map(|(k, t)| t.read(text).ok().map(|tape| (k, tape)))?;
+            .find_map(|(k, t)| t.read(text, &mut known.scratch).ok().map(|tape| (k, tape)))?;
         known.templates[..=k].rotate_right(1);
         known.hits += 1;
         Some(tape)
