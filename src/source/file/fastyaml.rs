@@ -426,6 +426,7 @@ pub(super) fn parse_pod(text: &str) -> R<PodTape<'_>> {
     Ok(PodTape {
         tape,
         shared: SharedParts::default(),
+        head: None,
     })
 }
 
@@ -1949,6 +1950,7 @@ mod tests {
             .flat_map(|p| value_edits(std::slice::from_ref(p), 300))
             .collect();
         let (hits, mut read_alone, mut parts) = (template::hits(), 0, 0);
+        let (mut heads, mut other_kind) = (0, 0);
         for text in &texts {
             let alone = parse_with(text, &mut Blocks::new(), Shape::PodItem);
             read_alone += usize::from(alone.is_ok());
@@ -1956,6 +1958,19 @@ mod tests {
             assert_eq!(read.is_ok(), alone.is_ok(), "{text}");
             if let (Ok(read), Ok(alone)) = (read, alone) {
                 assert_eq!(pod_of_read(&read), pod_of(&alone), "{text}");
+                // A head taken from the template is the one the pod's own tape gives.
+                let fresh = super::super::hash::head_unhashed(&mut Cursor::new(&read.tape, 1))
+                    .map(|h| (h.kind, h.object, h.pyclient, h.items))
+                    .ok();
+                if let Some(h) = &read.head {
+                    assert_eq!(
+                        Some((h.kind.clone(), h.object, h.pyclient, h.items)),
+                        fresh,
+                        "{text}"
+                    );
+                    heads += 1;
+                }
+                other_kind += usize::from(!text.contains("\n  kind: Pod\n"));
                 parts += usize::from(read.shared.labels.is_some())
                     + usize::from(read.shared.owners.is_some())
                     + usize::from(read.shared.containers.is_some());
@@ -1965,8 +1980,13 @@ mod tests {
         // or nothing is read whole).
         let through = template::hits() - hits;
         assert!(through > read_alone / 2, "{through} {read_alone}");
-        // Most of those take their label set, owners and containers from the template.
+        // Most of those take their label set, owners and containers from the template, and
+        // its head; some have another kind.
         assert!(parts > through, "{parts} {through}");
+        assert!(
+            heads * 2 > through && other_kind > 10,
+            "{heads} {other_kind}"
+        );
     }
 
     /// What this reader reads with `blocks` as its memory of blocks read before.

@@ -1511,8 +1511,13 @@ fn fast_yaml_item(
         };
         let tape = &read.tape;
         let cur = || fastyaml::Cursor::new(tape, 1);
+        // A pod read through a template has the template's head when its `kind` is the same.
+        let head = match &read.head {
+            Some(head) => Ok(std::rc::Rc::clone(head)),
+            None => hash::head_unhashed(&mut cur()).map(std::rc::Rc::new),
+        };
         if matches!(tape.first(), Some(fastyaml::Node::Seq { len: 1, .. }))
-            && let Ok(head) = hash::head_unhashed(&mut cur())
+            && let Ok(head) = head
             && head.typed_kind(implied) == Some("Pod")
         {
             let Ok(pod) = read.pod() else {

@@ -26,8 +26,10 @@ use std::cell::RefCell;
 
 use serde::Deserialize;
 
+use super::super::hash::{self, Head};
 use super::{Cursor, Kept, Node, R, Unsupported, from_kept, has_control, line_scalar, to_kept};
 use crate::model::{self, Labels, OwnerReference, Shared, SharedList, slim};
+use std::rc::Rc;
 
 /// Where a one-line scalar was read: the start of its line and its own start (bytes in the
 /// text), and its node (`OFF`: left off the tape, [`super::Shape::Skip`]).
@@ -64,6 +66,10 @@ pub(super) struct Template {
     /// The parts pods share: where each value lies on the tape, and the template's decoded.
     parts: Vec<Part>,
     shared: SharedParts,
+    /// The template's [`Head`], and the node of its `kind`: a pod whose `kind` is the
+    /// template's has its head (the head reads the keys of the top level and of `metadata`,
+    /// and the value of `kind`; the keys are the template's).
+    head: Option<(Rc<Head>, Option<u32>)>,
 }
 
 /// A value on a template's tape that pods share: its node and where it ends.
@@ -94,6 +100,8 @@ pub(in super::super) struct SharedParts {
 pub(in super::super) struct PodTape<'a> {
     pub(in super::super) tape: Vec<Node<'a>>,
     pub(in super::super) shared: SharedParts,
+    /// Its head, when it is its template's ([`Template::head`]).
+    pub(in super::super) head: Option<Rc<Head>>,
 }
 
 impl PodTape<'_> {
@@ -229,6 +237,9 @@ impl Template {
             })
             .collect();
         let (parts, shared) = shared_parts(tape);
+        let head = hash::head_unhashed(&mut Cursor::new(tape, 1))
+            .ok()
+            .map(|h| (Rc::new(h), member(tape, 1, "kind").map(|k| k as u32)));
         Template {
             text: text.into(),
             lines,
@@ -237,6 +248,7 @@ impl Template {
             node_lines,
             parts,
             shared,
+            head,
         }
     }
 
@@ -350,7 +362,11 @@ impl Template {
                     line_scalar(&text[from as usize..to as usize])?;
             }
         }
-        Ok(PodTape { tape, shared })
+        let head = self.head.as_ref().and_then(|(head, kind)| {
+            let changed = kind.is_some_and(|kind| kept.iter().any(|(node, ..)| *node == kind));
+            (!changed).then(|| Rc::clone(head))
+        });
+        Ok(PodTape { tape, shared, head })
     }
 }
 
