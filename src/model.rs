@@ -729,7 +729,7 @@ static READY: std::sync::LazyLock<[Interned; 3]> =
     std::sync::LazyLock::new(|| ["Ready", "True", "False"].map(Interned::new));
 
 impl PodConditions {
-    fn from_kept(kept: Vec<Condition>) -> PodConditions {
+    pub(crate) fn from_kept(kept: Vec<Condition>) -> PodConditions {
         match &kept[..] {
             [] => PodConditions::None,
             [c] if c.type_ == "Ready" && c.reason.is_empty() && c.message.is_empty() => {

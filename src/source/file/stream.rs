@@ -1358,7 +1358,8 @@ fn read_items<R: Read>(
     sink: &mut Sink<'_>,
     implied: Option<&str>,
 ) -> Result<Option<(Vec<u8>, u64)>, Fail> {
-    type Done = (usize, Batch, Vec<Option<Vec<Decoded>>>);
+    /// A batch and its items (`None`: its decoder panicked).
+    type Done = (usize, Batch, Option<Vec<Option<Vec<Decoded>>>>);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     std::thread::scope(|s| {
         let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
@@ -1368,9 +1369,22 @@ fn read_items<R: Read>(
             let done_tx = done_tx.clone();
             s.spawn(move || {
                 for (k, b) in rx {
-                    let out = decode_batch(&b, implied);
-                    if done_tx.send((k, b, out)).is_err() {
-                        break;
+                    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        decode_batch(&b, implied)
+                    }));
+                    match out {
+                        Ok(out) => {
+                            if done_tx.send((k, b, Some(out))).is_err() {
+                                break;
+                            }
+                        }
+                        Err(panic) => {
+                            // The reading waits for this batch: told it failed, it stops at
+                            // once (the other decoders still hold the channel, so it would
+                            // wait for ever); the panic goes on (a bug, exit code 101).
+                            let _ = done_tx.send((k, b, None));
+                            std::panic::resume_unwind(panic);
+                        }
                     }
                 }
             });
@@ -1404,7 +1418,7 @@ fn read_items<R: Read>(
                 let (k, b, out) = done_rx.recv().map_err(|_| lost())?;
                 waiting.insert(k, (b, out));
             }
-            let Some((b, out)) = waiting.remove(&emitted) else {
+            let Some((b, Some(out))) = waiting.remove(&emitted) else {
                 return Err(lost());
             };
             emitted += 1;
@@ -1436,6 +1450,10 @@ fn read_items<R: Read>(
         }
     })
 }
+
+/// A line that makes a YAML decoder panic, in the tests.
+#[cfg(test)]
+const PANIC_IN_DECODER: &str = "  panicInTheDecoder: test\n";
 
 /// Consecutive list items' text, with where each ends and the line the first starts at.
 struct Batch {
@@ -1473,6 +1491,10 @@ fn read_batch<R: Read>(c: &mut Counted<R>, text: String) -> Result<Option<Batch>
 
 /// Decode a batch's items, up to the first the fast reader does not take (`None`).
 fn decode_batch(b: &Batch, implied: Option<&str>) -> Vec<Option<Vec<Decoded>>> {
+    #[cfg(test)]
+    if b.text.contains(PANIC_IN_DECODER) {
+        panic!("a decoder's bug (test)");
+    }
     let mut out = Vec::with_capacity(b.ends.len());
     let mut from = 0;
     for &end in &b.ends {
@@ -1516,7 +1538,7 @@ fn fast_yaml_item(
             Some(head) => Ok(std::rc::Rc::clone(head)),
             None => hash::head_unhashed(&mut cur()).map(std::rc::Rc::new),
         };
-        if matches!(tape.first(), Some(fastyaml::Node::Seq { len: 1, .. }))
+        if (read.set.is_some() || matches!(tape.first(), Some(fastyaml::Node::Seq { len: 1, .. })))
             && let Ok(head) = head
             && head.typed_kind(implied) == Some("Pod")
         {
@@ -2664,6 +2686,31 @@ mod tests {
         let bound = 8 * BATCH + 1024 * 1024 + 2 * BATCH;
         assert!(text.len() > 4 * bound);
         assert!(ahead.iter().all(|&n| n <= bound), "{ahead:?} > {bound}");
+    }
+
+    /// A YAML decoder that panics (a bug) makes the reading panic, and does not leave it
+    /// waiting for ever for the batch (it did: the other decoders still held the channel).
+    #[test]
+    fn a_panicking_yaml_decoder_is_a_panic_not_a_hang() {
+        let mut items: Vec<String> = (0..2000)
+            .map(|i| format!("- kind: Pod\n  metadata:\n    name: p-{i}\n    uid: u-{i}\n"))
+            .collect();
+        items[1500].push_str(PANIC_IN_DECODER);
+        // The items of a list, at the reader's position.
+        let text = format!("{}kind: List\n", items.concat());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let outcome = std::panic::catch_unwind(|| {
+                let mut c = Counted::new(text.as_bytes());
+                let mut sink = |_: Doc| Ok(());
+                let _ = read_items(&mut c, &mut sink, None);
+            });
+            let _ = tx.send(outcome.is_err());
+        });
+        let panicked = rx
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("the reading ended");
+        assert!(panicked);
     }
 
     /// A sink that panics (a bug of the loader's) makes the reading on threads panic too,

@@ -20,6 +20,13 @@
 //! template also holds decoded and shared ([`SharedParts`]): where none of its scalars that the
 //! tape keeps differ, its value on the tape is a null and the pod takes the template's, as the
 //! JSON reader's pods take theirs from `KnownRuns` (`fastjson.rs`).
+//!
+//! And where every scalar that differs is one whose part in the decoded pod is known
+//! ([`Role`]: the name, uid, resourceVersion, creation time and node of the pod, a condition's
+//! time, a value of the node affinity a bound pod drops, a member the decoding ignores), the
+//! pod is the template's decoded pod with those set, each read by the very function its field
+//! is decoded with: no tape, no decoding of the rest ([`Base`]). A value any such function
+//! refuses is left to the tape, whose decoding reports it as before.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -28,7 +35,10 @@ use serde::Deserialize;
 
 use super::super::hash::{self, Head};
 use super::{Cursor, Kept, Node, R, Unsupported, from_kept, has_control, line_scalar, to_kept};
-use crate::model::{self, Labels, OwnerReference, Shared, SharedList, slim};
+use crate::model::{
+    self, Condition, InlineStr, Interned, Labels, OwnerReference, PodConditions, Shared,
+    SharedList, slim,
+};
 use std::rc::Rc;
 
 /// Where a one-line scalar was read: the start of its line and its own start (bytes in the
@@ -70,6 +80,237 @@ pub(super) struct Template {
     /// template's has its head (the head reads the keys of the top level and of `metadata`,
     /// and the value of `kind`; the keys are the template's).
     head: Option<(Rc<Head>, Option<u32>)>,
+    /// The template's pod decoded, to set what differs on.
+    base: Option<Base>,
+}
+
+/// What a kept scalar of a template's tape is to the pod decoded from it.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Role {
+    /// Anything else: a pod where it differs is decoded from its tape.
+    No,
+    /// A member `slim::Pod` does not read (ignored by its decoding whatever it holds), or
+    /// under a container state's `running` (read as `IgnoredAny`).
+    Ignored,
+    Name,
+    Uid,
+    ResourceVersion,
+    Created,
+    NodeName,
+    /// A string of `spec.affinity`, which a bound pod drops (`From<slim::Pod>`); every string
+    /// of `model::Affinity` is a plain `String`, so another string decodes alike.
+    Affinity,
+    /// `lastTransitionTime` of the condition at this place in `status.conditions`.
+    ConditionTime(u32),
+}
+
+/// A template's pod decoded, with what each kept scalar of its tape is to it.
+struct Base {
+    pod: model::Pod,
+    /// The conditions `slim::Conditions` kept, and for each condition of the tape, its place
+    /// among them (if kept).
+    conditions: Vec<Condition>,
+    kept_at: Vec<Option<usize>>,
+    roles: Vec<Role>,
+}
+
+/// The keys and values of the mapping at node `map` (none if it is not one).
+fn entries<'t, 'a>(tape: &'t [Node<'a>], map: usize) -> Vec<(&'t str, usize)> {
+    let Some(Node::Map { len, .. }) = tape.get(map) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(*len as usize);
+    let mut i = map + 1;
+    for _ in 0..*len {
+        let Node::Key(k) = &tape[i] else {
+            return Vec::new();
+        };
+        out.push((k.as_ref(), i + 1));
+        i = after(tape, i + 1);
+    }
+    out
+}
+
+/// The entries of the sequence at node `seq` (none if it is not one).
+fn elements(tape: &[Node<'_>], seq: usize) -> Vec<usize> {
+    let Some(Node::Seq { len, .. }) = tape.get(seq) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(*len as usize);
+    let mut i = seq + 1;
+    for _ in 0..*len {
+        out.push(i);
+        i = after(tape, i);
+    }
+    out
+}
+
+impl Base {
+    /// The base of a pod's tape (a list item: the pod at node 1); none if it does not decode
+    /// or is not bound to a node (an unbound pod keeps its affinity).
+    fn new(tape: &[Node<'_>]) -> Option<Base> {
+        let slim = slim::Pod::deserialize(&mut Cursor::new(tape, 1)).ok()?;
+        let conditions = slim.status.conditions.0.clone();
+        let pod = model::Pod::from(slim);
+        if pod.spec.node_name.is_empty() {
+            return None;
+        }
+        let mut roles = vec![Role::No; tape.len()];
+        let mark = |roles: &mut Vec<Role>, at: usize, role: Role| {
+            for r in &mut roles[at..after(tape, at)] {
+                *r = role;
+            }
+        };
+        let scalar = |at: usize| !matches!(tape[at], Node::Map { .. } | Node::Seq { .. });
+        let mut kept_at = Vec::new();
+        for (key, at) in entries(tape, 1) {
+            match key {
+                "apiVersion" | "kind" => {}
+                "metadata" => {
+                    for (key, at) in entries(tape, at) {
+                        let role = match key {
+                            "name" => Role::Name,
+                            "uid" => Role::Uid,
+                            "resourceVersion" => Role::ResourceVersion,
+                            "creationTimestamp" => Role::Created,
+                            // `slim::Meta`'s other members.
+                            "namespace" | "deletionTimestamp" | "labels" | "annotations"
+                            | "ownerReferences" => continue,
+                            _ => {
+                                mark(&mut roles, at, Role::Ignored);
+                                continue;
+                            }
+                        };
+                        if scalar(at) {
+                            roles[at] = role;
+                        }
+                    }
+                }
+                "spec" => {
+                    for (key, at) in entries(tape, at) {
+                        match key {
+                            "nodeName" if scalar(at) => roles[at] = Role::NodeName,
+                            "affinity" => {
+                                for i in at..after(tape, at) {
+                                    if matches!(tape[i], Node::Str(_)) {
+                                        roles[i] = Role::Affinity;
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                "status" => {
+                    for (key, at) in entries(tape, at) {
+                        match key {
+                            "conditions" => {
+                                let mut kept = 0;
+                                for (k, entry) in elements(tape, at).into_iter().enumerate() {
+                                    let c = Condition::deserialize(&mut Cursor::new(tape, entry))
+                                        .ok()?;
+                                    let read =
+                                        slim::is_read(c.type_.as_bytes(), c.status.as_bytes());
+                                    kept_at.push(read.then_some(kept));
+                                    kept += usize::from(read);
+                                    for (key, at) in entries(tape, entry) {
+                                        if key == "lastTransitionTime" && scalar(at) {
+                                            roles[at] = Role::ConditionTime(k as u32);
+                                        }
+                                    }
+                                }
+                            }
+                            "containerStatuses" | "initContainerStatuses" => {
+                                for entry in elements(tape, at) {
+                                    for (key, at) in entries(tape, entry) {
+                                        if !matches!(key, "state" | "lastState") {
+                                            continue;
+                                        }
+                                        // What `running` holds, not whether it is
+                                        // there: `Option<IgnoredAny>` tells null apart.
+                                        for (key, at) in entries(tape, at) {
+                                            if key == "running"
+                                                && matches!(tape[at], Node::Map { .. })
+                                            {
+                                                mark(&mut roles, at, Role::Ignored);
+                                                roles[at] = Role::No;
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                // Not a member of `slim::Pod`.
+                _ => mark(&mut roles, at, Role::Ignored),
+            }
+        }
+        Some(Base {
+            pod,
+            conditions,
+            kept_at,
+            roles,
+        })
+    }
+
+    /// The pod of a text whose kept scalars that differ are `kept` (node, and place in
+    /// `text`), when each is one whose part is known and reads as its field reads it.
+    fn patch(&self, kept: &[(u32, u32, u32)], text: &str) -> Option<model::Pod> {
+        if kept
+            .iter()
+            .any(|(node, ..)| self.roles[*node as usize] == Role::No)
+        {
+            return None;
+        }
+        let mut pod = self.pod.clone();
+        let mut conditions: Option<Vec<Condition>> = None;
+        for &(node, from, to) in kept {
+            let n = line_scalar(&text[from as usize..to as usize]).ok()?;
+            let one = || Cursor::new(std::slice::from_ref(&n), 0);
+            match self.roles[node as usize] {
+                Role::No => return None,
+                Role::Ignored => {}
+                Role::Name => {
+                    pod.metadata.name = model::nullable::<_, InlineStr<30>>(&mut one()).ok()?
+                }
+                Role::Uid => {
+                    pod.metadata.uid = model::nullable::<_, InlineStr<36>>(&mut one()).ok()?
+                }
+                Role::ResourceVersion => {
+                    pod.metadata.resource_version =
+                        model::nullable::<_, InlineStr<14>>(&mut one()).ok()?;
+                }
+                Role::Created => {
+                    pod.metadata.creation_timestamp = model::timestamp(&mut one()).ok()?.into();
+                }
+                Role::NodeName => {
+                    let node: Interned = model::nullable(&mut one()).ok()?;
+                    if node.is_empty() {
+                        return None;
+                    }
+                    pod.spec.node_name = node;
+                }
+                Role::Affinity => {
+                    if !matches!(n, Node::Str(_)) {
+                        return None;
+                    }
+                }
+                Role::ConditionTime(k) => {
+                    let time = model::timestamp(&mut one()).ok()?;
+                    if let Some(j) = self.kept_at[k as usize] {
+                        conditions.get_or_insert_with(|| self.conditions.clone())[j]
+                            .last_transition_time = time;
+                    }
+                }
+            }
+        }
+        if let Some(c) = conditions {
+            pod.status.conditions = PodConditions::from_kept(c);
+        }
+        Some(pod)
+    }
 }
 
 /// A value on a template's tape that pods share: its node and where it ends.
@@ -98,7 +339,10 @@ pub(in super::super) struct SharedParts {
 
 /// A pod's tape, and what of it is taken from its template.
 pub(in super::super) struct PodTape<'a> {
+    /// Empty when the pod was set on its template's ([`Base`]).
     pub(in super::super) tape: Vec<Node<'a>>,
+    /// The pod, set on its template's decoded pod.
+    pub(in super::super) set: Option<model::Pod>,
     pub(in super::super) shared: SharedParts,
     /// Its head, when it is its template's ([`Template::head`]).
     pub(in super::super) head: Option<Rc<Head>>,
@@ -107,6 +351,9 @@ pub(in super::super) struct PodTape<'a> {
 impl PodTape<'_> {
     /// The pod (the tape's node 1 on), with the parts taken from its template.
     pub(in super::super) fn pod(&self) -> Result<model::Pod, serde_json::Error> {
+        if let Some(pod) = &self.set {
+            return Ok(pod.clone());
+        }
         let mut p = slim::Pod::deserialize(&mut Cursor::new(&self.tape, 1))?;
         let SharedParts {
             labels,
@@ -240,6 +487,8 @@ impl Template {
         let head = hash::head_unhashed(&mut Cursor::new(tape, 1))
             .ok()
             .map(|h| (Rc::new(h), member(tape, 1, "kind").map(|k| k as u32)));
+        // A pod is set on the base only with the template's head (its kind unchanged).
+        let base = head.as_ref().and_then(|_| Base::new(tape));
         Template {
             text: text.into(),
             lines,
@@ -249,6 +498,7 @@ impl Template {
             parts,
             shared,
             head,
+            base,
         }
     }
 
@@ -290,6 +540,16 @@ impl Template {
             }
             moved.push((line as u32, b_end as isize - a_end as isize));
             (i, j) = (a_end, b_end);
+        }
+        if let Some(base) = &self.base
+            && let Some(pod) = base.patch(kept, text)
+        {
+            return Ok(PodTape {
+                tape: Vec::new(),
+                set: Some(pod),
+                shared: SharedParts::default(),
+                head: self.head.as_ref().map(|(head, _)| Rc::clone(head)),
+            });
         }
         // The parts none of whose kept scalars differ: a null on the tape, the template's value.
         let mut shared = SharedParts::default();
@@ -341,9 +601,11 @@ impl Template {
                         m += 1;
                     }
                     from_kept(k, 0, |t| match t {
+                        // The scalar of a line that differs is read below, into its place:
+                        // its old length may run past the new text or into a character.
                         super::KeptText::At { from, len } => {
                             let from = (*from as isize + shift) as usize;
-                            Cow::Borrowed(&text[from..from + *len as usize])
+                            Cow::Borrowed(text.get(from..from + *len as usize).unwrap_or(""))
                         }
                         super::KeptText::Owned(o) => Cow::Owned(o.to_string()),
                     })
@@ -366,7 +628,12 @@ impl Template {
             let changed = kind.is_some_and(|kind| kept.iter().any(|(node, ..)| *node == kind));
             (!changed).then(|| Rc::clone(head))
         });
-        Ok(PodTape { tape, shared, head })
+        Ok(PodTape {
+            tape,
+            set: None,
+            shared,
+            head,
+        })
     }
 }
 
