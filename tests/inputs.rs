@@ -679,6 +679,23 @@ fn a_fifo_given_directly_is_read() {
     assert_eq!(snap.nodes.len(), 5);
 }
 
+/// What the real `kubectl get nodes,daemonsets,pods,controllerrevisions -A` with `args` writes
+/// from the cluster of the kubeconfig `kc`.
+fn kubectl_get(kc: &Path, args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("kubectl")
+        .args(["get", "nodes,daemonsets,pods,controllerrevisions", "-A"])
+        .args(args)
+        .env("KUBECONFIG", kc)
+        .output()
+        .expect("kubectl must be on PATH for this test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 // ---- a YAML dump written by the real kubectl (100 nodes, over 4 MB; main refused it) ------
 
 #[test]
@@ -690,25 +707,10 @@ fn a_multi_megabyte_kubectl_get_yaml_dump_reads_like_the_cluster() {
     let d = temp_dir("kubectl-yaml");
     let kc = d.join("kubeconfig");
     std::fs::write(&kc, sim.kubeconfig_yaml(None, None)).unwrap();
-    let out = std::process::Command::new("kubectl")
-        .args([
-            "get",
-            "nodes,daemonsets,pods,controllerrevisions",
-            "-A",
-            "-o",
-            "yaml",
-        ])
-        .env("KUBECONFIG", &kc)
-        .output()
-        .expect("kubectl must be on PATH for this test");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.stdout.len() > 4_000_000, "{} bytes", out.stdout.len());
+    let out = kubectl_get(&kc, &["-o", "yaml"]);
+    assert!(out.len() > 4_000_000, "{} bytes", out.len());
     let y = d.join("cluster.yaml");
-    std::fs::write(&y, &out.stdout).unwrap();
+    std::fs::write(&y, &out).unwrap();
     let j = d.join("cluster.json");
     write(&j, &cluster.to_json());
     let from_yaml = load(&[y.display().to_string()], &mut std::io::empty()).expect("loads");
@@ -719,7 +721,7 @@ fn a_multi_megabyte_kubectl_get_yaml_dump_reads_like_the_cluster() {
 
     // A comment line at column 0 ends no YAML block: inside a list item (a line commented out
     // by hand), between items, before the list's own keys, the dump reads as without them.
-    let yaml = String::from_utf8(out.stdout).unwrap();
+    let yaml = String::from_utf8(out).unwrap();
     // Inside each item after its `kind` (a wrapped plain scalar never continues at the
     // column of an item's own keys), between items (not before the first: the fast reader
     // leaves such a list to serde-saphyr whole), before the list's own keys.
@@ -859,27 +861,11 @@ fn copies_that_differ_only_by_managed_fields_are_the_same_objects() {
     let kc = d.join("kubeconfig");
     std::fs::write(&kc, sim.kubeconfig_yaml(None, None)).unwrap();
     let kubectl = |format: &str, managed: bool| {
-        let mut args = vec![
-            "get",
-            "nodes,daemonsets,pods,controllerrevisions",
-            "-A",
-            "-o",
-            format,
-        ];
+        let mut args = vec!["-o", format];
         if managed {
             args.push("--show-managed-fields");
         }
-        let out = std::process::Command::new("kubectl")
-            .args(&args)
-            .env("KUBECONFIG", &kc)
-            .output()
-            .expect("kubectl must be on PATH for this test");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = String::from_utf8(out.stdout).unwrap();
+        let text = String::from_utf8(kubectl_get(&kc, &args)).unwrap();
         assert_eq!(text.contains("managedFields"), managed, "{format}");
         text
     };
