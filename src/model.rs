@@ -339,6 +339,9 @@ pub struct NodeAffinity {
     pub required_during_scheduling_ignored_during_execution: Option<NodeSelector>,
 }
 
+/// Every string under it is a plain `String`: the YAML reader takes a bound pod's affinity
+/// strings changed for others without decoding them (`source/file/fastyaml/template.rs`,
+/// `Role::Affinity`); a field that parses its string would have to be named there.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Affinity {
@@ -924,6 +927,9 @@ pub(crate) mod slim {
         pub(crate) status: Status,
     }
 
+    /// The YAML reader sets some of these fields on a template's decoded pod by hand, each with
+    /// its field's type and decode function (`source/file/fastyaml/template.rs`, `Role`):
+    /// change a field's type or `deserialize_with` there too.
     #[derive(Debug, Default, Deserialize)]
     #[serde(rename_all = "camelCase", default)]
     pub(crate) struct Meta {
@@ -962,6 +968,7 @@ pub(crate) mod slim {
         d.deserialize_option(super::KeptAnnotations(&[super::MIRROR_ANNOTATION]))
     }
 
+    /// `node_name` is set by hand too, as `Meta`'s fields are.
     #[derive(Debug, Default, Deserialize)]
     #[serde(rename_all = "camelCase", default)]
     pub(crate) struct Spec {

@@ -149,6 +149,10 @@ impl Base {
     /// The base of a pod's tape (a list item: the pod at node 1); none if it does not decode
     /// or is not bound to a node (an unbound pod keeps its affinity).
     fn new(tape: &[Node<'_>]) -> Option<Base> {
+        // One list item (a set pod has no tape for `fast_yaml_item` to check this on).
+        if !matches!(tape.first(), Some(Node::Seq { len: 1, .. })) {
+            return None;
+        }
         let slim = slim::Pod::deserialize(&mut Cursor::new(tape, 1)).ok()?;
         let conditions = slim.status.conditions.0.clone();
         let pod = model::Pod::from(slim);
