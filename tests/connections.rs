@@ -1030,3 +1030,50 @@ fn a_ca_certificate_served_as_the_servers_own_is_explained() {
     );
     report(&audit(&kc, &["--insecure-skip-tls-verify"], &[]));
 }
+
+/// A server certificate rustls refuses is said in words, as kubectl says it (crypto/x509's
+/// "certificate signed by unknown authority", "certificate is valid for ..., not ..."), never
+/// in the TLS library's debug form.
+#[test]
+fn a_refused_server_certificate_is_said_in_words() {
+    let sim = tls_sim(Some("tls-token-1"));
+    let dir = temp_dir("tls-words");
+    // Another CA than the one that signed the server's certificate.
+    let other = format!("certificate-authority: {}", fixture("self-signed-ca.crt"));
+    let kc = kubeconfig(
+        &dir,
+        "other-ca",
+        &sim.url(),
+        &[&other],
+        &["token: tls-token-1"],
+    );
+    let o = audit(&kc, &[], &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("unknown authority"), "{err}");
+    // A name the certificate is not for.
+    let ca = format!("certificate-authority: {}", fixture("ca.crt"));
+    let kc = kubeconfig(&dir, "name", &sim.url(), &[&ca], &["token: tls-token-1"]);
+    let o = audit(&kc, &["--tls-server-name", "elsewhere.test"], &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("valid for cluster.test, localhost, 127.0.0.1, not elsewhere.test"),
+        "{err}"
+    );
+    for e in [
+        &err,
+        &stderr(&audit(&kc, &["--tls-server-name", "x.test"], &[])),
+    ] {
+        assert!(
+            !e.contains("Context")
+                && !e.contains("InvalidCertificate")
+                && !e.contains("DnsName")
+                && !e.contains("{"),
+            "{e}"
+        );
+    }
+    assert!(sim.requests().is_empty(), "nothing was sent");
+}

@@ -454,6 +454,9 @@ fn describe_kube_error(e: &kube::Error) -> String {
                 signed by that CA, or use --insecure-skip-tls-verify (no verification)"
             .into();
     }
+    if let Some(words) = certificate_refused(e) {
+        return words;
+    }
     if let Some(root) = chain.pop() {
         last = match chain.pop() {
             Some(parent) if !parent.contains(&root) => format!("{parent}: {root}"),
@@ -461,6 +464,72 @@ fn describe_kube_error(e: &kube::Error) -> String {
         };
     }
     one_line(&last)
+}
+
+/// A server certificate rustls refused, in words as kubectl (Go's crypto/x509) says them:
+/// rustls displays its certificate errors in their debug form.
+fn certificate_refused(e: &kube::Error) -> Option<String> {
+    use rustls::CertificateError as C;
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let refused = 'found: loop {
+        let s = src?;
+        // An I/O error's source is its inner error's source, not the inner error itself (and
+        // hyper's connector wraps the TLS stream's I/O error in another).
+        let mut at = Some(s);
+        while let Some(e) = at {
+            if let Some(rustls::Error::InvalidCertificate(c)) = e.downcast_ref::<rustls::Error>() {
+                break 'found c;
+            }
+            at = e
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .map(|i| i as &(dyn std::error::Error + 'static));
+        }
+        src = s.source();
+    };
+    let time = |t: &rustls::pki_types::UnixTime| {
+        i64::try_from(t.as_secs())
+            .ok()
+            .and_then(|s| jiff::Timestamp::from_second(s).ok())
+            .map_or_else(String::new, |t| format!(" ({t})"))
+    };
+    let what = match refused {
+        C::UnknownIssuer => "is signed by an unknown authority (not the kubeconfig's \
+                             certificate-authority, nor --certificate-authority's)"
+            .to_string(),
+        C::NotValidForName => "is not valid for the server's name".to_string(),
+        C::NotValidForNameContext {
+            expected,
+            presented,
+        } => {
+            // rustls gives each name in its debug form: `DnsName("a.test")`, `IpAddress(10.0.0.1)`.
+            let bare = |n: &String| {
+                n.split_once('(')
+                    .and_then(|(_, rest)| rest.strip_suffix(')'))
+                    .map_or_else(|| n.clone(), |v| v.trim_matches('"').to_string())
+            };
+            let names: Vec<String> = presented.iter().map(bare).collect();
+            format!(
+                "is valid for {}, not {}",
+                names.join(", "),
+                expected.to_str()
+            )
+        }
+        C::Expired => "has expired".to_string(),
+        C::ExpiredContext { not_after, .. } => format!("has expired{}", time(not_after)),
+        C::NotValidYet => "is not valid yet".to_string(),
+        C::NotValidYetContext { not_before, .. } => {
+            format!("is not valid yet{}", time(not_before))
+        }
+        C::Revoked => "has been revoked".to_string(),
+        C::BadSignature => "has a signature that does not verify".to_string(),
+        C::BadEncoding => "cannot be decoded".to_string(),
+        // The rest (unusual): the variant's name.
+        other => format!("was refused ({other:?})"),
+    };
+    Some(format!(
+        "the server's certificate {what}; kubectl refuses it too"
+    ))
 }
 
 #[cfg(test)]
