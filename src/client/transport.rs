@@ -524,17 +524,47 @@ fn certificate_refused(e: &kube::Error) -> Option<String> {
         C::Revoked => "has been revoked".to_string(),
         C::BadSignature => "has a signature that does not verify".to_string(),
         C::BadEncoding => "cannot be decoded".to_string(),
-        // The rest (unusual): the variant's name.
-        other => format!("was refused ({other:?})"),
+        // The rest (unusual): the variant's name only, not its debug form, and no claim
+        // about kubectl.
+        other => {
+            return Some(format!(
+                "the server's certificate was refused by TLS verification ({})",
+                variant_name(other)
+            ));
+        }
     };
     Some(format!(
         "the server's certificate {what}; kubectl refuses it too"
     ))
 }
 
+/// An enum value's variant name, without what it holds (its debug form up to the first `(`,
+/// space or `{`).
+fn variant_name(v: &impl std::fmt::Debug) -> String {
+    let debug = format!("{v:?}");
+    debug
+        .split(['(', ' ', '{'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unusual_certificate_error_is_named_by_its_variant_only() {
+        use rustls::CertificateError as C;
+        assert_eq!(
+            variant_name(&C::UnhandledCriticalExtension),
+            "UnhandledCriticalExtension"
+        );
+        let other = C::Other(rustls::OtherError(std::sync::Arc::new(
+            std::io::Error::other("detail { x: 1 }"),
+        )));
+        assert_eq!(variant_name(&other), "Other");
+    }
 
     #[test]
     fn backoff_doubles_up_to_five_seconds() {

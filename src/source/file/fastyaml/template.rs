@@ -146,16 +146,14 @@ fn elements(tape: &[Node<'_>], seq: usize) -> Vec<usize> {
 }
 
 impl Base {
-    /// The base of a pod's tape (a list item: the pod at node 1); none if it does not decode
-    /// or is not bound to a node (an unbound pod keeps its affinity).
-    fn new(tape: &[Node<'_>]) -> Option<Base> {
+    /// The base of a pod's tape (a list item: the pod at node 1), decoded as `pod` with the
+    /// conditions `slim::Conditions` kept; none if it is not bound to a node (an unbound pod
+    /// keeps its affinity).
+    fn new(tape: &[Node<'_>], pod: model::Pod, conditions: Vec<Condition>) -> Option<Base> {
         // One list item (a set pod has no tape for `fast_yaml_item` to check this on).
         if !matches!(tape.first(), Some(Node::Seq { len: 1, .. })) {
             return None;
         }
-        let slim = slim::Pod::deserialize(&mut Cursor::new(tape, 1)).ok()?;
-        let conditions = slim.status.conditions.0.clone();
-        let pod = model::Pod::from(slim);
         if pod.spec.node_name.is_empty() {
             return None;
         }
@@ -387,28 +385,14 @@ fn after(tape: &[Node<'_>], i: usize) -> usize {
 
 /// The value of `key` in the mapping at node `map`, if it is one.
 fn member(tape: &[Node<'_>], map: usize, key: &str) -> Option<usize> {
-    let Node::Map { len, .. } = tape.get(map)? else {
-        return None;
-    };
-    let mut i = map + 1;
-    for _ in 0..*len {
-        let Node::Key(k) = &tape[i] else {
-            return None;
-        };
-        if k == key {
-            return Some(i + 1);
-        }
-        i = after(tape, i + 1);
-    }
-    None
+    entries(tape, map)
+        .into_iter()
+        .find_map(|(k, at)| (k == key).then_some(at))
 }
 
-/// The parts of a pod's tape (a list item: the pod at node 1) pods share, and their values
-/// decoded from it (none if the pod does not decode).
-fn shared_parts(tape: &[Node<'_>]) -> (Vec<Part>, SharedParts) {
-    let Ok(pod) = slim::Pod::deserialize(&mut Cursor::new(tape, 1)) else {
-        return (Vec::new(), SharedParts::default());
-    };
+/// The parts of a pod's tape (a list item: the pod at node 1) pods share, and their values in
+/// `pod`, the tape decoded (interned as decoding interns them).
+fn shared_parts(tape: &[Node<'_>], pod: &model::Pod) -> (Vec<Part>, SharedParts) {
     let mut parts = Vec::new();
     let meta = member(tape, 1, "metadata");
     let spec = member(tape, 1, "spec");
@@ -439,9 +423,9 @@ fn shared_parts(tape: &[Node<'_>]) -> (Vec<Part>, SharedParts) {
     }
     let has = |w: Which| parts.iter().any(|p| p.which == w);
     let shared = SharedParts {
-        labels: has(Which::Labels).then(|| model::intern_labels(pod.metadata.labels)),
-        owners: has(Which::Owners).then(|| model::intern_owners(pod.metadata.owner_references)),
-        containers: has(Which::Containers).then(|| model::intern_containers(pod.spec.containers)),
+        labels: has(Which::Labels).then(|| pod.metadata.labels.clone()),
+        owners: has(Which::Owners).then(|| pod.metadata.owner_references.clone()),
+        containers: has(Which::Containers).then(|| pod.spec.containers.clone()),
     };
     (parts, shared)
 }
@@ -487,12 +471,21 @@ impl Template {
                 _ => 0,
             })
             .collect();
-        let (parts, shared) = shared_parts(tape);
+        // The template's pod, decoded once: the parts pods share, and the base to set pods on.
+        let decoded = slim::Pod::deserialize(&mut Cursor::new(tape, 1))
+            .ok()
+            .map(|slim| (slim.status.conditions.0.clone(), model::Pod::from(slim)));
+        let (parts, shared) = match &decoded {
+            Some((_, pod)) => shared_parts(tape, pod),
+            None => (Vec::new(), SharedParts::default()),
+        };
         let head = hash::head_unhashed(&mut Cursor::new(tape, 1))
             .ok()
             .map(|h| (Rc::new(h), member(tape, 1, "kind").map(|k| k as u32)));
         // A pod is set on the base only with the template's head (its kind unchanged).
-        let base = head.as_ref().and_then(|_| Base::new(tape));
+        let base = decoded
+            .filter(|_| head.is_some())
+            .and_then(|(conditions, pod)| Base::new(tape, pod, conditions));
         Template {
             text: text.into(),
             lines,
