@@ -2049,6 +2049,7 @@ mod tests {
             t.replace("name: a", "name: \u{e9}\u{e9}"),
         ] {
             let (got, want) = through_template(t, &b);
+            assert!(want.is_some(), "{b}");
             assert_eq!(got.ok(), want, "{b}");
         }
         let a = "- apiVersion: v1\n  kind: Pod\n  metadata:\n    annotations:\n      note: abc\n    name: a\n  spec:\n    nodeName: node-1\n  status:\n    phase: Running\n";
@@ -2058,6 +2059,7 @@ mod tests {
         parse_pod(a).unwrap();
         let read = parse_pod(&b).map(|r| pod_of_read(&r));
         let alone = parse_with(&b, &mut Blocks::new(), Shape::PodItem).map(|t| pod_of(&t));
+        assert!(matches!(alone, Ok(Ok(_))), "{b}");
         assert_eq!(read.ok(), alone.ok());
     }
 
