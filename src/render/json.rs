@@ -18,6 +18,9 @@ pub(super) fn daemon_set(
     depth: usize,
     out: &mut Vec<u8>,
 ) -> serde_json::Result<()> {
+    // Room for the pairs at once (a pair with its pod is about 550 bytes) rather than the text
+    // grown by doubling, each step copying what was written.
+    out.reserve(4096 + 640 * report.nodes.len());
     let mut w = Pretty { out, depth };
     w.out.push(b'{');
     w.depth += 1;

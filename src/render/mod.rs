@@ -85,28 +85,42 @@ pub fn streamed(
     // it to write that fragment. (Splicing the texts as `RawValue`s of their own would have
     // serde_json parse each again to check it: 9 % of `-o json`'s instructions.)
     type Slot = std::rc::Rc<std::cell::RefCell<Vec<u8>>>;
-    struct Json<'s, 'a>(&'s crate::coverage::Streamed<'a>, Slot);
+    // The texts' buffers, back from the writer for the next DaemonSets: a DaemonSet's text is
+    // megabytes at scale (8 MB at 15,000 nodes), and a fresh one a DaemonSet was grown by
+    // doubling (its bytes copied again each time) into pages the kernel had to fault in.
+    type Pool = std::sync::Mutex<Vec<Vec<u8>>>;
+    struct Json<'s, 'a>(&'s crate::coverage::Streamed<'a>, Slot, &'s Pool);
     impl serde::Serialize for Json<'_, '_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            self.0.serialize_with(s, &Spliced(self.0, self.1.clone()))
+            self.0
+                .serialize_with(s, &Spliced(self.0, self.1.clone(), self.2))
         }
     }
-    struct Spliced<'s, 'a>(&'s crate::coverage::Streamed<'a>, Slot);
+    struct Spliced<'s, 'a>(&'s crate::coverage::Streamed<'a>, Slot, &'s Pool);
     impl serde::Serialize for Spliced<'_, '_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::{Error, SerializeSeq};
             let placeholder: &serde_json::value::RawValue =
                 serde_json::from_str("0").map_err(S::Error::custom)?;
+            let pool = self.2;
             let mut seq = s.serialize_seq(Some(self.0.daemon_set_count()))?;
             self.0.each_daemon_set(
                 |report| {
-                    let mut text = Vec::new();
+                    let mut text = pool
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .pop()
+                        .unwrap_or_default();
+                    text.clear();
                     json::daemon_set(&report, 2, &mut text).map(|()| text)
                 },
                 |text| match text {
                     Ok(text) => {
                         *self.1.borrow_mut() = text;
-                        seq.serialize_element(placeholder)
+                        let written = seq.serialize_element(placeholder);
+                        let used = std::mem::take(&mut *self.1.borrow_mut());
+                        pool.lock().unwrap_or_else(|p| p.into_inner()).push(used);
+                        written
                     }
                     Err(e) => Err(S::Error::custom(e)),
                 },
@@ -125,7 +139,8 @@ pub fn streamed(
             splice: Some(slot.clone()),
         },
     );
-    serde::Serialize::serialize(&Json(report, slot), &mut document)?;
+    let pool = Pool::default();
+    serde::Serialize::serialize(&Json(report, slot, &pool), &mut document)?;
     writeln!(buffered)?;
     buffered.flush()
 }
@@ -224,7 +239,7 @@ impl serde_json::ser::Formatter for Nested {
         fragment: &str,
     ) -> std::io::Result<()> {
         match &self.splice {
-            Some(slot) => w.write_all(&std::mem::take(&mut *slot.borrow_mut())),
+            Some(slot) => w.write_all(&slot.borrow()),
             None => w.write_all(fragment.as_bytes()),
         }
     }
