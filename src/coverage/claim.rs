@@ -188,7 +188,12 @@ pub(super) fn group_by_node<'c, 'a>(
             out.finalizing.entry(node).or_default().push(c.pod.name());
             continue;
         }
-        let Some(&place) = known_nodes.get(node) else {
+        let known = if c.pod.spec.node_name.is_empty() {
+            known_nodes.get(node)
+        } else {
+            known_nodes.get_interned(&c.pod.spec.node_name)
+        };
+        let Some(place) = known else {
             if nodes_complete {
                 let bound = !c.pod.spec.node_name.is_empty();
                 out.on_missing.push(PodOnMissingNode {
