@@ -221,8 +221,9 @@ fn audit_nodes(
             own = placement.evaluate(node);
             &own
         };
-        let mut pods: Vec<&Claimed> = std::mem::take(&mut by_node.pods[i]);
+        let pods = &mut by_node.pods[by_node.starts[i]..by_node.starts[i + 1]];
         pods.sort_by(|a, b| controller_order(a.pod, b.pod));
+        let pods: &[&Claimed] = pods;
         let first = pods.first().map(|c| c.pod);
         let updated = first.and_then(|p| updates.is_updated(p));
         let outdated = updated.is_some_and(|u| !u);

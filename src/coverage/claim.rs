@@ -148,9 +148,13 @@ pub(super) fn claim_pods<'a>(
 /// The claimed pods by the node they target (`getNodesToDaemonPods`).
 #[derive(Default)]
 pub(super) struct ByNode<'c, 'a> {
-    /// Pods on the audited nodes, by the node's place in `Ctx::nodes` (pods on nodes in the
-    /// input that are not audited are left out).
-    pub pods: Vec<Vec<&'c Claimed<'a>>>,
+    /// Pods on the audited nodes, in the order of the nodes' places in `Ctx::nodes` (pods on
+    /// nodes in the input that are not audited are left out); those of node `i` are
+    /// `pods[starts[i]..starts[i + 1]]`, in the order they were claimed. Two vectors rather than
+    /// one a node: a DaemonSet is audited on every node, twice a run (15,000 vectors each time
+    /// at 15,000 nodes, nearly all of one pod).
+    pub pods: Vec<&'c Claimed<'a>>,
+    pub starts: Vec<usize>,
     /// Finished pods being deleted (held by a finalizer), by node: the controller ignores them.
     pub finalizing: HashMap<&'a str, Vec<&'a str>, FastBuild>,
     /// Pods whose node is not in the cluster (only when every node was read).
@@ -166,10 +170,9 @@ pub(super) fn group_by_node<'c, 'a>(
     nodes_complete: bool,
     warnings: &mut Vec<String>,
 ) -> ByNode<'c, 'a> {
-    let mut out = ByNode {
-        pods: vec![Vec::new(); audited_nodes],
-        ..ByNode::default()
-    };
+    let mut out = ByNode::default();
+    // Each pod's node place, then the pods counted and placed by it.
+    let mut placed: Vec<(usize, &Claimed)> = Vec::with_capacity(claimed.len());
     for c in claimed {
         // Upstream drops finished pods that are being deleted before resolving their node.
         let finished = c.pod.is_terminal() && c.pod.is_terminating();
@@ -210,9 +213,23 @@ pub(super) fn group_by_node<'c, 'a>(
             continue;
         };
         if let Some(i) = place {
-            out.pods[i].push(c);
+            placed.push((i, c));
         }
     }
+    out.starts = vec![0; audited_nodes + 1];
+    for &(i, _) in &placed {
+        out.starts[i + 1] += 1;
+    }
+    for i in 0..audited_nodes {
+        out.starts[i + 1] += out.starts[i];
+    }
+    let mut next = out.starts.clone();
+    let mut pods: Vec<Option<&Claimed>> = vec![None; placed.len()];
+    for (i, c) in placed {
+        pods[next[i]] = Some(c);
+        next[i] += 1;
+    }
+    out.pods = pods.into_iter().flatten().collect();
     out.on_missing
         .sort_by(|a, b| (&a.node, &a.pod).cmp(&(&b.node, &b.pod)));
     out
