@@ -214,6 +214,9 @@ fn audit_nodes(
         false => Vec::new(),
     };
     for (i, node) in ctx.nodes.iter().enumerate() {
+        if let Some(&[from, to]) = by_node.starts.get(i + PREFETCH_AHEAD..i + PREFETCH_AHEAD + 2) {
+            by_node.pods[from..to].iter().for_each(|c| prefetch(c.pod));
+        }
         let own;
         let verdict: &Verdict = if shared {
             verdicts[ctx.classes.of(i)].get_or_insert_with(|| placement.evaluate(node))
@@ -289,6 +292,23 @@ fn audit_nodes(
     status::finish(&mut out.status);
     out.counts.finish();
     out
+}
+
+/// How many nodes ahead of the one being audited its pods are asked into the cache.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Asks the CPU to bring `r` into its cache. The pods of a node are read in node order, which
+/// is no order in memory: each read of a pod missed the cache.
+fn prefetch<T>(r: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let p = (r as *const T).cast::<i8>();
+        for offset in (0..size_of::<T>()).step_by(64) {
+            // SAFETY: a prefetch never faults and reads nothing; the address is within `r`.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(offset)) }
+        }
+    }
 }
 
 /// One reported pair: what the controller does next with its pods (`next_action`), and the
