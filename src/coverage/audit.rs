@@ -214,7 +214,10 @@ fn audit_nodes(
         false => Vec::new(),
     };
     for (i, node) in ctx.nodes.iter().enumerate() {
-        if let Some(&[from, to]) = by_node.starts.get(i + PREFETCH_AHEAD..i + PREFETCH_AHEAD + 2) {
+        if let Some(&[from, to]) = by_node
+            .starts
+            .get(i + PREFETCH_AHEAD..i + PREFETCH_AHEAD + 2)
+        {
             by_node.pods[from..to].iter().for_each(|c| prefetch(c.pod));
         }
         let own;
@@ -245,7 +248,7 @@ fn audit_nodes(
         let (state, mut reasons) = if left_out {
             (State::Ineligible, Vec::new())
         } else {
-            reasons::classify(node, verdict, &pods, ctx.opts.now, &by_node.finalizing)
+            reasons::classify(node, verdict, pods, ctx.opts.now, &by_node.finalizing)
         };
         if ds.from_manifest && state == State::Missing {
             reasons = reasons::manifest_missing();
@@ -276,7 +279,7 @@ fn audit_nodes(
         let pair = pair_report(
             node,
             verdict,
-            &pods,
+            pods,
             state,
             reasons,
             outdated,
