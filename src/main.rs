@@ -9,7 +9,11 @@ use ds_coverage::error::Exit;
 /// glibc raises its mmap threshold each time a large block is freed (up to 32 MiB), after which
 /// the multi-megabyte list pages land in the heap and, freed, leave it fragmented: about 15% of
 /// the peak RSS on a large cluster. A fixed threshold keeps each page's buffers in their own
-/// mapping, returned to the system as soon as the page is decoded.
+/// mapping, returned to the system as soon as the page is decoded. It is 512 KiB, above hyper's
+/// read buffer (at most about 400 KiB): at 128 KiB that buffer, allocated afresh as each body
+/// chunk leaves it, was a new mapping every time, and each of its pages a fault as the socket
+/// was read into it (15,000 nodes: 0.25 s less system time, 0.15 s less wall, 11-17 MiB more
+/// peak RSS; BENCHMARKS.md).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn fix_mmap_threshold() {
     unsafe extern "C" {
@@ -18,7 +22,7 @@ fn fix_mmap_threshold() {
     const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
     // SAFETY: mallopt only sets a tunable; it is called before any other thread exists.
     unsafe {
-        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+        mallopt(M_MMAP_THRESHOLD, 512 * 1024);
     }
 }
 
