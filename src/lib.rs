@@ -47,9 +47,6 @@ pub fn run(
     out: &mut dyn Write,
     err: SharedWriter,
 ) -> Result<Exit> {
-    if let config::Mode::Fix(settings) = &config.mode {
-        return fix::run(settings, config, stdin, out, err);
-    }
     match config.mode {
         config::Mode::Completion(shell) => {
             write_completion(shell, out)?;
@@ -60,6 +57,36 @@ pub fn run(
             return Ok(Exit::Ok);
         }
         _ => {}
+    }
+    // What a person reads goes through the control-character filter; the machine formats
+    // escape (JSON, YAML) or drop (JUnit) control characters themselves, and Prometheus' text
+    // format is read by a scraper.
+    use cli::Format;
+    if matches!(
+        config.render.format,
+        Format::Json | Format::Yaml | Format::Junit | Format::Prometheus
+    ) {
+        return run_output(config, stdin, out, err);
+    }
+    let allowed = render::safe::Allowed {
+        colour: config.render.color,
+        redraw: config.watch.is_some(),
+    };
+    let mut safe = render::safe::TerminalSafe::new(out, allowed);
+    let code = run_output(config, stdin, &mut safe, err);
+    safe.flush()?;
+    code
+}
+
+/// [`run`], for every mode that audits.
+fn run_output(
+    config: &Config,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+    err: SharedWriter,
+) -> Result<Exit> {
+    if let config::Mode::Fix(settings) = &config.mode {
+        return fix::run(settings, config, stdin, out, err);
     }
     if let Some(fleet) = &config.fleet {
         return fleet::run(config, fleet, stdin, out, err);

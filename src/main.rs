@@ -75,12 +75,22 @@ fn main() -> ExitCode {
     };
     let result = Config::from_cli(cli, &env).and_then(|config| {
         let mut out = ClosablePipe::new(std::io::BufWriter::new(std::io::stdout().lock()));
+        // Warnings and the gate's verdict name objects from the input: control characters in
+        // them are escaped, the verdict's colours and the progress line's redraws pass.
+        let allowed = ds_coverage::render::safe::Allowed {
+            colour: config.render.stderr_color,
+            redraw: true,
+        };
         let err: ds_coverage::SharedWriter = std::sync::Arc::new(std::sync::Mutex::new(Box::new(
-            ClosablePipe::new(std::io::stderr()),
+            ds_coverage::render::safe::TerminalSafe::new(
+                ClosablePipe::new(std::io::stderr()),
+                allowed,
+            ),
         )));
-        let code = ds_coverage::run(&config, &mut std::io::stdin(), &mut out, err)?;
+        let code = ds_coverage::run(&config, &mut std::io::stdin(), &mut out, err.clone());
+        let _ = err.lock().map(|mut e| e.flush());
         out.flush()?;
-        Ok(code)
+        code
     });
     match result {
         Ok(code) => code.into(),
@@ -88,7 +98,10 @@ fn main() -> ExitCode {
         Err(e) if e.is_closed_output() => Exit::Ok.into(),
         Err(e) => {
             // Never `eprintln!`: it panics when stderr is closed.
-            let _ = writeln!(std::io::stderr(), "error: {e}");
+            // An error can quote the API server or an input file: one line, nothing a
+            // terminal would act on.
+            let message = ds_coverage::render::safe::one_line(&e.to_string()).into_owned();
+            let _ = writeln!(std::io::stderr(), "error: {message}");
             e.exit().into()
         }
     }

@@ -590,3 +590,61 @@ fn a_fit_hints_yaml_is_written_whole() {
         "{text}"
     );
 }
+
+/// A byte a terminal acts on: a C0 control but the newline, DEL, or the start of a C1 control.
+fn control_bytes(b: &[u8]) -> Vec<u8> {
+    b.iter()
+        .copied()
+        .filter(|&c| (c < 0x20 && c != b'\n') || c == 0x7f)
+        .collect()
+}
+
+/// Text from the input reaches the terminal with its control characters written as `cat -v`
+/// shows them (kubectl escapes them too, since CVE-2021-25743): a pod's message holding a
+/// newline, colour and window-title sequences, a BEL and a NUL, and a node (in a file no API
+/// server validated) named with an escape sequence. Only the output's own colours pass, when
+/// it is coloured.
+#[test]
+fn control_characters_from_the_input_are_escaped_in_every_human_output() {
+    let file = "tests/fixtures/hostile-text.json";
+    for (args, shown) in [
+        (vec!["-o", "table"], "^[]0;TITLE^G end^@nul"),
+        (vec!["-o", "wide"], "^[]0;TITLE^G"),
+        (vec!["-o", "markdown"], "^[]0;TITLE^G end^@nul"),
+        (vec!["-o", "matrix"], "n3^[]0;NODE^G"),
+        (vec!["explain", "evil", "n1"], "^[]0;TITLE^G end^@nul"),
+    ] {
+        let mut a = vec!["-f", file, "--as-of", AS_OF, "--color", "never"];
+        a.extend(&args);
+        let o = run(200, &a);
+        assert!(o.status.code().is_some(), "{args:?}");
+        assert_eq!(control_bytes(&o.stdout), b"", "{args:?} stdout");
+        assert_eq!(control_bytes(&o.stderr), b"", "{args:?} stderr");
+        let text = String::from_utf8(o.stdout).expect("UTF-8");
+        assert!(text.contains(shown), "{args:?}: {text}");
+    }
+    // The pod's two-line message stays on its row of the table.
+    let table = String::from_utf8(run(300, &["-f", file, "--as-of", AS_OF]).stdout).unwrap();
+    let row = table
+        .lines()
+        .find(|l| l.contains("Evicted: line1"))
+        .expect("the Failed row");
+    assert!(row.contains("line2 <b>bold</b>"), "{row}");
+
+    // Coloured: the escapes are the output's own colour sequences and nothing else.
+    let o = run(200, &["-f", file, "--as-of", AS_OF, "--color", "always"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("\u{1b}[31mMissing"), "{text}");
+    assert!(text.contains("^[]0;TITLE^G"), "{text}");
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find('\u{1b}') {
+        let seq = &rest[at + 1..];
+        let end = seq.find('m').expect("a colour sequence ends in m");
+        assert!(
+            seq.starts_with('[') && seq[1..end].bytes().all(|b| b.is_ascii_digit() || b == b';'),
+            "{:?}",
+            &seq[..end.min(20)]
+        );
+        rest = &seq[end..];
+    }
+}

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
+use crate::client::error::one_line;
 use crate::model::{Node, Pod};
 use crate::reason::{Reason, Rule};
 use crate::report::{State, Unscheduled};
@@ -150,13 +151,10 @@ fn failed_reasons(p: &Pod) -> Vec<Reason> {
     match (status.reason.is_empty(), status.message.is_empty()) {
         (false, false) => out.push(Reason::new(
             Rule::PodStatus,
-            format!("{}: {}", status.reason, status.message.trim()),
+            format!("{}: {}", status.reason, one_line(&status.message)),
         )),
         (false, true) => out.push(Reason::new(Rule::PodStatus, status.reason.to_string())),
-        (true, false) => out.push(Reason::new(
-            Rule::PodStatus,
-            status.message.trim().to_string(),
-        )),
+        (true, false) => out.push(Reason::new(Rule::PodStatus, one_line(&status.message))),
         (true, true) => {}
     }
     out.extend(container_reasons(p));
@@ -173,7 +171,7 @@ fn pending_reasons(p: &Pod) -> Vec<Reason> {
     let mut out = Vec::new();
     if let Some(c) = p.condition("PodScheduled").filter(|c| c.status != "True") {
         let text = match (c.reason.is_empty(), c.message.is_empty()) {
-            (_, false) => c.message.trim().to_string(),
+            (_, false) => one_line(&c.message),
             (false, true) => c.reason.clone(),
             (true, true) => "not scheduled yet".to_string(),
         };
@@ -220,7 +218,7 @@ fn not_ready_reasons(p: &Pod, node: &Node) -> Vec<Reason> {
                     }
                 );
                 if !c.message.is_empty() {
-                    s.push_str(&format!(": {}", c.message.trim()));
+                    s.push_str(&format!(": {}", one_line(&c.message)));
                 }
                 s
             })
@@ -239,7 +237,7 @@ fn not_ready_reasons(p: &Pod, node: &Node) -> Vec<Reason> {
                 if c.message.is_empty() {
                     c.reason.clone()
                 } else {
-                    c.message.trim().to_string()
+                    one_line(&c.message)
                 }
             })
             .unwrap_or_else(|| "the pod is not Ready".into());

@@ -262,7 +262,7 @@ pub fn warning_events(pods: &[(String, Vec<crate::model::Event>)], limit: usize)
         out.extend(mine.into_iter().take(limit).map(|e| PodEvent {
             pod: pod.clone(),
             reason: e.reason.clone(),
-            message: e.message.trim().to_string(),
+            message: crate::client::error::one_line(&e.message),
             count: e.occurrences(),
             last_timestamp: e.last_seen(),
         }));

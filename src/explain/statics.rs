@@ -165,7 +165,7 @@ pub fn explain_static(
                 type_: c.type_.to_string(),
                 status: c.status.to_string(),
                 reason: c.reason.clone(),
-                message: c.message.trim().to_string(),
+                message: crate::client::error::one_line(&c.message),
             })
             .collect(),
         next_steps,

@@ -7,6 +7,7 @@ pub mod junit;
 pub mod markdown;
 pub mod matrix;
 pub mod prometheus;
+pub mod safe;
 pub mod statics;
 pub mod style;
 pub mod table;
