@@ -752,6 +752,15 @@ fn duplicates_older_failed_pod_hides_a_ready_one() {
     // Only live pods count as duplicates.
     assert_eq!(p.duplicates, 0);
     assert_eq!((cs(d).current_number_scheduled, cs(d).number_ready), (1, 0));
+    // The state is the counted pod's, and the ready one beside it is said first, not hidden.
+    assert_eq!(p.state, State::Failed);
+    assert!(
+        p.reasons[0]
+            .message
+            .starts_with("pod agent-new also runs here (Ready); the DaemonSet's status counts the oldest pod, agent-old,"),
+        "{:?}",
+        p.reasons
+    );
 }
 
 #[test]

@@ -97,6 +97,26 @@ pub(super) fn classify(
     let state = if first.is_ready() {
         State::Ready
     } else if pods.iter().all(|c| c.pod.is_terminal()) || first.is_terminal() {
+        // The oldest pod is the one `updateDaemonSetStatus` counts for the node, finished or
+        // not; a younger one running beside it is said first (the table shows one reason), not
+        // hidden.
+        if let Some(live) = pods.iter().map(|c| c.pod).find(|p| !p.is_terminal()) {
+            reasons.push(Reason::new(
+                Rule::PodStatus,
+                format!(
+                    "pod {} also runs here ({}); the DaemonSet's status counts the oldest pod, \
+                     {}, until the controller deletes it (a Failed pod after a backoff, a \
+                     Succeeded one at once)",
+                    live.name(),
+                    if live.is_ready() {
+                        "Ready"
+                    } else {
+                        "not Ready"
+                    },
+                    first.name()
+                ),
+            ));
+        }
         reasons.extend(failed_reasons(first));
         State::Failed
     } else if first.spec.node_name.is_empty() || first.status.phase == "Pending" {
