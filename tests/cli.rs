@@ -98,6 +98,45 @@ fn usage_errors_exit_2() {
     }
 }
 
+/// The table and matrix flags are global; fix and explain, which print neither, leave them out
+/// of their help and refuse them as clap refuses a flag, instead of ignoring them.
+#[test]
+fn table_and_matrix_flags_are_refused_by_fix_and_explain() {
+    let explain = [
+        "-f",
+        "examples/cluster.yaml",
+        "explain",
+        "-n",
+        "monitoring",
+        "netdata",
+        "worker-1",
+    ];
+    let fix = ["-f", "examples/cluster.yaml", "fix"];
+    for (base, command) in [(&explain[..], "explain"), (&fix[..], "fix")] {
+        for flag in [
+            &["--all-problems"][..],
+            &["--hide-covered"],
+            &["--max-columns", "3"],
+            &["--group-by", "zone"],
+            &["--all-nodes"],
+        ] {
+            let mut args = base.to_vec();
+            args.extend(flag);
+            let o = run(&args);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+            let said = format!("error: `{command}` does not take {}", flag[0]);
+            assert!(stderr(&o).starts_with(&said), "{args:?}: {}", stderr(&o));
+            assert!(stdout(&o).is_empty(), "{args:?}: nothing done");
+            let help = stdout(&run(&[command, "--help"]));
+            assert!(
+                !help.contains(flag[0]),
+                "{command} --help lists {}",
+                flag[0]
+            );
+        }
+    }
+}
+
 #[test]
 fn missing_file_exits_3_and_names_it() {
     let o = run(&["-f", "does/not/exist.yaml"]);
