@@ -204,6 +204,40 @@ fn a_socks5_proxy_url_in_the_kubeconfig_wins_over_the_environment() {
     assert!(!sim.requests().is_empty());
 }
 
+/// A proxy that refuses the connection is named in the error (credentials redacted): the
+/// refusal is the proxy's, not the API server's, whose address the error also gives.
+#[test]
+fn an_unreachable_proxy_is_named_in_the_error_without_its_password() {
+    let dir = temp_dir("dead-proxy");
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let kc = kubeconfig(
+        &dir,
+        "dead-proxy",
+        "https://api.example.invalid:6443",
+        &[&format!("proxy-url: http://me:s3cret@127.0.0.1:{port}")],
+        &[],
+    );
+    let o = audit(&kc, &["--request-timeout", "5s"], &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("cannot reach the API server https://api.example.invalid:6443"),
+        "{e}"
+    );
+    assert!(
+        e.contains(&format!(
+            "(through the proxy http://REDACTED@127.0.0.1:{port})"
+        )),
+        "{e}"
+    );
+    assert!(!e.contains("s3cret"), "{e}");
+}
+
 #[test]
 fn tls_with_a_ca_a_token_and_client_certificates_and_the_flags_over_the_kubeconfig() {
     let sim = tls_sim(Some("tls-token-1"));

@@ -61,6 +61,8 @@ pub struct Connection {
     pub(crate) timeout: Option<Duration>,
     /// Credentials configured but not sent, because the server is plain `http://`.
     pub credentials_withheld: bool,
+    /// The proxy the requests go through (its `user:password@` redacted), for messages.
+    pub proxy: Option<String>,
 }
 
 /// Resolve the kubeconfig and build a client. Needs a Tokio runtime.
@@ -138,6 +140,10 @@ pub async fn connect(args: &ConnectArgs) -> Result<Connection, ClientError> {
     config.proxy_url =
         super::proxy::choose(cluster_proxy.as_deref(), &config.cluster_url, &args.proxy)
             .map_err(ClientError::Config)?;
+    let proxy = config
+        .proxy_url
+        .as_ref()
+        .map(|p| redact_url(p.to_string().trim_end_matches('/')));
     let default_namespace = config.default_namespace.clone();
     let plugin = config
         .auth_info
@@ -157,6 +163,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<Connection, ClientError> {
         default_namespace,
         timeout: args.request_timeout,
         credentials_withheld: withheld,
+        proxy,
     })
 }
 /// The names of the kubeconfig's contexts, in the file's order (with `KUBECONFIG` listing

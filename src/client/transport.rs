@@ -96,6 +96,8 @@ pub struct Transport {
     pub ctx: String,
     /// The connection's credentials were withheld from a plain `http://` server.
     pub(crate) credentials_withheld: bool,
+    /// The proxy the requests go through, redacted (see [`Transport::unreachable`]).
+    proxy: Option<String>,
     timeout: Option<Duration>,
     args: FetchArgs,
     log: SharedWriter,
@@ -115,6 +117,7 @@ impl Connection {
             client: self.client.clone(),
             ctx: format!("{} (context {})", self.server, self.context),
             credentials_withheld: self.credentials_withheld,
+            proxy: self.proxy.clone(),
             timeout: self.timeout,
             args: args.clone(),
             log,
@@ -144,6 +147,20 @@ impl Transport {
     pub fn with_max_body(mut self, max: usize) -> Transport {
         self.max_body = max;
         self
+    }
+
+    /// No answer from the server: through a proxy, the proxy is named (a refused connection
+    /// may be the proxy's, not the API server's).
+    pub(crate) fn unreachable(&self, detail: String, transient: bool) -> ClientError {
+        let detail = match &self.proxy {
+            Some(proxy) => format!("{detail} (through the proxy {proxy})"),
+            None => detail,
+        };
+        ClientError::Unreachable {
+            ctx: self.ctx.clone(),
+            detail,
+            transient,
+        }
     }
 
     /// A `-v` line.
@@ -231,11 +248,7 @@ impl Transport {
                 Err(Failure::Connection { detail, transient }) => {
                     self.log(&format!("{method} {url} failed after {ms}ms: {detail}"));
                     if !transient || attempt >= attempts {
-                        return Err(ClientError::Unreachable {
-                            ctx: self.ctx.clone(),
-                            detail,
-                            transient,
-                        });
+                        return Err(self.unreachable(detail, transient));
                     }
                     let wait = backoff(attempt);
                     self.log(&format!(
@@ -320,11 +333,7 @@ impl Transport {
             };
             self.log(&format!("GET {url} failed after {ms}ms: {detail}"));
             if !transient || attempt >= attempts {
-                return Err(ClientError::Unreachable {
-                    ctx: self.ctx.clone(),
-                    detail,
-                    transient,
-                });
+                return Err(self.unreachable(detail, transient));
             }
             tokio::time::sleep(backoff(attempt)).await;
         }
