@@ -648,3 +648,29 @@ fn control_characters_from_the_input_are_escaped_in_every_human_output() {
         rest = &seq[end..];
     }
 }
+
+/// `fix`'s plan fits the terminal as the table does: each reason and hint wrapped under its
+/// column (or below its row when the row leaves it too little room), no word lost.
+#[test]
+fn the_fix_plan_fits_the_width_and_keeps_every_word() {
+    let whole = ok(&run(100_000, &example(&["fix", "-A"])));
+    let words = |t: &str| -> Vec<String> { t.split_whitespace().map(str::to_string).collect() };
+    for width in [60, 80, 120] {
+        let plan = ok(&run(width, &example(&["fix", "-A"])));
+        for line in plan.lines() {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= width,
+                "{width}: {line:?}"
+            );
+        }
+        assert_eq!(
+            words(&plan),
+            words(&whole),
+            "{width}: the same words in the same order"
+        );
+        assert!(
+            plan.lines().count() > whole.lines().count(),
+            "{width}: wrapped"
+        );
+    }
+}

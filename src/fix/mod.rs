@@ -175,6 +175,10 @@ pub fn run(
 ) -> Result<Exit> {
     let mut audit = config.audit.clone();
     let format = config.render.format;
+    // The plan and the result fit the terminal as the table does; on stderr only a terminal's
+    // (or COLUMNS') width, else whole lines.
+    let width = config.render.width;
+    let stderr_width = config.render.stderr_width.unwrap_or(usize::MAX);
     let human = format.is_human();
     let saved = settings.plan_file.as_deref().map(load_plan).transpose()?;
     let crate::session::Loaded { snapshot, live } =
@@ -207,11 +211,11 @@ pub fn run(
     let Some(live) = live else {
         // Offline: a plan to read; `config` refuses --yes, --dry-run and --plan-file here.
         let p = make_plan(&snapshot, &audit, &settings.options)?;
-        output::write_plan(&p, format, out)?;
+        output::write_plan(&p, format, width, out)?;
         let hint =
             "Planned from files: fix acts only on a live cluster (run it without --from-file).";
         if human && !p.actions.is_empty() {
-            writeln!(out, "\n{hint}")?;
+            write!(out, "\n{}", crate::render::style::fit_lines(hint, width))?;
         } else if !p.actions.is_empty() {
             note(&err, hint)?;
         }
@@ -239,14 +243,14 @@ pub fn run(
     let dry_run = settings.apply.dry_run;
     if the_plan.actions.is_empty() && dropped.is_empty() {
         if human {
-            output::write_plan(&the_plan, format, out)?;
+            output::write_plan(&the_plan, format, width, out)?;
             writeln!(out, "\nNothing to do.")?;
         } else if settings.yes || dry_run != DryRun::None {
             // Asked to act: the (empty) result, as a script expects.
             let result = FixResult::new(the_plan.source, dry_run, Vec::new(), the_plan.gaps);
-            output::write_result(&result, format, out)?;
+            output::write_result(&result, format, width, out)?;
         } else {
-            output::write_plan(&the_plan, format, out)?;
+            output::write_plan(&the_plan, format, width, out)?;
         }
         return Ok(Exit::Ok);
     }
@@ -256,18 +260,18 @@ pub fn run(
 
     let act = if dry_run != DryRun::None || settings.yes {
         if human {
-            output::write_plan(&the_plan, format, out)?;
+            output::write_plan(&the_plan, format, width, out)?;
             writeln!(out)?;
         }
         true
     } else if settings.interactive {
         // Someone at a terminal: show the plan, then ask on stderr.
         if human {
-            output::write_plan(&the_plan, format, out)?;
+            output::write_plan(&the_plan, format, width, out)?;
             out.flush()?;
         } else {
             let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
-            output::write_plan(&the_plan, Format::Table, &mut *e)?;
+            output::write_plan(&the_plan, Format::Table, stderr_width, &mut *e)?;
         }
         let question = format!(
             "\nApply {} to context {} ({})?",
@@ -288,7 +292,7 @@ pub fn run(
         false
     };
     if !act {
-        output::write_plan(&the_plan, format, out)?;
+        output::write_plan(&the_plan, format, width, out)?;
         let hint = match &settings.plan_file {
             Some(f) => format!(
                 "Run again with --yes to apply (kubectl ds-coverage fix --plan-file {f} --yes), or answer the prompt on a terminal."
@@ -296,7 +300,7 @@ pub fn run(
             None => "Run again with --yes to apply (or answer the prompt on a terminal); --dry-run=server validates the plan first.".to_string(),
         };
         if human {
-            writeln!(out, "\n{hint}")?;
+            write!(out, "\n{}", crate::render::style::fit_lines(&hint, width))?;
         } else {
             note(&err, &hint)?;
         }
@@ -317,7 +321,7 @@ pub fn run(
             .map(|(a, why)| ActionResult::new(a, Outcome::Skipped, why)),
     );
     let result = FixResult::new(the_plan.source.clone(), dry_run, results, the_plan.gaps);
-    output::write_result(&result, format, out)?;
+    output::write_result(&result, format, width, out)?;
     Ok(result.exit())
 }
 

@@ -6,6 +6,7 @@ use super::FixResult;
 use super::apply::DryRun;
 use super::plan::Plan;
 use crate::cli::Format;
+use crate::render::style;
 
 /// `1 action`, `3 actions`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
@@ -46,30 +47,87 @@ fn widths(rows: &[Vec<String>]) -> Vec<usize> {
         .collect()
 }
 
-/// One row, each cell but the last padded to its column's width, two spaces apart.
-fn row_line(row: &[String], widths: &[usize], indent: &str) -> String {
-    let mut line = indent.to_string();
-    for (c, cell) in row.iter().enumerate() {
-        if c + 1 == row.len() {
-            line.push_str(cell);
-        } else {
-            let pad = widths.get(c).copied().unwrap_or(0);
-            line.push_str(&format!("{cell:<pad$}  "));
-        }
+/// One row, each cell but the last padded to its column's width, two spaces apart; its last cell (a reason, a detail) wrapped between words
+/// to `width` columns under its own column; when the other cells leave it fewer than
+/// [`MIN_LAST`] columns, on lines of its own, four columns past `indent`.
+fn row_lines(row: &[String], widths: &[usize], indent: &str, width: usize) -> Vec<String> {
+    let Some((last, cells)) = row.split_last() else {
+        return Vec::new();
+    };
+    let mut head = indent.to_string();
+    for (c, cell) in cells.iter().enumerate() {
+        let pad = widths.get(c).copied().unwrap_or(0);
+        head.push_str(&format!("{cell:<pad$}  "));
     }
-    line.trim_end().to_string()
+    let col = style::width(&head);
+    if col + style::width(last) <= width {
+        return vec![format!("{head}{last}").trim_end().to_string()];
+    }
+    let hang = indent.len() + 4;
+    let columns = indent.len()
+        + widths
+            .iter()
+            .take(cells.len())
+            .map(|w| w + 2)
+            .sum::<usize>();
+    if columns > width + 2 {
+        // Too narrow for the columns themselves: the row's words wrapped, unaligned.
+        let words = format!("{} {last}", cells.join(" "));
+        let mut lines = style::wrap(&words, indent.len(), hang, width).into_iter();
+        let first = lines.next().map(|l| format!("{indent}{l}"));
+        return first
+            .into_iter()
+            .chain(lines.map(|l| format!("{:hang$}{l}", "")))
+            .collect();
+    }
+    under(&head, last, col, hang, width)
 }
 
-fn write_rows(rows: &[Vec<String>], indent: &str, out: &mut dyn Write) -> std::io::Result<()> {
+/// The last column's text starts at `col` after `head` (or, with too little room there, on the
+/// lines after a non-blank `head`, at `hang`), wrapped to `width`.
+fn under(head: &str, text: &str, col: usize, hang: usize, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let beside = col + MIN_LAST <= width;
+    let col = if beside { col } else { hang };
+    if !beside && !head.trim().is_empty() {
+        out.push(head.trim_end().to_string());
+    }
+    for (i, line) in style::wrap(text, col, col, width).into_iter().enumerate() {
+        if i == 0 && beside {
+            out.push(format!("{head}{line}"));
+        } else {
+            out.push(format!("{:col$}{line}", ""));
+        }
+    }
+    out
+}
+
+/// The fewest columns a wrapped last column is given beside the others.
+const MIN_LAST: usize = 24;
+
+fn write_rows(
+    rows: &[Vec<String>],
+    indent: &str,
+    width: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let widths = widths(rows);
     for row in rows {
-        writeln!(out, "{}", row_line(row, &widths, indent))?;
+        for line in row_lines(row, &widths, indent, width) {
+            writeln!(out, "{line}")?;
+        }
     }
     Ok(())
 }
 
-/// The plan: one line per action, then one per gap with its hint below.
-pub fn write_plan(plan: &Plan, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+/// The plan: one line per action, then one per gap with its hint below; lines fit `width`
+/// columns (the reasons wrapped under their column).
+pub fn write_plan(
+    plan: &Plan,
+    format: Format,
+    width: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     if machine(plan, format, out)? {
         return Ok(());
     }
@@ -101,12 +159,17 @@ pub fn write_plan(plan: &Plan, format: Format, out: &mut dyn Write) -> std::io::
     // A gap's hint goes on its own line, under the reason column.
     let reason_col = indent.len() + widths.iter().take(3).map(|w| w + 2).sum::<usize>();
     for (i, row) in rows.iter().enumerate() {
-        writeln!(out, "{}", row_line(row, &widths, indent))?;
+        for line in row_lines(row, &widths, indent, width) {
+            writeln!(out, "{line}")?;
+        }
         if let Some(g) = i
             .checked_sub(plan.actions.len())
             .and_then(|j| plan.gaps.get(j))
         {
-            writeln!(out, "{:reason_col$}— {}", "", g.hint)?;
+            let head = format!("{:reason_col$}", "");
+            for line in under(&head, &format!("— {}", g.hint), reason_col, 6, width) {
+                writeln!(out, "{}", line.trim_end())?;
+            }
         }
     }
     if !plan.notes.is_empty() {
@@ -126,15 +189,17 @@ pub fn write_plan(plan: &Plan, format: Format, out: &mut dyn Write) -> std::io::
                 ]
             })
             .collect();
-        write_rows(&rows, indent, out)?;
+        write_rows(&rows, indent, width, out)?;
     }
     Ok(())
 }
 
-/// What was done: a summary line, then one line per action with its outcome.
+/// What was done: a summary line, then one line per action with its outcome (fitting `width`
+/// columns as the plan does).
 pub fn write_result(
     result: &FixResult,
     format: Format,
+    width: usize,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     if machine(result, format, out)? {
@@ -168,7 +233,7 @@ pub fn write_result(
             ]
         })
         .collect();
-    write_rows(&rows, "  ", out)?;
+    write_rows(&rows, "  ", width, out)?;
     if !result.gaps.is_empty() {
         writeln!(
             out,
@@ -223,7 +288,7 @@ mod tests {
             }],
         };
         let mut out = Vec::new();
-        write_plan(&plan, Format::Table, &mut out).unwrap();
+        write_plan(&plan, Format::Table, usize::MAX, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "Plan (1 action, 1 gap that no action can fix):");
