@@ -258,9 +258,9 @@ impl<'de> Deserialize<'de> for Interned {
 }
 
 /// A value many objects repeat whole — a pod's label set (the same on every pod of a DaemonSet
-/// revision), its owner references, its containers' names and requests — kept once and shared
-/// through an [`Arc`]: 8 or 16 bytes a pod instead of a map or vector of its own (a pod's label
-/// map alone is about 740 bytes; see BENCHMARKS.md). Reads as the value (`Deref`); the rare
+/// revision), its owner references, its containers' names, requests and restart policies — kept
+/// once and shared through an [`Arc`]: 8 or 16 bytes a pod instead of a map or vector of its own
+/// (a pod's label map alone is about 740 bytes; see BENCHMARKS.md). Reads as the value (`Deref`); the rare
 /// writer gets its own copy (`DerefMut`, copy on write).
 #[derive(PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Shared<T: ?Sized>(Arc<T>);

@@ -489,6 +489,20 @@ pub struct Container {
     pub image: String,
     #[serde(deserialize_with = "nullable")]
     pub resources: ResourceRequirements,
+    /// `restartPolicy` as written (empty when unset); `Always` on an init container makes it a
+    /// sidecar ([`Container::restarts_always`]).
+    #[serde(deserialize_with = "nullable")]
+    pub restart_policy: Interned,
+}
+
+impl Container {
+    /// `restartPolicy: Always`: on an init container, a sidecar (a restartable init container,
+    /// Kubernetes 1.28+), which starts in the init sequence and then runs beside the
+    /// containers (`k8s.io/component-helpers/resource/helpers.go:
+    /// isRestartableInitContainer`).
+    pub fn restarts_always(&self) -> bool {
+        self.restart_policy == "Always"
+    }
 }
 
 /// The part of a pod spec (or a DaemonSet's pod template spec) that placement and reports use.
@@ -510,6 +524,12 @@ pub struct PodSpec {
     pub init_containers: Vec<Container>,
     #[serde(deserialize_with = "nullable")]
     pub priority_class_name: Interned,
+    /// `spec.overhead`: what the pod's RuntimeClass adds to its requests. The RuntimeClass
+    /// admission controller sets it on pods, so a template rarely has it.
+    #[serde(deserialize_with = "nullable")]
+    pub overhead: Requests,
+    #[serde(deserialize_with = "nullable")]
+    pub runtime_class_name: Interned,
 }
 
 impl PodSpec {
@@ -625,7 +645,7 @@ impl Node {
 pub struct Pod {
     pub metadata: PodMeta,
     /// `affinity` only while `nodeName` is unset (it is read only to find the node of an
-    /// unbound pod).
+    /// unbound pod), see [`RareSpec`].
     pub spec: PodSpecSlim,
     /// With only the `Ready` condition and an unmet `PodScheduled` one; ready containers without
     /// their `state`/`lastState` (only unready ones are explained).
@@ -649,22 +669,49 @@ pub struct PodMeta {
     pub owner_references: SharedList<OwnerReference>,
 }
 
-/// What a pod's spec keeps: [`PodSpec`] without `tolerations`, `nodeSelector`, `hostNetwork` and
-/// container images (the audit reads those on DaemonSet templates, never on pods); the
-/// containers (names and requests) shared with the pods that have the same.
+/// What a pod's spec keeps: [`PodSpec`] without `tolerations`, `nodeSelector`, `hostNetwork`,
+/// `runtimeClassName` and container images (the audit reads those on DaemonSet templates, never
+/// on pods); the containers (names, requests and restart policies) shared with the pods that
+/// have the same.
 #[derive(Debug, Clone, Default)]
 pub struct PodSpecSlim {
     pub node_name: Interned,
-    pub affinity: Option<Box<Affinity>>,
+    /// What few pods have, in a box of its own only when they do (8 bytes on the others).
+    pub rare: Option<Box<RareSpec>>,
     pub containers: SharedList<Container>,
     pub init_containers: SharedList<Container>,
     pub priority_class_name: Interned,
 }
 
+/// The part of a pod's spec that few pods have.
+#[derive(Debug, Clone, Default)]
+pub struct RareSpec {
+    /// `affinity`, only while `nodeName` is unset (it is read only to find the node of an
+    /// unbound pod).
+    pub affinity: Option<Affinity>,
+    /// `spec.overhead` (RuntimeClass pod overhead: what `explain`'s fit adds to the pod's
+    /// requests), shared with the pods that carry the same: the pods of one RuntimeClass do.
+    pub overhead: Option<Shared<Requests>>,
+}
+
 impl PodSpecSlim {
     /// The required node affinity, if the spec has one (`None` = no restriction).
     pub fn required_node_affinity(&self) -> Option<&NodeSelector> {
-        self.affinity.as_deref()?.required()
+        self.rare.as_deref()?.affinity.as_ref()?.required()
+    }
+
+    /// `spec.overhead`, if set.
+    pub fn overhead(&self) -> Option<&Requests> {
+        self.rare.as_deref()?.overhead.as_deref()
+    }
+}
+
+impl RareSpec {
+    /// What a pod keeps of these: nothing (no box) when it has neither.
+    fn kept(affinity: Option<Affinity>, overhead: Requests) -> Option<Box<RareSpec>> {
+        let overhead = (!overhead.is_empty()).then(|| OVERHEADS.intern(overhead));
+        (affinity.is_some() || overhead.is_some())
+            .then(|| Box::new(RareSpec { affinity, overhead }))
     }
 }
 
@@ -678,7 +725,8 @@ pub(crate) fn intern_owners(owners: Vec<OwnerReference>) -> SharedList<OwnerRefe
     OWNER_SETS.intern_list(owners)
 }
 
-/// A pod's containers as kept (name and requests), shared with the pods that have the same.
+/// A pod's containers as kept (name, requests and restart policy), shared with the pods that
+/// have the same.
 pub(crate) fn intern_containers(containers: Vec<slim::Container>) -> SharedList<Container> {
     CONTAINER_SETS.intern_list(containers.into_iter().map(slim::Container::kept).collect())
 }
@@ -687,6 +735,7 @@ pub(crate) fn intern_containers(containers: Vec<slim::Container>) -> SharedList<
 static LABEL_SETS: SharedTable<Labels> = SharedTable::new();
 static OWNER_SETS: SharedTable<Box<[OwnerReference]>> = SharedTable::new();
 static CONTAINER_SETS: SharedTable<Box<[Container]>> = SharedTable::new();
+static OVERHEADS: SharedTable<Requests> = SharedTable::new();
 
 /// A pod's status: `reason` and `message` interned (evictions repeat them word for word), the
 /// container statuses shared with the pods whose containers stand the same (the ready ones
@@ -907,13 +956,13 @@ impl Pod {
 /// What a pod is decoded through: its JSON minus everything no reader of [`Pod`] looks at, so
 /// the skipped parts (most of a daemon pod: env, probes, volumes, mounts, annotations, the default
 /// tolerations, most conditions) are never allocated. Readers, checked with grep: `coverage`
-/// (claim, node, state, reasons, pod report), `explain` (requests of containers and init
-/// containers, priority class, node name, phase), `fix` (uid, resourceVersion, name, namespace,
+/// (claim, node, state, reasons, pod report), `explain` (requests and restart policies of
+/// containers and init containers, overhead, priority class, node name, phase), `fix` (uid, resourceVersion, name, namespace,
 /// labels, ownerReferences, deletionTimestamp, nodeName, phase).
 pub(crate) mod slim {
     use super::{
         Affinity, Condition, ContainerStatus, InlineStr, Interned, Labels, OwnerReference,
-        ResourceRequirements, Timestamp, nullable,
+        Requests, ResourceRequirements, Timestamp, nullable,
     };
     use serde::Deserialize;
 
@@ -981,6 +1030,8 @@ pub(crate) mod slim {
         pub(crate) init_containers: Vec<Container>,
         #[serde(deserialize_with = "nullable")]
         pub(crate) priority_class_name: Interned,
+        #[serde(deserialize_with = "nullable")]
+        pub(crate) overhead: Requests,
         /// The containers already shared ([`super::intern_containers`]), when the reader found
         /// them so; `containers` is then empty and unread.
         #[serde(skip)]
@@ -994,15 +1045,18 @@ pub(crate) mod slim {
         pub(crate) name: Interned,
         #[serde(deserialize_with = "nullable")]
         pub(crate) resources: ResourceRequirements,
+        #[serde(deserialize_with = "nullable")]
+        pub(crate) restart_policy: Interned,
     }
 
     impl Container {
-        /// What a pod keeps of a container: its name and requests (no image).
+        /// What a pod keeps of a container: its name, requests and restart policy (no image).
         pub(crate) fn kept(self) -> super::Container {
             super::Container {
                 name: self.name,
                 image: String::new(),
                 resources: self.resources,
+                restart_policy: self.restart_policy,
             }
         }
     }
@@ -1099,11 +1153,10 @@ pub(crate) mod slim {
                         .unwrap_or_else(|| super::intern_owners(m.owner_references)),
                 },
                 spec: super::PodSpecSlim {
-                    affinity: if s.node_name.is_empty() {
-                        s.affinity.map(Box::new)
-                    } else {
-                        None
-                    },
+                    rare: super::RareSpec::kept(
+                        s.affinity.filter(|_| s.node_name.is_empty()),
+                        s.overhead,
+                    ),
                     node_name: s.node_name,
                     containers: s
                         .shared_containers
@@ -1468,6 +1521,38 @@ mod tests {
         );
         assert_eq!((a.name(), b.spec.node_name.as_str()), ("a", "n2"));
         assert!(!a.is_mirror() && a.metadata.annotations.is_empty());
+    }
+
+    /// Only the pods that have an overhead (or, unbound, an affinity) carry the box for them,
+    /// and the pods of one overhead share it; the containers keep their restart policies.
+    #[test]
+    fn overheads_are_boxed_only_where_set_and_shared() {
+        let spec = |node: &str, overhead: serde_json::Value| -> Pod {
+            serde_json::from_value(serde_json::json!({"spec": {
+                "nodeName": node, "overhead": overhead,
+                "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":
+                    {"nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name",
+                        "operator": "In", "values": ["n1"]}]}]}}},
+                "initContainers": [{"name": "sc", "restartPolicy": "Always"}],
+            }}))
+            .unwrap()
+        };
+        let kata = serde_json::json!({"cpu": "250m", "memory": "120Mi"});
+        let (a, b) = (spec("n1", kata.clone()), spec("n2", kata));
+        assert_eq!(a.spec.overhead().unwrap().get("memory").unwrap().0, "120Mi");
+        assert!(Shared::ptr_eq(
+            a.spec.rare.as_ref().unwrap().overhead.as_ref().unwrap(),
+            b.spec.rare.as_ref().unwrap().overhead.as_ref().unwrap()
+        ));
+        assert!(a.spec.required_node_affinity().is_none(), "bound: dropped");
+        assert!(a.spec.init_containers[0].restarts_always());
+        for none in [serde_json::Value::Null, serde_json::json!({})] {
+            let bound = spec("n1", none.clone());
+            assert!(bound.spec.rare.is_none() && bound.spec.overhead().is_none());
+            let unbound = spec("", none);
+            assert!(unbound.spec.required_node_affinity().is_some());
+            assert!(unbound.spec.overhead().is_none());
+        }
     }
 
     fn with(meta: serde_json::Value, status: serde_json::Value) -> Pod {

@@ -467,7 +467,7 @@ thread_local! {
     static KNOWN_LABEL_SETS: KnownRuns<Shared<crate::model::Labels>> = KnownRuns::new();
     /// Owner references: the pods of a DaemonSet carry the same.
     static KNOWN_OWNERS: KnownRuns<crate::model::SharedList<OwnerReference>> = KnownRuns::new();
-    /// Containers, by the names and requests of each ([`Projected`]).
+    /// Containers, by the names, requests and restart policies of each ([`Projected`]).
     static KNOWN_CONTAINERS: KnownRuns<crate::model::SharedList<crate::model::Container>> =
         KnownRuns::new();
 }
@@ -560,12 +560,14 @@ fn owner(buf: &[u8]) -> Result<OwnerReference, Error> {
 }
 
 /// `PodSpec`: `containers = 2`, `nodeName = 10`, `affinity = 18`, `initContainers = 20`,
-/// `priorityClassName = 24`. A bound pod's affinity is not read (the audit reads it only to
-/// find an unbound pod's node, see [`crate::model::PodSpecSlim`]) unless `whole`.
+/// `priorityClassName = 24`, `overhead = 32` (a `map<string, Quantity>`). A bound pod's
+/// affinity is not read (the audit reads it only to find an unbound pod's node, see
+/// [`crate::model::RareSpec`]) unless `whole`.
 fn pod_spec(buf: &[u8], whole: bool) -> Result<slim::Spec, Error> {
     let mut s = slim::Spec::default();
     let mut affinity_at = None;
     let mut containers = Projected::default();
+    let mut overhead = Vec::new();
     each(buf, |n, w| {
         match n {
             2 => containers.add_container(w.bytes("spec.containers")?)?,
@@ -578,10 +580,12 @@ fn pod_spec(buf: &[u8], whole: bool) -> Result<slim::Spec, Error> {
                 s.priority_class_name =
                     w.repeated(slot::PRIORITY_CLASS, "spec.priorityClassName")?
             }
+            32 => overhead.push(quantity_entry(w.bytes("spec.overhead")?, "spec.overhead")?),
             _ => {}
         }
         Ok(())
     })?;
+    s.overhead = overhead.into_iter().collect();
     if let Some(a) = affinity_at
         && (whole || s.node_name.is_empty())
     {
@@ -618,12 +622,13 @@ impl<'a> Projected<'a> {
         self.key.extend(v);
     }
 
-    /// A `Container`: its `name = 1` and `resources = 8` are what [`container`] reads.
+    /// A `Container`: its `name = 1`, `resources = 8` and `restartPolicy = 24` are what
+    /// [`container`] reads.
     fn add_container(&mut self, c: &'a [u8]) -> Result<(), Error> {
         self.items.push(c);
         self.key.push(0);
         each(c, |n, w| {
-            if n == 1 || n == 8 {
+            if matches!(n, 1 | 8 | 24) {
                 self.keep(n, w.bytes("spec.containers")?);
             }
             Ok(())
@@ -632,13 +637,14 @@ impl<'a> Projected<'a> {
 }
 
 /// `Container`: `name = 1`, `resources = 8` (`ResourceRequirements`: `requests = 2`, a
-/// `map<string, Quantity>`; `Quantity`: `string = 1`).
+/// `map<string, Quantity>`; `Quantity`: `string = 1`), `restartPolicy = 24`.
 fn container(buf: &[u8]) -> Result<slim::Container, Error> {
     let mut c = slim::Container::default();
     each(buf, |n, w| {
         match n {
             1 => c.name = w.interned("container name")?,
             8 => c.resources = resources(w.bytes("container resources")?)?,
+            24 => c.restart_policy = w.interned("container restartPolicy")?,
             _ => {}
         }
         Ok(())
@@ -651,23 +657,28 @@ fn resources(buf: &[u8]) -> Result<ResourceRequirements, Error> {
     each(buf, |n, w| {
         if n == 2 {
             let what = "resources.requests";
-            let (k, v) = entry(w.bytes(what)?, what)?;
-            let mut q = "";
-            if let Some(v) = v {
-                each(v.bytes(what)?, |n, w| {
-                    if n == 1 {
-                        q = w.str(what)?;
-                    }
-                    Ok(())
-                })?;
-            }
-            requests.push((k.to_string(), Quantity(q.to_string())));
+            requests.push(quantity_entry(w.bytes(what)?, what)?);
         }
         Ok(())
     })?;
     Ok(ResourceRequirements {
         requests: requests.into_iter().collect::<Requests>(),
     })
+}
+
+/// An entry of a `map<string, Quantity>` (`Quantity`: `string = 1`).
+fn quantity_entry(buf: &[u8], what: &str) -> Result<(String, Quantity), Error> {
+    let (k, v) = entry(buf, what)?;
+    let mut q = "";
+    if let Some(v) = v {
+        each(v.bytes(what)?, |n, w| {
+            if n == 1 {
+                q = w.str(what)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok((k.to_string(), Quantity(q.to_string())))
 }
 
 /// `Affinity`: `nodeAffinity = 1` (`NodeAffinity`:
@@ -929,6 +940,7 @@ mod tests {
                 .map(|c| slim::Container {
                     name: c.name.clone(),
                     resources: c.resources.clone(),
+                    restart_policy: c.restart_policy.clone(),
                 })
                 .collect();
         }
@@ -1126,6 +1138,20 @@ mod tests {
             )
             .str(10, "")
             .msg(
+                20,
+                Msg::new().str(1, "sidecar").str(24, "Always").msg(
+                    8,
+                    Msg::new().msg(
+                        2,
+                        Msg::new().str(1, "cpu").msg(2, Msg::new().str(1, "200m")),
+                    ),
+                ),
+            )
+            .msg(
+                32,
+                Msg::new().str(1, "cpu").msg(2, Msg::new().str(1, "250m")),
+            )
+            .msg(
                 18,
                 Msg::new().msg(
                     1,
@@ -1165,6 +1191,8 @@ mod tests {
             "annotations":{"kubernetes.io/config.mirror":"abc","other":"x"},
             "ownerReferences":[{"apiVersion":"apps/v1","kind":"DaemonSet","name":"kube-proxy","uid":"u1","controller":true}]},
           "spec":{"containers":[{"name":"proxy","image":"img","resources":{"limits":{"cpu":"1"},"requests":{"memory":"64Mi","cpu":"100m"}}}],
+            "initContainers":[{"name":"sidecar","restartPolicy":"Always","resources":{"requests":{"cpu":"200m"}}}],
+            "overhead":{"cpu":"250m"},
             "affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchFields":[{"key":"zone","operator":"In","values":["a","b"]}]}]}}},
             "priorityClassName":"system-node-critical"},
           "status":{"phase":"Running","conditions":[
@@ -1186,6 +1214,8 @@ mod tests {
             "\"100m\"",
             "config.mirror",
             "restart_count: 7",
+            "restart_policy: \"Always\"",
+            "\"250m\"",
         ] {
             assert!(flat.contains(shown), "{shown} missing from {flat}");
         }
@@ -1203,6 +1233,8 @@ mod tests {
             p.spec.required_node_affinity().is_some(),
             "an unbound pod keeps its affinity"
         );
+        assert!(p.spec.init_containers[0].restarts_always());
+        assert_eq!(p.spec.overhead().unwrap().get("cpu").unwrap().0, "250m");
         assert_eq!(
             format!("{p:?}"),
             format!("{:?}", serde_json::from_str::<Pod>(json).unwrap())
@@ -1307,9 +1339,10 @@ mod tests {
         assert!(pod_meta(&bad.0).is_err());
     }
 
-    /// Containers are found again by their names and requests alone: two pods whose containers
-    /// differ only elsewhere (each pod's own token volume mount) share one list; other requests
-    /// or names are another list; a bad container is an error every time.
+    /// Containers are found again by their names, requests and restart policies alone: two pods
+    /// whose containers differ only elsewhere (each pod's own token volume mount) share one list;
+    /// other requests, names or restart policies are another list; a bad container is an error
+    /// every time.
     #[test]
     fn containers_are_found_again_by_what_is_kept_of_them() {
         let container = |name: &str, cpu: &str, mount: &str| {
@@ -1338,9 +1371,13 @@ mod tests {
             container("agent", "100m", "kube-api-access-abcde"),
             container("sidecar", "100m", "kube-api-access-abcde"),
         ]);
-        for other in [&c, &d] {
+        let e = spec(vec![
+            container("agent", "100m", "kube-api-access-abcde").str(24, "Always"),
+        ]);
+        for other in [&c, &d, &e] {
             assert!(!Shared::ptr_eq(&shared(&a), &shared(other)));
         }
+        assert!(shared(&e)[0].restarts_always() && !shared(&a)[0].restarts_always());
         let read = |s: &slim::Spec| {
             shared(s)
                 .iter()
@@ -1414,6 +1451,8 @@ mod kubernetes_fixture {
             "phaseValue",
             "exit_code: Some(",
             "restart_count: 5",
+            "restart_policy: \"restartPolicyValue\"",
+            "overheadKey",
         ] {
             assert!(pb.contains(filled), "{filled} missing from {pb}");
         }

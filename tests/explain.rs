@@ -499,6 +499,118 @@ fn pod_requests_follow_the_scheduler() {
     assert_eq!(errors.len(), 1, "{errors:?}");
 }
 
+const SIDECARS: &str = "tests/fixtures/explain/sidecars.json";
+
+/// A fit's cpu row and verdict: (allocatable, requested, free, needed, fits), fits.
+fn cpu_fit(snap: &Snapshot, ds: &str, node: &str) -> (CpuRow, Option<bool>) {
+    let e = explain::explain(snap, Some("agents"), ds, node, &opts()).unwrap();
+    let fit = e.fit.expect("eligible and Missing: a fit check");
+    let r = &fit.resources[0];
+    assert_eq!(r.resource, "cpu");
+    (
+        (r.allocatable, r.requested, r.free, r.needed, r.fits),
+        fit.fits,
+    )
+}
+
+type CpuRow = (Option<i64>, Option<i64>, Option<i64>, i64, Option<bool>);
+
+/// Sidecars (init containers with `restartPolicy: Always`) run beside the containers and the
+/// pod overhead comes on top (`k8s.io/component-helpers/resource/helpers.go: PodRequests`), on
+/// the pods bound to the node and on the daemon's template alike. Each pair of the fixture fit
+/// by the rule read before (sidecars as init containers, no overhead), and does not.
+#[test]
+fn fit_counts_sidecars_and_pod_overhead_as_the_scheduler_does() {
+    let snap = snapshot(SIDECARS);
+    // node-mesh: web 100m and its sidecar mesh-proxy 400m (mesh-init's 50m runs before the
+    // sidecar starts): 500m, not max(100m, 400m); the daemon needs 550m.
+    assert_eq!(
+        cpu_fit(&snap, "collector", "node-mesh"),
+        (
+            (Some(1000), Some(500), Some(500), 550, Some(false)),
+            Some(false)
+        )
+    );
+    // node-kata: sandboxed 100m and its RuntimeClass's overhead 400m.
+    assert_eq!(
+        cpu_fit(&snap, "collector", "node-kata"),
+        (
+            (Some(1000), Some(500), Some(500), 550, Some(false)),
+            Some(false)
+        )
+    );
+    // The daemon's own sidecar: agent 150m and proxy 400m, not max(150m, 400m).
+    assert_eq!(
+        cpu_fit(&snap, "meshed", "node-small"),
+        (
+            (Some(500), Some(0), Some(500), 550, Some(false)),
+            Some(false)
+        )
+    );
+    let memory = |ds: &str, node: &str| {
+        let e = explain::explain(&snap, Some("agents"), ds, node, &opts()).unwrap();
+        let m = e.fit.unwrap().resources[1].clone();
+        (m.requested, m.needed)
+    };
+    const MI: i64 = 1024 * 1024;
+    // 128Mi + 256Mi; 128Mi + overhead 160Mi; the daemon's 64Mi + 128Mi.
+    assert_eq!(memory("meshed", "node-mesh"), (Some(384 * MI), 192 * MI));
+    assert_eq!(memory("meshed", "node-kata"), (Some(288 * MI), 192 * MI));
+    let e = explain::explain(&snap, Some("agents"), "meshed", "node-small", &opts()).unwrap();
+    assert!(
+        e.fit.unwrap().hints.iter().any(|h| h
+            .text
+            .contains("of its sidecars (init containers with restartPolicy: Always)")),
+        "the hint says the sidecars count with the containers"
+    );
+}
+
+/// An overhead in the template counts in what the daemon needs (and not in what its requests
+/// may be lowered to); a template that names a RuntimeClass without one is noted as
+/// possibly short of it.
+#[test]
+fn a_template_overhead_counts_and_a_runtime_class_without_one_is_noted() {
+    let mut snap = snapshot(SIDECARS);
+    let at = snap
+        .daemon_sets
+        .iter()
+        .position(|d| d.name() == "collector")
+        .unwrap();
+    let fit = |snap: &Snapshot| {
+        explain::explain(snap, Some("agents"), "collector", "node-small", &opts())
+            .unwrap()
+            .fit
+            .unwrap()
+    };
+    assert!(fit(&snap).note.is_none());
+    snap.daemon_sets[at].spec.template.spec.runtime_class_name = "kata".into();
+    let noted = fit(&snap);
+    assert_eq!(noted.resources[0].needed, 550);
+    assert!(
+        noted
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("runtimeClassName kata")),
+        "{:?}",
+        noted.note
+    );
+    let spec = &mut snap.daemon_sets[at].spec.template.spec;
+    spec.overhead
+        .insert("cpu".into(), ds_coverage::model::Quantity("100m".into()));
+    let counted = fit(&snap);
+    assert_eq!(counted.resources[0].needed, 650);
+    assert!(counted.note.is_none(), "{:?}", counted.note);
+    // 500m free, 100m of it the overhead's.
+    assert!(
+        counted
+            .hints
+            .iter()
+            .any(|h| h.text.ends_with("cpu ≤ 400m fits now")),
+        "{:#?}",
+        counted.hints
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Lookup
 
@@ -688,6 +800,38 @@ fn json_has_the_rules_as_data_and_yaml_the_same() {
     ));
     let y: Value = serde_saphyr::from_str(&String::from_utf8(y.stdout).unwrap()).unwrap();
     assert_eq!(y, j);
+}
+
+/// Through the binary, on the JSON a `kubectl get -o json` writes (its pods read by the fast
+/// reader): the fit table and its JSON count the other pod's sidecar.
+#[test]
+fn the_fit_table_and_json_count_sidecars() {
+    let o = bin(&explain_args(
+        "agents/collector",
+        "node-mesh",
+        SIDECARS,
+        &[],
+    ));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("\nFit: does not fit"), "{text}");
+    let row: Vec<&str> = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("cpu "))
+        .unwrap_or_else(|| panic!("a cpu row in {text}"))
+        .split_whitespace()
+        .collect();
+    assert_eq!(row, ["cpu", "1", "500m", "500m", "550m", "NO"], "{text}");
+    let o = bin(&explain_args(
+        "agents/collector",
+        "node-mesh",
+        SIDECARS,
+        &["-o", "json"],
+    ));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["fit"]["fits"], false);
+    assert_eq!(j["fit"]["resources"][0]["requested"], 500);
+    assert_eq!(j["fit"]["resources"][0]["needed"], 550);
 }
 
 #[test]

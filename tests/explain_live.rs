@@ -90,7 +90,11 @@ struct Live {
 }
 
 fn start(tag: &str) -> Live {
-    let sim = Simulator::start(objects(), SimOptions::default());
+    start_with(tag, objects())
+}
+
+fn start_with(tag: &str, objects: Vec<Value>) -> Live {
+    let sim = Simulator::start(objects, SimOptions::default());
     let dir =
         std::env::temp_dir().join(format!("ds-coverage-explain-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -189,6 +193,40 @@ fn live_explain_reads_the_node_pods_and_warning_events() {
         flat.contains("FailedScheduling (x37, 3m ago): 0/8 nodes are available"),
         "{text}"
     );
+}
+
+/// The node's other pods, read as Kubernetes protobuf (as client-go asks for pods), count their
+/// sidecar and their overhead as the same pods read from the file do (`tests/explain.rs`).
+#[test]
+fn live_fit_counts_sidecars_and_overhead_of_pods_read_as_protobuf() {
+    let text = std::fs::read_to_string("tests/fixtures/explain/sidecars.json").unwrap();
+    let live = start_with("sidecars", vec![serde_json::from_str(&text).unwrap()]);
+    for node in ["node-mesh", "node-kata"] {
+        let j = ok_json(&explain(&live, &["agents/collector", node, "-o", "json"]));
+        let cpu = &j["fit"]["resources"][0];
+        assert_eq!(
+            (
+                &cpu["requested"],
+                &cpu["free"],
+                &cpu["needed"],
+                &j["fit"]["fits"]
+            ),
+            (&json!(500), &json!(500), &json!(550), &json!(false)),
+            "{node}: {:#}",
+            j["fit"]
+        );
+        assert_eq!(j["fit"]["podsCounted"], 1);
+    }
+    let reqs = live.sim.requests();
+    let node_pods: Vec<_> = reqs.iter().filter(|r| r.path == "/api/v1/pods").collect();
+    assert_eq!(node_pods.len(), 2);
+    for r in node_pods {
+        assert_eq!(
+            r.accept.as_deref(),
+            Some("application/vnd.kubernetes.protobuf, application/json")
+        );
+        assert_eq!(r.status, 200);
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Container, DaemonSet, Node, Pod, PodSpec};
+use crate::model::{Container, DaemonSet, Node, Pod, PodSpec, Quantity, Requests};
 use crate::quantity;
 use crate::report::PodReport;
 use crate::snapshot::Snapshot;
@@ -13,44 +13,71 @@ use super::{Fit, Hint, NodePods, ResourceFit};
 const CPU: &str = "cpu";
 const MEMORY: &str = "memory";
 
-/// A pod's requests as the scheduler counts them: the sum over containers, and at least the
-/// largest init container's (`max(max(init), sum(containers))`), per resource. CPU in
-/// millicores, memory in bytes. Unparseable quantities are listed, not counted.
+/// A pod's requests as the scheduler counts them (`k8s.io/component-helpers/resource/helpers.go:
+/// PodRequests`, which NodeResourcesFit reads; in older releases
+/// `pkg/api/v1/resource/helpers.go: PodRequests`), per resource: the containers' requests plus the sidecars' (init containers with
+/// `restartPolicy: Always`), or more if an init container needs more while it runs (itself and
+/// the sidecars started before it), plus the pod overhead. CPU in millicores, memory in bytes.
+/// Unparseable quantities are listed, not counted.
 pub fn pod_requests(spec: &PodSpec) -> (BTreeMap<&'static str, i128>, Vec<String>) {
-    requests(&spec.containers, &spec.init_containers)
+    let overhead = (!spec.overhead.is_empty()).then_some(&spec.overhead);
+    requests(&spec.containers, &spec.init_containers, overhead)
 }
 
-/// [`pod_requests`] of containers and init containers (a template's or a pod's).
+/// [`pod_requests`] of containers, init containers and overhead (a template's or a pod's).
+///
+/// `aggregateContainerResourcesByFn` in the same file: the sum over containers, and over the
+/// restartable init containers (sidecars) in order, each also adding to the sidecars that run
+/// from then on; an init container runs to completion beside the sidecars started before it,
+/// so it uses its own request plus theirs; the pod takes the larger of the sum and the largest
+/// init container's use (a sidecar's use is the sidecars so far, never more than the sum).
+/// `PodRequests` then adds `spec.overhead`. (Pod-level `spec.resources`, alpha in 1.32, and
+/// requests from the pod's status during an in-place resize are not read.)
 fn requests(
     containers: &[Container],
     init_containers: &[Container],
+    overhead: Option<&Requests>,
 ) -> (BTreeMap<&'static str, i128>, Vec<String>) {
     let mut errors = Vec::new();
-    let mut read = |c: &Container, resource: &'static str| -> i128 {
-        let Some(q) = c.resources.requests.get(resource) else {
-            return 0;
-        };
-        let parsed = if resource == CPU {
-            quantity::milli(&q.0)
-        } else {
-            quantity::units(&q.0)
-        };
-        parsed.unwrap_or_else(|e| {
-            errors.push(format!("container {}: {resource} request: {e}", c.name));
+    let mut parse = |what: &dyn std::fmt::Display, q: &Quantity, resource: &'static str| {
+        amount(resource, q).unwrap_or_else(|e| {
+            errors.push(format!("{what}: {resource} request: {e}"));
             0
         })
     };
     let mut out = BTreeMap::new();
     for resource in [CPU, MEMORY] {
-        let sum: i128 = containers.iter().map(|c| read(c, resource)).sum();
-        let init = init_containers
-            .iter()
-            .map(|c| read(c, resource))
-            .max()
-            .unwrap_or(0);
-        out.insert(resource, sum.max(init));
+        let mut read = |c: &Container| match c.resources.requests.get(resource) {
+            Some(q) => parse(&format_args!("container {}", c.name), q, resource),
+            None => 0,
+        };
+        let mut sum: i128 = containers.iter().map(&mut read).sum();
+        let (mut sidecars, mut init) = (0i128, 0i128);
+        for c in init_containers {
+            let r = read(c);
+            if c.restarts_always() {
+                sum += r;
+                sidecars += r;
+            } else {
+                init = init.max(r + sidecars);
+            }
+        }
+        let extra = match overhead.and_then(|o| o.get(resource)) {
+            Some(q) => parse(&"overhead", q, resource),
+            None => 0,
+        };
+        out.insert(resource, sum.max(init) + extra);
     }
     (out, errors)
+}
+
+/// A quantity of `resource` in the unit counted here: millicores for CPU, else units (bytes).
+fn amount(resource: &str, q: &Quantity) -> Result<i128, quantity::QuantityError> {
+    if resource == CPU {
+        quantity::milli(&q.0)
+    } else {
+        quantity::units(&q.0)
+    }
 }
 
 /// A priority class's standing for preemption: the two built-in system classes above all
@@ -87,7 +114,11 @@ pub(super) fn fit_check(
     let mut used: BTreeMap<&str, i128> = BTreeMap::new();
     let mut per_pod: Vec<(&Pod, BTreeMap<&'static str, i128>)> = Vec::new();
     for p in &bound {
-        let (r, e) = requests(&p.spec.containers, &p.spec.init_containers);
+        let (r, e) = requests(
+            &p.spec.containers,
+            &p.spec.init_containers,
+            p.spec.overhead(),
+        );
         errors.extend(
             e.into_iter()
                 .map(|e| format!("pod {}/{}: {e}", p.metadata.namespace, p.name())),
@@ -99,12 +130,7 @@ pub(super) fn fit_check(
     }
 
     let allocatable = |resource: &str| -> Option<i128> {
-        let q = node.status.allocatable.get(resource)?;
-        if resource == CPU {
-            quantity::milli(&q.0).ok()
-        } else {
-            quantity::units(&q.0).ok()
-        }
+        amount(resource, node.status.allocatable.get(resource)?).ok()
     };
     let mut resources = Vec::new();
     for (resource, unit, need, have) in [
@@ -171,6 +197,14 @@ pub(super) fn fit_check(
     }
     if resources.iter().any(|r| r.allocatable.is_none()) {
         notes.push("the node does not report status.allocatable for every resource".into());
+    }
+    if !spec.runtime_class_name.is_empty() && spec.overhead.is_empty() {
+        // The RuntimeClass admission controller sets the pod's overhead from the class when the
+        // pod is created; the class itself is not read here.
+        notes.push(format!(
+            "the template names runtimeClassName {}: the pod overhead that RuntimeClass may set (kubectl get runtimeclass {}) is not counted in what the daemon needs",
+            spec.runtime_class_name, spec.runtime_class_name
+        ));
     }
     notes.extend(errors);
     Fit {
@@ -274,18 +308,31 @@ fn fit_hints(
             yaml: None,
         });
     }
+    // What the containers may request: the room left, less the template's overhead (which
+    // lowering requests does not change).
+    let overhead = |resource: &str| -> i128 {
+        spec.overhead
+            .get(resource)
+            .and_then(|q| amount(resource, q).ok())
+            .unwrap_or(0)
+    };
     let lower: Vec<String> = short
         .iter()
         .filter(|r| r.resource != "pods")
         .filter_map(|r| {
-            let free = r.free?;
-            (free > 0).then(|| format!("{} ≤ {}", r.resource, show(&r.resource, i128::from(free))))
+            let room = i128::from(r.free?) - overhead(&r.resource);
+            (room > 0).then(|| format!("{} ≤ {}", r.resource, show(&r.resource, room)))
         })
         .collect();
     if !lower.is_empty() {
+        let whose = if spec.init_containers.iter().any(Container::restarts_always) {
+            "resources.requests of its containers and of its sidecars (init containers with restartPolicy: Always), which run beside them; other init containers count on their own"
+        } else {
+            "resources.requests of its containers, and of its init containers, which count on their own"
+        };
         hints.push(Hint {
             text: format!(
-                "or lower the daemon's requests (resources.requests of its containers, and of its init containers, which count on their own): {} fits now",
+                "or lower the daemon's requests ({whose}): {} fits now",
                 lower.join(", ")
             ),
             yaml: None,
@@ -305,5 +352,139 @@ pub fn show(resource: &str, v: i128) -> String {
         CPU => quantity::format_milli(v),
         MEMORY => quantity::format_bytes(v),
         _ => v.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CPU, MEMORY, requests};
+    use crate::model::{Container, Pod, PodSpec, Requests};
+
+    /// A container requesting `cpu` (and 1Mi of memory per 100m, to see both resources move
+    /// alike), a sidecar when `sidecar`.
+    fn c(name: &str, cpu: &str, sidecar: bool) -> Container {
+        let mi = crate::quantity::milli(cpu).unwrap() / 100;
+        serde_json::from_value(serde_json::json!({
+            "name": name,
+            "restartPolicy": if sidecar { "Always" } else { "" },
+            "resources": {"requests": {"cpu": cpu, "memory": format!("{mi}Mi")}},
+        }))
+        .unwrap()
+    }
+
+    /// The requests of containers, init containers and overhead: (cpu millicores, memory Mi).
+    fn of(
+        containers: &[Container],
+        init: &[Container],
+        overhead: Option<&Requests>,
+    ) -> (i128, i128) {
+        let (r, errors) = requests(containers, init, overhead);
+        assert!(errors.is_empty(), "{errors:?}");
+        (r[CPU], r[MEMORY] >> 20)
+    }
+
+    /// `PodRequests` (k8s.io/component-helpers/resource/helpers.go), case by case: the
+    /// numbers are the ones its rule gives by hand.
+    #[test]
+    fn requests_count_sidecars_with_the_containers_and_init_containers_on_their_own() {
+        let app = [c("app", "100m", false)];
+        // None: the containers alone.
+        assert_eq!(of(&app, &[], None), (100, 1));
+        // A plain init container: the larger of it and the containers.
+        assert_eq!(of(&app, &[c("init", "300m", false)], None), (300, 3));
+        assert_eq!(of(&app, &[c("init", "50m", false)], None), (100, 1));
+        // Sidecars only: added to the containers (the old rule took the larger: 400m, 4Mi).
+        assert_eq!(of(&app, &[c("sc", "400m", true)], None), (500, 5));
+        assert_eq!(
+            of(&app, &[c("a", "400m", true), c("b", "200m", true)], None),
+            (700, 7)
+        );
+        // A sidecar started before a plain init container runs beside it: 600m + 400m there,
+        // more than the containers with the sidecar (500m).
+        assert_eq!(
+            of(
+                &app,
+                &[c("sc", "400m", true), c("init", "600m", false)],
+                None
+            ),
+            (1000, 10)
+        );
+        // Started after it, it does not: the init container alone (600m) is more than the
+        // containers with the sidecar (500m), and no more is needed.
+        assert_eq!(
+            of(
+                &app,
+                &[c("init", "600m", false), c("sc", "400m", true)],
+                None
+            ),
+            (600, 6)
+        );
+        // Only the sidecars started before count: the init container runs beside `early`
+        // (600m + 200m), not `late`; more than the pod's 100m + 200m + 400m.
+        assert_eq!(
+            of(
+                &app,
+                &[
+                    c("early", "200m", true),
+                    c("init", "600m", false),
+                    c("late", "400m", true)
+                ],
+                None
+            ),
+            (800, 8)
+        );
+        // A restart policy other than Always is a plain init container.
+        let mut never = c("init", "400m", false);
+        never.restart_policy = crate::model::Interned::new("Never");
+        assert_eq!(of(&app, &[never], None), (400, 4));
+    }
+
+    #[test]
+    fn the_pod_overhead_is_added_after_the_max() {
+        let app = [c("app", "100m", false)];
+        let overhead: Requests = [
+            ("cpu".to_string(), crate::model::Quantity("250m".into())),
+            ("memory".to_string(), crate::model::Quantity("64Mi".into())),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(of(&app, &[], Some(&overhead)), (350, 65));
+        // max(100m, init 500m) + 250m: the overhead is not lost inside the max.
+        assert_eq!(
+            of(&app, &[c("init", "500m", false)], Some(&overhead)),
+            (750, 69)
+        );
+        let bad: Requests = [("cpu".to_string(), crate::model::Quantity("lots".into()))]
+            .into_iter()
+            .collect();
+        let (r, errors) = requests(&app, &[], Some(&bad));
+        assert_eq!(r[CPU], 100);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("overhead: cpu request"), "{errors:?}");
+    }
+
+    /// A pod and a template read from their JSON count alike: the restart policy and the
+    /// overhead are kept by the decoding of both.
+    #[test]
+    fn pods_and_templates_keep_what_the_rule_reads() {
+        let spec = serde_json::json!({
+            "nodeName": "n1",
+            "containers": [{"name": "app", "resources": {"requests": {"cpu": "100m"}}}],
+            "initContainers": [
+                {"name": "sc", "restartPolicy": "Always", "resources": {"requests": {"cpu": "400m"}}},
+                {"name": "init", "resources": {"requests": {"cpu": "450m"}}},
+            ],
+            "overhead": {"cpu": "50m"},
+        });
+        let pod: Pod = serde_json::from_value(serde_json::json!({"spec": spec})).unwrap();
+        let (r, _) = requests(
+            &pod.spec.containers,
+            &pod.spec.init_containers,
+            pod.spec.overhead(),
+        );
+        // max(100m + 400m, 400m + 450m) + 50m.
+        assert_eq!(r[CPU], 900);
+        let template: PodSpec = serde_json::from_value(spec).unwrap();
+        assert_eq!(super::pod_requests(&template).0[CPU], 900);
     }
 }

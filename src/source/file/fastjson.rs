@@ -5,14 +5,14 @@
 //! what the audit never reads: env, probes, volumes and mounts, images, most conditions. [`pod`]
 //! walks one pod's text once, in the shape of [`slim::Pod`]: the members the audit reads are
 //! decoded, every other value is stepped over with its syntax checked as serde_json checks what it
-//! skips, and what pods repeat byte for byte (a label set, owner references, the names and
-//! requests of the containers) is found again by its bytes ([`KnownRuns`]) instead of being
-//! decoded again, as is what they repeat of the text stepped over ([`Checked`]: an object or
-//! array met before is compared, not checked again). Small typed values (requests, owner
-//! references, container states, affinity) are decoded by serde_json from their own text,
-//! through the same `Deserialize` as [`slim::Pod`]'s; the rest of its fields are read here to the
-//! same rules (`nullable`: `null` is the default; an unknown member is skipped; a repeated member
-//! is an error).
+//! skips, and what pods repeat byte for byte (a label set, owner references, the names, requests
+//! and restart policies of the containers) is found again by its bytes ([`KnownRuns`]) instead
+//! of being decoded again, as is what they repeat of the text stepped over ([`Checked`]: an
+//! object or array met before is compared, not checked again). Small typed values (requests,
+//! overhead, owner references, container states, affinity) are decoded by serde_json from their
+//! own text, through the same `Deserialize` as [`slim::Pod`]'s; the rest of its fields are read
+//! here to the same rules (`nullable`: `null` is the default; an unknown member is skipped; a
+//! repeated member is an error).
 //!
 //! Anything this reader does not take gives `None`, and the caller decodes the pod the general
 //! way, which reads it, or reports its error, exactly as before: malformed JSON, a value of
@@ -28,8 +28,8 @@ use serde::Deserialize;
 use crate::fasthash::{PREFIX_BYTES, prefix_slot, starts_with_ends_first};
 use crate::interned::{InlineStr, Interned, KnownRuns, slot};
 use crate::model::{
-    self, Condition, ContainerState, ContainerStatus, Labels, OwnerReference, ResourceRequirements,
-    Shared, SharedList, slim,
+    self, Condition, ContainerState, ContainerStatus, Labels, OwnerReference, Requests,
+    ResourceRequirements, Shared, SharedList, slim,
 };
 
 /// `None`: not for this reader (see the module's comment).
@@ -41,7 +41,8 @@ const MAX_DEPTH: u32 = 64;
 thread_local! {
     static KNOWN_LABEL_SETS: KnownRuns<Shared<Labels>> = KnownRuns::new();
     static KNOWN_OWNERS: KnownRuns<SharedList<OwnerReference>> = KnownRuns::new();
-    /// Containers by the text of each one's `name` and `resources` ([`P::containers`]).
+    /// Containers by the text of each one's `name`, `resources` and `restartPolicy`
+    /// ([`P::containers`]).
     static KNOWN_CONTAINERS: KnownRuns<SharedList<model::Container>> = KnownRuns::new();
     static CHECKED: RefCell<Checked> = RefCell::new(Checked::new());
 }
@@ -599,6 +600,10 @@ impl<'a> P<'a, '_> {
                     seen.first(4)?;
                     s.priority_class_name = p.interned(Some(slot::PRIORITY_CLASS))?;
                 }
+                b"overhead" => {
+                    seen.first(5)?;
+                    s.overhead = nullable::<Requests>(p.value()?)?;
+                }
                 _ => p.skip()?,
             }
             Some(())
@@ -606,31 +611,28 @@ impl<'a> P<'a, '_> {
         Some(s)
     }
 
-    /// A list of containers (`null` as none): the text of each one's `name` and `resources`,
-    /// all a pod keeps of a container.
-    fn containers(&mut self) -> R<Vec<(&'a [u8], &'a [u8])>> {
+    /// A list of containers (`null` as none): the text of each one's `name`, `resources` and
+    /// `restartPolicy`, all a pod keeps of a container.
+    fn containers(&mut self) -> R<Vec<ContainerText<'a>>> {
         let mut kept = Vec::new();
         if self.null() {
             return Some(kept);
         }
         self.array(|p| {
-            let (mut name, mut resources): (&[u8], &[u8]) = (b"null", b"null");
+            let mut c = ContainerText([b"null"; 3]);
             let mut seen = Once::default();
             p.object(|p, k| {
-                match k {
-                    b"name" => {
-                        seen.first(0)?;
-                        name = p.value()?;
-                    }
-                    b"resources" => {
-                        seen.first(1)?;
-                        resources = p.value()?;
-                    }
-                    _ => p.skip()?,
-                }
+                let i = match k {
+                    b"name" => 0,
+                    b"resources" => 1,
+                    b"restartPolicy" => 2,
+                    _ => return p.skip(),
+                };
+                seen.first(i as u32)?;
+                c.0[i] = p.value()?;
                 Some(())
             })?;
-            kept.push((name, resources));
+            kept.push(c);
             Some(())
         })?;
         Some(kept)
@@ -765,29 +767,33 @@ impl<'a> P<'a, '_> {
 }
 
 /// Containers from the text of each one's `name` and `resources`.
-fn decode_containers(kept: &[(&[u8], &[u8])]) -> R<Vec<slim::Container>> {
+/// The text of a container's `name`, `resources` and `restartPolicy` (`null` where absent).
+struct ContainerText<'a>([&'a [u8]; 3]);
+
+fn decode_containers(kept: &[ContainerText<'_>]) -> R<Vec<slim::Container>> {
     kept.iter()
-        .map(|&(name, resources)| {
+        .map(|&ContainerText([name, resources, restart_policy])| {
             Some(slim::Container {
                 name: nullable(name)?,
                 resources: nullable::<ResourceRequirements>(resources)?,
+                restart_policy: nullable(restart_policy)?,
             })
         })
         .collect()
 }
 
-/// Containers shared with the pods whose containers have the same `name` and `resources` text
-/// (the rest of a container's text, its mount of the pod's own token volume
-/// `kube-api-access-xxxxx`, differs from pod to pod); `None` for none.
-fn shared_containers(kept: &[(&[u8], &[u8])]) -> R<Option<SharedList<model::Container>>> {
+/// Containers shared with the pods whose containers have the same `name`, `resources` and
+/// `restartPolicy` text (the rest of a container's text, its mount of the pod's own token
+/// volume `kube-api-access-xxxxx`, differs from pod to pod); `None` for none.
+fn shared_containers(kept: &[ContainerText<'_>]) -> R<Option<SharedList<model::Container>>> {
     if kept.is_empty() {
         return Some(None);
     }
     let mut key = Vec::new();
-    for (name, resources) in kept {
-        for v in [name, resources] {
+    for c in kept {
+        for v in c.0 {
             key.extend((v.len() as u64).to_le_bytes());
-            key.extend(*v);
+            key.extend(v);
         }
     }
     let read = |_: &[u8]| {
@@ -904,6 +910,46 @@ mod tests {
     fn fast_with(text: &str, checked: &mut Checked) -> Option<String> {
         let (p, n) = read_pod(text.as_bytes(), None, checked)?;
         (n == text.len()).then(|| format!("{:?}", Pod::from(p)))
+    }
+
+    /// What the fit reads of a pod beside its requests — an init container's `restartPolicy`
+    /// (a sidecar's `Always`) and `spec.overhead` — is taken by this reader as the general way
+    /// reads it, and containers that differ only in their restart policy are not shared.
+    #[test]
+    fn restart_policies_and_overhead_are_read_as_the_general_way_reads_them() {
+        let text = |policy: &str, overhead: &str| {
+            format!(
+                r#"{{"kind":"Pod","metadata":{{"name":"p"}},"spec":{{"nodeName":"n1",
+                "containers":[{{"name":"app","image":"i","resources":{{"requests":{{"cpu":"100m"}}}},"restartPolicy":{policy}}}],
+                "initContainers":[{{"name":"sc","restartPolicy":{policy},"image":"i","resources":{{"requests":{{"cpu":"400m"}}}}}}],
+                "overhead":{overhead},"runtimeClassName":"kata"}}}}"#
+            )
+        };
+        let read = |text: &str| {
+            let (p, n) = pod(text.as_bytes(), None).expect("taken");
+            assert_eq!(n, text.len());
+            let p = Pod::from(p);
+            assert_eq!(Some(format!("{p:?}")), general(text), "{text}");
+            p
+        };
+        let always = read(&text(r#""Always""#, r#"{"cpu":"250m","memory":"64Mi"}"#));
+        assert!(always.spec.init_containers[0].restarts_always());
+        assert!(always.spec.containers[0].restarts_always());
+        let overhead = always.spec.overhead().unwrap();
+        assert_eq!(overhead.get("cpu").unwrap().0, "250m");
+        assert_eq!(overhead.get("memory").unwrap().0, "64Mi");
+        for (policy, overhead) in [(r#""Never""#, "null"), ("null", "{}")] {
+            let other = read(&text(policy, overhead));
+            assert!(!other.spec.init_containers[0].restarts_always());
+            assert!(!Shared::ptr_eq(
+                &always.spec.containers,
+                &other.spec.containers
+            ));
+            assert!(other.spec.overhead().is_none(), "{overhead}");
+        }
+        // A repeated member is left to the general way (which refuses it).
+        let twice = text(r#""Always","restartPolicy":"Always""#, "{}");
+        assert!(pod(twice.as_bytes(), None).is_none() && general(&twice).is_none());
     }
 
     /// Values stepped over once are found again by their bytes, and the pods read the same.
@@ -1138,7 +1184,7 @@ mod tests {
             "true",
             "\"kind\":\"Pod\",",
         ];
-        const KEYS: [&str; 27] = [
+        const KEYS: [&str; 30] = [
             "kind",
             "metadata",
             "spec",
@@ -1166,6 +1212,9 @@ mod tests {
             "restartCount",
             "state",
             "containerStatuses",
+            "initContainers",
+            "restartPolicy",
+            "overhead",
         ];
         const VALUES: [&str; 14] = [
             "null",

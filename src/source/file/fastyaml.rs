@@ -164,9 +164,11 @@ impl Shape {
             (Shape::Pod, "status") => Shape::Status,
             // `slim::Meta` reads every member of an object's metadata but these.
             (Shape::Meta, "managedFields") => Shape::Skip,
-            (Shape::Spec, "nodeName" | "affinity" | "priorityClassName") => Shape::Full,
+            (Shape::Spec, "nodeName" | "affinity" | "priorityClassName" | "overhead") => {
+                Shape::Full
+            }
             (Shape::Spec, "containers" | "initContainers") => Shape::Containers,
-            (Shape::Container, "name" | "resources") => Shape::Full,
+            (Shape::Container, "name" | "resources" | "restartPolicy") => Shape::Full,
             (Shape::Status, "phase" | "reason" | "message") => Shape::Full,
             (Shape::Status, "conditions") => Shape::Conditions,
             (Shape::Status, "containerStatuses" | "initContainerStatuses") => {
@@ -2062,6 +2064,45 @@ mod tests {
         let alone = parse_with(&b, &mut Blocks::new(), Shape::PodItem).map(|t| pod_of(&t));
         assert!(matches!(alone, Ok(Ok(_))), "{b}");
         assert_eq!(read.ok(), alone.ok());
+    }
+
+    /// A container's `restartPolicy` (a sidecar's `Always`) and the pod's `overhead` are on a
+    /// pod's tape, read as serde-saphyr reads them; a pod that differs from its template in
+    /// one of them reads its own (the containers, shared when unchanged, are not taken from
+    /// the template).
+    #[test]
+    fn restart_policies_and_overhead_are_kept_on_a_pods_tape() {
+        let t = "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: a\n    namespace: ns\n  spec:\n    containers:\n    - image: i\n      name: app\n      resources:\n        requests:\n          cpu: 100m\n      restartPolicy: Always\n    initContainers:\n    - image: i\n      name: sc\n      resources:\n        requests:\n          cpu: 400m\n      restartPolicy: Always\n    nodeName: node-1\n    overhead:\n      cpu: 250m\n    runtimeClassName: kata\n  status:\n    phase: Running\n";
+        let (shaped, _) = pod_shaped(t, &mut Blocks::new()).unwrap();
+        assert_eq!(
+            Ok(shaped.clone()),
+            pod_whole(t, &mut Blocks::new()).map(|r| r.0)
+        );
+        for kept in ["restart_policy: \"Always\"", "\"250m\""] {
+            assert!(shaped.contains(kept), "{kept} missing from {shaped}");
+        }
+        let sidecar = "cpu: 400m\n      restartPolicy: Always";
+        let container = "cpu: 100m\n      restartPolicy: Always";
+        for (from, to, shown) in [
+            (
+                sidecar,
+                "cpu: 400m\n      restartPolicy: Never",
+                "\"Never\"",
+            ),
+            (
+                container,
+                "cpu: 100m\n      restartPolicy: OnFailure",
+                "\"OnFailure\"",
+            ),
+            ("cpu: 250m", "cpu: 300m", "\"300m\""),
+        ] {
+            let b = t.replace(from, to);
+            assert_ne!(b, t);
+            let (got, want) = through_template(t, &b);
+            let want = want.expect(&b);
+            assert!(want.contains(shown), "{shown} missing from {want}");
+            assert_eq!(got, Ok(want), "{b}");
+        }
     }
 
     /// What this reader reads with `blocks` as its memory of blocks read before.

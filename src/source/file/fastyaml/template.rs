@@ -16,10 +16,10 @@
 //! differs, a value that becomes a block, a flow collection, a comment or a control character —
 //! and the pod is read whole ([`super::parse_recording`]) and becomes a template in its turn.
 //!
-//! What pods share (a label set, owner references, the containers' names and requests) the
-//! template also holds decoded and shared ([`SharedParts`]): where none of its scalars that the
-//! tape keeps differ, its value on the tape is a null and the pod takes the template's, as the
-//! JSON reader's pods take theirs from `KnownRuns` (`fastjson.rs`).
+//! What pods share (a label set, owner references, the containers' names, requests and restart
+//! policies) the template also holds decoded and shared ([`SharedParts`]): where none of its
+//! scalars that the tape keeps differ, its value on the tape is a null and the pod takes the
+//! template's, as the JSON reader's pods take theirs from `KnownRuns` (`fastjson.rs`).
 //!
 //! And where every scalar that differs is one whose part in the decoded pod is known
 //! ([`Role`]: the name, uid, resourceVersion, creation time and node of the pod, a condition's
