@@ -436,8 +436,13 @@ fn render_rows(
             write_note(out, &p, "  ", w, width)?;
         }
         if d.counts.eligible == 0 && !d.exclusions.is_empty() && !wide {
-            // Eligible nowhere is the classic toleration/selector typo: say why at once.
-            writeln!(out, "  {}", p.paint("no node is eligible:", Tone::Warn))?;
+            // Eligible nowhere is the classic toleration/selector typo: say why at once. With
+            // --node-selector only the selected nodes are known: it may run on others.
+            let (head, tone) = match report.node_selector {
+                None => ("no node is eligible:", Tone::Warn),
+                Some(_) => ("eligible on none of the selected nodes:", Tone::Dim),
+            };
+            writeln!(out, "  {}", p.paint(head, tone))?;
             for e in d.exclusions.iter().take(2) {
                 let noun = plural(e.count, "node", "nodes");
                 let lead = format!("    {} {noun}: ", e.count);
