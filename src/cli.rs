@@ -409,6 +409,7 @@ pub struct OutputArgs {
     pub all_problems: bool,
 
     /// Don't print headers (and, in tables, the detail and summary lines), like kubectl.
+    /// Table and wide rows then always have every column, names whole, whatever the width.
     #[arg(global = true, long)]
     pub no_headers: bool,
 
