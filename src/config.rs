@@ -252,7 +252,9 @@ impl Config {
                     page_size: c.chunk_size,
                     verbose: c.verbosity.is_some_and(|v| v > 0),
                     // Concurrent clusters would redraw one progress line over each other.
-                    progress: env.stderr_is_terminal && fleet.is_none(),
+                    progress: (env.stderr_is_terminal && fleet.is_none()).then(|| {
+                        crate::render::style::redraw_width(env.stderr_width.filter(|w| *w > 0))
+                    }),
                     ..FetchArgs::default()
                 },
                 namespace: s.namespace.clone(),
