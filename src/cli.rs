@@ -163,7 +163,8 @@ pub struct GateArgs {
     pub check: bool,
 
     /// States that fail the gate, comma-separated: Missing, Pending, NotReady, Failed,
-    /// Misscheduled, NoEligibleNode, Unknown, outdated. Default: all but outdated.
+    /// Misscheduled, NoEligibleNode (not judged with --node-selector), Unknown, outdated.
+    /// Default: all but outdated.
     #[arg(global = true, long, value_name = "STATES", value_delimiter = ',')]
     pub fail_on: Vec<String>,
 
@@ -346,7 +347,8 @@ pub struct ScopeArgs {
     #[arg(global = true, short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
 
-    /// Audit only the nodes matching this label selector.
+    /// Audit only the nodes matching this label selector (the others are not read, so a
+    /// DaemonSet eligible on none of the selected nodes is not judged NoEligibleNode).
     #[arg(global = true, long, value_name = "SELECTOR")]
     pub node_selector: Option<String>,
 
@@ -407,6 +409,7 @@ pub struct OutputArgs {
     pub all_problems: bool,
 
     /// Don't print headers (and, in tables, the detail and summary lines), like kubectl.
+    /// Table and wide rows then always have every column, names whole, whatever the width.
     #[arg(global = true, long)]
     pub no_headers: bool,
 

@@ -252,7 +252,9 @@ impl Config {
                     page_size: c.chunk_size,
                     verbose: c.verbosity.is_some_and(|v| v > 0),
                     // Concurrent clusters would redraw one progress line over each other.
-                    progress: env.stderr_is_terminal && fleet.is_none(),
+                    progress: (env.stderr_is_terminal && fleet.is_none()).then(|| {
+                        crate::render::style::redraw_width(env.stderr_width.filter(|w| *w > 0))
+                    }),
                     ..FetchArgs::default()
                 },
                 namespace: s.namespace.clone(),
@@ -416,6 +418,7 @@ impl Config {
             env,
         )?;
         let mut gate = gate_policy(cli.gate)?;
+        refuse_unjudgeable(gate.as_ref(), fail_on_given, &audit)?;
         let wait = wait_settings(
             cli.follow,
             &gate,
@@ -652,6 +655,31 @@ fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {
     policy.allow_empty = g.allow_empty;
     policy.expect_nodes = parse_selector("--expect-nodes", g.expect_nodes.as_deref())?;
     Ok(Some(policy))
+}
+
+/// A `--fail-on` that names what the audit cannot judge is refused rather than left to pass:
+/// `NoEligibleNode` with `--node-selector`. Only the selected nodes are read, so a DaemonSet
+/// eligible on none of them may be eligible on a node left out; by default the gate does not
+/// judge it then (`gate::evaluate_scoped`), but a gate asked for it by name would pass without
+/// having looked.
+fn refuse_unjudgeable(
+    gate: Option<&crate::gate::Policy>,
+    fail_on_given: bool,
+    audit: &crate::coverage::Options,
+) -> Result<()> {
+    use crate::gate::FailOn;
+    if let (Some(policy), Some(sel)) = (gate, &audit.node_selector)
+        && fail_on_given
+        && policy.fail_on.contains(&FailOn::NoEligibleNode)
+    {
+        return Err(Error::Usage(format!(
+            "--fail-on NoEligibleNode cannot be judged with --node-selector {sel}: only the \
+             selected nodes are audited, and a DaemonSet eligible on none of them may be \
+             eligible on another; drop NoEligibleNode from --fail-on, or drop --node-selector \
+             (--expect-nodes SELECTOR requires the nodes it matches to be eligible)"
+        )));
+    }
+    Ok(())
 }
 
 /// `--static-pods` and its `--expect-static NAME=SELECTOR` expectations.

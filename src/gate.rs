@@ -20,7 +20,8 @@ pub enum FailOn {
     NotReady,
     Failed,
     Misscheduled,
-    // A DaemonSet eligible on no node at all (no coverage figure).
+    // A DaemonSet eligible on no node at all (no coverage figure). Not judged when the audited
+    // nodes are narrowed (`--node-selector`): the nodes left out are not known.
     NoEligibleNode,
     // A DaemonSet whose pods could not be read (a 403 on its namespace): nothing is known.
     Unknown,
@@ -420,7 +421,11 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
         if let Some(sel) = &policy.expect_nodes {
             violations.extend(expected_but_excluded(d, &id, sel, report));
         }
+        // With --node-selector only the selected nodes were audited: a DaemonSet eligible on
+        // none of them may be eligible on a node left out, so NoEligibleNode is not judged (a
+        // `--fail-on` naming it is refused with --node-selector, `config::refuse_unjudgeable`).
         if policy.fail_on.contains(&FailOn::NoEligibleNode)
+            && report.node_selector.is_none()
             && !report.nodes.is_empty()
             && d.counts.eligible == 0
         {

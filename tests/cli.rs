@@ -847,3 +847,114 @@ fn yaml_past_the_depth_limit_or_not_utf8_is_one_plain_line() {
         assert_eq!(err.lines().count(), 1, "one line: {err}");
     }
 }
+
+/// `--no-headers` rows are for scripts (`awk '{print $3}'`), as kubectl's are: always the
+/// columns the headed table has in full — NAMESPACE NAME ELIGIBLE READY NOT-READY PENDING
+/// FAILED MISSING MISSCHED OUTDATED COVERAGE — with names whole, whatever the terminal's width,
+/// the names' lengths or which counts are zero everywhere (the headed table may fold and cut
+/// columns to fit; rows without a header to say which they are may not).
+#[test]
+fn no_headers_rows_have_every_column_at_any_width_and_name_length() {
+    let healthy = std::fs::read_to_string("examples/healthy-cluster.yaml").unwrap();
+    let long = "kube-proxy-with-a-name-of-forty-eight-characters";
+    assert_eq!(long.len(), 48);
+    let renamed = healthy.replacen(
+        "\n    name: kube-proxy\n",
+        &format!("\n    name: {long}\n"),
+        1,
+    );
+    assert_ne!(renamed, healthy, "the DaemonSet is renamed");
+    let renamed = temp_file("long-name.yaml", &renamed);
+    let renamed = renamed.to_str().unwrap();
+    let wanted = [
+        "ELIGIBLE",
+        "READY",
+        "NOT-READY",
+        "PENDING",
+        "FAILED",
+        "MISSING",
+        "MISSCHED",
+        "OUTDATED",
+        "COVERAGE",
+    ];
+    for input in [
+        "examples/healthy-cluster.yaml",
+        "examples/cluster.yaml",
+        renamed,
+    ] {
+        for output in ["table", "wide"] {
+            // The headed table at 300 columns has every column: the rows must match it.
+            let headed = bin()
+                .env("COLUMNS", "300")
+                .args(["-f", input, "--as-of", AS_OF, "-o", output])
+                .output()
+                .unwrap();
+            let header: Vec<String> = stdout(&headed)
+                .lines()
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .map(String::from)
+                .collect();
+            assert_eq!(header[2..], wanted, "{input} -o {output}");
+            for columns in ["20", "40", "60", "80", "300"] {
+                let o = bin()
+                    .env("COLUMNS", columns)
+                    .args(["-f", input, "--as-of", AS_OF, "-o", output, "--no-headers"])
+                    .output()
+                    .unwrap();
+                assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+                let rows = stdout(&o);
+                assert!(!rows.is_empty());
+                for row in rows.lines() {
+                    let fields: Vec<&str> = row.split_whitespace().collect();
+                    assert_eq!(
+                        fields.len(),
+                        header.len(),
+                        "{input} -o {output} at {columns} columns: {row:?}"
+                    );
+                    assert!(!row.contains('…'), "a name cut: {row:?}");
+                    // ELIGIBLE and READY are numbers, never READY as ready/eligible.
+                    assert!(fields[2].parse::<usize>().is_ok(), "{row:?}");
+                    assert!(fields[3].parse::<usize>().is_ok(), "{row:?}");
+                }
+                if input == renamed {
+                    assert!(rows.contains(&format!("kube-system  {long} ")), "{rows}");
+                }
+            }
+        }
+    }
+    // A what-if's rows (every row of a --manifest run is one) and a fleet's (CLUSTER first).
+    let fleet = format!("prod-{long}={renamed}");
+    for (args, fields) in [
+        (
+            vec![
+                "-f",
+                "examples/cluster.yaml",
+                "--manifest",
+                "examples/whatif-gpu-operator.yaml",
+            ],
+            11,
+        ),
+        (vec!["-f", "dev=examples/cluster.yaml", "-f", &fleet], 12),
+    ] {
+        for columns in ["20", "300"] {
+            let o = bin()
+                .env("COLUMNS", columns)
+                .args(&args)
+                .args(["--as-of", AS_OF, "--no-headers"])
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+            let rows = stdout(&o);
+            assert!(!rows.is_empty());
+            for row in rows.lines() {
+                assert_eq!(
+                    row.split_whitespace().count(),
+                    fields,
+                    "{args:?} at {columns} columns: {row:?}"
+                );
+            }
+        }
+    }
+}

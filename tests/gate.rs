@@ -795,3 +795,127 @@ fn gate_wide_violations_fail_junit_and_are_named_in_markdown() {
         assert!(md.contains(&format!("- **{state}**: ")), "{md}");
     }
 }
+
+/// `--node-selector` audits only the selected nodes: a DaemonSet eligible on none of them may
+/// be eligible on a node left out (nvidia-device-plugin runs on gpu-1 and gpu-2, not on
+/// worker-1), so the gate does not judge NoEligibleNode — like `statusAgrees`, which is null
+/// then — and no format calls it eligible on no node. A `--fail-on` naming NoEligibleNode is
+/// refused (exit 2) rather than passing without having looked.
+#[test]
+fn with_a_node_selector_eligible_on_none_of_the_selected_nodes_is_not_judged() {
+    const SEL: &str = "kubernetes.io/hostname=worker-1";
+    let snap = ds_coverage::source::file::load(
+        &["examples/cluster.yaml".to_string()],
+        &mut std::io::empty(),
+    )
+    .unwrap();
+    let mut opts = Options::new(AS_OF.parse().unwrap());
+    opts.node_selector = Some(Selector::parse(SEL).unwrap());
+    let r = compute(&snap, &opts).unwrap();
+    assert_eq!(r.node_selector.as_deref(), Some(SEL));
+    let plugin = r
+        .daemon_sets
+        .iter()
+        .find(|d| d.name == "nvidia-device-plugin")
+        .unwrap();
+    assert_eq!(plugin.counts.eligible, 0);
+    let g = evaluate(&r, &Policy::default());
+    assert!(g.passed, "{:?}", g.violations);
+    assert!(violations(&g).is_empty());
+    // On every node the same policy judges it: dcgm-exporter is eligible on no node at all.
+    assert!(
+        violations(&evaluate(&example(), &Policy::default())).contains(&v(
+            "gpu-operator/dcgm-exporter",
+            "*",
+            "NoEligibleNode"
+        ))
+    );
+
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "-f",
+            "examples/cluster.yaml",
+            "--as-of",
+            AS_OF,
+            "--node-selector",
+            SEL,
+        ];
+        args.extend(extra);
+        let o = bin(&args);
+        (
+            o.status.code(),
+            String::from_utf8(o.stdout).unwrap(),
+            String::from_utf8(o.stderr).unwrap(),
+        )
+    };
+    let (code, table, err) = run(&["--check"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.starts_with("PASS"), "{err}");
+    assert!(!err.contains("NoEligibleNode  "), "{err}");
+    assert!(
+        table.contains("  eligible on none of the selected nodes:"),
+        "{table}"
+    );
+    assert!(!table.contains("no node is eligible"), "{table}");
+
+    let (code, json, err) = run(&["--check", "-o", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let j: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(j["nodeSelector"], SEL);
+    assert_eq!(j["gate"]["passed"], true);
+    assert_eq!(j["gate"]["violations"], serde_json::json!([]));
+
+    // JUnit (the default policy without --check): skipped with the reason, not failed.
+    let (_, junit, _) = run(&["-o", "junit"]);
+    let suite = &junit[junit
+        .find(r#"<testsuite name="gpu-operator/nvidia-device-plugin""#)
+        .unwrap()..];
+    let suite = &suite[..suite.find("</testsuite>").unwrap()];
+    assert!(
+        suite.contains(r#"failures="0""#) && suite.contains(r#"skipped="1""#),
+        "{suite}"
+    );
+    assert!(
+        suite.contains("eligible on none of the nodes selected by --node-selector"),
+        "{suite}"
+    );
+
+    let (_, md, _) = run(&["-o", "markdown"]);
+    assert!(!md.contains("❌ **gpu-operator/"), "{md}");
+    assert!(!md.contains("no node is eligible"), "{md}");
+    assert!(
+        md.contains(&format!(
+            "> **gpu-operator/nvidia-device-plugin** is eligible on none of the nodes selected \
+             by `--node-selector {SEL}`: "
+        )),
+        "{md}"
+    );
+
+    // Asked for by name, NoEligibleNode cannot be judged here: refused, never a silent pass.
+    let (code, out, err) = run(&["--check", "--fail-on", "Missing,NoEligibleNode"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("--fail-on NoEligibleNode cannot be judged with --node-selector"),
+        "{err}"
+    );
+    // Other states named with a node selector are judged as usual.
+    let (code, _, err) = run(&["--check", "--fail-on", "Missing,NotReady"]);
+    assert_eq!(code, Some(0), "{err}");
+    // Without a node selector NoEligibleNode by name is judged: dcgm-exporter fails it.
+    let o = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "--check",
+        "--fail-on",
+        "NoEligibleNode",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("gpu-operator/dcgm-exporter"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -702,10 +702,10 @@ fn progress_shows_on_a_terminal_for_slow_fetches_only() {
         ..SimOptions::default()
     };
     let live = start(support::example_objects(), opts, "progress");
-    let under_tty = |extra: &str| {
+    let under_tty = |env: &str| {
         // script(1) gives the command a pseudo-terminal, as an SRE's shell would.
         let cmd = format!(
-            "{} --kubeconfig {} -A -o json {extra} >/dev/null",
+            "{env} {} --kubeconfig {} -A -o json >/dev/null",
             env!("CARGO_BIN_EXE_kubectl-ds_coverage"),
             live.kubeconfig
         );
@@ -727,6 +727,22 @@ fn progress_shows_on_a_terminal_for_slow_fetches_only() {
         slow.contains("fetching from") && slow.contains("objects"),
         "{slow:?}"
     );
+    // Redrawn in place (`\r\x1b[2K` clears one row), the line fits a narrow terminal (script's
+    // has no size: COLUMNS says it), the server cut before the counts.
+    let narrow = under_tty("COLUMNS=60");
+    let drawn: Vec<&str> = narrow
+        .split("\r\x1b[2K")
+        .filter(|s| s.starts_with("fetching from"))
+        .map(|s| s.split(['\r', '\n']).next().unwrap_or(""))
+        .collect();
+    assert!(!drawn.is_empty(), "{narrow:?}");
+    for line in drawn {
+        assert!(line.chars().count() <= 59, "{line:?}");
+        assert!(
+            line.contains("…: ") && line.ends_with(" requests…"),
+            "{line:?}"
+        );
+    }
     // Not a terminal: never a progress line.
     let piped = bin(&["--kubeconfig", &live.kubeconfig, "-A", "-o", "json"], &[]);
     assert_eq!(piped.status.code(), Some(0));

@@ -117,6 +117,25 @@ fn real_outputs_are_valid() {
             ],
         ),
         (
+            "node selector",
+            vec![
+                "-f".into(),
+                "examples/cluster.yaml".into(),
+                "--node-selector".into(),
+                "kubernetes.io/hostname=worker-1".into(),
+            ],
+        ),
+        (
+            "node selector, gate",
+            vec![
+                "-f".into(),
+                "examples/cluster.yaml".into(),
+                "--node-selector".into(),
+                "kubernetes.io/hostname=worker-1".into(),
+                "--check".into(),
+            ],
+        ),
+        (
             "manifest what-if",
             vec![
                 "-f".into(),

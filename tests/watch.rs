@@ -228,3 +228,30 @@ fn on_a_terminal_wait_progress_is_redrawn_in_place() {
     );
     assert!(screen.contains("timed out after 2s"), "{screen:?}");
 }
+
+/// `\r\x1b[2K` redraws one row: a progress line wider than the terminal would wrap and leave
+/// a row behind at every redraw. On a 40-column terminal each redrawn line is cut to fit, one
+/// column short of the width (`COLUMNS` says the width: script(1)'s terminal has no size).
+#[test]
+fn on_a_narrow_terminal_wait_progress_fits_one_row() {
+    let live = start("wait-tty-narrow");
+    let screen = under_a_terminal(&format!(
+        "COLUMNS=40 {} --check --wait 2s --kubeconfig {} >/dev/null",
+        env!("CARGO_BIN_EXE_kubectl-ds_coverage"),
+        live.kubeconfig
+    ));
+    let drawn: Vec<&str> = screen
+        .split("\r\x1b[2K")
+        .filter(|s| s.starts_with("waiting ("))
+        .map(|s| s.split(['\r', '\n']).next().unwrap_or(""))
+        .collect();
+    assert!(!drawn.is_empty(), "{screen:?}");
+    for line in &drawn {
+        assert!(line.chars().count() <= 39, "{line:?} in {screen:?}");
+        assert!(
+            line.contains("): monitoring/ag") && line.ends_with('…'),
+            "{line:?}"
+        );
+    }
+    assert!(screen.contains("timed out after 2s"), "{screen:?}");
+}

@@ -29,8 +29,9 @@ pub struct FetchArgs {
     pub concurrency: usize,
     /// `-v`: log every request (never a token) and every retry to stderr.
     pub verbose: bool,
-    /// Show a progress line on stderr (only when stderr is a terminal).
-    pub progress: bool,
+    /// Show a progress line on stderr, redrawn in place in at most this many columns (only
+    /// when stderr is a terminal: `render::style::redraw_width`).
+    pub progress: Option<usize>,
     /// Attempts per request for retryable failures.
     pub attempts: u32,
 }
@@ -41,7 +42,7 @@ impl Default for FetchArgs {
             page_size: 500,
             concurrency: 4,
             verbose: false,
-            progress: false,
+            progress: None,
             attempts: 5,
         }
     }

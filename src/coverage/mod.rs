@@ -196,11 +196,15 @@ impl Streamed<'_> {
     ) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let r = &self.skeleton;
-        let mut out = s.serialize_struct("Report", 11)?;
+        let mut out = s.serialize_struct("Report", 12)?;
         out.serialize_field("schemaVersion", &r.schema_version)?;
         out.serialize_field("kind", &r.kind)?;
         out.serialize_field("generatedAt", &r.generated_at)?;
         out.serialize_field("source", &r.source)?;
+        match &r.node_selector {
+            Some(s) => out.serialize_field("nodeSelector", s)?,
+            None => out.skip_field("nodeSelector")?,
+        }
         out.serialize_field("summary", &r.summary)?;
         out.serialize_field("daemonSets", daemon_sets)?;
         out.serialize_field("nodes", &r.nodes)?;
@@ -542,6 +546,7 @@ fn assemble(snap: &Snapshot, opts: &Options, inputs: &Inputs, keep_pairs: bool) 
         kind: crate::report::KIND.to_string(),
         generated_at: opts.now,
         source: snap.source.clone(),
+        node_selector: opts.node_selector.as_ref().map(|s| s.to_string()),
         summary: Summary {
             daemon_sets: reports.len(),
             nodes: nodes.len(),

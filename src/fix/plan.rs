@@ -867,6 +867,7 @@ mod tests {
             source: Source::File {
                 paths: vec!["x".into()],
             },
+            node_selector: None,
             summary: Summary::default(),
             daemon_sets,
             nodes: Vec::new(),

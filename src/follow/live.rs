@@ -382,6 +382,8 @@ impl Drop for Feeds {
 struct Progress {
     err: SharedWriter,
     terminal: bool,
+    /// On a terminal: the columns a redrawn line may take (`render::style::redraw_width`).
+    width: Option<usize>,
     /// The state last shown (without the time left).
     shown: String,
     /// A state not shown yet (rate limit), with the line that shows it.
@@ -399,6 +401,11 @@ impl Progress {
         let due = self.terminal || self.last.is_none_or(|l| l.elapsed() >= CI_LINE_EVERY);
         let Some((state, line)) = self.pending.take().filter(|_| due) else {
             return;
+        };
+        // `\r\x1b[2K` clears one row: a line wider than the terminal would leave rows behind.
+        let line = match self.width {
+            Some(w) if self.terminal => crate::render::style::truncate(&line, w),
+            _ => line,
         };
         let mut e = self.err.lock().unwrap_or_else(|p| p.into_inner());
         let _ = if self.terminal {
@@ -623,6 +630,9 @@ pub fn run(
         let mut progress = Progress {
             err: err.clone(),
             terminal: wait.stderr_is_terminal,
+            width: wait
+                .stderr_is_terminal
+                .then(|| crate::render::style::redraw_width(config.render.stderr_width)),
             shown: String::new(),
             pending: None,
             last: None,
@@ -645,11 +655,14 @@ pub fn run(
                             return Ok((report, verdict, Outcome::Passed));
                         }
                         let left = deadline.saturating_duration_since(Instant::now());
-                        let state = super::progress(&report);
-                        let line = format!(
-                            "waiting ({} left): {state}",
+                        let parts = super::progress(&report);
+                        let lead = format!(
+                            "waiting ({} left): ",
                             crate::duration::short(left.as_secs() as i64)
                         );
+                        let line = super::progress_line(&lead, &parts, progress.width);
+                        // The state without the time left: what a CI log gets a line for.
+                        let state = super::progress_line("", &parts, None);
                         progress.update(state, line);
                         if wait.fail_fast {
                             let hopeless = super::hopeless(&report, &verdict, &snap);

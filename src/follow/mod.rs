@@ -179,9 +179,10 @@ fn pods_by_uid(snap: &Snapshot) -> HashMap<&str, &Pod> {
         .collect()
 }
 
-/// One line of progress: per DaemonSet, its available and updated pods of those it wants.
-pub fn progress(report: &Report) -> String {
-    let parts: Vec<String> = report
+/// What the progress line tells of each DaemonSet, in the report's order: its available and
+/// updated pods of those it wants.
+pub fn progress(report: &Report) -> Vec<String> {
+    report
         .daemon_sets
         .iter()
         .map(|d| {
@@ -196,11 +197,60 @@ pub fn progress(report: &Report) -> String {
                 c.desired_number_scheduled
             )
         })
-        .collect();
-    if parts.is_empty() {
-        "no DaemonSets yet".into()
+        .collect()
+}
+
+/// The progress line: `lead` (the time left), then every DaemonSet's [`progress`]. Fitted to
+/// `width` columns when one is given (a terminal, where the line is redrawn in place over
+/// itself: a line the terminal wraps onto a second row leaves that row behind at every
+/// redraw): as many DaemonSets as fit, whole and in order, then how many more are not shown
+/// ("… and 12 more"); when not even the first fits whole, it is cut with "…" (display width,
+/// as the tables count it). Without a width (a CI log) the line is whole, for grep.
+pub fn progress_line(lead: &str, parts: &[String], width: Option<usize>) -> String {
+    use crate::render::style;
+    let whole = if parts.is_empty() {
+        format!("{lead}no DaemonSets yet")
     } else {
-        parts.join("; ")
+        format!("{lead}{}", parts.join("; "))
+    };
+    let Some(w) = width else {
+        return whole;
+    };
+    if style::width(&whole) <= w {
+        return whole;
+    }
+    let more = |n: usize| format!("; … and {n} more");
+    // The most DaemonSets that fit whole with the count of the others after them.
+    let mut used = style::width(lead);
+    let mut shown = 0;
+    for (i, part) in parts.iter().enumerate() {
+        let sep = if i == 0 { 0 } else { 2 };
+        let next = used + sep + style::width(part);
+        if next + style::width(&more(parts.len() - i - 1)) > w {
+            break;
+        }
+        used = next;
+        shown = i + 1;
+    }
+    if shown > 0 {
+        return format!(
+            "{lead}{}{}",
+            parts[..shown].join("; "),
+            more(parts.len() - shown)
+        );
+    }
+    // Not even the first whole: the first cut short, if enough of it is left to read.
+    const LEAST: usize = 12;
+    let tail = match parts.len() {
+        0 | 1 => String::new(),
+        n => more(n - 1),
+    };
+    let room = w.saturating_sub(style::width(lead) + style::width(&tail));
+    match parts.first() {
+        Some(first) if room >= LEAST => {
+            format!("{lead}{}{tail}", style::truncate(first, room))
+        }
+        _ => style::truncate(&whole, w),
     }
 }
 
@@ -288,4 +338,79 @@ pub fn transitions(old: Option<&Report>, new: &Report) -> Vec<Transition> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::progress_line;
+    use crate::render::style::width;
+
+    fn parts(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| format!("monitoring/exporter-{i} 2/3 available, 1/3 updated"))
+            .collect()
+    }
+
+    #[test]
+    fn on_a_narrow_terminal_the_line_names_the_daemon_sets_that_fit_and_counts_the_rest() {
+        let lead = "waiting (4m59s left): ";
+        let all = parts(14);
+        for w in [100, 160, 200] {
+            let line = progress_line(lead, &all, Some(w));
+            assert!(width(&line) <= w, "{w}: {line}");
+            let shown = line.matches(" updated").count();
+            assert!(shown >= 1, "{w}: {line}");
+            // Every DaemonSet is named whole or counted: none is lost.
+            assert!(
+                line.ends_with(&format!("; … and {} more", 14 - shown)),
+                "{w}: {line}"
+            );
+            for p in &all[..shown] {
+                assert!(line.contains(p.as_str()), "{w}: {line}");
+            }
+        }
+        // Wider terminals name more of them.
+        let at = |w| {
+            progress_line(lead, &all, Some(w))
+                .matches(" updated")
+                .count()
+        };
+        assert!(at(100) < at(160), "{} {}", at(100), at(160));
+    }
+
+    #[test]
+    fn when_not_even_one_fits_whole_the_first_is_cut_and_the_line_still_fits() {
+        let lead = "waiting (4m59s left): ";
+        let all = parts(3);
+        let line = progress_line(lead, &all, Some(80));
+        assert!(width(&line) <= 80, "{line}");
+        assert!(
+            line.starts_with("waiting (4m59s left): monitoring/"),
+            "{line}"
+        );
+        assert!(line.ends_with("…; … and 2 more"), "{line}");
+        // Narrower still: the whole line cut, never wider than the terminal.
+        for w in [1, 10, 30] {
+            let line = progress_line(lead, &all, Some(w));
+            assert!(width(&line) <= w, "{w}: {line}");
+            assert!(line.ends_with('…'), "{w}: {line}");
+        }
+        // Wide names (CJK) count by display width.
+        let wide = vec!["名前空間/デーモン 1/2 available, 0/2 updated".to_string(); 4];
+        let line = progress_line(lead, &wide, Some(70));
+        assert!(width(&line) <= 70, "{line}");
+    }
+
+    #[test]
+    fn a_line_that_fits_or_has_no_width_to_fit_is_whole() {
+        let lead = "waiting (10s left): ";
+        let all = parts(5);
+        let whole = format!("{lead}{}", all.join("; "));
+        assert_eq!(progress_line(lead, &all, None), whole);
+        assert_eq!(progress_line(lead, &all, Some(width(&whole))), whole);
+        assert_eq!(
+            progress_line(lead, &[], Some(80)),
+            "waiting (10s left): no DaemonSets yet"
+        );
+    }
 }

@@ -170,6 +170,7 @@ fn empty_report(fleet: &FleetReport) -> Report {
         kind: crate::report::KIND.to_string(),
         generated_at: fleet.generated_at,
         source: Source::File { paths: Vec::new() },
+        node_selector: None,
         summary: Default::default(),
         daemon_sets: Vec::new(),
         nodes: Vec::new(),

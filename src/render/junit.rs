@@ -104,6 +104,24 @@ fn suites(report: &Report, gate: &GateReport) -> Vec<Suite> {
                     state: State::Ineligible,
                 });
             }
+            // With --node-selector, eligible on none of the selected nodes is not judged (it
+            // may run on the nodes left out): one skipped testcase says so.
+            if let Some(sel) = &report.node_selector
+                && d.counts.eligible == 0
+                && d.unknown.is_none()
+                && !d.exclusions.is_empty()
+            {
+                cases.push(Case {
+                    name: "(no eligible node)".to_string(),
+                    failures: Vec::new(),
+                    skipped: Some(format!(
+                        "eligible on none of the nodes selected by --node-selector {sel}; the \
+                         others were not audited, so whether it is eligible on any node is not \
+                         known"
+                    )),
+                    state: State::Ineligible,
+                });
+            }
             // A DaemonSet whose pods could not be read is one testcase: failed when the gate
             // fails it (Unknown in --fail-on), else skipped with the reason.
             if let Some(u) = &d.unknown {

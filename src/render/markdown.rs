@@ -74,13 +74,24 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             .iter()
             .map(|e| format!("{} ({})", e.reason.message, e.count))
             .collect();
-        writeln!(
-            out,
-            "> ❌ **{}/{}** is eligible on no node: {}\n",
-            cell(&d.namespace),
-            cell(&d.name),
-            cell(&groups.join("; "))
-        )?;
+        match &report.node_selector {
+            None => writeln!(
+                out,
+                "> ❌ **{}/{}** is eligible on no node: {}\n",
+                cell(&d.namespace),
+                cell(&d.name),
+                cell(&groups.join("; "))
+            )?,
+            // Only the selected nodes were audited: it may be eligible on the others.
+            Some(sel) => writeln!(
+                out,
+                "> **{}/{}** is eligible on none of the nodes selected by `--node-selector {}`: {}\n",
+                cell(&d.namespace),
+                cell(&d.name),
+                cell(sel),
+                cell(&groups.join("; "))
+            )?,
+        }
     }
     for d in &report.daemon_sets {
         if let Some(u) = &d.unknown {
@@ -114,7 +125,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         {
             continue;
         }
-        let mut head = if nowhere {
+        let mut head = if nowhere && report.node_selector.is_some() {
+            "eligible on none of the selected nodes".to_string()
+        } else if nowhere {
             "no node is eligible".to_string()
         } else {
             headline(&pairs)

@@ -160,6 +160,17 @@ pub fn truncate(s: &str, w: usize) -> String {
     out
 }
 
+/// The columns a progress line redrawn in place (`\r\x1b[2K`, which clears one row) may take
+/// on a terminal `stderr_width` columns wide (standard error's, else `COLUMNS`; when neither
+/// tells, [`crate::config::DEFAULT_WIDTH`]): one short of it, so that no line reaches the last
+/// column, past which a terminal without deferred wrapping is already on the next row.
+pub fn redraw_width(stderr_width: Option<usize>) -> usize {
+    stderr_width
+        .unwrap_or(crate::config::DEFAULT_WIDTH)
+        .saturating_sub(1)
+        .max(1)
+}
+
 /// Words of `text` in lines of at most `w` columns: the first line after `first` (already
 /// written, its width counted), the others after `indent`. A word wider than a whole line (after
 /// `indent`) is cut into pieces that fill lines, so no line is ever wider than `w`.

@@ -167,8 +167,10 @@ impl Layout {
     }
 }
 
-fn name_cell(d: &DaemonSetReport) -> String {
-    if d.from_manifest {
+/// The NAME cell. Rows without headers give the bare name: a run with `--manifest` audits only
+/// the manifests, so every row is a what-if, and a mark with a space in it would split the field.
+fn name_cell(d: &DaemonSetReport, headers: bool) -> String {
+    if d.from_manifest && headers {
         format!("{} (what-if)", d.name)
     } else {
         d.name.clone()
@@ -177,6 +179,10 @@ fn name_cell(d: &DaemonSetReport) -> String {
 
 /// The first layout that fits: full headers three then two spaces apart; short columns; short
 /// columns without all-zero ones, two then one space apart; then the name columns cut with "…".
+/// Without headers (`--no-headers`, rows for scripts) the layout is fixed instead: every
+/// column of [`full_columns`] three spaces apart, names whole, whatever the width, so that a
+/// script reads the same fields from every run (as `kubectl get --no-headers` prints the
+/// columns of its headed table).
 fn layout(report: &Report, clusters: Option<&[&str]>, headers: bool, width: usize) -> Layout {
     let head = |h: &str| if headers { style::width(h) } else { 0 };
     let widest = |header: &str, cell: &dyn Fn(&DaemonSetReport) -> String| {
@@ -189,7 +195,7 @@ fn layout(report: &Report, clusters: Option<&[&str]>, headers: bool, width: usiz
             .unwrap_or(0)
     };
     let ns_w = widest("NAMESPACE", &|d| d.namespace.clone());
-    let name_w = widest("NAME", &name_cell);
+    let name_w = widest("NAME", &|d| name_cell(d, headers));
     let cluster_w = clusters.map_or(0, |c| {
         c.iter()
             .map(|n| style::width(n))
@@ -208,6 +214,9 @@ fn layout(report: &Report, clusters: Option<&[&str]>, headers: bool, width: usiz
             name_w,
         }
     };
+    if !headers {
+        return make(3, full_columns(report));
+    }
     let drop_zero = |cols: Vec<Column>| -> Vec<Column> {
         cols.into_iter()
             .filter(|c| !(c.optional && c.all_zero()))
@@ -353,7 +362,7 @@ fn render_rows(
             ),
             style::pad_paint(
                 &p,
-                &style::truncate(&name_cell(d), l.name_w),
+                &style::truncate(&name_cell(d, !opts.no_headers), l.name_w),
                 l.name_w,
                 if what_if { Tone::WhatIf } else { Tone::Plain }
             ),
@@ -374,7 +383,7 @@ fn render_rows(
         }
         if wide {
             // Wide gives names whole: one cut to fit the width is written out under its row.
-            if style::width(&d.namespace) > l.ns_w || style::width(&name_cell(d)) > l.name_w {
+            if style::width(&d.namespace) > l.ns_w || style::width(&name_cell(d, true)) > l.name_w {
                 write_wrapped(
                     out,
                     "    name:",
@@ -436,8 +445,13 @@ fn render_rows(
             write_note(out, &p, "  ", w, width)?;
         }
         if d.counts.eligible == 0 && !d.exclusions.is_empty() && !wide {
-            // Eligible nowhere is the classic toleration/selector typo: say why at once.
-            writeln!(out, "  {}", p.paint("no node is eligible:", Tone::Warn))?;
+            // Eligible nowhere is the classic toleration/selector typo: say why at once. With
+            // --node-selector only the selected nodes are known: it may run on others.
+            let (head, tone) = match report.node_selector {
+                None => ("no node is eligible:", Tone::Warn),
+                Some(_) => ("eligible on none of the selected nodes:", Tone::Dim),
+            };
+            writeln!(out, "  {}", p.paint(head, tone))?;
             for e in d.exclusions.iter().take(2) {
                 let noun = plural(e.count, "node", "nodes");
                 let lead = format!("    {} {noun}: ", e.count);

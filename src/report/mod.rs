@@ -28,6 +28,12 @@ pub struct Report {
     /// The instant the audit was evaluated at (`--as-of`, or the clock).
     pub generated_at: Timestamp,
     pub source: Source,
+    /// `--node-selector` only: the label selector the audited nodes were narrowed to (absent
+    /// without it). The nodes left out were not audited, so what holds of every node is not
+    /// known: a DaemonSet eligible on none of the selected nodes may be eligible on another
+    /// (the gate does not judge `NoEligibleNode` then), and `statusAgrees` is null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_selector: Option<String>,
     pub summary: Summary,
     pub daemon_sets: Vec<DaemonSetReport>,
     pub nodes: Vec<NodeReport>,

@@ -72,7 +72,7 @@ pub async fn fetch(
     err: SharedWriter,
 ) -> Result<Snapshot> {
     let fetcher = Arc::new(conn.transport(args, err.clone()));
-    let progress = args.progress.then(|| spawn_progress(fetcher.clone()));
+    let progress = args.progress.map(|w| spawn_progress(fetcher.clone(), w));
 
     let ds_path = match &scope.namespace {
         Some(ns) => format!("/apis/apps/v1/namespaces/{}/daemonsets", encode(ns)),
@@ -232,25 +232,49 @@ enum Fetched {
     },
 }
 
-fn spawn_progress(f: Arc<Transport>) -> tokio::task::JoinHandle<()> {
+/// The progress line, redrawn in place on a terminal every 200 ms, in at most `width` columns.
+fn spawn_progress(f: Arc<Transport>, width: usize) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         // Only fetches that last more than about a second show progress.
         tokio::time::sleep(Duration::from_secs(1)).await;
         loop {
             {
-                let mut e = f.log_writer().lock().unwrap_or_else(|p| p.into_inner());
-                let _ = write!(
-                    e,
-                    "\r\x1b[2Kfetching from {}: {} objects, {} requests…",
-                    f.ctx,
+                let line = fetch_progress_line(
+                    &f.ctx,
                     f.objects.load(Ordering::Relaxed),
-                    f.requests.load(Ordering::Relaxed)
+                    f.requests.load(Ordering::Relaxed),
+                    width,
                 );
+                let mut e = f.log_writer().lock().unwrap_or_else(|p| p.into_inner());
+                let _ = write!(e, "\r\x1b[2K{line}");
                 let _ = e.flush();
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     })
+}
+
+/// "fetching from SERVER (context NAME): N objects, M requests…" in at most `width` columns:
+/// `\r\x1b[2K` redraws one row, and a line the terminal wraps would leave a row behind at
+/// every redraw. The server and context (an EKS endpoint and ARN run past 150 columns) are cut
+/// with "…" first, so that the counts stay in sight; on a terminal too narrow even for those,
+/// the whole line is cut.
+fn fetch_progress_line(ctx: &str, objects: usize, requests: usize, width: usize) -> String {
+    use crate::render::style;
+    let head = "fetching from ";
+    let tail = format!(": {objects} objects, {requests} requests…");
+    let whole = format!("{head}{ctx}{tail}");
+    if style::width(&whole) <= width {
+        return whole;
+    }
+    // Fewer columns of the server than this say nothing: cut the whole line instead.
+    const LEAST: usize = 12;
+    let room = width.saturating_sub(style::width(head) + style::width(&tail));
+    if room >= LEAST {
+        format!("{head}{}{tail}", style::truncate(ctx, room))
+    } else {
+        style::truncate(&whole, width)
+    }
 }
 
 /// How many daemon pods the lists about to be read hold, as the DaemonSets' status counts them
@@ -268,8 +292,41 @@ fn expected_pods(snap: &Snapshot) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{Snapshot, expected_pods};
+    use super::{Snapshot, expected_pods, fetch_progress_line};
+    use crate::render::style::width;
     use serde_json::json;
+
+    #[test]
+    fn the_fetch_progress_line_fits_the_terminal_and_keeps_the_counts() {
+        let eks = "https://0123456789ABCDEF0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com \
+                   (context arn:aws:eks:eu-west-1:123456789012:cluster/production-blue)";
+        let whole = fetch_progress_line(eks, 15234, 37, 500);
+        assert_eq!(
+            whole,
+            format!("fetching from {eks}: 15234 objects, 37 requests…")
+        );
+        for w in [60, 79, 100] {
+            let line = fetch_progress_line(eks, 15234, 37, w);
+            assert!(width(&line) <= w, "{w}: {line}");
+            assert!(
+                line.starts_with("fetching from https://0123")
+                    && line.ends_with("…: 15234 objects, 37 requests…"),
+                "{w}: {line}"
+            );
+        }
+        // Too narrow for the counts with some of the server: the whole line is cut.
+        for w in [1, 20, 45] {
+            let line = fetch_progress_line(eks, 15234, 37, w);
+            assert!(width(&line) <= w, "{w}: {line}");
+            assert!(line.ends_with('…'), "{w}: {line}");
+        }
+        // A short server is left whole.
+        let local = "https://10.0.0.1:6443 (context dev)";
+        assert_eq!(
+            fetch_progress_line(local, 12, 3, 79),
+            format!("fetching from {local}: 12 objects, 3 requests…")
+        );
+    }
 
     fn snapshot(nodes: usize, statuses: &[serde_json::Value]) -> Snapshot {
         let mut s = Snapshot::new(crate::report::Source::File { paths: vec![] });
