@@ -392,7 +392,10 @@ fn engine_pairs(report: &Report) -> BTreeMap<(String, String), ExpectedPair> {
     for ds in &report.daemon_sets {
         for pair in &ds.nodes {
             out.insert(
-                (format!("{}/{}", ds.namespace, ds.name), pair.node.clone()),
+                (
+                    format!("{}/{}", ds.namespace, ds.name),
+                    pair.node.to_string(),
+                ),
                 ExpectedPair {
                     state: pair.state.as_str(),
                     eligible: pair.eligible,

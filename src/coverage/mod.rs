@@ -114,7 +114,7 @@ impl Problems {
         pair.state != State::Ready
             || pair.outdated
             || pair.duplicates > 0
-            || self.nodes.contains(&pair.node)
+            || self.nodes.contains(pair.node.as_str())
             || self.pods_younger_than.is_some_and(|grace| {
                 pair.pods
                     .first()
@@ -756,16 +756,16 @@ fn pod_report(
     p: &Pod,
     claim: crate::report::Claim,
     duplicate: bool,
-    revision: Option<String>,
+    revision: Option<Interned>,
 ) -> crate::report::PodReport {
     crate::report::PodReport {
         duplicate,
-        name: p.name().to_string(),
-        uid: p.metadata.uid.to_string(),
+        name: p.metadata.name.clone(),
+        uid: p.metadata.uid.clone(),
         phase: if p.status.phase.is_empty() {
-            "Unknown".into()
+            Interned::new("Unknown")
         } else {
-            p.status.phase.to_string()
+            p.status.phase.clone()
         },
         ready: p.is_ready(),
         restarts: p.restarts(),

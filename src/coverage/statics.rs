@@ -218,7 +218,7 @@ fn pair(
     pods: Vec<PodReport>,
 ) -> PairReport {
     PairReport {
-        node: node.to_string(),
+        node: crate::interned::Interned::new(node),
         state,
         eligible: expected,
         removed_by_controller: None,

@@ -413,7 +413,7 @@ fn render_rows(
                 .nodes
                 .iter()
                 .filter(|x| x.eligible)
-                .map(|x| x.node.clone())
+                .map(|x| x.node.to_string())
                 .collect();
             let limit = if opts.all_problems {
                 nodes.len()

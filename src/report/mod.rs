@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::interned::{InlineStr, Interned};
 use crate::model::{Taint, UpdateStrategyType};
 use crate::reason::Reason;
 
@@ -272,7 +273,8 @@ pub struct ControllerStatus {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PairReport {
-    pub node: String,
+    // The node's name, shared with the node (a pair is one pointer, not a copy of the name).
+    pub node: Interned,
     pub state: State,
     /// shouldRun.
     pub eligible: bool,
@@ -315,13 +317,16 @@ pub enum Unscheduled {
 pub struct PodReport {
     /// A live extra the controller deletes (more pods on the node than it keeps).
     pub duplicate: bool,
-    pub name: String,
-    pub uid: String,
-    pub phase: String,
+    // The pod's name and UID as the pod keeps them (inline, no heap block), its phase and
+    // revision shared: a report of every pair at scale (600,000 pods at 15,000 nodes) is built
+    // without a heap block a field.
+    pub name: InlineStr<30>,
+    pub uid: InlineStr<36>,
+    pub phase: Interned,
     pub ready: bool,
     pub restarts: i64,
     /// The pod's `controller-revision-hash` label.
-    pub revision: Option<String>,
+    pub revision: Option<Interned>,
     pub created_at: Option<Timestamp>,
     pub terminating: bool,
     /// `owned` (controller ownerReference), `adopted` (an orphan the controller would adopt) or,
