@@ -389,7 +389,18 @@ fn first_reason(pair: &PairReport) -> String {
 
 /// A failed pod's status reason in short (`Evicted`, not the kubelet's whole message).
 fn failed_reason(pair: &PairReport) -> String {
-    match pair.reasons.first() {
+    // A younger pod running beside the failed one is said first (`reasons::classify`); the
+    // failed pod's own reason comes after it.
+    let live = pair
+        .pods
+        .iter()
+        .find(|p| !is_finished(p))
+        .map(|p| format!("pod {} also runs here", p.name));
+    let own = pair
+        .reasons
+        .iter()
+        .find(|r| live.as_deref().is_none_or(|l| !r.message.starts_with(l)));
+    match own {
         Some(r) if r.rule == crate::reason::Rule::PodStatus => r
             .message
             .split_once(": ")
@@ -504,6 +515,9 @@ fn plan_pair(
             };
             let then = if pair.state == State::Misscheduled {
                 "the controller deletes it too and creates none here"
+            } else if live.iter().any(|l| !is_finished(l)) {
+                // `podsShouldBeOnNode` creates a pod only where none runs.
+                "a live pod runs beside it: the controller creates none"
             } else {
                 "the controller recreates it"
             };
@@ -1134,6 +1148,48 @@ mod tests {
             let got = plan(&report(vec![ds(strategy, vec![p])]), &opts);
             assert_eq!(summarize(&got), want, "{name}");
         }
+    }
+
+    /// A failed pod with a live one beside it: the failed pod's own reason (the report names the
+    /// live pod first), and no replacement promised (`podsShouldBeOnNode` creates only where no
+    /// pod runs); alone, it is replaced.
+    #[test]
+    fn a_failed_pod_beside_a_live_one_is_deleted_for_its_own_reason_and_not_replaced() {
+        let evict = FixOptions::default();
+        let beside = pair(
+            "n1",
+            State::Failed,
+            vec![pod("f", "Failed", Claim::Owned), owned("r")],
+            &[
+                (
+                    Rule::PodStatus,
+                    "pod r also runs here (Ready); the DaemonSet's status counts the oldest pod, f, until the controller deletes it",
+                ),
+                (Rule::PodStatus, "Evicted: low on memory"),
+            ],
+        );
+        let got = plan(
+            &report(vec![ds(UpdateStrategyType::RollingUpdate, vec![beside])]),
+            &evict,
+        );
+        assert_eq!(
+            got.actions[0].reason,
+            "Failed: Evicted (a live pod runs beside it: the controller creates none)"
+        );
+        let alone = pair(
+            "n1",
+            State::Failed,
+            vec![pod("f", "Failed", Claim::Owned)],
+            &[(Rule::PodStatus, "Evicted: low on memory")],
+        );
+        let got = plan(
+            &report(vec![ds(UpdateStrategyType::RollingUpdate, vec![alone])]),
+            &evict,
+        );
+        assert_eq!(
+            got.actions[0].reason,
+            "Failed: Evicted (the controller recreates it)"
+        );
     }
 
     /// `podsShouldBeOnNode` (pkg/controller/daemon/daemon_controller.go) deletes every daemon pod
