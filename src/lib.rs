@@ -70,7 +70,7 @@ pub fn run(
     }
     let allowed = render::safe::Allowed {
         colour: config.render.color,
-        redraw: config.watch.is_some(),
+        redraw: config.watch.as_ref().is_some_and(|w| w.redraw),
     };
     let mut safe = render::safe::TerminalSafe::new(out, allowed);
     let code = run_output(config, stdin, &mut safe, err);

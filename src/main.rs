@@ -79,7 +79,8 @@ fn main() -> ExitCode {
         // them are escaped, the verdict's colours and the progress line's redraws pass.
         let allowed = ds_coverage::render::safe::Allowed {
             colour: config.render.stderr_color,
-            redraw: true,
+            // The progress line is redrawn only on a terminal.
+            redraw: std::io::stderr().is_terminal(),
         };
         let err: ds_coverage::SharedWriter = std::sync::Arc::new(std::sync::Mutex::new(Box::new(
             ds_coverage::render::safe::TerminalSafe::new(

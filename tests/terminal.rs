@@ -674,3 +674,42 @@ fn the_fix_plan_fits_the_width_and_keeps_every_word() {
         );
     }
 }
+
+/// Names from a hand-made file that spell exactly the sequences the outputs write themselves:
+/// a redraw (stderr is no terminal here, so none is drawn and none passes) and a colour that is
+/// not one of the renderers' (conceal, which would hide the rest of the screen).
+#[test]
+fn sequences_of_our_own_kind_in_names_are_escaped_where_we_write_none() {
+    let text = std::fs::read_to_string("tests/fixtures/hostile-text.json").unwrap();
+    let mut list: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for item in list["items"].as_array_mut().unwrap() {
+        if item["kind"] == "DaemonSet" {
+            item["metadata"]["name"] = "wipe\u{1b}[H\u{1b}[2J\r\u{1b}[2K\u{1b}[8mhidden".into();
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("ds-coverage-own-kind-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("own-kind.json");
+    std::fs::write(&file, list.to_string()).unwrap();
+    let file = file.to_str().unwrap();
+
+    // The gate's verdict on stderr (not a terminal) names the DaemonSet.
+    let o = run(
+        200,
+        &["-f", file, "--as-of", AS_OF, "--check", "-o", "json"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("wipe^[[H^[[2J^M^[[2K^[[8mhidden"), "{err}");
+    assert_eq!(control_bytes(err.as_bytes()), b"", "{err}");
+
+    // Coloured: our colours pass, the conceal of the name does not.
+    let o = run(200, &["-f", file, "--as-of", AS_OF, "--color", "always"]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("\u{1b}[31m"), "{out}");
+    assert!(
+        !out.contains("\u{1b}[8m") && !out.contains("\u{1b}[2J"),
+        "{out}"
+    );
+    assert!(out.contains("^[[8mhidden"), "{out}");
+}

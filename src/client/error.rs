@@ -195,9 +195,12 @@ pub fn status_message(body: &[u8]) -> (String, String) {
     (s.reason, one_line(&joined))
 }
 
-/// Whitespace (newlines included) folded to single spaces: every error is one line.
+/// Whitespace (newlines included) folded to single spaces, every other control character
+/// escaped (`render::safe::one_line`): every error and every message quoted from the cluster is
+/// one line that a terminal prints as it is.
 pub fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let folded = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::render::safe::one_line(&folded).into_owned()
 }
 
 #[cfg(test)]

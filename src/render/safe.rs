@@ -6,8 +6,17 @@
 //! EscapeTerminal`, after CVE-2021-25743); here every human-readable output is written through
 //! [`TerminalSafe`], which writes each control character as `cat -v` does (`ESC` as `^[`, `CR` as
 //! `^M`, `DEL` as `^?`; a C1 control as `\u{9b}`) and lets through newlines and only the escape
-//! sequences the renderers write themselves: colour (SGR, `ESC [ … m`) when the output is
-//! coloured, and the few cursor sequences a live display uses ([`Allowed`]).
+//! sequences the renderers write themselves: their own colours (SGR, `ESC [ … m`, [`OURS`]) when
+//! the output is coloured, and the few cursor sequences a live display uses on a terminal
+//! ([`Allowed`]).
+//!
+//! The filter sees bytes, not where they came from: where a sequence is allowed, the same bytes
+//! in the input pass too. So the free text of the cluster (status and condition messages, the
+//! API server's error messages) is escaped where it is read into a reason or an error
+//! (`client::error::one_line`), and what the filter alone guards are names and label values,
+//! which the API server validates (no control characters) and only a hand-made `-f` file can
+//! carry: there an allowed sequence (one of our colours; on a terminal, the progress line's or
+//! `--watch`'s redraw) still passes.
 //!
 //! JSON and YAML escape control characters themselves; JUnit drops them.
 
@@ -25,6 +34,14 @@ pub struct Allowed {
 
 /// The longest escape sequence looked at before it is judged not one of ours.
 const LONGEST: usize = 24;
+
+/// The colour sequences the renderers write (`style::Painter`, through owo-colors): reset,
+/// bold, dim, red, green, yellow, magenta, cyan and the foreground's reset, each alone. Any other
+/// (conceal, blink, reverse video, a background, several at once) comes from the input and is
+/// escaped: text could otherwise be hidden, on screen and after the run.
+const OURS: &[&[u8]] = &[
+    b"0", b"1", b"2", b"22", b"31", b"32", b"33", b"35", b"36", b"39",
+];
 
 /// A writer that escapes control characters (see the module documentation).
 pub struct TerminalSafe<W: Write> {
@@ -60,11 +77,11 @@ impl<W: Write> TerminalSafe<W> {
         if self.allowed.colour && seq.len() <= LONGEST {
             match seq {
                 [0x1b] | [0x1b, b'['] => return Some(false),
-                [0x1b, b'[', params @ .., last] if params.iter().all(is_sgr_param) => {
+                [0x1b, b'[', params @ .., last] if params.iter().all(u8::is_ascii_digit) => {
                     if *last == b'm' {
-                        return Some(true);
+                        return OURS.contains(&params).then_some(true);
                     }
-                    if is_sgr_param(last) {
+                    if last.is_ascii_digit() && params.len() < 2 {
                         return Some(false);
                     }
                 }
@@ -165,10 +182,6 @@ impl<W: Write> Write for TerminalSafe<W> {
     }
 }
 
-fn is_sgr_param(b: &u8) -> bool {
-    b.is_ascii_digit() || *b == b';'
-}
-
 /// A byte that is, or may start, a control character: C0 but newline, DEL, and `0xC2` (the
 /// first byte of a C1 control in UTF-8).
 fn needs_look(b: u8) -> bool {
@@ -252,11 +265,17 @@ mod tests {
 
     #[test]
     fn colour_passes_only_when_the_output_is_coloured() {
-        let painted = "\x1b[1;31mred\x1b[0m plain";
+        let painted = "\x1b[1m\x1b[31mred\x1b[39m\x1b[0m plain";
         assert_eq!(through(COLOUR, &[painted.as_bytes()]), painted);
         assert_eq!(
             through(NONE, &[painted.as_bytes()]),
-            "^[[1;31mred^[[0m plain"
+            "^[[1m^[[31mred^[[39m^[[0m plain"
+        );
+        // Not ours: conceal (it would hide the rest, the shell's prompt too), several at once,
+        // a background.
+        assert_eq!(
+            through(COLOUR, &[b"a\x1b[8mb\x1b[1;31mc\x1b[41md"]),
+            "a^[[8mb^[[1;31mc^[[41md"
         );
         // Another CSI sequence (clear the screen) is escaped even when colour passes.
         assert_eq!(through(COLOUR, &[b"\x1b[2Jx"]), "^[[2Jx");
