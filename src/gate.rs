@@ -295,7 +295,7 @@ fn pod_exemption(pair: &PairReport, p: &Policy, now: Timestamp) -> Option<Exempt
     let first = pair.pods.first()?;
     let age = now.as_second() - first.created_at?.as_second();
     (0..grace).contains(&age).then(|| Exemption::YoungPod {
-        pod: first.name.to_string(),
+        pod: first.name.clone(),
         age,
     })
 }
@@ -383,7 +383,7 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
                 if wanted.is_some() || outdated {
                     ignored.push(Ignored {
                         daemon_set: id.clone(),
-                        node: pair.node.to_string(),
+                        node: pair.node.clone(),
                         reason: why,
                     });
                 }
@@ -400,7 +400,7 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
             if outdated {
                 other_violations.push(Violation {
                     daemon_set: id.clone(),
-                    node: pair.node.to_string(),
+                    node: pair.node.clone(),
                     state: ViolationState::FailOn(FailOn::Outdated),
                     reason: reason_text(pair, |r| r.rule == crate::reason::Rule::Revision),
                 });
@@ -447,7 +447,7 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
             match exemption {
                 Some(why) => ignored.push(Ignored {
                     daemon_set: id.clone(),
-                    node: pair.node.to_string(),
+                    node: pair.node.clone(),
                     reason: why,
                 }),
                 None => violations.push(violation(&id, pair, ViolationState::FailOn(wanted))),
@@ -544,7 +544,7 @@ fn no_eligible_node(d: &DaemonSetReport, id: &str) -> Violation {
 fn violation(id: &str, pair: &PairReport, state: ViolationState) -> Violation {
     Violation {
         daemon_set: id.to_string(),
-        node: pair.node.to_string(),
+        node: pair.node.clone(),
         state,
         reason: reason_text(pair, |_| true),
     }

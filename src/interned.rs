@@ -656,32 +656,6 @@ impl<T: Clone> KnownRuns<T> {
 /// Distinct runs remembered per thread and kind before the memory is started afresh.
 const KNOWN_RUNS_KEPT: usize = 4096;
 
-/// Described as the `String` it serializes as (the report's schema is unchanged).
-impl schemars::JsonSchema for Interned {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        String::schema_name()
-    }
-    fn inline_schema() -> bool {
-        String::inline_schema()
-    }
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        String::json_schema(generator)
-    }
-}
-
-/// Described as the `String` it serializes as (the report's schema is unchanged).
-impl<const N: usize> schemars::JsonSchema for InlineStr<N> {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        String::schema_name()
-    }
-    fn inline_schema() -> bool {
-        String::inline_schema()
-    }
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        String::json_schema(generator)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::Interned;

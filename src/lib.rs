@@ -453,11 +453,7 @@ fn run_explain(
             };
             explanation = explain::explain_with(&snapshot, ns, name, node, audit, &node_pods)?;
         }
-        let pods: Vec<String> = explanation
-            .pods
-            .iter()
-            .map(|p| p.name.to_string())
-            .collect();
+        let pods: Vec<String> = explanation.pods.iter().map(|p| p.name.clone()).collect();
         let ds_namespace = explanation.daemon_set.split('/').next().unwrap_or_default();
         match live.block_on(api.warning_events(ds_namespace, &pods)) {
             Ok(events) => explanation.events = Some(explain::warning_events(&events, 5)),

@@ -234,10 +234,7 @@ fn a_report_computed_on_several_threads_is_the_generators_intent() {
         assert_eq!(ds.status_agrees, Some(true), "{}/{}", ds.namespace, ds.name);
         for pair in &ds.nodes {
             pairs.insert(
-                (
-                    format!("{}/{}", ds.namespace, ds.name),
-                    pair.node.to_string(),
-                ),
+                (format!("{}/{}", ds.namespace, ds.name), pair.node.clone()),
                 pair.state.as_str().to_string(),
             );
         }

@@ -392,10 +392,7 @@ fn engine_pairs(report: &Report) -> BTreeMap<(String, String), ExpectedPair> {
     for ds in &report.daemon_sets {
         for pair in &ds.nodes {
             out.insert(
-                (
-                    format!("{}/{}", ds.namespace, ds.name),
-                    pair.node.to_string(),
-                ),
+                (format!("{}/{}", ds.namespace, ds.name), pair.node.clone()),
                 ExpectedPair {
                     state: pair.state.as_str(),
                     eligible: pair.eligible,

@@ -1725,7 +1725,7 @@ fn deleted_now(p: &PairReport) -> Vec<String> {
         .pods
         .iter()
         .filter(|p| p.duplicate)
-        .map(|p| p.name.to_string())
+        .map(|p| p.name.clone())
         .collect();
     for r in &p.reasons {
         if r.rule == Rule::Revision

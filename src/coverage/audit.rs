@@ -337,7 +337,7 @@ fn pair_report(
         ));
     }
     PairReport {
-        node: crate::interned::Interned::new(node.name()),
+        node: node.name().to_string(),
         state,
         eligible: verdict.should_run,
         removed_by_controller: (state == State::Misscheduled).then_some(next.removes_all),
@@ -530,6 +530,6 @@ fn pod_report(c: &Claimed, duplicate: bool) -> PodReport {
         .metadata
         .labels
         .get("controller-revision-hash")
-        .map(|r| crate::interned::Interned::new(r));
+        .cloned();
     super::pod_report(c.pod, c.claim, duplicate, revision)
 }

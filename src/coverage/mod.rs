@@ -114,7 +114,7 @@ impl Problems {
         pair.state != State::Ready
             || pair.outdated
             || pair.duplicates > 0
-            || self.nodes.contains(pair.node.as_str())
+            || self.nodes.contains(&pair.node)
             || self.pods_younger_than.is_some_and(|grace| {
                 pair.pods
                     .first()
@@ -756,16 +756,16 @@ fn pod_report(
     p: &Pod,
     claim: crate::report::Claim,
     duplicate: bool,
-    revision: Option<Interned>,
+    revision: Option<String>,
 ) -> crate::report::PodReport {
     crate::report::PodReport {
         duplicate,
-        name: p.metadata.name.clone(),
-        uid: p.metadata.uid.clone(),
+        name: p.name().to_string(),
+        uid: p.metadata.uid.to_string(),
         phase: if p.status.phase.is_empty() {
-            Interned::new("Unknown")
+            "Unknown".into()
         } else {
-            p.status.phase.clone()
+            p.status.phase.to_string()
         },
         ready: p.is_ready(),
         restarts: p.restarts(),

@@ -218,7 +218,7 @@ fn pair(
     pods: Vec<PodReport>,
 ) -> PairReport {
     PairReport {
-        node: crate::interned::Interned::new(node),
+        node: node.to_string(),
         state,
         eligible: expected,
         removed_by_controller: None,

@@ -287,8 +287,8 @@ pub fn plan(report: &Report, opts: &FixOptions) -> Plan {
                     notes.push(Note {
                         namespace: ds.namespace.clone(),
                         daemon_set: ds.name.clone(),
-                        node: pair.node.to_string(),
-                        pod: p.name.to_string(),
+                        node: pair.node.clone(),
+                        pod: p.name.clone(),
                         reason: format!(
                             "Misscheduled: {} (the controller deletes it; nothing to do)",
                             first_reason(pair)
@@ -423,9 +423,9 @@ fn plan_pair(
         namespace: ds.namespace.clone(),
         daemon_set: ds.name.clone(),
         daemon_set_uid: ds.uid.clone(),
-        node: pair.node.to_string(),
-        pod: pod.name.to_string(),
-        pod_uid: pod.uid.to_string(),
+        node: pair.node.clone(),
+        pod: pod.name.clone(),
+        pod_uid: pod.uid.clone(),
         resource_version: None,
         reason,
         selector: None,
@@ -434,7 +434,7 @@ fn plan_pair(
     let gap = |pod: Option<&str>, reason: String, hint: String| Gap {
         namespace: ds.namespace.clone(),
         daemon_set: ds.name.clone(),
-        node: pair.node.to_string(),
+        node: pair.node.clone(),
         pod: pod.map(str::to_string),
         state: GapState::Pair(pair.state),
         reason,
@@ -808,7 +808,7 @@ mod tests {
         PodReport {
             duplicate: false,
             name: name.into(),
-            uid: format!("uid-{name}").as_str().into(),
+            uid: format!("uid-{name}"),
             phase: phase.into(),
             ready: phase == "Running",
             restarts: 0,

@@ -78,7 +78,7 @@ pub fn rollout_violations(report: &Report, snap: &Snapshot) -> Vec<Violation> {
             {
                 out.push(Violation {
                     daemon_set: id.clone(),
-                    node: pair.node.to_string(),
+                    node: pair.node.clone(),
                     state: ViolationState::NotAvailable,
                     reason: format!(
                         "pod {} is Ready but not yet for minReadySeconds ({min_ready}s)",
@@ -133,7 +133,7 @@ pub fn hopeless(report: &Report, gate: &GateReport, snap: &Snapshot) -> Vec<Viol
             if !reasons.is_empty() {
                 out.push(Violation {
                     daemon_set: id.clone(),
-                    node: pair.node.to_string(),
+                    node: pair.node.clone(),
                     state,
                     reason: reasons.join("; "),
                 });
@@ -304,7 +304,7 @@ fn pair_states(r: &Report) -> std::collections::BTreeMap<(String, String), (Stri
                 .map(|r| r.message.clone())
                 .unwrap_or_default();
             out.insert(
-                (format!("{}/{}", d.namespace, d.name), p.node.to_string()),
+                (format!("{}/{}", d.namespace, d.name), p.node.clone()),
                 (state, reason),
             );
         }

@@ -388,7 +388,7 @@ fn write_pods(e: &Explanation, p: &Painter, out: &mut dyn Write) -> std::io::Res
             .pods
             .iter()
             .map(|pod| {
-                let mut name = pod.name.to_string();
+                let mut name = pod.name.clone();
                 if pod.terminating {
                     name.push_str(" (terminating)");
                 }
@@ -397,10 +397,10 @@ fn write_pods(e: &Explanation, p: &Painter, out: &mut dyn Write) -> std::io::Res
                 }
                 [
                     name,
-                    pod.phase.to_string(),
+                    pod.phase.clone(),
                     if pod.ready { "yes" } else { "no" }.to_string(),
                     pod.restarts.to_string(),
-                    pod.revision.as_deref().unwrap_or("-").to_string(),
+                    pod.revision.clone().unwrap_or_else(|| "-".into()),
                     pod.created_at
                         .map(|t| crate::duration::short(e.generated_at.as_second() - t.as_second()))
                         .unwrap_or_else(|| "-".into()),

@@ -234,7 +234,7 @@ mod tests {
             phase: "Running".into(),
             ready: true,
             restarts: 12345,
-            revision: revision.map(crate::interned::Interned::new),
+            revision: revision.map(String::from),
             created_at: created.map(|c| c.parse().unwrap()),
             terminating: false,
             claim,

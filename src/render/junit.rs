@@ -81,7 +81,7 @@ fn suites(report: &Report, gate: &GateReport) -> Vec<Suite> {
                         .filter(|v| v.state != ViolationState::Ineligible)
                         .collect();
                     Case {
-                        name: p.node.to_string(),
+                        name: p.node.clone(),
                         failures: failures
                             .iter()
                             .map(|v| (v.state.as_str(), v.reason.clone()))

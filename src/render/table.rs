@@ -413,7 +413,7 @@ fn render_rows(
                 .nodes
                 .iter()
                 .filter(|x| x.eligible)
-                .map(|x| x.node.to_string())
+                .map(|x| x.node.clone())
                 .collect();
             let limit = if opts.all_problems {
                 nodes.len()
