@@ -40,7 +40,7 @@ fn widths(rows: &[Vec<String>]) -> Vec<usize> {
         .map(|c| {
             rows.iter()
                 .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
+                .map(|s| style::width(s))
                 .max()
                 .unwrap_or(0)
         })
@@ -56,8 +56,10 @@ fn row_lines(row: &[String], widths: &[usize], indent: &str, width: usize) -> Ve
     };
     let mut head = indent.to_string();
     for (c, cell) in cells.iter().enumerate() {
+        // Padded by display width: a wide character takes two columns.
         let pad = widths.get(c).copied().unwrap_or(0);
-        head.push_str(&format!("{cell:<pad$}  "));
+        head.push_str(cell);
+        head.push_str(&" ".repeat(pad.saturating_sub(style::width(cell)) + 2));
     }
     let col = style::width(&head);
     if col + style::width(last) <= width {
@@ -131,12 +133,12 @@ pub fn write_plan(
     if machine(plan, format, out)? {
         return Ok(());
     }
-    writeln!(
-        out,
+    let title = format!(
         "Plan ({}, {} that no action can fix):",
         count(plan.actions.len(), "action", "actions"),
         count(plan.gaps.len(), "gap", "gaps")
-    )?;
+    );
+    write!(out, "{}", style::fit_lines(&title, width))?;
     let mut rows: Vec<Vec<String>> = Vec::new();
     for a in &plan.actions {
         rows.push(vec![
@@ -173,11 +175,11 @@ pub fn write_plan(
         }
     }
     if !plan.notes.is_empty() {
-        writeln!(
-            out,
+        let title = format!(
             "The controller removes {} itself (no call planned):",
             count(plan.notes.len(), "pod", "pods")
-        )?;
+        );
+        write!(out, "{}", style::fit_lines(&title, width))?;
         let rows: Vec<Vec<String>> = plan
             .notes
             .iter()
@@ -211,11 +213,11 @@ pub fn write_result(
         DryRun::Client => " (client dry run: nothing sent)",
         DryRun::Server => " (server dry run: nothing changed)",
     };
-    writeln!(
-        out,
+    let title = format!(
         "Result{dry}: {} done, {} skipped, {} failed, {} not attempted",
         s.done, s.skipped, s.failed, s.not_attempted
-    )?;
+    );
+    write!(out, "{}", style::fit_lines(&title, width))?;
     let rows: Vec<Vec<String>> = result
         .results
         .iter()
@@ -235,11 +237,11 @@ pub fn write_result(
         .collect();
     write_rows(&rows, "  ", width, out)?;
     if !result.gaps.is_empty() {
-        writeln!(
-            out,
+        let line = format!(
             "{} that no action can fix remain (see the plan above).",
             count(result.gaps.len(), "gap", "gaps")
-        )?;
+        );
+        write!(out, "{}", style::fit_lines(&line, width))?;
     }
     Ok(())
 }
