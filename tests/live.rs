@@ -686,6 +686,39 @@ fn an_unreachable_server_names_server_and_context() {
     );
 }
 
+/// A fetch that fails after its progress line was drawn clears the line: the error starts its
+/// own row instead of following the counts.
+#[test]
+fn a_failed_fetch_clears_its_progress_line_before_the_error() {
+    Command::new("script")
+        .arg("--version")
+        .output()
+        .expect("script(1) is required on PATH (.ci/run installs bsdutils)");
+    let nodes = || Matcher::resource("nodes", Verb::List);
+    let opts = SimOptions {
+        faults: vec![
+            Fault::new(nodes(), FaultKind::Slow(Duration::from_millis(1600))),
+            Fault::new(nodes(), FaultKind::Status(403)),
+        ],
+        ..SimOptions::default()
+    };
+    let live = start(support::example_objects(), opts, "progress-fails");
+    let cmd = format!(
+        "{} --kubeconfig {} -A -o json >/dev/null",
+        env!("CARGO_BIN_EXE_kubectl-ds_coverage"),
+        live.kubeconfig
+    );
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("HOME", "/nonexistent")
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(tty.contains("fetching from"), "{tty:?}");
+    let last = tty.rsplit("\r\x1b[2K").next().unwrap_or("");
+    assert!(last.starts_with("error: "), "{tty:?}");
+}
+
 #[test]
 fn progress_shows_on_a_terminal_for_slow_fetches_only() {
     // script(1) (util-linux, `bsdutils` on Debian; .ci/run installs it) gives the binary a

@@ -72,7 +72,11 @@ pub async fn fetch(
     err: SharedWriter,
 ) -> Result<Snapshot> {
     let fetcher = Arc::new(conn.transport(args, err.clone()));
-    let progress = args.progress.map(|w| spawn_progress(fetcher.clone(), w));
+    // Stopped, and its line cleared, when the fetch ends, an error returned early included.
+    let _progress = args.progress.map(|w| Progress {
+        task: spawn_progress(fetcher.clone(), w),
+        err: err.clone(),
+    });
 
     let ds_path = match &scope.namespace {
         Some(ns) => format!("/apis/apps/v1/namespaces/{}/daemonsets", encode(ns)),
@@ -209,12 +213,22 @@ pub async fn fetch(
             }
         }
     }
-    if let Some(p) = progress {
-        p.abort();
-        let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
+    Ok(snap)
+}
+
+/// The progress line's task: stopped and its line cleared when dropped, however the fetch ends
+/// (an error's message would otherwise follow the last progress line on its row).
+struct Progress {
+    task: tokio::task::JoinHandle<()>,
+    err: SharedWriter,
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.task.abort();
+        let mut e = self.err.lock().unwrap_or_else(|p| p.into_inner());
         let _ = write!(e, "\r\x1b[2K");
     }
-    Ok(snap)
 }
 
 enum Fetched {
