@@ -686,6 +686,20 @@ fn an_unreachable_server_names_server_and_context() {
     );
 }
 
+/// `-A -o json` against `kubeconfig` with `env` set, its stderr a pseudo-terminal (script(1), as
+/// an SRE's shell would give it): what the terminal got (stdout is /dev/null).
+fn on_a_terminal(kubeconfig: &str, env: &str) -> std::process::Output {
+    let cmd = format!(
+        "{env} {} --kubeconfig {kubeconfig} -A -o json >/dev/null",
+        env!("CARGO_BIN_EXE_kubectl-ds_coverage"),
+    );
+    Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("HOME", "/nonexistent")
+        .output()
+        .unwrap()
+}
+
 /// A fetch that fails after its progress line was drawn clears the line: the error starts its
 /// own row instead of following the counts.
 #[test]
@@ -703,17 +717,7 @@ fn a_failed_fetch_clears_its_progress_line_before_the_error() {
         ..SimOptions::default()
     };
     let live = start(support::example_objects(), opts, "progress-fails");
-    let cmd = format!(
-        "{} --kubeconfig {} -A -o json >/dev/null",
-        env!("CARGO_BIN_EXE_kubectl-ds_coverage"),
-        live.kubeconfig
-    );
-    let o = Command::new("script")
-        .args(["-qec", &cmd, "/dev/null"])
-        .env("HOME", "/nonexistent")
-        .output()
-        .unwrap();
-    let tty = String::from_utf8_lossy(&o.stdout).into_owned();
+    let tty = String::from_utf8_lossy(&on_a_terminal(&live.kubeconfig, "").stdout).into_owned();
     assert!(tty.contains("fetching from"), "{tty:?}");
     let last = tty.rsplit("\r\x1b[2K").next().unwrap_or("");
     assert!(last.starts_with("error: "), "{tty:?}");
@@ -736,17 +740,7 @@ fn progress_shows_on_a_terminal_for_slow_fetches_only() {
     };
     let live = start(support::example_objects(), opts, "progress");
     let under_tty = |env: &str| {
-        // script(1) gives the command a pseudo-terminal, as an SRE's shell would.
-        let cmd = format!(
-            "{env} {} --kubeconfig {} -A -o json >/dev/null",
-            env!("CARGO_BIN_EXE_kubectl-ds_coverage"),
-            live.kubeconfig
-        );
-        let o = Command::new("script")
-            .args(["-qec", &cmd, "/dev/null"])
-            .env("HOME", "/nonexistent")
-            .output()
-            .unwrap();
+        let o = on_a_terminal(&live.kubeconfig, env);
         assert_eq!(
             o.status.code(),
             Some(0),
