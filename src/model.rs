@@ -530,12 +530,22 @@ pub struct PodSpec {
     pub overhead: Requests,
     #[serde(deserialize_with = "nullable")]
     pub runtime_class_name: Interned,
+    /// `spec.resources`: pod-level resources (`PodLevelResources`, KEP-2837: alpha in 1.32,
+    /// beta and on by default since 1.34); only its `requests` are kept, which the scheduler
+    /// counts instead of the containers' for the resources they name.
+    #[serde(deserialize_with = "nullable")]
+    pub resources: ResourceRequirements,
 }
 
 impl PodSpec {
     /// The required node affinity, if the spec has one (`None` = no restriction).
     pub fn required_node_affinity(&self) -> Option<&NodeSelector> {
         self.affinity.as_ref()?.required()
+    }
+
+    /// `spec.resources.requests` (pod-level requests), if any.
+    pub fn pod_level_requests(&self) -> Option<&Requests> {
+        (!self.resources.requests.is_empty()).then_some(&self.resources.requests)
     }
 }
 
@@ -692,6 +702,10 @@ pub struct RareSpec {
     /// `spec.overhead` (RuntimeClass pod overhead: what `explain`'s fit adds to the pod's
     /// requests), shared with the pods that carry the same: the pods of one RuntimeClass do.
     pub overhead: Option<Shared<Requests>>,
+    /// `spec.resources.requests` (pod-level requests, `PodLevelResources`: beta and on by
+    /// default since Kubernetes 1.34), which `explain`'s fit counts instead of the containers'
+    /// for the resources they name; shared with the pods that carry the same.
+    pub requests: Option<Shared<Requests>>,
 }
 
 impl PodSpecSlim {
@@ -704,14 +718,29 @@ impl PodSpecSlim {
     pub fn overhead(&self) -> Option<&Requests> {
         self.rare.as_deref()?.overhead.as_deref()
     }
+
+    /// `spec.resources.requests` (pod-level requests), if set.
+    pub fn pod_level_requests(&self) -> Option<&Requests> {
+        self.rare.as_deref()?.requests.as_deref()
+    }
 }
 
 impl RareSpec {
-    /// What a pod keeps of these: nothing (no box) when it has neither.
-    fn kept(affinity: Option<Affinity>, overhead: Requests) -> Option<Box<RareSpec>> {
+    /// What a pod keeps of these: nothing (no box) when it has none.
+    fn kept(
+        affinity: Option<Affinity>,
+        overhead: Requests,
+        requests: Requests,
+    ) -> Option<Box<RareSpec>> {
         let overhead = (!overhead.is_empty()).then(|| OVERHEADS.intern(overhead));
-        (affinity.is_some() || overhead.is_some())
-            .then(|| Box::new(RareSpec { affinity, overhead }))
+        let requests = (!requests.is_empty()).then(|| POD_LEVEL_REQUESTS.intern(requests));
+        (affinity.is_some() || overhead.is_some() || requests.is_some()).then(|| {
+            Box::new(RareSpec {
+                affinity,
+                overhead,
+                requests,
+            })
+        })
     }
 }
 
@@ -736,6 +765,7 @@ static LABEL_SETS: SharedTable<Labels> = SharedTable::new();
 static OWNER_SETS: SharedTable<Box<[OwnerReference]>> = SharedTable::new();
 static CONTAINER_SETS: SharedTable<Box<[Container]>> = SharedTable::new();
 static OVERHEADS: SharedTable<Requests> = SharedTable::new();
+static POD_LEVEL_REQUESTS: SharedTable<Requests> = SharedTable::new();
 
 /// A pod's status: `reason` and `message` interned (evictions repeat them word for word), the
 /// container statuses shared with the pods whose containers stand the same (the ready ones
@@ -957,7 +987,7 @@ impl Pod {
 /// the skipped parts (most of a daemon pod: env, probes, volumes, mounts, annotations, the default
 /// tolerations, most conditions) are never allocated. Readers, checked with grep: `coverage`
 /// (claim, node, state, reasons, pod report), `explain` (requests and restart policies of
-/// containers and init containers, overhead, priority class, node name, phase), `fix` (uid, resourceVersion, name, namespace,
+/// containers and init containers, overhead, pod-level requests, priority class, node name, phase), `fix` (uid, resourceVersion, name, namespace,
 /// labels, ownerReferences, deletionTimestamp, nodeName, phase).
 pub(crate) mod slim {
     use super::{
@@ -1032,6 +1062,9 @@ pub(crate) mod slim {
         pub(crate) priority_class_name: Interned,
         #[serde(deserialize_with = "nullable")]
         pub(crate) overhead: Requests,
+        /// `spec.resources` (pod-level; only `requests` is read).
+        #[serde(deserialize_with = "nullable")]
+        pub(crate) resources: ResourceRequirements,
         /// The containers already shared ([`super::intern_containers`]), when the reader found
         /// them so; `containers` is then empty and unread.
         #[serde(skip)]
@@ -1156,6 +1189,7 @@ pub(crate) mod slim {
                     rare: super::RareSpec::kept(
                         s.affinity.filter(|_| s.node_name.is_empty()),
                         s.overhead,
+                        s.resources.requests,
                     ),
                     node_name: s.node_name,
                     containers: s
@@ -1386,7 +1420,7 @@ impl Event {
 
 #[cfg(test)]
 mod tests {
-    use super::{DaemonSet, Node, Pod, Shared};
+    use super::{DaemonSet, Node, Pod, PodSpec, Shared};
 
     #[test]
     fn api_server_timestamps_read_directly_are_what_jiff_reads() {
@@ -1553,6 +1587,50 @@ mod tests {
             assert!(unbound.spec.required_node_affinity().is_some());
             assert!(unbound.spec.overhead().is_none());
         }
+    }
+
+    /// Pod-level requests (`spec.resources.requests`) are kept in the rare box, shared by the
+    /// pods that carry the same; their limits and an empty or null `resources` are not.
+    #[test]
+    fn pod_level_requests_are_kept_in_the_rare_box_and_shared() {
+        let pod = |resources: serde_json::Value| -> Pod {
+            serde_json::from_value(serde_json::json!({"spec": {
+                "nodeName": "n1", "resources": resources,
+                "containers": [{"name": "app", "resources": {"requests": {"cpu": "100m"}}}],
+            }}))
+            .unwrap()
+        };
+        let set = serde_json::json!({"requests": {"cpu": "800m"}, "limits": {"cpu": "1"}});
+        let (a, b) = (pod(set.clone()), pod(set));
+        let r = a.spec.pod_level_requests().unwrap();
+        assert_eq!(r.get("cpu").unwrap().0, "800m");
+        assert!(r.get("memory").is_none() && a.spec.overhead().is_none());
+        assert!(Shared::ptr_eq(
+            a.spec.rare.as_ref().unwrap().requests.as_ref().unwrap(),
+            b.spec.rare.as_ref().unwrap().requests.as_ref().unwrap()
+        ));
+        for none in [
+            serde_json::Value::Null,
+            serde_json::json!({}),
+            serde_json::json!({"limits": {"cpu": "1"}}),
+        ] {
+            let p = pod(none);
+            assert!(p.spec.rare.is_none() && p.spec.pod_level_requests().is_none());
+        }
+        let template: PodSpec = serde_json::from_value(
+            serde_json::json!({"resources": {"requests": {"memory": "1Gi"}}}),
+        )
+        .unwrap();
+        assert_eq!(
+            template
+                .pod_level_requests()
+                .unwrap()
+                .get("memory")
+                .unwrap()
+                .0,
+            "1Gi"
+        );
+        assert!(PodSpec::default().pod_level_requests().is_none());
     }
 
     fn with(meta: serde_json::Value, status: serde_json::Value) -> Pod {

@@ -560,7 +560,8 @@ fn owner(buf: &[u8]) -> Result<OwnerReference, Error> {
 }
 
 /// `PodSpec`: `containers = 2`, `nodeName = 10`, `affinity = 18`, `initContainers = 20`,
-/// `priorityClassName = 24`, `overhead = 32` (a `map<string, Quantity>`). A bound pod's
+/// `priorityClassName = 24`, `overhead = 32` (a `map<string, Quantity>`), `resources = 40`
+/// (pod-level `ResourceRequirements`, read as a container's: only `requests`). A bound pod's
 /// affinity is not read (the audit reads it only to find an unbound pod's node, see
 /// [`crate::model::RareSpec`]) unless `whole`.
 fn pod_spec(buf: &[u8], whole: bool) -> Result<slim::Spec, Error> {
@@ -581,6 +582,7 @@ fn pod_spec(buf: &[u8], whole: bool) -> Result<slim::Spec, Error> {
                     w.repeated(slot::PRIORITY_CLASS, "spec.priorityClassName")?
             }
             32 => overhead.push(quantity_entry(w.bytes("spec.overhead")?, "spec.overhead")?),
+            40 => s.resources = resources(w.bytes("spec.resources")?)?,
             _ => {}
         }
         Ok(())
@@ -1391,6 +1393,44 @@ mod tests {
         for _ in 0..2 {
             assert!(pod_spec(&bad.0, false).unwrap_err().0.contains("not UTF-8"));
         }
+    }
+
+    /// Pod-level requests (`PodSpec.resources = 40`, a `ResourceRequirements`: `limits = 1`,
+    /// `requests = 2`) are read as the JSON of the same pod reads them; the limits are not kept.
+    #[test]
+    fn pod_level_requests_are_read_from_field_40() {
+        let quantity = |k: &str, v: &str| Msg::new().str(1, k).msg(2, Msg::new().str(1, v));
+        let spec = Msg::new()
+            .msg(
+                2,
+                Msg::new()
+                    .str(1, "app")
+                    .msg(8, Msg::new().msg(2, quantity("cpu", "100m"))),
+            )
+            .str(10, "node-1")
+            .msg(
+                40,
+                Msg::new()
+                    .msg(1, quantity("cpu", "2"))
+                    .msg(2, quantity("cpu", "800m"))
+                    .msg(2, quantity("memory", "1Gi")),
+            );
+        let p = pod(&Msg::new().msg(2, spec).0).unwrap();
+        let r = p
+            .spec
+            .pod_level_requests()
+            .expect("pod-level requests read");
+        assert_eq!(r.get("cpu").unwrap().0, "800m");
+        assert_eq!(r.get("memory").unwrap().0, "1Gi");
+        let json = r#"{"spec":{"nodeName":"node-1",
+            "containers":[{"name":"app","resources":{"requests":{"cpu":"100m"}}}],
+            "resources":{"limits":{"cpu":"2"},"requests":{"cpu":"800m","memory":"1Gi"}}}}"#;
+        assert_eq!(
+            format!("{p:?}"),
+            format!("{:?}", serde_json::from_str::<Pod>(json).unwrap())
+        );
+        let bad = Msg::new().msg(40, Msg::new().int(2, 1)); // requests as a varint
+        assert!(pod_spec(&bad.0, false).is_err());
     }
 
     /// A bound pod's affinity is not read (the audit reads it only for an unbound pod), in

@@ -565,6 +565,73 @@ fn fit_counts_sidecars_and_pod_overhead_as_the_scheduler_does() {
     );
 }
 
+/// Pod-level requests (`spec.resources.requests`, `PodLevelResources`: beta and on by default
+/// since Kubernetes 1.34) stand for what the containers add up to, for the resources they name
+/// (`k8s.io/component-helpers/resource/helpers.go: PodRequests`): node-batch's pod asks 600m
+/// cpu at pod level for a 100m container, so the node does not fit the daemon's 550m (it did by
+/// the containers' 100m); its memory, not named at pod level, is still the container's.
+#[test]
+fn fit_counts_pod_level_requests_as_the_scheduler_does() {
+    let snap = snapshot(SIDECARS);
+    assert_eq!(
+        cpu_fit(&snap, "collector", "node-batch"),
+        (
+            (Some(1000), Some(600), Some(400), 550, Some(false)),
+            Some(false)
+        )
+    );
+    let e = explain::explain(&snap, Some("agents"), "collector", "node-batch", &opts()).unwrap();
+    let fit = e.fit.unwrap();
+    assert_eq!(fit.pods_counted, 1);
+    let m = &fit.resources[1];
+    assert_eq!(
+        (m.resource.as_str(), m.requested),
+        ("memory", Some(128 << 20))
+    );
+    // Through the binary (the pods read by the JSON fast reader): the same verdict.
+    let o = bin(&explain_args(
+        "agents/collector",
+        "node-batch",
+        SIDECARS,
+        &[],
+    ));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("\nFit: does not fit"), "{text}");
+    let row: Vec<&str> = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("cpu "))
+        .unwrap_or_else(|| panic!("a cpu row in {text}"))
+        .split_whitespace()
+        .collect();
+    assert_eq!(row, ["cpu", "1", "600m", "400m", "550m", "NO"], "{text}");
+    // The daemon's own template: a pod-level cpu request stands for its containers' 550m, and
+    // the hint names spec.resources.requests as what to lower.
+    let mut snap = snap;
+    let at = snap
+        .daemon_sets
+        .iter()
+        .position(|d| d.name() == "meshed")
+        .unwrap();
+    let spec = &mut snap.daemon_sets[at].spec.template.spec;
+    spec.resources
+        .requests
+        .insert("cpu".into(), ds_coverage::model::Quantity("600m".into()));
+    let fit = explain::explain(&snap, Some("agents"), "meshed", "node-small", &opts())
+        .unwrap()
+        .fit
+        .unwrap();
+    assert_eq!((fit.resources[0].needed, fit.fits), (600, Some(false)));
+    assert!(
+        fit.hints.iter().any(|h| h
+            .text
+            .contains("spec.resources.requests, its pod-level requests")
+            && h.text.ends_with("cpu ≤ 500m fits now")),
+        "{:#?}",
+        fit.hints
+    );
+}
+
 /// An overhead in the template counts in what the daemon needs (and not in what its requests
 /// may be lowered to); a template that names a RuntimeClass without one is noted as
 /// possibly short of it.

@@ -196,7 +196,8 @@ fn live_explain_reads_the_node_pods_and_warning_events() {
 }
 
 /// The node's other pods, read as Kubernetes protobuf (as client-go asks for pods), count their
-/// sidecar and their overhead as the same pods read from the file do (`tests/explain.rs`).
+/// sidecar, their overhead and their pod-level requests as the same pods read from the file do
+/// (`tests/explain.rs`).
 #[test]
 fn live_fit_counts_sidecars_and_overhead_of_pods_read_as_protobuf() {
     let text = std::fs::read_to_string("tests/fixtures/explain/sidecars.json").unwrap();
@@ -217,9 +218,28 @@ fn live_fit_counts_sidecars_and_overhead_of_pods_read_as_protobuf() {
         );
         assert_eq!(j["fit"]["podsCounted"], 1);
     }
+    // node-batch: its pod's pod-level request (spec.resources, PodSpec field 40) of 600m
+    // stands for its container's 100m.
+    let j = ok_json(&explain(
+        &live,
+        &["agents/collector", "node-batch", "-o", "json"],
+    ));
+    let cpu = &j["fit"]["resources"][0];
+    assert_eq!(
+        (
+            &cpu["requested"],
+            &cpu["free"],
+            &cpu["needed"],
+            &j["fit"]["fits"]
+        ),
+        (&json!(600), &json!(400), &json!(550), &json!(false)),
+        "{:#}",
+        j["fit"]
+    );
+    assert_eq!(j["fit"]["resources"][1]["requested"], json!(128 << 20));
     let reqs = live.sim.requests();
     let node_pods: Vec<_> = reqs.iter().filter(|r| r.path == "/api/v1/pods").collect();
-    assert_eq!(node_pods.len(), 2);
+    assert_eq!(node_pods.len(), 3);
     for r in node_pods {
         assert_eq!(
             r.accept.as_deref(),

@@ -17,25 +17,39 @@ const MEMORY: &str = "memory";
 /// PodRequests`, which NodeResourcesFit reads; in older releases
 /// `pkg/api/v1/resource/helpers.go: PodRequests`), per resource: the containers' requests plus the sidecars' (init containers with
 /// `restartPolicy: Always`), or more if an init container needs more while it runs (itself and
-/// the sidecars started before it), plus the pod overhead. CPU in millicores, memory in bytes.
-/// Unparseable quantities are listed, not counted.
+/// the sidecars started before it), or the pod-level request (`spec.resources.requests`) for a
+/// resource it names, plus the pod overhead. CPU in millicores, memory in bytes. Unparseable
+/// quantities are listed, not counted.
 pub fn pod_requests(spec: &PodSpec) -> (BTreeMap<&'static str, i128>, Vec<String>) {
     let overhead = (!spec.overhead.is_empty()).then_some(&spec.overhead);
-    requests(&spec.containers, &spec.init_containers, overhead)
+    requests(
+        &spec.containers,
+        &spec.init_containers,
+        spec.pod_level_requests(),
+        overhead,
+    )
 }
 
-/// [`pod_requests`] of containers, init containers and overhead (a template's or a pod's).
+/// [`pod_requests`] of containers, init containers, pod-level requests and overhead (a
+/// template's or a pod's).
 ///
 /// `aggregateContainerResourcesByFn` in the same file: the sum over containers, and over the
 /// restartable init containers (sidecars) in order, each also adding to the sidecars that run
 /// from then on; an init container runs to completion beside the sidecars started before it,
 /// so it uses its own request plus theirs; the pod takes the larger of the sum and the largest
 /// init container's use (a sidecar's use is the sidecars so far, never more than the sum).
-/// `PodRequests` then adds `spec.overhead`. (Pod-level `spec.resources`, alpha in 1.32, and
-/// requests from the pod's status during an in-place resize are not read.)
+/// Pod-level resources (`spec.resources`, the `PodLevelResources` feature, KEP-2837: alpha in
+/// 1.32, beta and on by default since 1.34): when the pod has pod-level requests
+/// (`IsPodLevelRequestsSet`), `PodRequests` takes each one of a supported resource
+/// (`IsSupportedPodLevelResource`: cpu and memory, of those counted here) instead of what the
+/// containers add up to; a resource it does not name is still the containers'. `PodRequests`
+/// then adds `spec.overhead`, to either. (Requests from the pod's status during an in-place
+/// resize are not read. An API server with the feature off drops `spec.resources` from new
+/// pods, so a pod that has it was admitted with the feature on.)
 fn requests(
     containers: &[Container],
     init_containers: &[Container],
+    pod_level: Option<&Requests>,
     overhead: Option<&Requests>,
 ) -> (BTreeMap<&'static str, i128>, Vec<String>) {
     let mut errors = Vec::new();
@@ -62,11 +76,15 @@ fn requests(
                 init = init.max(r + sidecars);
             }
         }
+        let aggregated = match pod_level.and_then(|r| r.get(resource)) {
+            Some(q) => parse(&"spec.resources", q, resource),
+            None => sum.max(init),
+        };
         let extra = match overhead.and_then(|o| o.get(resource)) {
             Some(q) => parse(&"overhead", q, resource),
             None => 0,
         };
-        out.insert(resource, sum.max(init) + extra);
+        out.insert(resource, aggregated + extra);
     }
     (out, errors)
 }
@@ -117,6 +135,7 @@ pub(super) fn fit_check(
         let (r, e) = requests(
             &p.spec.containers,
             &p.spec.init_containers,
+            p.spec.pod_level_requests(),
             p.spec.overhead(),
         );
         errors.extend(
@@ -325,7 +344,9 @@ fn fit_hints(
         })
         .collect();
     if !lower.is_empty() {
-        let whose = if spec.init_containers.iter().any(Container::restarts_always) {
+        let whose = if spec.pod_level_requests().is_some() {
+            "spec.resources.requests, its pod-level requests, which the scheduler counts instead of its containers' for the resources they name; for the others, resources.requests of its containers"
+        } else if spec.init_containers.iter().any(Container::restarts_always) {
             "resources.requests of its containers and of its sidecars (init containers with restartPolicy: Always), which run beside them; other init containers count on their own"
         } else {
             "resources.requests of its containers, and of its init containers, which count on their own"
@@ -378,9 +399,62 @@ mod tests {
         init: &[Container],
         overhead: Option<&Requests>,
     ) -> (i128, i128) {
-        let (r, errors) = requests(containers, init, overhead);
+        of_pod(containers, init, None, overhead)
+    }
+
+    /// [`of`] with pod-level requests (`spec.resources.requests`).
+    fn of_pod(
+        containers: &[Container],
+        init: &[Container],
+        pod_level: Option<&Requests>,
+        overhead: Option<&Requests>,
+    ) -> (i128, i128) {
+        let (r, errors) = requests(containers, init, pod_level, overhead);
         assert!(errors.is_empty(), "{errors:?}");
         (r[CPU], r[MEMORY] >> 20)
+    }
+
+    fn list(entries: &[(&str, &str)]) -> Requests {
+        entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), crate::model::Quantity(v.to_string())))
+            .collect()
+    }
+
+    /// Pod-level requests (`PodRequests` with `IsPodLevelRequestsSet`): each one stands for what
+    /// the containers add up to, for its resource only; the overhead is added after.
+    #[test]
+    fn pod_level_requests_replace_the_containers_for_the_resources_they_name() {
+        let app = [c("app", "100m", false)];
+        let sidecar = [c("sc", "400m", true)];
+        let cpu = list(&[("cpu", "800m")]);
+        // cpu replaced (not 500m), memory the containers' 1Mi + 4Mi.
+        assert_eq!(of_pod(&app, &sidecar, Some(&cpu), None), (800, 5));
+        // Lower than the containers': the pod-level request still stands.
+        let low = list(&[("cpu", "50m")]);
+        assert_eq!(of_pod(&app, &sidecar, Some(&low), None), (50, 5));
+        // And the init containers' max is replaced too.
+        assert_eq!(
+            of_pod(&app, &[c("init", "900m", false)], Some(&cpu), None),
+            (800, 9)
+        );
+        // Both named: both replaced.
+        let both = list(&[("cpu", "800m"), ("memory", "1Gi")]);
+        assert_eq!(of_pod(&app, &sidecar, Some(&both), None), (800, 1024));
+        // The overhead on top of either: 800m + 250m, 5Mi + 64Mi.
+        let overhead = list(&[("cpu", "250m"), ("memory", "64Mi")]);
+        assert_eq!(
+            of_pod(&app, &sidecar, Some(&cpu), Some(&overhead)),
+            (1050, 69)
+        );
+        // An unparseable pod-level request is listed, not counted.
+        let bad = list(&[("cpu", "lots")]);
+        let (r, errors) = requests(&app, &[], Some(&bad), None);
+        assert_eq!(r[CPU], 0);
+        assert!(
+            errors[0].starts_with("spec.resources: cpu request"),
+            "{errors:?}"
+        );
     }
 
     /// `PodRequests` (k8s.io/component-helpers/resource/helpers.go), case by case: the
@@ -457,7 +531,7 @@ mod tests {
         let bad: Requests = [("cpu".to_string(), crate::model::Quantity("lots".into()))]
             .into_iter()
             .collect();
-        let (r, errors) = requests(&app, &[], Some(&bad));
+        let (r, errors) = requests(&app, &[], None, Some(&bad));
         assert_eq!(r[CPU], 100);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].starts_with("overhead: cpu request"), "{errors:?}");
@@ -477,14 +551,25 @@ mod tests {
             "overhead": {"cpu": "50m"},
         });
         let pod: Pod = serde_json::from_value(serde_json::json!({"spec": spec})).unwrap();
-        let (r, _) = requests(
-            &pod.spec.containers,
-            &pod.spec.init_containers,
-            pod.spec.overhead(),
-        );
+        let of_pod = |pod: &Pod| {
+            requests(
+                &pod.spec.containers,
+                &pod.spec.init_containers,
+                pod.spec.pod_level_requests(),
+                pod.spec.overhead(),
+            )
+            .0
+        };
         // max(100m + 400m, 400m + 450m) + 50m.
-        assert_eq!(r[CPU], 900);
-        let template: PodSpec = serde_json::from_value(spec).unwrap();
+        assert_eq!(of_pod(&pod)[CPU], 900);
+        let template: PodSpec = serde_json::from_value(spec.clone()).unwrap();
         assert_eq!(super::pod_requests(&template).0[CPU], 900);
+        // Pod-level requests: cpu 1 + 50m; memory not named, the containers' (none).
+        let mut spec = spec;
+        spec["resources"] = serde_json::json!({"requests": {"cpu": "1"}});
+        let pod: Pod = serde_json::from_value(serde_json::json!({"spec": spec})).unwrap();
+        assert_eq!((of_pod(&pod)[CPU], of_pod(&pod)[MEMORY]), (1050, 0));
+        let template: PodSpec = serde_json::from_value(spec).unwrap();
+        assert_eq!(super::pod_requests(&template).0[CPU], 1050);
     }
 }

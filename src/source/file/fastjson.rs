@@ -9,10 +9,10 @@
 //! and restart policies of the containers) is found again by its bytes ([`KnownRuns`]) instead
 //! of being decoded again, as is what they repeat of the text stepped over ([`Checked`]: an
 //! object or array met before is compared, not checked again). Small typed values (requests,
-//! overhead, owner references, container states, affinity) are decoded by serde_json from their
-//! own text, through the same `Deserialize` as [`slim::Pod`]'s; the rest of its fields are read
-//! here to the same rules (`nullable`: `null` is the default; an unknown member is skipped; a
-//! repeated member is an error).
+//! overhead, pod-level resources, owner references, container states, affinity) are decoded by
+//! serde_json from their own text, through the same `Deserialize` as [`slim::Pod`]'s; the rest
+//! of its fields are read here to the same rules (`nullable`: `null` is the default; an unknown
+//! member is skipped; a repeated member is an error).
 //!
 //! Anything this reader does not take gives `None`, and the caller decodes the pod the general
 //! way, which reads it, or reports its error, exactly as before: malformed JSON, a value of
@@ -604,6 +604,10 @@ impl<'a> P<'a, '_> {
                     seen.first(5)?;
                     s.overhead = nullable::<Requests>(p.value()?)?;
                 }
+                b"resources" => {
+                    seen.first(6)?;
+                    s.resources = nullable::<ResourceRequirements>(p.value()?)?;
+                }
                 _ => p.skip()?,
             }
             Some(())
@@ -949,6 +953,41 @@ mod tests {
         }
         // A repeated member is left to the general way (which refuses it).
         let twice = text(r#""Always","restartPolicy":"Always""#, "{}");
+        assert!(pod(twice.as_bytes(), None).is_none() && general(&twice).is_none());
+    }
+
+    /// Pod-level `spec.resources` (its requests, which the fit counts instead of the
+    /// containers') is taken by this reader as the general way reads it.
+    #[test]
+    fn pod_level_requests_are_read_as_the_general_way_reads_them() {
+        let text = |resources: &str| {
+            format!(
+                r#"{{"kind":"Pod","metadata":{{"name":"p"}},"spec":{{"nodeName":"n1",
+                "containers":[{{"name":"app","image":"i","resources":{{"requests":{{"cpu":"100m"}}}}}}],
+                "resources":{resources}}}}}"#
+            )
+        };
+        let read = |text: &str| {
+            let (p, n) = pod(text.as_bytes(), None).expect("taken");
+            assert_eq!(n, text.len());
+            let p = Pod::from(p);
+            assert_eq!(Some(format!("{p:?}")), general(text), "{text}");
+            p
+        };
+        let set = read(&text(
+            r#"{"limits":{"cpu":"2"},"requests":{"cpu":"800m","memory":"1Gi"}}"#,
+        ));
+        let r = set.spec.pod_level_requests().expect("read");
+        assert_eq!(r.get("cpu").unwrap().0, "800m");
+        assert_eq!(r.get("memory").unwrap().0, "1Gi");
+        for none in ["null", "{}", r#"{"limits":{"cpu":"2"}}"#] {
+            assert!(
+                read(&text(none)).spec.pod_level_requests().is_none(),
+                "{none}"
+            );
+        }
+        // A repeated member is left to the general way (which refuses it).
+        let twice = text(r#"{},"resources":{}"#);
         assert!(pod(twice.as_bytes(), None).is_none() && general(&twice).is_none());
     }
 

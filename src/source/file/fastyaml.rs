@@ -164,9 +164,10 @@ impl Shape {
             (Shape::Pod, "status") => Shape::Status,
             // `slim::Meta` reads every member of an object's metadata but these.
             (Shape::Meta, "managedFields") => Shape::Skip,
-            (Shape::Spec, "nodeName" | "affinity" | "priorityClassName" | "overhead") => {
-                Shape::Full
-            }
+            (
+                Shape::Spec,
+                "nodeName" | "affinity" | "priorityClassName" | "overhead" | "resources",
+            ) => Shape::Full,
             (Shape::Spec, "containers" | "initContainers") => Shape::Containers,
             (Shape::Container, "name" | "resources" | "restartPolicy") => Shape::Full,
             (Shape::Status, "phase" | "reason" | "message") => Shape::Full,
@@ -2095,6 +2096,33 @@ mod tests {
                 "\"OnFailure\"",
             ),
             ("cpu: 250m", "cpu: 300m", "\"300m\""),
+        ] {
+            let b = t.replace(from, to);
+            assert_ne!(b, t);
+            let (got, want) = through_template(t, &b);
+            let want = want.expect(&b);
+            assert!(want.contains(shown), "{shown} missing from {want}");
+            assert_eq!(got, Ok(want), "{b}");
+        }
+    }
+
+    /// Pod-level `spec.resources` (its requests, which the fit counts instead of the
+    /// containers') is on a pod's tape, read as serde-saphyr reads it; a pod whose pod-level
+    /// requests differ from its template's reads its own.
+    #[test]
+    fn pod_level_requests_are_kept_on_a_pods_tape() {
+        let t = "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: a\n    namespace: ns\n  spec:\n    containers:\n    - image: i\n      name: app\n      resources:\n        requests:\n          cpu: 100m\n    nodeName: node-1\n    resources:\n      limits:\n        cpu: '2'\n      requests:\n        cpu: 800m\n        memory: 1Gi\n  status:\n    phase: Running\n";
+        let (shaped, _) = pod_shaped(t, &mut Blocks::new()).unwrap();
+        assert_eq!(
+            Ok(shaped.clone()),
+            pod_whole(t, &mut Blocks::new()).map(|r| r.0)
+        );
+        for kept in ["\"800m\"", "\"1Gi\""] {
+            assert!(shaped.contains(kept), "{kept} missing from {shaped}");
+        }
+        for (from, to, shown) in [
+            ("cpu: 800m", "cpu: 900m", "\"900m\""),
+            ("memory: 1Gi", "memory: 2Gi", "\"2Gi\""),
         ] {
             let b = t.replace(from, to);
             assert_ne!(b, t);
