@@ -472,7 +472,14 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
             daemon_set: "*".into(),
             node: "*".into(),
             state: ViolationState::NoExpectedNode,
-            reason: format!("no node matches the expectation --expect-nodes {sel}"),
+            reason: match &report.node_selector {
+                // The nodes it would match may exist, outside what was read.
+                Some(ns) => format!(
+                    "no node matches the expectation --expect-nodes {sel} among the nodes \
+                     --node-selector {ns} selects"
+                ),
+                None => format!("no node matches the expectation --expect-nodes {sel}"),
+            },
         });
     }
     if report.nodes.is_empty() && !report.daemon_sets.is_empty() {

@@ -541,6 +541,36 @@ fn an_empty_audit_fails_the_gate_with_one_line_unless_allowed() {
     );
 }
 
+/// With `--node-selector`, an expectation matching none of the nodes read still fails (the
+/// flags may contradict each other, or the pool be gone), and the reason says the nodes read
+/// were only those the selector selects.
+#[test]
+fn expect_nodes_under_a_node_selector_names_the_selector() {
+    let o = bin(&[
+        "-f",
+        "examples/cluster.yaml",
+        "--as-of",
+        AS_OF,
+        "--node-selector",
+        "kubernetes.io/hostname=worker-1",
+        "--expect-nodes",
+        "nvidia.com/gpu.present=true",
+        "--check",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "NoExpectedNode  no node matches the expectation --expect-nodes \
+             nvidia.com/gpu.present=true among the nodes --node-selector \
+             kubernetes.io/hostname=worker-1 selects"
+        ),
+        "{err}"
+    );
+}
+
 /// Issue 13: `--expect-nodes` matching no node is a violation of its own (a typo in the
 /// expectation must not pass silently).
 #[test]
