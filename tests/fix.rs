@@ -562,6 +562,47 @@ fn server_dry_run_sends_dry_run_all_and_changes_nothing() {
     assert_eq!(live.sim.objects("pods"), before);
 }
 
+/// The result and each action's progress line on stderr fit the width `COLUMNS` gives, no word
+/// lost (as the plan does).
+#[test]
+fn the_result_and_its_progress_lines_fit_the_width() {
+    let live = Live::example("fix-width");
+    let run = |columns: &str| {
+        Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+            .args([
+                "fix",
+                "-A",
+                "--dry-run=server",
+                "--kubeconfig",
+                &live.kubeconfig,
+            ])
+            .env_remove("KUBECONFIG")
+            .env("COLUMNS", columns)
+            .output()
+            .unwrap()
+    };
+    // Sorted: the actions run concurrently, their progress lines in any order.
+    let words = |t: &str| {
+        let mut w: Vec<String> = t.split_whitespace().map(str::to_string).collect();
+        w.sort();
+        w
+    };
+    let wide = run("100000");
+    assert_eq!(wide.status.code(), Some(0), "{}", stderr(&wide));
+    let narrow = run("80");
+    assert_eq!(narrow.status.code(), Some(0), "{}", stderr(&narrow));
+    for (out, whole) in [
+        (stdout(&narrow), stdout(&wide)),
+        (stderr(&narrow), stderr(&wide)),
+    ] {
+        assert!(whole.lines().any(|l| l.chars().count() > 80), "{whole}");
+        for line in out.lines() {
+            assert!(line.chars().count() <= 80, "{line:?}");
+        }
+        assert_eq!(words(&out), words(&whole));
+    }
+}
+
 #[test]
 fn without_a_terminal_and_without_yes_nothing_changes() {
     let live = Live::example("no-yes");

@@ -200,15 +200,19 @@ pub fn replacement(action: &Action, pods: &[Pod]) -> Result<String, String> {
     })
 }
 
-/// Progress lines on stderr (table output only).
+/// Progress lines on stderr (table output only), fitted to standard error's width when it is
+/// known (a terminal, or `COLUMNS`), else whole lines for a log.
 #[derive(Clone)]
-pub struct Progress(pub Option<SharedWriter>);
+pub struct Progress(pub Option<SharedWriter>, pub Option<usize>);
 
 impl Progress {
     fn line(&self, text: &str) {
         if let Some(w) = &self.0 {
             let mut e = w.lock().unwrap_or_else(|p| p.into_inner());
-            let _ = writeln!(e, "{text}");
+            let _ = match self.1 {
+                Some(width) => write!(e, "{}", crate::render::style::fit_lines(text, width)),
+                None => writeln!(e, "{text}"),
+            };
         }
     }
 }

@@ -308,7 +308,7 @@ pub fn run(
     }
 
     let api = Arc::new(live.transport());
-    let progress = apply::Progress(human.then(|| err.clone()));
+    let progress = apply::Progress(human.then(|| err.clone()), config.render.stderr_width);
     let mut results = live.block_on(apply::apply(
         the_plan.actions.clone(),
         api,
