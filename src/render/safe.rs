@@ -25,7 +25,7 @@ use std::io::Write;
 /// Which escape sequences pass.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Allowed {
-    /// `ESC [ digits;… m`: the colours of a coloured output.
+    /// `ESC [ n m` for the renderers' own `n` ([`OURS`]): the colours of a coloured output.
     pub colour: bool,
     /// `ESC [ H` and `ESC [ 2 J` (a redrawn screen: `--watch`), `CR` followed by `ESC [ 2 K`
     /// (a progress line redrawn in place).
