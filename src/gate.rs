@@ -491,6 +491,21 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
             reason: "no nodes were read (or none match --node-selector): nothing could be checked"
                 .into(),
         });
+    } else if let Some(ns) = report.node_selector.as_ref().filter(|_| {
+        !report.daemon_sets.is_empty() && report.daemon_sets.iter().all(|d| d.counts.eligible == 0)
+    }) {
+        // NoEligibleNode is not judged under a node selector (a DaemonSet may run on the nodes
+        // left out), but an audit in which no DaemonSet is eligible on any selected node checked
+        // nothing, and must not pass either.
+        violations.push(Violation {
+            daemon_set: "*".into(),
+            node: "*".into(),
+            state: ViolationState::NoNodes,
+            reason: format!(
+                "no DaemonSet is eligible on any node --node-selector {ns} selects: nothing \
+                 could be checked"
+            ),
+        });
     } else if !report.daemon_sets.is_empty()
         && report
             .nodes

@@ -541,6 +541,44 @@ fn an_empty_audit_fails_the_gate_with_one_line_unless_allowed() {
     );
 }
 
+/// Under a node selector NoEligibleNode is not judged, but a gate whose DaemonSets are all
+/// eligible on none of the selected nodes checked nothing: it fails (NoNodes), it never passes.
+#[test]
+fn a_node_selector_on_which_no_daemon_set_is_eligible_fails_the_gate() {
+    let run = |namespace: &str| {
+        bin(&[
+            "-f",
+            "examples/cluster.yaml",
+            "--as-of",
+            AS_OF,
+            namespace,
+            "--node-selector",
+            "kubernetes.io/hostname=worker-1",
+            "--check",
+            "-o",
+            "json",
+        ])
+    };
+    let o = run("-ngpu-operator");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "NoNodes  no DaemonSet is eligible on any node --node-selector \
+             kubernetes.io/hostname=worker-1 selects: nothing could be checked"
+        ),
+        "{err}"
+    );
+    // One DaemonSet eligible there (and Ready) is enough to judge: the gate passes.
+    let o = run("-nkube-system");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 /// With `--node-selector`, an expectation matching none of the nodes read still fails (the
 /// flags may contradict each other, or the pool be gone), and the reason says the nodes read
 /// were only those the selector selects.
