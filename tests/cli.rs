@@ -127,7 +127,10 @@ fn table_and_matrix_flags_are_refused_by_fix_and_explain() {
             let said = format!("error: `{command}` does not take {}", flag[0]);
             assert!(stderr(&o).starts_with(&said), "{args:?}: {}", stderr(&o));
             assert!(stdout(&o).is_empty(), "{args:?}: nothing done");
-            let help = stdout(&run(&[command, "--help"]));
+            let help = run(&[command, "--help"]);
+            assert_eq!(help.status.code(), Some(0));
+            let help = stdout(&help);
+            assert!(help.contains("--namespace"), "{command} --help: {help}");
             assert!(
                 !help.contains(flag[0]),
                 "{command} --help lists {}",
@@ -953,6 +956,15 @@ fn no_headers_rows_have_every_column_at_any_width_and_name_length() {
                     row.split_whitespace().count(),
                     fields,
                     "{args:?} at {columns} columns: {row:?}"
+                );
+                assert!(!row.contains('…'), "{args:?} at {columns}: {row:?}");
+            }
+            if fields == 12 {
+                // The long cluster name whole, first on its rows.
+                assert!(
+                    rows.lines()
+                        .any(|r| r.starts_with(&format!("prod-{long} "))),
+                    "{rows}"
                 );
             }
         }

@@ -1097,10 +1097,11 @@ fn a_refused_server_certificate_is_said_in_words() {
         err.contains("valid for cluster.test, localhost, 127.0.0.1, not elsewhere.test"),
         "{err}"
     );
-    for e in [
-        &err,
-        &stderr(&audit(&kc, &["--tls-server-name", "x.test"], &[])),
-    ] {
+    let other = audit(&kc, &["--tls-server-name", "x.test"], &[]);
+    assert_eq!(other.status.code(), Some(3));
+    let other = stderr(&other);
+    assert!(other.contains("not x.test"), "{other}");
+    for e in [&err, &other] {
         assert!(
             !e.contains("Context")
                 && !e.contains("InvalidCertificate")

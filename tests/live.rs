@@ -693,21 +693,19 @@ fn on_a_terminal(kubeconfig: &str, env: &str) -> std::process::Output {
         "{env} {} --kubeconfig {kubeconfig} -A -o json >/dev/null",
         env!("CARGO_BIN_EXE_kubectl-ds_coverage"),
     );
+    // script(1) (util-linux, `bsdutils` on Debian; .ci/run installs it): without it the tests
+    // that need a terminal fail, they never pass unrun.
     Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
         .env("HOME", "/nonexistent")
         .output()
-        .unwrap()
+        .expect("script(1) is required on PATH (.ci/run installs bsdutils)")
 }
 
 /// A fetch that fails after its progress line was drawn clears the line: the error starts its
 /// own row instead of following the counts.
 #[test]
 fn a_failed_fetch_clears_its_progress_line_before_the_error() {
-    Command::new("script")
-        .arg("--version")
-        .output()
-        .expect("script(1) is required on PATH (.ci/run installs bsdutils)");
     let nodes = || Matcher::resource("nodes", Verb::List);
     let opts = SimOptions {
         faults: vec![
@@ -725,12 +723,6 @@ fn a_failed_fetch_clears_its_progress_line_before_the_error() {
 
 #[test]
 fn progress_shows_on_a_terminal_for_slow_fetches_only() {
-    // script(1) (util-linux, `bsdutils` on Debian; .ci/run installs it) gives the binary a
-    // terminal: without it this test fails, it never passes unrun.
-    Command::new("script")
-        .arg("--version")
-        .output()
-        .expect("script(1) is required on PATH (.ci/run installs bsdutils)");
     let opts = SimOptions {
         faults: vec![Fault::new(
             Matcher::resource("nodes", Verb::List),

@@ -2056,6 +2056,21 @@ mod tests {
             assert!(want.is_some(), "{b}");
             assert_eq!(got.ok(), want, "{b}");
         }
+        // The same through the template's tape (a node or a name is set on the template's pod
+        // without one): the phase, the text's last scalar, shorter, and longer by a character
+        // of two bytes that straddles the template's length.
+        let t = "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: a\n  spec:\n    nodeName: node-1\n  status:\n    phase: Running\n";
+        for b in [
+            t.replace("Running", "Failed"),
+            t.replace("Running", "Runnin\u{e9}"),
+        ] {
+            let (got, want) = through_template(t, &b);
+            assert!(
+                want.as_deref().is_some_and(|w| !w.contains("Running")),
+                "{b}"
+            );
+            assert_eq!(got.ok(), want, "{b}");
+        }
         let a = "- apiVersion: v1\n  kind: Pod\n  metadata:\n    annotations:\n      note: abc\n    name: a\n  spec:\n    nodeName: node-1\n  status:\n    phase: Running\n";
         let b = a
             .replace("note: abc", "note: ab\u{e9}")
