@@ -240,17 +240,13 @@ pub fn progress_line(lead: &str, parts: &[String], width: Option<usize>) -> Stri
         );
     }
     // Not even the first whole: the first cut short, if enough of it is left to read.
-    const LEAST: usize = 12;
     let tail = match parts.len() {
         0 | 1 => String::new(),
         n => more(n - 1),
     };
-    let room = w.saturating_sub(style::width(lead) + style::width(&tail));
     match parts.first() {
-        Some(first) if room >= LEAST => {
-            format!("{lead}{}{tail}", style::truncate(first, room))
-        }
-        _ => style::truncate(&whole, w),
+        Some(first) => style::fit_middle(lead, first, &tail, w),
+        None => style::truncate(&whole, w),
     }
 }
 

@@ -171,6 +171,24 @@ pub fn redraw_width(stderr_width: Option<usize>) -> usize {
         .max(1)
 }
 
+/// `head`, `middle` and `tail` on one line of at most `w` columns (a progress line redrawn in
+/// place: a wrapped one would leave a row behind at each redraw): `middle` cut with "…" so that
+/// `head` and `tail` stay in sight, or, when that would leave it fewer than 12 columns (too few
+/// to say anything), the whole line cut.
+pub fn fit_middle(head: &str, middle: &str, tail: &str, w: usize) -> String {
+    let whole = format!("{head}{middle}{tail}");
+    if width(&whole) <= w {
+        return whole;
+    }
+    const LEAST: usize = 12;
+    let room = w.saturating_sub(width(head) + width(tail));
+    if room >= LEAST {
+        format!("{head}{}{tail}", truncate(middle, room))
+    } else {
+        truncate(&whole, w)
+    }
+}
+
 /// Words of `text` in lines of at most `w` columns: the first line after `first` (already
 /// written, its width counted), the others after `indent`. A word wider than a whole line (after
 /// `indent`) is cut into pieces that fill lines, so no line is ever wider than `w`.

@@ -274,21 +274,8 @@ fn spawn_progress(f: Arc<Transport>, width: usize) -> tokio::task::JoinHandle<()
 /// with "…" first, so that the counts stay in sight; on a terminal too narrow even for those,
 /// the whole line is cut.
 fn fetch_progress_line(ctx: &str, objects: usize, requests: usize, width: usize) -> String {
-    use crate::render::style;
-    let head = "fetching from ";
     let tail = format!(": {objects} objects, {requests} requests…");
-    let whole = format!("{head}{ctx}{tail}");
-    if style::width(&whole) <= width {
-        return whole;
-    }
-    // Fewer columns of the server than this say nothing: cut the whole line instead.
-    const LEAST: usize = 12;
-    let room = width.saturating_sub(style::width(head) + style::width(&tail));
-    if room >= LEAST {
-        format!("{head}{}{tail}", style::truncate(ctx, room))
-    } else {
-        style::truncate(&whole, width)
-    }
+    crate::render::style::fit_middle("fetching from ", ctx, &tail, width)
 }
 
 /// How many daemon pods the lists about to be read hold, as the DaemonSets' status counts them
