@@ -483,7 +483,8 @@ fn is_control(b: u8) -> bool {
 }
 
 /// Whether `b` holds an [`is_control`] byte, sixteen bytes at a time (every byte of every block
-/// is looked at: a fifth of reading a YAML dump went into this check a byte at a time).
+/// is looked at: a fifth of reading a YAML dump went into this check a byte at a time), or a C1
+/// control ([`has_c1`]).
 fn has_control(b: &[u8]) -> bool {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     {
@@ -492,10 +493,18 @@ fn has_control(b: &[u8]) -> bool {
         if blocks.by_ref().any(|c| unsafe { sse2_has_control(c) }) {
             return true;
         }
-        blocks.remainder().iter().copied().any(is_control)
+        blocks.remainder().iter().copied().any(is_control) || has_c1(b)
     }
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    b.iter().copied().any(is_control)
+    {
+        b.iter().copied().any(is_control) || has_c1(b)
+    }
+}
+
+/// Whether `b` (UTF-8) holds a C1 control other than NEL (U+0080–U+009F but U+0085): not a
+/// printable character in YAML, which serde-saphyr refuses and this reader read as it was.
+fn has_c1(b: &[u8]) -> bool {
+    memchr::memchr_iter(0xc2, b).any(|i| matches!(b.get(i + 1), Some(0x80..=0x84 | 0x86..=0x9f)))
 }
 
 /// [`has_control`] of sixteen bytes.
@@ -1435,6 +1444,17 @@ mod tests {
                 assert!(!has_control(&text), "{fine} at {at}");
                 text[at] = base[at];
             }
+        }
+        // C1 controls (not printable in YAML; serde-saphyr refuses them), but NEL; and the
+        // printable characters of the same first byte.
+        for c1 in ['\u{80}', '\u{9b}', '\u{9f}'] {
+            assert!(has_control(format!("a: x{c1}y\n").as_bytes()), "{c1:?}");
+        }
+        for fine in ['\u{85}', '\u{a0}', '\u{a9}', '\u{b0}'] {
+            assert!(
+                !has_control(format!("a: x{fine}y\n").as_bytes()),
+                "{fine:?}"
+            );
         }
     }
 

@@ -2119,7 +2119,16 @@ mod tests {
         if plain {
             s.to_string()
         } else if s.chars().any(char::is_control) {
-            serde_json::to_string(s).unwrap()
+            // Double-quoted, as JSON quotes it, and C1 controls escaped too (JSON leaves them
+            // raw; YAML does not print them, and kubectl's encoder escapes them).
+            serde_json::to_string(s)
+                .unwrap()
+                .chars()
+                .map(|c| match c {
+                    '\u{80}'..='\u{9f}' => format!("\\u{:04x}", c as u32),
+                    c => c.to_string(),
+                })
+                .collect()
         } else {
             format!("'{}'", s.replace('\'', "''"))
         }
