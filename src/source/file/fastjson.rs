@@ -770,10 +770,10 @@ impl<'a> P<'a, '_> {
     }
 }
 
-/// Containers from the text of each one's `name` and `resources`.
 /// The text of a container's `name`, `resources` and `restartPolicy` (`null` where absent).
 struct ContainerText<'a>([&'a [u8]; 3]);
 
+/// Containers from the text of each one's `name`, `resources` and `restartPolicy`.
 fn decode_containers(kept: &[ContainerText<'_>]) -> R<Vec<slim::Container>> {
     kept.iter()
         .map(|&ContainerText([name, resources, restart_policy])| {
