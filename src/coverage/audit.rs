@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::eligibility::labels::Selector;
 use crate::eligibility::{Placement, Verdict};
-use crate::model::{DaemonSet, Node, Pod};
+use crate::model::{DaemonSet, Pod};
 use crate::reason::{Reason, Rule};
 use crate::report::{
     ComputedStatus, Counts, DaemonSetReport, Exclusion, OrphanAction, OrphanReport, PairReport,
@@ -213,7 +213,11 @@ fn audit_nodes(
         true => vec![None; ctx.classes.count()],
         false => Vec::new(),
     };
+    if keep_pairs && ctx.opts.pairs == super::Pairs::All {
+        out.pairs.reserve(ctx.nodes.len());
+    }
     for (i, node) in ctx.nodes.iter().enumerate() {
+        let name = ctx.node_names.get(i);
         if let Some(&[from, to]) = by_node
             .starts
             .get(i + PREFETCH_AHEAD..i + PREFETCH_AHEAD + 2)
@@ -255,13 +259,13 @@ fn audit_nodes(
         }
         out.counts.add(state, outdated);
         if matches!(state, State::Missing | State::Misscheduled) {
-            marks.push((node.name().to_string(), state));
+            marks.push((name.to_string(), state));
         }
         if !keep_pairs {
             continue;
         }
         if !verdict.should_run {
-            let named = ctx.opts.pairs.names_excluded(node.name());
+            let named = ctx.opts.pairs.names_excluded(name);
             for r in &verdict.reasons {
                 let (count, nodes) = out
                     .exclusions
@@ -269,7 +273,7 @@ fn audit_nodes(
                     .or_default();
                 *count += 1;
                 if named {
-                    nodes.push(node.name().to_string());
+                    nodes.push(name.to_string());
                 }
             }
         }
@@ -277,7 +281,7 @@ fn audit_nodes(
             continue;
         }
         let pair = pair_report(
-            node,
+            name,
             verdict,
             pods,
             state,
@@ -318,7 +322,7 @@ fn prefetch<T>(r: &T) {
 /// reasons about extras, a surge rollout and an outdated pod added to the state's own.
 #[allow(clippy::too_many_arguments)]
 fn pair_report(
-    node: &Node,
+    node: &str,
     verdict: &Verdict,
     pods: &[&Claimed],
     state: State,
@@ -337,7 +341,7 @@ fn pair_report(
         ));
     }
     PairReport {
-        node: node.name().to_string(),
+        node: node.to_string(),
         state,
         eligible: verdict.should_run,
         removed_by_controller: (state == State::Misscheduled).then_some(next.removes_all),
@@ -396,28 +400,31 @@ fn next_action<'a>(
         return next;
     }
     // `pods` is in the controller's order already (podByCreationTimestampAndPhase).
-    let running: Vec<&'a Pod> = pods
+    let mut live = pods
         .iter()
         .map(|c| c.pod)
-        .filter(|p| !p.is_terminating() && !p.is_terminal())
-        .collect();
-    next.removes_all = running.is_empty();
+        .filter(|p| !p.is_terminating() && !p.is_terminal());
     if !updates.surge {
-        if let Some((keep, rest)) = running.split_first()
-            && !rest.is_empty()
+        // (Nearly every pair: one pod, kept; nothing is collected for it.)
+        let keep = live.next();
+        next.removes_all = keep.is_none();
+        next.extras = live.map(|p| p.name()).collect();
+        if let Some(keep) = keep
+            && !next.extras.is_empty()
         {
-            next.extras = rest.iter().map(|p| p.name()).collect();
             next.reasons.push(Reason::new(
                 Rule::Duplicate,
                 format!(
                     "{} live daemon pods on this node: the controller keeps the oldest, {}, and deletes the rest",
-                    running.len(),
+                    next.extras.len() + 1,
                     keep.name()
                 ),
             ));
         }
         return next;
     }
+    let running: Vec<&'a Pod> = live.collect();
+    next.removes_all = running.is_empty();
     if running.is_empty() {
         if verdict.should_run && !pods.is_empty() {
             next.surge_creates = true;

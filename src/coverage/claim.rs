@@ -87,13 +87,9 @@ pub(super) fn claim_pods<'a>(
         action,
         reason: reason.into(),
     };
-    let mut claimed = Vec::new();
-    for p in index
-        .by_controller
-        .get(ds.metadata.uid.as_str())
-        .into_iter()
-        .flatten()
-    {
+    let owned = index.by_controller.get(ds.metadata.uid.as_str());
+    let mut claimed = Vec::with_capacity(owned.map_or(0, Vec::len));
+    for p in owned.into_iter().flatten() {
         let Some(r) = p.metadata.controller_ref() else {
             continue;
         };

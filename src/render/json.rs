@@ -21,7 +21,11 @@ pub(super) fn daemon_set(
     // Room for the pairs at once (a pair with its pod is about 550 bytes) rather than the text
     // grown by doubling, each step copying what was written.
     out.reserve(4096 + 640 * report.nodes.len());
-    let mut w = Pretty { out, depth };
+    let mut w = Pretty {
+        out,
+        depth,
+        keys: None,
+    };
     w.out.push(b'{');
     w.depth += 1;
     w.key(true, "namespace");
@@ -69,6 +73,8 @@ const SPACES: &[u8; 256] = &[b' '; 256];
 struct Pretty<'o> {
     out: &'o mut Vec<u8>,
     depth: usize,
+    /// The pairs' constant text, for the depth they were last written at.
+    keys: Option<Box<Keys>>,
 }
 
 impl Pretty<'_> {
@@ -152,56 +158,79 @@ impl Pretty<'_> {
         Ok(())
     }
 
-    /// A pair, field for field as `PairReport` derives `Serialize`.
+    /// A pair, field for field as `PairReport` derives `Serialize`: each key with its line
+    /// break, indentation and a boolean's value one append from [`Keys`].
     fn pair(&mut self, p: &PairReport) -> serde_json::Result<()> {
-        self.out.push(b'{');
-        self.depth += 1;
-        self.key(true, "node");
-        self.str(&p.node)?;
-        self.key(false, "state");
-        self.str(p.state.as_str())?;
-        self.key(false, "eligible");
-        self.bool(p.eligible);
-        if let Some(removed) = p.removed_by_controller {
-            self.key(false, "removedByController");
-            self.bool(removed);
+        if self.keys.as_ref().is_none_or(|k| k.depth != self.depth) {
+            self.keys = Some(Box::new(Keys::new(self.depth)));
         }
-        self.key(false, "outdated");
-        self.bool(p.outdated);
-        self.key(false, "duplicates");
+        let Some(k) = self.keys.take() else {
+            unreachable!("set above")
+        };
+        let written = self.pair_with(p, &k);
+        self.keys = Some(k);
+        written
+    }
+
+    fn pair_with(&mut self, p: &PairReport, k: &Keys) -> serde_json::Result<()> {
+        self.out.extend_from_slice(&k.node);
+        self.str(&p.node)?;
+        self.out.extend_from_slice(&k.state);
+        self.str(p.state.as_str())?;
+        self.out
+            .extend_from_slice(&k.eligible[usize::from(p.eligible)]);
+        if let Some(removed) = p.removed_by_controller {
+            self.out
+                .extend_from_slice(&k.removed_by_controller[usize::from(removed)]);
+        }
+        self.out
+            .extend_from_slice(&k.outdated[usize::from(p.outdated)]);
+        self.out.extend_from_slice(&k.duplicates);
         self.int(p.duplicates as i64);
-        self.key(false, "terminating");
-        self.bool(p.terminating);
-        self.key(false, "reasons");
-        self.value(&p.reasons)?;
-        self.key(false, "pods");
-        self.each(&p.pods, Pretty::pod)?;
-        self.close(b'}');
+        self.out
+            .extend_from_slice(&k.terminating[usize::from(p.terminating)]);
+        self.out.extend_from_slice(&k.reasons);
+        if p.reasons.is_empty() {
+            self.out.extend_from_slice(b"[]");
+        } else {
+            self.depth += 1;
+            self.value(&p.reasons)?;
+            self.depth -= 1;
+        }
+        self.out.extend_from_slice(&k.pods);
+        if p.pods.is_empty() {
+            self.out.extend_from_slice(b"[]");
+        } else {
+            for (i, pod) in p.pods.iter().enumerate() {
+                self.out
+                    .extend_from_slice(if i == 0 { &k.first_pod } else { &k.next_pod });
+                self.pod(pod, k)?;
+            }
+            self.out.extend_from_slice(&k.pods_end);
+        }
+        self.out.extend_from_slice(&k.pair_end);
         Ok(())
     }
 
     /// A daemon pod, field for field as `PodReport` derives `Serialize`.
-    fn pod(&mut self, p: &PodReport) -> serde_json::Result<()> {
-        self.out.push(b'{');
-        self.depth += 1;
-        self.key(true, "duplicate");
-        self.bool(p.duplicate);
-        self.key(false, "name");
+    fn pod(&mut self, p: &PodReport, k: &Keys) -> serde_json::Result<()> {
+        self.out
+            .extend_from_slice(&k.duplicate[usize::from(p.duplicate)]);
+        self.out.extend_from_slice(&k.name);
         self.str(&p.name)?;
-        self.key(false, "uid");
+        self.out.extend_from_slice(&k.uid);
         self.str(&p.uid)?;
-        self.key(false, "phase");
+        self.out.extend_from_slice(&k.phase);
         self.str(&p.phase)?;
-        self.key(false, "ready");
-        self.bool(p.ready);
-        self.key(false, "restarts");
+        self.out.extend_from_slice(&k.ready[usize::from(p.ready)]);
+        self.out.extend_from_slice(&k.restarts);
         self.int(p.restarts);
-        self.key(false, "revision");
+        self.out.extend_from_slice(&k.revision);
         match &p.revision {
             Some(r) => self.str(r)?,
             None => self.out.extend_from_slice(b"null"),
         }
-        self.key(false, "createdAt");
+        self.out.extend_from_slice(&k.created_at);
         match &p.created_at {
             // jiff serializes a timestamp as its Display form (`collect_str`): no character
             // of it needs escaping.
@@ -211,12 +240,101 @@ impl Pretty<'_> {
             }
             None => self.out.extend_from_slice(b"null"),
         }
-        self.key(false, "terminating");
-        self.bool(p.terminating);
-        self.key(false, "claim");
+        self.out
+            .extend_from_slice(&k.pod_terminating[usize::from(p.terminating)]);
+        self.out.extend_from_slice(&k.claim);
         self.str(p.claim.as_str())?;
-        self.close(b'}');
+        self.out.extend_from_slice(&k.pod_end);
         Ok(())
+    }
+}
+
+/// The constant text around a pair's and a pod's values, for a pair `depth` levels deep: each
+/// key after its comma, line break and indentation (the first after the opening brace),
+/// booleans with their value (`[false, true]`), and the closing lines. A pair is then a few
+/// appends rather than one for every comma, break, indentation, quote and key.
+struct Keys {
+    depth: usize,
+    node: Vec<u8>,
+    state: Vec<u8>,
+    eligible: [Vec<u8>; 2],
+    removed_by_controller: [Vec<u8>; 2],
+    outdated: [Vec<u8>; 2],
+    duplicates: Vec<u8>,
+    terminating: [Vec<u8>; 2],
+    reasons: Vec<u8>,
+    pods: Vec<u8>,
+    first_pod: Vec<u8>,
+    next_pod: Vec<u8>,
+    pods_end: Vec<u8>,
+    pair_end: Vec<u8>,
+    duplicate: [Vec<u8>; 2],
+    name: Vec<u8>,
+    uid: Vec<u8>,
+    phase: Vec<u8>,
+    ready: [Vec<u8>; 2],
+    restarts: Vec<u8>,
+    revision: Vec<u8>,
+    created_at: Vec<u8>,
+    pod_terminating: [Vec<u8>; 2],
+    claim: Vec<u8>,
+    pod_end: Vec<u8>,
+}
+
+impl Keys {
+    fn new(depth: usize) -> Keys {
+        // What `Pretty` writes: a line break and two spaces a level, after a comma unless first.
+        let line = |first: bool, depth: usize| {
+            let mut out = Vec::new();
+            let mut w = Pretty {
+                out: &mut out,
+                depth,
+                keys: None,
+            };
+            w.line(first);
+            out
+        };
+        let key = |first: bool, depth: usize, name: &str| {
+            let mut out = if first { b"{".to_vec() } else { Vec::new() };
+            out.extend(line(first, depth));
+            out.extend_from_slice(format!("\"{name}\": ").as_bytes());
+            out
+        };
+        let flag = |first: bool, depth: usize, name: &str| {
+            [false, true].map(|b| {
+                let mut out = key(first, depth, name);
+                out.extend_from_slice(if b { b"true" } else { b"false" });
+                out
+            })
+        };
+        let (pair, pod) = (depth + 1, depth + 3);
+        Keys {
+            depth,
+            node: key(true, pair, "node"),
+            state: key(false, pair, "state"),
+            eligible: flag(false, pair, "eligible"),
+            removed_by_controller: flag(false, pair, "removedByController"),
+            outdated: flag(false, pair, "outdated"),
+            duplicates: key(false, pair, "duplicates"),
+            terminating: flag(false, pair, "terminating"),
+            reasons: key(false, pair, "reasons"),
+            pods: key(false, pair, "pods"),
+            first_pod: [b"[".as_slice(), &line(true, depth + 2)].concat(),
+            next_pod: line(false, depth + 2),
+            pods_end: [line(true, pair).as_slice(), b"]"].concat(),
+            pair_end: [line(true, depth).as_slice(), b"}"].concat(),
+            duplicate: flag(true, pod, "duplicate"),
+            name: key(false, pod, "name"),
+            uid: key(false, pod, "uid"),
+            phase: key(false, pod, "phase"),
+            ready: flag(false, pod, "ready"),
+            restarts: key(false, pod, "restarts"),
+            revision: key(false, pod, "revision"),
+            created_at: key(false, pod, "createdAt"),
+            pod_terminating: flag(false, pod, "terminating"),
+            claim: key(false, pod, "claim"),
+            pod_end: [line(true, depth + 2).as_slice(), b"}"].concat(),
+        }
     }
 }
 
