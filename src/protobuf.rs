@@ -567,7 +567,12 @@ fn owner(buf: &[u8]) -> Result<OwnerReference, Error> {
 fn pod_spec(buf: &[u8], whole: bool) -> Result<slim::Spec, Error> {
     let mut s = slim::Spec::default();
     let mut affinity_at = None;
-    let mut containers = Projected::default();
+    // Room for a few containers' kept fields at once: grown from nothing, the key was
+    // reallocated five or six times a pod.
+    let mut containers = Projected {
+        items: Vec::with_capacity(4),
+        key: Vec::with_capacity(512),
+    };
     let mut overhead = Vec::new();
     each(buf, |n, w| {
         match n {
