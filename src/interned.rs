@@ -494,6 +494,15 @@ impl<const N: usize> InlineStr<N> {
         }
     }
 
+    /// The text's bytes, without the UTF-8 check [`InlineStr::as_str`] makes of inline text
+    /// (a pod's UID is read as a number once a pod, `snapshot.rs: canonical_uuid`).
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            InlineStr::Inline(len, buf) => buf.get(..usize::from(*len)).unwrap_or_default(),
+            InlineStr::Heap(s) => s.as_bytes(),
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             // Always a whole `str` copied in `new`, so always valid UTF-8.
@@ -753,6 +762,27 @@ mod tests {
         assert!(Interned::same(&a, &c), "escaped text interned alike");
         assert_ne!(Interned::from("default"), a);
         assert_eq!(Interned::default(), "");
+    }
+
+    /// An inline text's bytes read without the UTF-8 check are its text's, inline or not.
+    #[test]
+    fn inline_text_reads_as_the_same_bytes_either_way() {
+        use super::InlineStr;
+        for text in [
+            "",
+            "6014c695-7bd7-4c3b-bae1-d5beae441315",
+            "é-pod",
+            &"x".repeat(40),
+        ] {
+            let s = InlineStr::<36>::new(text);
+            assert_eq!(s.as_bytes(), text.as_bytes());
+            assert_eq!(s.as_str(), text);
+            assert_eq!(
+                matches!(s, InlineStr::Inline(..)),
+                text.len() <= 36,
+                "{text}"
+            );
+        }
     }
 
     /// This thread's look-up table holds a text's first bytes itself: texts longer than that,

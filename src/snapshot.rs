@@ -41,8 +41,7 @@ pub struct Snapshot {
 
 /// A UID in canonical UUID form as a number (one text form only, so distinct UIDs stay
 /// distinct).
-fn canonical_uuid(uid: &str) -> Option<u128> {
-    let b = uid.as_bytes();
+fn canonical_uuid(b: &[u8]) -> Option<u128> {
     if b.len() != 36 {
         return None;
     }
@@ -85,7 +84,7 @@ impl Snapshot {
     /// Whether this object was not seen before (by UID, else namespace/name). The same object
     /// often appears twice in dumps (per-namespace files that each hold every namespace).
     fn first_sighting(&mut self, kind: &'static str, meta: crate::model::ObjectKeys<'_>) -> bool {
-        if let Some(n) = canonical_uuid(meta.uid) {
+        if let Some(n) = canonical_uuid(meta.uid.as_bytes()) {
             return self.seen_uuids.entry(kind).or_default().insert(n);
         }
         let key = if meta.uid.is_empty() {
@@ -110,7 +109,7 @@ impl Snapshot {
 
     pub fn add_pod(&mut self, p: Pod) {
         let index = u32::try_from(self.pods.len());
-        let Some((uuid, index)) = canonical_uuid(&p.metadata.uid).zip(index.ok()) else {
+        let Some((uuid, index)) = canonical_uuid(p.metadata.uid.as_bytes()).zip(index.ok()) else {
             if self.first_sighting("Pod", p.metadata.keys()) {
                 self.pods.push(p);
             }
@@ -123,7 +122,9 @@ impl Snapshot {
         let wide = |h: u32| u64::from(h) << 32 | u64::from(h);
         match self.pod_uuids.entry(
             wide(short),
-            |&(h, i)| h == short && canonical_uuid(&pods[i as usize].metadata.uid) == Some(uuid),
+            |&(h, i)| {
+                h == short && canonical_uuid(pods[i as usize].metadata.uid.as_bytes()) == Some(uuid)
+            },
             |&(h, _)| wide(h),
         ) {
             hashbrown::hash_table::Entry::Occupied(_) => {}
@@ -176,7 +177,7 @@ mod tests {
     #[test]
     fn only_canonical_uuids_become_numbers() {
         assert_eq!(
-            canonical_uuid("6014c695-7bd7-4c3b-bae1-d5beae441315"),
+            canonical_uuid(b"6014c695-7bd7-4c3b-bae1-d5beae441315"),
             Some(0x6014c6957bd74c3bbae1d5beae441315)
         );
         for other in [
@@ -187,7 +188,7 @@ mod tests {
             "uid-1",
             "",
         ] {
-            assert_eq!(canonical_uuid(other), None, "{other}");
+            assert_eq!(canonical_uuid(other.as_bytes()), None, "{other}");
         }
     }
 
