@@ -108,21 +108,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// Standard output. Into a pipe (`| jq`, `| wc -c`) it is written straight to its descriptor,
-/// at most [`PIPE_WRITE`] bytes a write: Linux's pipe holds 64 KiB, and a write that fills it
-/// (a DaemonSet's report is megabytes at scale) leaves the reader and the writer taking turns,
-/// each waiting for the other to empty or fill it; writes of a fraction of it let both work at
-/// once. Writing a 327 MB report into `wc -c`: 8 MiB writes 0.29 s wall, 0.14 s of the
-/// writer's CPU; 64 KiB writes 0.45 s, 0.34 s; 16 KiB writes 0.08 s, 0.07 s (BENCHMARKS.md).
-/// Anything else (a file, a terminal) gets the standard library's `Stdout`.
+/// Standard output. Into a pipe (`| jq`, `| wc -c`) it is written straight to its descriptor
+/// ([`PipeOut`]): whole lines, at most [`PIPE_WRITE`] bytes a write. Linux's pipe holds 64 KiB,
+/// and a write that fills it (a DaemonSet's report is megabytes at scale) leaves the reader
+/// and the writer taking turns, each waiting for the other to empty or fill it; writes of a
+/// fraction of it let both work at once. Writing a 327 MB report into `wc -c`: 8 MiB writes
+/// 0.29 s wall, 0.14 s of the writer's CPU; 64 KiB writes 0.45 s, 0.34 s; 16 KiB writes
+/// 0.08 s, 0.07 s (BENCHMARKS.md). Anything else (a file, a terminal) gets the standard
+/// library's `Stdout`.
 enum Stdout {
     Std(std::io::StdoutLock<'static>),
     #[cfg(unix)]
-    Pipe(std::fs::File),
+    Pipe(PipeOut<std::fs::File>),
 }
 
 /// See [`Stdout`].
-#[cfg(unix)]
 const PIPE_WRITE: usize = 16 * 1024;
 
 impl Stdout {
@@ -137,7 +137,7 @@ impl Stdout {
             if let Ok(fd) = out.as_fd().try_clone_to_owned() {
                 let file = std::fs::File::from(fd);
                 if file.metadata().is_ok_and(|m| m.file_type().is_fifo()) {
-                    return Stdout::Pipe(file);
+                    return Stdout::Pipe(PipeOut::new(file));
                 }
             }
         }
@@ -150,7 +150,7 @@ impl Write for Stdout {
         match self {
             Stdout::Std(out) => out.write(buf),
             #[cfg(unix)]
-            Stdout::Pipe(pipe) => pipe.write(&buf[..buf.len().min(PIPE_WRITE)]),
+            Stdout::Pipe(pipe) => pipe.write(buf),
         }
     }
 
@@ -159,6 +159,73 @@ impl Write for Stdout {
             Stdout::Std(out) => out.flush(),
             #[cfg(unix)]
             Stdout::Pipe(pipe) => pipe.flush(),
+        }
+    }
+}
+
+/// Writes whole lines, at most [`PIPE_WRITE`] bytes a write, as the standard library's
+/// line-buffered stdout writes whole lines: an unfinished last line is held back until its
+/// end comes (or a flush), so that what a run writes to standard error between two writes
+/// (`2>&1`) falls between lines. A line longer than a write goes in pieces.
+#[cfg_attr(not(unix), allow(dead_code))]
+struct PipeOut<W: Write> {
+    inner: W,
+    /// The start of a line whose end has not come yet (always shorter than `PIPE_WRITE`).
+    held: Vec<u8>,
+}
+
+#[cfg_attr(not(unix), allow(dead_code))]
+impl<W: Write> PipeOut<W> {
+    fn new(inner: W) -> PipeOut<W> {
+        PipeOut {
+            inner,
+            held: Vec::with_capacity(PIPE_WRITE),
+        }
+    }
+
+    fn write_held(&mut self) -> std::io::Result<()> {
+        let written = self.inner.write_all(&self.held);
+        self.held.clear();
+        written
+    }
+}
+
+impl<W: Write> Write for PipeOut<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if !self.held.is_empty() {
+            // The line held back takes `buf` up to its end (or as much as a write holds),
+            // then goes in one write.
+            let room = &buf[..buf.len().min(PIPE_WRITE - self.held.len())];
+            let take = memchr::memchr(b'\n', room).map_or(room.len(), |i| i + 1);
+            self.held.extend_from_slice(&buf[..take]);
+            if self.held.last() == Some(&b'\n') || self.held.len() >= PIPE_WRITE {
+                self.write_held()?;
+            }
+            return Ok(take);
+        }
+        let head = &buf[..buf.len().min(PIPE_WRITE)];
+        match memchr::memrchr(b'\n', head) {
+            Some(end) => self.inner.write(&head[..=end]),
+            None if head.len() == PIPE_WRITE => self.inner.write(head),
+            None => {
+                self.held.extend_from_slice(head);
+                Ok(head.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.held.is_empty() {
+            self.write_held()?;
+        }
+        self.inner.flush()
+    }
+}
+
+impl<W: Write> Drop for PipeOut<W> {
+    fn drop(&mut self) {
+        if !self.held.is_empty() {
+            let _ = self.write_held();
         }
     }
 }
@@ -229,5 +296,88 @@ impl<W: Write> Write for ClosablePipe<W> {
         }
         let r = self.inner.flush();
         self.guard(r, ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PIPE_WRITE, PipeOut};
+    use std::io::Write;
+
+    /// Records each write it is given; with `short`, takes half of a long one now and then,
+    /// as a pipe may.
+    #[derive(Default)]
+    struct Writes {
+        writes: Vec<Vec<u8>>,
+        short: bool,
+    }
+
+    impl Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let n = if self.short && buf.len() > 100 && self.writes.len() % 7 == 3 {
+                buf.len() / 2
+            } else {
+                buf.len()
+            };
+            self.writes.push(buf[..n].to_vec());
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Text through a buffered writer in pieces of every size arrives whole and in order, in
+    /// writes of at most `PIPE_WRITE` bytes that end at a line's end, but for the pieces of a
+    /// line longer than a write and an unfinished last line.
+    #[test]
+    fn a_pipe_gets_whole_lines_in_small_writes() {
+        let mut text = Vec::new();
+        for i in 0..3000 {
+            let len = match i % 500 {
+                17 => 3 * PIPE_WRITE + 5,
+                18 => PIPE_WRITE - 1,
+                19 => PIPE_WRITE,
+                _ => i % 97,
+            };
+            text.extend((0..len).map(|j| b'a' + (j % 26) as u8));
+            text.push(b'\n');
+        }
+        text.extend_from_slice(b"no line end");
+        for short in [false, true] {
+            for piece in [1, 5, 100, 4096, 9000, PIPE_WRITE, 100_000, text.len()] {
+                let mut recorded = Writes {
+                    short,
+                    ..Writes::default()
+                };
+                {
+                    let mut out = std::io::BufWriter::new(PipeOut::new(&mut recorded));
+                    for chunk in text.chunks(piece) {
+                        out.write_all(chunk).unwrap();
+                    }
+                    out.flush().unwrap();
+                }
+                assert_eq!(recorded.writes.concat(), text, "pieces of {piece}");
+                let (last, writes) = recorded.writes.split_last().unwrap();
+                assert!(b"no line end".ends_with(last), "pieces of {piece}");
+                for w in writes {
+                    assert!(w.len() <= PIPE_WRITE, "pieces of {piece}: {}", w.len());
+                    // A write the pipe took only half of ends where it stopped.
+                    let piece_of_long_line = w.len() == PIPE_WRITE && !w.contains(&b'\n');
+                    assert!(
+                        short || w.ends_with(b"\n") || piece_of_long_line,
+                        "pieces of {piece}: a write ends mid-line: {:?}",
+                        String::from_utf8_lossy(&w[w.len().saturating_sub(20)..])
+                    );
+                }
+            }
+        }
+        // Dropped without a flush (an error on the way out), the line held back still goes.
+        let mut recorded = Writes::default();
+        {
+            let mut out = PipeOut::new(&mut recorded);
+            out.write_all(b"a\nunfinished").unwrap();
+        }
+        assert_eq!(recorded.writes.concat(), b"a\nunfinished");
     }
 }

@@ -622,6 +622,31 @@ fn without_a_terminal_and_without_yes_nothing_changes() {
     assert!(live.writes().is_empty());
 }
 
+/// With standard error into the same pipe (`2>&1`), the hint follows the whole plan: it was
+/// written before the plan left its buffer (first, or inside a plan larger than the buffer).
+#[test]
+fn with_stderr_in_the_same_pipe_the_hint_follows_the_whole_plan() {
+    let live = Live::example("one-pipe");
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+        .args(["fix", "-A", "-o", "json", "--kubeconfig", &live.kubeconfig])
+        .env_remove("KUBECONFIG")
+        .env("HOME", "/nonexistent")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut out).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{out}");
+    let at = out.find("Run again with --yes").expect(&out);
+    let plan: Value = serde_json::from_str(&out[..at]).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(plan["actions"].as_array().unwrap().len(), 5);
+    assert_eq!(out[at..].lines().count(), 1, "{out}");
+    assert!(live.writes().is_empty());
+}
+
 #[test]
 fn offline_fix_only_plans() {
     let plan = bin(&["fix", "-A", "-f", "examples/cluster.yaml", "-o", "json"]);

@@ -302,6 +302,8 @@ pub fn run(
         if human {
             write!(out, "\n{}", crate::render::style::fit_lines(&hint, width))?;
         } else {
+            // After the whole plan: with `2>&1` the hint would otherwise land inside it.
+            out.flush()?;
             note(&err, &hint)?;
         }
         return Ok(Exit::Ok);
