@@ -237,10 +237,17 @@ fn env_any(names: &[&str]) -> Option<String> {
         .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
 }
 
+/// What `terminal_size` reads a terminal's size through: a file descriptor, or on Windows (a
+/// release target) a handle.
+#[cfg(unix)]
+use std::os::fd::AsFd as TerminalStream;
+#[cfg(windows)]
+use std::os::windows::io::AsHandle as TerminalStream;
+
 /// The columns of the terminal `stream` is (standard output, or standard error for the
 /// gate's verdict), else `COLUMNS` (as shells export it, and as tests and CI set it); `None`
 /// when neither tells.
-fn terminal_width<S: IsTerminal + std::os::fd::AsFd>(stream: &S) -> Option<usize> {
+fn terminal_width<S: IsTerminal + TerminalStream>(stream: &S) -> Option<usize> {
     if stream.is_terminal()
         && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(stream)
         && w > 0
