@@ -316,6 +316,9 @@ fn prefetch<T>(r: &T) {
             unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(offset)) }
         }
     }
+    // Elsewhere (the aarch64 release builds) a hint only: nothing is asked.
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = r;
 }
 
 /// One reported pair: what the controller does next with its pods (`next_action`), and the
