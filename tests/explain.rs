@@ -595,15 +595,7 @@ fn fit_counts_pod_level_requests_as_the_scheduler_does() {
         SIDECARS,
         &[],
     ));
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let text = String::from_utf8(o.stdout).unwrap();
-    assert!(text.contains("\nFit: does not fit"), "{text}");
-    let row: Vec<&str> = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("cpu "))
-        .unwrap_or_else(|| panic!("a cpu row in {text}"))
-        .split_whitespace()
-        .collect();
+    let (text, row) = unfit_cpu_row(o);
     assert_eq!(row, ["cpu", "1", "600m", "400m", "550m", "NO"], "{text}");
     // The daemon's own template: a pod-level cpu request stands for its containers' 550m, and
     // the hint names spec.resources.requests as what to lower.
@@ -746,6 +738,22 @@ fn explain_args<'a>(ds: &'a str, node: &'a str, file: &'a str, extra: &[&'a str]
     v
 }
 
+/// `explain`'s text, which says the pod does not fit, and its fit table's cpu row, split into
+/// its columns.
+fn unfit_cpu_row(o: Output) -> (String, Vec<String>) {
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("\nFit: does not fit"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("cpu "))
+        .unwrap_or_else(|| panic!("a cpu row in {text}"))
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    (text, row)
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -879,15 +887,7 @@ fn the_fit_table_and_json_count_sidecars() {
         SIDECARS,
         &[],
     ));
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let text = String::from_utf8(o.stdout).unwrap();
-    assert!(text.contains("\nFit: does not fit"), "{text}");
-    let row: Vec<&str> = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("cpu "))
-        .unwrap_or_else(|| panic!("a cpu row in {text}"))
-        .split_whitespace()
-        .collect();
+    let (text, row) = unfit_cpu_row(o);
     assert_eq!(row, ["cpu", "1", "500m", "500m", "550m", "NO"], "{text}");
     let o = bin(&explain_args(
         "agents/collector",

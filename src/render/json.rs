@@ -161,12 +161,10 @@ impl Pretty<'_> {
     /// A pair, field for field as `PairReport` derives `Serialize`: each key with its line
     /// break, indentation and a boolean's value one append from [`Keys`].
     fn pair(&mut self, p: &PairReport) -> serde_json::Result<()> {
-        if self.keys.as_ref().is_none_or(|k| k.depth != self.depth) {
-            self.keys = Some(Box::new(Keys::new(self.depth)));
-        }
-        let Some(k) = self.keys.take() else {
-            unreachable!("set above")
-        };
+        let depth = self.depth;
+        let k = (self.keys.take())
+            .filter(|k| k.depth == depth)
+            .unwrap_or_else(|| Box::new(Keys::new(depth)));
         let written = self.pair_with(p, &k);
         self.keys = Some(k);
         written
