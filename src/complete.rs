@@ -413,9 +413,13 @@ fn kubeconfig_names(
 ) -> Candidates {
     let args = connect_args(t, env);
     let read = |p: &std::path::Path| kube::config::Kubeconfig::read_from(p).ok();
-    let configs: Vec<kube::config::Kubeconfig> = match (&args.kubeconfig, &args.kubeconfig_env) {
+    let env_paths = args
+        .kubeconfig_env
+        .as_deref()
+        .and_then(crate::client::connect::kubeconfig_env_paths);
+    let configs: Vec<kube::config::Kubeconfig> = match (&args.kubeconfig, env_paths) {
         (Some(p), _) => read(p).into_iter().collect(),
-        (None, Some(v)) => std::env::split_paths(v).filter_map(|p| read(&p)).collect(),
+        (None, Some(paths)) => paths.iter().filter_map(|p| read(p)).collect(),
         (None, None) => args
             .default_kubeconfig
             .as_deref()

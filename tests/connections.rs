@@ -948,6 +948,57 @@ fn a_kubeconfig_file_that_does_not_exist_is_named() {
     ));
 }
 
+/// `KUBECONFIG` as kubectl takes it (client-go `clientcmd` `NewDefaultClientConfigLoadingRules`):
+/// empty is as if unset, and `~/.kube/config` is read; `:` names no file, and `~/.kube/config` is
+/// not read either (`KUBECONFIG=: kubectl config view` shows an empty config). The plugin said
+/// nothing and audited the cluster of `~/.kube/config`: another cluster than kubectl's.
+#[test]
+fn a_kubeconfig_variable_of_separators_reads_no_kubeconfig() {
+    let sim = plain_sim();
+    let home = temp_dir("kc-home");
+    let dot_kube = home.join(".kube");
+    std::fs::create_dir_all(&dot_kube).unwrap();
+    kubeconfig(&dot_kube, "config", &sim.url(), &[], &[]);
+    let home = home.to_str().unwrap();
+    let args = ["-A", "-o", "json", "--as-of", AS_OF];
+    let url = sim.url();
+    report(&bin(&args, &[("HOME", home), ("KUBECONFIG", "")]));
+    report(&bin(&args, &[("HOME", home)]));
+    for value in [":", "::"] {
+        let o = bin(&args, &[("HOME", home), ("KUBECONFIG", value)]);
+        assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains("KUBECONFIG names no file"), "{err}");
+        // The flags alone still connect, as kubectl's do.
+        let mut with_server = vec!["-s", url.as_str()];
+        with_server.extend_from_slice(&args);
+        report(&bin(&with_server, &[("HOME", home), ("KUBECONFIG", value)]));
+    }
+}
+
+/// With connection flags and no kubeconfig (`-s URL`) there is no context, as in kubectl: the
+/// report's `source.context` is empty and messages name the server alone (they said "(context
+/// flags)", the name of a kubeconfig made inside the plugin).
+#[test]
+fn connection_flags_alone_name_no_context() {
+    let sim = plain_sim();
+    let url = sim.url();
+    let r = report(&bin(
+        &["-s", &url, "-A", "-o", "json", "--as-of", AS_OF],
+        &[],
+    ));
+    assert_eq!(r["source"]["context"], "", "{}", r["source"]);
+    assert_eq!(r["source"]["server"], url.trim_end_matches('/'));
+    let o = bin(&["-s", "http://127.0.0.1:1", "-A"], &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("cannot reach the API server http://127.0.0.1:1:") && !err.contains("context"),
+        "{err}"
+    );
+}
+
 /// A certificate, key or token file the kubeconfig (or a flag) names and that cannot be read is
 /// named once, unquoted, with what it is for: one line, exit 3.
 #[test]

@@ -53,6 +53,8 @@ pub struct ConnectArgs {
 /// A connected client and what the kubeconfig said.
 pub struct Connection {
     pub(crate) client: kube::Client,
+    /// The kubeconfig context used; empty with connection flags and no kubeconfig (`-s URL`),
+    /// as kubectl has none then.
     pub context: String,
     /// The server's URL, any `user:password@` in it redacted.
     pub server: String,
@@ -68,10 +70,12 @@ pub struct Connection {
 /// Resolve the kubeconfig and build a client. Needs a Tokio runtime.
 pub async fn connect(args: &ConnectArgs) -> Result<Connection, ClientError> {
     let mut found = read_kubeconfig(args)?;
+    // kubectl connects with the flags alone (`-s URL --token T`) when there is no kubeconfig:
+    // then there is no context to name (the kubeconfig made for them is internal).
+    let flags_only = found.config.is_none() && args.server.is_some();
     let kubeconfig = match found.config.take() {
         Some(kc) => Some(kc),
-        // kubectl connects with the flags alone (`-s URL --token T`) when there is no kubeconfig.
-        None if args.server.is_some() => Some(flags_only_kubeconfig()),
+        None if flags_only => Some(flags_only_kubeconfig()),
         None => None,
     };
     let (mut config, context, cluster_proxy) = match kubeconfig {
@@ -150,9 +154,11 @@ pub async fn connect(args: &ConnectArgs) -> Result<Connection, ClientError> {
         .exec
         .as_ref()
         .and_then(|x| x.command.clone());
+    let context = if flags_only { String::new() } else { context };
     let client = kube::Client::try_from(config).map_err(|e| {
         ClientError::Config(format!(
-            "cannot create a client for {server} (context {context}): {}",
+            "cannot create a client for {}: {}",
+            describe(&server, &context),
             describe_client_error(&e, plugin.as_deref().unwrap_or("command"))
         ))
     })?;
@@ -177,6 +183,16 @@ pub fn context_names(args: &ConnectArgs) -> Result<Vec<String>, ClientError> {
             "{}: a fleet is made of its contexts",
             found.none_found()
         ))),
+    }
+}
+
+/// "SERVER (context NAME)", or the server alone where no context was used (connection flags
+/// without a kubeconfig: `-s URL`), for messages.
+pub fn describe(server: &str, context: &str) -> String {
+    if context.is_empty() {
+        server.to_string()
+    } else {
+        format!("{server} (context {context})")
     }
 }
 
@@ -411,6 +427,21 @@ struct Found {
     config: Option<Kubeconfig>,
     /// Every path `KUBECONFIG` names, when none of them exists.
     missing: Vec<PathBuf>,
+    /// `KUBECONFIG` is set but names no file (`:`).
+    names_none: bool,
+}
+
+/// The files a `KUBECONFIG` value names, as client-go `clientcmd`
+/// (`NewDefaultClientConfigLoadingRules`) takes it: an empty value is as if unset (`None`:
+/// `~/.kube/config` is read); any other is split on the path separator and its empty entries
+/// skipped, so that `:` names no file at all — and `~/.kube/config` is not read either (kubectl
+/// then reads no kubeconfig).
+pub(crate) fn kubeconfig_env_paths(value: &std::ffi::OsStr) -> Option<Vec<PathBuf>> {
+    (!value.is_empty()).then(|| {
+        std::env::split_paths(value)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect()
+    })
 }
 
 impl Found {
@@ -418,6 +449,11 @@ impl Found {
     /// missing ones (client-go `clientcmd` `ClientConfigLoadingRules.Load` warns with
     /// `MissingConfigError` in that case, and does not fall back to `~/.kube/config`).
     fn none_found(&self) -> String {
+        if self.names_none {
+            return "KUBECONFIG names no file (only path separators: kubectl reads no kubeconfig \
+                    then; unset it to read ~/.kube/config)"
+                .into();
+        }
         match self.missing.as_slice() {
             [] => "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config)".into(),
             [one] => format!(
@@ -438,43 +474,53 @@ impl Found {
 /// `--kubeconfig`, else `KUBECONFIG` (merged), else `~/.kube/config` if it exists, as client-go
 /// `clientcmd` `ClientConfigLoadingRules.Load` does: a missing `--kubeconfig` file is an error,
 /// missing `KUBECONFIG` entries are skipped, and when every one is missing there is no
-/// kubeconfig (the flags alone or the in-cluster configuration may still serve).
+/// kubeconfig (the flags alone or the in-cluster configuration may still serve); a `KUBECONFIG`
+/// that names no file (`:`) is no kubeconfig too, an empty one is as if unset
+/// ([`kubeconfig_env_paths`]).
 fn read_kubeconfig(args: &ConnectArgs) -> Result<Found, ClientError> {
     let found = |config| Found {
         config,
         missing: Vec::new(),
+        names_none: false,
     };
     if let Some(p) = &args.kubeconfig {
         return read_one(p, "--kubeconfig").map(|kc| found(Some(kc)));
     }
-    if let Some(value) = &args.kubeconfig_env {
-        let paths: Vec<PathBuf> = std::env::split_paths(value)
-            .filter(|p| !p.as_os_str().is_empty())
-            .collect();
-        if !paths.is_empty() {
-            let mut merged: Option<Kubeconfig> = None;
-            for p in &paths {
-                // kubectl skips KUBECONFIG entries that do not exist.
-                if !p.exists() {
-                    continue;
-                }
-                let kc = read_one(p, "KUBECONFIG")?;
-                merged = Some(merged.unwrap_or_default().merge(kc).map_err(|e| {
-                    ClientError::Config(format!(
-                        "{}: cannot merge kubeconfig: {}",
-                        p.display(),
-                        one_line(&e.to_string())
-                    ))
-                })?);
-            }
-            return Ok(match merged {
-                Some(kc) => found(Some(kc)),
-                None => Found {
-                    config: None,
-                    missing: paths,
-                },
+    if let Some(paths) = args
+        .kubeconfig_env
+        .as_deref()
+        .and_then(kubeconfig_env_paths)
+    {
+        if paths.is_empty() {
+            return Ok(Found {
+                config: None,
+                missing: Vec::new(),
+                names_none: true,
             });
         }
+        let mut merged: Option<Kubeconfig> = None;
+        for p in &paths {
+            // kubectl skips KUBECONFIG entries that do not exist.
+            if !p.exists() {
+                continue;
+            }
+            let kc = read_one(p, "KUBECONFIG")?;
+            merged = Some(merged.unwrap_or_default().merge(kc).map_err(|e| {
+                ClientError::Config(format!(
+                    "{}: cannot merge kubeconfig: {}",
+                    p.display(),
+                    one_line(&e.to_string())
+                ))
+            })?);
+        }
+        return Ok(match merged {
+            Some(kc) => found(Some(kc)),
+            None => Found {
+                config: None,
+                missing: paths,
+                names_none: false,
+            },
+        });
     }
     match &args.default_kubeconfig {
         Some(p) if p.exists() => read_one(p, "~/.kube/config").map(|kc| found(Some(kc))),

@@ -116,7 +116,7 @@ impl Connection {
     pub fn transport(&self, args: &FetchArgs, log: SharedWriter) -> Transport {
         Transport {
             client: self.client.clone(),
-            ctx: format!("{} (context {})", self.server, self.context),
+            ctx: super::connect::describe(&self.server, &self.context),
             credentials_withheld: self.credentials_withheld,
             proxy: self.proxy.clone(),
             timeout: self.timeout,

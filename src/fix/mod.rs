@@ -273,11 +273,13 @@ pub fn run(
             let mut e = err.lock().unwrap_or_else(|p| p.into_inner());
             output::write_plan(&the_plan, Format::Table, stderr_width, &mut *e)?;
         }
+        let whom = match live.context() {
+            "" => live.server().to_string(),
+            context => format!("context {context} ({})", live.server()),
+        };
         let question = format!(
-            "\nApply {} to context {} ({})?",
+            "\nApply {} to {whom}?",
             output::count(the_plan.actions.len(), "action", "actions"),
-            live.context(),
-            live.server()
         );
         let yes = confirm(&question, stdin, &err)?;
         if !yes {

@@ -57,12 +57,14 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
     }
 }
 
-/// The `cluster` label of a single run: the kubeconfig context; none for files, and none for
-/// the in-cluster configuration, whose context names no cluster (the Pushgateway grouping key
-/// or Prometheus' external labels say which).
+/// The `cluster` label of a single run: the kubeconfig context; none for files, none for the
+/// in-cluster configuration, whose context names no cluster (the Pushgateway grouping key or
+/// Prometheus' external labels say which), and none for connection flags alone (`-s URL`).
 fn metrics_cluster(report: &Report) -> Option<&str> {
     match &report.source {
-        crate::report::Source::Cluster { context, .. } if context != "in-cluster" => {
+        crate::report::Source::Cluster { context, .. }
+            if context != "in-cluster" && !context.is_empty() =>
+        {
             Some(context.as_str())
         }
         _ => None,
