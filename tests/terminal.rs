@@ -630,6 +630,36 @@ fn control_characters_from_the_input_are_escaped_in_every_human_output() {
         .find(|l| l.contains("Evicted: line1"))
         .expect("the Failed row");
     assert!(row.contains("line2 <b>bold</b>"), "{row}");
+    // Rows stay aligned: a control character counts as wide as it is written (`^[`), in the
+    // table's node rows and the matrix's.
+    let column = |text: &str, node: &str, word: &str| {
+        let row = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(node))
+            .unwrap_or_else(|| panic!("no {node} row: {text}"));
+        row.find(word)
+            .unwrap_or_else(|| panic!("no {word} in {row}"))
+    };
+    assert_eq!(
+        column(&table, "n3", "Missing"),
+        column(&table, "n1", "Failed"),
+        "{table}"
+    );
+    let matrix = String::from_utf8(
+        run(
+            300,
+            &[
+                "-f", file, "--as-of", AS_OF, "-o", "matrix", "--color", "never",
+            ],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        column(&matrix, "n3", "Ready"),
+        column(&matrix, "n1", "Ready"),
+        "{matrix}"
+    );
 
     // Coloured: the escapes are the output's own colour sequences and nothing else; the
     // message's own colour is escaped like the rest of it.

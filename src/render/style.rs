@@ -134,9 +134,25 @@ pub fn coverage(c: &Counts) -> String {
     c.coverage_percent.map_or_else(|| "–".to_string(), percent)
 }
 
-/// Display width of plain text in terminal columns (wide characters count two).
+/// Display width of plain text in terminal columns (wide characters count two), a control
+/// character as wide as the output writes it (`super::safe`: `^[` for ESC, `\u{9b}` for a C1
+/// control), so that a row holding a name from a hand-made `-f` file stays aligned.
 pub fn width(s: &str) -> usize {
-    unicode_width::UnicodeWidthStr::width(s)
+    if !s.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
+        return unicode_width::UnicodeWidthStr::width(s);
+    }
+    s.chars().map(char_width).sum()
+}
+
+/// The columns one character takes as the output writes it (see [`width`]).
+fn char_width(ch: char) -> usize {
+    match ch {
+        '\n' => 0,
+        '\u{0}'..='\u{1f}' | '\u{7f}' => 2,
+        // `\u{80}` to `\u{9f}`.
+        '\u{80}'..='\u{9f}' => 6,
+        _ => unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0),
+    }
 }
 
 /// Plain text cut to at most `w` columns, ending in "…" when cut.
@@ -147,7 +163,7 @@ pub fn truncate(s: &str, w: usize) -> String {
     let mut out = String::new();
     let mut used = 0;
     for ch in s.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        let cw = char_width(ch);
         if used + cw + 1 > w {
             break;
         }
@@ -222,7 +238,7 @@ fn pieces(word: &str, room: usize) -> Vec<String> {
     }
     let mut out = vec![String::new()];
     for ch in word.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        let cw = char_width(ch);
         let last = out.last_mut().expect("one piece");
         if !last.is_empty() && width(last) + cw > room {
             out.push(String::new());
@@ -316,6 +332,23 @@ pub fn rpad_paint(p: &Painter, text: &str, w: usize, tone: Tone) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A control character counts as wide as the output writes it: what the terminal filter
+    /// writes of a text is exactly `width` columns, so padding computed from it aligns.
+    #[test]
+    fn control_characters_count_as_wide_as_they_are_written() {
+        for text in [
+            "n3\u{1b}]0;NODE\u{7}",
+            "a\u{0}b\u{7f}c",
+            "x\u{9b}2J",
+            "plain",
+            "ünï",
+        ] {
+            let written = crate::render::safe::one_line(text);
+            assert_eq!(width(text), width(&written), "{text:?} written {written:?}");
+        }
+        assert_eq!(width("n3\u{1b}]0;NODE\u{7}"), 13);
+    }
 
     #[test]
     fn truncate_ends_in_an_ellipsis_within_the_width() {
