@@ -86,17 +86,22 @@ impl Hasher for FastHasher {
     }
 }
 
-/// A hash of a long run of bytes (a dump's item, to tell a repeat of it): four independent
-/// lanes of 8 bytes, so that the multiplications overlap, then the plain hasher over the lanes,
-/// the tail and the length.
+/// A hash of a long run of bytes (a dump's item, to tell a repeat of it): two independent
+/// lanes, each taking 16 bytes a multiplication (foldhash's and wyhash's step for long inputs:
+/// one word XORed into the lane, the other into a constant, their 128-bit product folded), then
+/// the plain hasher over the lanes, the tail and the length. Each constant holds bytes that no
+/// UTF-8 text holds (0xc1, 0xf5, 0xf7), so that in the texts hashed here the word XORed into it
+/// is never zero: a zero factor would drop the lane's past. Twice as fast as a multiplication
+/// every 8 bytes, which was 3 % of the CPU of reading a JSON dump and 7 % of a YAML one.
 pub fn bytes_hash(bytes: &[u8]) -> u64 {
-    let mut lanes = [SEED, SEED ^ 1, SEED ^ 2, SEED ^ 3];
+    const K1: u64 = 0xc1a2_b3c4_d5e6_f701;
+    const K2: u64 = 0xf5c1_9d8e_7b6a_5e4d;
+    let mut lanes = [SEED, SEED ^ K];
     let mut blocks = bytes.chunks_exact(32);
     for b in &mut blocks {
-        for (lane, w) in lanes.iter_mut().zip(b.chunks_exact(8)) {
-            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-            *lane = fold(*lane ^ w, K);
-        }
+        let w = |i: usize| u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().expect("8 bytes"));
+        lanes[0] = fold(lanes[0] ^ w(0), w(1) ^ K1);
+        lanes[1] = fold(lanes[1] ^ w(2), w(3) ^ K2);
     }
     let mut h = FastHasher::default();
     for lane in lanes {
@@ -192,11 +197,13 @@ mod tests {
                 assert_ne!(h, bytes_hash(&text[..len - 1]), "length {len}");
             }
         }
-        // Swapped lanes differ.
-        let mut swapped = base[..64].to_vec();
-        swapped[..8].copy_from_slice(&base[8..16]);
-        swapped[8..16].copy_from_slice(&base[..8]);
-        assert_ne!(bytes_hash(&base[..64]), bytes_hash(&swapped));
+        // Swapped words differ, within a lane's 16 bytes and across lanes.
+        for (a, b) in [(0, 8), (0, 16), (8, 24), (0, 32)] {
+            let mut swapped = base[..64].to_vec();
+            swapped[a..a + 8].copy_from_slice(&base[b..b + 8]);
+            swapped[b..b + 8].copy_from_slice(&base[a..a + 8]);
+            assert_ne!(bytes_hash(&base[..64]), bytes_hash(&swapped), "{a} and {b}");
+        }
     }
 
     /// Names as clusters number them, and namespaced pod names, hash apart (all 64 bits, and
@@ -219,6 +226,26 @@ mod tests {
         let bytes: std::collections::HashSet<u64> =
             names.iter().map(|n| bytes_hash(n.as_bytes())).collect();
         assert_eq!(bytes.len(), names.len());
+    }
+
+    /// Items as dumps hold them (one template, a name, a UID and a node that differ at
+    /// different offsets, so that each lands in every word of both lanes) hash apart.
+    #[test]
+    fn items_that_differ_in_a_few_bytes_do_not_collide() {
+        let template = "x".repeat(37);
+        let hashes: std::collections::HashSet<u64> = (0..100_000u32)
+            .map(|i| {
+                let item = format!(
+                    r#"{{"metadata":{{"name":"ds-{}-{i:x}","uid":"{:08x}-4a52"}},"{}":"{template}","nodeName":"node-{:05}"}}"#,
+                    i % 40,
+                    i.wrapping_mul(2_654_435_761),
+                    &template[..(i % 29) as usize],
+                    i / 20
+                );
+                bytes_hash(item.as_bytes())
+            })
+            .collect();
+        assert_eq!(hashes.len(), 100_000);
     }
 
     #[test]

@@ -2045,6 +2045,50 @@ mod tests {
         assert!(set > 100, "{set} {through}");
     }
 
+    /// A pod of another group (its own labels or owners: another Deployment's pod laid out
+    /// like the template's) is refused by the template and read whole, becoming its group's
+    /// template: the next pod of its group is set on that template's decoded pod. A pod of the
+    /// template's own group that differs elsewhere is still read through it. Each reads as
+    /// serde-saphyr reads it.
+    #[test]
+    fn a_pod_of_another_group_starts_a_template_of_its_own() {
+        let pod = |app: &str, owner: &str, name: &str, node: &str| {
+            format!(
+                "- apiVersion: v1\n  kind: Pod\n  metadata:\n    labels:\n      app: {app}\n    name: {name}\n    namespace: apps\n    ownerReferences:\n    - apiVersion: apps/v1\n      controller: true\n      kind: ReplicaSet\n      name: {owner}\n      uid: u-{owner}\n    uid: u-{name}\n  spec:\n    containers:\n    - image: i\n      name: app\n    nodeName: {node}\n  status:\n    phase: Running\n"
+            )
+        };
+        let cart = pod("cart", "cart-1", "cart-1-a", "node-1");
+        for other in [
+            pod("shop", "cart-1", "cart-1-b", "node-2"),
+            pod("cart", "shop-1", "cart-1-b", "node-2"),
+            pod("shop", "shop-1", "shop-1-a", "node-2"),
+        ] {
+            let (got, want) = through_template(&cart, &other);
+            assert_eq!(got, Err(None), "{other}");
+            assert!(want.is_some(), "{other}");
+        }
+        // Same group, another node and name: set on the template's decoded pod.
+        let (got, want) = through_template(&cart, &pod("cart", "cart-1", "cart-1-b", "node-2"));
+        assert_eq!(got, Ok(want.unwrap()));
+        // Through this thread's templates: the first shop pod is read whole and the second
+        // through its template, not through cart's.
+        let texts = [
+            cart.clone(),
+            pod("shop", "shop-1", "shop-1-a", "node-2"),
+            pod("shop", "shop-1", "shop-1-b", "node-3"),
+            pod("cart", "cart-1", "cart-1-c", "node-4"),
+        ];
+        let hits = template::hits();
+        for text in &texts {
+            let read = parse_pod(text).unwrap();
+            let want = saphyr_with_options(text)
+                .and_then(|v| crate::model::Pod::deserialize(&v[0]).ok())
+                .map(|p| format!("{p:?}"));
+            assert_eq!(pod_of_read(&read).ok(), want, "{text}");
+        }
+        assert_eq!(template::hits() - hits, 2);
+    }
+
     /// The template of the pod `t`, and what it reads of `b` (`Err(None)`: refused), beside
     /// what serde-saphyr reads.
     fn through_template(t: &str, b: &str) -> (Result<String, Option<String>>, Option<String>) {

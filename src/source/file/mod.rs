@@ -17,7 +17,7 @@ mod scan;
 mod stream;
 mod tee;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -25,7 +25,6 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::fasthash::FastBuild;
 use crate::model::{DaemonSet, ObjectKeys};
 use crate::report::Source;
 use crate::snapshot::Snapshot;
@@ -155,10 +154,14 @@ struct Loader {
     reopened: Vec<(u32, std::fs::File)>,
     /// Files found changed when read again (their items' bytes no longer there).
     changed: std::collections::BTreeSet<u32>,
-    /// Each object by (kind, UID): what tells the copy kept from another.
-    by_uid: HashMap<(u8, u64), Content, FastBuild>,
-    /// Each object by (kind, namespace/name): its UID's hash and the file it was first read from.
-    by_name: HashMap<(u8, u64), (u64, u32), FastBuild>,
+    /// Each object by (kind, UID) ([`table_key`]): its place in `contents`, which holds what
+    /// tells the copy kept from another. The table's entries are kept small (16 bytes; a
+    /// `HashMap` of the pair and the content took 56), as it is probed at random once an object.
+    by_uid: hashbrown::HashTable<(u64, u32)>,
+    contents: Vec<Content>,
+    /// Each object by (kind, namespace/name) ([`table_key`]): its UID's hash and the file it was
+    /// first read from.
+    by_name: hashbrown::HashTable<NameEntry>,
     /// "two UIDs for one name" and "one UID, two contents", as sentences.
     conflicts: Vec<String>,
     conflict_count: usize,
@@ -168,6 +171,21 @@ struct Loader {
     kindless: Vec<(String, usize)>,
     /// Files skipped in directory walks (FIFOs, sockets, devices, unreadable).
     skipped: Vec<String>,
+}
+
+/// An object known by its (kind, namespace/name).
+struct NameEntry {
+    key: u64,
+    uid: u64,
+    file: u32,
+}
+
+/// A (kind, hash) pair as one key of the loader's tables: the hash (of a UID, or of a
+/// namespace and name) with the kind mixed in, so that a pod and a DaemonSet of one namespace and
+/// name are two keys. The hash is [`crate::fasthash`]'s, whose bits are already spread: it is
+/// its own hash in the tables.
+fn table_key((code, hash): (u8, u64)) -> u64 {
+    hash ^ u64::from(code).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 fn kind_code(kind: &str) -> u8 {
@@ -189,8 +207,9 @@ impl Loader {
             rereadable: Vec::new(),
             reopened: Vec::new(),
             changed: std::collections::BTreeSet::new(),
-            by_uid: HashMap::default(),
-            by_name: HashMap::default(),
+            by_uid: hashbrown::HashTable::new(),
+            contents: Vec::new(),
+            by_name: hashbrown::HashTable::new(),
             conflicts: Vec::new(),
             conflict_count: 0,
             warned: HashSet::new(),
@@ -286,8 +305,15 @@ impl Loader {
             path: name.clone(),
             message: io_message(&e),
         })?;
-        let regular = file.metadata().is_ok_and(|m| m.is_file());
-        self.read(&name, path, file, in_walk, regular)
+        let size = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        if let Some(size) = size {
+            self.expect_objects(size);
+        }
+        self.read(&name, path, file, in_walk, size.is_some())
     }
 
     /// Read one input; `path` gives the kind of kindless objects (`Nodes.json`).
@@ -455,7 +481,7 @@ impl Loader {
                 };
                 match all[i].meta().resource_version.parse::<u64>() {
                     Ok(kept) if rv > kept => {
-                        if let Some(s) = self.by_uid.get_mut(&uid_key) {
+                        if let Some(s) = self.content_mut(uid_key) {
                             *s = hash;
                         }
                         Place::Replace(i)
@@ -495,42 +521,86 @@ impl Loader {
                 hash_str(meta.uid)
             },
         );
-        if let Some(&first) = self.by_uid.get(&uid_key) {
-            if self.same_content(uid_key, first, hash) {
-                return Sight::Repeat;
+        // One probe of each table for a new object (nearly every one read): the entry found
+        // empty is filled in place.
+        let key = table_key(uid_key);
+        let new_uid = match self.by_uid.entry(key, |e| e.0 == key, |e| e.0) {
+            hashbrown::hash_table::Entry::Vacant(v) => v,
+            hashbrown::hash_table::Entry::Occupied(o) => {
+                let first = self.contents[o.get().1 as usize];
+                if self.same_content(uid_key, first, hash) {
+                    return Sight::Repeat;
+                }
+                if self.warned.insert(uid_key) {
+                    let id = id();
+                    let msg = format!(
+                        "{kind} {id} (UID {}) is in the input twice with different content ({} \
+                         and {}): the input mixes captures taken at different times or edited \
+                         copies; the one with the higher resourceVersion is used",
+                        meta.uid, self.files[first.file as usize], self.files[file as usize]
+                    );
+                    self.conflict(msg);
+                }
+                return Sight::Changed(uid_key);
             }
-            if self.warned.insert(uid_key) {
+        };
+        let name_key = (code, id_hash());
+        let nkey = table_key(name_key);
+        let entry = NameEntry {
+            key: nkey,
+            uid: uid_key.1,
+            file,
+        };
+        match self.by_name.entry(nkey, |e| e.key == nkey, |e| e.key) {
+            hashbrown::hash_table::Entry::Occupied(o)
+                if !meta.uid.is_empty() && o.get().uid != uid_key.1 =>
+            {
+                let other_file = o.get().file;
                 let id = id();
                 let msg = format!(
-                    "{kind} {id} (UID {}) is in the input twice with different content ({} and \
-                     {}): the input mixes captures taken at different times or edited copies; \
-                     the one with the higher resourceVersion is used",
-                    meta.uid, self.files[first.file as usize], self.files[file as usize]
+                    "{kind} {id} is in the input under two UIDs ({} and {}): the input mixes \
+                     captures of different clusters, or of one cluster at different times; the \
+                     first one read is used",
+                    self.files[other_file as usize], self.files[file as usize]
                 );
-                self.conflict(msg);
+                if self.warned.insert(name_key) {
+                    self.conflict(msg);
+                }
+                Sight::Repeat
             }
-            return Sight::Changed(uid_key);
-        }
-        let name_key = (code, id_hash());
-        if !meta.uid.is_empty()
-            && let Some(&(other_uid, other_file)) = self.by_name.get(&name_key)
-            && other_uid != uid_key.1
-        {
-            let id = id();
-            let msg = format!(
-                "{kind} {id} is in the input under two UIDs ({} and {}): the input mixes \
-                 captures of different clusters, or of one cluster at different times; the \
-                 first one read is used",
-                self.files[other_file as usize], self.files[file as usize]
-            );
-            if self.warned.insert(name_key) {
-                self.conflict(msg);
+            hashbrown::hash_table::Entry::Occupied(mut o) => {
+                *o.get_mut() = entry;
+                new_uid.insert((key, self.contents.len() as u32));
+                self.contents.push(hash);
+                Sight::New
             }
-            return Sight::Repeat;
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(entry);
+                new_uid.insert((key, self.contents.len() as u32));
+                self.contents.push(hash);
+                Sight::New
+            }
         }
-        self.by_uid.insert(uid_key, hash);
-        self.by_name.insert(name_key, (uid_key.1, file));
-        Sight::New
+    }
+
+    /// Room in the tables for the objects a file of `size` bytes likely holds (a pod is 3–8 KB
+    /// in a dump): growing tables of 250,000 objects moved each entry again at every doubling.
+    /// At most a million (a 4 GB file): beyond, and for a large file of something else in a
+    /// directory, the tables grow as they fill.
+    fn expect_objects(&mut self, size: u64) {
+        let n = usize::try_from(size / 4096)
+            .unwrap_or(usize::MAX)
+            .min(1 << 20);
+        self.by_uid.reserve(n, |e| e.0);
+        self.by_name.reserve(n, |e| e.key);
+        self.contents.reserve(n);
+    }
+
+    /// What tells the copy kept under `uid_key` from another.
+    fn content_mut(&mut self, uid_key: (u8, u64)) -> Option<&mut Content> {
+        let key = table_key(uid_key);
+        let &(_, at) = self.by_uid.find(key, |e| e.0 == key)?;
+        self.contents.get_mut(at as usize)
     }
 
     /// Whether two copies of an object (the first kept under `uid_key`) hold the same data. Two
@@ -545,7 +615,7 @@ impl Loader {
             return false;
         }
         let a = self.content_hash(first);
-        if let (Some(h), Some(s)) = (a, self.by_uid.get_mut(&uid_key)) {
+        if let (Some(h), Some(s)) = (a, self.content_mut(uid_key)) {
             *s = Content {
                 hash: h,
                 text_at: None,
