@@ -1,6 +1,10 @@
 //! A reader that goes away (`| head`, `2>&-`) never changes the exit code of any subcommand, and
 //! a closed stderr never panics (exit 101). The pipes here are closed before the binary starts,
-//! so every write it makes meets a closed pipe.
+//! so every write it makes meets a closed pipe. A report written into a file (`> report.json
+//! 2>&1`, written by a thread of its own) is the report written into a pipe, whole, with
+//! standard error's text where it came.
+
+mod support;
 
 use std::process::{Command, Output, Stdio};
 
@@ -118,4 +122,66 @@ fn explain_fix_and_schema_keep_their_exit_codes() {
     same_exit_code_whatever_is_closed(&["fix", "-f", "examples/cluster.yaml", "-o", "json"], 0);
     same_exit_code_whatever_is_closed(&["schema"], 0);
     same_exit_code_whatever_is_closed(&["completion", "bash"], 0);
+}
+
+/// `> FILE 2>&1`: the file holds exactly what the two pipes get, standard error's text (the
+/// gate's verdict, written before the report) first, and the same exit code; the report is
+/// megabytes, so the file's writer thread is given it in many chunks.
+#[test]
+fn a_report_into_a_file_is_the_report_into_a_pipe() {
+    let input = support::generated_file(300, 300, 12, 0.3);
+    let dir = std::env::temp_dir().join(format!("ds-coverage-file-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for format in ["json", "yaml", "table", "matrix"] {
+        let args = [
+            "-f",
+            input.as_str(),
+            "-o",
+            format,
+            "--check",
+            "--color",
+            "never",
+            "--as-of",
+            "2026-12-01T00:00:00Z",
+        ];
+        let piped = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .env("HOME", "/nonexistent")
+            .env("COLUMNS", "200")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let path = dir.join(format!("report.{format}"));
+        let file = std::fs::File::create(&path).unwrap();
+        let status = Command::new(env!("CARGO_BIN_EXE_kubectl-ds_coverage"))
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .env("HOME", "/nonexistent")
+            .env("COLUMNS", "200")
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), piped.status.code(), "-o {format}");
+        assert_eq!(
+            piped.status.code(),
+            Some(1),
+            "-o {format}: the drift fails the gate"
+        );
+        if format == "json" {
+            assert!(piped.stdout.len() > 2 << 20, "{} bytes", piped.stdout.len());
+        }
+        let written = std::fs::read(&path).unwrap();
+        let expected = [piped.stderr.as_slice(), piped.stdout.as_slice()].concat();
+        assert!(
+            written == expected,
+            "-o {format}: the file ({} bytes) is not stderr then stdout ({} + {} bytes)",
+            written.len(),
+            piped.stderr.len(),
+            piped.stdout.len()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
