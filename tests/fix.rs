@@ -1079,3 +1079,64 @@ fn a_plan_acted_on_outside_its_scope_is_refused_and_nothing_is_written() {
         "{result:#}"
     );
 }
+
+/// A saved plan acted on with a narrower `-l` than it was made with: the actions of the
+/// DaemonSets it no longer selects are skipped, each named as not audited by this run (deleted,
+/// or not selected by `-l`), never as a pod gone; their pods stay; the rest is done.
+#[test]
+fn a_plan_acted_on_with_a_narrower_selector_names_what_it_skips() {
+    let live = Live::example("plan-selector");
+    let o = live.run(&["fix", "-A", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let plan = json_out(&o);
+    let plan_file = live.dir.join("plan.json");
+    std::fs::write(&plan_file, &o.stdout).unwrap();
+    // fluent-bit's label; the plan has actions of other DaemonSets too.
+    let (selected, unselected): (Vec<&Value>, Vec<&Value>) = plan["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .partition(|a| a["daemonSet"] == "fluent-bit");
+    assert!(!unselected.is_empty() && !selected.is_empty(), "{plan:#}");
+    let selector = "app.kubernetes.io/name=fluent-bit";
+    let o = live.run(&[
+        "fix",
+        "-A",
+        "-l",
+        selector,
+        "--plan-file",
+        plan_file.to_str().unwrap(),
+        "--yes",
+        "-o",
+        "json",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    for a in &unselected {
+        let (ns, pod, ds) = (
+            a["namespace"].as_str().unwrap(),
+            a["pod"].as_str().unwrap(),
+            a["daemonSet"].as_str().unwrap(),
+        );
+        let line = format!(
+            "skipping {ns}/{pod}: DaemonSet {ns}/{ds} is not audited by this run: deleted since \
+             the plan, or not selected by -l {selector}"
+        );
+        assert!(err.lines().any(|l| l == line), "wants {line:?} in:\n{err}");
+        assert!(live.pod_exists(ns, pod), "{ns}/{pod} was removed");
+    }
+    assert!(!err.contains("no longer drift"), "{err}");
+    let result = json_out(&o);
+    let done: BTreeSet<&str> = result["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "done")
+        .map(|r| r["pod"].as_str().unwrap())
+        .collect();
+    let wanted: BTreeSet<&str> = selected
+        .iter()
+        .map(|a| a["pod"].as_str().unwrap())
+        .collect();
+    assert_eq!(done, wanted, "{result:#}");
+}

@@ -204,7 +204,16 @@ pub fn run(
             )));
         }
     }
-    if coverage::compute(&snapshot, &audit).is_ok_and(|r| r.daemon_sets.is_empty()) {
+    // The DaemonSets this run audits (`namespace/name`), for a saved plan's actions.
+    // `None` when the audit fails (a DaemonSet named that does not exist): the plan says why.
+    let audited: Option<std::collections::BTreeSet<String>> =
+        coverage::compute(&snapshot, &audit).ok().map(|r| {
+            r.daemon_sets
+                .iter()
+                .map(|d| format!("{}/{}", d.namespace, d.name))
+                .collect()
+        });
+    if audited.as_ref().is_some_and(|a| a.is_empty()) {
         // The same line the report and the gate give: what was looked at, how to widen it.
         note(&err, &crate::no_daemon_sets_message(&audit, &config.input))?;
     }
@@ -229,7 +238,9 @@ pub fn run(
     let (the_plan, dropped) = match &saved {
         None => (current, Vec::new()),
         Some(s) => {
-            let (keep, dropped) = plan::reconcile(s, &current);
+            let selector = audit.selector.as_ref().map(ToString::to_string);
+            let audited = audited.unwrap_or_default();
+            let (keep, dropped) = plan::reconcile(s, &current, &audited, selector.as_deref());
             (
                 Plan {
                     actions: keep,

@@ -776,8 +776,15 @@ pub fn outside_scope(saved: &Plan, namespace: Option<&str>, names: &[String]) ->
 /// A saved plan (`--plan-file`) checked against the plan of the current state: a saved action is
 /// kept only when its pod is still planned for (same namespace and name); the saved UID and
 /// resourceVersion stay, so a pod that changed since is skipped when re-read, and a stale plan
-/// removes nothing new. The others come back with the reason they are dropped.
-pub fn reconcile(saved: &Plan, current: &Plan) -> (Vec<Action>, Vec<(Action, String)>) {
+/// removes nothing new. The others come back with the reason they are dropped: a DaemonSet this
+/// run does not audit (`audited`: `namespace/name` of those it does) is named as such — deleted
+/// since, or not selected by this run's `-l` (`selector`) — rather than its pods called gone.
+pub fn reconcile(
+    saved: &Plan,
+    current: &Plan,
+    audited: &std::collections::BTreeSet<String>,
+    selector: Option<&str>,
+) -> (Vec<Action>, Vec<(Action, String)>) {
     let mut keep = Vec::new();
     let mut dropped = Vec::new();
     for a in &saved.actions {
@@ -787,13 +794,21 @@ pub fn reconcile(saved: &Plan, current: &Plan) -> (Vec<Action>, Vec<(Action, Str
             .any(|c| c.namespace == a.namespace && c.pod == a.pod && c.daemon_set == a.daemon_set);
         if still {
             keep.push(a.clone());
-        } else {
-            dropped.push((
-                a.clone(),
-                "no longer planned: the pod is gone or no longer drift in the current state"
-                    .to_string(),
-            ));
+            continue;
         }
+        let id = a.daemon_set_id();
+        let why = match selector {
+            _ if audited.contains(&id) => {
+                "no longer planned: the pod is gone or no longer drift in the current state"
+                    .to_string()
+            }
+            Some(selector) => format!(
+                "DaemonSet {id} is not audited by this run: deleted since the plan, or not \
+                 selected by -l {selector}"
+            ),
+            None => format!("DaemonSet {id} no longer exists"),
+        };
+        dropped.push((a.clone(), why));
     }
     (keep, dropped)
 }
@@ -1475,7 +1490,8 @@ mod tests {
         let mut current = saved.clone();
         current.actions[0].pod_uid = "new-uid".into();
         current.actions.remove(1);
-        let (keep, dropped) = reconcile(&saved, &current);
+        let audited = std::collections::BTreeSet::from([saved.actions[0].daemon_set_id()]);
+        let (keep, dropped) = reconcile(&saved, &current, &audited, None);
         assert_eq!(keep.len(), 1);
         assert_eq!(
             keep[0].pod_uid, "uid-a",
@@ -1483,6 +1499,38 @@ mod tests {
         );
         assert_eq!(dropped.len(), 1);
         assert_eq!(dropped[0].0.pod, "b");
+        assert_eq!(
+            dropped[0].1,
+            "no longer planned: the pod is gone or no longer drift in the current state"
+        );
+    }
+
+    /// A saved action whose DaemonSet this run does not audit is dropped as such: not selected
+    /// by a narrower `-l`, or deleted; never "the pod is gone".
+    #[test]
+    fn a_saved_plan_names_a_daemon_set_this_run_does_not_audit() {
+        let r = report(vec![ds(
+            UpdateStrategyType::RollingUpdate,
+            vec![misscheduled(false, vec![owned("a")])],
+        )]);
+        let saved = plan(&r, &FixOptions::default());
+        let id = saved.actions[0].daemon_set_id();
+        let current = Plan {
+            actions: Vec::new(),
+            ..saved.clone()
+        };
+        let none = std::collections::BTreeSet::new();
+        let (keep, dropped) = reconcile(&saved, &current, &none, Some("tier=node"));
+        assert!(keep.is_empty());
+        assert_eq!(
+            dropped[0].1,
+            format!(
+                "DaemonSet {id} is not audited by this run: deleted since the plan, or not \
+                 selected by -l tier=node"
+            )
+        );
+        let (_, dropped) = reconcile(&saved, &current, &none, None);
+        assert_eq!(dropped[0].1, format!("DaemonSet {id} no longer exists"));
     }
 
     #[test]
