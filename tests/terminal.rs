@@ -682,6 +682,48 @@ fn control_characters_from_the_input_are_escaped_in_every_human_output() {
     }
 }
 
+/// A message quoted from the cluster is one line with its control characters written as a
+/// terminal is shown them (`^[`), in JSON and YAML too: escaped where it is read, so that the
+/// colour sequences a coloured output lets through can never come from it, and `jq -r` prints
+/// it harmlessly. Names are data: JSON escapes a hand-made file's control characters in them.
+#[test]
+fn machine_outputs_carry_messages_as_the_terminal_shows_them() {
+    let file = "tests/fixtures/hostile-text.json";
+    let shown = "^[[31mRED^[[0m ^[]0;TITLE^G end^@nul c1\\u{9b}2J";
+    for format in ["json", "yaml"] {
+        let o = run(200, &["-f", file, "--as-of", AS_OF, "-o", format]);
+        let text = String::from_utf8(o.stdout).expect("UTF-8");
+        let report: serde_json::Value = if format == "json" {
+            serde_json::from_str(&text).expect("JSON")
+        } else {
+            serde_saphyr::from_str(&text).expect("YAML")
+        };
+        let messages: Vec<&str> = report["daemonSets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|d| d["nodes"].as_array().unwrap())
+            .flat_map(|n| n["reasons"].as_array().unwrap())
+            .filter_map(|r| r["message"].as_str())
+            .filter(|m| m.contains("Evicted: line1"))
+            .collect();
+        assert_eq!(messages.len(), 1, "-o {format}: {messages:?}");
+        assert!(messages[0].contains(shown), "-o {format}: {:?}", messages[0]);
+        assert!(
+            !messages[0].chars().any(char::is_control),
+            "-o {format}: {:?}",
+            messages[0]
+        );
+        let nodes: Vec<&str> = report["daemonSets"][0]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|n| n["node"].as_str())
+            .collect();
+        assert!(nodes.contains(&"n3\u{1b}]0;NODE\u{7}"), "-o {format}: {nodes:?}");
+    }
+}
+
 /// `fix`'s plan fits the terminal as the table does: each reason and hint wrapped under its
 /// column (or below its row when the row leaves it too little room), no word lost.
 #[test]
