@@ -283,6 +283,22 @@ fn matrix_pages_columns_and_hides_covered_daemon_sets() {
         Some(2),
         "--hide-covered is a matrix flag"
     );
+    // In the example every Ready-only DaemonSet has something else to report: dcgm-exporter no
+    // eligible node (a gate failure), netdata a status that lags (a note). Neither is hidden.
+    let example_matrix = ok(&run(
+        200,
+        &example(&["-o", "matrix", "--hide-covered", "--color", "never"]),
+    ));
+    for id in ["gpu-operator/dcgm-exporter", "monitoring/netdata"] {
+        assert!(
+            example_matrix.contains(&format!("] {id}")),
+            "{id} keeps its column:\n{example_matrix}"
+        );
+    }
+    assert!(
+        !example_matrix.contains("hidden (--hide-covered)"),
+        "{example_matrix}"
+    );
 }
 
 /// The example cluster with `logging/fluent-bit` renamed to a long name (56 characters, within
@@ -708,7 +724,11 @@ fn machine_outputs_carry_messages_as_the_terminal_shows_them() {
             .filter(|m| m.contains("Evicted: line1"))
             .collect();
         assert_eq!(messages.len(), 1, "-o {format}: {messages:?}");
-        assert!(messages[0].contains(shown), "-o {format}: {:?}", messages[0]);
+        assert!(
+            messages[0].contains(shown),
+            "-o {format}: {:?}",
+            messages[0]
+        );
         assert!(
             !messages[0].chars().any(char::is_control),
             "-o {format}: {:?}",
@@ -720,7 +740,10 @@ fn machine_outputs_carry_messages_as_the_terminal_shows_them() {
             .iter()
             .filter_map(|n| n["node"].as_str())
             .collect();
-        assert!(nodes.contains(&"n3\u{1b}]0;NODE\u{7}"), "-o {format}: {nodes:?}");
+        assert!(
+            nodes.contains(&"n3\u{1b}]0;NODE\u{7}"),
+            "-o {format}: {nodes:?}"
+        );
     }
 }
 

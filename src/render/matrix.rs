@@ -32,9 +32,15 @@ struct Row {
     gap: bool,
 }
 
-/// Every eligible node Ready on the current revision, one pod each, nothing misscheduled.
+/// Every eligible node Ready on the current revision, one pod each, nothing misscheduled, and
+/// nothing else to report: some node eligible (none is what `--check` fails as NoEligibleNode),
+/// no pod on a deleted node, no note (a stale or disagreeing status), pods readable. Only such
+/// a DaemonSet `--hide-covered` leaves out, so no column it hides has a note or a gate failure.
 fn covered(d: &DaemonSetReport) -> bool {
     d.unknown.is_none()
+        && d.counts.eligible > 0
+        && d.pods_on_missing_nodes.is_empty()
+        && d.warnings.is_empty()
         && d.nodes.iter().all(|p| {
             matches!(p.state, State::Ready | State::Ineligible) && !p.outdated && p.duplicates == 0
         })
