@@ -397,6 +397,95 @@ fn every_line_of_every_human_output_and_the_verdict_fits_the_width() {
     }
 }
 
+/// The example with names at the API's lengths that cloud providers give: nodes named as GKE
+/// names them (52 characters, differing only at the end) and a 44-character namespace; written
+/// once to a temp file: its path.
+fn cloud_named_example() -> String {
+    let text = std::fs::read_to_string("examples/cluster.yaml").expect("examples/cluster.yaml");
+    let mut text = text.replace(
+        "namespace: logging\n",
+        &format!("namespace: {LONG_NAMESPACE}\n"),
+    );
+    for n in 1..=5 {
+        text = text.replace(&format!("worker-{n}"), &format!("{GKE_NODE}{n}"));
+    }
+    assert!(text.matches(LONG_NAMESPACE).count() > 5 && text.matches(GKE_NODE).count() > 20);
+    let dir = std::env::temp_dir().join(format!("ds-coverage-terminal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cloud-names.yaml");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+const GKE_NODE: &str = "gke-production-cluster-01-default-pool-8f6e5d4c-k2m";
+const LONG_NAMESPACE: &str = "logging-team-with-a-very-long-namespace-name";
+
+/// Long node names and namespaces fit too, from a narrow terminal up: the matrix cuts node
+/// names in the middle (their distinguishing ends kept) rather than page one DaemonSet at a
+/// time, the table puts a reason under its row when long names leave it no room, and `wide`'s
+/// `name:` line wraps within the width.
+#[test]
+fn long_node_names_and_namespaces_fit_the_width() {
+    let file = cloud_named_example();
+    for width in [60, 80, 120] {
+        for format in ["table", "wide", "matrix"] {
+            let o = run(
+                width,
+                &[
+                    "-f", &file, "--as-of", AS_OF, "-o", format, "--color", "never",
+                ],
+            );
+            let text = ok(&o);
+            for line in text.lines() {
+                assert!(
+                    columns(line) <= width,
+                    "{format} at {width}: a line of {}:\n{line}\nin\n{text}",
+                    columns(line)
+                );
+            }
+            match format {
+                "matrix" => {
+                    // Six columns: one page from 80 columns (at 60 the status column leaves
+                    // the cut names room for five).
+                    let pages = text.matches("(page ").count();
+                    assert!(
+                        pages == 0 || width < 80 && pages == 2,
+                        "{width}: {pages} pages:\n{text}"
+                    );
+                    for n in 1..=5 {
+                        let end = format!("k2m{n}  ");
+                        assert_eq!(
+                            text.lines()
+                                .filter(|l| l.starts_with("gke-") && l.contains(&end))
+                                .count(),
+                            pages.max(1),
+                            "{width}: node {n}, its end kept, once a page:\n{text}"
+                        );
+                    }
+                }
+                "table" => assert!(
+                    text.contains("\n      no daemon pod for this node\n")
+                        || text.contains("  no daemon pod for this node\n"),
+                    "{width}: the Missing reason whole:\n{text}"
+                ),
+                _ => {
+                    let name: String = text
+                        .lines()
+                        .skip_while(|l| !l.starts_with("    name: logging-team"))
+                        .take_while(|l| l.starts_with("    name:") || l.starts_with("      "))
+                        .map(|l| l.trim_start_matches("    name:").trim())
+                        .collect();
+                    assert!(
+                        name == format!("{LONG_NAMESPACE}/fluent-bit")
+                            || text.contains(&format!("\n{LONG_NAMESPACE}  fluent-bit ")),
+                        "{width}: wide gives the name whole: {name:?}\n{text}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// `explain` fits the width too: long lines wrap between words under their text, comments of
 /// the YAML to paste go on as comments, and the YAML and commands to paste are never cut.
 #[test]

@@ -24,6 +24,11 @@ struct CellText {
     tone: Tone,
 }
 
+/// DaemonSet columns a page has room for before row labels are cut (see `render`).
+const MIN_PAGE: usize = 8;
+/// The narrowest a row label is cut to.
+const MIN_LABEL: usize = 16;
+
 struct Row {
     label: String,
     status: String,
@@ -84,12 +89,6 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
     let shown: Vec<&Row> = rows.iter().filter(|r| !hide || r.gap).collect();
     let hidden = total - shown.len();
 
-    let label_w = shown
-        .iter()
-        .map(|r| style::width(&r.label))
-        .chain([style::width(&first_header)])
-        .max()
-        .unwrap_or(0);
     let status_w = shown
         .iter()
         .map(|r| style::width(&r.status))
@@ -106,6 +105,26 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
                 .unwrap_or(1)
         })
         .collect();
+    // Row labels (node names, cloud providers' long ones) are cut in the middle, their ends
+    // kept, when they would leave a page fewer than `MIN_PAGE` DaemonSet columns; not below
+    // `MIN_LABEL`, and never in `--no-headers` rows, which scripts read.
+    let widest_label = shown
+        .iter()
+        .map(|r| style::width(&r.label))
+        .chain([style::width(&first_header)])
+        .max()
+        .unwrap_or(0);
+    let page_room: usize = columns.iter().take(MIN_PAGE).map(|&i| 2 + col_w[i]).sum();
+    let label_w = if opts.no_headers {
+        widest_label
+    } else {
+        widest_label.min(
+            opts.width
+                .saturating_sub(2 + status_w + page_room)
+                .max(MIN_LABEL),
+        )
+    };
+    let label = |text: &str| style::truncate_middle(text, label_w);
 
     // Pages of DaemonSet columns, each as many as fit beside the row labels.
     let fixed = label_w + 2 + status_w;
@@ -142,7 +161,11 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
             writeln!(out, "{which} (page {} of {})", n + 1, pages.len())?;
         }
         if !opts.no_headers {
-            let mut line = format!("{:label_w$}  {:status_w$}", first_header, second_header);
+            let mut line = format!(
+                "{:label_w$}  {:status_w$}",
+                label(&first_header),
+                second_header
+            );
             for &i in page {
                 line.push_str(&format!("  {:<w$}", i + 1, w = col_w[i]));
             }
@@ -151,7 +174,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
         for r in &shown {
             let mut line = format!(
                 "{}  {}",
-                style::pad_paint(&painter, &r.label, label_w, Tone::Plain),
+                style::pad_paint(&painter, &label(&r.label), label_w, Tone::Plain),
                 style::pad_paint(&painter, &r.status, status_w, r.status_tone)
             );
             for &i in page {

@@ -176,6 +176,43 @@ pub fn truncate(s: &str, w: usize) -> String {
     out
 }
 
+/// `s` cut to `w` columns by an ellipsis in its middle, its start and end kept: for names that
+/// differ at the end (`gke-prod-default-pool-8f6e5d4c-k2m1`), where [`truncate`] would leave
+/// them all alike.
+pub fn truncate_middle(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_string();
+    }
+    if w < 3 {
+        return truncate(s, w);
+    }
+    let keep = w - 1;
+    let head_w = keep / 2;
+    let mut head = String::new();
+    let mut used = 0;
+    for ch in s.chars() {
+        let cw = char_width(ch);
+        if used + cw > head_w {
+            break;
+        }
+        used += cw;
+        head.push(ch);
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut tail_used = 0;
+    for ch in s.chars().rev() {
+        let cw = char_width(ch);
+        if used + tail_used + cw > keep {
+            break;
+        }
+        tail_used += cw;
+        tail.push(ch);
+    }
+    head.push('…');
+    head.extend(tail.into_iter().rev());
+    head
+}
+
 /// The columns a progress line redrawn in place (`\r\x1b[2K`, which clears one row) may take
 /// on a terminal `stderr_width` columns wide (standard error's, else `COLUMNS`; when neither
 /// tells, [`crate::config::DEFAULT_WIDTH`]): one short of it, so that no line reaches the last
@@ -214,21 +251,50 @@ pub fn wrap(text: &str, first: usize, indent: usize, w: usize) -> Vec<String> {
     let mut line = String::new();
     let mut start = first;
     for whole in text.split_whitespace() {
-        for word in pieces(whole, room) {
-            if !line.is_empty() && start + width(&line) + 1 + width(&word) > w {
+        let mut rest = whole;
+        while !rest.is_empty() {
+            let used = if line.is_empty() {
+                start
+            } else {
+                start + width(&line) + 1
+            };
+            if used + width(rest) <= w {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(rest);
+                break;
+            }
+            if !line.is_empty() || (start > indent && width(rest) <= room) {
+                // On a line of its own: a continuation line, where a word that fits it moves
+                // whole.
                 lines.push(std::mem::take(&mut line));
                 start = indent;
+                continue;
             }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(&word);
+            // Wider than what is left of an empty line: cut to it, the rest on the next.
+            let (head, tail) = split_at_width(rest, w.saturating_sub(used).max(1));
+            lines.push(head.to_string());
+            start = indent;
+            rest = tail;
         }
     }
     if !line.is_empty() || lines.is_empty() {
         lines.push(line);
     }
     lines
+}
+
+/// `s` cut after at most `room` columns (at least one character): the head and the rest.
+fn split_at_width(s: &str, room: usize) -> (&str, &str) {
+    let mut used = 0;
+    for (i, ch) in s.char_indices() {
+        used += char_width(ch);
+        if used > room && i > 0 {
+            return s.split_at(i);
+        }
+    }
+    (s, "")
 }
 
 /// `word` cut into pieces of at most `room` columns (itself when it fits).
@@ -351,6 +417,23 @@ mod tests {
     }
 
     #[test]
+    fn truncate_middle_keeps_both_ends_within_the_width() {
+        let name = "gke-production-cluster-01-default-pool-8f6e5d4c-k2m1";
+        assert_eq!(truncate_middle(name, 100), name);
+        for w in [3, 10, 24, 51] {
+            let cut = truncate_middle(name, w);
+            assert_eq!(width(&cut), w, "{cut}");
+            assert!(cut.starts_with(&name[..(w - 1) / 2]), "{cut}");
+            assert!(
+                cut.ends_with(&name[name.len() - (w - 1 - (w - 1) / 2)..]),
+                "{cut}"
+            );
+        }
+        assert_eq!(truncate_middle(name, 24), "gke-product…8f6e5d4c-k2m1");
+        assert_eq!(width(&truncate_middle("ｗｉｄｅｗｉｄｅ", 6)), 5);
+    }
+
+    #[test]
     fn truncate_ends_in_an_ellipsis_within_the_width() {
         assert_eq!(truncate("abcdef", 6), "abcdef");
         assert_eq!(truncate("abc def", 5), "abc…");
@@ -397,6 +480,24 @@ mod tests {
             wrap("x fluent-bit-long-name", 10, 10, 20),
             ["x", "fluent-bit", "-long-name"]
         );
+        // A word wider than a line starts where the first line does and is cut to its room
+        // (`    name: NAMESPACE/NAME` under a wide row), the rest at the indent.
+        assert_eq!(
+            wrap("abcdefghijklmnop", 10, 6, 16),
+            ["abcdef", "ghijklmnop"]
+        );
+        for (first, indent, w) in [(10, 6, 16), (10, 6, 40), (3, 2, 7), (0, 0, 5), (12, 4, 9)] {
+            let text = "ns-with-a-long-name/a-daemonset-with-a-longer-name x";
+            let lines = wrap(text, first, indent, w);
+            assert_eq!(lines.concat().replace(' ', ""), text.replace(' ', ""));
+            for (i, l) in lines.iter().enumerate() {
+                let at = if i == 0 { first } else { indent };
+                assert!(
+                    at + width(l) <= w.max(at + 1),
+                    "{first} {indent} {w}: {lines:?}"
+                );
+            }
+        }
         assert_eq!(
             wrap_entries(&["a b".into(), "c d".into()], 7),
             ["a b", "c d"]

@@ -14,7 +14,12 @@ const DETAIL_LIMIT: usize = 5;
 /// Nodes named in a what-if's "would run on" line before "… N more" (unless `--all-problems`).
 const WOULD_RUN_LIMIT: usize = 8;
 /// The narrowest a name column is cut to before the line is left wider than the terminal.
-const MIN_NAME: usize = 8;
+const MIN_NAME: usize = 5;
+/// The narrowest a node name under a DaemonSet's row is cut to.
+const MIN_NODE: usize = 16;
+/// The least room beside a problem row's state for its reason; with less, the reason goes on
+/// a line of its own under the row.
+const MIN_REASON: usize = 20;
 
 /// The count columns in full: the header and the value. Narrow terminals get [`short_columns`].
 const COUNTS: [&str; 8] = [
@@ -638,13 +643,16 @@ fn write_details(
         DETAIL_LIMIT
     };
     let shown = &pairs[..pairs.len().min(limit)];
+    let labels: Vec<String> = shown.iter().map(|x| state_label(x)).collect();
+    let state_w = labels.iter().map(|l| style::width(l)).max().unwrap_or(0);
+    // A node name that would leave the state no room (names run to 253 characters) is cut in
+    // the middle, its ends kept, to what the line has beside the state.
     let node_w = shown
         .iter()
         .map(|x| style::width(&x.node))
         .max()
-        .unwrap_or(0);
-    let labels: Vec<String> = shown.iter().map(|x| state_label(x)).collect();
-    let state_w = labels.iter().map(|l| style::width(l)).max().unwrap_or(0);
+        .unwrap_or(0)
+        .min(opts.width.saturating_sub(4 + state_w).max(MIN_NODE));
     let lead_w = 2 + node_w + 2 + state_w;
     for (pair, label) in shown.iter().zip(&labels) {
         let tone = if d.from_manifest {
@@ -654,7 +662,12 @@ fn write_details(
         };
         let lead = format!(
             "  {}  {}",
-            style::pad_paint(p, &pair.node, node_w, Tone::Plain),
+            style::pad_paint(
+                p,
+                &style::truncate_middle(&pair.node, node_w),
+                node_w,
+                Tone::Plain
+            ),
             style::pad_paint(p, label, state_w, tone)
         );
         let reason = detail_reason(pair);
@@ -676,11 +689,18 @@ fn write_details(
             )?;
         } else {
             let room = opts.width.saturating_sub(lead_w + 2);
-            writeln!(
-                out,
-                "{}",
-                format!("{lead}  {}", style::truncate(&reason, room.max(1))).trim_end()
-            )?;
+            if room >= MIN_REASON {
+                writeln!(
+                    out,
+                    "{}",
+                    format!("{lead}  {}", style::truncate(&reason, room)).trim_end()
+                )?;
+            } else {
+                // Too little room beside long node names: the reason goes under the row.
+                writeln!(out, "{}", lead.trim_end())?;
+                let under = opts.width.saturating_sub(6).max(MIN_REASON);
+                writeln!(out, "      {}", style::truncate(&reason, under).trim_end())?;
+            }
         }
     }
     if pairs.len() > limit {
