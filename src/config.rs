@@ -306,6 +306,7 @@ impl Config {
                 }
                 let (namespace, name) = match e.daemon_set.split_once('/') {
                     Some((ns, n)) if !ns.is_empty() && !n.is_empty() => {
+                        not_a_kubectl_type(ns, n)?;
                         (Some(ns.to_string()), n.to_string())
                     }
                     Some(_) => {
@@ -597,6 +598,7 @@ fn split_names(names: &mut [String], namespace: Option<&str>) -> Result<Option<S
                 "invalid DAEMONSET {n:?}: use NAME or NAMESPACE/NAME"
             )));
         }
+        not_a_kubectl_type(ns, name)?;
         if let Some(other) = named.as_deref().or(namespace)
             && other != ns
         {
@@ -608,6 +610,26 @@ fn split_names(names: &mut [String], namespace: Option<&str>) -> Result<Option<S
         *n = name.to_string();
     }
     Ok(named)
+}
+
+/// `ds/NAME`, kubectl's TYPE/NAME out of habit, is refused with the form to give: here a
+/// DAEMONSET is NAME or NAMESPACE/NAME, and read as the latter it would look for a namespace
+/// `ds` and say the DaemonSet is not found. (A namespace of that name is still named with -n.)
+fn not_a_kubectl_type(ns: &str, name: &str) -> Result<()> {
+    const DAEMON_SET_TYPES: [&str; 5] = [
+        "ds",
+        "daemonset",
+        "daemonsets",
+        "daemonset.apps",
+        "daemonsets.apps",
+    ];
+    if DAEMON_SET_TYPES.contains(&ns.to_ascii_lowercase().as_str()) {
+        return Err(Error::Usage(format!(
+            "{ns}/{name}: a DAEMONSET is NAME or NAMESPACE/NAME, not kubectl's TYPE/NAME: give \
+             {name} (-n NAMESPACE, or NAMESPACE/{name}); for a namespace named {ns}, -n {ns} {name}"
+        )));
+    }
+    Ok(())
 }
 
 fn gate_policy(g: crate::cli::GateArgs) -> Result<Option<crate::gate::Policy>> {

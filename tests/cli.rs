@@ -970,3 +970,40 @@ fn no_headers_rows_have_every_column_at_any_width_and_name_length() {
         }
     }
 }
+
+/// kubectl's TYPE/NAME (`ds/fluent-bit`), typed out of habit, is a usage error giving the form
+/// to use, in one line, for the report and for explain; not "not found in namespace ds".
+#[test]
+fn kubectls_type_slash_name_is_refused_with_the_form_to_give() {
+    for args in [
+        vec!["-f", "examples/cluster.yaml", "ds/fluent-bit"],
+        vec![
+            "-f",
+            "examples/cluster.yaml",
+            "-n",
+            "logging",
+            "DaemonSets.apps/fluent-bit",
+        ],
+        vec![
+            "explain",
+            "-f",
+            "examples/cluster.yaml",
+            "daemonset/fluent-bit",
+            "worker-5",
+        ],
+    ] {
+        let o = run(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains("not kubectl's TYPE/NAME: give fluent-bit"),
+            "{err}"
+        );
+        assert!(!err.contains("not found"), "{err}");
+        assert!(o.stdout.is_empty());
+    }
+    // NAMESPACE/NAME still names a DaemonSet.
+    let o = run(&["-f", "examples/cluster.yaml", "logging/fluent-bit"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
