@@ -553,6 +553,14 @@ fn every_secret_case_fails_or_works_without_printing_a_secret() {
     assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("nosuch"), "{}", stderr(&o));
     outputs.push(("--user".into(), o));
+    let o = audit(&kc, &["--context", "nosuch"], &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("context \"nosuch\" (--context) does not exist in the kubeconfig"),
+        "{}",
+        stderr(&o)
+    );
+    outputs.push(("--context".into(), o));
     let o = audit(&kc, &["--request-timeout", "99999999999999999h"], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     outputs.push(("--request-timeout".into(), o));

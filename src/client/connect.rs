@@ -219,13 +219,24 @@ fn flags_only_kubeconfig() -> Kubeconfig {
 }
 
 /// kubectl's cluster flags over the kubeconfig's cluster (client-go `clientcmd`
-/// `DirectClientConfig.getCluster` merges the overrides last), and `--user`/`--cluster` checked as
-/// `DirectClientConfig.ConfirmUsable` does. Returns the cluster's `proxy-url`.
+/// `DirectClientConfig.getCluster` merges the overrides last), and the context, `--user` and
+/// `--cluster` checked as `DirectClientConfig.ConfirmUsable` does. Returns the cluster's `proxy-url`.
 fn override_cluster(
     kc: &mut Kubeconfig,
     context: &str,
     args: &ConnectArgs,
 ) -> Result<Option<String>, ClientError> {
+    if !context.is_empty() && !kc.contexts.iter().any(|c| c.name == context) {
+        // kubectl: `context was not found for specified context: NAME`.
+        let from = if args.context.is_some() {
+            "--context"
+        } else {
+            "the kubeconfig's current-context"
+        };
+        return Err(ClientError::Config(format!(
+            "context {context:?} ({from}) does not exist in the kubeconfig"
+        )));
+    }
     if let Some(user) = &args.user
         && !kc.auth_infos.iter().any(|u| &u.name == user)
     {
