@@ -354,7 +354,7 @@ fn a_server_wanting_credentials_over_plain_http_is_told_they_were_not_sent() {
     assert_eq!(o.status.code(), Some(3));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("credentials not sent over plain http"),
+        err.contains("credentials are not sent over plain http"),
         "{err}"
     );
     assert!(err.contains("https://"), "{err}");

@@ -109,7 +109,7 @@ fn api_message(what: &str, ctx: &str, api: &ApiError) -> String {
     match api.status {
         StatusCode::UNAUTHORIZED if api.credentials_withheld => format!(
             "{what}: unauthorized by {ctx} — the server wants credentials, and the kubeconfig's \
-             credentials not sent over plain http (kubectl sends them over https:// only); use \
+             credentials are not sent over plain http (kubectl sends them over https:// only); use \
              the server's https:// address"
         ),
         StatusCode::UNAUTHORIZED => format!(

@@ -146,14 +146,16 @@ fn outside_scope_message(
             _ => "-A".to_string(),
         };
         format!(
-            "the plan in {path} has actions in namespace {}, outside this run's namespace {ns}: \
+            "the plan in {path} has actions in {} {}, outside this run's namespace {ns}: \
              run it with the scope it was made with ({instead}); nothing was changed",
+            crate::render::table::plural(outside.namespaces.len(), "namespace", "namespaces"),
             list(&outside.namespaces)
         )
     } else {
         format!(
-            "the plan in {path} has actions for DaemonSet {}, not among the DaemonSets named: \
+            "the plan in {path} has actions for {} {}, not among the DaemonSets named: \
              name them too, or none; nothing was changed",
+            crate::render::table::plural(outside.daemon_sets.len(), "DaemonSet", "DaemonSets"),
             list(&outside.daemon_sets)
         )
     }

@@ -159,13 +159,15 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             writeln!(out, "|---|---|---|")?;
             for p in pairs {
                 let state = crate::render::table::state_label(p);
-                let reasons: Vec<&str> = p.reasons.iter().map(|r| r.message.as_str()).collect();
+                let reasons = crate::render::style::join_sentences(
+                    p.reasons.iter().map(|r| r.message.as_str()),
+                );
                 writeln!(
                     out,
                     "| {} | {} | {} |",
                     cell(&p.node),
                     state,
-                    cell(&reasons.join("; "))
+                    cell(&reasons)
                 )?;
             }
             writeln!(out)?;

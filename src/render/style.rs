@@ -176,6 +176,22 @@ pub fn truncate(s: &str, w: usize) -> String {
     out
 }
 
+/// Sentences joined by "; ", each but the last without its closing full stop (a pod's message
+/// often ends in one: "…consumption of memory; container c…", not "memory.; container").
+pub fn join_sentences<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let parts: Vec<&str> = parts.into_iter().collect();
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i + 1 < parts.len() {
+            out.push_str(p.strip_suffix('.').unwrap_or(p));
+            out.push_str("; ");
+        } else {
+            out.push_str(p);
+        }
+    }
+    out
+}
+
 /// `s` cut to `w` columns by an ellipsis in its middle, its start and end kept: for names that
 /// differ at the end (`gke-prod-default-pool-8f6e5d4c-k2m1`), where [`truncate`] would leave
 /// them all alike.
@@ -414,6 +430,16 @@ mod tests {
             assert_eq!(width(text), width(&written), "{text:?} written {written:?}");
         }
         assert_eq!(width("n3\u{1b}]0;NODE\u{7}"), 13);
+    }
+
+    #[test]
+    fn sentences_join_without_a_stop_before_the_semicolon() {
+        assert_eq!(
+            join_sentences(["low on memory.", "container c restarted."]),
+            "low on memory; container c restarted."
+        );
+        assert_eq!(join_sentences(["one."]), "one.");
+        assert_eq!(join_sentences([] as [&str; 0]), "");
     }
 
     #[test]

@@ -561,7 +561,8 @@ fn write_wrapped(
     Ok(())
 }
 
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+/// `one` when `n` is 1, else `many`.
+pub(crate) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
 
@@ -731,13 +732,12 @@ fn detail_reason(pair: &PairReport) -> String {
             };
             format!("{first}; {fate}")
         }
-        State::Ready => pair
-            .reasons
-            .iter()
-            .filter(|r| matches!(r.rule, Rule::Duplicate | Rule::Revision | Rule::Terminating))
-            .map(|r| r.message.as_str())
-            .collect::<Vec<_>>()
-            .join("; "),
+        State::Ready => style::join_sentences(
+            pair.reasons
+                .iter()
+                .filter(|r| matches!(r.rule, Rule::Duplicate | Rule::Revision | Rule::Terminating))
+                .map(|r| r.message.as_str()),
+        ),
         _ => first,
     }
 }
