@@ -455,7 +455,7 @@ mod tests {
                 "{cut}"
             );
         }
-        assert_eq!(truncate_middle(name, 24), "gke-product…8f6e5d4c-k2m1");
+        assert_eq!(truncate_middle(name, 24), "gke-product…f6e5d4c-k2m1");
         assert_eq!(width(&truncate_middle("ｗｉｄｅｗｉｄｅ", 6)), 5);
     }
 
