@@ -1140,3 +1140,35 @@ fn a_plan_acted_on_with_a_narrower_selector_names_what_it_skips() {
         .collect();
     assert_eq!(done, wanted, "{result:#}");
 }
+
+/// A plan saved with standard error after it (`fix -o json > plan.json 2>&1` keeps the hint
+/// there) is named as such, with how to save it; a file that is no plan at all says so; neither
+/// changes anything (exit 3).
+#[test]
+fn a_plan_file_with_other_text_after_it_is_named_as_such() {
+    let live = Live::example("plan-trailing");
+    let o = live.run(&["fix", "-A", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let hint = stderr(&o);
+    assert!(!hint.is_empty(), "fix -o json gives its hint on stderr");
+    let lines = o.stdout.iter().filter(|b| **b == b'\n').count();
+    let saved = live.dir.join("plan-and-stderr.json");
+    std::fs::write(&saved, [o.stdout.as_slice(), hint.as_bytes()].concat()).unwrap();
+    let not_a_plan = live.dir.join("report.json");
+    std::fs::write(&not_a_plan, live.run(&["-A", "-o", "json"]).stdout).unwrap();
+    live.sim.reset_requests();
+    for (file, wants) in [
+        (
+            &saved,
+            format!("a fix plan followed by other text at line {}", lines + 1),
+        ),
+        (&not_a_plan, "not a fix plan".to_string()),
+    ] {
+        let o = live.run(&["fix", "-A", "--plan-file", file.to_str().unwrap(), "--yes"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(3), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(&wants), "wants {wants:?}: {err}");
+        assert!(live.writes().is_empty(), "{:?}", live.writes());
+    }
+}

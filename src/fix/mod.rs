@@ -115,6 +115,15 @@ fn load_plan(path: &str) -> Result<Plan> {
     };
     let text = std::fs::read_to_string(path).map_err(|e| input(format!("cannot read: {e}")))?;
     let saved: Plan = serde_json::from_str(&text).map_err(|e| {
+        // A whole plan with more after it: most often the hint `fix` writes to standard error,
+        // saved with the plan by `2>&1`.
+        if e.to_string().starts_with("trailing characters") {
+            return input(format!(
+                "a fix plan followed by other text at line {} (standard error saved with it? \
+                 save the plan alone: `kubectl ds-coverage fix -o json > plan.json`)",
+                e.line()
+            ));
+        }
         input(format!(
             "not a fix plan (save one with `kubectl ds-coverage fix -o json > plan.json`): {e}"
         ))
