@@ -7,6 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "kubectl-ds_coverage",
     bin_name = "kubectl ds-coverage",
     version,
+    // A flag given twice takes its last value, as kubectl's (pflag) do: `-o json -o yaml` is YAML.
+    args_override_self = true,
     about = "Is every DaemonSet on every node where it should be, and only there? If not: where, and why.",
     long_about = "Audits DaemonSet coverage: for every (DaemonSet, node) pair decides, exactly as the \
 DaemonSet controller does, whether a daemon pod belongs there, and shows which eligible nodes lack \

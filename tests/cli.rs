@@ -1007,3 +1007,21 @@ fn kubectls_type_slash_name_is_refused_with_the_form_to_give() {
     let o = run(&["-f", "examples/cluster.yaml", "logging/fluent-bit"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// A flag given twice takes its last value, as kubectl's do (`-o wide -o json` is JSON); a
+/// repeatable one (`-f`) still gathers every value.
+#[test]
+fn a_flag_given_twice_takes_its_last_value() {
+    let o = run(&["-f", "examples/cluster.yaml", "-o", "matrix", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(json(&o)["kind"], "DaemonSetCoverageReport");
+    let o = run(&[
+        "-f",
+        "examples/cluster.yaml",
+        "-f",
+        "examples/healthy-cluster.yaml",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(json(&o)["source"]["paths"].as_array().unwrap().len(), 2);
+}
