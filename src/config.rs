@@ -365,6 +365,16 @@ impl Config {
         if cli.output.group_by.is_some() && cli.output.output != Format::Matrix {
             return Err(Error::Usage("--group-by applies to -o matrix".into()));
         }
+        if cli
+            .output
+            .group_by
+            .as_deref()
+            .is_some_and(|l| l.trim().is_empty())
+        {
+            return Err(Error::Usage(
+                "--group-by takes a node label key, such as topology.kubernetes.io/zone".into(),
+            ));
+        }
         if (cli.output.hide_covered || cli.output.max_columns.is_some())
             && cli.output.output != Format::Matrix
         {

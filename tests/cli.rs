@@ -1025,3 +1025,51 @@ fn a_flag_given_twice_takes_its_last_value() {
     ]);
     assert_eq!(json(&o)["source"]["paths"].as_array().unwrap().len(), 2);
 }
+
+/// `--group-by` wants a label key: empty is a usage error; a key no node has groups every node
+/// in one `<none>` row and says why.
+#[test]
+fn group_by_an_empty_or_absent_label_is_said() {
+    let o = run(&[
+        "-f",
+        "examples/cluster.yaml",
+        "-o",
+        "matrix",
+        "--group-by",
+        "",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--group-by takes a node label key"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "-f",
+        "examples/cluster.yaml",
+        "-o",
+        "matrix",
+        "--group-by",
+        "nope",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("\n<none>"), "{text}");
+    assert!(
+        text.contains("no node has the label nope: every node is in the <none> row"),
+        "{text}"
+    );
+    let o = run(&[
+        "-f",
+        "examples/cluster.yaml",
+        "-o",
+        "matrix",
+        "--group-by",
+        "kubernetes.io/arch",
+    ]);
+    assert!(
+        !stdout(&o).contains("no node has the label"),
+        "{}",
+        stdout(&o)
+    );
+}

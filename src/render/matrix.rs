@@ -241,13 +241,25 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std
     for line in style::wrap_entries(&legend, opts.width) {
         writeln!(out, "{line}")?;
     }
-    write_notes(report, &painter, opts.width, out)
+    // Grouped by a label no node has: one `<none>` row, said so rather than left to be puzzled
+    // over (a misspelt key, or a label the nodes do not carry).
+    let mut extra = Vec::new();
+    if let Some(label) = &opts.group_by
+        && !report.nodes.is_empty()
+        && report.nodes.iter().all(|n| !n.labels.contains_key(label))
+    {
+        extra.push(format!(
+            "no node has the label {label}: every node is in the <none> row"
+        ));
+    }
+    write_notes(report, &extra, &painter, opts.width, out)
 }
 
 /// The facts the cells cannot show, as the table tells them: pods of deleted nodes, status
 /// notes, orphans, report-wide notes.
 fn write_notes(
     report: &Report,
+    extra: &[String],
     p: &Painter,
     width: usize,
     out: &mut dyn Write,
@@ -267,6 +279,7 @@ fn write_notes(
     }
     notes.extend(report.orphans.iter().map(super::table::orphan_text));
     notes.extend(report.warnings.iter().cloned());
+    notes.extend(extra.iter().cloned());
     if !notes.is_empty() {
         writeln!(out)?;
     }
