@@ -489,7 +489,7 @@ fn forbidden_names_verb_resource_user_and_what_to_grant() {
     let err = stderr(&o);
     assert_eq!(
         err.trim(),
-        "error: cannot list nodes: forbidden for user system:serviceaccount:ci:auditor — ds-coverage needs get/list on nodes, pods, daemonsets, controllerrevisions; see README 'RBAC'"
+        "error: cannot list nodes: forbidden for user system:serviceaccount:ci:auditor — ds-coverage needs list on nodes, pods, daemonsets, controllerrevisions; see README 'RBAC'"
     );
     assert!(o.stdout.is_empty());
 }

@@ -116,7 +116,7 @@ fn api_message(what: &str, ctx: &str, api: &ApiError) -> String {
             "{what}: unauthorized by {ctx} — the credentials were rejected; refresh the token or log in again"
         ),
         StatusCode::FORBIDDEN => format!(
-            "{what}: forbidden{} — ds-coverage needs get/list on nodes, pods, daemonsets, controllerrevisions; see README 'RBAC'",
+            "{what}: forbidden{} — ds-coverage needs list on nodes, pods, daemonsets, controllerrevisions; see README 'RBAC'",
             api.user()
                 .map(|u| format!(" for user {u}"))
                 .unwrap_or_default()
