@@ -660,6 +660,40 @@ fn a_malformed_body_is_one_clear_line() {
     assert_eq!(err.lines().count(), 1);
 }
 
+/// A server that answers every request with a web page (a proxy's, a login page) is named as
+/// not an API server, in one line, without quoting the page.
+#[test]
+fn a_server_answering_a_web_page_is_named_as_not_an_api_server() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let page = "<!DOCTYPE html><html><body>Sign in to continue PAGE-SECRET</body></html>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            );
+        }
+    });
+    let o = bin(&["-s", &format!("http://{addr}"), "-A"], &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("the answer is an HTML or XML page, not the Kubernetes API's"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("PAGE-SECRET") && !err.contains("expected value"),
+        "{err}"
+    );
+}
+
 #[test]
 fn an_unreachable_server_names_server_and_context() {
     let dir = temp_dir("unreachable");

@@ -230,7 +230,8 @@ impl Transport {
                     None => std::str::from_utf8(&answer.body)
                         .map_err(|e| self.decode_error(&url, &e))
                         .and_then(|text| {
-                            serde_json::from_str(text).map_err(|e| self.decode_error(&url, &e))
+                            serde_json::from_str(text)
+                                .map_err(|e| self.json_error(&url, &answer.body, &e))
                         })?,
                 };
                 self.recycle(answer.body);
@@ -281,7 +282,7 @@ impl Transport {
         }
         serde_json::from_slice(&answer.body)
             .map(Some)
-            .map_err(|e| self.decode_error(path, &e))
+            .map_err(|e| self.json_error(path, &answer.body, &e))
     }
 
     /// Names of the objects listed at `path` (one unpaged request, no retries): for shell
@@ -299,8 +300,8 @@ impl Transport {
         if !answer.status.is_success() {
             return Err(self.api_error("list names", answer.status, None, &answer.body));
         }
-        let page: ListPage<Named> =
-            serde_json::from_slice(&answer.body).map_err(|e| self.decode_error(path, &e))?;
+        let page: ListPage<Named> = serde_json::from_slice(&answer.body)
+            .map_err(|e| self.json_error(path, &answer.body, &e))?;
         Ok(page.items.into_iter().map(|n| n.metadata.name).collect())
     }
 
@@ -318,6 +319,27 @@ impl Transport {
                 credentials_withheld: self.credentials_withheld,
                 ..ApiError::from_response(status, retry_after, body)
             },
+        }
+    }
+
+    /// An answer that did not read as the JSON object it should be. One that is no JSON
+    /// object at all is named by what it looks like, and the server address is what to check:
+    /// an HTML page is a proxy's, a login page or a web server's, not an API server's. Its text
+    /// is not quoted (a page can hold anything).
+    pub(crate) fn json_error(&self, url: &str, body: &[u8], e: &serde_json::Error) -> ClientError {
+        let looks = match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => return self.decode_error(url, e),
+            Some(b'<') => "an HTML or XML page",
+            Some(_) => "not JSON",
+            None => "empty",
+        };
+        ClientError::Decode {
+            url: format!("GET {url}"),
+            ctx: self.ctx.clone(),
+            message: format!(
+                "the answer is {looks}, not the Kubernetes API's: is the server address (-s, or \
+                 the kubeconfig's cluster) an API server's, not a proxy's or a login page's?"
+            ),
         }
     }
 
