@@ -468,6 +468,23 @@ fn an_unreadable_cluster_is_an_entry_and_never_stops_the_others() {
         "{}",
         stderr(&o)
     );
+    // Its table has no row, and no bare header: each cluster's error, then the fleet's line.
+    let o = bin(&[
+        "--kubeconfig",
+        kc,
+        "--context",
+        "down,forbidden",
+        "--request-timeout",
+        "10s",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.starts_with("down: cannot be read (Unreachable)"),
+        "{text}"
+    );
+    assert!(!text.contains("CLUSTER"), "{text}");
+    assert!(text.contains("Fleet: 2 clusters (2 unreadable)"), "{text}");
     let o = run(&["--context", "down,forbidden", "--allow-unreachable"]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
 }

@@ -94,11 +94,17 @@ fn table(
         .iter()
         .flat_map(|(name, r)| std::iter::repeat_n(*name, r.daemon_sets.len()))
         .collect();
-    super::table::render_fleet_rows(&all, &rows, opts, wide, out)?;
+    // No row to show (every cluster unreadable or without DaemonSets): no bare header either.
+    let any_row = !all.daemon_sets.is_empty();
+    if any_row || opts.no_headers {
+        super::table::render_fleet_rows(&all, &rows, opts, wide, out)?;
+    }
     if opts.no_headers {
         return Ok(());
     }
-    writeln!(out)?;
+    if any_row {
+        writeln!(out)?;
+    }
     let p = Painter { color: opts.color };
     for c in &fleet.clusters {
         match &c.outcome {
