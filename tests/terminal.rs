@@ -859,6 +859,15 @@ fn the_fix_plan_fits_the_width_and_keeps_every_word() {
             plan.lines().count() > whole.lines().count(),
             "{width}: wrapped"
         );
+        // A command to paste is on one line wherever a line has room for it.
+        if width >= 80 {
+            for command in [
+                "`kubectl ds-coverage explain -n gpu-operator nvidia-device-plugin gpu-2`",
+                "`kubectl delete pod -n logging fluent-bit-debug`",
+            ] {
+                assert!(plan.contains(command), "{width}: {command} whole:\n{plan}");
+            }
+        }
     }
 }
 

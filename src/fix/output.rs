@@ -89,7 +89,16 @@ fn row_lines(row: &[String], widths: &[usize], indent: &str, width: usize) -> Ve
 /// lines after a non-blank `head`, at `hang`), wrapped to `width`.
 fn under(head: &str, text: &str, col: usize, hang: usize, width: usize) -> Vec<String> {
     let mut out = Vec::new();
-    let beside = col + MIN_LAST <= width;
+    // A command to paste (in backquotes) that the column cannot hold on one line sends the
+    // text under the row, where it can (`style::wrap` keeps it whole given the room).
+    let command = text
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|c| style::width(c) + 2)
+        .max()
+        .unwrap_or(0);
+    let beside = col + MIN_LAST <= width && (col + command <= width || hang + command > width);
     let col = if beside { col } else { hang };
     if !beside && !head.trim().is_empty() {
         out.push(head.trim_end().to_string());

@@ -260,8 +260,39 @@ pub fn fit_middle(head: &str, middle: &str, tail: &str, w: usize) -> String {
 
 /// Words of `text` in lines of at most `w` columns: the first line after `first` (already
 /// written, its width counted), the others after `indent`. A word wider than a whole line (after
-/// `indent`) is cut into pieces that fill lines, so no line is ever wider than `w`.
+/// `indent`) is cut into pieces that fill lines, so no line is ever wider than `w`. A command
+/// in backquotes (`` `kubectl describe node n1` ``) is kept on one line as a word is, to be
+/// pasted whole, when a line has room for it.
 pub fn wrap(text: &str, first: usize, indent: usize, w: usize) -> Vec<String> {
+    // The spaces inside backquotes become this joiner while words are placed (a character no
+    // text here holds; with one there, spans are not joined).
+    const JOIN: char = '\u{E000}';
+    if !text.contains('`') || text.contains(JOIN) {
+        return wrap_words(text, first, indent, w);
+    }
+    // Backquoted spans are the odd pieces between backquotes; one wider than a line stays
+    // words, broken between them.
+    let room = w.saturating_sub(indent);
+    let joined = text
+        .split('`')
+        .enumerate()
+        .map(|(i, piece)| {
+            if i % 2 == 1 && width(piece) + 2 <= room {
+                piece.replace(' ', &JOIN.to_string())
+            } else {
+                piece.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`");
+    wrap_words(&joined, first, indent, w)
+        .into_iter()
+        .map(|l| l.replace(JOIN, " "))
+        .collect()
+}
+
+/// [`wrap`], every run of non-space characters a word.
+fn wrap_words(text: &str, first: usize, indent: usize, w: usize) -> Vec<String> {
     let room = w.saturating_sub(indent).max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -505,6 +536,16 @@ mod tests {
         assert_eq!(
             wrap("x fluent-bit-long-name", 10, 10, 20),
             ["x", "fluent-bit", "-long-name"]
+        );
+        // A command in backquotes stays on one line when one has room for it; else it is cut
+        // as a word is.
+        assert_eq!(
+            wrap("see `kubectl describe node n1` now", 0, 2, 28),
+            ["see", "`kubectl describe node n1`", "now"]
+        );
+        assert_eq!(
+            wrap("see `kubectl describe node n1`", 0, 0, 12),
+            ["see `kubectl", "describe", "node n1`"]
         );
         // A word wider than a line starts where the first line does and is cut to its room
         // (`    name: NAMESPACE/NAME` under a wide row), the rest at the indent.
