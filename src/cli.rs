@@ -126,11 +126,21 @@ pub struct FixArgs {
     pub outdated: bool,
 
     /// At most this many outdated pods of a DaemonSet replaced and not yet Ready at a time.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        default_value_t = 1
+    )]
     pub max_unavailable: usize,
 
     /// At most this many deletions or evictions in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        default_value_t = 4
+    )]
     pub max_concurrent: usize,
 
     /// How long to retry an eviction a PodDisruptionBudget refuses, and to wait for each
@@ -171,7 +181,7 @@ pub struct GateArgs {
     pub fail_on: Vec<String>,
 
     /// Pass a DaemonSet whose coverage is at least PCT percent despite not-Ready pairs.
-    #[arg(global = true, long, value_name = "PCT")]
+    #[arg(global = true, long, value_name = "PCT", allow_negative_numbers = true)]
     pub min_coverage: Option<f64>,
 
     /// Ignore nodes and pods younger than this (e.g. 2m); measured against --as-of when given.
@@ -304,7 +314,13 @@ pub struct ConnectionArgs {
     pub disable_compression: bool,
 
     /// List in pages of this many objects (0: one request per list), as kubectl --chunk-size.
-    #[arg(global = true, long, value_name = "N", default_value_t = 500)]
+    #[arg(
+        global = true,
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        default_value_t = 500
+    )]
     pub chunk_size: u32,
 
     /// Log every API request (method, path, status, time) and retry to stderr; never tokens.
@@ -326,7 +342,13 @@ pub struct FleetArgs {
     pub contexts_matching: Option<String>,
 
     /// At most this many clusters of a fleet read at once.
-    #[arg(global = true, long, value_name = "N", default_value_t = 4)]
+    #[arg(
+        global = true,
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        default_value_t = 4
+    )]
     pub max_concurrent_clusters: usize,
 
     /// In a fleet, a cluster that cannot be read is a warning, not exit 3: the rest decide.
@@ -402,7 +424,7 @@ pub struct OutputArgs {
     pub hide_covered: bool,
 
     /// Matrix: at most N DaemonSet columns per page (default: as many as fit the width).
-    #[arg(global = true, long, value_name = "N")]
+    #[arg(global = true, long, value_name = "N", allow_negative_numbers = true)]
     pub max_columns: Option<usize>,
 
     /// Table and wide: list every problem node under each DaemonSet, not only the first 5
@@ -417,7 +439,7 @@ pub struct OutputArgs {
 
     /// -o prometheus: at most N per-node gap series (ds_coverage_gap) per run, 500 by default;
     /// the rest are counted in ds_coverage_gaps_truncated.
-    #[arg(global = true, long, value_name = "N")]
+    #[arg(global = true, long, value_name = "N", allow_negative_numbers = true)]
     pub metrics_max_gaps: Option<usize>,
 
     /// When to colour the output (json and yaml are never coloured). NO_COLOR is honoured.

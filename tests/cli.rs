@@ -1073,3 +1073,20 @@ fn group_by_an_empty_or_absent_label_is_said() {
         stdout(&o)
     );
 }
+
+/// A negative number given to a numeric flag is judged as a value (kubectl's flags read it so),
+/// not taken for an unknown flag with a tip to pass it after `--`.
+#[test]
+fn a_negative_number_is_a_bad_value_not_an_unknown_flag() {
+    for args in [
+        &["--check", "--min-coverage", "-1"][..],
+        &["--chunk-size", "-5"],
+        &["-o", "matrix", "--max-columns", "-1"],
+    ] {
+        let o = run(&[&["-f", "examples/cluster.yaml"][..], args].concat());
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("unexpected argument"), "{args:?}: {err}");
+        assert!(err.contains(args[args.len() - 2]), "{args:?}: {err}");
+    }
+}
