@@ -1030,28 +1030,24 @@ fn a_flag_given_twice_takes_its_last_value() {
 /// in one `<none>` row and says why.
 #[test]
 fn group_by_an_empty_or_absent_label_is_said() {
-    let o = run(&[
-        "-f",
-        "examples/cluster.yaml",
-        "-o",
-        "matrix",
-        "--group-by",
-        "",
-    ]);
+    let grouped = |key: &str| {
+        run(&[
+            "-f",
+            "examples/cluster.yaml",
+            "-o",
+            "matrix",
+            "--group-by",
+            key,
+        ])
+    };
+    let o = grouped("");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("--group-by takes a node label key"),
         "{}",
         stderr(&o)
     );
-    let o = run(&[
-        "-f",
-        "examples/cluster.yaml",
-        "-o",
-        "matrix",
-        "--group-by",
-        "nope",
-    ]);
+    let o = grouped("nope");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("\n<none>"), "{text}");
@@ -1059,14 +1055,7 @@ fn group_by_an_empty_or_absent_label_is_said() {
         text.contains("no node has the label nope: every node is in the <none> row"),
         "{text}"
     );
-    let o = run(&[
-        "-f",
-        "examples/cluster.yaml",
-        "-o",
-        "matrix",
-        "--group-by",
-        "kubernetes.io/arch",
-    ]);
+    let o = grouped("kubernetes.io/arch");
     assert!(
         !stdout(&o).contains("no node has the label"),
         "{}",
