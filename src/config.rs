@@ -204,6 +204,32 @@ impl Config {
             unname_single_cluster(&mut s.from_file);
         }
         let fleet = fleet_settings(&cli.fleet, &mut c.context, &mut s.from_file)?;
+        if !s.from_file.is_empty() {
+            // A flag that only says how to reach a cluster, given with files to read: refused
+            // rather than ignored (`--context prod -f dump.json` reads the dump, not prod).
+            let connection = [
+                (c.kubeconfig.is_some(), "--kubeconfig"),
+                (!c.context.is_empty(), "--context"),
+                (c.cluster.is_some(), "--cluster"),
+                (c.user.is_some(), "--user"),
+                (c.server.is_some(), "--server"),
+                (c.token.is_some(), "--token"),
+                (c.as_user.is_some(), "--as"),
+                (!c.as_group.is_empty(), "--as-group"),
+                (c.as_uid.is_some(), "--as-uid"),
+                (c.certificate_authority.is_some(), "--certificate-authority"),
+                (c.client_certificate.is_some(), "--client-certificate"),
+                (c.client_key.is_some(), "--client-key"),
+                (c.tls_server_name.is_some(), "--tls-server-name"),
+                (c.insecure_skip_tls_verify, "--insecure-skip-tls-verify"),
+            ];
+            if let Some((_, flag)) = connection.iter().find(|(given, _)| *given) {
+                return Err(Error::Usage(format!(
+                    "{flag} says how to reach a cluster: --from-file reads files instead; \
+                     give one or the other"
+                )));
+            }
+        }
         if fleet.is_some() {
             let refused = [
                 (

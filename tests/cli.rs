@@ -1079,3 +1079,23 @@ fn a_negative_number_is_a_bad_value_not_an_unknown_flag() {
         assert!(err.contains(args[args.len() - 2]), "{args:?}: {err}");
     }
 }
+
+/// A flag that says how to reach a cluster, given with files to read, is refused, not ignored:
+/// `--context prod -f dump.json` would otherwise report the dump as if it were prod.
+#[test]
+fn connection_flags_with_files_are_refused() {
+    for flag in [
+        &["--context", "prod"][..],
+        &["--kubeconfig", "/nonexistent"],
+        &["-s", "https://127.0.0.1:6443"],
+        &["--token", "SECRET-TOKEN"],
+    ] {
+        let o = run(&[&["-f", "examples/cluster.yaml"][..], flag].concat());
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{flag:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains("--from-file reads files instead"), "{err}");
+        assert!(!err.contains("SECRET-TOKEN"), "{err}");
+        assert!(o.stdout.is_empty());
+    }
+}
