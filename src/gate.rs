@@ -608,9 +608,12 @@ fn expected_but_excluded(
     out
 }
 
+/// What ends the name of a static-pod family in the gate ([`static_id`]).
+const STATIC_SUFFIX: &str = " (static pod)";
+
 /// How the gate names a static-pod family (violations, ignored pairs, the verdict).
 pub fn static_id(namespace: &str, name: &str) -> String {
-    format!("{namespace}/{name} (static pod)")
+    format!("{namespace}/{name}{STATIC_SUFFIX}")
 }
 
 fn count(n: usize, one: &str, many: &str) -> String {
@@ -651,6 +654,21 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
                 count(families.len(), "static-pod family", "static-pod families")
             ));
         }
+        // "2 of 6 DaemonSets and 3 of 4 static-pod families": each kind failing of its own.
+        let failing_families = failing
+            .iter()
+            .filter(|d| d.ends_with(STATIC_SUFFIX))
+            .count();
+        let below = match &report.static_pods {
+            Some(families) => format!(
+                "{} of {} and {} of {}",
+                failing.len() - failing_families,
+                count(report.daemon_sets.len(), "DaemonSet", "DaemonSets"),
+                failing_families,
+                count(families.len(), "static-pod family", "static-pod families")
+            ),
+            None => format!("{} of {audited}", failing.len()),
+        };
         if failing.is_empty() {
             s.push_str(&format!(
                 "FAIL  {} of {audited} checked, {} (fail-on: {})\n",
@@ -664,9 +682,7 @@ pub fn verdict_text(report: &Report, gate: &GateReport) -> String {
             ));
         } else {
             s.push_str(&format!(
-                "FAIL  {} of {} below policy, {} (fail-on: {})\n",
-                failing.len(),
-                audited,
+                "FAIL  {below} below policy, {} (fail-on: {})\n",
                 count(gate.violations.len(), "violation", "violations"),
                 policy.join(",")
             ));

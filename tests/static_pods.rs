@@ -424,6 +424,26 @@ fn the_gate_counts_static_pod_violations_only_with_static_pods() {
     );
     let verdict = String::from_utf8_lossy(&with.stderr);
     assert!(verdict.contains("static-pod families"), "{verdict}");
+    // Each kind counted of its own: the DaemonSets failing of the DaemonSets, the two
+    // families of the families.
+    let failing_ds: std::collections::BTreeSet<&str> = r["gate"]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["daemonSet"].as_str().unwrap())
+        .filter(|d| !d.contains("static pod") && *d != "*")
+        .collect();
+    let ds = r["daemonSets"].as_array().unwrap().len();
+    let want = format!(
+        "{} of {ds} DaemonSet{} and 2 of ",
+        failing_ds.len(),
+        if ds == 1 { "" } else { "s" }
+    );
+    let first = verdict.lines().next().unwrap();
+    assert!(
+        first.contains(&want) && first.contains("static-pod families below policy"),
+        "wants {want:?}: {first}"
+    );
     // --fail-on decides for static pods too.
     let r: Value = serde_json::from_slice(
         &bin(&[

@@ -154,14 +154,11 @@ fn fleet_line(fleet: &FleetReport) -> String {
         String::new()
     };
     format!(
-        "Fleet: {} {}{unreadable}, {} DaemonSets, {} nodes: {} of {} eligible pairs Ready ({}).",
+        "Fleet: {} {}{unreadable}, {} {}, {} nodes: {} of {} eligible pairs Ready ({}).",
         s.clusters,
-        if s.clusters == 1 {
-            "cluster"
-        } else {
-            "clusters"
-        },
+        super::table::plural(s.clusters, "cluster", "clusters"),
         s.daemon_sets,
+        super::table::plural(s.daemon_sets, "DaemonSet", "DaemonSets"),
         s.nodes,
         s.counts.ready,
         s.counts.eligible,
