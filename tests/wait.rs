@@ -347,3 +347,27 @@ fn a_rollout_the_controller_gets_stuck_in_fails_fast_with_the_reason() {
         assert_eq!(json_report(&out)["gate"]["passed"], false);
     }
 }
+
+/// The API server lost while waiting: said on stderr once it has been gone a few seconds, and
+/// when the time runs out the run fails as a cluster that cannot be read (exit 3), not as a
+/// rollout that did not converge (exit 1).
+#[test]
+fn an_api_server_lost_while_waiting_is_said_and_is_exit_3() {
+    let live = start("lost");
+    let child = live.spawn(&["--check", "--wait", "8s", "-o", "json"]);
+    live.await_pod_watches(1);
+    drop(live);
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.lines().any(|l| l.starts_with("warning: ")
+            && l.ends_with("; retrying until it answers (the report stays as last read)")),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: --wait: the API server could not be read when its 8s ran out"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no report of a state not known");
+}

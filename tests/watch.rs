@@ -255,3 +255,37 @@ fn on_a_narrow_terminal_wait_progress_fits_one_row() {
     }
     assert!(screen.contains("timed out after 2s"), "{screen:?}");
 }
+
+/// The API server lost while watching is said on stderr once it has been gone a few seconds;
+/// the watch goes on retrying (it ends on Ctrl-C, or on a refusal no retry changes).
+#[test]
+fn an_api_server_lost_while_watching_is_said() {
+    let live = start("watch-lost");
+    let mut child = live.spawn(&["--watch"]);
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    live.await_pod_watches(1);
+    drop(live);
+    let line = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("a line on stderr");
+    assert!(
+        line.starts_with("warning: ")
+            && line.ends_with("; retrying until it answers (the report stays as last read)"),
+        "{line}"
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the watch goes on retrying"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

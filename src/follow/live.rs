@@ -60,6 +60,10 @@ enum Message {
     },
     /// The feed cannot be read (and will not be retried).
     Failed { feed: u64, error: ClientError },
+    /// A list or watch failed and is retried (the server unreachable, a 5xx): the error.
+    Trouble { feed: u64, error: String },
+    /// A watch opened again after [`Message::Trouble`].
+    Answering { feed: u64 },
 }
 
 struct Feed {
@@ -102,6 +106,10 @@ async fn run_feed(
             Err(e) => {
                 attempt += 1;
                 t.log(&format!("{e}; listing {} again", query.resource));
+                let _ = tx.send(Message::Trouble {
+                    feed,
+                    error: e.to_string(),
+                });
                 tokio::time::sleep(backoff(attempt)).await;
                 continue;
             }
@@ -112,7 +120,12 @@ async fn run_feed(
         }
         loop {
             let mut stream = match t.watch(&query, &rv).await {
-                Ok(s) => s,
+                Ok(s) => {
+                    if attempt > 0 && tx.send(Message::Answering { feed }).is_err() {
+                        return;
+                    }
+                    s
+                }
                 Err(e) if is_gone(&e) => {
                     t.log(&format!(
                         "watch of {} from {rv}: 410 Gone; relisting",
@@ -126,6 +139,10 @@ async fn run_feed(
                 }
                 Err(e) => {
                     attempt += 1;
+                    let _ = tx.send(Message::Trouble {
+                        feed,
+                        error: e.to_string(),
+                    });
                     resume_later(&t, &e, &query, &rv, attempt).await;
                     continue;
                 }
@@ -166,6 +183,10 @@ async fn run_feed(
                     Ok(None) => break,
                     Err(e) => {
                         attempt += 1;
+                        let _ = tx.send(Message::Trouble {
+                            feed,
+                            error: e.to_string(),
+                        });
                         resume_later(&t, &e, &query, &rv, attempt).await;
                         break;
                     }
@@ -211,6 +232,8 @@ struct Feeds {
     tx: mpsc::UnboundedSender<Message>,
     feeds: BTreeMap<u64, Feed>,
     next: u64,
+    /// The feeds being retried, each with its last error and when its trouble began.
+    trouble: BTreeMap<u64, (String, Instant)>,
 }
 
 impl Feeds {
@@ -231,7 +254,23 @@ impl Feeds {
     }
 
     fn apply(&mut self, m: Message) -> Result<()> {
+        match &m {
+            Message::Trouble { feed, error } => {
+                let since = self.trouble.get(feed).map_or_else(Instant::now, |t| t.1);
+                self.trouble.insert(*feed, (error.clone(), since));
+                return Ok(());
+            }
+            Message::Answering { feed } => {
+                self.trouble.remove(feed);
+                return Ok(());
+            }
+            Message::Reset { feed, .. } | Message::Change { feed, .. } => {
+                self.trouble.remove(feed);
+            }
+            Message::Failed { .. } => {}
+        }
         match m {
+            Message::Trouble { .. } | Message::Answering { .. } => {}
             Message::Reset { feed, items } => {
                 let Some(f) = self.feeds.get_mut(&feed) else {
                     return Ok(());
@@ -434,18 +473,31 @@ struct Follower {
     tick: tokio::time::Interval,
     source: Source,
     nodes_complete: bool,
+    /// Where a lost and regained API server is said, without `-v`; whether stderr is a
+    /// terminal (a progress line drawn in place is cleared first).
+    err: SharedWriter,
+    err_terminal: bool,
+    /// The API server has been said to be lost.
+    said_lost: bool,
 }
 
 impl Follower {
     /// Starts the node and DaemonSet feeds (the per-DaemonSet ones follow once those are read).
     /// Call within the session's runtime.
-    fn start(session: &Session, audit: &coverage::Options, source: Source) -> Follower {
+    fn start(
+        session: &Session,
+        audit: &coverage::Options,
+        source: Source,
+        err: SharedWriter,
+        err_terminal: bool,
+    ) -> Follower {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut feeds = Feeds {
             t: Arc::new(session.transport()),
             tx,
             feeds: BTreeMap::new(),
             next: 0,
+            trouble: BTreeMap::new(),
         };
         let ds_path = match &audit.namespace {
             Some(ns) => format!("/apis/apps/v1/namespaces/{}/daemonsets", encode(ns)),
@@ -469,7 +521,40 @@ impl Follower {
             tick: tokio::time::interval(Duration::from_secs(1)),
             source,
             nodes_complete: node_selector.is_none(),
+            err,
+            err_terminal,
+            said_lost: false,
         }
+    }
+
+    /// The error of a feed being retried, while the API server cannot be read, and how long
+    /// it has been.
+    fn trouble(&self) -> Option<(&str, Duration)> {
+        self.feeds
+            .trouble
+            .values()
+            .min_by_key(|t| t.1)
+            .map(|(e, since)| (e.as_str(), since.elapsed()))
+    }
+
+    /// Says on stderr, once each way, that the API server cannot be read (and what is done
+    /// about it), and that it answers again: a `--watch` or `--wait` would otherwise show the
+    /// last state as if nothing were wrong.
+    fn say_trouble(&mut self) {
+        let line = match (self.trouble(), self.said_lost) {
+            // A dropped watch resumed at once is no news.
+            (Some((_, lasted)), false) if lasted < LOST_AFTER => return,
+            (Some((e, _)), false) => {
+                format!("warning: {e}; retrying until it answers (the report stays as last read)")
+            }
+            (None, true) => "the API server answers again".to_string(),
+            _ => return,
+        };
+        self.said_lost = !self.said_lost;
+        let mut e = self.err.lock().unwrap_or_else(|p| p.into_inner());
+        let clear = if self.err_terminal { "\r\x1b[2K" } else { "" };
+        let _ = writeln!(e, "{clear}{line}");
+        let _ = e.flush();
     }
 
     /// Waits for changes (or a second, or the deadline); returns whether the deadline came,
@@ -493,6 +578,7 @@ impl Follower {
                 }
             } => true,
         };
+        self.say_trouble();
         let ready = self.feeds.all_listed() && {
             let targets = self.feeds.targets();
             !self.feeds.follow_targets(&targets) && self.feeds.all_listed()
@@ -522,9 +608,9 @@ pub fn watch(
     out: &mut dyn Write,
     err: SharedWriter,
 ) -> Result<Exit> {
-    let (session, mut audit, source) = open(config, err, "--watch")?;
+    let (session, mut audit, source) = open(config, err.clone(), "--watch")?;
     session.block_on(async {
-        let mut follower = Follower::start(&session, &audit, source);
+        let mut follower = Follower::start(&session, &audit, source, err, false);
         watch_loop(&mut follower, &mut audit, config, settings, out).await
     })
 }
@@ -605,6 +691,9 @@ fn open(
     Ok((session, audit, source))
 }
 
+/// How long the API server stays unreadable before `--watch` and `--wait` say so.
+const LOST_AFTER: Duration = Duration::from_secs(3);
+
 /// At most this often the terminal is redrawn (a few times a second).
 const REDRAWS_EVERY: Duration = Duration::from_millis(300);
 
@@ -625,7 +714,13 @@ pub fn run(
     let hint = crate::no_daemon_sets_message(&audit, &config.input);
     let started = std::time::Instant::now();
     let (report, verdict, outcome) = session.block_on(async {
-        let mut follower = Follower::start(&session, &audit, source.clone());
+        let mut follower = Follower::start(
+            &session,
+            &audit,
+            source.clone(),
+            err.clone(),
+            wait.stderr_is_terminal,
+        );
         let deadline = Instant::now() + wait.deadline;
         let mut progress = Progress {
             err: err.clone(),
@@ -685,6 +780,14 @@ pub fn run(
             }
             if timed_out {
                 progress.clear();
+                // The server lost when the time ran out: the rollout's state is not known, which
+                // is not the gate failing (exit 3, not 1).
+                if let Some((e, _)) = follower.trouble() {
+                    return Err(Error::Cluster(format!(
+                        "--wait: the API server could not be read when its {} ran out: {e}",
+                        crate::duration::short(wait.deadline.as_secs() as i64)
+                    )));
+                }
                 return match last.take() {
                     Some((report, verdict)) => Ok((report, verdict, Outcome::TimedOut)),
                     None => Err(Error::Cluster(format!(
