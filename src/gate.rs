@@ -436,6 +436,29 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
     // a control plane short of one member is not "mostly covered").
     for f in report.static_pods.iter().flatten() {
         let id = static_id(&f.namespace, &f.name);
+        if !f.expectation.inferred
+            && !report.nodes.is_empty()
+            && !f.nodes.iter().any(|p| p.eligible)
+        {
+            // `--expect-static NAME=SELECTOR` that no node matches: a typo in the expectation
+            // must not pass silently (as `--expect-nodes`).
+            violations.push(Violation {
+                daemon_set: id.clone(),
+                node: "*".into(),
+                state: ViolationState::NoExpectedNode,
+                reason: match &report.node_selector {
+                    Some(ns) => format!(
+                        "no node matches the expectation --expect-static {}={} among the nodes \
+                         --node-selector {ns} selects",
+                        f.name, f.expectation.nodes
+                    ),
+                    None => format!(
+                        "no node matches the expectation --expect-static {}={}",
+                        f.name, f.expectation.nodes
+                    ),
+                },
+            });
+        }
         for pair in &f.nodes {
             let Some(wanted) = FailOn::of(pair.state).filter(|f| policy.fail_on.contains(f)) else {
                 continue;

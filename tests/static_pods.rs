@@ -703,3 +703,75 @@ fn explain_a_static_family_on_a_node_offline_and_live() {
         assert_eq!(live[key], e[key], "{key}");
     }
 }
+
+/// An `--expect-static` selector no node matches (a typo) is a gate violation of its own
+/// (`NoExpectedNode`, as `--expect-nodes`), and the family says so; it never hides the family's
+/// failures by expecting it nowhere.
+#[test]
+fn an_expect_static_selector_matching_no_node_fails_the_gate() {
+    let file = cluster_file("typo");
+    let o = bin(&[
+        "-f",
+        &file,
+        "--check",
+        "--static-pods",
+        "--expect-static",
+        "etcd=node-role.kubernetes.io/controlplane",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let typo: Vec<&Value> = r["gate"]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["state"] == "NoExpectedNode")
+        .collect();
+    assert_eq!(typo.len(), 1, "{typo:?}");
+    assert_eq!(typo[0]["daemonSet"], "kube-system/etcd (static pod)");
+    assert!(
+        typo[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("--expect-static etcd=node-role.kubernetes.io/controlplane"),
+        "{}",
+        typo[0]
+    );
+    let etcd = r["staticPods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "etcd")
+        .unwrap();
+    assert!(
+        etcd["warnings"]
+            .to_string()
+            .contains("no node matches the expectation"),
+        "{etcd}"
+    );
+    // The right selector: no such violation.
+    let o = bin(&[
+        "-f",
+        &file,
+        "--check",
+        "--static-pods",
+        "--expect-static",
+        "etcd=node-role.kubernetes.io/control-plane",
+        "-o",
+        "json",
+    ]);
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        !r["gate"]["violations"]
+            .to_string()
+            .contains("NoExpectedNode"),
+        "{}",
+        r["gate"]["violations"]
+    );
+}

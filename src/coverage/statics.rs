@@ -190,6 +190,12 @@ pub(super) fn audit(
             counts.add(pair.state, false);
             pairs.push(pair);
         }
+        if !expectation.inferred && !nodes.is_empty() && !pairs.iter().any(|p| p.eligible) {
+            warnings.push(format!(
+                "no node matches the expectation {}: is the selector right?",
+                expectation.nodes
+            ));
+        }
         for node in running.keys() {
             if !by_name.contains_key(node) {
                 warnings.push(format!(
