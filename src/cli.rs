@@ -19,7 +19,8 @@ kubectl get nodes,daemonsets,pods,controllerrevisions -A -o json > cluster.json\
 kubectl ds-coverage -A --from-file cluster.json\n\n  \
 # one DaemonSet, as JSON for jq\n  \
 kubectl ds-coverage -n logging fluent-bit -f cluster.json -o json \\\n    | jq '.daemonSets[0].counts'\n\n\
-Exit codes: 0 report produced, 1 --check failed, 2 usage error, 3 cannot read the cluster or input."
+Exit codes: 0 report produced, 1 --check failed, 2 usage error, 3 cannot read the cluster or input,\n\
+4 fix: an action failed."
 )]
 pub struct Cli {
     #[command(subcommand)]

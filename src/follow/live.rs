@@ -631,7 +631,7 @@ async fn watch_loop(
             let Some(snap) = snap else {
                 continue;
             };
-            audit.now = jiff::Timestamp::now();
+            audit.now = now_to_the_second();
             let report = match coverage::compute(&snap, audit) {
                 Ok(r) => r,
                 // A DaemonSet named on the command line may be created later.
@@ -691,6 +691,18 @@ fn open(
     Ok((session, audit, source))
 }
 
+/// The evaluation instant of a followed cluster's report, to the second: what the change lines
+/// and the `last change:` footer show (`2026-11-20T10:02:11Z`), as kubectl's timestamps.
+fn now_to_the_second() -> jiff::Timestamp {
+    let now = jiff::Timestamp::now();
+    now.round(
+        jiff::TimestampRound::new()
+            .smallest(jiff::Unit::Second)
+            .mode(jiff::RoundMode::Trunc),
+    )
+    .unwrap_or(now)
+}
+
 /// How long the API server stays unreadable before `--watch` and `--wait` say so.
 const LOST_AFTER: Duration = Duration::from_secs(3);
 
@@ -736,7 +748,7 @@ pub fn run(
         loop {
             let (timed_out, snap) = follower.step(Some(deadline)).await?;
             if let Some(snap) = snap {
-                audit.now = jiff::Timestamp::now();
+                audit.now = now_to_the_second();
                 match coverage::compute(&snap, &audit) {
                     Ok(report) => {
                         let mut verdict = gate::evaluate_scoped(&report, policy, &hint);
