@@ -769,12 +769,27 @@ fn static_options(s: crate::cli::StaticArgs) -> Result<Option<crate::coverage::S
         if name.is_empty() {
             return Err(invalid("no NAME"));
         }
+        // A mirror pod is named NAME-<node>, a DNS subdomain: lowercase letters, digits, '-'
+        // and '.'; any other NAME names no family.
+        if !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        {
+            return Err(invalid(
+                "NAME is a pod's name without its node, in lowercase letters, digits, '-' and '.'",
+            ));
+        }
         let parsed = Selector::parse(selector).map_err(|why| invalid(&why.to_string()))?;
         expectations.push(crate::coverage::ExpectStatic {
             namespace,
             name,
             selector: parsed,
-            text: selector.to_string(),
+            // An empty selector selects every node, as `-l ''` does.
+            text: if selector.trim().is_empty() {
+                "every node".to_string()
+            } else {
+                selector.to_string()
+            },
         });
     }
     Ok(Some(crate::coverage::StaticOptions { expectations }))

@@ -353,6 +353,19 @@ fn expect_static_replaces_the_inference_and_can_name_a_family_nowhere_to_be_seen
     let etcd = family(&r, "etcd");
     assert_eq!(etcd["counts"]["ready"], 2);
     assert_eq!(etcd["counts"]["missing"], 10, "12 nodes, 2 run etcd");
+    // An empty selector selects every node (as `-l ''`), and says so.
+    let r = json_of(&bin(&[
+        "-f",
+        &file,
+        "--static-pods",
+        "--expect-static",
+        "etcd=",
+        "-o",
+        "json",
+    ]));
+    let etcd = family(&r, "etcd");
+    assert_eq!(etcd["expectation"]["nodes"], "every node");
+    assert_eq!(etcd["counts"]["missing"], 10, "12 nodes, 2 run etcd");
 }
 
 #[test]
@@ -367,6 +380,10 @@ fn bad_expect_static_is_a_usage_error() {
         (
             &["--static-pods", "--expect-static", "etcd=a in (b"],
             "invalid --expect-static",
+        ),
+        (
+            &["--static-pods", "--expect-static", "Etcd=a"],
+            "NAME is a pod's name without its node, in lowercase",
         ),
     ] {
         let mut all = vec!["-f", "/nonexistent.json"];
