@@ -35,7 +35,22 @@ pub fn run(words: &[String], env: &CompletionEnv, out: &mut dyn Write) -> std::i
         Some((_, value)) => value,
         None => current,
     };
-    for (value, help) in candidates.iter().filter(|(v, _)| v.starts_with(prefix)) {
+    // A list after a comma (`--context prod,<TAB>`, `--fail-on Missing,<TAB>`): the last item
+    // is completed, each answer the whole word, and an item already in the list is not offered
+    // again.
+    let (head, last) = match prefix.rsplit_once(',') {
+        Some((head, last)) => (Some(head), last),
+        None => (None, prefix),
+    };
+    let given: Vec<&str> = head.map(|h| h.split(',').collect()).unwrap_or_default();
+    for (value, help) in candidates
+        .iter()
+        .filter(|(v, _)| v.starts_with(last) && !given.contains(&v.as_str()))
+    {
+        let value = match head {
+            Some(head) => format!("{head},{value}"),
+            None => value.clone(),
+        };
         if help.is_empty() {
             writeln!(out, "{value}")?;
         } else {
@@ -530,6 +545,19 @@ mod tests {
             assert!(!explain.contains(absent), "{absent} in {explain}");
         }
         assert_eq!(complete(&["completion", "--"]), "--help\tPrint help\n:4\n");
+    }
+
+    /// After a comma the list's last item is completed, each answer the whole word, items
+    /// already given not offered again.
+    #[test]
+    fn a_comma_list_completes_its_last_item() {
+        assert_eq!(
+            complete(&["--fail-on", "Missing,P"]),
+            "Missing,Pending\n:4\n"
+        );
+        let out = complete(&["--fail-on=Missing,Pending,"]);
+        assert!(out.lines().any(|l| l == "Missing,Pending,Failed"), "{out}");
+        assert!(!out.lines().any(|l| l.ends_with(",Missing")), "{out}");
     }
 
     #[test]
