@@ -32,6 +32,9 @@ pub struct Env {
     pub width: Option<usize>,
     /// The same for standard error (the gate's verdict): its terminal's columns, else `COLUMNS`.
     pub stderr_width: Option<usize>,
+    /// Rows of the terminal standard output is, else the `LINES` variable (`--watch` fits its
+    /// redrawn report to them).
+    pub height: Option<usize>,
 }
 
 /// The width human formats fit when neither the terminal nor `COLUMNS` tells it (the classic
@@ -124,6 +127,8 @@ pub struct WatchSettings {
     pub redraw: bool,
     /// One JSON object per changed pair (`-o json`); text lines otherwise.
     pub ndjson: bool,
+    /// The terminal's rows, when known: a redrawn report taller is cut to them.
+    pub height: Option<usize>,
 }
 
 /// `--wait` and its companions, checked.
@@ -853,6 +858,7 @@ fn watch_settings(
     Ok(Some(WatchSettings {
         redraw: !ndjson && env.stdout_is_terminal,
         ndjson,
+        height: env.height,
     }))
 }
 

@@ -72,6 +72,7 @@ fn main() -> ExitCode {
         },
         width: terminal_width(&std::io::stdout()),
         stderr_width: terminal_width(&std::io::stderr()),
+        height: terminal_height(&std::io::stdout()),
     };
     let result = Config::from_cli(cli, &env).and_then(|config| {
         let mut out = ClosablePipe::new(std::io::BufWriter::new(Stdout::open()));
@@ -427,6 +428,21 @@ fn terminal_width<S: IsTerminal + TerminalStream>(stream: &S) -> Option<usize> {
         .ok()
         .and_then(|c| c.trim().parse::<usize>().ok())
         .filter(|w| *w > 0)
+}
+
+/// The rows of the terminal standard output is, else `LINES` (as shells may export it);
+/// `None` when neither tells.
+fn terminal_height<S: IsTerminal + TerminalStream>(stream: &S) -> Option<usize> {
+    if stream.is_terminal()
+        && let Some((_, terminal_size::Height(h))) = terminal_size::terminal_size_of(stream)
+        && h > 0
+    {
+        return Some(usize::from(h));
+    }
+    std::env::var("LINES")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|h| *h > 0)
 }
 
 /// Standard output or error whose reader may go away (`| head`, `2>&-`). Once the pipe is closed,

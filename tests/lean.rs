@@ -34,6 +34,7 @@ fn env() -> Env {
         proxy: Default::default(),
         width: Some(100),
         stderr_width: None,
+        height: None,
     }
 }
 

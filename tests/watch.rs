@@ -285,3 +285,27 @@ fn an_api_server_lost_while_watching_is_said() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// On a terminal shorter than the report the redrawn screen is cut to its rows, saying how much
+/// is left out, so it never scrolls (a scrolled frame would leave copies in the scrollback).
+#[test]
+fn on_a_short_terminal_the_redrawn_report_is_cut_to_its_rows() {
+    let live = start("watch-short");
+    let screen = under_a_terminal(&format!(
+        "stty rows 5 cols 100; timeout -s INT 3 {} --watch --kubeconfig {}",
+        env!("CARGO_BIN_EXE_kubectl-ds_coverage"),
+        live.kubeconfig
+    ));
+    let drawn = screen
+        .find("\x1b[H\x1b[2J")
+        .unwrap_or_else(|| panic!("{screen:?}"));
+    let frame = &screen[drawn..];
+    let end = frame.find("\x1b[J").unwrap_or_else(|| panic!("{screen:?}"));
+    let frame = &frame[..end];
+    assert!(
+        frame.contains("more lines: a taller terminal shows them"),
+        "{frame:?}"
+    );
+    assert!(frame.contains("last change: "), "{frame:?}");
+    assert!(frame.matches('\n').count() <= 4, "five rows: {frame:?}");
+}

@@ -643,14 +643,13 @@ async fn watch_loop(
                 if undrawn && drawn.is_none_or(|d| d.elapsed() >= REDRAWS_EVERY) {
                     let mut screen = Vec::new();
                     crate::render::render(&report, &config.render, &mut screen)?;
-                    // Home, clear, the report, and when it last changed.
-                    write!(out, "\x1b[H\x1b[2J")?;
-                    out.write_all(&screen)?;
-                    writeln!(
-                        out,
-                        "\nlast change: {}  (Ctrl-C to stop)",
-                        report.generated_at
-                    )?;
+                    let footer = format!("last change: {}  (Ctrl-C to stop)", report.generated_at);
+                    out.write_all(&frame(
+                        &screen,
+                        &footer,
+                        settings.height,
+                        previous.is_none(),
+                    ))?;
                     out.flush()?;
                     drawn = Some(std::time::Instant::now());
                     undrawn = false;
@@ -668,6 +667,37 @@ async fn watch_loop(
             previous = Some(report);
         }
     }
+}
+
+/// One `--watch` screen: the report written over the last one from the top, each line
+/// clearing what is left of the old one after it, the rest of the old screen cleared below (a
+/// full clear, `ESC [ 2 J`, only the first time: repeated, it pushes every frame into the
+/// terminal's scrollback). A report taller than the terminal (`height` rows) is cut to it, with
+/// a line saying how much is left out, so the screen never scrolls.
+fn frame(screen: &[u8], footer: &str, height: Option<usize>, first: bool) -> Vec<u8> {
+    let text = String::from_utf8_lossy(screen);
+    let lines: Vec<&str> = text.lines().collect();
+    // The report, a blank line and the footer, and the cursor's own row after it.
+    let room = height.map_or(usize::MAX, |h| h.saturating_sub(3).max(1));
+    let mut out = Vec::with_capacity(screen.len() + 64);
+    out.extend_from_slice(if first { b"\x1b[H\x1b[2J" } else { b"\x1b[H" });
+    let shown = if lines.len() > room {
+        room.saturating_sub(1)
+    } else {
+        lines.len()
+    };
+    for line in &lines[..shown] {
+        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(b"\x1b[K\n");
+    }
+    if shown < lines.len() {
+        let more = lines.len() - shown;
+        out.extend_from_slice(
+            format!("… {more} more lines: a taller terminal shows them\x1b[K\n").as_bytes(),
+        );
+    }
+    out.extend_from_slice(format!("\x1b[K\n{footer}\x1b[K\n\x1b[J").as_bytes());
+    out
 }
 
 /// The session of a followed cluster, the audit with its namespace settled, and the report's
@@ -832,4 +862,41 @@ pub fn run(
         }
     }
     crate::conclude(config, &audit, report, Some(verdict), out, &err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::frame;
+
+    /// The first screen clears the terminal; later ones are written over it from the top (so
+    /// no frame goes into the scrollback), each line clearing the rest of the old one; a report
+    /// taller than the terminal is cut to it, saying how much is left out.
+    #[test]
+    fn a_watch_frame_fits_the_terminal_and_clears_only_the_first_time() {
+        let report = (1..=20).map(|i| format!("line {i}\n")).collect::<String>();
+        let first =
+            String::from_utf8(frame(report.as_bytes(), "last change: t", None, true)).unwrap();
+        assert!(
+            first.starts_with("\x1b[H\x1b[2Jline 1\x1b[K\n"),
+            "{first:?}"
+        );
+        assert!(
+            first.ends_with("\x1b[K\nlast change: t\x1b[K\n\x1b[J"),
+            "{first:?}"
+        );
+        assert_eq!(first.matches("line ").count(), 20);
+        let later = String::from_utf8(frame(report.as_bytes(), "f", Some(10), false)).unwrap();
+        assert!(later.starts_with("\x1b[Hline 1\x1b[K\n"), "{later:?}");
+        assert!(!later.contains("\x1b[2J"), "{later:?}");
+        // Ten rows: six report lines, the note, a blank line, the footer, the cursor's row.
+        assert_eq!(later.matches('\n').count(), 9, "{later:?}");
+        assert!(
+            later.contains("line 6\x1b[K\n… 14 more lines: a taller terminal shows them"),
+            "{later:?}"
+        );
+        assert!(!later.contains("line 7"), "{later:?}");
+        // A report that fits is whole.
+        let fits = String::from_utf8(frame(b"a\nb\n", "f", Some(10), false)).unwrap();
+        assert_eq!(fits, "\x1b[Ha\x1b[K\nb\x1b[K\n\x1b[K\nf\x1b[K\n\x1b[J");
+    }
 }

@@ -27,8 +27,8 @@ use std::io::Write;
 pub struct Allowed {
     /// `ESC [ n m` for the renderers' own `n` ([`OURS`]): the colours of a coloured output.
     pub colour: bool,
-    /// `ESC [ H` and `ESC [ 2 J` (a redrawn screen: `--watch`), `CR` followed by `ESC [ 2 K`
-    /// (a progress line redrawn in place).
+    /// `ESC [ H`, `ESC [ 2 J`, `ESC [ K` and `ESC [ J` (a screen redrawn over itself:
+    /// `--watch`), `CR` followed by `ESC [ 2 K` (a progress line redrawn in place).
     pub redraw: bool,
 }
 
@@ -63,7 +63,7 @@ impl<W: Write> TerminalSafe<W> {
     /// Whether `seq` (starting with `ESC` or `CR`) is, so far, a prefix of an allowed sequence;
     /// `Some(true)` once it is one whole.
     fn judge(&self, seq: &[u8]) -> Option<bool> {
-        let redraw: &[&[u8]] = &[b"\x1b[H", b"\x1b[2J", b"\r\x1b[2K"];
+        let redraw: &[&[u8]] = &[b"\x1b[H", b"\x1b[2J", b"\x1b[J", b"\x1b[K", b"\r\x1b[2K"];
         if self.allowed.redraw {
             for whole in redraw {
                 if seq == *whole {
