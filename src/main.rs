@@ -247,13 +247,16 @@ impl<W: Write> Drop for PipeOut<W> {
 }
 
 /// At least this many bytes go to [`FileOut`]'s thread at a time (ending at a line's end).
+#[cfg_attr(not(unix), allow(dead_code))]
 const FILE_WRITE: usize = 256 * 1024;
 
 /// How many chunks of [`FILE_WRITE`] bytes may wait for [`FileOut`]'s thread: what a run holds
 /// beyond its report's production is at most this many and the one being filled.
+#[cfg_attr(not(unix), allow(dead_code))]
 const FILE_QUEUE: usize = 2;
 
 /// What [`FileOut`]'s thread is given.
+#[cfg_attr(not(unix), allow(dead_code))]
 enum FileChunk {
     Bytes(Vec<u8>),
     /// Answered once everything sent before is written.
