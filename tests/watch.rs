@@ -12,6 +12,20 @@ use std::time::Duration;
 use serde_json::Value;
 use support::rollout::*;
 
+/// The lines of `r`, read on a thread as they come.
+fn lines_of(r: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(r).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
 /// The plugin's stdout, line by line, read on a thread; killed on drop.
 struct Stream {
     child: Child,
@@ -21,17 +35,8 @@ struct Stream {
 impl Stream {
     fn open(live: &Live, args: &[&str]) -> Stream {
         let mut child = live.spawn(args);
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { return };
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        Stream { child, lines: rx }
+        let lines = lines_of(child.stdout.take().unwrap());
+        Stream { child, lines }
     }
 
     /// The next line; generous patience, only a bound on a hang.
@@ -258,16 +263,7 @@ fn on_a_narrow_terminal_wait_progress_fits_one_row() {
 fn an_api_server_lost_while_watching_is_said() {
     let live = start("watch-lost");
     let mut child = live.spawn(&["--watch"]);
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { return };
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
+    let rx = lines_of(child.stderr.take().unwrap());
     live.await_pod_watches(1);
     drop(live);
     let line = rx
