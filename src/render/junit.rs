@@ -265,11 +265,10 @@ fn write_suites(
             for (state, reason) in &c.failures {
                 let body = if s.whole {
                     format!("the audit as a whole: {reason}")
-                } else if let Some(what) =
-                    c.name.strip_prefix('(').and_then(|n| n.strip_suffix(')'))
-                {
-                    // A case of the DaemonSet as a whole ("(no eligible node)"), not of a node.
-                    format!("{}: {what}: {reason}", s.name)
+                } else if c.name.starts_with('(') {
+                    // A case of the DaemonSet as a whole ("(no eligible node)"), not of a node:
+                    // its reason says which ("eligible on no node: …").
+                    format!("{}: {reason}", s.name)
                 } else {
                     format!("{} on node {}: {reason}", s.name, c.name)
                 };
