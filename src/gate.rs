@@ -436,10 +436,7 @@ pub fn evaluate_scoped(report: &Report, policy: &Policy, empty_hint: &str) -> Ga
     // a control plane short of one member is not "mostly covered").
     for f in report.static_pods.iter().flatten() {
         let id = static_id(&f.namespace, &f.name);
-        if !f.expectation.inferred
-            && !report.nodes.is_empty()
-            && !f.nodes.iter().any(|p| p.eligible)
-        {
+        if !report.nodes.is_empty() && f.expected_nowhere() {
             // `--expect-static NAME=SELECTOR` that no node matches: a typo in the expectation
             // must not pass silently (as `--expect-nodes`).
             violations.push(Violation {

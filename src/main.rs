@@ -281,6 +281,8 @@ struct FileOut {
     /// Buffers the thread has written, to be filled again.
     spare: std::sync::mpsc::Receiver<Vec<u8>>,
     failed: std::sync::Arc<std::sync::Mutex<Option<std::io::Error>>>,
+    /// The kind and text of the error already returned: every later write or flush fails too.
+    failed_before: Option<(std::io::ErrorKind, String)>,
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -321,14 +323,21 @@ impl FileOut {
             to_writer: Some(to_writer),
             spare,
             failed,
+            failed_before: None,
             writer: Some(writer?),
         })
     }
 
-    /// The first write error the thread met, once.
-    fn failure(&self) -> std::io::Result<()> {
+    /// The write error the thread met: the first call gets it, later ones its like.
+    fn failure(&mut self) -> std::io::Result<()> {
+        if let Some((kind, text)) = &self.failed_before {
+            return Err(std::io::Error::new(*kind, text.clone()));
+        }
         match self.failed.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            Some(e) => Err(e),
+            Some(e) => {
+                self.failed_before = Some((e.kind(), e.to_string()));
+                Err(e)
+            }
             None => Ok(()),
         }
     }
@@ -640,13 +649,13 @@ mod tests {
                 text.len() + 2 * b"unfinished".len(),
                 "pieces of {piece}"
             );
-            // A flush ends a write wherever it comes; every other write ends a line, or is a
-            // piece of a line longer than a chunk.
             // No write is larger than a chunk, however large the writes given.
             assert!(
                 writes.iter().all(|w| w.len() <= FILE_WRITE),
                 "pieces of {piece}"
             );
+            // A flush ends a write wherever it comes; every other write ends a line, or is a
+            // piece of a line longer than a chunk.
             for w in writes.iter().filter(|w| !w.ends_with(b"unfinished")) {
                 assert!(
                     w.ends_with(b"\n") || !w.contains(&b'\n'),
@@ -699,6 +708,15 @@ mod tests {
             .and_then(|()| out.flush())
             .expect_err("the full disk is reported");
         assert_eq!(failed.kind(), std::io::ErrorKind::StorageFull);
+        // Every write and flush after it fails too: nothing goes on as if written.
+        assert_eq!(
+            out.write(b"more\n").unwrap_err().kind(),
+            std::io::ErrorKind::StorageFull
+        );
+        assert_eq!(
+            out.flush().unwrap_err().kind(),
+            std::io::ErrorKind::StorageFull
+        );
         drop(out);
         let writes = file.writes.lock().unwrap();
         assert_eq!(writes.len(), 2);

@@ -322,7 +322,7 @@ impl Transport {
         }
     }
 
-    /// An answer that did not read as the JSON object it should be. One that is no JSON
+    /// An answer that did not read as the JSON object it should be. One that is not a JSON
     /// object at all is named by what it looks like, and the server address is what to check:
     /// an HTML page is a proxy's, a login page or a web server's, not an API server's. Its text
     /// is not quoted (a page can hold anything).
@@ -330,7 +330,7 @@ impl Transport {
         let looks = match body.iter().find(|b| !b.is_ascii_whitespace()) {
             Some(b'{') => return self.decode_error(url, e),
             Some(b'<') => "an HTML or XML page",
-            Some(_) => "not JSON",
+            Some(_) => "not a JSON object",
             None => "empty",
         };
         ClientError::Decode {

@@ -190,12 +190,6 @@ pub(super) fn audit(
             counts.add(pair.state, false);
             pairs.push(pair);
         }
-        if !expectation.inferred && !nodes.is_empty() && !pairs.iter().any(|p| p.eligible) {
-            warnings.push(format!(
-                "no node matches the expectation {}: is the selector right?",
-                expectation.nodes
-            ));
-        }
         for node in running.keys() {
             if !by_name.contains_key(node) {
                 warnings.push(format!(
@@ -204,14 +198,21 @@ pub(super) fn audit(
             }
         }
         counts.finish();
-        out.push(StaticPodReport {
+        let mut family = StaticPodReport {
             namespace: namespace.to_string(),
             name: name.to_string(),
             expectation,
             counts,
             nodes: pairs,
             warnings,
-        });
+        };
+        if !nodes.is_empty() && family.expected_nowhere() {
+            family.warnings.push(format!(
+                "no node matches the expectation {}: is the selector right?",
+                family.expectation.nodes
+            ));
+        }
+        out.push(family);
     }
     out
 }

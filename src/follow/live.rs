@@ -106,10 +106,7 @@ async fn run_feed(
             Err(e) => {
                 attempt += 1;
                 t.log(&format!("{e}; listing {} again", query.resource));
-                let _ = tx.send(Message::Trouble {
-                    feed,
-                    error: e.to_string(),
-                });
+                trouble(&tx, feed, &e);
                 tokio::time::sleep(backoff(attempt)).await;
                 continue;
             }
@@ -139,10 +136,7 @@ async fn run_feed(
                 }
                 Err(e) => {
                     attempt += 1;
-                    let _ = tx.send(Message::Trouble {
-                        feed,
-                        error: e.to_string(),
-                    });
+                    trouble(&tx, feed, &e);
                     resume_later(&t, &e, &query, &rv, attempt).await;
                     continue;
                 }
@@ -183,10 +177,7 @@ async fn run_feed(
                     Ok(None) => break,
                     Err(e) => {
                         attempt += 1;
-                        let _ = tx.send(Message::Trouble {
-                            feed,
-                            error: e.to_string(),
-                        });
+                        trouble(&tx, feed, &e);
                         resume_later(&t, &e, &query, &rv, attempt).await;
                         break;
                     }
@@ -194,6 +185,14 @@ async fn run_feed(
             }
         }
     }
+}
+
+/// Tells the loop that a feed's list or watch failed and is being retried.
+fn trouble(tx: &mpsc::UnboundedSender<Message>, feed: u64, e: &ClientError) {
+    let _ = tx.send(Message::Trouble {
+        feed,
+        error: e.to_string(),
+    });
 }
 
 /// Says (with `-v`) that a watch broke or could not open, and waits before resuming it.
@@ -254,24 +253,17 @@ impl Feeds {
     }
 
     fn apply(&mut self, m: Message) -> Result<()> {
-        match &m {
+        match m {
             Message::Trouble { feed, error } => {
-                let since = self.trouble.get(feed).map_or_else(Instant::now, |t| t.1);
-                self.trouble.insert(*feed, (error.clone(), since));
-                return Ok(());
+                let since = self.trouble.get(&feed).map_or_else(Instant::now, |t| t.1);
+                self.trouble.insert(feed, (error, since));
             }
             Message::Answering { feed } => {
-                self.trouble.remove(feed);
-                return Ok(());
+                self.trouble.remove(&feed);
             }
-            Message::Reset { feed, .. } | Message::Change { feed, .. } => {
-                self.trouble.remove(feed);
-            }
-            Message::Failed { .. } => {}
-        }
-        match m {
-            Message::Trouble { .. } | Message::Answering { .. } => {}
             Message::Reset { feed, items } => {
+                // A list read: the feed answers again.
+                self.trouble.remove(&feed);
                 let Some(f) = self.feeds.get_mut(&feed) else {
                     return Ok(());
                 };
@@ -288,6 +280,7 @@ impl Feeds {
                 deleted,
                 object,
             } => {
+                self.trouble.remove(&feed);
                 let Some(f) = self.feeds.get_mut(&feed) else {
                     return Ok(());
                 };

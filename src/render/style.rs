@@ -346,17 +346,12 @@ fn split_at_width(s: &str, room: usize) -> (&str, &str) {
 
 /// `word` cut into pieces of at most `room` columns (itself when it fits).
 fn pieces(word: &str, room: usize) -> Vec<String> {
-    if width(word) <= room {
-        return vec![word.to_string()];
-    }
-    let mut out = vec![String::new()];
-    for ch in word.chars() {
-        let cw = char_width(ch);
-        let last = out.last_mut().expect("one piece");
-        if !last.is_empty() && width(last) + cw > room {
-            out.push(String::new());
-        }
-        out.last_mut().expect("one piece").push(ch);
+    let mut out = Vec::new();
+    let mut rest = word;
+    while !rest.is_empty() {
+        let (head, tail) = split_at_width(rest, room);
+        out.push(head.to_string());
+        rest = tail;
     }
     out
 }

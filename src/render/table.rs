@@ -730,7 +730,7 @@ fn detail_reason(pair: &PairReport) -> String {
             } else {
                 "the controller keeps the pod"
             };
-            format!("{first}; {fate}")
+            style::join_sentences([first.as_str(), fate])
         }
         State::Ready => style::join_sentences(
             pair.reasons

@@ -472,6 +472,14 @@ pub struct StaticPodReport {
     pub warnings: Vec<String>,
 }
 
+impl StaticPodReport {
+    /// An `--expect-static` selector that no audited node matches (a typo, most often): the
+    /// family's note and the gate's `NoExpectedNode` both read it here.
+    pub fn expected_nowhere(&self) -> bool {
+        !self.expectation.inferred && !self.nodes.iter().any(|p| p.eligible)
+    }
+}
+
 /// Where a static-pod family is expected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
